@@ -1,0 +1,1 @@
+"""Jazz improvisation with an LSTM over chord progressions, written out with music21."""

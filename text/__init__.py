@@ -1,0 +1,1 @@
+"""Character- and word-level language models: train, sample and score."""
