@@ -1,0 +1,50 @@
+"""seqzoo's model zoo: Keras 3 Functional API factories for sequence models.
+
+Every factory takes keyword-only hyperparameters and returns an uncompiled, named, Functional
+`keras.Model`. Generative models have single-step twins that share their layers, so generation
+costs O(1) per token.
+
+Public names are loaded lazily, so `import zoo.reference` stays numpy-only and `import zoo`
+is cheap until a factory is used.
+"""
+
+import importlib
+import os
+
+# Must happen before TensorFlow is imported anywhere (see ../shared/DESIGN.md).
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+_EXPORTS = {
+    "CELLS": "zoo.recurrent",
+    "build_lm": "zoo.lm",
+    "build_lm_step": "zoo.lm",
+    "zero_states": "zoo.states",
+    "state_names": "zoo.states",
+    "build_many_to_one": "zoo.classifiers",
+    "build_many_to_many": "zoo.classifiers",
+    "build_one_to_many": "zoo.one_to_many",
+    "build_one_to_many_step": "zoo.one_to_many",
+    "build_one_to_many_initializer": "zoo.one_to_many",
+    "build_one_to_many_generator": "zoo.one_to_many",
+    "build_encoder_decoder": "zoo.seq2seq",
+    "build_encoder_decoder_inference": "zoo.seq2seq",
+    "greedy_decode": "zoo.seq2seq",
+    "TokenSampler": "zoo.layers",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'zoo' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
