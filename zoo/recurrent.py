@@ -154,6 +154,9 @@ def step_stack(x, stack, states):
         layer_states = list(states[i * per_layer:(i + 1) * per_layer])
         # Keras names every cell of a class alike ("lstm_cell"); a graph needs unique names.
         layer.cell.name = f"{layer.name}_cell"
+        # One step has no time axis to mask: let a padding mask pass through unused rather
+        # than have Keras warn at every call that the cell drops it.
+        layer.cell.supports_masking = True
         x, updated = layer.cell(x, layer_states)
         new_states.extend(updated if isinstance(updated, (list, tuple)) else [updated])
     return x, new_states

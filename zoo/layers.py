@@ -1,0 +1,100 @@
+"""The few custom layers of the zoo, each registered and serializable (safe-mode loadable)."""
+
+import keras
+from keras import ops
+
+from zoo.validation import check_choice
+
+
+@keras.saving.register_keras_serializable(package="seqzoo")
+class TokenSampler(keras.layers.Layer):
+    """Pick the next token from logits inside the graph: argmax, or a sample at a temperature.
+
+    Used by `build_one_to_many_generator` so that a whole generation is one model call and
+    the fed-back token never leaves the graph.
+
+    Args:
+        mode: `"argmax"` (greedy) or `"sample"` (draw from `softmax(logits / temperature)`).
+            Defaults to `"argmax"`.
+        temperature: float > 0, used by `"sample"`. Defaults to 1.0.
+        seed: optional int; with a seed, a fresh model draws the same tokens every time.
+        **kwargs: base `keras.layers.Layer` arguments (e.g. `name`).
+
+    Call arguments:
+        logits: `(batch, vocab)` unnormalised log-probabilities.
+
+    Returns:
+        int32 token ids `(batch,)`.
+
+    Example:
+
+    >>> import numpy as np, zoo
+    >>> zoo.TokenSampler()(np.array([[0.1, 2.0, -1.0]], "float32")).numpy()
+    array([1], dtype=int32)
+    """
+
+    def __init__(self, mode="argmax", temperature=1.0, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        check_choice("mode", mode, ("argmax", "sample"))
+        if not temperature > 0:
+            raise ValueError(f"temperature must be > 0; got {temperature!r}")
+        self.mode = mode
+        self.temperature = float(temperature)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed) if mode == "sample" else None
+
+    def call(self, logits):
+        if self.mode == "argmax":
+            return ops.cast(ops.argmax(logits, axis=-1), "int32")
+        draws = keras.random.categorical(logits / self.temperature, 1,
+                                         seed=self.seed_generator, dtype="int32")
+        return ops.squeeze(draws, axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape[:-1]
+
+    def compute_output_spec(self, logits):
+        return keras.KerasTensor(logits.shape[:-1], dtype="int32")
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"mode": self.mode, "temperature": self.temperature, "seed": self.seed})
+        return config
+
+
+@keras.saving.register_keras_serializable(package="seqzoo")
+class ZeroState(keras.layers.Layer):
+    """Zeros `(batch, units)` shaped after a batch of inputs: a graph's initial RNN state.
+
+    Args:
+        units: int >= 1, size of the state.
+        **kwargs: base `keras.layers.Layer` arguments.
+
+    Call arguments:
+        reference: any tensor whose first axis is the batch.
+
+    Returns:
+        float32 zeros `(batch, units)`.
+
+    Example:
+
+    >>> import numpy as np, zoo
+    >>> zoo.layers.ZeroState(4)(np.array([3, 1], "int32")).shape
+    TensorShape([2, 4])
+    """
+
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.units = int(units)
+
+    def call(self, reference):
+        batch = ops.shape(reference)[0]
+        return ops.zeros((batch, self.units), dtype=self.compute_dtype)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.units)
+
+    def get_config(self):
+        config = super().get_config()
+        config["units"] = self.units
+        return config
