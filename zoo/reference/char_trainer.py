@@ -28,6 +28,8 @@ class CharModelResult:
         final_smoothed_loss: the smoothed per-name loss after the last step.
         curve: list of `(iteration, smoothed loss)` pairs.
         samples: dict iteration -> list of sampled names (seeds 0, 1, ...).
+        losses: the raw loss of every step (summed over the name's characters), float64 array.
+        chars: the number of predicted characters of every step (name length + 1), int array.
     """
 
     parameters: dict
@@ -38,6 +40,8 @@ class CharModelResult:
     final_smoothed_loss: float
     curve: list
     samples: dict
+    losses: np.ndarray
+    chars: np.ndarray
 
 
 def load_names(path):
@@ -185,11 +189,13 @@ def train_char_model(names, *, cell="rnn", num_iterations=22001, n_a=50, learnin
     loss = -math.log(1.0 / vocab) * dino_names  # smoothed loss before any step
     state = _cells.initial_state(cell, n_a)
     curve, samples = [], {}
+    losses, chars = np.zeros(num_iterations), np.zeros(num_iterations, dtype=np.int64)
     for j in range(num_iterations):
         indices = [char_to_ix[ch] for ch in examples[j % len(examples)]]
         X, Y = [None] + indices, indices + [newline]
         current, _, state = optimize(X, Y, state, parameters, learning_rate, max_value)
         loss = loss * 0.999 + current * 0.001
+        losses[j], chars[j] = current, len(Y)
         if j % curve_every == 0 or j == num_iterations - 1:
             curve.append((j, loss))
         if j % sample_every == 0:
@@ -199,4 +205,4 @@ def train_char_model(names, *, cell="rnn", num_iterations=22001, n_a=50, learnin
                 callback(j, loss, samples[j])
     return CharModelResult(parameters=parameters, char_to_ix=char_to_ix, ix_to_char=ix_to_char,
                            cell=cell, iterations=num_iterations, final_smoothed_loss=loss,
-                           curve=curve, samples=samples)
+                           curve=curve, samples=samples, losses=losses, chars=chars)

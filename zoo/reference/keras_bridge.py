@@ -113,7 +113,7 @@ def from_keras_weights(weights, cell, *, reset_after=True):
     check_shape("recurrent_kernel", recurrent, (n_a, k * n_a), f"(n_a, {k} * n_a)")
     split = cell == "gru" and reset_after
     bias_dims = f"(2, {k} * n_a)" if split else f"({k} * n_a,)"
-    bias = as_array("bias", weights[2], 2 if split else 1, bias_dims)
+    bias = np.asarray(weights[2])
     check_shape("bias", bias, (2, k * n_a) if split else (k * n_a,), bias_dims)
     if cell == "rnn":
         return {"Wax": kernel.T.copy(), "Waa": recurrent.T.copy(), "ba": bias[:, None].copy()}
