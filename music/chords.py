@@ -354,7 +354,7 @@ def chord_symbol(root, quality, bass=None, *, sharps=False):
     Example:
 
     >>> chord_symbol(3, "m7"), chord_symbol(0, "maj"), chord_symbol(None, "N.C.")
-    ('Ebm7', 'Eb', 'N.C.')
+    ('Ebm7', 'C', 'N.C.')
     """
     if root is None:
         return NO_CHORD
@@ -483,7 +483,7 @@ def note_type(pitch, chord):
 
     Example:
 
-    >>> [note_type(p, parse_chord("C7")) for p in (64, 62, 63, 66, None)]
+    >>> [note_type(p, parse_chord("C")) for p in (64, 62, 63, 70, None)]
     ['C', 'S', 'A', 'X', 'R']
     """
     if pitch is None:
@@ -500,8 +500,19 @@ def note_type(pitch, chord):
     return "X"
 
 
-from music.progressions import (  # noqa: E402  (re-exported; progressions imports this module)
-    FORMS, named_form, parse_progression, progression_and_meter, progression_from_spec)
+_PROGRESSION_NAMES = ("FORMS", "named_form", "parse_progression", "progression_and_meter",
+                      "progression_from_spec")
+
+
+def __getattr__(name):
+    """Re-export the progression functions of `music.progressions` (imported on first use,
+    since that module imports this one)."""
+    if name in _PROGRESSION_NAMES:
+        from music import progressions
+
+        return getattr(progressions, name)
+    raise AttributeError(f"module 'music.chords' has no attribute {name!r}")
+
 
 __all__ = [
     "NO_CHORD", "parse_chord", "chord_symbol", "parse_pitch_class", "pitch_class_name",

@@ -497,6 +497,8 @@ def _symbol_chords(score, path, time_map, grid, total):
         bar = symbol.measureNumber
         if isinstance(symbol, harmony.NoChord):
             figure = chord_lib.NO_CHORD
+        elif symbol.chordKind in ("other", "", None):  # music21 keeps only the root: use the text
+            figure = symbol.root().name + (symbol.chordKindStr or "?")
         else:
             figure = symbol.figure
         try:
