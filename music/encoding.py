@@ -162,6 +162,41 @@ class ChordTimeline:
             out[_block("to_change")] = min(1.0, (self.starts[index + 1] - tick) / 96.0)
         return out
 
+    def feature_table(self, total_ticks: int) -> np.ndarray:
+        """Conditioning vectors for every tick in [0, total_ticks), vectorised (same as `features`).
+
+        Args:
+            total_ticks: int, how many ticks.
+
+        Returns:
+            np.ndarray float32 (total_ticks, FEATURE_DIM): row t == `features(t)`.
+        """
+        ticks = np.arange(total_ticks)
+        index = np.searchsorted(np.asarray(self.starts, np.int64), ticks, side="right") - 1
+        width = _block("to_change").start
+        per_chord = np.stack([self._chord_features(i, 0) for i in range(-1, len(self.chords))]
+                             ) if total_ticks else np.zeros((0, width), np.float32)
+        out = np.zeros((total_ticks, FEATURE_DIM), np.float32)
+        out[:, :width] = per_chord[index + 1]
+        starts = np.asarray(self.starts + [0], np.int64)
+        has_next = index + 1 < len(self.starts)
+        to_change = np.minimum(1.0, (starts[np.minimum(index + 1, len(self.starts))] - ticks) / 96.0)
+        out[:, _block("to_change").start] = np.where(has_next, to_change, 0.0)
+        bar, pos = np.divmod(ticks, self.bar_ticks)
+        beat, sub = np.divmod(pos, TICKS_PER_QUARTER)
+        out[ticks, _block("beat").start + np.minimum(beat, 7)] = 1.0
+        out[ticks, _block("sub_beat").start + sub] = 1.0
+        out[:, _block("bar_left").start] = (self.bar_ticks - pos) / self.bar_ticks
+        out[ticks, _block("phrase_bar").start + bar % 4] = 1.0
+        return out
+
+    def root_table(self, total_ticks: int) -> np.ndarray:
+        """`root_at(t)` for every tick in [0, total_ticks), as int32."""
+        roots = np.array([0] + [c.root if c.root is not None else 0 for c in self.chords], np.int32)
+        index = np.searchsorted(np.asarray(self.starts, np.int64), np.arange(total_ticks),
+                                side="right")
+        return roots[index]
+
     def _chord_features(self, index: int, tick: int) -> np.ndarray:
         cached = self._feature_cache.get(index)
         if cached is not None:

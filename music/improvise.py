@@ -1,0 +1,210 @@
+"""Improvising over a chord progression with the single-step twin of a trained improviser.
+
+Each step feeds the previous event token and the conditioning vector of the position reached so
+far (current and next chord, beat, what is left of the bar) to `zoo.build_lm_step`'s model,
+called as one `tf.function` (states carried, O(1) per event), and samples the next event.
+
+Constraints applied to the distribution before sampling (nothing else is hard-coded):
+- bar filling: events whose duration would cross the bar line are masked out, so every bar's
+  events sum exactly to the bar and the last bar ends the form (no overflow, no overlaps);
+- a tie is only allowed right after a sounding note (a tie after a rest would be a rest);
+- range guard: pitches outside the encoding's `pitch_range` (C2..D#7) are masked out.
+Sampling: temperature, then top-p (nucleus) on the renormalised distribution, drawn with
+`tf.random.stateless_categorical` seeded by (seed, step) (same seed, model and progression:
+same solo). The whole loop over events runs inside one `tf.function` (a `tf.while_loop`), so
+the per-event cost is one graph iteration, not a Python round trip.
+"""
+
+import dataclasses
+from fractions import Fraction
+
+import numpy as np
+
+import zoo
+import tensorflow as tf
+
+from music.encoding import BOS, FEATURE_DIM, TICKS_PER_QUARTER, ChordTimeline, to_ticks
+from music.errors import MusicInputError
+from music.types import Solo
+
+
+def repeat_form(chords, bar_length, choruses):
+    """Lay `choruses` copies of a form end to end.
+
+    The form lasts from 0 to the end of its last chord, rounded up to whole bars.
+
+    Args:
+        chords: `Chord` spans of one chorus (offsets from 0).
+        bar_length: quarter notes per bar.
+        choruses: int >= 1.
+
+    Returns:
+        (chords, total_length): the repeated spans and the length in quarter notes.
+
+    Example:
+        >>> spans, length = repeat_form(progression_from_spec("blues:Bb"), 4, 2)
+        >>> length
+        Fraction(96, 1)
+    """
+    if not isinstance(choruses, int) or choruses < 1:
+        raise MusicInputError(f"--choruses {choruses!r}: expected a whole number >= 1")
+    if not chords:
+        raise MusicInputError("chord progression is empty; expected at least one bar of chords")
+    bar_length = Fraction(bar_length)
+    end = max(c.end for c in chords)
+    bars = -(-end // bar_length)
+    form = bars * bar_length
+    out = [dataclasses.replace(c, offset=c.offset + k * form) for k in range(choruses)
+           for c in chords]
+    return out, form * choruses
+
+
+class Improviser:
+    """Generates solos from a loaded artifact (`music.model.load_artifact`).
+
+    Args:
+        artifact: a `music.model.Artifact`.
+
+    Example:
+        >>> improviser = Improviser(load_artifact())
+        >>> solo = improviser.improvise(progression_from_spec("blues:Bb"), seed=1)
+    """
+
+    def __init__(self, artifact):
+        self.artifact = artifact
+        self.encoding = artifact.encoding
+        self.step_model = zoo.build_lm_step(artifact.model)
+        self.state_names = zoo.state_names(self.step_model)
+        zeros = zoo.zero_states(self.step_model, 1)
+        state_specs = [tf.TensorSpec(z.shape, tf.float32) for z in zeros]
+        step_model = self.step_model
+        enc = self.encoding
+        kinds = enc.token_kind
+        self._ticks = enc.token_ticks.astype(np.int32)
+        self._is_tie = kinds == enc.tie_kind
+        self._is_pitch = (kinds >= 0) & (kinds < enc.num_pitch_kinds)
+        low, high = enc.pitch_range
+        pitch_ok = []
+        for root in range(12):
+            pitch = kinds + enc.q_low + root
+            pitch_ok.append(~self._is_pitch | ((pitch >= low) & (pitch <= high)))
+        pitch_ok = np.array(pitch_ok)
+        pitch_ok[:, BOS] = False
+        self._pitch_ok = pitch_ok
+
+        @tf.function(input_signature=[tf.TensorSpec((1,), tf.int32),
+                                      tf.TensorSpec((1, FEATURE_DIM), tf.float32), *state_specs])
+        def step(token, conditioning, *states):
+            outputs = step_model([token, conditioning, *states], training=False)
+            return outputs[0], list(outputs[1:])
+
+        durations = tf.constant(self._ticks)
+        is_tie = tf.constant(self._is_tie)
+        is_pitch = tf.constant(self._is_pitch)
+        pitch_ok_table = tf.constant(pitch_ok)
+        vocab = enc.vocab_size
+
+        @tf.function(input_signature=[
+            tf.TensorSpec((), tf.int32), tf.TensorSpec((), tf.bool), state_specs,
+            tf.TensorSpec((None, FEATURE_DIM), tf.float32), tf.TensorSpec((None,), tf.int32),
+            tf.TensorSpec((), tf.int32), tf.TensorSpec((), tf.float32),
+            tf.TensorSpec((), tf.float32), tf.TensorSpec((), tf.int32)])
+        def generate(token, sounding, states, features, roots, bar_ticks, temperature, top_p,
+                     seed):
+            # The whole solo in one graph: a while loop over events, one step-model call each.
+            total = tf.shape(features)[0]
+            tokens = tf.TensorArray(tf.int32, size=0, dynamic_size=True)
+
+            def body(i, tick, token, sounding, states, tokens):
+                outputs = step_model([token[None], features[tick][None], *states], training=False)
+                logits = outputs[0][0]  # (vocab,)
+                left = bar_ticks - tick % bar_ticks
+                allowed = (durations <= left) & pitch_ok_table[roots[tick]]
+                allowed &= sounding | ~is_tie
+                scaled = tf.where(allowed, logits / temperature, -np.inf)
+                probs = tf.nn.softmax(scaled)
+                order = tf.argsort(probs, direction="DESCENDING", stable=True)
+                sorted_probs = tf.gather(probs, order)
+                keep_sorted = (tf.cumsum(sorted_probs) - sorted_probs) < top_p
+                keep = tf.scatter_nd(order[:, None], keep_sorted, [vocab])
+                final = tf.where(keep & allowed, scaled, -np.inf)
+                new = tf.random.stateless_categorical(final[None], 1, seed=tf.stack([seed, i]),
+                                                      dtype=tf.int32)[0, 0]
+                sounding = is_pitch[new] | (is_tie[new] & sounding)
+                return (i + 1, tick + durations[new], new, sounding, list(outputs[1:]),
+                        tokens.write(i, new))
+
+            loop = tf.while_loop(lambda i, tick, *_: tick < total, body,
+                                 (tf.constant(0), tf.constant(0), token, sounding, states, tokens))
+            return loop[5].stack()
+
+        self._step = step
+        self._generate = generate
+
+    def _run(self, token, features, states):
+        logits, states = self._step(np.array([token], np.int32), features[None, :], *states)
+        return logits.numpy()[0], states
+
+    def warm_up(self, primer: Solo):
+        """Run a primer solo through the network (teacher forcing) and return (last token, states).
+
+        Args:
+            primer: a `Solo`; its own chords (or N.C.) give its features.
+
+        Returns:
+            (token, states): the primer's last event token and the recurrent states before it.
+        """
+        encoded = self.encoding.encode(primer)
+        states = zoo.zero_states(self.step_model, 1)
+        token = BOS
+        for next_token, features in zip(encoded.tokens, encoded.features):
+            _, states = self._run(token, features, states)
+            token = int(next_token)
+        return token, states
+
+    def improvise(self, chords, *, bar_length=Fraction(4), beats_per_bar=4, beat_unit=4,
+                  choruses=1, seed=0, temperature=1.0, top_p=0.95, tempo=160.0, primer=None):
+        """Generate a solo over `choruses` times the progression `chords`.
+
+        Args:
+            chords: `Chord` spans of one chorus (offsets from 0), e.g. from
+                `music.progressions.progression_from_spec`.
+            bar_length: quarter notes per bar (4 for 4/4).
+            beats_per_bar: meter numerator (written into the Solo).
+            beat_unit: meter denominator.
+            choruses: int >= 1, times through the form.
+            seed: int, seeds sampling.
+            temperature: float > 0; below 1 is safer, above 1 wilder. Defaults to 1.0.
+            top_p: float in (0, 1]; sample from the smallest set of events holding this much
+                probability. Defaults to 0.95.
+            tempo: quarter notes per minute (written into the Solo).
+            primer: optional `Solo` played into the network first (it is not part of the output).
+
+        Returns:
+            Solo: the generated notes with the repeated chords; every bar is exactly filled.
+
+        Example:
+            >>> solo = improviser.improvise(progression_from_spec("Dm7 G7 | Cmaj7 |"), seed=3)
+        """
+        if not temperature or not temperature > 0:
+            raise MusicInputError(f"--temperature {temperature!r}: expected a number > 0")
+        if not 0 < top_p <= 1:
+            raise MusicInputError(f"--top-p {top_p!r}: expected a number in (0, 1]")
+        all_chords, length = repeat_form(chords, bar_length, choruses)
+        bar_ticks = to_ticks(bar_length)
+        total = to_ticks(length)
+        timeline = ChordTimeline(all_chords, bar_ticks)
+        if primer is not None:
+            token, states = self.warm_up(primer)
+        else:
+            token, states = BOS, zoo.zero_states(self.step_model, 1)
+        sounding = bool(primer is not None and (self._is_pitch[token] or self._is_tie[token]))
+        tokens = self._generate(
+            np.int32(token), sounding, states, timeline.feature_table(total),
+            timeline.root_table(total), np.int32(bar_ticks), np.float32(temperature),
+            np.float32(top_p), np.int32(seed)).numpy()
+        return self.encoding.decode(tokens, all_chords, bar_length, beats_per_bar=beats_per_bar,
+                                    beat_unit=beat_unit, tempo=float(tempo), source="generated")
+
+
+__all__ = ["Improviser", "repeat_form"]
