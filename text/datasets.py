@@ -1,0 +1,142 @@
+"""Public text corpora: Tiny Shakespeare, the Dinosaurus Island names and the Sonnets.
+
+Each loader returns the corpus text. Given `path`, it reads that local file (and checks its
+sha256); otherwise it downloads the file once from its public source with
+`keras.utils.get_file`, which verifies the sha256 and caches it under `~/.keras/datasets`
+(or `cache_dir`). A file whose sha256 differs from the one below is refused.
+"""
+
+import hashlib
+import os
+
+from text.data import CorpusError, read_corpus
+
+# name -> (file name, public URL, sha256, mode the corpus is meant for)
+SOURCES = {
+    "tinyshakespeare": (
+        "tinyshakespeare.txt",
+        "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt",
+        "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed",
+        "stream",
+    ),
+    "dinos": (
+        "dinos.txt",
+        "https://raw.githubusercontent.com/vbvsharma/text-generation-with-an-rnn/master/dinos.txt",
+        "ad6465621cf56c08f71d4fbb40cf7eab763f9df42c54cc460d6c4d86e9c927fb",
+        "lines",
+    ),
+    "sonnets": (
+        "sonnets.txt",
+        "https://raw.githubusercontent.com/Kulbear/deep-learning-coursera/master/Sequence%20Models/shakespeare.txt",
+        "1b454b67b44e6f367c83a17ed295c46c5d4a1173cf5d09161882af4041bae023",
+        "stream",
+    ),
+}
+
+
+def sha256_of(path):
+    """Return the hex sha256 of a file."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def fetch(name, path=None, cache_dir=None):
+    """Return the local path of a corpus, downloading and caching it when `path` is None.
+
+    Args:
+        name: str, one of `"tinyshakespeare"`, `"dinos"`, `"sonnets"`.
+        path: str or path-like or None, a local copy (a file, or a folder holding the file
+            under its usual name, e.g. `../shared/data/text`). Defaults to None (download).
+        cache_dir: str or None, where `keras.utils.get_file` caches downloads.
+
+    Returns:
+        The path (str) of a file whose sha256 matches the published one.
+
+    Raises:
+        ValueError: unknown name, missing local file, or a sha256 mismatch.
+    """
+    if name not in SOURCES:
+        raise ValueError(f"unknown corpus {name!r}; expected one of {sorted(SOURCES)}")
+    filename, url, sha256, _ = SOURCES[name]
+    if path is not None:
+        path = os.fspath(path)
+        if os.path.isdir(path):
+            path = os.path.join(path, filename)
+        if not os.path.isfile(path):
+            raise CorpusError(f"corpus file {path!r} for {name!r} does not exist")
+        actual = sha256_of(path)
+        if actual != sha256:
+            raise CorpusError(f"corpus file {path!r} has sha256 {actual}, expected {sha256} for {name!r}")
+        return path
+    import keras
+
+    return keras.utils.get_file(
+        f"seqzoo-{filename}", origin=url, file_hash=sha256, hash_algorithm="sha256", cache_dir=cache_dir
+    )
+
+
+def load(name, path=None, cache_dir=None):
+    """Return the text of a corpus (see `fetch` for the arguments)."""
+    import pathlib
+
+    return read_corpus(pathlib.Path(fetch(name, path, cache_dir)))
+
+
+def tiny_shakespeare(path=None, cache_dir=None):
+    """Tiny Shakespeare (1,115,394 characters of plays, 65 symbols), a continuous stream.
+
+    Args:
+        path: local copy (file, or folder holding `tinyshakespeare.txt`), or None to download
+            from Karpathy's char-rnn repository. Defaults to None.
+        cache_dir: download cache folder. Defaults to Keras's (`~/.keras`).
+
+    Returns:
+        str, the corpus.
+
+    Example:
+
+    >>> text = tiny_shakespeare("../shared/data/text")  # doctest: +SKIP
+    >>> text[:14]  # doctest: +SKIP
+    'First Citizen:'
+    """
+    return load("tinyshakespeare", path, cache_dir)
+
+
+def dinosaur_names(path=None, cache_dir=None):
+    """The 1,536 dinosaur names of the "Dinosaurus Island" lab, one a line (use `lines=True`).
+
+    Args:
+        path: local copy (file, or folder holding `dinos.txt`), or None to download.
+        cache_dir: download cache folder. Defaults to Keras's.
+
+    Returns:
+        str, the names separated by newlines.
+
+    Example:
+
+    >>> names = dinosaur_names("../shared/data/text").split()  # doctest: +SKIP
+    >>> names[0]  # doctest: +SKIP
+    'Aachenosaurus'
+    """
+    return load("dinos", path, cache_dir)
+
+
+def sonnets(path=None, cache_dir=None):
+    """Shakespeare's Sonnets (94,275 bytes), a continuous stream.
+
+    Args:
+        path: local copy (file, or folder holding `sonnets.txt`), or None to download.
+        cache_dir: download cache folder. Defaults to Keras's.
+
+    Returns:
+        str, the corpus.
+
+    Example:
+
+    >>> sonnets("../shared/data/text")[:11]  # doctest: +SKIP
+    'THE SONNETS'
+    """
+    return load("sonnets", path, cache_dir)

@@ -1,0 +1,379 @@
+"""`TextGenerator`: train, sample, beam-search and score a character- or word-level LM.
+
+The model is `zoo.build_lm` (token ids -> next-token logits); generation runs its single-step
+twin from `zoo.build_lm_step` inside one compiled loop (`zoo.sampling.Sampler`).
+
+Unknown tokens in a prefix or a scored text are mapped to `<UNK>` with a `UserWarning` that
+names them (the model has never been trained to predict `<UNK>`, so scores of such texts are
+very low).
+"""
+
+import math
+import os
+import time
+import warnings
+
+import numpy as np
+
+import zoo  # noqa: F401  (sets the TensorFlow environment before keras is imported)
+import keras
+
+from text import artifact, data, training
+from text.vocab import EOS_ID, PAD_ID, Vocabulary
+
+MODEL_KEYS = ("cell", "units", "num_layers", "embedding_dim", "dropout")
+
+
+class Score(dict):
+    """The result of `TextGenerator.score`: a dict with attribute access.
+
+    Keys: `log_prob` (natural log, summed), `num_tokens`, `nats_per_token` and `perplexity`
+    (= exp(nats_per_token)), `unknown` (tokens mapped to `<UNK>`).
+    """
+
+    __getattr__ = dict.__getitem__
+
+
+class TextGenerator:
+    """A language model over a vocabulary, with training, sampling, beam search and scoring.
+
+    Args:
+        vocab: `text.vocab.Vocabulary`.
+        mode: `"stream"` (continuous text such as plays) or `"lines"` (one example per line,
+            such as names; generation stops at the end of a line). Defaults to `"stream"`.
+        cell: `"rnn"`, `"gru"` or `"lstm"`. Defaults to `"lstm"`.
+        units: int, hidden units per layer. Defaults to 256.
+        num_layers: int. Defaults to 1.
+        embedding_dim: int. Defaults to 64.
+        dropout: float in [0, 1), dropout after each recurrent layer. Defaults to 0.
+
+    Example:
+
+    >>> gen = TextGenerator.from_corpus("abc\\nabd\\n" * 50, lines=True, units=16)
+    >>> gen.fit("abc\\nabd\\n" * 50, epochs=1, verbose=0)  # doctest: +ELLIPSIS
+    {...}
+    >>> len(gen.generate(n=3, seed=1))
+    3
+    """
+
+    def __init__(self, vocab, *, mode="stream", cell="lstm", units=256, num_layers=1, embedding_dim=64,
+                 dropout=0.0):
+        if not isinstance(vocab, Vocabulary):
+            raise ValueError(f"vocab must be a text.vocab.Vocabulary, got {type(vocab).__name__}")
+        data._check_mode(mode)
+        self.vocab = vocab
+        self.mode = mode
+        self.model_config = dict(cell=cell, units=units, num_layers=num_layers, embedding_dim=embedding_dim,
+                                 dropout=dropout)
+        self.model = zoo.build_lm(vocab.size, name="text_lm", **self.model_config)
+        self.training_config = {}
+        self.metrics = {}
+        self._train_model = None
+        self._sampler = None
+
+    @classmethod
+    def from_corpus(cls, corpus, *, level="char", lower=False, lines=False, max_vocab=None, min_count=1,
+                    **model_kwargs):
+        """Build a vocabulary from a corpus and an untrained generator over it.
+
+        Args:
+            corpus: str (the text), a path, or a list of paths (see `text.data.read_corpus`).
+            level: `"char"` or `"word"`. Defaults to `"char"`.
+            lower: bool, lower-case the text. Defaults to False.
+            lines: bool, one example per line (`mode="lines"`) instead of a stream.
+            max_vocab: int or None, keep the most frequent tokens only (word level).
+            min_count: int, drop rarer tokens. Defaults to 1.
+            **model_kwargs: `cell`, `units`, `num_layers`, `embedding_dim`, `dropout`.
+
+        Returns:
+            A `TextGenerator`.
+        """
+        text = data.read_corpus(corpus)
+        vocab = Vocabulary.build(text if not lines else data.corpus_lines(text), level=level, lower=lower,
+                                 max_size=max_vocab, min_count=min_count)
+        return cls(vocab, mode="lines" if lines else "stream", **model_kwargs)
+
+    # ----------------------------------------------------------------------------- training
+
+    def _loss(self):
+        return keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=PAD_ID)
+
+    def _training_model(self, mixed_precision):
+        if not mixed_precision:
+            return self.model
+        previous = keras.config.dtype_policy()
+        keras.config.set_dtype_policy("mixed_bfloat16")
+        try:
+            twin = zoo.build_lm(self.vocab.size, name="text_lm_mixed", **self.model_config)
+        finally:
+            keras.config.set_dtype_policy(previous)
+        # Logits and the loss stay in float32; the weights are float32 in both models.
+        twin.get_layer("logits").dtype_policy = keras.dtype_policies.DTypePolicy("float32")
+        twin.set_weights(self.model.get_weights())
+        return twin
+
+    def _sync_from_training(self):
+        if self._train_model is not None and self._train_model is not self.model:
+            self.model.set_weights(self._train_model.get_weights())
+
+    def fit(self, corpus, *, epochs=10, batch_size=64, seq_len=100, learning_rate=2e-3, clipnorm=1.0,
+            validation_split=0.1, warmup_steps=100, steps_per_epoch=None, time_budget=None,
+            mixed_precision=False, checkpoint=None, seed=0, verbose=1, callbacks=None):
+        """Train on a corpus (teacher forcing, Adam, gradient clipping, warm-up + cosine decay).
+
+        Args:
+            corpus: str (the text), a path or a list of paths.
+            epochs: int >= 1, passes over the training windows. Defaults to 10.
+            batch_size: int. Defaults to 64.
+            seq_len: int, tokens per window (stream) or the longest example (lines). Defaults to 100.
+            learning_rate: float, peak Adam learning rate. Defaults to 2e-3.
+            clipnorm: float or None, clip each gradient's norm (on by default: 1.0).
+            validation_split: float in [0, 1), the last part of the corpus held out. Defaults to 0.1.
+            warmup_steps: int, linear warm-up steps. Defaults to 100.
+            steps_per_epoch: int or None, batches per epoch (stream mode draws fresh random
+                windows every epoch). Defaults to one pass over the training tokens.
+            time_budget: float or None, stop after this many seconds; the learning-rate decay
+                is then timed to end with the budget.
+            mixed_precision: bool, train in bfloat16 (float32 weights, logits and loss); about
+                twice as fast on CPUs with AVX512-BF16. Defaults to False.
+            checkpoint: path or None, save the artifact here after every best epoch.
+            seed: int, seeds the weights' shuffling and window offsets. Defaults to 0.
+            verbose: 0, 1 (progress bar) or 2. Defaults to 1.
+            callbacks: extra Keras callbacks.
+
+        Returns:
+            dict: the Keras history (`loss`, `val_loss`, ... per epoch).
+        """
+        text = data.read_corpus(corpus)
+        for name, value in (("epochs", epochs), ("batch_size", batch_size), ("seq_len", seq_len)):
+            data._check_positive(name, value)
+        if time_budget is not None and not time_budget > 0:
+            raise ValueError(f"time_budget must be a number of seconds > 0 or None, got {time_budget!r}")
+        keras.utils.set_random_seed(seed)
+        train_ds, val_ds = data.make_datasets(text, self.vocab, mode=self.mode, seq_len=seq_len,
+                                              batch_size=batch_size, validation_split=validation_split, seed=seed)
+        if steps_per_epoch is not None:
+            data._check_positive("steps_per_epoch", steps_per_epoch)
+            train_ds = train_ds.repeat()
+        else:
+            steps_per_epoch = int(train_ds.cardinality().numpy())
+            if steps_per_epoch < 1:  # unknown cardinality: count once
+                steps_per_epoch = sum(1 for _ in train_ds)
+        model = self._train_model = self._training_model(mixed_precision)
+        optimizer = keras.optimizers.Adam(learning_rate=learning_rate, clipnorm=clipnorm)
+        model.compile(optimizer=optimizer, loss=self._loss())
+        schedule = training.WarmupCosine(learning_rate, warmup_steps=warmup_steps,
+                                         total_steps=epochs * steps_per_epoch, budget_seconds=time_budget)
+        cbs = [schedule] + list(callbacks or [])
+        if time_budget is not None:
+            cbs.append(training.TimeBudget(time_budget))
+        if checkpoint is not None:
+            cbs.append(training.SaveArtifact(self, checkpoint))
+        self.training_config = dict(epochs=epochs, batch_size=batch_size, seq_len=seq_len,
+                                    learning_rate=learning_rate, clipnorm=clipnorm,
+                                    validation_split=validation_split, warmup_steps=warmup_steps,
+                                    steps_per_epoch=steps_per_epoch, time_budget=time_budget,
+                                    mixed_precision=bool(mixed_precision), seed=seed)
+        start = time.monotonic()
+        history = model.fit(train_ds, validation_data=val_ds, epochs=epochs, steps_per_epoch=steps_per_epoch,
+                            callbacks=cbs, verbose=verbose, shuffle=False)
+        self._sync_from_training()
+        self._sampler = None
+        hist = {k: [float(v) for v in vals] for k, vals in history.history.items() if k != "learning_rate"}
+        self.metrics.update(
+            train_loss=hist["loss"][-1],
+            val_loss=hist["val_loss"][-1] if "val_loss" in hist else None,
+            uniform_loss=math.log(self.vocab.size - 1),
+            epochs_run=len(hist["loss"]),
+            train_seconds=round(time.monotonic() - start, 2),
+        )
+        return hist
+
+    def evaluate(self, corpus, *, seq_len=None, batch_size=64):
+        """Mean loss (nats per target token) on a corpus, cut into windows like the training data.
+
+        Args:
+            corpus: str, path or list of paths.
+            seq_len: window length; defaults to the one used in `fit` (else 100).
+            batch_size: int. Defaults to 64.
+
+        Returns:
+            float.
+        """
+        text = data.read_corpus(corpus)
+        seq_len = seq_len or self.training_config.get("seq_len", 100)
+        if self.mode == "stream":
+            ids = data.encode_corpus(text, self.vocab, "stream")
+            ds = data.stream_windows(ids, seq_len, batch_size=batch_size, shuffle=False)
+        else:
+            ds = data.line_windows(data.encode_corpus(text, self.vocab, "lines"), seq_len,
+                                   batch_size=batch_size, shuffle=False)
+        total, count = 0.0, 0
+        for x, y in ds:
+            logits = self.model(x, training=False)
+            losses = keras.ops.sparse_categorical_crossentropy(y, logits, from_logits=True).numpy()
+            mask = y.numpy() != PAD_ID
+            total += float(losses[mask].sum())
+            count += int(mask.sum())
+        return total / count
+
+    # ----------------------------------------------------------------------------- generation
+
+    @property
+    def sampler(self):
+        """The compiled `zoo.sampling.Sampler` over this model's single-step twin."""
+        if self._sampler is None:
+            from zoo.sampling import Sampler
+
+            self._sampler = Sampler(zoo.build_lm_step(self.model))
+        return self._sampler
+
+    def _encode_prefix(self, prefix, what="prefix"):
+        if not isinstance(prefix, str):
+            raise ValueError(f"{what} must be a str, got {type(prefix).__name__}")
+        unknown = self.vocab.unknown_tokens(prefix)
+        if unknown:
+            warnings.warn(
+                f"{what} has {len(unknown)} token(s) the vocabulary has never seen, mapped to <UNK>: "
+                + ", ".join(repr(t) for t in unknown[:10]),
+                UserWarning,
+                stacklevel=3,
+            )
+        return [EOS_ID] + self.vocab.encode(prefix), unknown
+
+    def _default_length(self, length):
+        if length is None:
+            return self.training_config.get("seq_len", 100) if self.mode == "lines" else 200
+        if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 0:
+            raise ValueError(f"length must be an int >= 0, got {length!r}")
+        return int(length)
+
+    def generate(self, n=1, *, length=None, prefix="", temperature=1.0, top_k=None, top_p=None, seed=None,
+                 stop_at_eos=None):
+        """Sample `n` texts at once.
+
+        Args:
+            n: int >= 1, how many samples.
+            length: int >= 0, the most tokens to add after the prefix. Defaults to the training
+                `seq_len` in lines mode, 200 in stream mode.
+            prefix: str, the text every sample starts with (it is part of the result).
+            temperature: float > 0. Defaults to 1.
+            top_k: int >= 1 or None: sample among the k most likely tokens only.
+            top_p: float in (0, 1] or None: nucleus sampling.
+            seed: int or None: the same seed gives the same samples. None draws a fresh seed.
+            stop_at_eos: bool or None: stop a sample at `<EOS>`. Defaults to True in lines mode.
+
+        Returns:
+            list of `n` str.
+
+        Example:
+
+        >>> gen.generate(n=2, prefix="Tri", top_k=5, seed=7)  # doctest: +SKIP
+        ['Triceratops', 'Trisaurus']
+        """
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise ValueError(f"n must be an int >= 1, got {n!r}")
+        length = self._default_length(length)
+        stop = (self.mode == "lines") if stop_at_eos is None else bool(stop_at_eos)
+        prime, _ = self._encode_prefix(prefix)
+        if seed is None:
+            seed = int.from_bytes(os.urandom(4), "little")
+        tokens = self.sampler(np.tile(np.asarray(prime, np.int32), (n, 1)), length, temperature=temperature,
+                              top_k=top_k, top_p=top_p, seed=seed, eos_id=EOS_ID if stop else None,
+                              pad_id=PAD_ID)
+        # What the prefix encodes to (lower-cased, <UNK>) is what the model continued from.
+        head = self.vocab.decode(prime[1:])
+        return [head + self.vocab.decode(row, stop_at_eos=stop) for row in tokens]
+
+    def beam_search(self, prefix="", *, width=5, length=None):
+        """The `width` most likely continuations of a prefix (beam search).
+
+        Args:
+            prefix: str. Defaults to "" (from the start symbol).
+            width: int >= 1, beams kept; 1 is greedy decoding. Defaults to 5.
+            length: int >= 0, the most tokens to add. Defaults as in `generate`.
+
+        Returns:
+            A list of `(text, log_prob)` best first; `log_prob` sums the natural-log
+            probabilities of the added tokens, the closing `<EOS>` included in lines mode.
+        """
+        length = self._default_length(length)
+        prime, _ = self._encode_prefix(prefix)
+        stop = self.mode == "lines"
+        tokens, scores = self.sampler.beam_search(np.asarray(prime, np.int32), length, width=width,
+                                                  eos_id=EOS_ID if stop else None, pad_id=PAD_ID)
+        head = self.vocab.decode(prime[1:])
+        return [(head + self.vocab.decode(row, stop_at_eos=stop), float(s))
+                for row, s in zip(tokens, scores) if np.isfinite(s)]
+
+    def score(self, text, *, add_eos=None):
+        """Log-probability of a text under the model, and its perplexity.
+
+        The text is encoded, primed with the start symbol and run through the full-sequence
+        model once; the result sums `log p(token_i | start, token_1..i-1)`.
+
+        Args:
+            text: str.
+            add_eos: bool or None: also score the closing `<EOS>` (a complete line). Defaults
+                to True in lines mode, False in stream mode.
+
+        Returns:
+            A `Score` (dict): `log_prob`, `num_tokens`, `nats_per_token`, `perplexity`, `unknown`.
+
+        Example:
+
+        >>> gen.score("The apple and pear salad").log_prob > gen.score("The apple and pair salad").log_prob  # doctest: +SKIP
+        True
+        """
+        ids, unknown = self._encode_prefix(text, what="text")
+        if len(ids) == 1:
+            raise ValueError("text to score is empty; expected at least one token")
+        if add_eos if add_eos is not None else self.mode == "lines":
+            ids = ids + [EOS_ID]
+        ids = np.asarray(ids, np.int32)
+        logits = self.model(ids[None, :-1], training=False)  # (1, time, vocab)
+        logp = keras.ops.log_softmax(keras.ops.cast(logits, "float32"), axis=-1).numpy()[0]
+        total = float(np.take_along_axis(logp, ids[1:, None], axis=1).astype(np.float64).sum())
+        count = len(ids) - 1
+        return Score(log_prob=total, num_tokens=count, nats_per_token=-total / count,
+                     perplexity=math.exp(-total / count), unknown=unknown)
+
+    # ----------------------------------------------------------------------------- saving
+
+    def get_config(self):
+        """The JSON-serialisable description saved in `config.json`."""
+        return {"mode": self.mode, "model": dict(self.model_config), "training": dict(self.training_config),
+                "metrics": dict(self.metrics)}
+
+    def save(self, path):
+        """Save the generator as one artifact folder (model, vocabulary, config, metrics).
+
+        The folder is written under a temporary name and swapped in, so an interrupted save
+        leaves the previous artifact intact.
+        """
+        self._sync_from_training()
+        artifact.write_artifact(path, self.get_config(), self.vocab, self.model)
+
+    @classmethod
+    def load(cls, path):
+        """Load a generator saved by `save`.
+
+        Raises:
+            text.artifact.ArtifactError: the path is missing or not an artifact of this package.
+        """
+        config, vocab_json, model_path = artifact.read_artifact(path)
+        vocab = Vocabulary.from_json(vocab_json)
+        gen = cls.__new__(cls)
+        gen.vocab = vocab
+        gen.mode = config["mode"]
+        gen.model_config = {k: config["model"][k] for k in MODEL_KEYS}
+        gen.model = keras.saving.load_model(model_path)
+        gen.training_config = dict(config.get("training", {}))
+        gen.metrics = dict(config.get("metrics", {}))
+        gen._train_model = None
+        gen._sampler = None
+        return gen
+
+    def __repr__(self):
+        return (f"TextGenerator(mode={self.mode!r}, level={self.vocab.level!r}, vocab={self.vocab.size}, "
+                + ", ".join(f"{k}={v!r}" for k, v in self.model_config.items()) + ")")

@@ -1,0 +1,285 @@
+"""Character- and word-level vocabularies with `<PAD>`, `<UNK>` and `<EOS>`, saved as JSON.
+
+A `Vocabulary` maps tokens to integer ids and back. Ids 0, 1 and 2 are always the special
+tokens `<PAD>` (padding, never predicted), `<UNK>` (a token the vocabulary has not seen) and
+`<EOS>` (end of a line in line mode; also the start symbol every sequence is primed with).
+
+Tokenisation is reversible: at character level a token is one Unicode character; at word level
+the text is split into runs of word characters, runs of whitespace and single punctuation marks,
+so `decode(encode(text)) == text` for any text whose tokens are all in the vocabulary (after
+lower-casing, when `lower=True`).
+"""
+
+import collections
+import json
+import os
+import re
+import tempfile
+
+PAD, UNK, EOS = "<PAD>", "<UNK>", "<EOS>"
+SPECIAL_TOKENS = (PAD, UNK, EOS)
+PAD_ID, UNK_ID, EOS_ID = 0, 1, 2
+LEVELS = ("char", "word")
+FORMAT = "seqzoo.text.vocabulary"
+FORMAT_VERSION = 1
+
+# Word characters, whitespace runs, or one other character (punctuation, symbols).
+_WORD_PATTERN = re.compile(r"\w+|\s+|[^\w\s]", re.UNICODE)
+
+
+def tokenize(text, level="char", lower=False):
+    """Split text into tokens, reversibly.
+
+    Args:
+        text: str, the text to split.
+        level: str, `"char"` (one token per character) or `"word"` (runs of word characters,
+            runs of whitespace, and single punctuation marks). Defaults to `"char"`.
+        lower: bool, lower-case the text first. Defaults to `False`.
+
+    Returns:
+        A list of str tokens whose concatenation is the (lower-cased) text.
+
+    Example:
+
+    >>> tokenize("Hi, you!", level="word")
+    ['Hi', ',', ' ', 'you', '!']
+    """
+    _check_level(level)
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, got {type(text).__name__}")
+    if lower:
+        text = text.lower()
+    if level == "char":
+        return list(text)
+    return _WORD_PATTERN.findall(text)
+
+
+def _check_level(level):
+    if level not in LEVELS:
+        raise ValueError(f"level must be one of {LEVELS}, got {level!r}")
+
+
+class UnknownTokenError(ValueError):
+    """Raised by `Vocabulary.encode(..., unknown="error")` when a token is not in the vocabulary."""
+
+
+class Vocabulary:
+    """A token <-> id mapping for a character- or word-level language model.
+
+    Build one from text with `Vocabulary.build(...)`; the constructor takes the token list
+    directly (the special tokens are added in front when missing).
+
+    Args:
+        tokens: list of str, the ordinary tokens (no duplicates).
+        level: str, `"char"` or `"word"`. Defaults to `"char"`.
+        lower: bool, whether text is lower-cased before encoding. Defaults to `False`.
+
+    Example:
+
+    >>> vocab = Vocabulary.build("hello world")
+    >>> vocab.decode(vocab.encode("hello"))
+    'hello'
+    """
+
+    def __init__(self, tokens, *, level="char", lower=False):
+        _check_level(level)
+        tokens = [t for t in tokens if t not in SPECIAL_TOKENS]
+        if len(set(tokens)) != len(tokens):
+            raise ValueError("tokens must not contain duplicates")
+        self.level = level
+        self.lower = bool(lower)
+        self.tokens = list(SPECIAL_TOKENS) + tokens
+        self._ids = {t: i for i, t in enumerate(self.tokens)}
+
+    @classmethod
+    def build(cls, text, *, level="char", lower=False, max_size=None, min_count=1):
+        """Collect the vocabulary of a text (or a list of texts).
+
+        Word tokens are ordered by falling frequency (ties alphabetically); characters are
+        sorted. The same text therefore always gives the same ids.
+
+        Args:
+            text: str or list of str, the training text.
+            level: str, `"char"` or `"word"`. Defaults to `"char"`.
+            lower: bool, lower-case before counting. Defaults to `False`.
+            max_size: int or None, keep at most this many ordinary tokens (the most frequent);
+                the rest become `<UNK>`. Defaults to `None` (keep all).
+            min_count: int, drop tokens seen fewer times. Defaults to 1.
+
+        Returns:
+            A `Vocabulary`.
+
+        Example:
+
+        >>> Vocabulary.build("the cat the dog", level="word").size
+        7
+        """
+        texts = [text] if isinstance(text, str) else list(text)
+        counts = collections.Counter()
+        for piece in texts:
+            counts.update(tokenize(piece, level, lower))
+        if not counts:
+            raise ValueError("cannot build a vocabulary from an empty text")
+        if max_size is not None and (not isinstance(max_size, int) or max_size < 1):
+            raise ValueError(f"max_size must be a positive int or None, got {max_size!r}")
+        if not isinstance(min_count, int) or min_count < 1:
+            raise ValueError(f"min_count must be a positive int, got {min_count!r}")
+        # Sort by (-count, token) so the result does not depend on dict order.
+        ranked = sorted((t for t, c in counts.items() if c >= min_count), key=lambda t: (-counts[t], t))
+        if max_size is not None:
+            ranked = ranked[:max_size]
+        if level == "char":
+            ranked = sorted(ranked)
+        return cls(ranked, level=level, lower=lower)
+
+    @property
+    def size(self):
+        """int: number of ids, special tokens included."""
+        return len(self.tokens)
+
+    def __len__(self):
+        return self.size
+
+    def __contains__(self, token):
+        return token in self._ids
+
+    def token_id(self, token):
+        """Return the id of one token (`<UNK>`'s id when unknown)."""
+        return self._ids.get(token, UNK_ID)
+
+    def unknown_tokens(self, text):
+        """Return the sorted set of tokens of `text` that the vocabulary has never seen."""
+        return sorted({t for t in tokenize(text, self.level, self.lower) if t not in self._ids})
+
+    def encode(self, text, *, unknown="map"):
+        """Turn text into a list of ids.
+
+        Args:
+            text: str.
+            unknown: str, what to do with tokens not in the vocabulary: `"map"` maps them to
+                `<UNK>`; `"error"` raises `UnknownTokenError` naming them. Defaults to `"map"`.
+
+        Returns:
+            A list of int ids (no `<EOS>` is added).
+
+        Example:
+
+        >>> Vocabulary.build("abc").encode("cab")
+        [5, 3, 4]
+        """
+        if unknown not in ("map", "error"):
+            raise ValueError(f"unknown must be 'map' or 'error', got {unknown!r}")
+        tokens = tokenize(text, self.level, self.lower)
+        if unknown == "error":
+            missing = sorted({t for t in tokens if t not in self._ids})
+            if missing:
+                raise UnknownTokenError(
+                    f"text contains {len(missing)} token(s) not in the vocabulary: "
+                    f"{', '.join(repr(t) for t in missing[:10])}"
+                )
+        return [self._ids.get(t, UNK_ID) for t in tokens]
+
+    def decode(self, ids, *, stop_at_eos=False, eos_text="\n"):
+        """Turn ids back into text.
+
+        `<PAD>` is dropped, `<UNK>` is written as `<UNK>`, `<EOS>` as `eos_text`.
+
+        Args:
+            ids: iterable of int.
+            stop_at_eos: bool, stop at the first `<EOS>` (not written). Defaults to `False`.
+            eos_text: str, what an `<EOS>` becomes. Defaults to `"\\n"`.
+
+        Returns:
+            str.
+
+        Example:
+
+        >>> vocab = Vocabulary.build("abc")
+        >>> vocab.decode([3, 4, 2, 5], stop_at_eos=True)
+        'ab'
+        """
+        out = []
+        for i in ids:
+            i = int(i)
+            if i == PAD_ID:
+                continue
+            if i == EOS_ID:
+                if stop_at_eos:
+                    break
+                out.append(eos_text)
+                continue
+            if not 0 <= i < len(self.tokens):
+                raise ValueError(f"id {i} is outside the vocabulary (size {self.size})")
+            out.append(self.tokens[i])
+        return "".join(out)
+
+    def get_config(self):
+        """Return the JSON-serialisable description of this vocabulary."""
+        return {
+            "format": FORMAT,
+            "version": FORMAT_VERSION,
+            "level": self.level,
+            "lower": self.lower,
+            "tokens": self.tokens,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        """Rebuild a vocabulary from `get_config()` output; raises ValueError when malformed."""
+        if not isinstance(config, dict) or config.get("format") != FORMAT:
+            raise ValueError(f"not a seqzoo vocabulary (expected format {FORMAT!r})")
+        tokens = config.get("tokens")
+        if not isinstance(tokens, list) or tuple(tokens[:3]) != SPECIAL_TOKENS:
+            raise ValueError(f"vocabulary tokens must start with {list(SPECIAL_TOKENS)}")
+        return cls(tokens[3:], level=config.get("level"), lower=config.get("lower", False))
+
+    def to_json(self):
+        """Return the vocabulary as a JSON string."""
+        return json.dumps(self.get_config(), ensure_ascii=False, indent=1)
+
+    @classmethod
+    def from_json(cls, text):
+        """Rebuild a vocabulary from `to_json()` output."""
+        return cls.from_config(json.loads(text))
+
+    def save(self, path):
+        """Write the vocabulary to a JSON file atomically (temporary file, then rename)."""
+        atomic_write_text(path, self.to_json())
+
+    @classmethod
+    def load(cls, path):
+        """Read a vocabulary written by `save`.
+
+        Raises:
+            ValueError: when the file is missing or not a seqzoo vocabulary.
+        """
+        try:
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+        except FileNotFoundError:
+            raise ValueError(f"vocabulary file {os.fspath(path)!r} does not exist") from None
+        try:
+            return cls.from_json(text)
+        except (json.JSONDecodeError, ValueError) as err:
+            raise ValueError(f"{os.fspath(path)!r} is not a seqzoo vocabulary: {err}") from None
+
+    def __eq__(self, other):
+        return isinstance(other, Vocabulary) and self.get_config() == other.get_config()
+
+    def __repr__(self):
+        return f"Vocabulary(level={self.level!r}, lower={self.lower}, size={self.size})"
+
+
+def atomic_write_text(path, text):
+    """Write text to `path` through a temporary file in the same folder and `os.replace`."""
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
