@@ -91,7 +91,8 @@ def build_vocabulary(names):
     return char_to_ix, {i: ch for ch, i in char_to_ix.items()}
 
 
-def initialize_parameters(n_a, n_x, n_y, *, cell="rnn", reset_after=True, seed=1):
+def initialize_parameters(n_a, n_x, n_y, *, cell="rnn", reset_after=True, forget_bias=1.0,
+                          seed=1):
     """Small random weights (randn * 0.01) and zero biases, in the course's layout.
 
     For cell="rnn" the draws are those of the course's `initialize_parameters`
@@ -101,6 +102,8 @@ def initialize_parameters(n_a, n_x, n_y, *, cell="rnn", reset_after=True, seed=1
         n_a: int, hidden units. n_x: int, input size. n_y: int, output size.
         cell: "rnn" (default), "lstm" or "gru".
         reset_after: bool, default True; GRU only (True adds the `bca` bias).
+        forget_bias: float, default 1.0; LSTM only: the initial `bf`, like Keras's
+            `unit_forget_bias=True` (the forget gate starts at sigmoid(1) = 0.73).
         seed: int, default 1.
 
     Returns:
@@ -125,6 +128,8 @@ def initialize_parameters(n_a, n_x, n_y, *, cell="rnn", reset_after=True, seed=1
     for gate in gates:
         parameters["W" + gate] = rng.randn(n_a, n_a + n_x) * 0.01
         parameters["b" + gate] = np.zeros((n_a, 1))
+    if cell == "lstm":
+        parameters["bf"] += forget_bias
     if cell == "gru" and reset_after:
         parameters["bca"] = np.zeros((n_a, 1))
     parameters["Wy"] = rng.randn(n_y, n_a) * 0.01
