@@ -19,7 +19,9 @@ def as_array(name, value, ndim, dims):
         raise ValueError(f"{name}: expected an array of shape {dims}, got None")
     array = np.asarray(value)
     if array.dtype == object or not np.issubdtype(array.dtype, np.number):
-        raise ValueError(f"{name}: expected a numeric array of shape {dims}, got dtype {array.dtype}")
+        raise ValueError(
+            f"{name}: expected a numeric array of shape {dims}, got dtype {array.dtype}"
+        )
     if array.ndim != ndim:
         raise ValueError(
             f"{name}: expected a {ndim}-D array of shape {dims}, got shape {array.shape}"

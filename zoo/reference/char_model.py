@@ -159,7 +159,8 @@ def clip(gradients, maxValue):
         raise ValueError(f"maxValue: expected a positive finite number, got {maxValue!r}")
     if not isinstance(gradients, dict):
         raise ValueError(f"gradients: expected a dict of arrays, got {type(gradients).__name__}")
-    return {key: np.clip(np.asarray(value), -maxValue, maxValue) for key, value in gradients.items()}
+    return {key: np.clip(np.asarray(value), -maxValue, maxValue)
+            for key, value in gradients.items()}
 
 
 def update_parameters(parameters, gradients, learning_rate):
@@ -185,7 +186,8 @@ def update_parameters(parameters, gradients, learning_rate):
         grad = np.asarray(gradients["d" + key])
         if grad.shape != np.shape(parameters[key]):
             raise ValueError(f"gradients[{'d' + key!r}]: expected shape "
-                             f"{np.shape(parameters[key])} like parameters[{key!r}], got {grad.shape}")
+                             f"{np.shape(parameters[key])} like parameters[{key!r}], "
+                             f"got {grad.shape}")
         parameters[key] = parameters[key] - learning_rate * grad
     return parameters
 

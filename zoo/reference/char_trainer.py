@@ -175,7 +175,9 @@ def train_char_model(names, *, cell="rnn", num_iterations=22001, n_a=50, learnin
     (50, 7)
     """
     if isinstance(names, str) or not names or not all(isinstance(n, str) and n for n in names):
-        raise ValueError(f"names: expected a non-empty list of non-empty strings, got {names!r:.60}")
+        raise ValueError(
+            f"names: expected a non-empty list of non-empty strings, got {names!r:.60}"
+        )
     if any("\n" in name for name in names):
         raise ValueError("names: a name contains '\\n', which marks the end of a name")
     for key, value in (("num_iterations", num_iterations), ("sample_every", sample_every),

@@ -2,8 +2,8 @@
 
 Keras stores a recurrent layer as `[kernel, recurrent_kernel, bias]`:
 
-    kernel            (n_x, k * n_a)   acts on x<t>      = the x-columns of the course's W, transposed
-    recurrent_kernel  (n_a, k * n_a)   acts on a<t-1>    = the a-columns of the course's W, transposed
+    kernel            (n_x, k * n_a)  acts on x<t>:   the x-columns of the course's W, transposed
+    recurrent_kernel  (n_a, k * n_a)  acts on a<t-1>: the a-columns of the course's W, transposed
     bias              (k * n_a,)       or (2, 3 * n_a) for GRU(reset_after=True): [input; recurrent]
 
 with the gates side by side in Keras's order: LSTM [i, f, c, o], GRU [z, r, h]; the course
@@ -140,18 +140,18 @@ def dense_to_keras(parameters):
     """The output layer's weights as a Keras `Dense` `get_weights()` list.
 
     Args:
-        parameters: course dict with Wya (RNN) or Wy (LSTM, GRU) of shape (n_y, n_a) and by (n_y, 1).
+        parameters: course dict with Wya (RNN) or Wy (LSTM, GRU) of shape (n_y, n_a) and
+            by (n_y, 1).
 
     Returns:
         `[kernel (n_a, n_y), bias (n_y,)]`.
 
     Example:
 
-    >>> [w.shape for w in dense_to_keras({"Wya": np.ones((2, 5)), "Wax": 0, "by": np.zeros((2, 1))})]
+    >>> [w.shape for w in dense_to_keras({"Wya": np.ones((2, 5)), "by": np.zeros((2, 1))})]
     [(5, 2), (2,)]
     """
-    cell, _ = cell_of(parameters)
-    key = output_key(cell)
+    key = "Wya" if isinstance(parameters, dict) and "Wya" in parameters else "Wy"
     n_y, n_a = get_matrix(parameters, key, "(n_y, n_a)", "dense_to_keras").shape
     p = check_parameters(parameters, {key: ((n_y, n_a), "(n_y, n_a)"),
                                       "by": ((n_y, 1), "(n_y, 1)")}, "dense_to_keras")

@@ -3,7 +3,13 @@
 import numpy as np
 import pytest
 
-from tests.zoo.reference.params import VARIANTS, backward, forward, random_parameters, relative_error
+from tests.zoo.reference.params import (
+    VARIANTS,
+    backward,
+    forward,
+    random_parameters,
+    relative_error,
+)
 from zoo import reference as ref
 
 
@@ -140,7 +146,8 @@ def test_wrong_shapes_and_keys_raise_value_errors_naming_them():
     with pytest.raises(ValueError, match=r"^parameters\['Waa'\]: expected shape \(5, 5\) "
                                          r"\(n_a, n_a\), got \(5, 4\)$"):
         ref.rnn_forward(x, a0, {**p, "Waa": p["Waa"][:, :4]})
-    with pytest.raises(ValueError, match=r"^parameters: missing key 'Waa' \(rnn_forward needs keys"):
+    with pytest.raises(ValueError,
+                       match=r"^parameters: missing key 'Waa' \(rnn_forward needs keys"):
         ref.rnn_forward(x, a0, {k: v for k, v in p.items() if k != "Waa"})
     with pytest.raises(ValueError, match=r"^parameters\['Wax'\]: expected shape \(5, 2\)"):
         ref.rnn_cell_forward(x[:2, :, 0], a0, p)  # xt with n_x = 2 against Wax (5, 3)
@@ -151,8 +158,8 @@ def test_wrong_shapes_and_keys_raise_value_errors_naming_them():
     lp = random_parameters("lstm", 3, 5, 2, rng)
     with pytest.raises(ValueError, match=r"^parameters: missing key 'Wo' \(lstm_forward needs"):
         ref.lstm_forward(x, a0, {k: v for k, v in lp.items() if k != "Wo"})
-    with pytest.raises(ValueError, match=r"^c_prev: expected shape \(5, 10\) \(n_a, m\) like a_prev, "
-                                         r"got \(4, 10\)$"):
+    with pytest.raises(ValueError, match=r"^c_prev: expected shape \(5, 10\) \(n_a, m\) "
+                                         r"like a_prev, got \(4, 10\)$"):
         ref.lstm_cell_forward(x[:, :, 0], a0, a0[:4], lp)
     with pytest.raises(ValueError, match=r"^parameters\['Wf'\]: expected shape \(5, 8\) "
                                          r"\(n_a, n_a \+ n_x\), got \(5, 7\)$"):
