@@ -79,6 +79,13 @@ def _snap(value, grid):
     return Fraction(round(_frac(value) / grid)) * grid
 
 
+def _reason(error):
+    """A short, printable reason from a music21 exception (no raw bytes, one line)."""
+    text = str(error).split(", got")[0].splitlines()[0] if str(error) else ""
+    text = "".join(c for c in text if c.isprintable())[:100].strip()
+    return text or type(error).__name__
+
+
 def _parse_score(path):
     import music21
 
@@ -87,8 +94,7 @@ def _parse_score(path):
     try:
         parsed = music21.converter.parse(str(path), forceSource=True, **options)
     except Exception as error:  # music21 raises many types for a corrupt file
-        message = str(error).splitlines()[0][:120] if str(error) else type(error).__name__
-        raise MusicInputError(f"{path}: cannot be read by music21 ({message}); "
+        raise MusicInputError(f"{path}: cannot be read by music21 ({_reason(error)}); "
                               f"{_EXPECTED_FILE}") from None
     if isinstance(parsed, music21.stream.Opus):  # an ABC book: take its first tune
         scores = list(parsed.scores)
@@ -98,7 +104,7 @@ def _parse_score(path):
     return parsed
 
 
-def _read_midi(path):
+def read_midi_parts(path):
     """Read a MIDI file with `music21.midi` directly (tens of times faster than building a score).
 
     Returns:
@@ -118,8 +124,7 @@ def _read_midi(path):
         if not ppq or ppq <= 0:
             raise ValueError("no ticks per quarter note")
     except Exception as error:  # music21 raises many types for a corrupt file
-        message = str(error).splitlines()[0][:120] if str(error) else type(error).__name__
-        raise MusicInputError(f"{path}: cannot be read as MIDI ({message}); "
+        raise MusicInputError(f"{path}: cannot be read as MIDI ({_reason(error)}); "
                               f"{_EXPECTED_FILE}") from None
     note_on, note_off = midi.ChannelVoiceMessages.NOTE_ON, midi.ChannelVoiceMessages.NOTE_OFF
     program_change = midi.ChannelVoiceMessages.PROGRAM_CHANGE
@@ -450,7 +455,9 @@ def _time_map(score, bar_length, parts):
 def _score_signatures(score):
     from music21 import meter
 
-    return [((int(ts.numerator), int(ts.denominator)), ts.measureNumber)
+    return [((int(ts.numerator), int(ts.denominator)),
+             ts.measureNumber if ts.measureNumber is not None
+             else _frac(ts.getOffsetInHierarchy(score)))
             for ts in score.recurse().getElementsByClass(meter.TimeSignature)]
 
 
@@ -468,7 +475,7 @@ def _meter(signatures, path, *, midi_times=False):
                               "a positive numerator over 1, 2, 4, 8, 16 or 32 (e.g. 4/4, 3/4, 6/8)")
     if len(changes) > 1:
         (c, d), where = changes[1]
-        if midi_times:  # a MIDI time in quarter notes: count bars of the first meter
+        if midi_times or isinstance(where, Fraction):  # a time: count bars of the first meter
             where = int(where // Fraction(beats * 4, unit)) + 1
         raise MusicInputError(f"{path}: the meter changes from {beats}/{unit} to {c}/{d} at bar "
                               f"{where}; expected one time signature for the whole piece")
@@ -568,7 +575,7 @@ def read_solo(path, *, harmony="auto", grid=DEFAULT_GRID, melody_part=None):
         raise MusicInputError(f"{source}: file is empty; {_EXPECTED_FILE}")
     if pathlib.Path(source).suffix.lower() in (".mid", ".midi"):
         score = None
-        parts, signatures, tempo, last_time = _read_midi(source)
+        parts, signatures, tempo, last_time = read_midi_parts(source)
         beats, unit = _meter(signatures, source, midi_times=True)
         time_map = TimeMap([], Fraction(beats * 4, unit), [])
     else:
@@ -701,5 +708,5 @@ def read_corpus(paths_or_folders, cache_dir=None, *, harmony="auto", grid=DEFAUL
     return solos
 
 
-__all__ = ["DEFAULT_GRID", "HARMONY_MODES", "PartEvents", "TimeMap", "read_solo", "read_corpus",
+__all__ = ["DEFAULT_GRID", "HARMONY_MODES", "PartEvents", "TimeMap", "read_midi_parts", "read_solo", "read_corpus",
            "list_music_files", "part_events", "choose_melody", "monophonic_notes", "infer_chords"]
