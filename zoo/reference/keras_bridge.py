@@ -92,6 +92,9 @@ def from_keras_weights(weights, cell, *, reset_after=True):
     Returns:
         Dict with the course's keys (RNN: Wax, Waa, ba; LSTM: Wf, bf, Wi, bi, Wc, bc, Wo, bo;
         GRU: Wu, bu, Wr, br, Wc, bc and, for reset_after=True, bca), no output layer.
+        For GRU(reset_after=True) the input and recurrent biases of the z and r gates only
+        ever appear summed, so they become one course bias: course -> Keras -> course is
+        exact, Keras -> course -> Keras computes the same function.
 
     Example:
 
