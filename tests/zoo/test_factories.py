@@ -1,0 +1,109 @@
+"""Every factory x cell x depth x direction: shapes, config, save/load, one training step."""
+
+import itertools
+
+import keras
+import numpy as np
+import pytest
+
+import zoo
+from tests.helpers import run_model_test
+
+CELLS = ["rnn", "gru", "lstm"]
+BATCH, TIME, VOCAB = 3, 5, 11
+SPARSE = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+
+
+def _tokens(rng, low=1, shape=(BATCH, TIME)):
+    return rng.integers(low, VOCAB, size=shape).astype("int32")
+
+
+@pytest.mark.parametrize("cell,num_layers", itertools.product(CELLS, [1, 2]))
+def test_lm(cell, num_layers, tmp_path):
+    rng = np.random.default_rng(0)
+    conditioning_dim = 3 if num_layers == 2 else None
+    model = zoo.build_lm(VOCAB, cell=cell, units=8, num_layers=num_layers, embedding_dim=4,
+                         dropout=0.1, conditioning_dim=conditioning_dim)
+    tokens = _tokens(rng, low=0)
+    inputs = tokens if conditioning_dim is None else [
+        tokens, rng.normal(size=(BATCH, TIME, 3)).astype("float32")]
+    run_model_test(model, inputs, _tokens(rng, low=0), SPARSE, (BATCH, TIME, VOCAB), tmp_path)
+
+
+@pytest.mark.parametrize("cell,num_layers,bidirectional",
+                         itertools.product(CELLS, [1, 2], [False, True]))
+def test_many_to_one(cell, num_layers, bidirectional, tmp_path):
+    rng = np.random.default_rng(1)
+    if num_layers == 1:  # token ids
+        model = zoo.build_many_to_one(vocab_size=VOCAB, output_dim=2, cell=cell, units=8,
+                                      num_layers=1, bidirectional=bidirectional)
+        inputs = _tokens(rng)
+        inputs[0, 3:] = 0  # padding
+    else:  # real-valued feature vectors
+        model = zoo.build_many_to_one(input_dim=4, output_dim=2, cell=cell, units=8,
+                                      num_layers=2, bidirectional=bidirectional, dropout=0.2)
+        inputs = rng.normal(size=(BATCH, TIME, 4)).astype("float32")
+    targets = rng.integers(0, 2, size=(BATCH,))
+    run_model_test(model, inputs, targets, SPARSE, (BATCH, 2), tmp_path)
+
+
+@pytest.mark.parametrize("cell,num_layers,bidirectional",
+                         itertools.product(CELLS, [1, 2], [False, True]))
+def test_many_to_many(cell, num_layers, bidirectional, tmp_path):
+    rng = np.random.default_rng(2)
+    if num_layers == 1:  # one-hot feature vectors
+        inputs = np.eye(6, dtype="float32")[rng.integers(0, 6, size=(BATCH, TIME))]
+        model = zoo.build_many_to_many(input_dim=6, output_dim=4, cell=cell, units=8,
+                                       bidirectional=bidirectional)
+    else:
+        inputs = _tokens(rng)
+        model = zoo.build_many_to_many(vocab_size=VOCAB, output_dim=4, cell=cell, units=8,
+                                       num_layers=2, bidirectional=bidirectional)
+    targets = rng.integers(0, 4, size=(BATCH, TIME))
+    run_model_test(model, inputs, targets, SPARSE, (BATCH, TIME, 4), tmp_path)
+
+
+@pytest.mark.parametrize("cell,num_layers", itertools.product(CELLS, [1, 2]))
+def test_one_to_many(cell, num_layers, tmp_path):
+    rng = np.random.default_rng(3)
+    context_dim = 3 if num_layers == 1 else None
+    model = zoo.build_one_to_many(VOCAB, context_dim=context_dim, cell=cell, units=8,
+                                  num_layers=num_layers)
+    tokens = _tokens(rng, low=0)
+    inputs = tokens if context_dim is None else [
+        rng.normal(size=(BATCH, 3)).astype("float32"), tokens]
+    run_model_test(model, inputs, _tokens(rng, low=0), SPARSE, (BATCH, TIME, VOCAB), tmp_path)
+
+    generator = zoo.build_one_to_many_generator(model, steps=4, mode="sample", seed=7)
+    start = np.zeros((BATCH,), "int32")
+    gen_inputs = start if context_dim is None else [inputs[0], start]
+    produced = np.asarray(generator(gen_inputs))
+    assert produced.shape == (BATCH, 4) and produced.dtype == np.int32
+    generator.save(tmp_path / "generator.keras")
+    reloaded = keras.saving.load_model(tmp_path / "generator.keras")
+    np.testing.assert_array_equal(np.asarray(reloaded(gen_inputs)), produced)
+
+
+@pytest.mark.parametrize("cell,num_layers,bidirectional",
+                         itertools.product(CELLS, [1, 2], [False, True]))
+def test_encoder_decoder(cell, num_layers, bidirectional, tmp_path):
+    rng = np.random.default_rng(4)
+    attention = {1: "dot", 2: "additive"}[num_layers] if bidirectional else None
+    model = zoo.build_encoder_decoder(source_vocab_size=VOCAB, target_vocab_size=9, cell=cell,
+                                      units=8, num_layers=num_layers,
+                                      bidirectional=bidirectional, attention=attention)
+    source = _tokens(rng, shape=(BATCH, 6))
+    source[1, 4:] = 0
+    decoder_in = rng.integers(1, 9, size=(BATCH, TIME)).astype("int32")
+    targets = rng.integers(1, 9, size=(BATCH, TIME))
+    run_model_test(model, [source, decoder_in], targets, SPARSE, (BATCH, TIME, 9), tmp_path)
+
+
+def test_feature_source_encoder_decoder(tmp_path):
+    rng = np.random.default_rng(5)
+    model = zoo.build_encoder_decoder(source_dim=4, target_vocab_size=7, units=8,
+                                      attention="dot")
+    source = rng.normal(size=(2, 6, 4)).astype("float32")
+    decoder_in = rng.integers(1, 7, size=(2, 3)).astype("int32")
+    run_model_test(model, [source, decoder_in], rng.integers(1, 7, size=(2, 3)), SPARSE,
+                   (2, 3, 7), tmp_path)
