@@ -364,6 +364,42 @@ def chord_symbol(root, quality, bass=None, *, sharps=False):
     return text
 
 
+_MUSIC21_QUALITIES = {
+    "maj": "", "69": "6add9", "m69": "m6add9", "maj9": "M9", "maj13": "M7add9add13",
+    "13": "9add13", "m13": "m7add9add13", "mmaj7": "mM7", "mmaj9": "mM9", "9sus4": "7sus4add9",
+    "7alt": "7#5b9#9", "m7b5": "ø7", "7#5": "7+", "aug": "+",
+}
+
+
+def music21_figure(chord):
+    """The chord in music21's own chord-symbol spelling, for ``music21.harmony.ChordSymbol``.
+
+    music21 writes flats as ``-`` and reads ``"Eb7"`` as E with a flat seventh, so a `Chord`'s
+    jazz `figure` must not be handed to music21 as is; this spelling gives a `ChordSymbol` with
+    the same pitch classes as `chord_tones` (music21 has no "alt": ``7alt`` becomes ``7#5b9#9``).
+
+    Args:
+        chord: a `Chord`.
+
+    Returns:
+        str, e.g. ``"E-7"``, ``"F#ø7"``, ``"B-mM7/D"``; ``"N.C."`` for no chord.
+
+    Example:
+
+    >>> music21_figure(parse_chord("Ebm7b5/A"))
+    'E-ø7/A'
+    """
+    if chord.root is None:
+        return NO_CHORD
+
+    def name(pc):
+        text = pitch_class_name(pc)
+        return text[0] + text[1:].replace("b", "-")
+
+    text = name(chord.root) + _MUSIC21_QUALITIES.get(chord.quality, chord.quality)
+    return text + ("/" + name(chord.bass) if chord.bass is not None else "")
+
+
 def chord_tones(chord) -> FrozenSet[int]:
     """The absolute pitch classes of a chord (its root plus `pitch_classes`, and a slash bass).
 
@@ -515,7 +551,7 @@ def __getattr__(name):
 
 
 __all__ = [
-    "NO_CHORD", "parse_chord", "chord_symbol", "parse_pitch_class", "pitch_class_name",
+    "NO_CHORD", "parse_chord", "chord_symbol", "music21_figure", "parse_pitch_class", "pitch_class_name",
     "chord_tones", "scale_for", "scale_name", "approach_tones", "note_type",
     "parse_progression", "named_form", "progression_from_spec", "progression_and_meter", "FORMS",
 ]

@@ -204,7 +204,7 @@ def _bar_length(beats_per_bar, beat_unit):
     return Fraction(beats_per_bar * 4, beat_unit)
 
 
-_FILE_SUFFIXES = (".xml", ".musicxml", ".mxl", ".mid", ".midi", ".abc", ".krn")
+_FILE_SUFFIXES = (".xml", ".musicxml", ".mxl", ".mid", ".midi", ".abc")
 
 
 def progression_and_meter(spec, *, beats_per_bar=4, beat_unit=4):

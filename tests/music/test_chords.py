@@ -13,6 +13,12 @@ from music.errors import ChordError
 F = Fraction
 MAJ7, M7, DOM7 = (0, 4, 7, 11), (0, 3, 7, 10), (0, 4, 7, 10)
 
+QUALITIES = ["maj", "m", "7", "maj7", "m7", "m7b5", "dim", "dim7", "aug", "7#5", "6", "m6", "69",
+             "m69", "9", "11", "13", "m9", "m11", "m13", "maj9", "maj13", "mmaj7", "sus4", "sus2",
+             "7sus4", "9sus4", "7alt", "7b9", "7#9", "7#11", "7b13", "7b9b13", "7b5", "maj7#11",
+             "add9", "madd9", "5", "maj7#5"]
+
+
 SPELLINGS = [  # symbol, root, quality, pitch classes relative to the root, bass
     ("Cmaj7", 0, "maj7", MAJ7, None), ("CM7", 0, "maj7", MAJ7, None),
     ("C^7", 0, "maj7", MAJ7, None), ("C^", 0, "maj7", MAJ7, None),
@@ -86,10 +92,7 @@ def test_dash_means_minor_in_jazz_spelling_and_flat_in_a_bass():
     assert parse_chord("C/B-").bass == 10
 
 
-@pytest.mark.parametrize("quality", [
-    "maj", "m", "7", "maj7", "m7", "m7b5", "dim", "dim7", "aug", "7#5", "6", "m6", "69", "9",
-    "11", "13", "m9", "m11", "maj9", "maj13", "mmaj7", "sus4", "sus2", "7sus4", "7alt", "7b9",
-    "7#9", "7#11", "7b13", "7b9b13", "maj7#11", "add9", "madd9", "5"])
+@pytest.mark.parametrize("quality", QUALITIES)
 def test_chord_symbol_round_trip(quality):
     for root in (0, 3, 6, 11):
         chord = parse_chord(chord_symbol(root, quality, bass=(root + 4) % 12))
@@ -217,3 +220,15 @@ def test_tones_and_scales_by_hand():
         "C", "S", "A", "X", "A", "R"]
     assert [note_type(p, parse_chord("C7")) for p in (70, 66, 61)] == ["C", "A", "A"]
     assert note_type(60, parse_chord("N.C.")) is None
+
+
+@pytest.mark.parametrize("quality", QUALITIES)
+def test_music21_figure_gives_music21_the_same_chord(quality):
+    """What music21 builds from `music21_figure` has exactly our chord tones (an independent
+    computation of the pitch classes)."""
+    from music21 import harmony
+
+    for root, bass in ((3, None), (6, 10), (10, None)):
+        chord = parse_chord(chord_symbol(root, quality, bass))
+        symbol = harmony.ChordSymbol(chords.music21_figure(chord))
+        assert {p.pitchClass for p in symbol.pitches} == chord_tones(chord)
