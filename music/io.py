@@ -92,7 +92,8 @@ def _parse_score(path):
     suffix = pathlib.Path(path).suffix.lower()
     options = {"quantizePost": False} if suffix in (".mid", ".midi") else {}
     try:
-        parsed = music21.converter.parse(str(path), forceSource=True, **options)
+        parsed = music21.converter.parse(str(path), forceSource=True, storePickle=False,
+                                         **options)
     except Exception as error:  # music21 raises many types for a corrupt file
         raise MusicInputError(f"{path}: cannot be read by music21 ({_reason(error)}); "
                               f"{_EXPECTED_FILE}") from None
@@ -657,8 +658,16 @@ def list_music_files(paths_or_folders):
     return files
 
 
+def _read_one(path, harmony, grid):
+    """Worker for `read_corpus`: a `Solo`, or the `MusicInputError` it raised."""
+    try:
+        return read_solo(path, harmony=harmony, grid=grid)
+    except MusicInputError as error:
+        return error
+
+
 def read_corpus(paths_or_folders, cache_dir=None, *, harmony="auto", grid=DEFAULT_GRID,
-                use_cache=True, skip_errors=False):
+                use_cache=True, skip_errors=False, workers=1):
     """Read many files (and folders) as solos, through the sha256-keyed JSON cache.
 
     Args:
@@ -670,12 +679,14 @@ def read_corpus(paths_or_folders, cache_dir=None, *, harmony="auto", grid=DEFAUL
         use_cache: bool, read and write the cache (default True).
         skip_errors: bool, leave out files that raise `MusicInputError` instead of raising
             (default False).
+        workers: int, processes that parse the files missing from the cache (default 1: in
+            this process).
 
     Returns:
         list of `Solo`, in file order, each with `source` set to its path.
 
     Raises:
-        MusicInputError: as for `read_solo` and `list_music_files`.
+        MusicInputError: as for `read_solo` and `list_music_files` (the first bad file).
 
     Example:
 
@@ -685,27 +696,35 @@ def read_corpus(paths_or_folders, cache_dir=None, *, harmony="auto", grid=DEFAUL
     """
     files = list_music_files(paths_or_folders)
     folder = pathlib.Path(cache_dir) if cache_dir is not None else corpus.default_cache_dir()
-    options = {"harmony": harmony, "grid": str(Fraction(grid))}
-    solos = []
-    for path in files:
-        key = None
+    grid = Fraction(grid)
+    options = {"harmony": harmony, "grid": str(grid)}
+    results, keys, missing = [None] * len(files), [None] * len(files), []
+    for i, path in enumerate(files):
         if use_cache:
-            key = corpus.cache_key(corpus.file_sha256(path), options)
-            cached = corpus.load_cached(folder, key)
+            keys[i] = corpus.cache_key(corpus.file_sha256(path), options)
+            cached = corpus.load_cached(folder, keys[i])
             if cached is not None:
                 cached.source = path
-                solos.append(cached)
+                results[i] = cached
                 continue
-        try:
-            solo = read_solo(path, harmony=harmony, grid=grid)
-        except MusicInputError:
+        missing.append(i)
+    if workers > 1 and len(missing) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            parsed = list(pool.map(_read_one, [files[i] for i in missing],
+                                   [harmony] * len(missing), [grid] * len(missing)))
+    else:
+        parsed = (_read_one(files[i], harmony, grid) for i in missing)
+    for i, solo in zip(missing, parsed):
+        if isinstance(solo, MusicInputError):
             if skip_errors:
                 continue
-            raise
-        if key is not None:
-            corpus.store_cached(folder, key, solo)
-        solos.append(solo)
-    return solos
+            raise solo
+        if keys[i] is not None:
+            corpus.store_cached(folder, keys[i], solo)
+        results[i] = solo
+    return [solo for solo in results if solo is not None]
 
 
 __all__ = ["DEFAULT_GRID", "HARMONY_MODES", "PartEvents", "TimeMap", "read_midi_parts", "read_solo", "read_corpus",

@@ -354,3 +354,14 @@ def test_doctests():
     for module in (chords, progressions, corpus_module, io, metrics):
         result = doctest.testmod(module)
         assert result.failed == 0 and result.attempted > 0, module.__name__
+
+
+def test_read_corpus_in_worker_processes(tmp_path):
+    for i, tune in enumerate(("GAB cde|d3 B3|]", "c3 B3|A6|]", "GAB cdB|d3 B3|]")):
+        (tmp_path / f"tune{i}.abc").write_text(f"X:1\nT:t\nM:6/8\nL:1/8\nK:G\n{tune}\n")
+    (tmp_path / "tune3.abc").write_text("X:1\nT:rests\nM:6/8\nL:1/8\nK:G\nz6|]\n")
+    serial = read_corpus(tmp_path, use_cache=False, skip_errors=True)
+    parallel = read_corpus(tmp_path, cache_dir=tmp_path / "cache", skip_errors=True, workers=2)
+    assert len(serial) == 3 and parallel == serial
+    with pytest.raises(MusicInputError, match="tune3.abc: no pitched notes"):
+        read_corpus(tmp_path, use_cache=False, workers=2)
