@@ -117,8 +117,8 @@ def build_encoder_decoder_inference(model):
     >>> import numpy as np, zoo
     >>> model = zoo.build_encoder_decoder(source_vocab_size=10, target_vocab_size=12, units=8)
     >>> encoder, step = zoo.build_encoder_decoder_inference(model)
-    >>> states = encoder(np.ones((2, 5), "int32"))
-    >>> step([np.ones((2,), "int32")] + list(states))[0].shape
+    >>> states = [np.asarray(s) for s in encoder(np.ones((2, 5), "int32"))]
+    >>> step([np.ones((2,), "int32")] + states)[0].shape
     TensorShape([2, 12])
     """
     cell, encoder = find_stack(model, prefix="encoder_")
