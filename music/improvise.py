@@ -16,12 +16,12 @@ the per-event cost is one graph iteration, not a Python round trip.
 """
 
 import dataclasses
+import pathlib
 from fractions import Fraction
 
 import numpy as np
 
 import zoo
-import tensorflow as tf
 
 from music.encoding import BOS, FEATURE_DIM, TICKS_PER_QUARTER, ChordTimeline, to_ticks
 from music.errors import MusicInputError
@@ -71,6 +71,8 @@ class Improviser:
     """
 
     def __init__(self, artifact):
+        import tensorflow as tf
+
         self.artifact = artifact
         self.encoding = artifact.encoding
         self.step_model = zoo.build_lm_step(artifact.model)
@@ -207,4 +209,68 @@ class Improviser:
                                     beat_unit=beat_unit, tempo=float(tempo), source="generated")
 
 
-__all__ = ["Improviser", "repeat_form"]
+
+
+DEFAULT_FORM = "blues:Bb"
+
+
+def generate(out, *, chords=None, choruses=1, tempo=160.0, seed=0, temperature=1.0, top_p=0.95,
+             primer=None, model=None, swing=None, improviser=None):
+    """Generate a solo over a progression and write `out` (MIDI) and its .musicxml twin.
+
+    Everything that can fail on user input is checked before generating: the output path, the
+    numbers, the progression (an unknown chord symbol names itself and its bar) and the primer.
+
+    Args:
+        out: the .mid file to write (the MusicXML goes beside it with suffix .musicxml).
+        chords: a progression string ("Dm7 G7 | Cmaj7 |"), a named form ("blues:F",
+            "rhythm-changes:Bb", "ii-V-I:C") or a lead-sheet file; default `DEFAULT_FORM`.
+        choruses: int >= 1, times through the form.
+        tempo: quarter notes per minute, > 0.
+        seed: int, seeds sampling.
+        temperature: float > 0.
+        top_p: float in (0, 1].
+        primer: optional path of a melody file to warm the network up with.
+        model: optional artifact folder; default the shipped model.
+        swing: Fraction for the MIDI performance (default `music.render.SWING`, 2:1).
+        improviser: an `Improviser` to reuse (skips loading `model`).
+
+    Returns:
+        (solo, midi_path, musicxml_path).
+
+    Example:
+        >>> solo, midi, xml = generate("solo.mid", chords="blues:F", choruses=2, seed=7)
+    """
+    from music import io as music_io
+    from music import progressions
+    from music import render
+    from music.model import load_artifact
+
+    out = pathlib.Path(out)
+    xml = out.with_suffix(".musicxml")
+    for path in (out, xml):
+        render.check_writable(path)
+    if isinstance(choruses, bool) or not isinstance(choruses, int) or choruses < 1:
+        raise MusicInputError(f"--choruses {choruses!r}: expected a whole number >= 1")
+    if not tempo > 0:
+        raise MusicInputError(f"--tempo {tempo!r}: expected a number of beats per minute > 0")
+    if not temperature > 0:
+        raise MusicInputError(f"--temperature {temperature!r}: expected a number > 0")
+    if not 0 < top_p <= 1:
+        raise MusicInputError(f"--top-p {top_p!r}: expected a number in (0, 1]")
+    spans, beats_per_bar, beat_unit = progressions.progression_and_meter(
+        DEFAULT_FORM if chords is None else chords)
+    primer_solo = music_io.read_solo(primer) if primer is not None else None
+    if improviser is None:
+        improviser = Improviser(load_artifact(model))
+    bar_length = Fraction(beats_per_bar * 4, beat_unit)
+    solo = improviser.improvise(spans, bar_length=bar_length, beats_per_bar=beats_per_bar,
+                                beat_unit=beat_unit, choruses=choruses, seed=seed,
+                                temperature=temperature, top_p=top_p, tempo=tempo,
+                                primer=primer_solo)
+    kwargs = {} if swing is None else {"swing": swing}
+    midi_path, xml_path = render.write_solo(solo, out, xml, **kwargs)
+    return solo, midi_path, xml_path
+
+
+__all__ = ["Improviser", "repeat_form", "generate", "DEFAULT_FORM"]

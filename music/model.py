@@ -104,7 +104,7 @@ def save_artifact(directory, model, encoding, config, metrics) -> pathlib.Path:
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = pathlib.Path(tempfile.mkdtemp(prefix=f".{directory.name}.tmp-", dir=directory.parent))
     try:
-        if model.optimizer is not None:  # ship weights only: no optimizer slots (3x smaller)
+        if getattr(model, "optimizer", None) is not None:  # ship weights only: no optimizer slots (3x smaller)
             bare = keras.models.clone_model(model)
             bare.set_weights(model.get_weights())
             model = bare

@@ -43,7 +43,7 @@ def split_solos(solos, *, holdout_every=10, val_fraction=0.1, seed=0):
     Example:
         >>> train, val, held = split_solos(solos, holdout_every=10)
     """
-    ordered = sorted(solos, key=lambda s: s.source)
+    ordered = sorted(solos, key=lambda s: (os.path.basename(str(s.source)), str(s.source)))
     heldout, rest = [], []
     for index, solo in enumerate(ordered):
         (heldout if holdout_every and index % holdout_every == holdout_every - 1 else rest).append(
