@@ -12,6 +12,7 @@ The cache folder is, in order: the `cache_dir` argument, ``$SEQZOO_CACHE_DIR``,
 
 import hashlib
 import json
+import math
 import os
 import pathlib
 import tempfile
@@ -19,7 +20,7 @@ from fractions import Fraction
 
 from music.types import Chord, Note, Solo
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 FORMAT = "seqzoo.music.solo"
 
 
@@ -50,24 +51,31 @@ def file_sha256(path):
     return digest.hexdigest()
 
 
-def _fraction(text):
-    return Fraction(text)
-
-
 def solo_to_json(solo):
-    """A JSON-able dict for a `Solo`; times are exact fractions written as ``"n/d"`` strings.
+    """A JSON-able dict for a `Solo`, times exact: integers counting ``1/time_unit`` quarter notes.
 
-    Notes are ``[offset, duration, pitch or null, velocity]``; chords are
-    ``[offset, duration, root or null, quality, [pitch classes], figure, bass or null]``.
+    ``time_unit`` is the least common denominator of all the solo's times; notes are
+    ``[offset, duration, pitch or null, velocity]`` and chords ``[offset, duration, root or
+    null, quality, [pitch classes], figure, bass or null]``, times in those units.
 
     Example:
 
-    >>> solo_to_json(Solo([Note(Fraction(0), Fraction(1, 3), 60)], []))["notes"]
-    [['0', '1/3', 60, 90]]
+    >>> data = solo_to_json(Solo([Note(Fraction(1, 2), Fraction(1, 3), 60)], []))
+    >>> data["time_unit"], data["notes"]
+    (6, [[3, 2, 60, 90]])
     """
+    unit = 1
+    for item in list(solo.notes) + list(solo.chords):
+        for value in (item.offset, item.duration):
+            unit = math.lcm(unit, Fraction(value).denominator)
+
+    def ticks(value):
+        return int(Fraction(value) * unit)
+
     return {
-        "notes": [[str(n.offset), str(n.duration), n.pitch, n.velocity] for n in solo.notes],
-        "chords": [[str(c.offset), str(c.duration), c.root, c.quality, list(c.pitch_classes),
+        "time_unit": unit,
+        "notes": [[ticks(n.offset), ticks(n.duration), n.pitch, n.velocity] for n in solo.notes],
+        "chords": [[ticks(c.offset), ticks(c.duration), c.root, c.quality, list(c.pitch_classes),
                     c.figure, c.bass] for c in solo.chords],
         "beats_per_bar": solo.beats_per_bar,
         "beat_unit": solo.beat_unit,
@@ -85,8 +93,9 @@ def solo_from_json(data):
     >>> solo_from_json(solo_to_json(s)) == s
     True
     """
-    notes = [Note(_fraction(o), _fraction(d), p, v) for o, d, p, v in data["notes"]]
-    chords = [Chord(_fraction(o), _fraction(d), r, q, tuple(pcs), f, b)
+    unit = int(data["time_unit"])
+    notes = [Note(Fraction(o, unit), Fraction(d, unit), p, v) for o, d, p, v in data["notes"]]
+    chords = [Chord(Fraction(o, unit), Fraction(d, unit), r, q, tuple(pcs), f, b)
               for o, d, r, q, pcs, f, b in data["chords"]]
     return Solo(notes, chords, int(data["beats_per_bar"]), int(data["beat_unit"]),
                 float(data["tempo"]), data.get("source", ""))
