@@ -58,6 +58,7 @@ def _parser():
     tr.add_argument("--val-fraction", type=float, default=0.1)
     tr.add_argument("--seed", type=int, default=0)
     tr.add_argument("--cache-dir", default=None)
+    tr.add_argument("--workers", type=int, default=1, help="processes parsing uncached files")
     ev = commands.add_parser("evaluate", help="measure solos against reference solos (JSON)")
     ev.add_argument("solos", nargs="+")
     ev.add_argument("--against", nargs="+", default=None)
@@ -84,7 +85,8 @@ def _train(args):
     for name in ("epochs", "units", "layers", "seq_len", "batch_size"):
         if getattr(args, name) < 1:
             raise ValueError(f"--{name.replace('_', '-')} {getattr(args, name)}: expected >= 1")
-    solos = read_corpus(args.data, cache_dir=args.cache_dir, skip_errors=True)
+    solos = read_corpus(args.data, cache_dir=args.cache_dir, skip_errors=True,
+                        workers=max(1, args.workers))
     metrics = train(solos, args.out, epochs=args.epochs, max_minutes=args.max_minutes,
                     units=args.units, num_layers=args.layers, dropout=args.dropout,
                     seq_len=args.seq_len, batch_size=args.batch_size,

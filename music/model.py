@@ -103,9 +103,10 @@ def save_artifact(directory, model, encoding, config, metrics) -> pathlib.Path:
     directory = pathlib.Path(directory).resolve()
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = pathlib.Path(tempfile.mkdtemp(prefix=f".{directory.name}.tmp-", dir=directory.parent))
+    staging.chmod(0o755)  # mkdtemp makes it private; an artifact is an ordinary folder
     try:
         if getattr(model, "optimizer", None) is not None:  # ship weights only: no optimizer slots (3x smaller)
-            bare = keras.models.clone_model(model)
+            bare = keras.Model.from_config(model.get_config())
             bare.set_weights(model.get_weights())
             model = bare
         model.save(staging / "model.keras")

@@ -226,9 +226,9 @@ def train(solos, out_dir, *, epochs=30, seq_len=128, batch_size=32, learning_rat
                      "holdout_every": holdout_every, "val_fraction": val_fraction,
                      "max_minutes": max_minutes, "seed": seed,
                      "augmentation": "random transposition -5..+6 per window"},
-        "data": {"train_sources": [s.source for s in train_solos],
-                 "validation_sources": [s.source for s in val_solos],
-                 "heldout_sources": [s.source for s in heldout],
+        "data": {"train_sources": [os.path.basename(str(s.source)) for s in train_solos],
+                 "validation_sources": [os.path.basename(str(s.source)) for s in val_solos],
+                 "heldout_sources": [os.path.basename(str(s.source)) for s in heldout],
                  "train_events": int(sum(len(e.tokens) for e in encoded_train))},
         "license": WJAZZD_LICENSE,
     }
