@@ -551,7 +551,8 @@ def __getattr__(name):
 
 
 __all__ = [
-    "NO_CHORD", "parse_chord", "chord_symbol", "music21_figure", "parse_pitch_class", "pitch_class_name",
+    "NO_CHORD", "parse_chord", "chord_symbol", "music21_figure", "parse_pitch_class",
+    "pitch_class_name",
     "chord_tones", "scale_for", "scale_name", "approach_tones", "note_type",
     "parse_progression", "named_form", "progression_from_spec", "progression_and_meter", "FORMS",
 ]

@@ -57,7 +57,8 @@ SPELLINGS = [  # symbol, root, quality, pitch classes relative to the root, bass
 @pytest.mark.parametrize("symbol, root, quality, pcs, bass", SPELLINGS)
 def test_common_spellings(symbol, root, quality, pcs, bass):
     chord = parse_chord(symbol)
-    assert (chord.root, chord.quality, chord.pitch_classes, chord.bass) == (root, quality, pcs, bass)
+    got = (chord.root, chord.quality, chord.pitch_classes, chord.bass)
+    assert got == (root, quality, pcs, bass)
     assert chord.figure == symbol
 
 

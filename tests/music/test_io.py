@@ -47,7 +47,8 @@ def _xml_bars(path):
             if "stop" in [tie.get("type") for tie in note.findall("tie")]:
                 continue
             pitch, alter = note.find("pitch"), note.find("pitch/alter")
-            pitches.append(12 * (int(pitch.find("octave").text) + 1) + _STEPS[pitch.find("step").text]
+            octave, step = int(pitch.find("octave").text), _STEPS[pitch.find("step").text]
+            pitches.append(12 * (octave + 1) + step
                            + (int(float(alter.text)) if alter is not None else 0))
         bars.append(pitches)
     return bars
@@ -174,7 +175,8 @@ def test_top_note_kept_and_overlaps_trimmed(tmp_path):
     part.insert(1, note.Note(62, quarterLength=2))
     part.insert(2, note.Note(55, quarterLength=1))  # starts under the sounding, higher D
     part.insert(3.5, note.Note(65, quarterLength=1))
-    expected = [(0, 1, 67), (1, 2, 62), (3, F(1, 2), None), (F(7, 2), 1, 65), (F(9, 2), F(7, 2), None)]
+    expected = [(0, 1, 67), (1, 2, 62), (3, F(1, 2), None), (F(7, 2), 1, 65),
+                (F(9, 2), F(7, 2), None)]
     for suffix, fmt in (("mid", "midi"), ("musicxml", "musicxml")):
         path = tmp_path / f"top.{suffix}"
         stream.Score([part]).write(fmt, fp=str(path))
@@ -349,9 +351,9 @@ def test_default_cache_dir(monkeypatch, tmp_path):
 def test_doctests():
     import doctest
 
-    from music import chords, corpus as corpus_module, io, metrics, progressions
+    from music import chords, corpus as corpus_module, io, metrics, parts, progressions
 
-    for module in (chords, progressions, corpus_module, io, metrics):
+    for module in (chords, progressions, corpus_module, io, parts, metrics):
         result = doctest.testmod(module)
         assert result.failed == 0 and result.attempted > 0, module.__name__
 

@@ -1,0 +1,416 @@
+"""Parts of a music file as plain note events, and what is done with them before a `Solo` exists.
+
+- `read_midi_parts`: a MIDI file's tracks/channels as `PartEvents`, read with `music21.midi`.
+- `part_events`: a music21 part as `PartEvents` (ties merged, grace notes and chord symbols out).
+- `choose_melody`: the melody part, by content.
+- `monophonic_notes`: overlapping events to gap-free monophonic notes on a grid (top voice wins).
+- `TimeMap`: the file's measures laid on a uniform bar grid (pickups, under- and overfull bars).
+- `infer_chords`: chord spans from the pitch-class profile of note events.
+
+`music.io` puts these together in `read_solo`.
+"""
+
+import bisect
+from fractions import Fraction
+
+from music import chords as chord_lib
+from music.errors import MusicInputError
+from music.types import Chord, Note
+
+DEFAULT_GRID = Fraction(1, 24)
+EXPECTED_FILE = ("expected a MusicXML (.xml, .musicxml, .mxl), MIDI (.mid, .midi) or ABC (.abc) "
+                 "file")
+_MELODY_HINTS = ("melody", "melodie", "lead", "solo", "vocal", "voice", "voc", "sax", "trumpet",
+                 "flute", "clarinet", "violin", "tune", "theme")
+_BACKING_HINTS = ("bass", "drum", "perc", "pad", "string", "choir", "comp", "chord", "rhythm",
+                  "organ")
+# Chord templates for inference, simplest first (ties go to the simpler chord).
+_TEMPLATES = ("maj", "m", "7", "m7", "maj7", "m7b5", "dim7", "6", "m6", "7sus4")
+
+
+class PartEvents:
+    """One part of a file as plain note events.
+
+    Args:
+        name: the part name (or instrument name), "" when none.
+        events: list of ``(onset, end, pitches, velocity)`` with exact `Fraction` times in
+            quarter notes and a tuple of MIDI pitches (several for a chord).
+        percussion: bool, True for drum parts.
+    """
+
+    def __init__(self, name, events, percussion=False):
+        self.name, self.events, self.percussion = name, events, percussion
+
+    @property
+    def note_count(self):
+        return sum(len(e[2]) for e in self.events)
+
+    def __repr__(self):
+        return f"PartEvents({self.name!r}, {len(self.events)} events, percussion={self.percussion})"
+
+
+def to_fraction(value):
+    return value if isinstance(value, Fraction) else Fraction(value).limit_denominator(1 << 16)
+
+
+def snap(value, grid):
+    return Fraction(round(to_fraction(value) / grid)) * grid
+
+
+def short_reason(error):
+    """A short, printable reason from a music21 exception (no raw bytes, one line)."""
+    text = str(error).split(", got")[0].splitlines()[0] if str(error) else ""
+    text = "".join(c for c in text if c.isprintable())[:100].strip()
+    return text or type(error).__name__
+
+
+def read_midi_parts(path):
+    """Read a MIDI file with `music21.midi` directly (tens of times faster than building a score).
+
+    Returns:
+        ``(parts, (beats, unit), tempo, end)``: one `PartEvents` per track and channel
+        (channel 10 is percussion), the time signatures found, the first tempo, the last time.
+    """
+    from music21 import instrument, midi
+
+    midi_file = midi.MidiFile()
+    try:
+        midi_file.open(str(path))
+        try:
+            midi_file.read()
+        finally:
+            midi_file.close()
+        ppq = midi_file.ticksPerQuarterNote
+        if not ppq or ppq <= 0:
+            raise ValueError("no ticks per quarter note")
+    except Exception as error:  # music21 raises many types for a corrupt file
+        raise MusicInputError(f"{path}: cannot be read as MIDI ({short_reason(error)}); "
+                              f"{EXPECTED_FILE}") from None
+    note_on, note_off = midi.ChannelVoiceMessages.NOTE_ON, midi.ChannelVoiceMessages.NOTE_OFF
+    program_change = midi.ChannelVoiceMessages.PROGRAM_CHANGE
+    meta = midi.MetaEvents
+    parts, signatures, tempo, end = [], [], None, Fraction(0)
+    for track in midi_file.tracks:
+        ticks, name, programs, sounding, by_channel = 0, "", {}, {}, {}
+        for event in track.events:
+            if isinstance(event, midi.DeltaTime):
+                ticks += event.time
+                continue
+            time = Fraction(ticks, ppq)
+            if event.type == meta.SEQUENCE_TRACK_NAME and not name:
+                name = event.data.decode("latin-1", "replace").strip("\x00 ").strip()
+            elif event.type == meta.TIME_SIGNATURE and len(event.data) >= 2:
+                signatures.append(((event.data[0], 2 ** event.data[1]), time))
+            elif event.type == meta.SET_TEMPO and tempo is None and len(event.data) >= 3:
+                micros = int.from_bytes(event.data[:3], "big")
+                tempo = round(60_000_000 / micros, 3) if micros else None
+            elif event.type == program_change:
+                programs.setdefault(event.channel, event.data)
+            elif event.type in (note_on, note_off):
+                key = (event.channel, event.pitch)
+                if event.type == note_on and event.velocity > 0:
+                    sounding.setdefault(key, []).append((time, event.velocity))
+                elif sounding.get(key):
+                    start, velocity = sounding[key].pop(0)
+                    if time > start:
+                        by_channel.setdefault(event.channel, []).append(
+                            (start, time, (event.pitch,), velocity))
+                    end = max(end, time)
+        for channel, events in sorted(by_channel.items()):
+            label = name
+            if not label and channel in programs:
+                try:
+                    label = instrument.instrumentFromMidiProgram(programs[channel]).instrumentName
+                except Exception:  # an unknown program number
+                    label = ""
+            events.sort(key=lambda e: (e[0], -e[2][0]))
+            parts.append(PartEvents(label or "", events, percussion=channel == 10))
+    return parts, signatures, tempo or 120.0, end
+
+
+def _is_percussion(part, notes):
+    from music21 import instrument, note
+
+    for inst in part.recurse().getElementsByClass(instrument.Instrument):
+        if isinstance(inst, instrument.UnpitchedPercussion) or inst.midiChannel == 9:
+            return True
+    return bool(notes) and all(isinstance(n, (note.Unpitched,)) or
+                               type(n).__name__ == "PercussionChord" for n in notes)
+
+
+def part_events(part):
+    """Reduce a music21 part to a `PartEvents` (ties merged, grace notes and chord symbols dropped).
+
+    Args:
+        part: a `music21.stream.Part`.
+
+    Returns:
+        PartEvents.
+    """
+    from music21 import harmony, note
+
+    flat = part.flatten()
+    notes = [n for n in flat.notes if not isinstance(n, harmony.Harmony)]
+    inst = part.getInstrument(returnDefault=False)
+    name = (part.partName or (inst.instrumentName if inst else "") or "").strip()
+    percussion = _is_percussion(part, notes)
+    events, open_ties = [], {}
+    for n in notes:
+        if isinstance(n, note.Unpitched) or not hasattr(n, "pitches"):
+            continue
+        length = to_fraction(n.quarterLength)
+        if length <= 0:  # grace note
+            continue
+        onset = to_fraction(n.offset)
+        pitches = tuple(sorted({p.midi for p in n.pitches if 0 <= p.midi <= 127}))
+        if not pitches:
+            continue
+        velocity = n.volume.velocity if n.volume.velocity else 90
+        tie = n.tie.type if n.tie is not None else None
+        if tie in ("stop", "continue") and pitches in open_ties:
+            index = open_ties[pitches]
+            start, _, ps, vel = events[index]
+            events[index] = (start, onset + length, ps, vel)
+            if tie == "stop":
+                del open_ties[pitches]
+            continue
+        events.append((onset, onset + length, pitches, int(min(127, max(1, velocity)))))
+        if tie == "start":
+            open_ties[pitches] = len(events) - 1
+    events.sort(key=lambda e: (e[0], -e[2][-1]))
+    return PartEvents(name, events, percussion)
+
+
+def choose_melody(parts, *, name=None):
+    """Pick the melody among pitched parts, by content.
+
+    Score of a part = number of onsets x share of onsets that start a single pitch (how
+    monophonic it is) x name hint (1.5 for names such as melody/lead/solo/vocal/sax/trumpet,
+    0.5 for bass/drums/pad/strings/comping) x register (0.5 when the mean pitch is below C3,
+    MIDI 48). The highest score wins. Percussion parts never qualify.
+
+    Args:
+        parts: list of `PartEvents`.
+        name: str or None, a part name to prefer (case-insensitive substring); chosen when
+            exactly one pitched part matches.
+
+    Returns:
+        the chosen `PartEvents`, or None when no part has a pitched note.
+
+    Example:
+
+    >>> lead = PartEvents("Lead", [(Fraction(0), Fraction(1), (60,), 90)])
+    >>> pad = PartEvents("Pad", [(Fraction(0), Fraction(4), (48, 52, 55), 60)])
+    >>> choose_melody([pad, lead]).name
+    'Lead'
+    """
+    pitched = [p for p in parts if not p.percussion and p.events]
+    if name:
+        matching = [p for p in pitched if name.lower() in p.name.lower()]
+        if len(matching) == 1:
+            return matching[0]
+    best, best_score = None, -1.0
+    for part in pitched:
+        onsets = {}
+        for onset, _, pitches, _ in part.events:
+            onsets.setdefault(onset, set()).update(pitches)
+        single = sum(1 for ps in onsets.values() if len(ps) == 1) / len(onsets)
+        lowered = part.name.lower()
+        hint = 1.5 if any(h in lowered for h in _MELODY_HINTS) else 1.0
+        if any(h in lowered for h in _BACKING_HINTS):
+            hint *= 0.5
+        mean_pitch = sum(sum(e[2]) for e in part.events) / part.note_count
+        register = 0.5 if mean_pitch < 48 else 1.0
+        score = len(onsets) * single * hint * register
+        if score > best_score:
+            best, best_score = part, score
+    return best
+
+
+def monophonic_notes(events, *, grid=DEFAULT_GRID, end=None):
+    """Turn possibly overlapping note events into gap-free monophonic `Note`s on a grid.
+
+    Onsets and ends are snapped to `grid`; at one onset the highest pitch wins; a note that
+    starts while a higher note still sounds is dropped; a note is cut where the next starts and
+    lasts at least one grid step; silences become rests from 0 to `end`.
+
+    Args:
+        events: iterable of ``(onset, end, pitches, velocity)`` (see `PartEvents`).
+        grid: Fraction, the time grid in quarter notes (default 1/24).
+        end: Fraction or None, where the last rest ends (default the end of the last note).
+
+    Returns:
+        list of `Note`, starting at 0, each starting where the previous ends.
+
+    Example:
+
+    >>> ev = [(Fraction(0), Fraction(1), (60, 64), 90), (Fraction(1, 2), Fraction(1), (55,), 90),
+    ...       (Fraction(2), Fraction(3), (62,), 90)]
+    >>> [(str(n.offset), str(n.duration), n.pitch) for n in monophonic_notes(ev)]
+    [('0', '1', 64), ('1', '1', None), ('2', '1', 62)]
+    """
+    by_onset = {}
+    for onset, stop, pitches, velocity in events:
+        start, stop = snap(onset, grid), snap(stop, grid)
+        top = max(pitches)
+        held = by_onset.get(start)
+        if held is None or top > held[1] or (top == held[1] and stop > held[0]):
+            by_onset[start] = (stop, top, velocity)
+    kept = []  # [onset, end, pitch, velocity]
+    for start in sorted(by_onset):
+        stop, pitch, velocity = by_onset[start]
+        if kept and kept[-1][1] > start:
+            if kept[-1][2] > pitch:
+                continue  # a lower voice under a sounding melody note
+            kept[-1][1] = start
+        kept.append([start, max(stop, start + grid), pitch, velocity])
+    for i in range(len(kept) - 1):
+        kept[i][1] = min(kept[i][1], kept[i + 1][0])
+    notes, time = [], Fraction(0)
+    for start, stop, pitch, velocity in kept:
+        if start < 0:
+            continue
+        if start > time:
+            notes.append(Note(time, start - time, None))
+        notes.append(Note(start, stop - start, pitch, velocity))
+        time = stop
+    if end is not None and end > time:
+        notes.append(Note(time, end - time, None))
+    return notes
+
+
+def infer_chords(events, *, start, end, step):
+    """Infer chord spans from note events by matching pitch-class profiles with chord templates.
+
+    For every window of length `step`, each pitch class is weighted by how long it sounds in
+    the window; the profile is compared by cosine similarity with the templates maj, m, 7, m7,
+    maj7, m7b5, dim7, 6, m6, 7sus4 on all 12 roots, plus 0.1 when the root is the lowest note
+    sounding in the window; the best wins (ties to the simpler chord). Silent windows give N.C.
+    Equal neighbours in the same bar-sized window pair are merged.
+
+    Args:
+        events: iterable of ``(onset, end, pitches, velocity)``.
+        start: Fraction, where the first window starts.
+        end: Fraction, where the last window ends.
+        step: Fraction, the window length in quarter notes (e.g. half a bar).
+
+    Returns:
+        list of `Chord` spans tiling ``[start, end)``.
+    """
+    import numpy as np
+
+    templates = []
+    for quality in _TEMPLATES:
+        intervals = chord_lib.parse_chord("C" + ("" if quality == "maj" else quality)).pitch_classes
+        for root in range(12):
+            vector = np.zeros(12)
+            vector[[(root + i) % 12 for i in intervals]] = 1.0
+            templates.append((root, quality, vector / np.linalg.norm(vector)))
+    flat = [(float(on), float(off), pitch) for on, off, pitches, _ in events for pitch in pitches]
+    onsets = np.array([e[0] for e in flat], dtype=float)
+    ends = np.array([e[1] for e in flat], dtype=float)
+    pitch_array = np.array([e[2] for e in flat], dtype=int)
+    spans, time = [], start
+    while time < end:
+        window_end = min(time + step, end)
+        overlap = np.clip(np.minimum(ends, float(window_end)) - np.maximum(onsets, float(time)),
+                          0.0, None)
+        sounding = overlap > 0
+        profile = np.bincount(pitch_array[sounding] % 12, weights=overlap[sounding], minlength=12)
+        lowest = int(pitch_array[sounding].min()) if sounding.any() else None
+        if profile.sum() == 0:
+            chord = Chord(time, window_end - time, None, chord_lib.NO_CHORD, (), chord_lib.NO_CHORD)
+        else:
+            profile /= np.linalg.norm(profile)
+            scores = [float(profile @ v) + (0.1 if lowest % 12 == r else 0.0)
+                      for r, q, v in templates]
+            root, quality, _ = templates[int(np.argmax(scores))]
+            chord = chord_lib.parse_chord(chord_lib.chord_symbol(root, quality),
+                                          offset=time, duration=window_end - time)
+        previous = spans[-1] if spans else None
+        if (previous is not None and previous.figure == chord.figure
+                and int(previous.offset // (2 * step)) == int(time // (2 * step))):
+            spans[-1] = Chord(previous.offset, previous.duration + chord.duration, previous.root,
+                              previous.quality, previous.pitch_classes, previous.figure,
+                              previous.bass)
+        else:
+            spans.append(chord)
+        time = window_end
+    return spans
+
+
+class TimeMap:
+    """Maps times in the file to times on a uniform bar grid, measure by measure.
+
+    Args:
+        measures: list of ``(start, length)`` of the file's measures in quarter notes.
+        bar_length: Fraction, the bar length of the time signature.
+        sounding: list of ``(onset, end)`` of every pitched note (to tell silent overflow).
+
+    Example:
+
+    >>> m = TimeMap([(Fraction(0), Fraction(2)), (Fraction(2), Fraction(5)),
+    ...              (Fraction(7), Fraction(4))], Fraction(4), [])
+    >>> m.start(Fraction(0)), m.start(Fraction(2)), m.start(Fraction(7)), m.start(Fraction(6))
+    (Fraction(2, 1), Fraction(4, 1), Fraction(8, 1), None)
+    """
+
+    def __init__(self, measures, bar_length, sounding):
+        self.starts, self.rows = [], []  # rows: (source start, kept length, target start)
+        target, previous_end = None, None
+        for start, length in measures:
+            if length <= 0 or (previous_end is not None and start < previous_end):
+                continue
+            previous_end = start + length
+            if target is None:  # the first measure: a pickup is right-aligned to bar 1
+                target = bar_length - length if length < bar_length else Fraction(0)
+            kept, advance = length, max(length, bar_length)
+            if length > bar_length:
+                low, high = start + bar_length, start + length
+                if any(on < high and off > low for on, off in sounding):
+                    advance = -(-length // bar_length) * bar_length
+                else:
+                    kept, advance = bar_length, bar_length
+            elif target % bar_length:
+                advance = length  # the pickup ends at the first bar line
+            self.starts.append(start)
+            self.rows.append((start, kept, target))
+            target += advance
+        self.end = target if target is not None else Fraction(0)
+
+    def start(self, time):
+        """Map a start time; None when it falls in a dropped (silent) overflow."""
+        i = bisect.bisect_right(self.starts, time) - 1
+        if i < 0:
+            return time
+        source, kept, target = self.rows[i]
+        if time - source < kept or i == len(self.rows) - 1:
+            return target + (time - source)
+        return None
+
+    def stop(self, time, onset):
+        """Map an end time, given the mapped start; clipped to the end of its measure."""
+        i = bisect.bisect_left(self.starts, time) - 1
+        if i < 0:
+            return max(time, onset)
+        source, kept, target = self.rows[i]
+        if i < len(self.rows) - 1:
+            return max(target + min(time - source, kept), onset)
+        return max(target + (time - source), onset)
+
+
+def score_time_map(score, bar_length, parts):
+    from music21 import stream
+
+    best = []
+    for part in (list(score.parts) or [score]):
+        measures = [(to_fraction(m.offset), to_fraction(m.duration.quarterLength))
+                    for m in part.getElementsByClass(stream.Measure)]
+        if len(measures) > len(best):
+            best = measures
+    sounding = [(e[0], e[1]) for p in parts if not p.percussion for e in p.events]
+    return TimeMap(best, bar_length, sounding)
+
+
+__all__ = ["DEFAULT_GRID", "PartEvents", "TimeMap", "read_midi_parts", "part_events",
+           "choose_melody", "monophonic_notes", "infer_chords"]
