@@ -66,13 +66,14 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", nargs="?", default="../shared/data/music/wjazzd")
     parser.add_argument("--limit", type=int, default=None, help="read only the first N files")
+    parser.add_argument("--workers", type=int, default=1, help="processes for the cold read")
     args = parser.parse_args(argv)
     files = io.list_music_files(args.folder)[: args.limit]
     symbols = [s for f in files for s in _symbols(f)]
     agree, differ = _music21_check(symbols)
     with tempfile.TemporaryDirectory() as cache:
         start = time.perf_counter()
-        cold = io.read_corpus(files, cache_dir=cache)
+        cold = io.read_corpus(files, cache_dir=cache, workers=args.workers)
         cold_s = time.perf_counter() - start
         start = time.perf_counter()
         warm = io.read_corpus(files, cache_dir=cache)
@@ -81,8 +82,10 @@ def main(argv=None):
     qualities = collections.Counter(c.quality for c in spans)
     print(json.dumps({
         "files": len(files),
+        "workers": args.workers,
         "cold_seconds": round(cold_s, 2),
         "warm_seconds": round(warm_s, 3),
+        "warm_ms_per_file": round(1000 * warm_s / len(files), 2),
         "cold_over_warm": round(cold_s / warm_s, 1),
         "warm_equals_cold": warm == cold,
         "notes": sum(len(s.notes) for s in cold),

@@ -93,9 +93,16 @@ def solo_from_json(data):
     >>> solo_from_json(solo_to_json(s)) == s
     True
     """
-    unit = int(data["time_unit"])
-    notes = [Note(Fraction(o, unit), Fraction(d, unit), p, v) for o, d, p, v in data["notes"]]
-    chords = [Chord(Fraction(o, unit), Fraction(d, unit), r, q, tuple(pcs), f, b)
+    unit, made = int(data["time_unit"]), {}
+
+    def time(ticks):  # durations repeat: build each Fraction once
+        value = made.get(ticks)
+        if value is None:
+            value = made[ticks] = Fraction(ticks, unit)
+        return value
+
+    notes = [Note(time(o), time(d), p, v) for o, d, p, v in data["notes"]]
+    chords = [Chord(time(o), time(d), r, q, tuple(pcs), f, b)
               for o, d, r, q, pcs, f, b in data["chords"]]
     return Solo(notes, chords, int(data["beats_per_bar"]), int(data["beat_unit"]),
                 float(data["tempo"]), data.get("source", ""))
