@@ -321,22 +321,27 @@ def read_corpus(paths_or_folders, cache_dir=None, *, harmony="auto", grid=DEFAUL
                 results[i] = cached
                 continue
         missing.append(i)
+    pool = None
     if workers > 1 and len(missing) > 1:
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            parsed = list(pool.map(_read_one, [files[i] for i in missing],
-                                   [harmony] * len(missing), [grid] * len(missing)))
+        pool = ProcessPoolExecutor(max_workers=workers)
+        parsed = pool.map(_read_one, [files[i] for i in missing], [harmony] * len(missing),
+                          [grid] * len(missing))
     else:
         parsed = (_read_one(files[i], harmony, grid) for i in missing)
-    for i, solo in zip(missing, parsed):
-        if isinstance(solo, MusicInputError):
-            if skip_errors:
-                continue
-            raise solo
-        if keys[i] is not None:
-            corpus.store_cached(folder, keys[i], solo)
-        results[i] = solo
+    try:
+        for i, solo in zip(missing, parsed):  # each solo is cached as soon as it is read
+            if isinstance(solo, MusicInputError):
+                if skip_errors:
+                    continue
+                raise solo
+            if keys[i] is not None:
+                corpus.store_cached(folder, keys[i], solo)
+            results[i] = solo
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     return [solo for solo in results if solo is not None]
 
 
