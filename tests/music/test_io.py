@@ -149,8 +149,9 @@ def test_metheny_melody_found_by_content(shared_data):
     for onset, _, pitches, _ in melody.events:
         onsets.setdefault(onset, set()).update(pitches)
     assert any(len(ps) > 1 for ps in onsets.values())  # the guitar part itself is not monophonic
-    # the choice does not depend on the order of the parts
+    # the choice does not depend on the order of the parts; a name can overrule it
     assert choose_melody(list(reversed(parts))).name == "Guitar"
+    assert choose_melody(parts, name="trumpet").name == "Trumpet"
     solo = read_solo(path)
     _assert_tiles(solo)
     assert (solo.beats_per_bar, solo.beat_unit, solo.tempo) == (4, 4, 112.0)
