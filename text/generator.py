@@ -118,7 +118,7 @@ class TextGenerator:
 
     def fit(self, corpus, *, epochs=10, batch_size=64, seq_len=100, learning_rate=2e-3, clipnorm=1.0,
             validation_split=0.1, warmup_steps=100, steps_per_epoch=None, time_budget=None,
-            mixed_precision=False, checkpoint=None, seed=0, verbose=1, callbacks=None):
+            mixed_precision=False, checkpoint=None, seed=0, verbose=1, callbacks=None, stopwatch=None):
         """Train on a corpus (teacher forcing, Adam, gradient clipping, warm-up + cosine decay).
 
         Args:
@@ -140,6 +140,8 @@ class TextGenerator:
             seed: int, seeds the weights' shuffling and window offsets. Defaults to 0.
             verbose: 0, 1 (progress bar) or 2. Defaults to 1.
             callbacks: extra Keras callbacks.
+            stopwatch: `text.training.Stopwatch` or None: the clock of `time_budget` and of the
+                schedule; callbacks can pause it (e.g. while evaluating). Started here.
 
         Returns:
             dict: the Keras history (`loss`, `val_loss`, ... per epoch).
@@ -162,11 +164,13 @@ class TextGenerator:
         model = self._train_model = self._training_model(mixed_precision)
         optimizer = keras.optimizers.Adam(learning_rate=learning_rate, clipnorm=clipnorm)
         model.compile(optimizer=optimizer, loss=self._loss())
+        stopwatch = stopwatch or training.Stopwatch()
         schedule = training.WarmupCosine(learning_rate, warmup_steps=warmup_steps,
-                                         total_steps=epochs * steps_per_epoch, budget_seconds=time_budget)
+                                         total_steps=epochs * steps_per_epoch, budget_seconds=time_budget,
+                                         stopwatch=stopwatch)
         cbs = [schedule] + list(callbacks or [])
         if time_budget is not None:
-            cbs.append(training.TimeBudget(time_budget))
+            cbs.append(training.TimeBudget(time_budget, stopwatch))
         if checkpoint is not None:
             cbs.append(training.SaveArtifact(self, checkpoint))
         self.training_config = dict(epochs=epochs, batch_size=batch_size, seq_len=seq_len,
@@ -175,6 +179,7 @@ class TextGenerator:
                                     steps_per_epoch=steps_per_epoch, time_budget=time_budget,
                                     mixed_precision=bool(mixed_precision), seed=seed)
         start = time.monotonic()
+        stopwatch.restart()
         history = model.fit(train_ds, validation_data=val_ds, epochs=epochs, steps_per_epoch=steps_per_epoch,
                             callbacks=cbs, verbose=verbose, shuffle=False)
         self._sync_from_training()
@@ -201,6 +206,7 @@ class TextGenerator:
             float.
         """
         text = data.read_corpus(corpus)
+        self._sync_from_training()
         seq_len = seq_len or self.training_config.get("seq_len", 100)
         if self.mode == "stream":
             ids = data.encode_corpus(text, self.vocab, "stream")

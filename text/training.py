@@ -7,6 +7,45 @@ import time
 import keras
 
 
+class Stopwatch:
+    """Wall-clock time that can be paused (so evaluations do not eat a training budget).
+
+    Example:
+
+    >>> watch = Stopwatch()
+    >>> with watch.paused():
+    ...     pass
+    >>> watch.elapsed() >= 0
+    True
+    """
+
+    def __init__(self):
+        self.start = time.monotonic()
+        self.excluded = 0.0
+
+    def restart(self):
+        """Start counting from zero again."""
+        self.start = time.monotonic()
+        self.excluded = 0.0
+
+    def elapsed(self):
+        """Seconds since the start, minus the paused time."""
+        return time.monotonic() - self.start - self.excluded
+
+    def paused(self):
+        """A context manager whose duration is not counted."""
+        watch = self
+
+        class _Pause:
+            def __enter__(self):
+                self.t = time.monotonic()
+
+            def __exit__(self, *exc):
+                watch.excluded += time.monotonic() - self.t
+
+        return _Pause()
+
+
 class WarmupCosine(keras.callbacks.Callback):
     """Set the learning rate every batch: linear warm-up, then cosine decay to a floor.
 
@@ -27,8 +66,10 @@ class WarmupCosine(keras.callbacks.Callback):
     0.0006
     """
 
-    def __init__(self, peak, *, warmup_steps=100, total_steps=None, budget_seconds=None, floor=0.1):
+    def __init__(self, peak, *, warmup_steps=100, total_steps=None, budget_seconds=None, floor=0.1,
+                 stopwatch=None):
         super().__init__()
+        self.stopwatch = stopwatch or Stopwatch()
         if total_steps is None and budget_seconds is None:
             raise ValueError("WarmupCosine needs total_steps or budget_seconds")
         self.peak = float(peak)
@@ -37,7 +78,6 @@ class WarmupCosine(keras.callbacks.Callback):
         self.budget_seconds = budget_seconds
         self.floor = float(floor)
         self.step = 0
-        self.start = None
 
     def rate(self, step, fraction):
         """The learning rate at `step` when `fraction` (0..1) of the schedule has passed."""
@@ -46,12 +86,9 @@ class WarmupCosine(keras.callbacks.Callback):
         cosine = self.floor + (1 - self.floor) * 0.5 * (1 + math.cos(math.pi * fraction))
         return self.peak * warm * cosine
 
-    def on_train_begin(self, logs=None):
-        self.start = time.monotonic()
-
     def on_train_batch_begin(self, batch, logs=None):
         if self.budget_seconds:
-            fraction = (time.monotonic() - self.start) / self.budget_seconds
+            fraction = self.stopwatch.elapsed() / self.budget_seconds
         else:
             fraction = self.step / max(1, self.total_steps)
         self.model.optimizer.learning_rate.assign(self.rate(self.step, fraction))
@@ -59,18 +96,15 @@ class WarmupCosine(keras.callbacks.Callback):
 
 
 class TimeBudget(keras.callbacks.Callback):
-    """Stop training once `seconds` of wall-clock time have passed (checked every batch)."""
+    """Stop training once `seconds` of (unpaused) wall-clock time have passed; checked every batch."""
 
-    def __init__(self, seconds):
+    def __init__(self, seconds, stopwatch=None):
         super().__init__()
         self.seconds = float(seconds)
-        self.start = None
-
-    def on_train_begin(self, logs=None):
-        self.start = time.monotonic()
+        self.stopwatch = stopwatch or Stopwatch()
 
     def on_train_batch_end(self, batch, logs=None):
-        if time.monotonic() - self.start >= self.seconds:
+        if self.stopwatch.elapsed() >= self.seconds:
             self.model.stop_training = True
 
 

@@ -5,8 +5,8 @@ tokens `<PAD>` (padding, never predicted), `<UNK>` (a token the vocabulary has n
 `<EOS>` (end of a line in line mode; also the start symbol every sequence is primed with).
 
 Tokenisation is reversible: at character level a token is one Unicode character; at word level
-the text is split into runs of word characters, runs of whitespace and single punctuation marks,
-so `decode(encode(text)) == text` for any text whose tokens are all in the vocabulary (after
+a token is a word or a punctuation mark with the one space before it, if any (`" pear"`), or
+a run of other whitespace (a line break), so `decode(encode(text)) == text` for any text whose tokens are all in the vocabulary (after
 lower-casing, when `lower=True`).
 """
 
@@ -23,8 +23,10 @@ LEVELS = ("char", "word")
 FORMAT = "seqzoo.text.vocabulary"
 FORMAT_VERSION = 1
 
-# Word characters, whitespace runs, or one other character (punctuation, symbols).
-_WORD_PATTERN = re.compile(r"\w+|\s+|[^\w\s]", re.UNICODE)
+# A word or one punctuation mark, each with its leading space if any; else a whitespace run.
+# Keeping the space inside the word halves the sequence length and lets a word's id carry
+# the context directly (GPT-2's tokenizer does the same).
+_WORD_PATTERN = re.compile(r" ?\w+| ?[^\w\s]|\s+", re.UNICODE)
 
 
 def tokenize(text, level="char", lower=False):
@@ -32,8 +34,8 @@ def tokenize(text, level="char", lower=False):
 
     Args:
         text: str, the text to split.
-        level: str, `"char"` (one token per character) or `"word"` (runs of word characters,
-            runs of whitespace, and single punctuation marks). Defaults to `"char"`.
+        level: str, `"char"` (one token per character) or `"word"` (a word or punctuation mark
+            with its leading space, or a run of other whitespace). Defaults to `"char"`.
         lower: bool, lower-case the text first. Defaults to `False`.
 
     Returns:
@@ -42,7 +44,7 @@ def tokenize(text, level="char", lower=False):
     Example:
 
     >>> tokenize("Hi, you!", level="word")
-    ['Hi', ',', ' ', 'you', '!']
+    ['Hi', ',', ' you', '!']
     """
     _check_level(level)
     if not isinstance(text, str):

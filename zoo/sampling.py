@@ -146,8 +146,7 @@ class Sampler:
         def sample(prime, temperature, top_k, top_p, seed, eos_id, pad_id):
             batch = tf.shape(prime)[0]
             states = self._prime(prime)
-            out = tf.fill(tf.stack([batch, length]), pad_id)  # (batch, length)
-            positions = tf.range(length)[None, :]  # (1, length)
+            out = tf.TensorArray(tf.int32, size=length, element_shape=tf.TensorShape([None]))
 
             def body(t, token, done, out, *states):
                 logits, *states = self.step_model([token, *states], training=False)
@@ -155,7 +154,7 @@ class Sampler:
                                        top_p if use_top_p else None)
                 nxt = _gumbel_max(logits, tf.stack([seed, t]))
                 nxt = tf.where(done, pad_id, nxt)
-                out = tf.where(positions == t, nxt[:, None], out)
+                out = out.write(t, nxt)
                 done = done | tf.equal(nxt, eos_id)
                 return (t + 1, nxt, done, out, *states)
 
@@ -163,8 +162,11 @@ class Sampler:
                 return tf.logical_and(t < length, tf.logical_not(tf.reduce_all(done)))
 
             init = (tf.constant(0), prime[:, -1], tf.zeros(tf.stack([batch]), tf.bool), out, *states)
-            result = tf.while_loop(cond, body, init)
-            return result[3]
+            t, _, _, out, *_ = tf.while_loop(cond, body, init)
+            # When every row ended early, the remaining steps are padding (no model calls).
+            padding = tf.fill(tf.stack([batch]), pad_id)
+            _, out = tf.while_loop(lambda i, out: i < length, lambda i, out: (i + 1, out.write(i, padding)), (t, out))
+            return tf.transpose(out.stack())  # (batch, length)
 
         return tf.function(sample, jit_compile=self.jit_compile, reduce_retracing=True)
 

@@ -1,0 +1,146 @@
+"""Generation speed of a 1 x 256 LSTM character model, three ways, in one run.
+
+(a) prefix re-run: for every new character, `model.predict` on the last `--window` characters,
+    as the Keras character-generation example does;
+(b) one step per call: a `tf.function` that runs the single-step model on the last token,
+    carries the LSTM state and samples, called once per token from Python, as the TensorFlow
+    text-generation tutorial's `OneStep` does;
+(c) seqzoo: `zoo.sampling.Sampler`, the whole loop (state, top-k/top-p filters and sampling)
+    compiled into one `tf.function`, at batch 1 and batch 64.
+
+All three use the same model and weights (random weights by default: speed does not depend
+on training; `--train-seconds S` trains first). Prints one JSON object.
+
+Usage:
+    python benchmarks/generation.py [--tokens 2000] [--data ../shared/data/text]
+"""
+
+import argparse
+import json
+import os
+import pathlib
+import platform
+import sys
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+import zoo  # noqa: E402
+from text import datasets  # noqa: E402
+from text.generator import TextGenerator  # noqa: E402
+from text.vocab import EOS_ID  # noqa: E402
+
+
+def best_of(repeats, fn):
+    """Smallest wall time of `repeats` calls (the machine is shared; the minimum is the signal)."""
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def prefix_rerun(model, prime, tokens, window):
+    rng = np.random.default_rng(0)
+    seq = list(prime)
+    for _ in range(tokens):
+        x = np.asarray(seq[-window:], np.int32)[None, :]
+        logits = model.predict(x, verbose=0)[0, -1].astype(np.float64)
+        p = np.exp(logits - logits.max())
+        seq.append(int(rng.choice(len(p), p=p / p.sum())))
+    return seq
+
+
+def make_one_step(step):
+    @tf.function
+    def one_step(token, states):
+        logits, *states = step([token, *states], training=False)
+        nxt = tf.random.categorical(logits, 1, dtype=tf.int32)[:, 0]
+        return nxt, states
+
+    return one_step
+
+
+def one_step_loop(one_step, step, batch, tokens):
+    states = [tf.constant(s) for s in zoo.zero_states(step, batch)]
+    token = tf.fill([batch], EOS_ID)
+    out = []
+    for _ in range(tokens):
+        token, states = one_step(token, states)
+        out.append(token)
+    return tf.stack(out, axis=1).numpy()
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tokens", type=int, default=2000, help="tokens per row for (b) and (c)")
+    parser.add_argument("--rerun-tokens", type=int, default=100, help="tokens for (a), which is slow")
+    parser.add_argument("--window", type=int, default=100, help="characters (a) re-runs per token")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--train-seconds", type=float, default=0.0)
+    parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "text"))
+    args = parser.parse_args(argv)
+
+    tf.random.set_seed(0)
+    text = datasets.tiny_shakespeare(None if args.data == "download" else args.data)
+    gen = TextGenerator.from_corpus(text, cell="lstm", units=256, num_layers=1, embedding_dim=64)
+    if args.train_seconds > 0:
+        gen.fit(text, epochs=100, steps_per_epoch=50, batch_size=64, seq_len=100, time_budget=args.train_seconds,
+                verbose=0)
+    model, sampler = gen.model, gen.sampler
+    step = sampler.step_model
+    prime = [EOS_ID] + gen.vocab.encode("ROMEO:\n")
+
+    # (a) re-run the model on the prefix window for every token, via model.predict.
+    prefix_rerun(model, prime, 3, args.window)  # warm-up
+    t_a = best_of(1, lambda: prefix_rerun(model, prime, args.rerun_tokens, args.window))
+
+    # (b) one tf.function call per token, state carried.
+    one_step = make_one_step(step)
+    one_step_loop(one_step, step, 1, 5)
+    t_b1 = best_of(args.repeats, lambda: one_step_loop(one_step, step, 1, args.tokens))
+    one_step_loop(one_step, step, 64, 5)
+    t_b64 = best_of(args.repeats, lambda: one_step_loop(one_step, step, 64, args.tokens))
+
+    # (c) seqzoo: the whole loop in one compiled call (temperature 1, no filters, like (b)).
+    results = {}
+    for batch in (1, 64):
+        p = np.tile(np.asarray(prime, np.int32), (batch, 1))
+        sampler(p, args.tokens, seed=1)  # compile
+        results[batch] = best_of(args.repeats, lambda: sampler(p, args.tokens, seed=1))
+    p = np.tile(np.asarray(prime, np.int32), (64, 1))
+    sampler(p, args.tokens, seed=1, top_k=20, top_p=0.95)
+    t_c64_filtered = best_of(args.repeats, lambda: sampler(p, args.tokens, seed=1, top_k=20, top_p=0.95))
+
+    n = args.tokens
+    out = {
+        "benchmark": "generation_lstm_1x256_char",
+        "weights": "trained %.0f s on Tiny Shakespeare" % args.train_seconds if args.train_seconds else "random (speed does not depend on training)",
+        "vocab": gen.vocab.size,
+        "prefix_rerun_tok_s": round(args.rerun_tokens / t_a, 1),
+        "prefix_rerun_window": args.window,
+        "onestep_tok_s": round(n / t_b1, 1),
+        "onestep_b64_tok_s": round(64 * n / t_b64, 1),
+        "seqzoo_b1_tok_s": round(n / results[1], 1),
+        "seqzoo_b64_tok_s": round(64 * n / results[64], 1),
+        "seqzoo_b64_topk_topp_tok_s": round(64 * n / t_c64_filtered, 1),
+        "speedup_b1_vs_onestep": round(t_b1 / results[1], 2),
+        "speedup_b1_vs_prefix_rerun": round((args.rerun_tokens / t_a) ** -1 / (results[1] / n), 1),
+        "speedup_b64_vs_onestep_b64": round(t_b64 / results[64], 2),
+        "targets": {"speedup_b1_vs_onestep": 15, "seqzoo_b64_tok_s": 100000},
+        "tokens_per_row": n,
+        "jit_compile": sampler.jit_compile,
+        "machine": {"platform": platform.platform(), "cpu_count": os.cpu_count(),
+                    "load_average": [round(x, 2) for x in os.getloadavg()],
+                    "tensorflow": tf.__version__},
+    }
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,202 @@
+"""TextGenerator: learning on the dinosaur names, sampling, beam search, scoring, save/load."""
+
+import json
+import math
+import os
+import warnings
+
+import numpy as np
+import pytest
+
+from text import artifact
+from text.data import CorpusError
+from text.generator import TextGenerator
+from text.vocab import EOS_ID
+
+
+@pytest.fixture(scope="module")
+def dinos_text():
+    from tests.conftest import shared_data_dir
+
+    folder = shared_data_dir()
+    if folder is None:
+        pytest.skip("../shared/data is not present beside the repository (set SEQZOO_SHARED_DATA)")
+    from text import datasets
+
+    return datasets.dinosaur_names(folder / "text")
+
+
+@pytest.fixture(scope="module")
+def names_model(dinos_text):
+    """A 32-unit GRU trained for a few seconds on the dinosaur names, one name a line."""
+    gen = TextGenerator.from_corpus(dinos_text, lines=True, lower=True, cell="gru", units=32, embedding_dim=16)
+    gen.fit(dinos_text, epochs=6, batch_size=32, seq_len=32, learning_rate=1e-2, warmup_steps=10, verbose=0)
+    return gen
+
+
+def test_names_model_learns_well_under_the_uniform_baseline(names_model):
+    m = names_model.metrics
+    assert m["uniform_loss"] == pytest.approx(math.log(28))  # 26 letters + <UNK> + <EOS>
+    assert m["val_loss"] < 0.7 * m["uniform_loss"], m  # held-out names (the end of the alphabet)
+    assert m["train_loss"] < 0.65 * m["uniform_loss"], m
+    names = names_model.generate(n=50, length=30, seed=3)
+    assert all("\n" not in name and name.isalpha() for name in names if name)
+    ended = [name for name in names if 3 <= len(name) < 30]
+    assert len(ended) >= 40  # most samples finish their line with <EOS>
+    assert sum(name.endswith(("saurus", "us", "tor", "x", "on", "a", "s")) for name in ended) >= 20
+
+
+def test_generation_is_reproducible_with_a_seed(names_model):
+    a = names_model.generate(n=8, seed=42, temperature=0.9, top_p=0.95)
+    assert a == names_model.generate(n=8, seed=42, temperature=0.9, top_p=0.95)
+    assert a != names_model.generate(n=8, seed=43, temperature=0.9, top_p=0.95)
+
+
+def greedy_reference(gen, prefix, length):
+    """Greedy decoding by re-running the full model on the growing prefix (slow, independent)."""
+    ids = [EOS_ID] + gen.vocab.encode(prefix)
+    out = []
+    for _ in range(length):
+        logits = gen.model(np.asarray(ids, np.int32)[None, :], training=False).numpy()[0, -1]
+        nxt = int(np.argmax(logits))
+        if nxt == EOS_ID:
+            break
+        ids.append(nxt)
+        out.append(nxt)
+    return prefix + gen.vocab.decode(out)
+
+
+def test_top_k_one_and_beam_width_one_equal_greedy(names_model):
+    for prefix in ["", "tri", "ste"]:
+        expected = greedy_reference(names_model, prefix, 25)
+        assert names_model.generate(n=2, prefix=prefix, top_k=1, length=25, seed=0) == [expected] * 2
+        (text, logp), = names_model.beam_search(prefix, width=1, length=25)
+        assert text == expected
+        assert logp == pytest.approx(names_model.score(expected).log_prob - names_model.score(prefix, add_eos=False).log_prob
+                                     if prefix else names_model.score(expected).log_prob, abs=1e-3)
+
+
+def test_beam_search_returns_likely_names_best_first(names_model):
+    beams = names_model.beam_search(width=4, length=25)
+    assert len(beams) == 4
+    scores = [s for _, s in beams]
+    assert scores == sorted(scores, reverse=True)
+    for text, logp in beams:  # each beam's score is the model's probability of that whole name
+        assert logp == pytest.approx(names_model.score(text).log_prob, abs=1e-3)
+
+
+def test_score_equals_the_sum_of_the_models_log_softmax(names_model):
+    import zoo
+
+    text = "tyrannosaurus"
+    s = names_model.score(text)
+    # Independent path: the single-step twin, one token at a time, numpy log-softmax.
+    step = zoo.build_lm_step(names_model.model)
+    ids = [EOS_ID] + names_model.vocab.encode(text) + [EOS_ID]
+    states, total = zoo.zero_states(step, 1), 0.0
+    for cur, nxt in zip(ids[:-1], ids[1:]):
+        out = step([np.asarray([cur], np.int32), *states])
+        logits = np.asarray(out[0][0], np.float64)
+        total += logits[nxt] - (logits.max() + np.log(np.exp(logits - logits.max()).sum()))
+        states = [np.asarray(x) for x in out[1:]]
+    assert s.log_prob == pytest.approx(total, abs=1e-3)
+    assert s.num_tokens == len(text) + 1
+    assert s.perplexity == pytest.approx(math.exp(-total / (len(text) + 1)), rel=1e-4)
+    assert names_model.score("saurus").log_prob > names_model.score("qxzjvw").log_prob
+
+
+def test_unknown_prefix_characters_map_to_unk_with_a_warning(names_model):
+    with pytest.warns(UserWarning, match=r"prefix has 2 token\(s\) the vocabulary has never seen, mapped to <UNK>: '7', '@'"):
+        out = names_model.generate(n=1, prefix="t7@", length=5, seed=0)
+    assert out[0].startswith("t<UNK><UNK>")
+    with pytest.warns(UserWarning, match="text has 1 token"):
+        assert names_model.score("rex!").unknown == ["!"]
+
+
+def test_bad_generation_arguments(names_model):
+    for kwargs, message in [
+        (dict(temperature=0), "temperature must be a number > 0, got 0"),
+        (dict(temperature=-0.5), "temperature must be a number > 0, got -0.5"),
+        (dict(top_k=0), "top_k must be an int >= 1 or None, got 0"),
+        (dict(top_p=1.2), r"top_p must be a number in \(0, 1\] or None, got 1.2"),
+        (dict(top_p=0), r"top_p must be a number in \(0, 1\] or None, got 0"),
+        (dict(length=-3), "length must be an int >= 0, got -3"),
+        (dict(n=0), "n must be an int >= 1, got 0"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            names_model.generate(**kwargs)
+    with pytest.raises(ValueError, match="width must be an int >= 1, got 0"):
+        names_model.beam_search(width=0)
+    with pytest.raises(ValueError, match="text to score is empty"):
+        names_model.score("")
+
+
+def test_save_load_gives_identical_samples_and_metadata(names_model, tmp_path):
+    path = tmp_path / "dinos_model"
+    names_model.save(path)
+    assert sorted(os.listdir(path)) == ["config.json", "model.keras", "vocab.json"]
+    config = json.loads((path / "config.json").read_text())
+    assert config["format"] == "seqzoo.text.generator" and config["mode"] == "lines"
+    assert config["model"]["cell"] == "gru" and config["metrics"]["val_loss"] == names_model.metrics["val_loss"]
+    again = TextGenerator.load(path)
+    assert again.vocab == names_model.vocab
+    kwargs = dict(n=6, seed=9, temperature=0.8, top_k=10)
+    assert again.generate(**kwargs) == names_model.generate(**kwargs)
+    assert again.score("velociraptor").log_prob == pytest.approx(names_model.score("velociraptor").log_prob, abs=1e-5)
+
+
+def test_interrupted_save_leaves_the_previous_artifact(names_model, tmp_path):
+    path = tmp_path / "model"
+    names_model.save(path)
+    before = TextGenerator.load(path).generate(n=3, seed=1)
+    other = TextGenerator(names_model.vocab, mode="lines", cell="gru", units=8)
+
+    class Boom(Exception):
+        pass
+
+    def explode():
+        raise Boom("disk full")
+
+    other.vocab = type(names_model.vocab).from_json(names_model.vocab.to_json())
+    other.vocab.to_json = explode  # fails after model.keras has been written to the temporary folder
+    with pytest.raises(Boom):
+        other.save(path)
+    assert sorted(os.listdir(tmp_path)) == ["model"]  # no temporary folder left behind
+    assert TextGenerator.load(path).generate(n=3, seed=1) == before
+
+
+def test_load_refuses_missing_and_foreign_folders(tmp_path):
+    with pytest.raises(artifact.ArtifactError, match=r"model directory '.*nowhere' does not exist"):
+        TextGenerator.load(tmp_path / "nowhere")
+    (tmp_path / "random").mkdir()
+    (tmp_path / "random" / "notes.txt").write_text("hello")
+    with pytest.raises(artifact.ArtifactError, match="is not a seqzoo text generator"):
+        TextGenerator.load(tmp_path / "random")
+    assert isinstance(artifact.ArtifactError("x"), ValueError)
+
+
+def test_word_level_model_prefers_the_sentence_it_has_read():
+    """The course's example: a language model tells "pear salad" from "pair salad"."""
+    corpus = ("the apple and pear salad was sweet . she wore a new pair of shoes . "
+              "a pear salad with apple . a pair of socks . the pear was ripe . the pair of gloves . ") * 12
+    gen = TextGenerator.from_corpus(corpus, level="word", cell="lstm", units=32, embedding_dim=16)
+    gen.fit(corpus, epochs=4, steps_per_epoch=40, batch_size=16, seq_len=16, learning_rate=1e-2, warmup_steps=5, verbose=0,
+            validation_split=0.0)
+    pear = gen.score("the apple and pear salad")
+    pair = gen.score("the apple and pair salad")
+    assert pear.num_tokens == pair.num_tokens == 5  # five words, each with its leading space
+    assert pear.log_prob > pair.log_prob + 1.0
+    assert gen.vocab.decode(gen.vocab.encode("the pair of shoes")) == "the pair of shoes"
+    assert gen.generate(n=1, prefix="the pair", length=4, seed=0)[0].startswith("the pair")
+
+
+def test_bad_corpora(tmp_path):
+    with pytest.raises(CorpusError, match="is empty or only whitespace"):
+        TextGenerator.from_corpus("  \n ")
+    gen = TextGenerator.from_corpus("abcdef", units=4)
+    with pytest.raises(CorpusError, match=r"shorter than one training window \(seq_len=100\)"):
+        gen.fit("abcdef", epochs=1, verbose=0)
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"ok\n\xff\xfe")
+    with pytest.raises(CorpusError, match=r"bad\.txt' is not UTF-8 text: invalid byte 0xff at byte offset 3"):
+        TextGenerator.from_corpus(bad)

@@ -1,0 +1,187 @@
+"""Command line: `python -m text train | generate | score`.
+
+    python -m text train CORPUS [CORPUS ...] --out DIR [--level char|word] [--lines] [--lower]
+        [--cell lstm] [--units 256] [--layers 1] [--epochs 10] [--minutes M] ...
+    python -m text generate DIR [-n N] [--length L] [--prefix TEXT] [--temperature T]
+        [--top-k K] [--top-p P] [--seed S] [--beam W]
+    python -m text score DIR "some sentence" ["another" ...]
+
+Mistakes (a bad argument, a missing or non-UTF-8 corpus, a folder that is not a model) print
+one line on stderr and exit with status 2. TensorFlow is imported only after the arguments
+have been checked.
+"""
+
+import argparse
+import json
+import math
+import sys
+import warnings
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise _UsageError(f"{self.prog}: {message}")
+
+
+class _UsageError(Exception):
+    pass
+
+
+def _positive_int(name):
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be an int, got {text!r}") from None
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"{name} must be >= 1, got {value}")
+        return value
+    return parse
+
+
+def _nonnegative_int(name):
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be an int, got {text!r}") from None
+        if value < 0:
+            raise argparse.ArgumentTypeError(f"{name} must be >= 0, got {value}")
+        return value
+    return parse
+
+
+def _float_in(name, low, high, low_open=True):
+    def parse(text):
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a number, got {text!r}") from None
+        bad_low = value <= low if low_open else value < low
+        if not math.isfinite(value) or bad_low or (high is not None and value > high):
+            bracket = "(" if low_open else "["
+            raise argparse.ArgumentTypeError(
+                f"{name} must be in {bracket}{low}, {high if high is not None else 'inf'}{']' if high is not None else ')'}, got {text}"
+            )
+        return value
+    return parse
+
+
+def build_parser():
+    """The argument parser of `python -m text`."""
+    parser = _Parser(prog="python -m text", description="Train, sample and score text language models.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    train = sub.add_parser("train", help="train a model on text files")
+    train.add_argument("corpus", nargs="+", help="UTF-8 text file(s)")
+    train.add_argument("--out", required=True, help="model directory to write")
+    train.add_argument("--level", choices=("char", "word"), default="char")
+    train.add_argument("--lines", action="store_true", help="one example per line (names)")
+    train.add_argument("--lower", action="store_true", help="lower-case the text")
+    train.add_argument("--max-vocab", type=_positive_int("--max-vocab"), default=None)
+    train.add_argument("--cell", choices=("rnn", "gru", "lstm"), default="lstm")
+    train.add_argument("--units", type=_positive_int("--units"), default=256)
+    train.add_argument("--layers", type=_positive_int("--layers"), default=1)
+    train.add_argument("--embedding-dim", type=_positive_int("--embedding-dim"), default=64)
+    train.add_argument("--dropout", type=_float_in("--dropout", 0.0, 0.99, low_open=False), default=0.0)
+    train.add_argument("--epochs", type=_positive_int("--epochs"), default=10)
+    train.add_argument("--steps-per-epoch", type=_positive_int("--steps-per-epoch"), default=None)
+    train.add_argument("--minutes", type=_float_in("--minutes", 0.0, None), default=None,
+                       help="stop after this wall-clock time")
+    train.add_argument("--batch-size", type=_positive_int("--batch-size"), default=64)
+    train.add_argument("--seq-len", type=_positive_int("--seq-len"), default=100)
+    train.add_argument("--learning-rate", type=_float_in("--learning-rate", 0.0, None), default=2e-3)
+    train.add_argument("--clipnorm", type=_float_in("--clipnorm", 0.0, None), default=1.0)
+    train.add_argument("--validation-split", type=_float_in("--validation-split", 0.0, 0.9, low_open=False),
+                       default=0.1)
+    train.add_argument("--mixed-precision", action="store_true", help="bfloat16 compute (AVX512-BF16 CPUs, GPUs)")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--quiet", action="store_true", help="no progress bars")
+
+    gen = sub.add_parser("generate", help="sample text from a trained model")
+    gen.add_argument("model_dir")
+    gen.add_argument("-n", type=_positive_int("-n"), default=1, help="number of samples")
+    gen.add_argument("--length", type=_nonnegative_int("--length"), default=None)
+    gen.add_argument("--prefix", default="")
+    gen.add_argument("--temperature", type=_float_in("--temperature", 0.0, None), default=1.0)
+    gen.add_argument("--top-k", type=_positive_int("--top-k"), default=None)
+    gen.add_argument("--top-p", type=_float_in("--top-p", 0.0, 1.0), default=None)
+    gen.add_argument("--seed", type=int, default=None)
+    gen.add_argument("--beam", type=_positive_int("--beam"), default=None,
+                     help="print the N most likely continuations (beam search) instead of sampling")
+
+    score = sub.add_parser("score", help="log-probability and perplexity of sentences")
+    score.add_argument("model_dir")
+    score.add_argument("text", nargs="+")
+    return parser
+
+
+def _train(args, out):
+    from text.generator import TextGenerator
+
+    corpus = [__import__("pathlib").Path(p) for p in args.corpus]
+    gen = TextGenerator.from_corpus(corpus, level=args.level, lower=args.lower, lines=args.lines,
+                                    max_vocab=args.max_vocab, cell=args.cell, units=args.units,
+                                    num_layers=args.layers, embedding_dim=args.embedding_dim, dropout=args.dropout)
+    gen.fit(corpus, epochs=args.epochs, batch_size=args.batch_size, seq_len=args.seq_len,
+            learning_rate=args.learning_rate, clipnorm=args.clipnorm, validation_split=args.validation_split,
+            steps_per_epoch=args.steps_per_epoch,
+            time_budget=None if args.minutes is None else args.minutes * 60, mixed_precision=args.mixed_precision,
+            seed=args.seed, verbose=0 if args.quiet else 1)
+    gen.save(args.out)
+    m = gen.metrics
+    which = "validation" if m.get("val_loss") is not None else "training"
+    loss = m["val_loss"] if m.get("val_loss") is not None else m["train_loss"]
+    print(f"final {which} loss {loss:.4f} nats/token (uniform baseline {m['uniform_loss']:.4f}); "
+          f"saved to {args.out}", file=out)
+
+
+def _generate(args, out):
+    from text.generator import TextGenerator
+
+    gen = TextGenerator.load(args.model_dir)
+    if args.beam:
+        for text, logp in gen.beam_search(args.prefix, width=args.beam, length=args.length):
+            print(f"{logp:.3f}\t{text}", file=out)
+        return
+    samples = gen.generate(args.n, length=args.length, prefix=args.prefix, temperature=args.temperature,
+                           top_k=args.top_k, top_p=args.top_p, seed=args.seed)
+    separator = "\n" if gen.mode == "lines" else "\n\n"
+    print(separator.join(samples), file=out)
+
+
+def _score(args, out):
+    from text.generator import TextGenerator
+
+    gen = TextGenerator.load(args.model_dir)
+    for text in args.text:
+        s = gen.score(text)
+        print(json.dumps({"text": text, "log_prob": round(s.log_prob, 4), "num_tokens": s.num_tokens,
+                          "perplexity": round(s.perplexity, 4), "unknown": s.unknown}, ensure_ascii=False), file=out)
+
+
+def main(argv=None):
+    """Run the command line; return the exit status (0, or 2 for a user mistake)."""
+    try:
+        args = build_parser().parse_args(argv)
+    except _UsageError as err:
+        print(str(err), file=sys.stderr)
+        return 2
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Keras/TF chatter
+            warnings.simplefilter("always", UserWarning)
+            warnings.showwarning = _one_line_warning
+            {"train": _train, "generate": _generate, "score": _score}[args.command](args, sys.stdout)
+    except ValueError as err:  # CorpusError, ArtifactError and argument checks subclass it
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+def _one_line_warning(message, category, filename, lineno, file=None, line=None):
+    if issubclass(category, UserWarning) and "vocabulary" in str(message):
+        print(f"warning: {message}", file=sys.stderr)
