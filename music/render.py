@@ -151,6 +151,12 @@ def _chord_spans(solo, length):
     return spans
 
 
+def _named(instrument, name):
+    """An instrument whose part (and MIDI track) name is `name`."""
+    instrument.partName = name
+    return instrument
+
+
 def _add(part_stream, offset, element):
     part_stream.insert(float(offset) if Fraction(offset).denominator == 1 else Fraction(offset),
                        element)
@@ -179,7 +185,7 @@ def to_score(solo: Solo, *, swing=None, accompaniment=True, title="Improvisation
     notes = swing_notes(solo.notes, swing) if swing is not None else solo.notes
     lead = music21.stream.Part(id="solo")
     lead.partName = "Solo"
-    lead.insert(0, music21.instrument.TenorSaxophone())
+    lead.insert(0, _named(music21.instrument.TenorSaxophone(), "Solo"))
     lead.insert(0, music21.meter.TimeSignature(f"{solo.beats_per_bar}/{solo.beat_unit}"))
     lead.insert(0, music21.tempo.MetronomeMark(number=round(solo.tempo)))
     if swing is None:
@@ -192,16 +198,17 @@ def to_score(solo: Solo, *, swing=None, accompaniment=True, title="Improvisation
             element.volume.velocity = int(note.velocity)
         _add(lead, note.offset, element)
     spans = _chord_spans(solo, length)
-    for start, _, chord in spans:
-        _add(lead, start, chord_symbol(chord))
+    if swing is None:  # written score only: in MIDI, music21 would sound the symbols as chords
+        for start, _, chord in spans:
+            _add(lead, start, chord_symbol(chord))
     score.insert(0, lead)
     if accompaniment:
         comp = music21.stream.Part(id="comping")
         comp.partName = "Comping"
-        comp.insert(0, music21.instrument.Piano())
+        comp.insert(0, _named(music21.instrument.Piano(), "Comping"))
         bass = music21.stream.Part(id="bass")
         bass.partName = "Bass"
-        bass.insert(0, music21.instrument.AcousticBass())
+        bass.insert(0, _named(music21.instrument.AcousticBass(), "Bass"))
         for part in (comp, bass):
             part.insert(0, music21.meter.TimeSignature(f"{solo.beats_per_bar}/{solo.beat_unit}"))
         for start, end, chord in spans:

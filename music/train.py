@@ -92,15 +92,18 @@ class WindowDataset(keras.utils.PyDataset):
         self._cut()
 
     def _cut(self):
+        # A fixed number of windows per solo (Keras wants the same length every epoch): with
+        # augmentation, ceil(n / seq_len) + 1 windows shifted back by a random offset.
         windows = []
         for index, (inputs, *_) in enumerate(self.solos):
-            start = int(self.rng.integers(0, self.seq_len)) if self.augment else 0
-            if start >= len(inputs):
-                start = 0
-            starts = [0] if start else []
-            starts += list(range(start, len(inputs), self.seq_len))
-            windows += [(index, s, starts[i + 1] if i + 1 < len(starts) else len(inputs))
-                        for i, s in enumerate(starts)]
+            n, t = len(inputs), self.seq_len
+            count = -(-n // t)
+            if self.augment:
+                shift = int(self.rng.integers(0, t))
+                bounds = [min(n, max(0, k * t - shift)) for k in range(count + 2)]
+                windows += [(index, bounds[k], bounds[k + 1]) for k in range(count + 1)]
+            else:
+                windows += [(index, k * t, min(n, (k + 1) * t)) for k in range(count)]
         order = self.rng.permutation(len(windows)) if self.augment else np.arange(len(windows))
         self.windows = [windows[i] for i in order]
         self.shifts = (self.rng.integers(-5, 7, len(self.windows)) if self.augment

@@ -1,0 +1,132 @@
+"""Improvising: bars exactly filled, seeds reproduce, primers, learning chord tones, the shipped model."""
+
+from fractions import Fraction as F
+
+import numpy as np
+import pytest
+
+from music.chords import chord_tones, parse_progression
+from music.encoding import Encoding, to_ticks
+from music.errors import MusicInputError
+from music.improvise import Improviser, repeat_form
+from music.model import Artifact, build_model, load_artifact
+from music.types import Note, Solo
+
+
+def check_bars(solo, bars):
+    """Notes tile [0, bars * bar_length) exactly and every bar's events sum to the bar."""
+    t = F(0)
+    for note in solo.notes:
+        assert note.offset == t and note.duration > 0
+        t = note.end
+    assert t == bars * solo.bar_length
+    enc = Encoding()
+    encoded = enc.encode(solo)
+    bar_ticks = to_ticks(solo.bar_length)
+    per_bar = np.bincount(encoded.onsets // bar_ticks, weights=enc.token_ticks[encoded.tokens])
+    assert len(per_bar) == bars and np.all(per_bar == bar_ticks)
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    import keras
+
+    keras.utils.set_random_seed(1)
+    enc = Encoding()
+    return Improviser(Artifact(build_model(enc, units=16, embedding_dim=8), enc, {}, {}))
+
+
+def test_every_bar_is_filled_in_4_4_and_3_4(tiny):
+    chords = parse_progression("Dm7 G7 | Cmaj7 | F7 . . Bb7 |")
+    solo = tiny.improvise(chords, choruses=2, seed=3)
+    check_bars(solo, 6)
+    waltz = parse_progression("Dm7 | G7 | C | A7 |", beats_per_bar=3)
+    solo = tiny.improvise(waltz, bar_length=F(3), beats_per_bar=3, choruses=1, seed=4)
+    assert solo.beats_per_bar == 3
+    check_bars(solo, 4)
+
+
+def test_durations_that_would_overflow_are_masked_even_when_the_model_wants_them(tiny):
+    """Push the logits towards whole notes (96 ticks); a 3/4 bar (72 ticks) must still fit."""
+    enc = Encoding()
+    model = build_model(enc, units=8, embedding_dim=4)
+    bias = np.where(enc.token_ticks == 96, 30.0, 0.0).astype("float32")
+    dense = model.get_layer("logits")
+    dense.set_weights([np.zeros_like(dense.get_weights()[0]), bias])
+    improviser = Improviser(Artifact(model, enc, {}, {}))
+    waltz = parse_progression("C | F |", beats_per_bar=3)
+    solo = improviser.improvise(waltz, bar_length=F(3), beats_per_bar=3, seed=0)
+    check_bars(solo, 2)
+    solo = improviser.improvise(parse_progression("C | F |"), seed=0)  # 4/4: whole notes allowed
+    assert all(n.duration % 4 == 0 for n in solo.notes)
+
+
+def test_seeds_reproduce_and_differ(tiny):
+    chords = parse_progression("C7 | F7 | C7 | G7 |")
+    a = tiny.improvise(chords, seed=11)
+    b = tiny.improvise(chords, seed=11)
+    c = tiny.improvise(chords, seed=12)
+    assert a.notes == b.notes
+    assert a.notes != c.notes
+
+
+def test_primer_warms_the_state_and_is_not_in_the_output(tiny):
+    chords = parse_progression("C7 | F7 |")
+    primer = Solo([Note(F(0), F(1), 60), Note(F(1), F(3), 64)], parse_progression("C |"))
+    token, states = tiny.warm_up(primer)
+    assert any(np.abs(np.asarray(s)).max() > 0 for s in states)
+    plain = tiny.improvise(chords, seed=5)
+    primed = tiny.improvise(chords, seed=5, primer=primer)
+    check_bars(primed, 2)
+    assert primed.notes[0].offset == 0
+    assert plain.notes != primed.notes
+
+
+def test_bad_arguments_are_refused(tiny):
+    chords = parse_progression("C7 |")
+    with pytest.raises(MusicInputError, match="--choruses 0"):
+        tiny.improvise(chords, choruses=0)
+    with pytest.raises(MusicInputError, match="--temperature"):
+        tiny.improvise(chords, temperature=0)
+    with pytest.raises(MusicInputError, match="--top-p"):
+        tiny.improvise(chords, top_p=1.5)
+    spans, length = repeat_form(parse_progression("C7 | F7 . |"), F(4), 3)
+    assert length == 24 and len(spans) == 6 and spans[-1].offset == 20
+
+
+def test_a_tiny_model_learns_chord_tones_and_applies_them_in_another_key(tmp_path):
+    """Trained for seconds on arpeggios over ii-V-I in C, it plays chord tones over ii-V-I in Eb."""
+    from music.train import train
+
+    chords = parse_progression("Dm7 | G7 | Cmaj7 | Cmaj7 |" * 4)
+    notes, t = [], F(0)
+    for chord in chords:
+        for k in range(8):
+            pc = sorted(chord.pitch_classes)[[0, 1, 2, 3, 2, 1, 0, 1][k]]
+            notes.append(Note(t, F(1, 2), 60 + (chord.root + pc) % 12))
+            t += F(1, 2)
+    solos = [Solo(notes, chords, source=f"arpeggios{i}") for i in range(4)]
+    train(solos, tmp_path / "tiny", epochs=30, seq_len=64, batch_size=4, units=32,
+          embedding_dim=16, dropout=0.0, learning_rate=1e-2, holdout_every=0, val_fraction=0.25,
+          patience=30, verbose=0)
+    improviser = Improviser(load_artifact(tmp_path / "tiny"))
+    target = parse_progression("Fm7 | Bb7 | Ebmaj7 | Ebmaj7 |")
+    solo = improviser.improvise(target, choruses=2, seed=0, temperature=0.5)
+    check_bars(solo, 8)
+    timeline = [(c.offset, c) for c in repeat_form(target, F(4), 2)[0]]
+    pitched = [n for n in solo.notes if n.pitch is not None]
+    hits = sum(n.pitch % 12 in chord_tones(max((c for o, c in timeline if o <= n.offset),
+                                               key=lambda c: c.offset)) for n in pitched)
+    assert len(pitched) >= 16
+    assert hits / len(pitched) >= 0.9
+
+
+def test_the_shipped_model_loads_in_safe_mode_and_improvises():
+    artifact = load_artifact()  # keras.saving.load_model with the default safe_mode=True
+    assert "ODbL" in artifact.config["license"] and "DbCL" in artifact.config["license"]
+    assert artifact.config["data"]["heldout_sources"]
+    assert not set(artifact.config["data"]["heldout_sources"]) & set(
+        artifact.config["data"]["train_sources"])
+    solo = Improviser(artifact).improvise(parse_progression("Dm7 G7 | Cmaj7 |"), choruses=4, seed=1)
+    check_bars(solo, 8)
+    assert sum(n.pitch is not None for n in solo.notes) >= 8
