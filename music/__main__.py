@@ -113,25 +113,27 @@ def _quiet_native_stderr():
     TensorFlow prints start-up lines from C++ whatever TF_CPP_MIN_LOG_LEVEL says; a CLI error
     must be one line. Set SEQZOO_VERBOSE=1 to see them.
     """
-    if os.environ.get("SEQZOO_VERBOSE") or not hasattr(sys.stderr, "fileno"):
+    if os.environ.get("SEQZOO_VERBOSE"):
         yield
         return
     try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except (OSError, ValueError):  # no real descriptor (e.g. captured by a notebook)
-        yield
-        return
-    python_stderr = sys.stderr
+        python_on_fd2 = sys.stderr.fileno() == 2
+    except (AttributeError, OSError, ValueError):  # captured (pytest, notebooks): leave it be
+        python_on_fd2 = False
+    sys.stderr.flush()
+    saved = os.dup(2)
     devnull = os.open(os.devnull, os.O_WRONLY)
+    python_stderr = sys.stderr
     try:
         os.dup2(devnull, 2)
-        sys.stderr = os.fdopen(os.dup(saved), "w", buffering=1)
+        if python_on_fd2:
+            sys.stderr = os.fdopen(os.dup(saved), "w", buffering=1)
         yield
     finally:
-        sys.stderr.flush()
-        sys.stderr.close()
-        sys.stderr = python_stderr
+        if python_on_fd2:
+            sys.stderr.flush()
+            sys.stderr.close()
+            sys.stderr = python_stderr
         os.dup2(saved, 2)
         os.close(saved)
         os.close(devnull)

@@ -1,0 +1,154 @@
+"""`python -m music`: generate/train/evaluate, and bad input: exit 2, one line on stderr, no files."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from fractions import Fraction as F
+
+import pytest
+
+from music.__main__ import main
+from music.chords import parse_progression
+from music.encoding import Encoding
+from music.io import read_solo
+from music.model import build_model, load_artifact, save_artifact
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    import keras
+
+    keras.utils.set_random_seed(0)
+    folder = tmp_path_factory.mktemp("model") / "tiny"
+    enc = Encoding()
+    save_artifact(folder, build_model(enc, units=8, embedding_dim=4), enc, {"hparams": {}}, {})
+    return folder
+
+
+def run(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_user_error(code, err, *fragments):
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def test_generate_writes_midi_and_musicxml(tmp_path, tiny_model, capsys):
+    code, out, err = run(capsys, "generate", "--model", tiny_model, "--chords", "blues:F",
+                         "--choruses", 2, "--seed", 3, "--tempo", 140, "--out", tmp_path / "s.mid")
+    assert code == 0, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.mid", "s.musicxml"]
+    assert "24 bars" in out
+    back = read_solo(tmp_path / "s.musicxml", harmony="symbols")
+    assert back.duration == 24 * 4 and back.chords[0].figure.startswith("F")
+    assert back.tempo == 140
+
+
+@pytest.mark.parametrize("args, fragments", [
+    (["--choruses", "0"], ["--choruses 0", ">= 1"]),
+    (["--chords", "Dm7 G7 | Xq7 |"], ["bar 2", "'Xq7'"]),
+    (["--temperature", "0"], ["--temperature 0"]),
+    (["--top-p", "2"], ["--top-p 2"]),
+    (["--temperature", "warm"], ["--temperature", "warm"]),
+    (["--chords", "blues:H"], ["H"]),
+])
+def test_bad_generate_arguments(tmp_path, tiny_model, capsys, args, fragments):
+    code, _, err = run(capsys, "generate", "--model", tiny_model, "--out", tmp_path / "s.mid", *args)
+    assert_user_error(code, err, *fragments)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unwritable_output_fails_first(tmp_path, tiny_model, capsys):
+    code, _, err = run(capsys, "generate", "--model", tiny_model, "--chords", "Xq7 |",
+                       "--out", tmp_path / "nowhere" / "s.mid")
+    assert_user_error(code, err, "--out", "does not exist")  # before the chords are even read
+    (tmp_path / "taken.mid").mkdir()
+    code, _, err = run(capsys, "generate", "--model", tiny_model, "--out", tmp_path / "taken.mid")
+    assert_user_error(code, err, "is a folder")
+    assert [p.name for p in tmp_path.iterdir()] == ["taken.mid"]
+
+
+def test_corrupt_primer_and_model_are_refused(tmp_path, tiny_model, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    primer = tmp_path / "primer.mid"
+    primer.write_bytes(b"MThd\x00\x00\x00\x06garbage, not a MIDI file")
+    code, _, err = run(capsys, "generate", "--model", tiny_model, "--primer", primer,
+                       "--out", out / "s.mid")
+    assert_user_error(code, err, "primer.mid")
+    code, _, err = run(capsys, "generate", "--model", tmp_path, "--out", out / "s.mid")
+    assert_user_error(code, err, "--model", "missing model.keras")
+    assert list(out.iterdir()) == []
+
+
+def test_primer_file_is_accepted(tmp_path, tiny_model, capsys):
+    from music.render import write_solo
+    from music.types import Note, Solo
+
+    melody = Solo([Note(F(0), F(1), 60), Note(F(1), F(1), 64), Note(F(2), F(2), 67)],
+                  parse_progression("C |"))
+    write_solo(melody, tmp_path / "primer.mid")
+    code, _, err = run(capsys, "generate", "--model", tiny_model, "--primer",
+                       tmp_path / "primer.musicxml", "--chords", "C7 | F7 |", "--out",
+                       tmp_path / "s.mid")
+    assert code == 0, err
+    assert read_solo(tmp_path / "s.musicxml").duration == 8
+
+
+def test_train_then_evaluate(tmp_path, capsys):
+    from music.render import write_solo
+    from music.types import Note, Solo
+
+    data = tmp_path / "data"
+    data.mkdir()
+    for k, progression in enumerate(("Dm7 G7 | Cmaj7 |", "Fm7 Bb7 | Ebmaj7 |", "C7 | F7 |")):
+        notes = [Note(F(i, 2), F(1, 2), 60 + (3 * i + k) % 12) for i in range(16)]
+        write_solo(Solo(notes, parse_progression(progression * 4)), data / f"solo{k}.mid")
+        os.remove(data / f"solo{k}.mid")  # train on the MusicXML lead sheets
+    code, out, err = run(capsys, "train", data, "--out", tmp_path / "model", "--epochs", 2,
+                         "--units", 8, "--holdout-every", 0, "--seq-len", 16,
+                         "--cache-dir", tmp_path / "cache")
+    assert code == 0, err
+    metrics = json.loads(out.strip().splitlines()[-1])
+    assert metrics["epochs_run"] == 2
+    artifact = load_artifact(tmp_path / "model")
+    assert artifact.config["hparams"]["units"] == 8
+    assert len(artifact.config["data"]["validation_sources"]) == 1
+    code, out, err = run(capsys, "evaluate", data / "solo0.musicxml", "--against",
+                         data / "solo1.musicxml", data / "solo2.musicxml",
+                         "--cache-dir", tmp_path / "cache")
+    assert code == 0, err
+    result = json.loads(out)
+    assert 0 <= result["chord_tone_ratio"] <= 1
+    assert result["interval_hist_distance"] is not None
+    code, _, err = run(capsys, "train", data, "--out", tmp_path / "m2", "--units", "0")
+    assert_user_error(code, err, "--units 0")
+
+
+def test_readme_command_on_the_shipped_model_and_one_line_errors(tmp_path):
+    """The real process: the shipped model, and a TensorFlow-side error that stays one line."""
+    env = dict(os.environ, PYTHONPATH=REPO)
+    done = subprocess.run([sys.executable, "-m", "music", "generate", "--out", "solo.mid"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert sorted(os.listdir(tmp_path)) == ["solo.mid", "solo.musicxml"]
+    broken = tmp_path / "broken"
+    shutil.copytree(load_artifact().path, broken)
+    (broken / "model.keras").write_bytes(b"not a zip file")
+    done = subprocess.run([sys.executable, "-m", "music", "generate", "--model", str(broken),
+                           "--out", "again.mid"], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert "cannot load" in done.stderr
+    assert not (tmp_path / "again.mid").exists()
