@@ -27,10 +27,11 @@ given solos, each note judged against the chord of its own solo sounding at its 
   automaton of the reference interval sequences, in time linear in the total length.
 """
 
-import bisect
+import functools
 import math
 from collections import Counter
 from fractions import Fraction
+
 
 from music.chords import note_type
 from music.errors import MusicInputError
@@ -42,12 +43,13 @@ RHYTHM_BINS = tuple(Fraction(x) for x in ("1/12", "1/8", "1/6", "1/4", "1/3", "3
 _RHYTHM_LOGS = [math.log2(b) for b in RHYTHM_BINS]
 
 
-def _chord_at(solo, offsets, time):
-    i = bisect.bisect_right(offsets, time) - 1
-    if i < 0:
-        return None
-    chord = solo.chords[i]
-    return chord if chord.offset <= time < chord.end else None
+@functools.lru_cache(maxsize=65536)
+def _letter(pitch_class, root, quality, pitch_classes, bass):
+    """`note_type` of a pitch class over a chord, memoised on the chord's content."""
+    from music.types import Chord
+
+    chord = Chord(Fraction(0), Fraction(0), root, quality, pitch_classes, "", bass)
+    return note_type(None if pitch_class is None else 60 + pitch_class, chord)
 
 
 def note_types(solo):
@@ -59,14 +61,17 @@ def note_types(solo):
     Returns:
         list of ``"C"``, ``"S"``, ``"A"``, ``"X"``, ``"R"`` or None, one per `solo.notes` entry.
     """
-    offsets = [c.offset for c in solo.chords]
-    letters = []
-    for note in solo.notes:
-        chord = _chord_at(solo, offsets, note.offset)
+    chords = sorted(solo.chords, key=lambda c: c.offset)
+    letters, j = [], 0
+    for note in solo.notes:  # notes and chords are both in time order: one sweep
+        while j < len(chords) and chords[j].end <= note.offset:
+            j += 1
+        chord = chords[j] if j < len(chords) and chords[j].offset <= note.offset else None
         if chord is None or chord.root is None:
             letters.append(None)
         else:
-            letters.append(note_type(note.pitch, chord))
+            letters.append(_letter(None if note.pitch is None else note.pitch % 12, chord.root,
+                                   chord.quality, chord.pitch_classes, chord.bass))
     return letters
 
 
@@ -76,6 +81,7 @@ def intervals(solo):
     return [b - a for a, b in zip(pitches, pitches[1:])]
 
 
+@functools.lru_cache(maxsize=4096)
 def rhythm_bin(duration):
     """The `RHYTHM_BINS` value nearest (in log time) to a duration in quarter notes."""
     value = math.log2(float(duration))
