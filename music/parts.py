@@ -50,10 +50,12 @@ class PartEvents:
 
 
 def to_fraction(value):
+    """An exact `Fraction` for a music21 offset (a float that is a binary fraction, or a Fraction)."""
     return value if isinstance(value, Fraction) else Fraction(value).limit_denominator(1 << 16)
 
 
 def snap(value, grid):
+    """The multiple of `grid` nearest to `value` (halves to even), as a `Fraction`."""
     return Fraction(round(to_fraction(value) / grid)) * grid
 
 
@@ -67,9 +69,24 @@ def short_reason(error):
 def read_midi_parts(path):
     """Read a MIDI file with `music21.midi` directly (tens of times faster than building a score).
 
+    Args:
+        path: str or path-like, a MIDI file.
+
     Returns:
-        ``(parts, (beats, unit), tempo, end)``: one `PartEvents` per track and channel
-        (channel 10 is percussion), the time signatures found, the first tempo, the last time.
+        tuple ``(parts, signatures, tempo, end)``: one `PartEvents` per track and channel
+        (channel 10 is percussion), named after the track (or its General MIDI program);
+        the time signatures as ``[((beats, unit), time), ...]``; the first tempo in quarter
+        notes per minute (120 when none); the time the last note ends. Times are exact
+        `Fraction`s of a quarter note.
+
+    Raises:
+        MusicInputError: naming the file when it is not a readable MIDI file.
+
+    Example:
+
+    >>> parts, signatures, tempo, end = read_midi_parts("solo.mid")  # doctest: +SKIP
+    >>> choose_melody(parts).name  # doctest: +SKIP
+    'Guitar'
     """
     from music21 import instrument, midi
 
