@@ -50,7 +50,7 @@ class PartEvents:
 
 
 def to_fraction(value):
-    """An exact `Fraction` for a music21 offset (a float that is a binary fraction, or a Fraction)."""
+    """An exact `Fraction` for a music21 offset (a binary float or a Fraction)."""
     return value if isinstance(value, Fraction) else Fraction(value).limit_denominator(1 << 16)
 
 
