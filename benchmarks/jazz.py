@@ -1,0 +1,279 @@
+"""Jazz improviser benchmark: generated solos vs held-out human WJazzD solos vs the course's method.
+
+    python benchmarks/jazz.py [--model DIR] [--data ../shared/data/music/wjazzd]
+                              [--metheny ../shared/data/music/original_metheny.mid]
+
+1. The model (default: the shipped one) lists the WJazzD solos it never saw (config.json,
+   `heldout_sources`). For each, the improviser plays over that solo's own chord progression
+   (its first `--max-bars` bars), seeded by its index, and the result is compared with the human
+   solos over the same bars (`music.metrics.evaluate`; copying is checked against the solos the
+   model trained on).
+2. "The course's method", written here from its description: an LSTM over one-hot (pitch,
+   duration) values, no chords, trained on the same training solos with fixed-length windows,
+   generating one-to-many from a zero start by argmax (the course's `predict_and_sample`);
+   `course_method_sampled` samples instead of argmax. Its notes are laid end to end over the
+   same progressions (no bar filling: it has no idea of bars).
+3. Speed: seconds to improvise 32 bars with a loaded model (median of 5, after one warm-up).
+4. The course's setting: both methods trained on `original_metheny.mid` alone and compared
+   with that melody over its own (inferred) chords.
+
+Prints ONE JSON object.
+"""
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from fractions import Fraction
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import zoo  # noqa: E402
+import keras  # noqa: E402
+
+from music.encoding import to_ticks  # noqa: E402
+from music.improvise import Improviser  # noqa: E402
+from music.io import read_corpus, read_solo  # noqa: E402
+from music.metrics import evaluate  # noqa: E402
+from music.model import load_artifact  # noqa: E402
+from music.types import Note, Solo  # noqa: E402
+
+FIELDS = ("chord_tone_ratio", "scale_tone_ratio", "note_type_profile", "interval_hist_distance",
+          "rhythm_hist_distance", "notes_per_bar", "longest_copied_run", "pitch_class_entropy",
+          "pitch_range", "solos", "bars", "notes")
+
+
+def crop(solo, bars):
+    """The first `bars` bars of a solo (notes and chords cut at the end)."""
+    end = Fraction(bars) * solo.bar_length
+    end = min(end, -(-solo.duration // solo.bar_length) * solo.bar_length)
+    notes = [Note(n.offset, min(n.duration, end - n.offset), n.pitch, n.velocity)
+             for n in solo.notes if n.offset < end]
+    chords = [c.__class__(c.offset, min(c.duration, end - c.offset), c.root, c.quality,
+                          c.pitch_classes, c.figure, c.bass) for c in solo.chords if c.offset < end]
+    return Solo(notes, chords, solo.beats_per_bar, solo.beat_unit, solo.tempo, solo.source)
+
+
+def summary(result):
+    return {k: result.get(k) for k in FIELDS}
+
+
+class CourseMethod:
+    """The course's jazz LSTM, re-implemented small: one-hot (pitch, duration) values, no chords.
+
+    Args:
+        units: LSTM units (the lab uses 64).
+        window: training sequence length (the lab's Tx = 30).
+        seed: int.
+    """
+
+    def __init__(self, units=64, window=30, seed=0):
+        self.units, self.window, self.seed = units, window, seed
+
+    def fit(self, solos, *, minutes=3.0, epochs=100):
+        values = {}
+        sequences = []
+        for solo in solos:
+            seq = []
+            for note in solo.notes:
+                key = (note.pitch, note.duration)
+                seq.append(values.setdefault(key, len(values) + 1))  # 0 = the zero start
+            sequences.append(seq)
+        self.values = {v: k for k, v in values.items()}
+        vocab = len(values) + 1
+        xs, ys = [], []
+        for seq in sequences:
+            for start in range(0, max(1, len(seq) - self.window), self.window // 2):
+                chunk = seq[start:start + self.window]
+                if len(chunk) < 2:
+                    continue
+                chunk = chunk + [0] * (self.window - len(chunk))
+                xs.append([0] + chunk[:-1])
+                ys.append(chunk)
+        x, y = np.array(xs, np.int32), np.array(ys, np.int32)
+        keras.utils.set_random_seed(self.seed)
+        # One-hot input times a weight matrix == an embedding; as in the lab: LSTM, then softmax.
+        self.model = zoo.build_lm(vocab, units=self.units, embedding_dim=min(vocab, 64),
+                                  name="course_lstm")
+        self.model.compile(keras.optimizers.Adam(0.01, clipnorm=1.0),
+                           keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        stop = _TimeLimit(minutes * 60)
+        self.model.fit(x, y, batch_size=64, epochs=epochs, verbose=0, callbacks=[stop],
+                       sample_weight=(y > 0).astype("float32"))
+        self.step = zoo.build_lm_step(self.model)
+        import tensorflow as tf
+
+        step, specs = self.step, [tf.TensorSpec(z.shape, tf.float32)
+                                  for z in zoo.zero_states(self.step, 1)]
+
+        @tf.function(input_signature=[tf.TensorSpec((1,), tf.int32), *specs])
+        def run(token, *states):
+            outputs = step([token, *states], training=False)
+            return outputs[0], list(outputs[1:])
+
+        self._run = run
+        return self
+
+    def generate(self, length, *, sample=False, seed=0):
+        """Values end to end until `length` quarter notes (the last one cut at the end)."""
+        rng = np.random.default_rng(seed)
+        states = zoo.zero_states(self.step, 1)
+        token, t, notes = 0, Fraction(0), []
+        while t < length:
+            logits, states = self._run(np.array([token], np.int32), *states)
+            logits = logits.numpy()[0].astype(np.float64)
+            logits[0] = -np.inf
+            if sample:
+                p = np.exp(logits - logits.max())
+                token = int(rng.choice(len(p), p=p / p.sum()))
+            else:
+                token = int(np.argmax(logits))
+            pitch, duration = self.values[token]
+            duration = min(duration, length - t)
+            notes.append(Note(t, duration, pitch))
+            t += duration
+        return notes
+
+
+class _TimeLimit(keras.callbacks.Callback):
+    def __init__(self, seconds):
+        super().__init__()
+        self.seconds, self.start = seconds, time.time()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if time.time() - self.start > self.seconds:
+            self.model.stop_training = True
+
+
+def improvise_over(improviser, human, seed, temperature, top_p):
+    bars = int(human.duration // human.bar_length)
+    chords = [c for c in human.chords if c.offset < bars * human.bar_length]
+    if not chords or chords[0].offset > 0:
+        from music.chords import parse_chord
+
+        first = parse_chord("N.C.", offset=Fraction(0), duration=chords[0].offset if chords else
+                            bars * human.bar_length)
+        chords = [first] + chords
+    solo = improviser.improvise(chords, bar_length=human.bar_length,
+                                beats_per_bar=human.beats_per_bar, beat_unit=human.beat_unit,
+                                seed=seed, temperature=temperature, top_p=top_p,
+                                tempo=human.tempo)
+    return Solo(solo.notes, human.chords, human.beats_per_bar, human.beat_unit, human.tempo,
+                f"generated:{os.path.basename(str(human.source))}")
+
+
+def _d(result, kind):
+    value = result[f"{kind}_hist_distance"]
+    return 1.0 if value is None else value
+
+
+def compare(improviser, course, humans, training, args):
+    generated = [improvise_over(improviser, h, i, args.temperature, args.top_p)
+                 for i, h in enumerate(humans)]
+    argmaxed, sampled = [], []
+    for i, h in enumerate(humans):
+        for out, sample in ((argmaxed, False), (sampled, True)):
+            notes = course.generate(h.duration, sample=sample, seed=i)
+            out.append(Solo(notes, h.chords, h.beats_per_bar, h.beat_unit, h.tempo, "course"))
+    result = {
+        "generated": summary(evaluate(generated, humans, training=training)),
+        "human_heldout": summary(evaluate(humans, training, training=training)),
+        "course_method": summary(evaluate(argmaxed, humans, training=training)),
+        "course_method_sampled": summary(evaluate(sampled, humans, training=training)),
+    }
+    g, h = result["generated"], result["human_heldout"]
+    result["targets"] = {
+        "chord_tone_ratio_within_0.05": abs(g["chord_tone_ratio"] - h["chord_tone_ratio"]) <= 0.05,
+        "note_type_shares_within_0.05": all(
+            abs(g["note_type_profile"][k] - h["note_type_profile"][k]) <= 0.05
+            for k in h["note_type_profile"]),
+        # An empty histogram (e.g. one repeated value, no intervals) counts as distance 1.
+        "interval_distance_below_course": _d(g, "interval") < min(
+            _d(result["course_method"], "interval"), _d(result["course_method_sampled"], "interval")),
+        "rhythm_distance_below_course": _d(g, "rhythm") < min(
+            _d(result["course_method"], "rhythm"), _d(result["course_method_sampled"], "rhythm")),
+        "longest_copied_run_at_most_8": g["longest_copied_run"] <= 8,
+    }
+    return result, generated
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default=None)
+    parser.add_argument("--data", default="../shared/data/music/wjazzd")
+    parser.add_argument("--metheny", default="../shared/data/music/original_metheny.mid")
+    parser.add_argument("--cache-dir", default=None)
+    parser.add_argument("--max-bars", type=int, default=64)
+    parser.add_argument("--temperature", type=float, default=1.0)
+    parser.add_argument("--top-p", type=float, default=0.95)
+    parser.add_argument("--course-minutes", type=float, default=3.0)
+    parser.add_argument("--metheny-minutes", type=float, default=2.0)
+    parser.add_argument("--skip-metheny", action="store_true")
+    args = parser.parse_args()
+    started = time.time()
+
+    artifact = load_artifact(args.model)
+    improviser = Improviser(artifact)
+    corpus = {os.path.basename(str(s.source)): s
+              for s in read_corpus(args.data, cache_dir=args.cache_dir, skip_errors=True)}
+    data = artifact.config["data"]
+    humans = [crop(corpus[name], args.max_bars) for name in data["heldout_sources"]
+              if name in corpus]
+    training = [corpus[name] for name in data["train_sources"] if name in corpus]
+
+    # Speed: 32 bars over a held-out progression, model already loaded.
+    probe = crop(corpus[data["heldout_sources"][0]], 32)
+    improvise_over(improviser, probe, 0, args.temperature, args.top_p)  # warm-up (traces)
+    times = []
+    for k in range(5):
+        t = time.perf_counter()
+        improvise_over(improviser, probe, k + 1, args.temperature, args.top_p)
+        times.append(time.perf_counter() - t)
+    seconds_per_32_bars = statistics.median(times) * 32 / (probe.duration / probe.bar_length)
+
+    course_started = time.time()
+    course = CourseMethod().fit(training, minutes=args.course_minutes)
+    course_seconds = time.time() - course_started
+    result, generated = compare(improviser, course, humans, training, args)
+    result["seconds_per_32_bars"] = round(float(seconds_per_32_bars), 3)
+    result["generated_choruses"] = {"progressions": len(humans),
+                                    "bars": sum(int(h.duration // h.bar_length) for h in humans),
+                                    "max_bars_each": args.max_bars,
+                                    "temperature": args.temperature, "top_p": args.top_p}
+    result["model"] = {"path": str(artifact.path), "hparams": artifact.config.get("hparams"),
+                       "train_solos": len(training), "heldout_solos": len(humans),
+                       "size_bytes": os.path.getsize(os.path.join(artifact.path, "model.keras"))}
+    result["course_method_training_seconds"] = round(course_seconds, 1)
+
+    if not args.skip_metheny:
+        from music.train import train
+        import tempfile
+
+        melody = read_solo(args.metheny)
+        with tempfile.TemporaryDirectory() as folder:
+            train([melody], os.path.join(folder, "metheny"), epochs=200, seq_len=64,
+                  batch_size=8, holdout_every=0, val_fraction=0, patience=200,
+                  max_minutes=args.metheny_minutes, verbose=0, units=256)
+            ours = Improviser(load_artifact(os.path.join(folder, "metheny")))
+        course_m = CourseMethod().fit([melody], minutes=args.metheny_minutes)
+        setting, _ = compare(ours, course_m, [melody], [melody], args)
+        setting["human_heldout"] = setting.pop("human_heldout")  # the melody itself
+        setting["note"] = ("trained on original_metheny.mid only; 'human_heldout' is that melody "
+                           "(not held out: the course's setting has one song); copying is "
+                           "measured against it")
+        result["course_setting_metheny"] = setting
+
+    result["machine"] = {"platform": platform.platform(), "processor": platform.processor(),
+                         "cpu_count": os.cpu_count(), "python": platform.python_version(),
+                         "load_average_1min": os.getloadavg()[0]}
+    result["total_seconds"] = round(time.time() - started, 1)
+    print(json.dumps(result, indent=1, default=str))
+
+
+if __name__ == "__main__":
+    main()
