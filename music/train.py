@@ -7,15 +7,14 @@ Data handling:
 - training windows of `seq_len` events, cut at a fresh random offset every epoch, each window
   transposed by a random interval in -5..+6 semitones (augmentation).
 
-Training: Adam with gradient-norm clipping, early stopping on validation loss (best weights
-restored), and the artifact folder saved atomically whenever validation loss improves (the
-checkpoint *is* the artifact, so an interrupted run leaves its best model behind).
+Training: Adam with gradient-norm clipping, early stopping on validation loss, and checkpoints:
+the artifact folder is saved atomically when validation loss improves (at most once a minute;
+the checkpoint *is* the artifact, so an interrupted run leaves its best saved model behind) and
+once more at the end with the best weights.
 """
 
-import json
 import math
 import os
-import pathlib
 import time
 
 import numpy as np
@@ -154,14 +153,33 @@ class _TimeLimit(keras.callbacks.Callback):
 
 
 class _SaveBest(keras.callbacks.Callback):
-    """Writes the artifact folder (atomically) whenever validation loss improves."""
+    """Keeps the best weights (by `monitor`) and writes the artifact folder atomically.
 
-    def __init__(self, out_dir, encoding, config, monitor):
+    A checkpoint is written when the monitored loss improves and at least `save_every` seconds
+    passed since the last one; at the end of training the best weights are put back into the
+    model and written if the last improvement was not saved yet.
+    """
+
+    def __init__(self, out_dir, encoding, config, monitor, save_every=60.0):
         super().__init__()
         self.out_dir, self.encoding, self.config, self.monitor = out_dir, encoding, config, monitor
+        self.save_every = save_every
         self.best = math.inf
+        self.best_weights = None
+        self.unsaved = False
         self.start = time.time()
+        self.last_save = -math.inf
         self.history = []
+
+    def metrics(self):
+        best_epoch = 1 + int(np.argmin([h.get(self.monitor, math.inf) for h in self.history]))
+        return {"best_epoch": best_epoch, f"best_{self.monitor}": self.best,
+                "epochs_run": len(self.history),
+                "train_seconds": round(time.time() - self.start, 1), "history": self.history}
+
+    def _save(self):
+        save_artifact(self.out_dir, self.model, self.encoding, self.config, self.metrics())
+        self.last_save, self.unsaved = time.time(), False
 
     def on_epoch_end(self, epoch, logs=None):
         logs = dict(logs or {})
@@ -169,10 +187,15 @@ class _SaveBest(keras.callbacks.Callback):
         value = logs.get(self.monitor)
         if value is not None and value < self.best:
             self.best = float(value)
-            metrics = {"best_epoch": epoch + 1, f"best_{self.monitor}": self.best,
-                       "epochs_run": epoch + 1, "train_seconds": round(time.time() - self.start, 1),
-                       "history": self.history}
-            save_artifact(self.out_dir, self.model, self.encoding, self.config, metrics)
+            self.best_weights = self.model.get_weights()
+            self.unsaved = True
+            if time.time() - self.last_save >= self.save_every:
+                self._save()
+
+    def on_train_end(self, logs=None):
+        if self.best_weights is not None:
+            self.model.set_weights(self.best_weights)
+        self._save()
 
 
 def train(solos, out_dir, *, epochs=30, seq_len=128, batch_size=32, learning_rate=2e-3,
@@ -236,22 +259,11 @@ def train(solos, out_dir, *, epochs=30, seq_len=128, batch_size=32, learning_rat
         "license": WJAZZD_LICENSE,
     }
     saver = _SaveBest(out_dir, encoding, config, monitor)
-    callbacks = [keras.callbacks.EarlyStopping(monitor=monitor, patience=patience,
-                                               restore_best_weights=True), saver]
+    callbacks = [keras.callbacks.EarlyStopping(monitor=monitor, patience=patience), saver]
     if max_minutes:
         callbacks.append(_TimeLimit(max_minutes * 60))
     model.fit(data, validation_data=val_data, epochs=epochs, callbacks=callbacks, verbose=verbose)
-    metrics = {"best_epoch": int(np.argmin([h.get(monitor, math.inf) for h in saver.history])) + 1,
-               f"best_{monitor}": saver.best, "epochs_run": len(saver.history),
-               "train_seconds": round(time.time() - started, 1), "history": saver.history}
-    if saver.best == math.inf:  # no epoch finished with a finite loss: keep what we have
-        save_artifact(out_dir, model, encoding, config, metrics)
-    else:  # the best model is already saved; record the final metrics beside it atomically
-        target = pathlib.Path(out_dir) / "metrics.json"
-        temporary = target.with_name(".metrics.json.tmp")
-        temporary.write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
-        os.replace(temporary, target)
-    return metrics
+    return saver.metrics()
 
 
 def _model_hparams(model):
