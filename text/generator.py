@@ -216,12 +216,24 @@ class TextGenerator:
                                    batch_size=batch_size, shuffle=False)
         total, count = 0.0, 0
         for x, y in ds:
-            logits = self.model(x, training=False)
+            logits = self._forward(x)
             losses = keras.ops.sparse_categorical_crossentropy(y, logits, from_logits=True).numpy()
             mask = y.numpy() != PAD_ID
             total += float(losses[mask].sum())
             count += int(mask.sum())
         return total / count
+
+    def _forward(self, tokens):
+        """Logits of the full-sequence model, through one cached `tf.function` (an eager call
+        would run the recurrent loop op by op in Python: minutes for a long text)."""
+        if getattr(self, "_forward_fn", None) is None or self._forward_model is not self.model:
+            import tensorflow as tf
+
+            model = self.model
+            self._forward_fn = tf.function(lambda x: model(x, training=False),
+                                           input_signature=[tf.TensorSpec([None, None], tf.int32)])
+            self._forward_model = model
+        return self._forward_fn(tokens)
 
     # ----------------------------------------------------------------------------- generation
 
@@ -337,7 +349,7 @@ class TextGenerator:
         if add_eos if add_eos is not None else self.mode == "lines":
             ids = ids + [EOS_ID]
         ids = np.asarray(ids, np.int32)
-        logits = self.model(ids[None, :-1], training=False)  # (1, time, vocab)
+        logits = self._forward(ids[None, :-1])  # (1, time, vocab)
         logp = keras.ops.log_softmax(keras.ops.cast(logits, "float32"), axis=-1).numpy()[0]
         total = float(np.take_along_axis(logp, ids[1:, None], axis=1).astype(np.float64).sum())
         count = len(ids) - 1
