@@ -92,7 +92,8 @@ def _train(args):
                     seq_len=args.seq_len, batch_size=args.batch_size,
                     learning_rate=args.learning_rate, patience=args.patience,
                     holdout_every=args.holdout_every, val_fraction=args.val_fraction,
-                    seed=args.seed, verbose=2)
+                    seed=args.seed, verbose=2,
+                    command="python -m music " + " ".join(args.argv))
     print(json.dumps({k: v for k, v in metrics.items() if k != "history"}))
 
 
@@ -143,6 +144,7 @@ def main(argv=None):
     """Run the command line; returns the exit status (0, or 2 for a user mistake)."""
     try:
         args = _parser().parse_args(argv)
+        args.argv = [str(a) for a in (sys.argv[1:] if argv is None else argv)]
     except SystemExit as stop:
         return stop.code
     with _quiet_native_stderr():

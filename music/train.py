@@ -200,7 +200,7 @@ class _SaveBest(keras.callbacks.Callback):
 
 def train(solos, out_dir, *, epochs=30, seq_len=128, batch_size=32, learning_rate=2e-3,
           clipnorm=1.0, patience=3, holdout_every=10, val_fraction=0.1, max_minutes=None,
-          seed=0, verbose=1, **hparams):
+          seed=0, verbose=1, command=None, **hparams):
     """Train an improviser on solos and save it as an artifact folder.
 
     Args:
@@ -217,6 +217,7 @@ def train(solos, out_dir, *, epochs=30, seq_len=128, batch_size=32, learning_rat
         max_minutes: optional wall-clock budget; training stops after the epoch that passes it.
         seed: int, seeds weights, the split, windows and transpositions.
         verbose: Keras fit verbosity.
+        command: optional string recorded in config.json (the command line that trained it).
         **hparams: model hyperparameters for `build_model` (units, num_layers, cell, ...).
 
     Returns:
@@ -257,6 +258,7 @@ def train(solos, out_dir, *, epochs=30, seq_len=128, batch_size=32, learning_rat
                  "heldout_sources": [os.path.basename(str(s.source)) for s in heldout],
                  "train_events": int(sum(len(e.tokens) for e in encoded_train))},
         "license": WJAZZD_LICENSE,
+        "command": command,
     }
     saver = _SaveBest(out_dir, encoding, config, monitor)
     callbacks = [keras.callbacks.EarlyStopping(monitor=monitor, patience=patience), saver]
