@@ -200,3 +200,21 @@ def test_bad_corpora(tmp_path):
     bad.write_bytes(b"ok\n\xff\xfe")
     with pytest.raises(CorpusError, match=r"bad\.txt' is not UTF-8 text: invalid byte 0xff at byte offset 3"):
         TextGenerator.from_corpus(bad)
+
+
+def test_checkpoints_evaluate_and_time_budget(tmp_path):
+    corpus = "abcdefghij" * 60
+    gen = TextGenerator.from_corpus(corpus, units=16, embedding_dim=8)
+    hist = gen.fit(corpus, epochs=3, steps_per_epoch=40, batch_size=16, seq_len=20, learning_rate=2e-2,
+                   warmup_steps=5, verbose=0, checkpoint=tmp_path / "ckpt")
+    assert len(hist["loss"]) == 3 and len(hist["val_loss"]) == 3
+    saved = TextGenerator.load(tmp_path / "ckpt")
+    assert saved.metrics["checkpoint_epoch"] == 1 + int(np.argmin(hist["val_loss"]))
+    # The periodic text is easy: every token but the first of a window is predictable.
+    assert gen.evaluate(corpus[-200:]) < 0.5
+    assert gen.generate(n=1, prefix="cde", length=10, seed=0)[0] == "cdefghijabcde"
+    quick = TextGenerator.from_corpus(corpus, units=8)
+    quick.fit(corpus, epochs=1000, steps_per_epoch=5, batch_size=8, seq_len=20, time_budget=1.0, verbose=0)
+    assert quick.metrics["epochs_run"] < 1000  # stopped by the wall-clock budget
+    with pytest.raises(ValueError, match="time_budget must be a number of seconds > 0 or None, got -1"):
+        quick.fit(corpus, time_budget=-1, verbose=0)
