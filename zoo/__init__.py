@@ -32,6 +32,8 @@ _EXPORTS = {
     "build_encoder_decoder_inference": "zoo.seq2seq",
     "greedy_decode": "zoo.seq2seq",
     "TokenSampler": "zoo.layers",
+    "Sampler": "zoo.sampling",
+    "filter_logits": "zoo.sampling",
 }
 
 __all__ = sorted(_EXPORTS)
