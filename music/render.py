@@ -14,6 +14,8 @@
 Files are written to a temporary file beside the target and renamed into place.
 """
 
+import contextlib
+import io
 import os
 import pathlib
 import tempfile
@@ -287,7 +289,8 @@ def write_solo(solo: Solo, midi_path, musicxml_path=None, *, swing=SWING):
                                                  dir=path.parent)
             os.close(handle)
             staged.append((temporary, path))
-            score.write(fmt, fp=temporary)
+            with contextlib.redirect_stderr(io.StringIO()):  # music21's beaming chatter
+                score.write(fmt, fp=temporary)
         for temporary, path in staged:
             os.replace(temporary, path)
     finally:
