@@ -255,6 +255,12 @@ def check_writable(path):
         raise MusicInputError(f"--out {path}: not writable; expected a path in a writable folder")
 
 
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_solo(solo: Solo, midi_path, musicxml_path=None, *, swing=SWING):
     """Write the solo as MIDI (with swing, comping and bass) and MusicXML (straight, chord symbols).
 
@@ -291,6 +297,7 @@ def write_solo(solo: Solo, midi_path, musicxml_path=None, *, swing=SWING):
             staged.append((temporary, path))
             with contextlib.redirect_stderr(io.StringIO()):  # music21's beaming chatter
                 score.write(fmt, fp=temporary)
+            os.chmod(temporary, 0o666 & ~_umask())  # mkstemp files are private; outputs are not
         for temporary, path in staged:
             os.replace(temporary, path)
     finally:
