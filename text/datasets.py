@@ -4,6 +4,11 @@ Each loader returns the corpus text. Given `path`, it reads that local file (and
 sha256); otherwise it downloads the file once from its public source with
 `keras.utils.get_file`, which verifies the sha256 and caches it under `~/.keras/datasets`
 (or `cache_dir`). A file whose sha256 differs from the one below is refused.
+
+The hashes are those of the copies in `../shared/data/text`. The Tiny Shakespeare URL is the
+canonical char-rnn file (same sha256); the dinosaur-names URL is a mirror of the course file
+pinned to a commit whose size matches; the Sonnets mirror could not be checked from the
+development machine (no network): if it ever differs, `get_file` refuses it and `path=` works.
 """
 
 import hashlib
@@ -21,7 +26,8 @@ SOURCES = {
     ),
     "dinos": (
         "dinos.txt",
-        "https://raw.githubusercontent.com/vbvsharma/text-generation-with-an-rnn/master/dinos.txt",
+        "https://raw.githubusercontent.com/Kulbear/deep-learning-coursera/f32be387c9eb15ce6a401cfea54e2c6d42c73404/"
+        "Sequence%20Models/dinos.txt",
         "ad6465621cf56c08f71d4fbb40cf7eab763f9df42c54cc460d6c4d86e9c927fb",
         "lines",
     ),
