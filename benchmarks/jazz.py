@@ -210,7 +210,7 @@ def main():
     parser.add_argument("--cache-dir", default=None)
     parser.add_argument("--max-bars", type=int, default=64)
     parser.add_argument("--temperature", type=float, default=1.0)
-    parser.add_argument("--top-p", type=float, default=0.95)
+    parser.add_argument("--top-p", type=float, default=1.0)
     parser.add_argument("--course-minutes", type=float, default=3.0)
     parser.add_argument("--metheny-minutes", type=float, default=2.0)
     parser.add_argument("--skip-metheny", action="store_true")

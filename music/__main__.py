@@ -37,7 +37,7 @@ def _parser():
     gen.add_argument("--tempo", type=float, default=160.0)
     gen.add_argument("--seed", type=int, default=0)
     gen.add_argument("--temperature", type=float, default=1.0)
-    gen.add_argument("--top-p", type=float, default=0.95)
+    gen.add_argument("--top-p", type=float, default=1.0)
     gen.add_argument("--primer", help="a melody file to warm the model up with")
     gen.add_argument("--model", help="an artifact folder from `train` (default: shipped model)")
     gen.add_argument("--swing", type=Fraction, default=None,

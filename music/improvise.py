@@ -165,7 +165,7 @@ class Improviser:
         return token, states
 
     def improvise(self, chords, *, bar_length=Fraction(4), beats_per_bar=4, beat_unit=4,
-                  choruses=1, seed=0, temperature=1.0, top_p=0.95, tempo=160.0, primer=None):
+                  choruses=1, seed=0, temperature=1.0, top_p=1.0, tempo=160.0, primer=None):
         """Generate a solo over `choruses` times the progression `chords`.
 
         Args:
@@ -178,7 +178,8 @@ class Improviser:
             seed: int, seeds sampling.
             temperature: float > 0; below 1 is safer, above 1 wilder. Defaults to 1.0.
             top_p: float in (0, 1]; sample from the smallest set of events holding this much
-                probability. Defaults to 0.95.
+                probability. Defaults to 1.0 (no truncation: chosen on the validation solos,
+                where 0.95 made the rhythm histogram 4x further from the humans).
             tempo: quarter notes per minute (written into the Solo).
             primer: optional `Solo` played into the network first (it is not part of the output).
 
@@ -214,7 +215,7 @@ class Improviser:
 DEFAULT_FORM = "blues:Bb"
 
 
-def generate(out, *, chords=None, choruses=1, tempo=160.0, seed=0, temperature=1.0, top_p=0.95,
+def generate(out, *, chords=None, choruses=1, tempo=160.0, seed=0, temperature=1.0, top_p=1.0,
              primer=None, model=None, swing=None, improviser=None):
     """Generate a solo over a progression and write `out` (MIDI) and its .musicxml twin.
 
