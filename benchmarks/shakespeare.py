@@ -3,7 +3,7 @@
 Trains a `text.TextGenerator` (zoo.build_lm) on the first 90% of Tiny Shakespeare and
 evaluates on the last 10% (split by position) about once a minute. Evaluation time is not
 counted in the budget. `val_loss` is the mean cross-entropy over the held-out text cut into
-consecutive windows of `seq_len` characters, each started from a zero state (like the
+consecutive windows of `--eval-seq-len` (default `--seq-len`) characters, each started from a zero state (like the
 training windows, and like a transformer's fixed context); `val_loss_full_context` scores the
 whole held-out text as one stream, the recurrent state carried from its first character.
 
@@ -67,12 +67,14 @@ def main(argv=None):
     parser.add_argument("--layers", type=int, default=1)
     parser.add_argument("--embedding-dim", type=int, default=64)
     parser.add_argument("--dropout", type=float, default=0.0)
-    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--seq-len", type=int, default=128)
-    parser.add_argument("--learning-rate", type=float, default=4e-3)
+    parser.add_argument("--learning-rate", type=float, default=5e-3)
     parser.add_argument("--warmup-steps", type=int, default=50)
     parser.add_argument("--no-mixed-precision", action="store_true")
     parser.add_argument("--eval-every", type=float, default=1.0, help="minutes between evaluations")
+    parser.add_argument("--eval-seq-len", type=int, default=None,
+                        help="window length of the validation loss (default: --seq-len)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
 
@@ -84,7 +86,8 @@ def main(argv=None):
     val_text = gen.vocab.decode(val_ids)
     watch = Stopwatch()
     budget = args.minutes * 60
-    curve = Curve(gen, val_text, args.seq_len, args.eval_every * 60, watch, budget)
+    eval_len = args.eval_seq_len or args.seq_len
+    curve = Curve(gen, val_text, eval_len, args.eval_every * 60, watch, budget)
     start = time.monotonic()
     gen.fit(text, epochs=1000, batch_size=args.batch_size, seq_len=args.seq_len, learning_rate=args.learning_rate,
             warmup_steps=args.warmup_steps, validation_split=0.1, time_budget=budget,
@@ -99,6 +102,8 @@ def main(argv=None):
         "benchmark": "tiny_shakespeare_char",
         "val_loss": curve.points[-1][1],
         "val_loss_full_context": round(full, 4),
+        "val_window": eval_len,
+        "train_loss_last_epoch": round(gen.metrics["train_loss"], 4),
         "minutes": round(train_minutes, 2),
         "curve": curve.points,
         "target": 1.50,
