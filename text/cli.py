@@ -14,6 +14,7 @@ have been checked.
 import argparse
 import json
 import math
+import pathlib
 import sys
 import warnings
 
@@ -119,7 +120,7 @@ def build_parser():
 def _train(args, out):
     from text.generator import TextGenerator
 
-    corpus = [__import__("pathlib").Path(p) for p in args.corpus]
+    corpus = [pathlib.Path(p) for p in args.corpus]
     gen = TextGenerator.from_corpus(corpus, level=args.level, lower=args.lower, lines=args.lines,
                                     max_vocab=args.max_vocab, cell=args.cell, units=args.units,
                                     num_layers=args.layers, embedding_dim=args.embedding_dim, dropout=args.dropout)

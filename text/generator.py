@@ -31,7 +31,11 @@ class Score(dict):
     (= exp(nats_per_token)), `unknown` (tokens mapped to `<UNK>`).
     """
 
-    __getattr__ = dict.__getitem__
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
 
 
 class TextGenerator:
