@@ -234,8 +234,11 @@ class TextGenerator:
             import tensorflow as tf
 
             model = self.model
-            self._forward_fn = tf.function(lambda x: model(x, training=False),
-                                           input_signature=[tf.TensorSpec([None, None], tf.int32)])
+
+            def forward(tokens):  # (batch, time) -> (batch, time, vocab)
+                return model(tokens, training=False)
+
+            self._forward_fn = tf.function(forward, input_signature=[tf.TensorSpec([None, None], tf.int32)])
             self._forward_model = model
         return self._forward_fn(tokens)
 
