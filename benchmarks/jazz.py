@@ -193,10 +193,14 @@ def compare(improviser, course, humans, training, args):
             abs(g["note_type_profile"][k] - h["note_type_profile"][k]) <= 0.05
             for k in h["note_type_profile"]),
         # An empty histogram (e.g. one repeated value, no intervals) counts as distance 1.
-        "interval_distance_below_course": _d(g, "interval") < min(
-            _d(result["course_method"], "interval"), _d(result["course_method_sampled"], "interval")),
-        "rhythm_distance_below_course": _d(g, "rhythm") < min(
-            _d(result["course_method"], "rhythm"), _d(result["course_method_sampled"], "rhythm")),
+        "interval_distance_below_course_argmax": _d(g, "interval") < _d(
+            result["course_method"], "interval"),
+        "rhythm_distance_below_course_argmax": _d(g, "rhythm") < _d(
+            result["course_method"], "rhythm"),
+        "interval_distance_below_course_sampled": _d(g, "interval") < _d(
+            result["course_method_sampled"], "interval"),
+        "rhythm_distance_below_course_sampled": _d(g, "rhythm") < _d(
+            result["course_method_sampled"], "rhythm"),
         "longest_copied_run_at_most_8": g["longest_copied_run"] <= 8,
     }
     return result, generated
