@@ -15,15 +15,13 @@ interrupted save never destroys the previous artifact.
 
 import dataclasses
 import json
-import os
 import pathlib
-import shutil
-import tempfile
 
 import zoo  # noqa: F401  (sets the Keras backend and TF flags before keras is imported)
 import keras
 
 from music.encoding import FEATURE_DIM, Encoding
+from zoo.artifacts import recover_folder, replace_folder_atomically
 from music.errors import MusicInputError
 
 PRETRAINED_DIR = pathlib.Path(__file__).resolve().parent / "pretrained"
@@ -101,10 +99,10 @@ def save_artifact(directory, model, encoding, config, metrics) -> pathlib.Path:
         >>> save_artifact("runs/jazz", model, Encoding(), {"units": 32}, {"val_loss": 2.1})
     """
     directory = pathlib.Path(directory).resolve()
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    staging = pathlib.Path(tempfile.mkdtemp(prefix=f".{directory.name}.tmp-", dir=directory.parent))
-    staging.chmod(0o755)  # mkdtemp makes it private; an artifact is an ordinary folder
-    try:
+    # Keep anything else that lives in the folder (e.g. a package __init__ or README).
+    others = ([p.name for p in directory.iterdir() if p.name not in FILES]
+              if directory.is_dir() else [])
+    with replace_folder_atomically(directory, carry_over=others) as staging:
         if getattr(model, "optimizer", None) is not None:  # ship weights only: no optimizer slots (3x smaller)
             bare = keras.Model.from_config(model.get_config())
             bare.set_weights(model.get_weights())
@@ -113,23 +111,6 @@ def save_artifact(directory, model, encoding, config, metrics) -> pathlib.Path:
         _write_json(staging / "encoding.json", encoding.get_config())
         _write_json(staging / "config.json", config)
         _write_json(staging / "metrics.json", metrics)
-        if directory.exists():
-            # Keep anything else that lives in the folder (e.g. a package __init__ or README).
-            for extra in directory.iterdir():
-                if extra.name not in FILES and not (staging / extra.name).exists():
-                    if extra.is_file():
-                        shutil.copy2(extra, staging / extra.name)
-            backup = pathlib.Path(tempfile.mkdtemp(prefix=f".{directory.name}.previous-",
-                                                   dir=directory.parent))
-            backup.rmdir()
-            os.replace(directory, backup)
-            os.replace(staging, directory)
-            shutil.rmtree(backup, ignore_errors=True)
-        else:
-            os.replace(staging, directory)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return directory
 
 
@@ -152,6 +133,7 @@ def load_artifact(directory=None) -> Artifact:
         >>> artifact.encoding.vocab_size
     """
     directory = pathlib.Path(directory) if directory is not None else PRETRAINED_DIR
+    recover_folder(directory)
     for name in FILES:
         if not (directory / name).is_file():
             raise MusicInputError(f"--model {directory}: missing {name}; expected a folder "

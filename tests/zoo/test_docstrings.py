@@ -6,7 +6,8 @@ import importlib
 import pytest
 
 MODULES = ["zoo.lm", "zoo.states", "zoo.classifiers", "zoo.one_to_many", "zoo.seq2seq",
-           "zoo.layers", "zoo.validation", "zoo.recurrent", "zoo.inputs"]
+           "zoo.layers", "zoo.validation", "zoo.recurrent", "zoo.inputs",
+           "zoo.artifacts"]
 
 
 @pytest.mark.parametrize("name", MODULES)
