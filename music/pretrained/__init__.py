@@ -1,0 +1,1 @@
+"""The default jazz improviser shipped with seqzoo (see README: "Jazz improviser")."""
