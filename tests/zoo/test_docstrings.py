@@ -7,7 +7,10 @@ import pytest
 
 MODULES = ["zoo.lm", "zoo.states", "zoo.classifiers", "zoo.one_to_many", "zoo.seq2seq",
            "zoo.layers", "zoo.validation", "zoo.recurrent", "zoo.inputs",
-           "zoo.artifacts"]
+           "zoo.artifacts", "zoo.sampling",
+           "zoo.reference.rnn", "zoo.reference.lstm", "zoo.reference.gru",
+           "zoo.reference.char_model", "zoo.reference.char_trainer", "zoo.reference.gradients",
+           "zoo.reference.keras_bridge", "zoo.reference.keras_parity"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -36,13 +36,16 @@ def check_shape(name, array, expected, dims):
         raise ValueError(f"{name}: expected shape {expected} {dims}, got {tuple(array.shape)}")
 
 
-def check_parameters(parameters, spec, where):
+def check_parameters(parameters, spec, where, sizes=None):
     """Check that `parameters` holds every key of `spec` with the right shape.
 
     Args:
         parameters: dict of numpy arrays (the course's parameter dict).
         spec: dict mapping key -> (expected shape tuple, layout string such as "(n_a, n_x)").
         where: name of the calling function, quoted in the message.
+        sizes: str or None, where the expected sizes were read from (e.g.
+            "n_x = 3 from x, n_a = 5 from a0"). A shape mismatch quotes it, so a user whose
+            parameters are right sees that the input arrays are the ones to fix.
 
     Returns:
         dict mapping each key of `spec` to `np.asarray(parameters[key])`.
@@ -61,7 +64,12 @@ def check_parameters(parameters, spec, where):
     checked = {}
     for key, (shape, dims) in spec.items():
         array = np.asarray(parameters[key])
-        check_shape(f"parameters[{key!r}]", array, shape, dims)
+        try:
+            check_shape(f"parameters[{key!r}]", array, shape, dims)
+        except ValueError as err:
+            if sizes is None:
+                raise
+            raise ValueError(f"{err} ({sizes}; if the parameters are right, fix those arrays)") from None
         checked[key] = array
     return checked
 

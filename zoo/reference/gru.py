@@ -46,14 +46,15 @@ def gru_spec(n_x, n_a, n_y=None, reset_after=True):
     return spec
 
 
-def _check(parameters, n_x, n_a, reset_after, where):
+def _check(parameters, n_x, n_a, reset_after, where, inputs):
     n_y = get_matrix(parameters, "Wy", "(n_y, n_a)", where).shape[0]
     if not reset_after and "bca" in parameters:
         raise ValueError(
             f"parameters: key 'bca' belongs to the reset_after=True GRU, but {where} was called "
             "with reset_after=False (pass reset_after=True or drop the key)"
         )
-    return check_parameters(parameters, gru_spec(n_x, n_a, n_y, reset_after), where)
+    return check_parameters(parameters, gru_spec(n_x, n_a, n_y, reset_after), where,
+                            sizes=f"n_x = {n_x} from {inputs[0]}, n_a = {n_a} from {inputs[1]}")
 
 
 def gru_cell_forward(xt, a_prev, parameters, reset_after=True):
@@ -85,7 +86,7 @@ def gru_cell_forward(xt, a_prev, parameters, reset_after=True):
     a_prev = as_array("a_prev", a_prev, 2, "(n_a, m)")
     (n_x, m), n_a = xt.shape, a_prev.shape[0]
     check_shape("a_prev", a_prev, (n_a, m), "(n_a, m) with m from xt")
-    p = _check(parameters, n_x, n_a, reset_after, "gru_cell_forward")
+    p = _check(parameters, n_x, n_a, reset_after, "gru_cell_forward", ("xt", "a_prev"))
     return _step_forward(xt, a_prev, p, bool(reset_after))
 
 
@@ -136,7 +137,7 @@ def gru_forward(x, a0, parameters, reset_after=True):
     n_x, m, T_x = x.shape
     n_a = a0.shape[0]
     check_shape("a0", a0, (n_a, m), "(n_a, m) with m from x")
-    p = _check(parameters, n_x, n_a, reset_after, "gru_forward")
+    p = _check(parameters, n_x, n_a, reset_after, "gru_forward", ("x", "a0"))
 
     dtype = np.result_type(x, a0, p["Wu"])
     a = np.zeros((n_a, m, T_x), dtype=dtype)  # (n_a, m, T_x)

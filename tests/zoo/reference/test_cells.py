@@ -144,8 +144,15 @@ def test_wrong_shapes_and_keys_raise_value_errors_naming_them():
                                          r"got shape \(3, 10\)$"):
         ref.rnn_forward(x[:, :, 0], a0, p)
     with pytest.raises(ValueError, match=r"^parameters\['Waa'\]: expected shape \(5, 5\) "
-                                         r"\(n_a, n_a\), got \(5, 4\)$"):
+                                         r"\(n_a, n_a\), got \(5, 4\) \(n_x = 3 from x, n_a = 5 from a0; "
+                                         r"if the parameters are right, fix those arrays\)$"):
         ref.rnn_forward(x, a0, {**p, "Waa": p["Waa"][:, :4]})
+    # An a0 of the wrong height: the message says where n_a = 4 came from.
+    with pytest.raises(ValueError, match=r"^parameters\['Wax'\]: expected shape \(4, 3\) .*"
+                                         r"n_a = 4 from a0; if the parameters are right"):
+        ref.rnn_forward(x, a0[:4], p)
+    with pytest.raises(ValueError, match=r"n_x = 2 from x, n_a = 5 from a0;"):
+        ref.gru_forward(x[:2], a0, random_parameters("gru_reset_after", 3, 5, 2, rng))
     with pytest.raises(ValueError,
                        match=r"^parameters: missing key 'Waa' \(rnn_forward needs keys"):
         ref.rnn_forward(x, a0, {k: v for k, v in p.items() if k != "Waa"})
@@ -162,7 +169,7 @@ def test_wrong_shapes_and_keys_raise_value_errors_naming_them():
                                          r"like a_prev, got \(4, 10\)$"):
         ref.lstm_cell_forward(x[:, :, 0], a0, a0[:4], lp)
     with pytest.raises(ValueError, match=r"^parameters\['Wf'\]: expected shape \(5, 8\) "
-                                         r"\(n_a, n_a \+ n_x\), got \(5, 7\)$"):
+                                         r"\(n_a, n_a \+ n_x\), got \(5, 7\) \(n_x = 3 from x"):
         ref.lstm_forward(x, a0, {**lp, "Wf": lp["Wf"][:, :7]})
     with pytest.raises(ValueError, match=r"^cache: expected the 10-tuple"):
         ref.lstm_cell_backward(a0, a0, (1, 2))
