@@ -10,11 +10,11 @@ A user mistake prints one line to stderr and exits with status 2.
 """
 
 import argparse
-import contextlib
 import json
-import os
 import sys
 from fractions import Fraction
+
+from zoo.console import quiet_native_stderr
 
 
 class _Parser(argparse.ArgumentParser):
@@ -107,39 +107,6 @@ def _evaluate(args):
     print(json.dumps(evaluate(solos, against, training=training), indent=2))
 
 
-@contextlib.contextmanager
-def _quiet_native_stderr():
-    """Send native (C++) writes to file descriptor 2 to /dev/null; Python's sys.stderr still works.
-
-    TensorFlow prints start-up lines from C++ whatever TF_CPP_MIN_LOG_LEVEL says; a CLI error
-    must be one line. Set SEQZOO_VERBOSE=1 to see them.
-    """
-    if os.environ.get("SEQZOO_VERBOSE"):
-        yield
-        return
-    try:
-        python_on_fd2 = sys.stderr.fileno() == 2
-    except (AttributeError, OSError, ValueError):  # captured (pytest, notebooks): leave it be
-        python_on_fd2 = False
-    sys.stderr.flush()
-    saved = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    python_stderr = sys.stderr
-    try:
-        os.dup2(devnull, 2)
-        if python_on_fd2:
-            sys.stderr = os.fdopen(os.dup(saved), "w", buffering=1)
-        yield
-    finally:
-        if python_on_fd2:
-            sys.stderr.flush()
-            sys.stderr.close()
-            sys.stderr = python_stderr
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
-
-
 def main(argv=None):
     """Run the command line; returns the exit status (0, or 2 for a user mistake)."""
     try:
@@ -147,7 +114,7 @@ def main(argv=None):
         args.argv = [str(a) for a in (sys.argv[1:] if argv is None else argv)]
     except SystemExit as stop:
         return stop.code
-    with _quiet_native_stderr():
+    with quiet_native_stderr():
         return _run(args)
 
 

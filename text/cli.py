@@ -18,6 +18,8 @@ import pathlib
 import sys
 import warnings
 
+from zoo.console import quiet_native_stderr
+
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):
@@ -169,7 +171,7 @@ def main(argv=None):
         print(str(err), file=sys.stderr)
         return 2
     try:
-        with warnings.catch_warnings():
+        with quiet_native_stderr(), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # Keras/TF chatter
             warnings.simplefilter("always", UserWarning)
             warnings.showwarning = _one_line_warning
