@@ -63,6 +63,53 @@ class TokenSampler(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="seqzoo")
+class JoinConditioning(keras.layers.Concatenate):
+    """Join token embeddings and conditioning features on the last axis, checking their shapes.
+
+    A `keras.layers.Concatenate` that first checks that every leading axis of the
+    conditioning (batch, and time in a full model) matches the tokens', so that a wrong
+    conditioning input fails with a `ValueError` naming the shapes given and expected instead
+    of an error from deep inside the concatenation op. Dimensions that are not known yet
+    (`None` while tracing) are not checked. `build_lm` names it `"join_conditioning"`, and
+    `build_lm_step` reuses it on single steps.
+
+    Args:
+        **kwargs: `keras.layers.Concatenate` arguments (e.g. `name`).
+
+    Call arguments:
+        inputs: `[embeddings, conditioning]`: `(batch, time, embedding_dim)` and
+            `(batch, time, conditioning_dim)`, or `(batch, embedding_dim)` and
+            `(batch, conditioning_dim)` for a single step.
+
+    Returns:
+        float32 `(..., embedding_dim + conditioning_dim)`.
+
+    Example:
+
+    >>> import numpy as np, zoo
+    >>> join = zoo.layers.JoinConditioning()
+    >>> join([np.zeros((2, 5, 4), "float32"), np.ones((2, 5, 3), "float32")]).shape
+    TensorShape([2, 5, 7])
+    >>> join([np.zeros((2, 5, 4), "float32"), np.ones((2, 6, 3), "float32")])
+    Traceback (most recent call last):
+    ...
+    ValueError: ...conditioning has shape (2, 6, 3) but tokens have shape (2, 5): ... = (2, 5, 3)...
+    """
+
+    def call(self, inputs):
+        embeddings, conditioning = inputs
+        tokens, given = tuple(embeddings.shape[:-1]), tuple(conditioning.shape)
+        if len(given) != len(tokens) + 1 or any(
+                a is not None and b is not None and a != b for a, b in zip(tokens, given)):
+            subject, layout = {1: ("token has", "(batch, conditioning_dim)")}.get(
+                len(tokens), ("tokens have", "(batch, time, conditioning_dim)"))
+            raise ValueError(
+                f"conditioning has shape {given} but {subject} shape {tokens}: the "
+                f"conditioning input must be {layout} = {tokens + given[-1:]}")
+        return super().call(inputs)
+
+
+@keras.saving.register_keras_serializable(package="seqzoo")
 class ZeroState(keras.layers.Layer):
     """Zeros `(batch, units)` shaped after a batch of inputs: a graph's initial RNN state.
 

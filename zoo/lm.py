@@ -2,9 +2,23 @@
 
 import keras
 
+from zoo.layers import JoinConditioning
 from zoo.recurrent import build_stack, find_stack, run_stack, step_stack
 from zoo.states import state_inputs
 from zoo.validation import check_int, check_optional_int
+
+
+def refuse_bidirectional(bidirectional, what, why, instead="bidirectional=False"):
+    """Raise `ValueError` for `bidirectional=True` on a model that must not look ahead.
+
+    Args:
+        bidirectional: the value given.
+        what: the kind of model, for the message.
+        why: why it cannot look ahead.
+        instead: what to use instead.
+    """
+    if bidirectional:
+        raise ValueError(f"bidirectional=True is not allowed for {what}: {why}; use {instead}")
 
 
 def build_lm(vocab_size, *, cell="lstm", units=256, num_layers=1, embedding_dim=64,
@@ -47,11 +61,9 @@ def build_lm(vocab_size, *, cell="lstm", units=256, num_layers=1, embedding_dim=
     check_int("vocab_size", vocab_size, 2)
     check_int("embedding_dim", embedding_dim, 1)
     conditioning_dim = check_optional_int("conditioning_dim", conditioning_dim, 1)
-    if bidirectional:
-        raise ValueError(
-            "bidirectional=True is not allowed for a causal language model: it would see the "
-            "tokens it must predict; use bidirectional=False (or build_many_to_many for tagging)"
-        )
+    refuse_bidirectional(bidirectional, "a causal language model",
+                         "it would see the tokens it must predict",
+                         "bidirectional=False (or build_many_to_many for tagging)")
     stack = build_stack(cell, units, num_layers, dropout=dropout)
     tokens = keras.Input((None,), dtype="int32", name="tokens")  # (batch, time)
     inputs = [tokens]
@@ -59,7 +71,7 @@ def build_lm(vocab_size, *, cell="lstm", units=256, num_layers=1, embedding_dim=
     if conditioning_dim:
         conditioning = keras.Input((None, conditioning_dim), name="conditioning")
         inputs.append(conditioning)
-        x = keras.layers.Concatenate(name="join_conditioning")([x, conditioning])
+        x = JoinConditioning(name="join_conditioning")([x, conditioning])
     x, _ = run_stack(x, stack)  # (batch, time, units)
     logits = keras.layers.Dense(vocab_size, name="logits")(x)  # (batch, time, vocab)
     return keras.Model(inputs if len(inputs) > 1 else tokens, logits, name=name)

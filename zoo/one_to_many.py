@@ -10,13 +10,13 @@ sharing one set of weights.
 import keras
 
 from zoo.layers import TokenSampler, ZeroState
-from zoo.lm import build_lm_step
+from zoo.lm import build_lm_step, refuse_bidirectional
 from zoo.recurrent import build_stack, find_stack, run_stack, state_suffixes, step_stack
 from zoo.validation import check_int, check_optional_int
 
 
 def build_one_to_many(vocab_size, *, context_dim=None, cell="lstm", units=64, num_layers=1,
-                      embedding_dim=32, dropout=0.0, name="one_to_many"):
+                      embedding_dim=32, dropout=0.0, bidirectional=False, name="one_to_many"):
     """Build the teacher-forced training twin of a one-to-many generator.
 
     With `context_dim`, a context vector sets every layer's initial state through a
@@ -33,6 +33,9 @@ def build_one_to_many(vocab_size, *, context_dim=None, cell="lstm", units=64, nu
         num_layers: int >= 1, stacked recurrent layers. Defaults to 1.
         embedding_dim: int >= 1, size of the fed-back token embeddings. Defaults to 32.
         dropout: float in [0, 1) after each recurrent layer (training only). Defaults to 0.
+        bidirectional: must be False: a generator that feeds its outputs back cannot look
+            ahead. Present so that a shared configuration dict fails loudly instead of
+            silently.
         name: the model's name. Defaults to `"one_to_many"`.
 
     Returns:
@@ -50,6 +53,8 @@ def build_one_to_many(vocab_size, *, context_dim=None, cell="lstm", units=64, nu
     check_int("vocab_size", vocab_size, 2)
     check_int("embedding_dim", embedding_dim, 1)
     context_dim = check_optional_int("context_dim", context_dim, 1)
+    refuse_bidirectional(bidirectional, "a one-to-many generator",
+                         "it feeds each output back as the next input, so it cannot look ahead")
     stack = build_stack(cell, units, num_layers, dropout=dropout)
     tokens = keras.Input((None,), dtype="int32", name="tokens")  # (batch, Ty)
     x = keras.layers.Embedding(vocab_size, embedding_dim, name="embedding")(tokens)

@@ -24,6 +24,8 @@ def test_lm(cell, num_layers, tmp_path):
     conditioning_dim = 3 if num_layers == 2 else None
     model = zoo.build_lm(VOCAB, cell=cell, units=8, num_layers=num_layers, embedding_dim=4,
                          dropout=0.1, conditioning_dim=conditioning_dim)
+    if conditioning_dim:  # the checked join: save/load below covers it
+        assert isinstance(model.get_layer("join_conditioning"), zoo.layers.JoinConditioning)
     tokens = _tokens(rng, low=0)
     inputs = tokens if conditioning_dim is None else [
         tokens, rng.normal(size=(BATCH, TIME, 3)).astype("float32")]
