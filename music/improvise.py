@@ -16,7 +16,6 @@ the per-event cost is one graph iteration, not a Python round trip.
 """
 
 import dataclasses
-import pathlib
 from fractions import Fraction
 
 import numpy as np
@@ -223,7 +222,8 @@ def generate(out, *, chords=None, choruses=1, tempo=160.0, seed=0, temperature=1
     numbers, the progression (an unknown chord symbol names itself and its bar) and the primer.
 
     Args:
-        out: the .mid file to write (the MusicXML goes beside it with suffix .musicxml).
+        out: the MIDI file to write, ending in .mid or .midi (the MusicXML goes beside it
+            with suffix .musicxml).
         chords: a progression string ("Dm7 G7 | Cmaj7 |"), a named form ("blues:F",
             "rhythm-changes:Bb", "ii-V-I:C") or a lead-sheet file; default `DEFAULT_FORM`.
         choruses: int >= 1, times through the form.
@@ -247,8 +247,7 @@ def generate(out, *, chords=None, choruses=1, tempo=160.0, seed=0, temperature=1
     from music import render
     from music.model import load_artifact
 
-    out = pathlib.Path(out)
-    xml = out.with_suffix(".musicxml")
+    out, xml = render.output_paths(out)
     for path in (out, xml):
         render.check_writable(path)
     if isinstance(choruses, bool) or not isinstance(choruses, int) or choruses < 1:

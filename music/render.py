@@ -234,6 +234,33 @@ def to_score(solo: Solo, *, swing=None, accompaniment=True, title="Improvisation
     return score
 
 
+MIDI_SUFFIXES = (".mid", ".midi")
+
+
+def output_paths(out):
+    """The MIDI file `out` and its MusicXML twin beside it, refusing a name that is not MIDI.
+
+    Args:
+        out: the MIDI file to write; its name must end in .mid or .midi (any case).
+
+    Returns:
+        (midi_path, musicxml_path) as pathlib.Path; the MusicXML has the suffix .musicxml.
+
+    Raises:
+        MusicInputError: naming `out` when it does not end in .mid or .midi (``solo.musicxml``
+            would otherwise be written twice, MIDI over MusicXML).
+
+    Example:
+        >>> output_paths("solo.mid")
+        (PosixPath('solo.mid'), PosixPath('solo.musicxml'))
+    """
+    out = pathlib.Path(out)
+    if out.suffix.lower() not in MIDI_SUFFIXES:
+        raise MusicInputError(f"--out {out}: expected a MIDI file name ending in .mid or .midi "
+                              f"(the MusicXML is written beside it as .musicxml)")
+    return out, out.with_suffix(".musicxml")
+
+
 def check_writable(path):
     """Fail early (before any work) when `path` cannot be written.
 
@@ -270,7 +297,8 @@ def write_solo(solo: Solo, midi_path, musicxml_path=None, *, swing=SWING):
     Args:
         solo: the `Solo`.
         midi_path: the .mid file to write.
-        musicxml_path: the MusicXML file; default: `midi_path` with suffix .musicxml.
+        musicxml_path: the MusicXML file; default: `midi_path` with suffix .musicxml (then
+            `midi_path` must end in .mid or .midi, see `output_paths`).
         swing: Fraction for the MIDI performance (2/3 by default; 1/2 or None for straight).
 
     Returns:
@@ -280,9 +308,13 @@ def write_solo(solo: Solo, midi_path, musicxml_path=None, *, swing=SWING):
         >>> write_solo(solo, "solo.mid")
         (PosixPath('solo.mid'), PosixPath('solo.musicxml'))
     """
-    midi_path = pathlib.Path(midi_path)
-    musicxml_path = pathlib.Path(musicxml_path) if musicxml_path else midi_path.with_suffix(
-        ".musicxml")
+    if musicxml_path:
+        midi_path, musicxml_path = pathlib.Path(midi_path), pathlib.Path(musicxml_path)
+        if midi_path.absolute() == musicxml_path.absolute():
+            raise MusicInputError(f"--out {midi_path}: the MIDI and the MusicXML would be the "
+                                  f"same file; expected two different names")
+    else:
+        midi_path, musicxml_path = output_paths(midi_path)
     for path in (midi_path, musicxml_path):
         check_writable(path)
     performed = to_score(solo, swing=swing if swing is not None else Fraction(1, 2))
@@ -307,4 +339,5 @@ def write_solo(solo: Solo, midi_path, musicxml_path=None, *, swing=SWING):
     return midi_path, musicxml_path
 
 
-__all__ = ["to_score", "write_solo", "swing_notes", "check_writable", "chord_symbol", "SWING"]
+__all__ = ["to_score", "write_solo", "swing_notes", "check_writable", "output_paths",
+           "chord_symbol", "SWING"]

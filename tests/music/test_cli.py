@@ -68,6 +68,22 @@ def test_bad_generate_arguments(tmp_path, tiny_model, capsys, args, fragments):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("name", ["solo.musicxml", "solo.xml", "solo", "solo.mid.txt"])
+def test_out_must_be_a_midi_file_name(tmp_path, tiny_model, capsys, name):
+    code, _, err = run(capsys, "generate", "--model", tiny_model, "--chords", "Xq7 |",
+                       "--out", tmp_path / name)  # refused before the chords are even read
+    assert_user_error(code, err, f"--out {tmp_path / name}: expected a MIDI file name ending in "
+                      ".mid or .midi (the MusicXML is written beside it as .musicxml)")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_out_accepts_midi_suffixes_in_any_case(tmp_path, tiny_model, capsys):
+    code, _, err = run(capsys, "generate", "--model", tiny_model, "--chords", "C7 |",
+                       "--out", tmp_path / "solo.MIDI")
+    assert code == 0, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["solo.MIDI", "solo.musicxml"]
+
+
 def test_unwritable_output_fails_first(tmp_path, tiny_model, capsys):
     code, _, err = run(capsys, "generate", "--model", tiny_model, "--chords", "Xq7 |",
                        "--out", tmp_path / "nowhere" / "s.mid")

@@ -102,6 +102,15 @@ def test_unwritable_output_fails_before_writing_and_leaves_nothing(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["solo.musicxml"]
 
 
+def test_the_midi_file_needs_a_midi_name_and_its_own_path(tmp_path):
+    solo = solo_over("C7 |")
+    with pytest.raises(MusicInputError, match=r"solo\.musicxml: expected a MIDI file name ending"):
+        write_solo(solo, tmp_path / "solo.musicxml")
+    with pytest.raises(MusicInputError, match="same file"):
+        write_solo(solo, tmp_path / "a.mid", tmp_path / "a.mid")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_failed_render_keeps_the_previous_files(tmp_path):
     good = solo_over("C7 |")
     midi, xml = write_solo(good, tmp_path / "solo.mid")
