@@ -1,8 +1,8 @@
 """Command line: `python -m music {generate,train,evaluate} ...` (the logic lives in the modules).
 
     python -m music generate --out solo.mid [--chords "Dm7 G7 | Cmaj7 |" | blues:F | FILE]
-        [--choruses N] [--tempo BPM] [--seed S] [--temperature T] [--top-p P] [--primer FILE]
-        [--model DIR] [--swing R]
+        [--meter N/D] [--choruses N] [--tempo BPM] [--seed S] [--temperature T] [--top-p P]
+        [--primer FILE] [--model DIR] [--swing R]
     python -m music train DATA... --out DIR [--epochs N] [--max-minutes M] [--units U] ...
     python -m music evaluate SOLO... --against DATA... [--training DATA...]
 
@@ -33,6 +33,8 @@ def _parser():
     gen = commands.add_parser("generate", help="improvise over a progression, write MIDI + MusicXML")
     gen.add_argument("--out", required=True, help="the .mid file (MusicXML goes beside it)")
     gen.add_argument("--chords", help='progression ("Dm7 G7 | Cmaj7 |"), form (blues:F) or file')
+    gen.add_argument("--meter", help="N/D for --chords text or a form, e.g. 3/4, 6/8 (default "
+                     "4/4; a lead-sheet file keeps its own)")
     gen.add_argument("--choruses", type=int, default=1)
     gen.add_argument("--tempo", type=float, default=160.0)
     gen.add_argument("--seed", type=int, default=0)
@@ -70,7 +72,8 @@ def _parser():
 def _generate(args):
     from music.improvise import generate
 
-    solo, midi, xml = generate(args.out, chords=args.chords, choruses=args.choruses,
+    solo, midi, xml = generate(args.out, chords=args.chords, meter=args.meter,
+                               choruses=args.choruses,
                                tempo=args.tempo, seed=args.seed, temperature=args.temperature,
                                top_p=args.top_p, primer=args.primer, model=args.model,
                                swing=args.swing)

@@ -214,8 +214,8 @@ class Improviser:
 DEFAULT_FORM = "blues:Bb"
 
 
-def generate(out, *, chords=None, choruses=1, tempo=160.0, seed=0, temperature=1.0, top_p=1.0,
-             primer=None, model=None, swing=None, improviser=None):
+def generate(out, *, chords=None, meter=None, choruses=1, tempo=160.0, seed=0, temperature=1.0,
+             top_p=1.0, primer=None, model=None, swing=None, improviser=None):
     """Generate a solo over a progression and write `out` (MIDI) and its .musicxml twin.
 
     Everything that can fail on user input is checked before generating: the output path, the
@@ -226,6 +226,9 @@ def generate(out, *, chords=None, choruses=1, tempo=160.0, seed=0, temperature=1
             with suffix .musicxml).
         chords: a progression string ("Dm7 G7 | Cmaj7 |"), a named form ("blues:F",
             "rhythm-changes:Bb", "ii-V-I:C") or a lead-sheet file; default `DEFAULT_FORM`.
+        meter: str such as "3/4", "5/4" or "6/8" (see `music.progressions.parse_meter`), the
+            meter of a progression string or form; default None: 4/4, or a lead sheet's own
+            meter (a meter given with a lead sheet in another meter is refused).
         choruses: int >= 1, times through the form.
         tempo: quarter notes per minute, > 0.
         seed: int, seeds sampling.
@@ -241,6 +244,7 @@ def generate(out, *, chords=None, choruses=1, tempo=160.0, seed=0, temperature=1
 
     Example:
         >>> solo, midi, xml = generate("solo.mid", chords="blues:F", choruses=2, seed=7)
+        >>> solo, midi, xml = generate("waltz.mid", chords="Dm7 | G7 | Cmaj7 |", meter="3/4")
     """
     from music import io as music_io
     from music import progressions
@@ -258,8 +262,11 @@ def generate(out, *, chords=None, choruses=1, tempo=160.0, seed=0, temperature=1
         raise MusicInputError(f"--temperature {temperature!r}: expected a number > 0")
     if not 0 < top_p <= 1:
         raise MusicInputError(f"--top-p {top_p!r}: expected a number in (0, 1]")
+    beats_per_bar, beat_unit = progressions.parse_meter(meter) if meter is not None else (
+        None, None)
     spans, beats_per_bar, beat_unit = progressions.progression_and_meter(
-        DEFAULT_FORM if chords is None else chords)
+        DEFAULT_FORM if chords is None else chords, beats_per_bar=beats_per_bar,
+        beat_unit=beat_unit)
     primer_solo = music_io.read_solo(primer) if primer is not None else None
     if improviser is None:
         improviser = Improviser(load_artifact(model))

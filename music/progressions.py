@@ -19,7 +19,7 @@ import os
 import re
 from fractions import Fraction
 
-from music.errors import ChordError
+from music.errors import ChordError, MusicInputError
 from music import chords as _chords
 
 _EXAMPLE = "e.g. 'Dm7 G7 | Cmaj7 |'"
@@ -180,6 +180,10 @@ def parse_progression(text, *, beats_per_bar=4, beat_unit=4, music21_flats=False
                 else:  # the chord goes on from the previous bar: a new span in this bar
                     this_bar.append(_with(held, offset=start, duration=share))
                 continue
+            if index == 0 and i == 0 and re.fullmatch(r"\d+/\d+", slot):
+                raise ChordError(f"bar 1: cannot read chord symbol {slot!r}: it looks like a "
+                                 f"meter; give the meter with --meter {slot} (meter={slot!r}) "
+                                 f"and only chords in the progression, {_EXAMPLE}")
             if slot == "%":
                 raise ChordError(f"bar {number}: '%' must stand alone in its bar (it repeats the "
                                  f"whole previous bar); expected chord symbols, {_EXAMPLE}")
@@ -205,9 +209,37 @@ def _bar_length(beats_per_bar, beat_unit):
 
 
 _FILE_SUFFIXES = (".xml", ".musicxml", ".mxl", ".mid", ".midi", ".abc")
+MAX_BEATS_PER_BAR = 16
+BEAT_UNITS = (2, 4, 8, 16)
 
 
-def progression_and_meter(spec, *, beats_per_bar=4, beat_unit=4):
+def parse_meter(text):
+    """Read a meter such as ``"3/4"``, ``"5/4"`` or ``"6/8"`` (the `--meter` option).
+
+    Args:
+        text: str ``"N/D"``: N beats per bar, 1 to `MAX_BEATS_PER_BAR` (16), of the note value
+            D, one of `BEAT_UNITS` (2, 4, 8, 16).
+
+    Returns:
+        tuple ``(beats_per_bar, beat_unit)`` of ints.
+
+    Raises:
+        MusicInputError: naming the text and what is expected.
+
+    Example:
+
+    >>> parse_meter("6/8")
+    (6, 8)
+    """
+    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", text) if isinstance(text, str) else None
+    if (not match or not 1 <= int(match.group(1)) <= MAX_BEATS_PER_BAR
+            or int(match.group(2)) not in BEAT_UNITS):
+        raise MusicInputError(f"--meter {text}: expected N/D with N a whole number from 1 to "
+                              f"{MAX_BEATS_PER_BAR} and D one of 2, 4, 8 or 16, e.g. 3/4, 5/4, 6/8")
+    return int(match.group(1)), int(match.group(2))
+
+
+def progression_and_meter(spec, *, beats_per_bar=None, beat_unit=None):
     """Chords and meter from a progression string, a named form or a lead-sheet file.
 
     Args:
@@ -215,15 +247,16 @@ def progression_and_meter(spec, *, beats_per_bar=4, beat_unit=4):
             .mid, .midi, .abc) is read with `music.io.read_solo` and its chords are used, in
             the file's own meter; a name from `FORMS`, optionally ``:key`` (``"blues:Bb"``), is
             a named form; anything else is parsed by `parse_progression`.
-        beats_per_bar: int, meter numerator for strings and forms (default 4).
-        beat_unit: int, meter denominator for strings and forms (default 4).
+        beats_per_bar: int or None, meter numerator. Default None: 4 for strings and forms,
+            the file's own for a file (a meter given with a file must be the file's).
+        beat_unit: int or None, meter denominator; default None, as for `beats_per_bar`.
 
     Returns:
         tuple ``(chords, beats_per_bar, beat_unit)``.
 
     Raises:
         ChordError: for an unreadable progression or form, or a file without chords.
-        MusicInputError: for a file that cannot be read.
+        MusicInputError: for a file that cannot be read, or whose meter is not the one given.
 
     Example:
 
@@ -235,6 +268,8 @@ def progression_and_meter(spec, *, beats_per_bar=4, beat_unit=4):
     if not isinstance(text, str):
         raise ChordError(f"chord progression {spec!r} is not text; expected a progression "
                          f"string, a form such as 'blues:F', or a lead-sheet file")
+    given = None if beats_per_bar is None and beat_unit is None else (beats_per_bar or 4,
+                                                                      beat_unit or 4)
     is_file = os.path.isfile(text) or text.strip().lower().endswith(_FILE_SUFFIXES)
     if is_file:
         from music.io import read_solo
@@ -243,7 +278,13 @@ def progression_and_meter(spec, *, beats_per_bar=4, beat_unit=4):
         if not solo.chords or all(c.root is None for c in solo.chords):
             raise ChordError(f"{text}: no chord symbols or accompaniment to take chords from; "
                              f"expected a lead sheet with chord symbols")
+        own = (solo.beats_per_bar, solo.beat_unit)
+        if given is not None and given != own:
+            raise MusicInputError(f"--meter {given[0]}/{given[1]}: {text} is in "
+                                  f"{own[0]}/{own[1]}; expected no --meter with a lead-sheet file "
+                                  f"(its own meter is used) or --meter {own[0]}/{own[1]}")
         return solo.chords, solo.beats_per_bar, solo.beat_unit
+    beats_per_bar, beat_unit = given or (4, 4)
     if text.split(":", 1)[0].strip() in FORMS:
         return (named_form(text, beats_per_bar=beats_per_bar, beat_unit=beat_unit),
                 beats_per_bar, beat_unit)
@@ -251,7 +292,7 @@ def progression_and_meter(spec, *, beats_per_bar=4, beat_unit=4):
             beats_per_bar, beat_unit)
 
 
-def progression_from_spec(spec, *, beats_per_bar=4, beat_unit=4):
+def progression_from_spec(spec, *, beats_per_bar=None, beat_unit=None):
     """Chord spans from a progression string, a named form or a lead-sheet file.
 
     Same as `progression_and_meter` without the meter (a file keeps its own meter).
@@ -264,5 +305,5 @@ def progression_from_spec(spec, *, beats_per_bar=4, beat_unit=4):
     return progression_and_meter(spec, beats_per_bar=beats_per_bar, beat_unit=beat_unit)[0]
 
 
-__all__ = ["FORMS", "named_form", "parse_progression", "progression_and_meter",
+__all__ = ["FORMS", "named_form", "parse_meter", "parse_progression", "progression_and_meter",
            "progression_from_spec"]

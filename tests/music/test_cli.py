@@ -84,6 +84,31 @@ def test_out_accepts_midi_suffixes_in_any_case(tmp_path, tiny_model, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["solo.MIDI", "solo.musicxml"]
 
 
+METER_EXPECTED = ("expected N/D with N a whole number from 1 to 16 and D one of 2, 4, 8 or 16, "
+                  "e.g. 3/4, 5/4, 6/8")
+
+
+@pytest.mark.parametrize("meter", ["3/5", "0/4", "17/8", "3", "three/4", "3/4/4", "6/32"])
+def test_bad_meter_is_refused_with_what_is_expected(tmp_path, tiny_model, capsys, meter):
+    code, _, err = run(capsys, "generate", "--model", tiny_model, "--meter", meter,
+                       "--out", tmp_path / "s.mid")
+    assert_user_error(code, err, f"--meter {meter}: {METER_EXPECTED}")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_meter_in_the_chords_gets_a_hint(tmp_path, tiny_model, capsys):
+    code, _, err = run(capsys, "generate", "--model", tiny_model, "--chords", "3/4 Dm7 | G7 |",
+                       "--out", tmp_path / "s.mid")
+    assert_user_error(code, err, "bar 1: cannot read chord symbol '3/4': it looks like a meter; "
+                      "give the meter with --meter 3/4 (meter='3/4') and only chords in the "
+                      "progression, e.g. 'Dm7 G7 | Cmaj7 |'")
+    code, out, err = run(capsys, "generate", "--model", tiny_model, "--chords", "Dm7 | G7 |",
+                         "--meter", "3/4", "--out", tmp_path / "s.mid")
+    assert code == 0, err
+    assert "2 bars" in out
+    assert read_solo(tmp_path / "s.musicxml").bar_length == 3
+
+
 def test_unwritable_output_fails_first(tmp_path, tiny_model, capsys):
     code, _, err = run(capsys, "generate", "--model", tiny_model, "--chords", "Xq7 |",
                        "--out", tmp_path / "nowhere" / "s.mid")

@@ -46,6 +46,50 @@ def test_every_bar_is_filled_in_4_4_and_3_4(tiny):
     check_bars(solo, 4)
 
 
+@pytest.mark.parametrize("meter, bar_length", [("3/4", F(3)), ("5/4", F(5)), ("6/8", F(3))])
+def test_generate_in_other_meters_fills_every_bar_and_writes_the_time_signature(
+        tiny, tmp_path, meter, bar_length):
+    import music21
+
+    from music.improvise import generate
+    from music.io import read_solo
+
+    solo, midi, xml = generate(tmp_path / "solo.mid", chords="Dm7 | G7 C7 | Cmaj7 | A7 |",
+                               meter=meter, choruses=2, seed=2, improviser=tiny)
+    assert f"{solo.beats_per_bar}/{solo.beat_unit}" == meter and solo.bar_length == bar_length
+    check_bars(solo, 8)
+    assert [c.offset for c in solo.chords[:5]] == [0, bar_length, bar_length * 3 / 2,
+                                                   2 * bar_length, 3 * bar_length]
+    for path in (midi, xml):
+        score = music21.converter.parse(str(path))
+        assert {ts.ratioString for ts in score.recurse().getElementsByClass("TimeSignature")} == {
+            meter}, path
+    back = read_solo(xml, harmony="symbols")
+    assert (back.beats_per_bar, back.beat_unit, back.duration) == (
+        solo.beats_per_bar, solo.beat_unit, 8 * bar_length)
+    assert [n.pitch for n in back.notes if n.pitch] == [n.pitch for n in solo.notes if n.pitch]
+
+
+def test_a_lead_sheet_keeps_its_meter_and_refuses_another(tiny, tmp_path):
+    from music.improvise import generate
+    from music.render import write_solo
+
+    waltz = Solo([Note(F(0), F(6), 62)], parse_progression("Dm7 | G7 |", beats_per_bar=3),
+                 beats_per_bar=3, beat_unit=4)
+    _, sheet = write_solo(waltz, tmp_path / "sheet.mid")
+    solo, _, _ = generate(tmp_path / "a.mid", chords=sheet, improviser=tiny)
+    check_bars(solo, 2)
+    assert solo.beats_per_bar == 3
+    solo, _, _ = generate(tmp_path / "b.mid", chords=sheet, meter="3/4", improviser=tiny)
+    assert solo.beats_per_bar == 3
+    with pytest.raises(MusicInputError) as error:
+        generate(tmp_path / "c.mid", chords=sheet, meter="4/4", improviser=tiny)
+    assert str(error.value) == (
+        f"--meter 4/4: {sheet} is in 3/4; expected no --meter with a lead-sheet file (its own "
+        f"meter is used) or --meter 3/4")
+    assert not (tmp_path / "c.mid").exists()
+
+
 def test_durations_that_would_overflow_are_masked_even_when_the_model_wants_them(tiny):
     """Push the logits towards whole notes (96 ticks); a 3/4 bar (72 ticks) must still fit."""
     enc = Encoding()
