@@ -83,11 +83,13 @@ def _generate(args):
 
 def _train(args):
     from music.io import read_corpus
+    from music.paths import check_writable_folder
     from music.train import train
 
     for name in ("epochs", "units", "layers", "seq_len", "batch_size"):
         if getattr(args, name) < 1:
             raise ValueError(f"--{name.replace('_', '-')} {getattr(args, name)}: expected >= 1")
+    check_writable_folder(args.out)  # before reading the corpus
     solos = read_corpus(args.data, cache_dir=args.cache_dir, skip_errors=True,
                         workers=max(1, args.workers))
     metrics = train(solos, args.out, epochs=args.epochs, max_minutes=args.max_minutes,

@@ -23,6 +23,7 @@ import keras
 from music.encoding import FEATURE_DIM, Encoding
 from zoo.artifacts import recover_folder, replace_folder_atomically
 from music.errors import MusicInputError
+from music.paths import naming
 
 PRETRAINED_DIR = pathlib.Path(__file__).resolve().parent / "pretrained"
 DEFAULT_HPARAMS = {"cell": "lstm", "units": 256, "num_layers": 1, "embedding_dim": 64,
@@ -102,7 +103,7 @@ def save_artifact(directory, model, encoding, config, metrics) -> pathlib.Path:
     # Keep anything else that lives in the folder (e.g. a package __init__ or README).
     others = ([p.name for p in directory.iterdir() if p.name not in FILES]
               if directory.is_dir() else [])
-    with replace_folder_atomically(directory, carry_over=others) as staging:
+    with naming(directory), replace_folder_atomically(directory, carry_over=others) as staging:
         if getattr(model, "optimizer", None) is not None:  # ship weights only: no optimizer slots (3x smaller)
             bare = keras.Model.from_config(model.get_config())
             bare.set_weights(model.get_weights())

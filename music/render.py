@@ -25,6 +25,7 @@ import music21
 
 from music import chords as chord_lib
 from music.errors import MusicInputError
+from music.paths import check_writable, naming
 from music.types import Note, Solo
 
 SWING = Fraction(2, 3)
@@ -261,27 +262,6 @@ def output_paths(out):
     return out, out.with_suffix(".musicxml")
 
 
-def check_writable(path):
-    """Fail early (before any work) when `path` cannot be written.
-
-    Args:
-        path: the output file.
-
-    Raises:
-        MusicInputError: naming the path, when its folder is missing or not writable, or the
-            path is a folder.
-    """
-    path = pathlib.Path(path)
-    folder = path.parent if str(path.parent) else pathlib.Path(".")
-    if path.is_dir():
-        raise MusicInputError(f"--out {path}: is a folder; expected a file name such as solo.mid")
-    if not folder.is_dir():
-        raise MusicInputError(f"--out {path}: folder {folder} does not exist; expected a path "
-                              f"in an existing, writable folder")
-    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise MusicInputError(f"--out {path}: not writable; expected a path in a writable folder")
-
-
 def _umask():
     mask = os.umask(0)
     os.umask(mask)
@@ -323,15 +303,17 @@ def write_solo(solo: Solo, midi_path, musicxml_path=None, *, swing=SWING):
     try:
         for score, fmt, path in ((performed, "midi", midi_path), (written, "musicxml",
                                                                    musicxml_path)):
-            handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
-                                                 dir=path.parent)
-            os.close(handle)
-            staged.append((temporary, path))
-            with contextlib.redirect_stderr(io.StringIO()):  # music21's beaming chatter
-                score.write(fmt, fp=temporary)
-            os.chmod(temporary, 0o666 & ~_umask())  # mkstemp files are private; outputs are not
+            with naming(path):  # an error names the user's file, not the temporary one
+                handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
+                                                     dir=path.parent)
+                os.close(handle)
+                staged.append((temporary, path))
+                with contextlib.redirect_stderr(io.StringIO()):  # music21's beaming chatter
+                    score.write(fmt, fp=temporary)
+                os.chmod(temporary, 0o666 & ~_umask())  # mkstemp files are private
         for temporary, path in staged:
-            os.replace(temporary, path)
+            with naming(path):
+                os.replace(temporary, path)
     finally:
         for temporary, _ in staged:
             if os.path.exists(temporary):

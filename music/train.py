@@ -24,6 +24,7 @@ import keras
 
 from music.encoding import BOS, FEATURE_DIM, Encoding
 from music.model import WJAZZD_LICENSE, build_model, save_artifact
+from music.paths import check_writable_folder
 
 
 def split_solos(solos, *, holdout_every=10, val_fraction=0.1, seed=0):
@@ -226,6 +227,7 @@ def train(solos, out_dir, *, epochs=30, seq_len=128, batch_size=32, learning_rat
     Example:
         >>> train(read_corpus(["../shared/data/music/wjazzd"]), "runs/jazz", max_minutes=20)
     """
+    check_writable_folder(out_dir)  # before any work: an unwritable --out fails now
     if not solos:
         raise ValueError("train: no solos given; expected at least one readable solo")
     keras.utils.set_random_seed(seed)

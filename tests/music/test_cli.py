@@ -119,6 +119,37 @@ def test_unwritable_output_fails_first(tmp_path, tiny_model, capsys):
     assert [p.name for p in tmp_path.iterdir()] == ["taken.mid"]
 
 
+needs_proc = pytest.mark.skipif(not os.path.isdir("/proc"), reason="no /proc on this system")
+
+
+@needs_proc
+def test_a_folder_where_nothing_can_be_created_fails_first_even_as_root(tmp_path, tiny_model,
+                                                                        capsys):
+    """/proc passes os.access for root; the check must really try to create a file there."""
+    code, _, err = run(capsys, "generate", "--model", tiny_model, "--chords", "Xq7 |",
+                       "--out", "/proc/x.mid")  # refused before the chords are even read
+    assert_user_error(code, err, "--out /proc/x.mid: cannot write in /proc (", "); expected a "
+                      "path in a writable folder")
+    assert ".tmp" not in err and not os.path.exists("/proc/x.mid")
+    code, _, err = run(capsys, "train", tmp_path, "--out", "/proc/m")  # before reading the data
+    assert_user_error(code, err, "--out /proc/m: cannot write in /proc (")
+    assert ".tmp" not in err
+
+
+@needs_proc
+def test_a_failing_final_write_names_the_users_file(tmp_path, tiny_model, capsys, monkeypatch):
+    import music.render
+
+    monkeypatch.setattr(music.render, "check_writable", lambda path: None)  # get past the check
+    code, _, err = run(capsys, "generate", "--model", tiny_model, "--chords", "C7 |",
+                       "--out", "/proc/x.mid")
+    assert_user_error(code, err, "/proc/x.mid: ")
+    assert ".tmp" not in err and "/proc/." not in err
+    with pytest.raises(OSError) as error:
+        save_artifact("/proc/m", *[None] * 4)
+    assert error.value.filename == "/proc/m" and ".tmp" not in str(error.value)
+
+
 def test_corrupt_primer_and_model_are_refused(tmp_path, tiny_model, capsys):
     out = tmp_path / "out"
     out.mkdir()

@@ -1,6 +1,7 @@
 """Rendering: MIDI and MusicXML written by the generator re-open in music21 with the same notes
 and chord symbols; swing; comping and bass; atomic, fail-early writes."""
 
+import os
 from fractions import Fraction as F
 
 import music21
@@ -9,7 +10,7 @@ import pytest
 from music.chords import chord_tones, parse_progression
 from music.errors import MusicInputError
 from music.io import read_solo
-from music.render import SWING, swing_notes, to_score, write_solo
+from music.render import SWING, check_writable, swing_notes, to_score, write_solo
 from music.types import Note, Solo
 
 PROGRESSION = "Dm7 G7 | Cmaj7 | Bm7b5 E7b9 | Am6 | Ebm7 Ab7 | Dbmaj7 | C7sus4 | F7#9 |"
@@ -109,6 +110,24 @@ def test_the_midi_file_needs_a_midi_name_and_its_own_path(tmp_path):
     with pytest.raises(MusicInputError, match="same file"):
         write_solo(solo, tmp_path / "a.mid", tmp_path / "a.mid")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="no /proc on this system")
+def test_the_writability_check_really_tries_to_write(tmp_path, monkeypatch):
+    """/proc passes os.access for root, but no file can be created there."""
+    import music.render
+
+    solo = solo_over("C7 |")
+    with pytest.raises(MusicInputError) as error:
+        write_solo(solo, "/proc/x.mid")
+    assert str(error.value).startswith("--out /proc/x.mid: cannot write in /proc (")
+    assert str(error.value).endswith("); expected a path in a writable folder")
+    check_writable(tmp_path / "solo.mid")  # a writable folder passes and keeps no probe file
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.setattr(music.render, "check_writable", lambda path: None)
+    with pytest.raises(OSError) as error:  # the write itself fails: the user's file is named
+        write_solo(solo, "/proc/x.mid")
+    assert error.value.filename == "/proc/x.mid"
 
 
 def test_a_failed_render_keeps_the_previous_files(tmp_path):

@@ -1,0 +1,107 @@
+"""Output paths: fail before any work when an output cannot be written, and name the user's path.
+
+`os.access` is not enough: it says yes to root everywhere and to folders such as /proc where
+nothing can be created. So the checks really create (and remove) a hidden temporary file in the
+folder that will receive the output.
+"""
+
+import contextlib
+import os
+import pathlib
+import tempfile
+
+from music.errors import MusicInputError
+
+
+def _probe(folder, path, option):
+    """Create and remove a hidden temporary file in `folder`; MusicInputError naming `path`."""
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=".seqzoo-probe-", suffix=".tmp", dir=folder)
+    except OSError as error:
+        raise MusicInputError(f"{option} {path}: cannot write in {folder} "
+                              f"({error.strerror or error}); expected a path in a writable "
+                              f"folder") from None
+    try:
+        os.close(handle)
+    finally:
+        os.remove(temporary)
+
+
+def check_writable(path, *, option="--out"):
+    """Fail early (before any work) when the file `path` cannot be written.
+
+    Args:
+        path: the output file.
+        option: the command-line option named in the message. Defaults to "--out".
+
+    Raises:
+        MusicInputError: naming the path, when it is a folder, its folder is missing, a file
+            cannot be created in its folder, or it exists and is not writable.
+
+    Example:
+        >>> check_writable("solo.mid")
+    """
+    path = pathlib.Path(path)
+    folder = path.parent if str(path.parent) else pathlib.Path(".")
+    if path.is_dir():
+        raise MusicInputError(f"{option} {path}: is a folder; expected a file name such as "
+                              f"solo.mid")
+    if not folder.is_dir():
+        raise MusicInputError(f"{option} {path}: folder {folder} does not exist; expected a path "
+                              f"in an existing, writable folder")
+    _probe(folder, path, option)
+    if path.exists() and not os.access(path, os.W_OK):
+        raise MusicInputError(f"{option} {path}: not writable; expected a path in a writable "
+                              f"folder")
+
+
+def check_writable_folder(path, *, option="--out"):
+    """Fail early when the artifact folder `path` cannot be created or replaced.
+
+    An artifact folder is staged beside itself and renamed into place (missing parent folders
+    are created), so the nearest existing parent must accept new files.
+
+    Args:
+        path: the artifact folder.
+        option: the command-line option named in the message. Defaults to "--out".
+
+    Raises:
+        MusicInputError: naming the path, when it is a file or its parent cannot be written.
+
+    Example:
+        >>> check_writable_folder("runs/jazz")
+    """
+    path = pathlib.Path(path)
+    if path.exists() and not path.is_dir():
+        raise MusicInputError(f"{option} {path}: is a file; expected a folder to create or "
+                              f"replace")
+    parent = path.absolute().parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise MusicInputError(f"{option} {path}: {parent} is a file; expected a path in a "
+                              f"writable folder")
+    _probe(parent, path, option)
+
+
+@contextlib.contextmanager
+def naming(path):
+    """Re-raise an OSError from the block with `path` (the user's name) as its file name.
+
+    Atomic writes go through temporary files; an error there should name the file the user
+    asked for, not the temporary one.
+
+    Args:
+        path: the output the block writes.
+
+    Example:
+        >>> with naming("solo.mid"):
+        ...     pass
+    """
+    try:
+        yield
+    except OSError as error:
+        raise OSError(error.errno, error.strerror or str(error), str(path)) from error
+
+
+__all__ = ["check_writable", "check_writable_folder", "naming"]
