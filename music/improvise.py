@@ -27,6 +27,12 @@ from music.errors import MusicInputError
 from music.types import Solo
 
 
+MAX_BARS = 2000
+"""The longest solo generated at once, in bars (all choruses together): about 20 minutes of
+music at 4/4 and 400 BPM, a few seconds of generation; far longer requests (`--choruses 100000`)
+would only exhaust memory."""
+
+
 def repeat_form(chords, bar_length, choruses):
     """Lay `choruses` copies of a form end to end.
 
@@ -35,10 +41,14 @@ def repeat_form(chords, bar_length, choruses):
     Args:
         chords: `Chord` spans of one chorus (offsets from 0).
         bar_length: quarter notes per bar.
-        choruses: int >= 1.
+        choruses: int >= 1; choruses times the bars of the form must be at most `MAX_BARS`.
 
     Returns:
         (chords, total_length): the repeated spans and the length in quarter notes.
+
+    Raises:
+        MusicInputError: for `choruses` < 1, an empty progression, or more than `MAX_BARS`
+            bars in all.
 
     Example:
         >>> spans, length = repeat_form(progression_from_spec("blues:Bb"), 4, 2)
@@ -52,6 +62,9 @@ def repeat_form(chords, bar_length, choruses):
     bar_length = Fraction(bar_length)
     end = max(c.end for c in chords)
     bars = -(-end // bar_length)
+    if bars * choruses > MAX_BARS:
+        raise MusicInputError(f"--choruses {choruses}: {choruses} choruses of {bars} bars make "
+                              f"{bars * choruses} bars; expected at most {MAX_BARS} bars in all")
     form = bars * bar_length
     out = [dataclasses.replace(c, offset=c.offset + k * form) for k in range(choruses)
            for c in chords]
@@ -229,7 +242,7 @@ def generate(out, *, chords=None, meter=None, choruses=1, tempo=160.0, seed=0, t
         meter: str such as "3/4", "5/4" or "6/8" (see `music.progressions.parse_meter`), the
             meter of a progression string or form; default None: 4/4, or a lead sheet's own
             meter (a meter given with a lead sheet in another meter is refused).
-        choruses: int >= 1, times through the form.
+        choruses: int >= 1, times through the form (at most `MAX_BARS` bars in all).
         tempo: quarter notes per minute, > 0.
         seed: int, seeds sampling.
         temperature: float > 0.
@@ -267,10 +280,11 @@ def generate(out, *, chords=None, meter=None, choruses=1, tempo=160.0, seed=0, t
     spans, beats_per_bar, beat_unit = progressions.progression_and_meter(
         DEFAULT_FORM if chords is None else chords, beats_per_bar=beats_per_bar,
         beat_unit=beat_unit)
+    bar_length = Fraction(beats_per_bar * 4, beat_unit)
+    repeat_form(spans, bar_length, choruses)  # refuses more than MAX_BARS before loading
     primer_solo = music_io.read_solo(primer) if primer is not None else None
     if improviser is None:
         improviser = Improviser(load_artifact(model))
-    bar_length = Fraction(beats_per_bar * 4, beat_unit)
     solo = improviser.improvise(spans, bar_length=bar_length, beats_per_bar=beats_per_bar,
                                 beat_unit=beat_unit, choruses=choruses, seed=seed,
                                 temperature=temperature, top_p=top_p, tempo=tempo,
@@ -280,4 +294,4 @@ def generate(out, *, chords=None, meter=None, choruses=1, tempo=160.0, seed=0, t
     return solo, midi_path, xml_path
 
 
-__all__ = ["Improviser", "repeat_form", "generate", "DEFAULT_FORM"]
+__all__ = ["Improviser", "repeat_form", "generate", "DEFAULT_FORM", "MAX_BARS"]

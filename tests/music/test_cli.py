@@ -56,6 +56,9 @@ def test_generate_writes_midi_and_musicxml(tmp_path, tiny_model, capsys):
 
 @pytest.mark.parametrize("args, fragments", [
     (["--choruses", "0"], ["--choruses 0", ">= 1"]),
+    (["--chords", "blues:F", "--choruses", "100000"],
+     ["--choruses 100000: 100000 choruses of 12 bars make 1200000 bars; expected at most 2000 "
+      "bars in all"]),
     (["--chords", "Dm7 G7 | Xq7 |"], ["bar 2", "'Xq7'"]),
     (["--temperature", "0"], ["--temperature 0"]),
     (["--top-p", "2"], ["--top-p 2"]),

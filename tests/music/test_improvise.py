@@ -138,6 +138,18 @@ def test_bad_arguments_are_refused(tiny):
     assert length == 24 and len(spans) == 6 and spans[-1].offset == 20
 
 
+def test_a_solo_longer_than_max_bars_is_refused(tiny):
+    from music.improvise import MAX_BARS
+
+    blues = parse_progression("C7 | F7 | C7 | C7 | F7 | F7 | C7 | C7 | G7 | F7 | C7 | G7 |")
+    spans, length = repeat_form(blues, F(4), MAX_BARS // 12)
+    assert length == 4 * 12 * (MAX_BARS // 12)
+    with pytest.raises(MusicInputError) as error:
+        tiny.improvise(blues, choruses=100000)
+    assert str(error.value) == ("--choruses 100000: 100000 choruses of 12 bars make 1200000 "
+                                f"bars; expected at most {MAX_BARS} bars in all")
+
+
 def test_a_tiny_model_learns_chord_tones_and_applies_them_in_another_key(tmp_path):
     """Trained for seconds on arpeggios over ii-V-I in C, it plays chord tones over ii-V-I in Eb."""
     from music.train import train
