@@ -161,10 +161,11 @@ class _SaveBest(keras.callbacks.Callback):
     model and written if the last improvement was not saved yet.
     """
 
-    def __init__(self, out_dir, encoding, config, monitor, save_every=60.0):
+    def __init__(self, out_dir, encoding, config, monitor, save_every=60.0, stopper=None):
         super().__init__()
         self.out_dir, self.encoding, self.config, self.monitor = out_dir, encoding, config, monitor
         self.save_every = save_every
+        self.stopper = stopper  # the EarlyStopping callback, to record whether it stopped
         self.best = math.inf
         self.best_weights = None
         self.unsaved = False
@@ -176,6 +177,7 @@ class _SaveBest(keras.callbacks.Callback):
         best_epoch = 1 + int(np.argmin([h.get(self.monitor, math.inf) for h in self.history]))
         return {"best_epoch": best_epoch, f"best_{self.monitor}": self.best,
                 "epochs_run": len(self.history),
+                "stopped_early": bool(self.stopper is not None and self.stopper.stopped_epoch),
                 "train_seconds": round(time.time() - self.start, 1), "history": self.history}
 
     def _save(self):
@@ -222,7 +224,10 @@ def train(solos, out_dir, *, epochs=30, seq_len=128, batch_size=32, learning_rat
         **hparams: model hyperparameters for `build_model` (units, num_layers, cell, ...).
 
     Returns:
-        dict: the metrics written to metrics.json.
+        dict: the metrics written to metrics.json: best_epoch, best_val_loss (best_loss without
+            validation solos), epochs_run, stopped_early, train_seconds and the per-epoch
+            history. config.json records the split (train, validation and held-out sources),
+            clipnorm, the early-stopping monitor and patience, and how checkpoints are kept.
 
     Example:
         >>> train(read_corpus(["../shared/data/music/wjazzd"]), "runs/jazz", max_minutes=20)
@@ -254,7 +259,10 @@ def train(solos, out_dir, *, epochs=30, seq_len=128, batch_size=32, learning_rat
                      "learning_rate": learning_rate, "clipnorm": clipnorm, "patience": patience,
                      "holdout_every": holdout_every, "val_fraction": val_fraction,
                      "max_minutes": max_minutes, "seed": seed,
-                     "augmentation": "random transposition -5..+6 per window"},
+                     "augmentation": "random transposition -5..+6 per window",
+                     "early_stopping": {"monitor": monitor, "patience": patience},
+                     "checkpoints": f"this folder, saved when {monitor} improves (at most once "
+                                    f"a minute) and at the end with the best epoch's weights"},
         "data": {"train_sources": [os.path.basename(str(s.source)) for s in train_solos],
                  "validation_sources": [os.path.basename(str(s.source)) for s in val_solos],
                  "heldout_sources": [os.path.basename(str(s.source)) for s in heldout],
@@ -262,8 +270,9 @@ def train(solos, out_dir, *, epochs=30, seq_len=128, batch_size=32, learning_rat
         "license": WJAZZD_LICENSE,
         "command": command,
     }
-    saver = _SaveBest(out_dir, encoding, config, monitor)
-    callbacks = [keras.callbacks.EarlyStopping(monitor=monitor, patience=patience), saver]
+    stopper = keras.callbacks.EarlyStopping(monitor=monitor, patience=patience)
+    saver = _SaveBest(out_dir, encoding, config, monitor, stopper=stopper)
+    callbacks = [stopper, saver]
     if max_minutes:
         callbacks.append(_TimeLimit(max_minutes * 60))
     model.fit(data, validation_data=val_data, epochs=epochs, callbacks=callbacks, verbose=verbose)

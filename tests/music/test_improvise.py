@@ -177,6 +177,58 @@ def test_a_tiny_model_learns_chord_tones_and_applies_them_in_another_key(tmp_pat
     assert hits / len(pitched) >= 0.75, hits / len(pitched)  # chance: 4 of 12 pitch classes
 
 
+def test_training_splits_clips_stops_early_and_keeps_the_best_epoch(tmp_path):
+    """What `python -m music train` runs: a few seconds on a tiny model with a wild learning
+    rate (validation loss stops improving), patience 1."""
+    import json
+
+    import keras
+
+    from music.train import WindowDataset, split_solos, train
+
+    rng = np.random.default_rng(0)
+    chords = parse_progression("Dm7 | G7 | Cmaj7 | A7 |" * 2)
+    melodies = rng.integers(55, 80, (6, 64))
+    solos = [Solo([Note(F(i, 2), F(1, 2), int(p)) for i, p in enumerate(melody)], chords,
+                  source=f"solo{k}.musicxml") for k, melody in enumerate(melodies)]
+    out = tmp_path / "run"
+    returned = train(solos, out, epochs=12, seq_len=16, batch_size=4, units=8, embedding_dim=4,
+                     dropout=0.0, learning_rate=1.0, clipnorm=0.5, patience=1, holdout_every=3,
+                     val_fraction=0.25, seed=0, verbose=0)
+    config = json.loads((out / "config.json").read_text())
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["history"] == returned["history"]
+    # validation split: held-out and validation solos are never trained on
+    data = config["data"]
+    assert len(data["heldout_sources"]) == 2 and len(data["validation_sources"]) == 1
+    assert len(data["train_sources"]) == 3
+    train_set = set(data["train_sources"])
+    assert not train_set & set(data["validation_sources"])
+    assert not train_set & set(data["heldout_sources"])
+    assert not set(data["validation_sources"]) & set(data["heldout_sources"])
+    # gradient clipping, early stopping and checkpoints are recorded
+    training = config["training"]
+    assert training["clipnorm"] == 0.5 and training["val_fraction"] == 0.25
+    assert training["early_stopping"] == {"monitor": "val_loss", "patience": 1}
+    assert "best epoch" in training["checkpoints"]
+    assert metrics["stopped_early"] and metrics["epochs_run"] < 12
+    assert metrics["best_epoch"] == metrics["epochs_run"] - 1  # patience 1
+    history = [h["val_loss"] for h in metrics["history"]]
+    assert len(history) == metrics["epochs_run"]
+    assert metrics["best_val_loss"] == pytest.approx(min(history), abs=1e-6)
+    assert len(set(np.round(history, 4))) == len(history)  # the weights did change every epoch
+    # the artifact loads in safe mode and holds the best epoch's weights
+    model = keras.saving.load_model(out / "model.keras", safe_mode=True, compile=False)
+    assert load_artifact(out).config == config
+    _, val, _ = split_solos(solos, holdout_every=3, val_fraction=0.25, seed=0)
+    assert [s.source for s in val] == data["validation_sources"]
+    enc = Encoding()
+    model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    loss = model.evaluate(WindowDataset([enc.encode(s) for s in val], enc, seq_len=16,
+                                        batch_size=4, augment=False), verbose=0)
+    assert loss == pytest.approx(metrics["best_val_loss"], abs=1e-4)
+
+
 def test_the_shipped_model_loads_in_safe_mode_and_improvises():
     artifact = load_artifact()  # keras.saving.load_model with the default safe_mode=True
     assert "ODbL" in artifact.config["license"] and "DbCL" in artifact.config["license"]
