@@ -77,7 +77,9 @@ def build_parser():
 
     train = sub.add_parser("train", help="train a model on text files")
     train.add_argument("corpus", nargs="+", help="UTF-8 text file(s)")
-    train.add_argument("--out", required=True, help="model directory to write")
+    train.add_argument("--out", required=True,
+                       help="model directory to write (the best epoch so far is saved there after every "
+                            "epoch, so an interrupted run keeps it; the final model at the end)")
     train.add_argument("--level", choices=("char", "word"), default="char")
     train.add_argument("--lines", action="store_true", help="one example per line (names)")
     train.add_argument("--lower", action="store_true", help="lower-case the text")
@@ -130,7 +132,7 @@ def _train(args, out):
             learning_rate=args.learning_rate, clipnorm=args.clipnorm, validation_split=args.validation_split,
             steps_per_epoch=args.steps_per_epoch,
             time_budget=None if args.minutes is None else args.minutes * 60, mixed_precision=args.mixed_precision,
-            seed=args.seed, verbose=0 if args.quiet else 1)
+            checkpoint=args.out, seed=args.seed, verbose=0 if args.quiet else 1)
     gen.save(args.out)
     m = gen.metrics
     which = "validation" if m.get("val_loss") is not None else "training"

@@ -29,6 +29,8 @@ def test_train_prints_final_validation_loss_and_writes_artifact(trained, capsys)
     config = json.loads((out / "config.json").read_text())
     assert config["mode"] == "lines" and config["model"]["units"] == 32
     assert config["metrics"]["val_loss"] > 0
+    # The best epoch was checkpointed to --out while training (what an interrupted run keeps).
+    assert 1 <= config["metrics"]["checkpoint_epoch"] <= config["metrics"]["epochs_run"]
 
 
 def test_train_output_line(tmp_path, capsys):
