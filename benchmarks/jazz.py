@@ -212,6 +212,7 @@ def main():
     parser.add_argument("--data", default="../shared/data/music/wjazzd")
     parser.add_argument("--metheny", default="../shared/data/music/original_metheny.mid")
     parser.add_argument("--cache-dir", default=None)
+    parser.add_argument("--workers", type=int, default=2, help="processes for a cold corpus read")
     parser.add_argument("--max-bars", type=int, default=64)
     parser.add_argument("--temperature", type=float, default=1.0)
     parser.add_argument("--top-p", type=float, default=1.0)
@@ -224,7 +225,8 @@ def main():
     artifact = load_artifact(args.model)
     improviser = Improviser(artifact)
     corpus = {os.path.basename(str(s.source)): s
-              for s in read_corpus(args.data, cache_dir=args.cache_dir, skip_errors=True)}
+              for s in read_corpus(args.data, cache_dir=args.cache_dir, skip_errors=True,
+                                          workers=args.workers)}
     data = artifact.config["data"]
     humans = [crop(corpus[name], args.max_bars) for name in data["heldout_sources"]
               if name in corpus]
