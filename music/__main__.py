@@ -14,6 +14,7 @@ import json
 import sys
 from fractions import Fraction
 
+from music.io import HARMONY_MODES
 from zoo.console import quiet_native_stderr
 
 
@@ -61,6 +62,10 @@ def _parser():
     tr.add_argument("--seed", type=int, default=0)
     tr.add_argument("--cache-dir", default=None)
     tr.add_argument("--workers", type=int, default=1, help="processes parsing uncached files")
+    tr.add_argument("--harmony", choices=HARMONY_MODES, default="auto",
+                    help="where chords come from: auto (symbols, else inferred from the other "
+                         "parts, else none), symbols, accompaniment, melody (inferred from the "
+                         "melody itself: melody-only files), none (unconditioned)")
     ev = commands.add_parser("evaluate", help="measure solos against reference solos (JSON)")
     ev.add_argument("solos", nargs="+")
     ev.add_argument("--against", nargs="+", default=None)
@@ -91,7 +96,7 @@ def _train(args):
             raise ValueError(f"--{name.replace('_', '-')} {getattr(args, name)}: expected >= 1")
     check_writable_folder(args.out)  # before reading the corpus
     solos = read_corpus(args.data, cache_dir=args.cache_dir, skip_errors=True,
-                        workers=max(1, args.workers))
+                        workers=max(1, args.workers), harmony=args.harmony)
     metrics = train(solos, args.out, epochs=args.epochs, max_minutes=args.max_minutes,
                     units=args.units, num_layers=args.layers, dropout=args.dropout,
                     seq_len=args.seq_len, batch_size=args.batch_size,

@@ -291,7 +291,7 @@ def read_corpus(paths_or_folders, cache_dir=None, *, harmony="auto", grid=DEFAUL
         grid: Fraction, as for `read_solo` (default 1/24).
         use_cache: bool, read and write the cache (default True).
         skip_errors: bool, leave out files that raise `MusicInputError` instead of raising
-            (default False).
+            (default False); when no file at all can be read, the first error is raised.
         workers: int, processes that parse the files missing from the cache (default 1: in
             this process).
 
@@ -330,10 +330,12 @@ def read_corpus(paths_or_folders, cache_dir=None, *, harmony="auto", grid=DEFAUL
                           [grid] * len(missing))
     else:
         parsed = (_read_one(files[i], harmony, grid) for i in missing)
+    skipped = []
     try:
         for i, solo in zip(missing, parsed):  # each solo is cached as soon as it is read
             if isinstance(solo, MusicInputError):
                 if skip_errors:
+                    skipped.append(solo)
                     continue
                 raise solo
             if keys[i] is not None:
@@ -342,7 +344,12 @@ def read_corpus(paths_or_folders, cache_dir=None, *, harmony="auto", grid=DEFAUL
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
-    return [solo for solo in results if solo is not None]
+    solos = [solo for solo in results if solo is not None]
+    if not solos and skipped:  # skipping bad files must not hide why nothing was read
+        first = str(skipped[0]).splitlines()[0]
+        raise MusicInputError(f"none of the {len(files)} music files could be read; the first "
+                              f"error: {first}")
+    return solos
 
 
 __all__ = ["DEFAULT_GRID", "HARMONY_MODES", "PartEvents", "TimeMap", "read_midi_parts",

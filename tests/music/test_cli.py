@@ -227,3 +227,26 @@ def test_readme_command_on_the_shipped_model_and_one_line_errors(tmp_path):
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert "cannot load" in done.stderr
     assert not (tmp_path / "again.mid").exists()
+
+
+def test_train_harmony_option_reaches_the_reader(tmp_path, capsys):
+    import music21
+
+    data = tmp_path / "melodies"
+    data.mkdir()
+    for k in range(3):  # melody-only MIDI files: no chord symbols, no other parts
+        part = music21.stream.Part()
+        for i in range(32):
+            part.append(music21.note.Note(60 + (2 * i + k) % 12, quarterLength=0.5))
+        part.write("midi", fp=str(data / f"melody{k}.mid"))
+    common = ["--epochs", 1, "--units", 8, "--holdout-every", 0, "--seq-len", 16,
+              "--cache-dir", tmp_path / "cache"]
+    # Chord symbols only: every file is refused, and the message says why.
+    code, _, err = run(capsys, "train", data, "--out", tmp_path / "m1", "--harmony", "symbols", *common)
+    assert_user_error(code, err, "none of the 3 music files could be read; the first error:",
+                      "chord symbols")
+    assert not (tmp_path / "m1").exists()
+    # Harmony inferred from the melody itself: trains.
+    code, out, err = run(capsys, "train", data, "--out", tmp_path / "m2", "--harmony", "melody", *common)
+    assert code == 0, err
+    assert load_artifact(tmp_path / "m2").config["hparams"]["units"] == 8
