@@ -33,8 +33,8 @@ music at 4/4 and 400 BPM, a few seconds of generation; far longer requests (`--c
 would only exhaust memory."""
 
 
-def repeat_form(chords, bar_length, choruses):
-    """Lay `choruses` copies of a form end to end.
+def form_bars(chords, bar_length, choruses):
+    """Bars in one chorus of a form, after checking that `choruses` of it may be generated.
 
     The form lasts from 0 to the end of its last chord, rounded up to whole bars.
 
@@ -44,28 +44,44 @@ def repeat_form(chords, bar_length, choruses):
         choruses: int >= 1; choruses times the bars of the form must be at most `MAX_BARS`.
 
     Returns:
-        (chords, total_length): the repeated spans and the length in quarter notes.
+        int: the bars of one chorus.
 
     Raises:
         MusicInputError: for `choruses` < 1, an empty progression, or more than `MAX_BARS`
             bars in all.
 
     Example:
-        >>> spans, length = repeat_form(progression_from_spec("blues:Bb"), 4, 2)
-        >>> length
-        Fraction(96, 1)
+        >>> form_bars(progression_from_spec("blues:Bb"), 4, 2)
+        12
     """
     if not isinstance(choruses, int) or choruses < 1:
         raise MusicInputError(f"--choruses {choruses!r}: expected a whole number >= 1")
     if not chords:
         raise MusicInputError("chord progression is empty; expected at least one bar of chords")
-    bar_length = Fraction(bar_length)
-    end = max(c.end for c in chords)
-    bars = -(-end // bar_length)
+    bars = int(-(-max(c.end for c in chords) // Fraction(bar_length)))
     if bars * choruses > MAX_BARS:
         raise MusicInputError(f"--choruses {choruses}: {choruses} choruses of {bars} bars make "
                               f"{bars * choruses} bars; expected at most {MAX_BARS} bars in all")
-    form = bars * bar_length
+    return bars
+
+
+def repeat_form(chords, bar_length, choruses):
+    """Lay `choruses` copies of a form end to end (checked by `form_bars`).
+
+    Args:
+        chords: `Chord` spans of one chorus (offsets from 0).
+        bar_length: quarter notes per bar.
+        choruses: int >= 1 (at most `MAX_BARS` bars in all).
+
+    Returns:
+        (chords, total_length): the repeated spans and the length in quarter notes.
+
+    Example:
+        >>> spans, length = repeat_form(progression_from_spec("blues:Bb"), 4, 2)
+        >>> length
+        Fraction(96, 1)
+    """
+    form = form_bars(chords, bar_length, choruses) * Fraction(bar_length)
     out = [dataclasses.replace(c, offset=c.offset + k * form) for k in range(choruses)
            for c in chords]
     return out, form * choruses
@@ -281,7 +297,7 @@ def generate(out, *, chords=None, meter=None, choruses=1, tempo=160.0, seed=0, t
         DEFAULT_FORM if chords is None else chords, beats_per_bar=beats_per_bar,
         beat_unit=beat_unit)
     bar_length = Fraction(beats_per_bar * 4, beat_unit)
-    repeat_form(spans, bar_length, choruses)  # refuses more than MAX_BARS before loading
+    form_bars(spans, bar_length, choruses)  # refuses more than MAX_BARS before loading
     primer_solo = music_io.read_solo(primer) if primer is not None else None
     if improviser is None:
         improviser = Improviser(load_artifact(model))
@@ -294,4 +310,4 @@ def generate(out, *, chords=None, meter=None, choruses=1, tempo=160.0, seed=0, t
     return solo, midi_path, xml_path
 
 
-__all__ = ["Improviser", "repeat_form", "generate", "DEFAULT_FORM", "MAX_BARS"]
+__all__ = ["Improviser", "form_bars", "repeat_form", "generate", "DEFAULT_FORM", "MAX_BARS"]
