@@ -5,20 +5,7 @@ import keras
 from zoo.layers import JoinConditioning
 from zoo.recurrent import build_stack, find_stack, run_stack, step_stack
 from zoo.states import state_inputs
-from zoo.validation import check_int, check_optional_int
-
-
-def refuse_bidirectional(bidirectional, what, why, instead="bidirectional=False"):
-    """Raise `ValueError` for `bidirectional=True` on a model that must not look ahead.
-
-    Args:
-        bidirectional: the value given.
-        what: the kind of model, for the message.
-        why: why it cannot look ahead.
-        instead: what to use instead.
-    """
-    if bidirectional:
-        raise ValueError(f"bidirectional=True is not allowed for {what}: {why}; use {instead}")
+from zoo.validation import check_int, check_optional_int, refuse_bidirectional
 
 
 def build_lm(vocab_size, *, cell="lstm", units=256, num_layers=1, embedding_dim=64,

@@ -10,9 +10,9 @@ sharing one set of weights.
 import keras
 
 from zoo.layers import TokenSampler, ZeroState
-from zoo.lm import build_lm_step, refuse_bidirectional
+from zoo.lm import build_lm_step
 from zoo.recurrent import build_stack, find_stack, run_stack, state_suffixes, step_stack
-from zoo.validation import check_int, check_optional_int
+from zoo.validation import check_int, check_optional_int, refuse_bidirectional
 
 
 def build_one_to_many(vocab_size, *, context_dim=None, cell="lstm", units=64, num_layers=1,

@@ -63,3 +63,16 @@ def check_one_input_kind(vocab_size, input_dim, what="inputs"):
         check_int("vocab_size", vocab_size, 2)
     else:
         check_int("input_dim", input_dim, 1)
+
+
+def refuse_bidirectional(bidirectional, what, why, instead="bidirectional=False"):
+    """Raise `ValueError` for `bidirectional=True` on a model that must not look ahead.
+
+    Args:
+        bidirectional: the value given.
+        what: the kind of model, for the message.
+        why: why it cannot look ahead.
+        instead: what to use instead.
+    """
+    if bidirectional:
+        raise ValueError(f"bidirectional=True is not allowed for {what}: {why}; use {instead}")
