@@ -54,7 +54,8 @@ def read_corpus(corpus):
         text, where = _read_file(corpus), f"corpus file {os.fspath(corpus)!r}"
     elif isinstance(corpus, (list, tuple)) and corpus:
         text = "\n".join(_read_file(p) for p in corpus)
-        where = "the corpus files " + ", ".join(repr(os.fspath(p)) for p in corpus)
+        names = ", ".join(repr(os.fspath(p)) for p in corpus)
+        where = f"corpus file {names}" if len(corpus) == 1 else f"the corpus files {names} together"
     else:
         raise CorpusError(
             f"corpus must be a str of text, a path or a non-empty list of paths, got {corpus!r:.80}"
