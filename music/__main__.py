@@ -11,16 +11,69 @@ A user mistake prints one line to stderr and exits with status 2.
 
 import argparse
 import json
+import os
+import re
 import sys
-from fractions import Fraction
 
+from music import validation
 from music.io import HARMONY_MODES
 from zoo.console import quiet_native_stderr
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, status 2 (argparse prints usage + message otherwise)
-        raise SystemExit(_fail(f"{self.prog}: {message}"))
+        match = re.fullmatch(r"argument (\S+?)(?:/\S+)?: (\1 .*)", message, flags=re.S)
+        raise SystemExit(_fail(f"{self.prog}: {match.group(2) if match else message}"))
+
+
+def _checked(check, parse, flag, **limits):
+    """An argparse type: `parse` the text, then `check(flag, value, **limits)` (one clear line)."""
+    def convert(text):
+        try:
+            value = parse(text)
+        except (ValueError, ArithmeticError):
+            value = text
+        try:
+            return check(flag, value, **limits)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+    convert.__name__ = flag  # argparse names the type in some messages
+    return convert
+
+
+def _whole(flag, low=1, high=None):
+    return _checked(validation.check_whole, int, flag, low=low, high=high)
+
+
+def _number(flag, **limits):
+    return _checked(validation.check_number, float, flag, **limits)
+
+
+def _flag_first(check):
+    return lambda flag, value: check(value, name=flag)
+
+
+_TEMPO = _checked(_flag_first(validation.check_tempo), float, "--tempo")
+_SWING = _checked(_flag_first(validation.check_swing), str, "--swing")
+_SEED = _checked(_flag_first(validation.check_seed), int, "--seed")
+_POSITIVE = {"low": 0, "low_open": True}
+
+
+def _speak_flags(message, parser):
+    """A library message that starts with a parameter name (`tempo must`, `choruses=3:`) names
+    the command-line flag instead (`--tempo must`, `--choruses 3:`)."""
+    flags = {}
+    for action in parser._actions:  # the subcommands' options too
+        for choice in getattr(action, "choices", None) or {}:
+            sub = action.choices[choice]
+            if isinstance(sub, argparse.ArgumentParser):
+                flags.update((a.dest, a.option_strings[-1]) for a in sub._actions
+                             if a.option_strings and a.option_strings[-1].startswith("--"))
+    match = re.match(r"([a-z_]+)(=| must )", message)
+    if match and match.group(1) in flags:
+        joint = " " if match.group(2) == "=" else match.group(2)
+        return flags[match.group(1)] + joint + message[match.end():]
+    return message
 
 
 def _fail(message):
@@ -36,32 +89,38 @@ def _parser():
     gen.add_argument("--chords", help='progression ("Dm7 G7 | Cmaj7 |"), form (blues:F) or file')
     gen.add_argument("--meter", help="N/D for --chords text or a form, e.g. 3/4, 6/8 (default "
                      "4/4; a lead-sheet file keeps its own)")
-    gen.add_argument("--choruses", type=int, default=1)
-    gen.add_argument("--tempo", type=float, default=160.0)
-    gen.add_argument("--seed", type=int, default=0)
-    gen.add_argument("--temperature", type=float, default=1.0)
-    gen.add_argument("--top-p", type=float, default=1.0)
+    gen.add_argument("--choruses", type=_whole("--choruses"), default=1)
+    gen.add_argument("--tempo", type=_TEMPO, default=160.0,
+                     help="quarter notes per minute, 20 to 400 (default 160)")
+    gen.add_argument("--seed", type=_SEED, default=0,
+                     help="any whole number (mapped into [0, 2**31 - 1))")
+    gen.add_argument("--temperature", type=_number("--temperature", **_POSITIVE), default=1.0)
+    gen.add_argument("--top-p", type=_number("--top-p", high=1, **_POSITIVE), default=1.0)
     gen.add_argument("--primer", help="a melody file to warm the model up with")
     gen.add_argument("--model", help="an artifact folder from `train` (default: shipped model)")
-    gen.add_argument("--swing", type=Fraction, default=None,
-                     help="off-beat eighth position in the MIDI, 2/3 (default) .. 1/2 (straight)")
+    gen.add_argument("--swing", type=_SWING, default=None,
+                     help="off-beat eighth position in the MIDI: 1/2 (straight) to 3/4; "
+                          "default 2/3")
     tr = commands.add_parser("train", help="train an improviser on solos")
     tr.add_argument("data", nargs="+", help="music files or folders")
     tr.add_argument("--out", required=True, help="artifact folder to write")
-    tr.add_argument("--epochs", type=int, default=30)
-    tr.add_argument("--max-minutes", type=float, default=None)
-    tr.add_argument("--units", type=int, default=256)
-    tr.add_argument("--layers", type=int, default=1)
-    tr.add_argument("--dropout", type=float, default=0.1)
-    tr.add_argument("--seq-len", type=int, default=128)
-    tr.add_argument("--batch-size", type=int, default=32)
-    tr.add_argument("--learning-rate", type=float, default=2e-3)
-    tr.add_argument("--patience", type=int, default=3)
-    tr.add_argument("--holdout-every", type=int, default=10)
-    tr.add_argument("--val-fraction", type=float, default=0.1)
-    tr.add_argument("--seed", type=int, default=0)
+    tr.add_argument("--epochs", type=_whole("--epochs"), default=30)
+    tr.add_argument("--max-minutes", type=_number("--max-minutes", **_POSITIVE), default=None)
+    tr.add_argument("--units", type=_whole("--units", high=8192), default=256)
+    tr.add_argument("--layers", type=_whole("--layers", high=64), default=1)
+    tr.add_argument("--dropout", type=_number("--dropout", low=0, high=1, high_open=True),
+                    default=0.1)
+    tr.add_argument("--seq-len", type=_whole("--seq-len", high=100_000), default=128)
+    tr.add_argument("--batch-size", type=_whole("--batch-size", high=100_000), default=32)
+    tr.add_argument("--learning-rate", type=_number("--learning-rate", **_POSITIVE), default=2e-3)
+    tr.add_argument("--patience", type=_whole("--patience", low=0), default=3)
+    tr.add_argument("--holdout-every", type=_whole("--holdout-every", low=0), default=10)
+    tr.add_argument("--val-fraction", type=_number("--val-fraction", low=0, high=1, high_open=True),
+                    default=0.1)
+    tr.add_argument("--seed", type=_SEED, default=0)
     tr.add_argument("--cache-dir", default=None)
-    tr.add_argument("--workers", type=int, default=1, help="processes parsing uncached files")
+    tr.add_argument("--workers", type=_whole("--workers", high=max(64, os.cpu_count() or 1)),
+                    default=1, help="processes parsing uncached files")
     tr.add_argument("--harmony", choices=HARMONY_MODES, default="auto",
                     help="where chords come from: auto (symbols, else inferred from the other "
                          "parts, else none), symbols, accompaniment, melody (inferred from the "
@@ -91,12 +150,9 @@ def _train(args):
     from music.paths import check_writable_folder
     from music.train import train
 
-    for name in ("epochs", "units", "layers", "seq_len", "batch_size"):
-        if getattr(args, name) < 1:
-            raise ValueError(f"--{name.replace('_', '-')} {getattr(args, name)}: expected >= 1")
     check_writable_folder(args.out)  # before reading the corpus
     solos = read_corpus(args.data, cache_dir=args.cache_dir, skip_errors=True,
-                        workers=max(1, args.workers), harmony=args.harmony)
+                        workers=args.workers, harmony=args.harmony)
     metrics = train(solos, args.out, epochs=args.epochs, max_minutes=args.max_minutes,
                     units=args.units, num_layers=args.layers, dropout=args.dropout,
                     seq_len=args.seq_len, batch_size=args.batch_size,
@@ -132,7 +188,8 @@ def _run(args):
     try:
         {"generate": _generate, "train": _train, "evaluate": _evaluate}[args.command](args)
     except ValueError as error:  # MusicInputError and ChordError are ValueErrors
-        return _fail(str(error).splitlines()[0] if str(error) else type(error).__name__)
+        message = str(error).splitlines()[0] if str(error) else type(error).__name__
+        return _fail(_speak_flags(message, _parser()))
     except OSError as error:
         return _fail(f"{getattr(error, 'filename', '') or ''}: {error.strerror or error}")
     return 0

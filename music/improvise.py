@@ -25,6 +25,7 @@ import zoo
 from music.encoding import BOS, FEATURE_DIM, TICKS_PER_QUARTER, ChordTimeline, to_ticks
 from music.errors import MusicInputError
 from music.types import Solo
+from music.validation import check_number, check_seed, check_swing, check_tempo, check_whole
 
 
 MAX_BARS = 2000
@@ -54,13 +55,12 @@ def form_bars(chords, bar_length, choruses):
         >>> form_bars(progression_from_spec("blues:Bb"), 4, 2)
         12
     """
-    if not isinstance(choruses, int) or choruses < 1:
-        raise MusicInputError(f"--choruses {choruses!r}: expected a whole number >= 1")
+    choruses = check_whole("choruses", choruses)
     if not chords:
         raise MusicInputError("chord progression is empty; expected at least one bar of chords")
     bars = int(-(-max(c.end for c in chords) // Fraction(bar_length)))
     if bars * choruses > MAX_BARS:
-        raise MusicInputError(f"--choruses {choruses}: {choruses} choruses of {bars} bars make "
+        raise MusicInputError(f"choruses={choruses}: {choruses} choruses of {bars} bars make "
                               f"{bars * choruses} bars; expected at most {MAX_BARS} bars in all")
     return bars
 
@@ -217,10 +217,7 @@ class Improviser:
         Example:
             >>> solo = improviser.improvise(progression_from_spec("Dm7 G7 | Cmaj7 |"), seed=3)
         """
-        if not temperature or not temperature > 0:
-            raise MusicInputError(f"--temperature {temperature!r}: expected a number > 0")
-        if not 0 < top_p <= 1:
-            raise MusicInputError(f"--top-p {top_p!r}: expected a number in (0, 1]")
+        temperature, top_p, seed, tempo = _check_sampling(temperature, top_p, seed, tempo)
         all_chords, length = repeat_form(chords, bar_length, choruses)
         bar_ticks = to_ticks(bar_length)
         total = to_ticks(length)
@@ -243,6 +240,13 @@ class Improviser:
 DEFAULT_FORM = "blues:Bb"
 
 
+def _check_sampling(temperature, top_p, seed, tempo):
+    """The sampling arguments, checked (`MusicInputError` naming the parameter) and converted."""
+    temperature = check_number("temperature", temperature, low=0, low_open=True)
+    top_p = check_number("top_p", top_p, low=0, high=1, low_open=True)
+    return temperature, top_p, check_seed(seed), check_tempo(tempo)
+
+
 def generate(out, *, chords=None, meter=None, choruses=1, tempo=160.0, seed=0, temperature=1.0,
              top_p=1.0, primer=None, model=None, swing=None, improviser=None):
     """Generate a solo over a progression and write `out` (MIDI) and its .musicxml twin.
@@ -259,13 +263,14 @@ def generate(out, *, chords=None, meter=None, choruses=1, tempo=160.0, seed=0, t
             meter of a progression string or form; default None: 4/4, or a lead sheet's own
             meter (a meter given with a lead sheet in another meter is refused).
         choruses: int >= 1, times through the form (at most `MAX_BARS` bars in all).
-        tempo: quarter notes per minute, > 0.
-        seed: int, seeds sampling.
+        tempo: quarter notes per minute, 20 to 400 (`music.validation.TEMPO_RANGE`).
+        seed: int of any size, seeds sampling (mapped into [0, 2**31 - 1)).
         temperature: float > 0.
         top_p: float in (0, 1].
         primer: optional path of a melody file to warm the network up with.
         model: optional artifact folder; default the shipped model.
-        swing: Fraction for the MIDI performance (default `music.render.SWING`, 2:1).
+        swing: Fraction (or a string such as "3/5") in [1/2, 3/4] for the MIDI performance
+            (default `music.render.SWING`, 2:1).
         improviser: an `Improviser` to reuse (skips loading `model`).
 
     Returns:
@@ -283,14 +288,11 @@ def generate(out, *, chords=None, meter=None, choruses=1, tempo=160.0, seed=0, t
     out, xml = render.output_paths(out)
     for path in (out, xml):
         render.check_writable(path)
-    if isinstance(choruses, bool) or not isinstance(choruses, int) or choruses < 1:
-        raise MusicInputError(f"--choruses {choruses!r}: expected a whole number >= 1")
-    if not tempo > 0:
-        raise MusicInputError(f"--tempo {tempo!r}: expected a number of beats per minute > 0")
-    if not temperature > 0:
-        raise MusicInputError(f"--temperature {temperature!r}: expected a number > 0")
-    if not 0 < top_p <= 1:
-        raise MusicInputError(f"--top-p {top_p!r}: expected a number in (0, 1]")
+    choruses = check_whole("choruses", choruses)
+    temperature, top_p, seed, tempo = _check_sampling(temperature, top_p, seed, tempo)
+    swing = check_swing(swing)
+    if meter is not None and not isinstance(meter, str):
+        raise MusicInputError(f"meter must be a string such as '3/4'; got {meter!r}")
     beats_per_bar, beat_unit = progressions.parse_meter(meter) if meter is not None else (
         None, None)
     spans, beats_per_bar, beat_unit = progressions.progression_and_meter(

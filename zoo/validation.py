@@ -76,3 +76,40 @@ def refuse_bidirectional(bidirectional, what, why, instead="bidirectional=False"
     """
     if bidirectional:
         raise ValueError(f"bidirectional=True is not allowed for {what}: {why}; use {instead}")
+
+
+SEED_RANGE = 2**31 - 1
+"""Seeds are used in [0, 2**31 - 1): TensorFlow's stateless samplers take int32 seeds."""
+
+
+def map_seed(seed, name="seed"):
+    """Map a whole number of any size to a seed in [0, 2**31 - 1), deterministically.
+
+    Seeds already in the range are returned unchanged; any other int (negative, or ``2**31``
+    and beyond) is hashed, so every int is a valid, reproducible seed.
+
+    Args:
+        seed: int (numpy ints too; a bool is refused).
+        name: the parameter's name, for the message.
+
+    Returns:
+        int in [0, 2**31 - 1).
+
+    Raises:
+        ValueError: for a value that is not a whole number.
+
+    Example:
+
+    >>> map_seed(7), map_seed(2**31) == map_seed(2**31), 0 <= map_seed(-1) < 2**31 - 1
+    (7, True, True)
+    """
+    import hashlib
+    import numbers
+
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise ValueError(f"{name} must be a whole number; got {seed!r}")
+    seed = int(seed)
+    if 0 <= seed < SEED_RANGE:
+        return seed
+    digest = hashlib.sha256(str(seed).encode("ascii")).digest()
+    return int.from_bytes(digest[:8], "big") % SEED_RANGE

@@ -55,13 +55,13 @@ def test_generate_writes_midi_and_musicxml(tmp_path, tiny_model, capsys):
 
 
 @pytest.mark.parametrize("args, fragments", [
-    (["--choruses", "0"], ["--choruses 0", ">= 1"]),
+    (["--choruses", "0"], ["--choruses must be a whole number >= 1; got 0"]),
     (["--chords", "blues:F", "--choruses", "100000"],
      ["--choruses 100000: 100000 choruses of 12 bars make 1200000 bars; expected at most 2000 "
       "bars in all"]),
     (["--chords", "Dm7 G7 | Xq7 |"], ["bar 2", "'Xq7'"]),
-    (["--temperature", "0"], ["--temperature 0"]),
-    (["--top-p", "2"], ["--top-p 2"]),
+    (["--temperature", "0"], ["--temperature must be a number in (0, inf); got 0.0"]),
+    (["--top-p", "2"], ["--top-p must be a number in (0, 1]; got 2.0"]),
     (["--temperature", "warm"], ["--temperature", "warm"]),
     (["--chords", "blues:H"], ["H"]),
 ])

@@ -128,11 +128,11 @@ def test_primer_warms_the_state_and_is_not_in_the_output(tiny):
 
 def test_bad_arguments_are_refused(tiny):
     chords = parse_progression("C7 |")
-    with pytest.raises(MusicInputError, match="--choruses 0"):
+    with pytest.raises(MusicInputError, match="choruses must be a whole number >= 1; got 0"):
         tiny.improvise(chords, choruses=0)
-    with pytest.raises(MusicInputError, match="--temperature"):
+    with pytest.raises(MusicInputError, match="temperature must be"):
         tiny.improvise(chords, temperature=0)
-    with pytest.raises(MusicInputError, match="--top-p"):
+    with pytest.raises(MusicInputError, match="top_p must be"):
         tiny.improvise(chords, top_p=1.5)
     spans, length = repeat_form(parse_progression("C7 | F7 . |"), F(4), 3)
     assert length == 24 and len(spans) == 6 and spans[-1].offset == 20
@@ -146,7 +146,7 @@ def test_a_solo_longer_than_max_bars_is_refused(tiny):
     assert length == 4 * 12 * (MAX_BARS // 12)
     with pytest.raises(MusicInputError) as error:
         tiny.improvise(blues, choruses=100000)
-    assert str(error.value) == ("--choruses 100000: 100000 choruses of 12 bars make 1200000 "
+    assert str(error.value) == ("choruses=100000: 100000 choruses of 12 bars make 1200000 "
                                 f"bars; expected at most {MAX_BARS} bars in all")
 
 
