@@ -34,6 +34,7 @@ Not representable (and what `quantise` does with it):
 
 import bisect
 import dataclasses
+import functools
 import math
 from fractions import Fraction
 from typing import List, Optional, Sequence, Tuple
@@ -103,6 +104,11 @@ def split_duration(ticks: int) -> List[int]:
         >>> split_duration(30)
         [24, 6]
     """
+    return list(_split_duration(int(ticks)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _split_duration(ticks):
     best = [None] * (ticks + 1)
     best[0] = ()
     for total in range(1, ticks + 1):
@@ -112,7 +118,7 @@ def split_duration(ticks: int) -> List[int]:
                 if best[total] is None or len(candidate) < len(best[total]) or (
                         len(candidate) == len(best[total]) and candidate > best[total]):
                     best[total] = candidate
-    return list(best[ticks])
+    return best[ticks]
 
 
 class ChordTimeline:

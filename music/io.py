@@ -36,10 +36,12 @@ from fractions import Fraction
 from music import chords as chord_lib
 from music import corpus
 from music.errors import ChordError, MusicInputError
-from music.parts import (DEFAULT_GRID, EXPECTED_FILE, PartEvents, TimeMap, choose_melody,
-                         infer_chords, monophonic_notes, part_events, read_midi_parts,
-                         score_time_map, short_reason, snap, to_fraction)
+from music.limits import ReadLimits, read_limits
+from music.parts import (_SIZE_HINT, DEFAULT_GRID, EXPECTED_FILE, PartEvents, TimeMap,
+                         choose_melody, infer_chords, monophonic_notes, part_events,
+                         read_midi_parts, score_time_map, short_reason, snap, to_fraction)
 from music.types import Chord, Solo
+from zoo.files import check_regular_file
 
 HARMONY_MODES = ("auto", "symbols", "accompaniment", "melody", "none")
 SUFFIXES = (".xml", ".musicxml", ".mxl", ".mid", ".midi", ".abc")
@@ -146,7 +148,29 @@ def _symbol_chords(score, path, time_map, grid, total):
     return spans
 
 
-def read_solo(path, *, harmony="auto", grid=DEFAULT_GRID, melody_part=None):
+def _check_file(source, limits):
+    """The file is a regular file within the size limit (an .mxl: its unpacked size too)."""
+    if not os.path.lexists(source):
+        raise MusicInputError(f"{source}: no such file; {_EXPECTED_FILE}")
+    size = check_regular_file(source, max_bytes=limits.max_bytes, error=MusicInputError,
+                              what="music file", hint=_SIZE_HINT)
+    if pathlib.Path(source).suffix.lower() not in SUFFIXES:
+        raise MusicInputError(f"{source}: unsupported file type; {_EXPECTED_FILE}")
+    if size == 0:
+        raise MusicInputError(f"{source}: file is empty; {_EXPECTED_FILE}")
+    if pathlib.Path(source).suffix.lower() == ".mxl":
+        import zipfile
+
+        try:
+            with zipfile.ZipFile(source) as archive:
+                unpacked = sum(info.file_size for info in archive.infolist())
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
+            raise MusicInputError(f"{source}: cannot be read as a compressed MusicXML file "
+                                  f"({short_reason(error)}); {_EXPECTED_FILE}") from None
+        limits.check(source, "max_bytes", unpacked)
+
+
+def read_solo(path, *, harmony="auto", grid=DEFAULT_GRID, melody_part=None, limits=None):
     """Read one MusicXML, MIDI or ABC file as a `Solo` (see the module docstring for how).
 
     Args:
@@ -156,13 +180,18 @@ def read_solo(path, *, harmony="auto", grid=DEFAULT_GRID, melody_part=None):
         grid: Fraction, the time grid in quarter notes (default 1/24: dotted 16ths and triplets).
         melody_part: str or None, a part name to use as the melody when several parts match
             by content poorly (case-insensitive substring; default: chosen by content).
+        limits: `music.limits.ReadLimits`, a dict of its fields or None: the largest file,
+            latest note, most bars and most notes accepted, checked while reading. Default
+            None: 32 MiB, 20,000 quarter notes, 10,000 bars, 200,000 notes, each raised by an
+            environment variable (see `music.limits`).
 
     Returns:
         Solo, with `source` set to `path` as given.
 
     Raises:
-        MusicInputError: naming the file, for a missing, empty, corrupt or unsupported file, a
-            file with no pitched notes (or percussion only), a meter change, or a harmony mode
+        MusicInputError: naming the file, for a missing, empty, corrupt or unsupported file,
+            anything but a regular file (a FIFO, a device, a symlink loop), a file past a limit,
+            a file with no pitched notes (or percussion only), a meter change, or a harmony mode
             the file cannot give.
         ChordError: naming the file, bar and symbol, for a chord symbol that cannot be read.
 
@@ -181,21 +210,20 @@ def read_solo(path, *, harmony="auto", grid=DEFAULT_GRID, melody_part=None):
     if grid <= 0 or grid > 1:
         raise MusicInputError(f"grid={grid} is not supported; expected a fraction of a quarter "
                               "note in (0, 1], e.g. 1/12")
-    if not os.path.isfile(source):
-        raise MusicInputError(f"{source}: no such file; {_EXPECTED_FILE}")
-    if pathlib.Path(source).suffix.lower() not in SUFFIXES:
-        raise MusicInputError(f"{source}: unsupported file type; {_EXPECTED_FILE}")
-    if os.path.getsize(source) == 0:
-        raise MusicInputError(f"{source}: file is empty; {_EXPECTED_FILE}")
+    limits = read_limits(limits)
+    _check_file(source, limits)
     if pathlib.Path(source).suffix.lower() in (".mid", ".midi"):
         score = None
-        parts, signatures, tempo, last_time = read_midi_parts(source)
+        parts, signatures, tempo, last_time = read_midi_parts(source, limits=limits)
         beats, unit = _meter(signatures, source, midi_times=True)
         time_map = TimeMap([], Fraction(beats * 4, unit), [])
     else:
         score = _parse_score(source)
         beats, unit = _meter(_score_signatures(score), source)
-        parts = [part_events(p) for p in (list(score.parts) or [score])]
+        parts = []
+        for part in (list(score.parts) or [score]):
+            parts.append(part_events(part, limits=limits, path=source,
+                                     counted=sum(p.note_count for p in parts)))
         tempo, last_time = _tempo(score), None
     bar_length = Fraction(beats * 4, unit)
     if not any(p.events for p in parts):
@@ -219,6 +247,8 @@ def read_solo(path, *, harmony="auto", grid=DEFAULT_GRID, melody_part=None):
     events = remap(melody.events)
     last = max([snap(e[1], grid) for e in events] + [snap(last_time, grid)])
     total = -(-last // bar_length) * bar_length  # up to the end of the last bar
+    limits.check(source, "max_quarters", total)  # before any work that grows with the length
+    limits.check(source, "max_bars", total / bar_length)
     notes = monophonic_notes(events, grid=grid, end=total)
     others = [e for p in parts if p is not melody and not p.percussion for e in p.events]
     others = remap(others)
@@ -266,21 +296,23 @@ def list_music_files(paths_or_folders):
             files.extend(found)
         elif os.path.isfile(item):
             files.append(item)
+        elif os.path.lexists(item):  # a FIFO, a device, a symlink loop: refused by name
+            check_regular_file(item, error=MusicInputError, what="music file")
         else:
             raise MusicInputError(f"{item}: no such file or folder; {_EXPECTED_FILE}")
     return files
 
 
-def _read_one(path, harmony, grid):
+def _read_one(path, harmony, grid, limits=None):
     """Worker for `read_corpus`: a `Solo`, or the `MusicInputError` it raised."""
     try:
-        return read_solo(path, harmony=harmony, grid=grid)
+        return read_solo(path, harmony=harmony, grid=grid, limits=limits)
     except MusicInputError as error:
         return error
 
 
 def read_corpus(paths_or_folders, cache_dir=None, *, harmony="auto", grid=DEFAULT_GRID,
-                use_cache=True, skip_errors=False, workers=1):
+                use_cache=True, skip_errors=False, workers=1, limits=None):
     """Read many files (and folders) as solos, through the sha256-keyed JSON cache.
 
     Args:
@@ -294,6 +326,7 @@ def read_corpus(paths_or_folders, cache_dir=None, *, harmony="auto", grid=DEFAUL
             (default False); when no file at all can be read, the first error is raised.
         workers: int, processes that parse the files missing from the cache (default 1: in
             this process).
+        limits: `music.limits.ReadLimits`, a dict or None, as for `read_solo`.
 
     Returns:
         list of `Solo`, in file order, each with `source` set to its path.
@@ -308,12 +341,18 @@ def read_corpus(paths_or_folders, cache_dir=None, *, harmony="auto", grid=DEFAUL
     354
     """
     files = list_music_files(paths_or_folders)
+    limits = read_limits(limits)
     folder = pathlib.Path(cache_dir) if cache_dir is not None else corpus.default_cache_dir()
     grid = Fraction(grid)
     options = {"harmony": harmony, "grid": str(grid)}
     results, keys, missing = [None] * len(files), [None] * len(files), []
     for i, path in enumerate(files):
         if use_cache:
+            try:  # a file past the size limit is not even hashed
+                _check_file(path, limits)
+            except MusicInputError:
+                missing.append(i)  # read_solo raises (or skips) it in file order
+                continue
             keys[i] = corpus.cache_key(corpus.file_sha256(path), options)
             cached = corpus.load_cached(folder, keys[i])
             if cached is not None:
@@ -327,9 +366,9 @@ def read_corpus(paths_or_folders, cache_dir=None, *, harmony="auto", grid=DEFAUL
 
         pool = ProcessPoolExecutor(max_workers=workers)
         parsed = pool.map(_read_one, [files[i] for i in missing], [harmony] * len(missing),
-                          [grid] * len(missing))
+                          [grid] * len(missing), [limits] * len(missing))
     else:
-        parsed = (_read_one(files[i], harmony, grid) for i in missing)
+        parsed = (_read_one(files[i], harmony, grid, limits) for i in missing)
     skipped = []
     try:
         for i, solo in zip(missing, parsed):  # each solo is cached as soon as it is read
@@ -352,6 +391,7 @@ def read_corpus(paths_or_folders, cache_dir=None, *, harmony="auto", grid=DEFAUL
     return solos
 
 
-__all__ = ["DEFAULT_GRID", "HARMONY_MODES", "PartEvents", "TimeMap", "read_midi_parts",
+__all__ = ["DEFAULT_GRID", "HARMONY_MODES", "PartEvents", "ReadLimits", "TimeMap",
+           "read_midi_parts",
            "read_solo", "read_corpus",
            "list_music_files", "part_events", "choose_melody", "monophonic_notes", "infer_chords"]

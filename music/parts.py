@@ -15,9 +15,13 @@ from fractions import Fraction
 
 from music import chords as chord_lib
 from music.errors import MusicInputError
+from music.limits import read_limits
 from music.types import Chord, Note
+from zoo.files import read_regular_file
 
 DEFAULT_GRID = Fraction(1, 24)
+_SIZE_HINT = ("allow more with the environment variable SEQZOO_MAX_MUSIC_BYTES or "
+              "read_solo(..., limits=ReadLimits(max_bytes=...))")
 EXPECTED_FILE = ("expected a MusicXML (.xml, .musicxml, .mxl), MIDI (.mid, .midi) or ABC (.abc) "
                  "file")
 _MELODY_HINTS = ("melody", "melodie", "lead", "solo", "vocal", "voice", "voc", "sax", "trumpet",
@@ -66,11 +70,16 @@ def short_reason(error):
     return text or type(error).__name__
 
 
-def read_midi_parts(path):
+def read_midi_parts(path, *, limits=None):
     """Read a MIDI file with `music21.midi` directly (tens of times faster than building a score).
+
+    The limits are checked while reading: the file size before its bytes are parsed, the time
+    and number of notes at every event (a note far past `max_quarters` stops the reader there).
 
     Args:
         path: str or path-like, a MIDI file.
+        limits: `music.limits.ReadLimits`, a dict of its fields or None (the defaults, with
+            environment overrides; see `music.limits`).
 
     Returns:
         tuple ``(parts, signatures, tempo, end)``: one `PartEvents` per track and channel
@@ -80,7 +89,8 @@ def read_midi_parts(path):
         `Fraction`s of a quarter note.
 
     Raises:
-        MusicInputError: naming the file when it is not a readable MIDI file.
+        MusicInputError: naming the file when it is not a readable MIDI file, not a regular
+            file, or past a limit.
 
     Example:
 
@@ -90,13 +100,12 @@ def read_midi_parts(path):
     """
     from music21 import instrument, midi
 
+    limits = read_limits(limits)
+    data = read_regular_file(path, max_bytes=limits.max_bytes, error=MusicInputError,
+                             what="music file", hint=_SIZE_HINT)
     midi_file = midi.MidiFile()
     try:
-        midi_file.open(str(path))
-        try:
-            midi_file.read()
-        finally:
-            midi_file.close()
+        midi_file.readstr(data)
         ppq = midi_file.ticksPerQuarterNote
         if not ppq or ppq <= 0:
             raise ValueError("no ticks per quarter note")
@@ -107,6 +116,7 @@ def read_midi_parts(path):
     program_change = midi.ChannelVoiceMessages.PROGRAM_CHANGE
     meta = midi.MetaEvents
     parts, signatures, tempo, end = [], [], None, Fraction(0)
+    max_ticks, notes = limits.max_quarters * ppq, 0
     for track in midi_file.tracks:
         ticks, name, programs, sounding, by_channel = 0, "", {}, {}, {}
         for event in track.events:
@@ -114,6 +124,8 @@ def read_midi_parts(path):
                 ticks += event.time
                 continue
             time = Fraction(ticks, ppq)
+            if ticks > max_ticks and event.type in (note_on, note_off):
+                limits.check(path, "max_quarters", time)
             if event.type == meta.SEQUENCE_TRACK_NAME and not name:
                 name = event.data.decode("latin-1", "replace").strip("\x00 ").strip()
             elif event.type == meta.TIME_SIGNATURE and len(event.data) >= 2:
@@ -126,6 +138,8 @@ def read_midi_parts(path):
             elif event.type in (note_on, note_off):
                 key = (event.channel, event.pitch)
                 if event.type == note_on and event.velocity > 0:
+                    notes += 1
+                    limits.check(path, "max_notes", notes)
                     sounding.setdefault(key, []).append((time, event.velocity))
                 elif sounding.get(key):
                     start, velocity = sounding[key].pop(0)
@@ -155,15 +169,22 @@ def _is_percussion(part, notes):
                                type(n).__name__ == "PercussionChord" for n in notes)
 
 
-def part_events(part):
+def part_events(part, *, limits=None, path="music file", counted=0):
     """Reduce a music21 part to a `PartEvents` (ties merged, grace notes and chord symbols dropped).
 
     Args:
         part: a `music21.stream.Part`.
+        limits: `music.limits.ReadLimits`, a dict or None (defaults); checked at every note.
+        path: the file, named in a limit's message.
+        counted: int, notes already met in the file's other parts (for `max_notes`).
 
     Returns:
         PartEvents.
+
+    Raises:
+        MusicInputError: when a note ends past `max_quarters` or the notes pass `max_notes`.
     """
+    limits = read_limits(limits)
     from music21 import harmony, note
 
     flat = part.flatten()
@@ -182,6 +203,9 @@ def part_events(part):
         pitches = tuple(sorted({p.midi for p in n.pitches if 0 <= p.midi <= 127}))
         if not pitches:
             continue
+        counted += len(pitches)
+        limits.check(path, "max_notes", counted)
+        limits.check(path, "max_quarters", onset + length)
         velocity = n.volume.velocity if n.volume.velocity else 90
         tie = n.tie.type if n.tie is not None else None
         if tie in ("stop", "continue") and pitches in open_ties:
@@ -327,14 +351,25 @@ def infer_chords(events, *, start, end, step):
     onsets = np.array([e[0] for e in flat], dtype=float)
     ends = np.array([e[1] for e in flat], dtype=float)
     pitch_array = np.array([e[2] for e in flat], dtype=int)
+    # A sweep: only events that have started and not yet ended are looked at in each window
+    # (so the work grows with the windows plus the events, not their product).
+    by_onset = np.argsort(onsets, kind="stable")
+    sorted_onsets = onsets[by_onset]
+    active, started = np.zeros(0, dtype=int), 0
     spans, time = [], start
     while time < end:
         window_end = min(time + step, end)
-        overlap = np.clip(np.minimum(ends, float(window_end)) - np.maximum(onsets, float(time)),
-                          0.0, None)
+        reached = int(np.searchsorted(sorted_onsets, float(window_end), side="left"))
+        if reached > started:
+            active = np.concatenate([active, by_onset[started:reached]])
+            started = reached
+        active = np.sort(active[ends[active] > float(time)])  # in event order, as summed before
+        overlap = np.clip(np.minimum(ends[active], float(window_end))
+                          - np.maximum(onsets[active], float(time)), 0.0, None)
         sounding = overlap > 0
-        profile = np.bincount(pitch_array[sounding] % 12, weights=overlap[sounding], minlength=12)
-        lowest = int(pitch_array[sounding].min()) if sounding.any() else None
+        pitches = pitch_array[active]
+        profile = np.bincount(pitches[sounding] % 12, weights=overlap[sounding], minlength=12)
+        lowest = int(pitches[sounding].min()) if sounding.any() else None
         if profile.sum() == 0:
             chord = Chord(time, window_end - time, None, chord_lib.NO_CHORD, (), chord_lib.NO_CHORD)
         else:
