@@ -34,6 +34,8 @@ _EXPORTS = {
     "TokenSampler": "zoo.layers",
     "Sampler": "zoo.sampling",
     "filter_logits": "zoo.sampling",
+    "fit": "zoo.training",
+    "TrainingResult": "zoo.training",
 }
 
 __all__ = sorted(_EXPORTS)
