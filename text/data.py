@@ -18,7 +18,9 @@ import pathlib
 
 import numpy as np
 
+from text import limits
 from text.vocab import EOS_ID, PAD_ID
+from zoo.files import read_regular_file
 
 MODES = ("stream", "lines")
 
@@ -27,33 +29,60 @@ class CorpusError(ValueError):
     """A corpus that cannot be used: missing, empty, not UTF-8 text, or too short."""
 
 
-def read_corpus(corpus):
+_SIZE_HINT = ("give a smaller corpus, or allow more with the environment variable "
+              "SEQZOO_MAX_CORPUS_BYTES or read_corpus(..., max_bytes=...)")
+
+
+def read_corpus(corpus, *, max_bytes=None):
     """Return the text of a corpus given as a string, a path, or a list of paths.
 
     A plain `str` is the text itself; a `pathlib.Path` (or `os.PathLike`) is a file to read;
-    a list or tuple of paths is read and joined with newlines.
+    a list or tuple of paths is read and joined with newlines. Only regular files are read
+    (a FIFO, a device such as /dev/zero or a symlink loop is refused by name), and reading
+    stops as soon as the files together pass `max_bytes`.
 
     Args:
         corpus: str (text), path, or list of paths.
+        max_bytes: int or None, the most bytes read from all files together. Defaults to None:
+            `text.limits.MAX_CORPUS_BYTES` (256 MiB), or the environment variable
+            ``SEQZOO_MAX_CORPUS_BYTES`` when set.
 
     Returns:
         The corpus text (str).
 
     Raises:
-        CorpusError: a file is missing or is not UTF-8 text (the message names the file and
-            the byte offset of the first bad byte), or the text is empty or only whitespace.
+        CorpusError: a file is missing, not a regular file, past the size limit, or not UTF-8
+            text (the message names the file and the byte offset of the first bad byte), or
+            the text is empty or only whitespace.
 
     Example:
 
     >>> read_corpus("to be or not to be")
     'to be or not to be'
     """
+    if max_bytes is None:
+        max_bytes = limits.limit("SEQZOO_MAX_CORPUS_BYTES")
+    elif isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1:
+        raise CorpusError(f"max_bytes must be a whole number >= 1 or None, got {max_bytes!r}")
     if isinstance(corpus, str):
         text, where = corpus, "the corpus text"
     elif isinstance(corpus, os.PathLike):
-        text, where = _read_file(corpus), f"corpus file {os.fspath(corpus)!r}"
+        text, where = _read_file(corpus, max_bytes), f"corpus file {os.fspath(corpus)!r}"
     elif isinstance(corpus, (list, tuple)) and corpus:
-        text = "\n".join(_read_file(p) for p in corpus)
+        bad = [p for p in corpus if not isinstance(p, (str, os.PathLike))]
+        if bad:
+            raise CorpusError(f"corpus files must be paths, got {bad[0]!r:.80}")
+        texts, left = [], max_bytes
+        for path in corpus:
+            try:
+                texts.append(_read_file(path, left))
+            except CorpusError as error:
+                if len(corpus) == 1 or "larger than the limit" not in str(error):
+                    raise
+                raise CorpusError(f"the corpus files together are larger than the limit of "
+                                  f"{max_bytes:,} bytes; {_SIZE_HINT}") from None
+            left -= len(texts[-1].encode("utf-8"))
+        text = "\n".join(texts)
         names = ", ".join(repr(os.fspath(p)) for p in corpus)
         where = f"corpus file {names}" if len(corpus) == 1 else f"the corpus files {names} together"
     else:
@@ -65,14 +94,10 @@ def read_corpus(corpus):
     return text
 
 
-def _read_file(path):
+def _read_file(path, max_bytes):
     path = pathlib.Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise CorpusError(f"corpus file {str(path)!r} does not exist") from None
-    except IsADirectoryError:
-        raise CorpusError(f"corpus file {str(path)!r} is a directory, expected a text file") from None
+    data = read_regular_file(path, max_bytes=max(0, max_bytes), error=CorpusError, what="corpus file",
+                             hint=_SIZE_HINT)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as err:

@@ -18,7 +18,7 @@ import numpy as np
 import zoo  # noqa: F401  (sets the TensorFlow environment before keras is imported)
 import keras
 
-from text import artifact, data, training
+from text import artifact, data, limits, training
 from text.vocab import EOS_ID, PAD_ID, Vocabulary
 
 MODEL_KEYS = ("cell", "units", "num_layers", "embedding_dim", "dropout")
@@ -278,9 +278,11 @@ class TextGenerator:
         """Sample `n` texts at once.
 
         Args:
-            n: int >= 1, how many samples.
+            n: int >= 1, how many samples (at most `text.limits.MAX_SAMPLES`, 10,000).
             length: int >= 0, the most tokens to add after the prefix. Defaults to the training
-                `seq_len` in lines mode, 200 in stream mode.
+                `seq_len` in lines mode, 200 in stream mode. `n * length` is at most
+                `text.limits.MAX_GENERATED_TOKENS` (1,000,000; the environment variable
+                ``SEQZOO_MAX_GENERATED_TOKENS`` allows more).
             prefix: str, the text every sample starts with (it is part of the result).
             temperature: float > 0. Defaults to 1.
             top_k: int >= 1 or None: sample among the k most likely tokens only.
@@ -299,6 +301,7 @@ class TextGenerator:
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
             raise ValueError(f"n must be an int >= 1, got {n!r}")
         length = self._default_length(length)
+        limits.check_generation(int(n), length)  # n x length tokens: bounded, see text.limits
         stop = (self.mode == "lines") if stop_at_eos is None else bool(stop_at_eos)
         prime, _ = self._encode_prefix(prefix)
         if seed is None:
@@ -323,6 +326,9 @@ class TextGenerator:
             probabilities of the added tokens, the closing `<EOS>` included in lines mode.
         """
         length = self._default_length(length)
+        if isinstance(width, bool) or not isinstance(width, (int, np.integer)) or width < 1:
+            raise ValueError(f"width must be an int >= 1, got {width!r}")
+        limits.check_generation(int(width), length, count_name="width")
         prime, _ = self._encode_prefix(prefix)
         stop = self.mode == "lines"
         tokens, scores = self.sampler.beam_search(np.asarray(prime, np.int32), length, width=width,

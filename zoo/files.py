@@ -125,7 +125,7 @@ def _stat_message(name, err, what):
 
 
 def _size_message(name, what, max_bytes, hint):
-    size = f"{max_bytes / 2**20:g} MiB" if max_bytes >= 2**20 else f"{max_bytes} bytes"
+    size = f"{max_bytes / 2**20:g} MiB" if max_bytes >= 2**20 else f"{max_bytes:,} bytes"
     return f"{what} {name!r} is larger than the limit of {size}" + (f"; {hint}" if hint else "")
 
 
