@@ -15,10 +15,10 @@ import json
 import math
 import os
 import pathlib
-import tempfile
 from fractions import Fraction
 
 from music.types import Chord, Note, Solo
+from zoo.atomic import atomic_file
 
 CACHE_VERSION = 2
 FORMAT = "seqzoo.music.solo"
@@ -138,15 +138,8 @@ def store_cached(cache_dir, key, solo):
     try:
         folder.mkdir(parents=True, exist_ok=True)
         payload = {"format": FORMAT, "version": CACHE_VERSION, "solo": solo_to_json(solo)}
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump(payload, out, separators=(",", ":"))
-            os.replace(temporary, folder / f"{key}.json")
-        except BaseException:
-            if os.path.exists(temporary):
-                os.unlink(temporary)
-            raise
+        with atomic_file(folder / f"{key}.json") as temporary:
+            temporary.write_text(json.dumps(payload, separators=(",", ":")), encoding="utf-8")
     except OSError:
         return None
     return folder / f"{key}.json"

@@ -2,33 +2,29 @@
 
 The network is `zoo.build_lm` with conditioning: event tokens (see `music.encoding`) plus the
 per-event chord/bar feature vector, one LSTM layer by default, next-event logits out. A saved
-improviser is a folder:
+improviser is a `zoo.artifacts` folder of kind "music.improviser":
 
-    model.keras     the Keras model (built-in layers only: loads with safe_mode=True)
+    model.keras     the Keras model (loads with safe_mode=True)
     encoding.json   `Encoding.get_config()`: what the tokens and features mean
-    config.json     hyperparameters, training data (sources, held-out list), licence
-    metrics.json    measured numbers (losses, epochs, seconds)
-
-`save_artifact` writes into a temporary sibling folder and renames it into place, so an
-interrupted save never destroys the previous artifact.
+    config.json     the factory call, hyperparameters, training data (sources, held-out list),
+                    licence, and the measured metrics (losses, epochs, seconds)
 """
 
 import dataclasses
-import json
 import pathlib
 
 import zoo  # noqa: F401  (sets the Keras backend and TF flags before keras is imported)
 import keras
 
 from music.encoding import FEATURE_DIM, Encoding
-from zoo.artifacts import recover_folder, replace_folder_atomically
 from music.errors import MusicInputError
-from music.paths import naming
+from zoo.artifacts import RESERVED_KEYS, ArtifactError
+from zoo.artifacts import load_artifact as load_zoo_artifact
+from zoo.artifacts import save_artifact as save_zoo_artifact
 
 PRETRAINED_DIR = pathlib.Path(__file__).resolve().parent / "pretrained"
 DEFAULT_HPARAMS = {"cell": "lstm", "units": 256, "num_layers": 1, "embedding_dim": 64,
                    "dropout": 0.1}
-FILES = ("model.keras", "encoding.json", "config.json", "metrics.json")
 WJAZZD_LICENSE = ("Trained on solos from the Weimar Jazz Database (WJazzD), Jazzomat Research "
                   "Project, HfM Franz Liszt Weimar: database licensed ODbL 1.0, contents DbCL "
                   "1.0. Cite: Pfleiderer et al. (eds.), Inside the Jazzomat, 2017.")
@@ -76,79 +72,72 @@ class Artifact:
     path: object = None
 
 
-def _write_json(path, data):
-    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+KIND = "music.improviser"
+HINT = "python -m music train"
 
 
 def save_artifact(directory, model, encoding, config, metrics) -> pathlib.Path:
-    """Save an improviser folder atomically (temp folder + rename).
+    """Save an improviser folder atomically (the `zoo.artifacts` format).
 
-    The new folder is complete on disk before the old one is moved aside; if the process dies
-    between the two renames the previous artifact survives as `<name>.previous-*`.
+    The folder holds `model.keras`, `encoding.json` and `config.json` (the factory call that
+    built the model, `config`'s settings and `metrics`). An existing folder is replaced only if
+    it is an improviser artifact, by an atomic swap that keeps every other file in it (and the
+    `training/` run folder); any other existing folder is refused.
 
     Args:
         directory: target folder (created or replaced).
         model: the trained `keras.Model`.
         encoding: its `Encoding`.
-        config: JSON-able training configuration.
+        config: JSON-able training configuration (hparams, training, data, licence, command).
         metrics: JSON-able measured numbers.
 
     Returns:
         pathlib.Path: the folder.
 
+    Raises:
+        zoo.artifacts.ArtifactError: (a MusicInputError-compatible ValueError) naming the folder.
+
     Example:
-        >>> save_artifact("runs/jazz", model, Encoding(), {"units": 32}, {"val_loss": 2.1})
+        >>> save_artifact("runs/jazz", model, Encoding(), {"hparams": {}}, {"val_loss": 2.1})
     """
-    directory = pathlib.Path(directory).resolve()
-    # Keep anything else that lives in the folder (e.g. a package __init__ or README).
-    others = ([p.name for p in directory.iterdir() if p.name not in FILES]
-              if directory.is_dir() else [])
-    with naming(directory), replace_folder_atomically(directory, carry_over=others) as staging:
-        if getattr(model, "optimizer", None) is not None:  # ship weights only: no optimizer slots (3x smaller)
-            bare = keras.Model.from_config(model.get_config())
-            bare.set_weights(model.get_weights())
-            model = bare
-        model.save(staging / "model.keras")
-        _write_json(staging / "encoding.json", encoding.get_config())
-        _write_json(staging / "config.json", config)
-        _write_json(staging / "metrics.json", metrics)
-    return directory
+    return save_zoo_artifact(directory, kind=KIND, model=model,
+                             preprocessing={"encoding": encoding.get_config()},
+                             config=config, metrics=metrics, option="--out")
 
 
 def load_artifact(directory=None) -> Artifact:
     """Load an improviser folder (default: the model shipped in `music/pretrained`).
 
-    The model is loaded with Keras' default `safe_mode=True`.
+    Reads the `zoo.artifacts` format and the layout written before it (model.keras,
+    encoding.json, config.json, metrics.json). The model is loaded in Keras safe mode.
 
     Args:
         directory: a folder written by `save_artifact`, or None for the shipped model.
 
     Returns:
-        Artifact: model, encoding, config, metrics.
+        Artifact: model, encoding, config (the training settings), metrics.
 
     Raises:
-        MusicInputError: the folder is missing a file or holds something unreadable.
+        MusicInputError: the folder is missing, is not an improviser, misses a file or holds
+            something unreadable; one line naming the folder.
 
     Example:
         >>> artifact = load_artifact()
         >>> artifact.encoding.vocab_size
     """
     directory = pathlib.Path(directory) if directory is not None else PRETRAINED_DIR
-    recover_folder(directory)
-    for name in FILES:
-        if not (directory / name).is_file():
-            raise MusicInputError(f"--model {directory}: missing {name}; expected a folder "
-                                  f"written by 'python -m music train' ({', '.join(FILES)})")
     try:
-        encoding = Encoding.from_config(json.loads((directory / "encoding.json").read_text()))
-        config = json.loads((directory / "config.json").read_text())
-        metrics = json.loads((directory / "metrics.json").read_text())
-        model = keras.saving.load_model(directory / "model.keras", compile=False)
-    except (OSError, ValueError, KeyError) as error:
-        raise MusicInputError(f"--model {directory}: cannot load the improviser ({error}); "
-                              f"expected a folder written by 'python -m music train'") from None
-    return Artifact(model, encoding, config, metrics, directory)
+        loaded = load_zoo_artifact(directory, kind=KIND, hint=HINT, option="--model")
+        encoding = Encoding.from_config(loaded.preprocessing["encoding"])
+    except ArtifactError as error:
+        raise MusicInputError(str(error)) from None
+    except (TypeError, ValueError, KeyError) as error:
+        raise MusicInputError(f"--model {directory}: encoding.json is not a music encoding "
+                              f"({error}); expected a folder written by {HINT}") from None
+    settings = {k: v for k, v in loaded.config.items()
+                if k not in RESERVED_KEYS and k != "legacy_format"}
+    return Artifact(loaded.model, encoding, settings, dict(loaded.metrics), directory)
 
 
 __all__ = ["Artifact", "build_model", "save_artifact", "load_artifact", "DEFAULT_HPARAMS",
-           "PRETRAINED_DIR", "WJAZZD_LICENSE"]
+           "KIND", "PRETRAINED_DIR", "WJAZZD_LICENSE"]

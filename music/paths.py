@@ -55,35 +55,6 @@ def check_writable(path, *, option="--out"):
                               f"folder")
 
 
-def check_writable_folder(path, *, option="--out"):
-    """Fail early when the artifact folder `path` cannot be created or replaced.
-
-    An artifact folder is staged beside itself and renamed into place (missing parent folders
-    are created), so the nearest existing parent must accept new files.
-
-    Args:
-        path: the artifact folder.
-        option: the command-line option named in the message. Defaults to "--out".
-
-    Raises:
-        MusicInputError: naming the path, when it is a file or its parent cannot be written.
-
-    Example:
-        >>> check_writable_folder("runs/jazz")
-    """
-    path = pathlib.Path(path)
-    if path.exists() and not path.is_dir():
-        raise MusicInputError(f"{option} {path}: is a file; expected a folder to create or "
-                              f"replace")
-    parent = path.absolute().parent
-    while not parent.exists():
-        parent = parent.parent
-    if not parent.is_dir():
-        raise MusicInputError(f"{option} {path}: {parent} is a file; expected a path in a "
-                              f"writable folder")
-    _probe(parent, path, option)
-
-
 @contextlib.contextmanager
 def naming(path):
     """Re-raise an OSError from the block with `path` (the user's name) as its file name.
@@ -104,4 +75,4 @@ def naming(path):
         raise OSError(error.errno, error.strerror or str(error), str(path)) from error
 
 
-__all__ = ["check_writable", "check_writable_folder", "naming"]
+__all__ = ["check_writable", "naming"]

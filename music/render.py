@@ -18,7 +18,6 @@ import contextlib
 import io
 import os
 import pathlib
-import tempfile
 from fractions import Fraction
 
 import music21
@@ -27,6 +26,7 @@ from music import chords as chord_lib
 from music.errors import MusicInputError
 from music.paths import check_writable, naming
 from music.types import Note, Solo
+from zoo.atomic import atomic_file
 
 SWING = Fraction(2, 3)
 _KINDS = (  # (required relative pitch classes, MusicXML kind), most specific first
@@ -299,25 +299,15 @@ def write_solo(solo: Solo, midi_path, musicxml_path=None, *, swing=SWING):
         check_writable(path)
     performed = to_score(solo, swing=swing if swing is not None else Fraction(1, 2))
     written = to_score(solo, swing=None)
-    staged = []
-    try:
-        for score, fmt, path in ((performed, "midi", midi_path), (written, "musicxml",
-                                                                   musicxml_path)):
-            with naming(path):  # an error names the user's file, not the temporary one
-                handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
-                                                     dir=path.parent)
-                os.close(handle)
-                staged.append((temporary, path))
-                with contextlib.redirect_stderr(io.StringIO()):  # music21's beaming chatter
-                    score.write(fmt, fp=temporary)
-                os.chmod(temporary, 0o666 & ~_umask())  # mkstemp files are private
-        for temporary, path in staged:
-            with naming(path):
-                os.replace(temporary, path)
-    finally:
-        for temporary, _ in staged:
-            if os.path.exists(temporary):
-                os.remove(temporary)
+    mode = 0o666 & ~_umask()  # like a file the user's shell would create
+    # Both renames happen only after both files were rendered: no partial file, no half pair.
+    with atomic_file(midi_path, mode=mode) as midi_temporary, \
+            atomic_file(musicxml_path, mode=mode) as xml_temporary, \
+            contextlib.redirect_stderr(io.StringIO()):  # music21's beaming chatter
+        with naming(midi_path):  # an error names the user's file, not the temporary one
+            performed.write("midi", fp=midi_temporary)
+        with naming(musicxml_path):
+            written.write("musicxml", fp=xml_temporary)
     return midi_path, musicxml_path
 
 

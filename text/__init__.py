@@ -17,7 +17,7 @@ _EXPORTS = {
     "Score": "text.generator",
     "Vocabulary": "text.vocab",
     "CorpusError": "text.data",
-    "ArtifactError": "text.artifact",
+    "ArtifactError": "zoo.artifacts",
 }
 
 __all__ = sorted(_EXPORTS) + ["datasets"]

@@ -14,7 +14,6 @@ import collections
 import json
 import os
 import re
-import tempfile
 
 PAD, UNK, EOS = "<PAD>", "<UNK>", "<EOS>"
 SPECIAL_TOKENS = (PAD, UNK, EOS)
@@ -246,7 +245,10 @@ class Vocabulary:
 
     def save(self, path):
         """Write the vocabulary to a JSON file atomically (temporary file, then rename)."""
-        atomic_write_text(path, self.to_json())
+        from zoo.atomic import atomic_file
+
+        with atomic_file(path) as temporary:
+            temporary.write_text(self.to_json(), encoding="utf-8")
 
     @classmethod
     def load(cls, path):
@@ -270,18 +272,3 @@ class Vocabulary:
 
     def __repr__(self):
         return f"Vocabulary(level={self.level!r}, lower={self.lower}, size={self.size})"
-
-
-def atomic_write_text(path, text):
-    """Write text to `path` through a temporary file in the same folder and `os.replace`."""
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise

@@ -4,6 +4,7 @@ import keras
 
 from zoo.inputs import sequence_input
 from zoo.recurrent import build_stack, run_stack
+from zoo.recording import records_call
 from zoo.validation import check_int
 
 
@@ -20,6 +21,7 @@ def _build_tagger_or_classifier(per_step, *, output_dim, vocab_size, input_dim, 
     return keras.Model(inputs, outputs, name=name)
 
 
+@records_call
 def build_many_to_one(*, output_dim, vocab_size=None, input_dim=None, cell="lstm", units=64,
                       num_layers=1, bidirectional=False, dropout=0.0, embedding_dim=32,
                       output_activation=None, name="many_to_one"):
@@ -62,6 +64,7 @@ def build_many_to_one(*, output_dim, vocab_size=None, input_dim=None, cell="lstm
         embedding_dim=embedding_dim, output_activation=output_activation, name=name)
 
 
+@records_call
 def build_many_to_many(*, output_dim, vocab_size=None, input_dim=None, cell="lstm", units=64,
                        num_layers=1, bidirectional=False, dropout=0.0, embedding_dim=32,
                        output_activation=None, name="many_to_many"):

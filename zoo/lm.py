@@ -5,9 +5,11 @@ import keras
 from zoo.layers import JoinConditioning
 from zoo.recurrent import build_stack, find_stack, run_stack, step_stack
 from zoo.states import state_inputs
+from zoo.recording import records_call
 from zoo.validation import check_int, check_optional_int, refuse_bidirectional
 
 
+@records_call
 def build_lm(vocab_size, *, cell="lstm", units=256, num_layers=1, embedding_dim=64,
              dropout=0.0, conditioning_dim=None, bidirectional=False, name="lm"):
     """Build a causal recurrent language model: token ids -> next-token logits.

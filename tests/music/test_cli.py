@@ -148,9 +148,10 @@ def test_a_failing_final_write_names_the_users_file(tmp_path, tiny_model, capsys
                        "--out", "/proc/x.mid")
     assert_user_error(code, err, "/proc/x.mid: ")
     assert ".tmp" not in err and "/proc/." not in err
-    with pytest.raises(OSError) as error:
-        save_artifact("/proc/m", *[None] * 4)
-    assert error.value.filename == "/proc/m" and ".tmp" not in str(error.value)
+    enc = Encoding()
+    with pytest.raises(ValueError) as error:  # zoo.artifacts.ArtifactError
+        save_artifact("/proc/m", build_model(enc, units=4, embedding_dim=3), enc, {}, {})
+    assert "/proc/m: cannot write in /proc" in str(error.value) and ".tmp" not in str(error.value)
 
 
 def test_corrupt_primer_and_model_are_refused(tmp_path, tiny_model, capsys):
@@ -162,7 +163,7 @@ def test_corrupt_primer_and_model_are_refused(tmp_path, tiny_model, capsys):
                        "--out", out / "s.mid")
     assert_user_error(code, err, "primer.mid")
     code, _, err = run(capsys, "generate", "--model", tmp_path, "--out", out / "s.mid")
-    assert_user_error(code, err, "--model", "missing model.keras")
+    assert_user_error(code, err, "--model", "not a seqzoo artifact")
     assert list(out.iterdir()) == []
 
 

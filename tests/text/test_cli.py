@@ -73,9 +73,9 @@ def test_score_prints_json_lines(trained, capsys):
     (["generate", "{out}", "--top-p", "0"], "--top-p must be in (0.0, 1.0], got 0"),
     (["generate", "{out}", "--top-k", "0"], "--top-k must be >= 1, got 0"),
     (["generate", "{out}", "--length", "-5"], "--length must be >= 0, got -5"),
-    (["generate", "{folder}/missing"], "error: model directory '{folder}/missing' does not exist"),
-    (["generate", "{folder}"], "is not a seqzoo text generator"),
-    (["score", "{folder}/names.txt", "hi"], "is not a model directory (it is a file)"),
+    (["generate", "{folder}/missing"], "error: model folder {folder}/missing: does not exist; expected a text.generator artifact folder"),
+    (["generate", "{folder}"], "not a seqzoo artifact (no readable config.json)"),
+    (["score", "{folder}/names.txt", "hi"], "names.txt: is a file; expected a text.generator artifact folder"),
     (["train", "{folder}/nope.txt", "--out", "{folder}/x"], "corpus file '{folder}/nope.txt' does not exist"),
     (["train", "{folder}/names.txt"], "the following arguments are required: --out"),
     (["train", "{folder}/names.txt", "--out", "{folder}/x", "--level", "byte"], "invalid choice: 'byte'"),
@@ -126,4 +126,6 @@ def test_errors_found_after_tensorflow_starts_are_still_one_line(tmp_path):
     result = subprocess.run([sys.executable, "-m", "text", "generate", str(tmp_path / "missing")],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
-    assert result.stderr.strip() == f"error: model directory '{tmp_path / 'missing'}' does not exist"
+    assert result.stderr.strip() == (
+        f"error: model folder {tmp_path / 'missing'}: does not exist; expected a text.generator "
+        f"artifact folder (written by python -m text train)")

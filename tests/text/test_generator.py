@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 import pytest
 
-from text import artifact
+from zoo.artifacts import ArtifactError
 from text.data import CorpusError
 from text.generator import TextGenerator
 from text.vocab import EOS_ID
@@ -136,7 +136,8 @@ def test_save_load_gives_identical_samples_and_metadata(names_model, tmp_path):
     names_model.save(path)
     assert sorted(os.listdir(path)) == ["config.json", "model.keras", "vocab.json"]
     config = json.loads((path / "config.json").read_text())
-    assert config["format"] == "seqzoo.text.generator" and config["mode"] == "lines"
+    assert (config["format"], config["kind"], config["mode"]) == ("seqzoo.artifact", "text.generator", "lines")
+    assert config["factory"] == "zoo.build_lm" and config["arguments"]["cell"] == "gru"
     assert config["model"]["cell"] == "gru" and config["metrics"]["val_loss"] == names_model.metrics["val_loss"]
     again = TextGenerator.load(path)
     assert again.vocab == names_model.vocab
@@ -157,8 +158,11 @@ def test_interrupted_save_leaves_the_previous_artifact(names_model, tmp_path):
     def explode():
         raise Boom("disk full")
 
-    other.vocab = type(names_model.vocab).from_json(names_model.vocab.to_json())
-    other.vocab.to_json = explode  # fails after model.keras has been written to the temporary folder
+    def half_written(path, *args, **kwargs):
+        open(path, "wb").write(b"PK half a file")
+        explode()
+
+    object.__setattr__(other.model, "save", half_written)  # dies while staging model.keras
     with pytest.raises(Boom):
         other.save(path)
     assert sorted(os.listdir(tmp_path)) == ["model"]  # no temporary folder left behind
@@ -166,13 +170,13 @@ def test_interrupted_save_leaves_the_previous_artifact(names_model, tmp_path):
 
 
 def test_load_refuses_missing_and_foreign_folders(tmp_path):
-    with pytest.raises(artifact.ArtifactError, match=r"model directory '.*nowhere' does not exist"):
+    with pytest.raises(ArtifactError, match=r"path .*nowhere: does not exist; expected a text.generator"):
         TextGenerator.load(tmp_path / "nowhere")
     (tmp_path / "random").mkdir()
     (tmp_path / "random" / "notes.txt").write_text("hello")
-    with pytest.raises(artifact.ArtifactError, match="is not a seqzoo text generator"):
+    with pytest.raises(ArtifactError, match="not a seqzoo artifact"):
         TextGenerator.load(tmp_path / "random")
-    assert isinstance(artifact.ArtifactError("x"), ValueError)
+    assert isinstance(ArtifactError("x"), ValueError)
 
 
 def test_word_level_model_prefers_the_sentence_it_has_read():
