@@ -70,6 +70,25 @@ def _float_in(name, low, high, low_open=True):
     return parse
 
 
+def _seed(text):
+    """Any whole number is a seed: mapped into [0, 2**31 - 1) (`zoo.validation.map_seed`)."""
+    from zoo.validation import map_seed
+
+    try:
+        return map_seed(int(text), name="--seed")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--seed must be a whole number, got {text!r}") from None
+
+
+def _at_most(parse, name, high):
+    def check(text):
+        value = parse(text)
+        if value > high:
+            raise argparse.ArgumentTypeError(f"{name} must be <= {high:,}, got {value}")
+        return value
+    return check
+
+
 def build_parser():
     """The argument parser of `python -m text`."""
     parser = _Parser(prog="python -m text", description="Train, sample and score text language models.")
@@ -85,22 +104,24 @@ def build_parser():
     train.add_argument("--lower", action="store_true", help="lower-case the text")
     train.add_argument("--max-vocab", type=_positive_int("--max-vocab"), default=None)
     train.add_argument("--cell", choices=("rnn", "gru", "lstm"), default="lstm")
-    train.add_argument("--units", type=_positive_int("--units"), default=256)
-    train.add_argument("--layers", type=_positive_int("--layers"), default=1)
-    train.add_argument("--embedding-dim", type=_positive_int("--embedding-dim"), default=64)
+    train.add_argument("--units", type=_at_most(_positive_int("--units"), "--units", 8192), default=256)
+    train.add_argument("--layers", type=_at_most(_positive_int("--layers"), "--layers", 64), default=1)
+    train.add_argument("--embedding-dim", type=_at_most(_positive_int("--embedding-dim"), "--embedding-dim", 8192),
+                       default=64)
     train.add_argument("--dropout", type=_float_in("--dropout", 0.0, 0.99, low_open=False), default=0.0)
     train.add_argument("--epochs", type=_positive_int("--epochs"), default=10)
     train.add_argument("--steps-per-epoch", type=_positive_int("--steps-per-epoch"), default=None)
     train.add_argument("--minutes", type=_float_in("--minutes", 0.0, None), default=None,
                        help="stop after this wall-clock time")
-    train.add_argument("--batch-size", type=_positive_int("--batch-size"), default=64)
-    train.add_argument("--seq-len", type=_positive_int("--seq-len"), default=100)
+    train.add_argument("--batch-size", type=_at_most(_positive_int("--batch-size"), "--batch-size", 65536),
+                       default=64)
+    train.add_argument("--seq-len", type=_at_most(_positive_int("--seq-len"), "--seq-len", 100_000), default=100)
     train.add_argument("--learning-rate", type=_float_in("--learning-rate", 0.0, None), default=2e-3)
     train.add_argument("--clipnorm", type=_float_in("--clipnorm", 0.0, None), default=1.0)
     train.add_argument("--validation-split", type=_float_in("--validation-split", 0.0, 0.9, low_open=False),
                        default=0.1)
     train.add_argument("--mixed-precision", action="store_true", help="bfloat16 compute (AVX512-BF16 CPUs, GPUs)")
-    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--seed", type=_seed, default=0, help="any whole number")
     train.add_argument("--quiet", action="store_true", help="no progress bars")
 
     gen = sub.add_parser("generate", help="sample text from a trained model")
@@ -111,7 +132,7 @@ def build_parser():
     gen.add_argument("--temperature", type=_float_in("--temperature", 0.0, None), default=1.0)
     gen.add_argument("--top-k", type=_positive_int("--top-k"), default=None)
     gen.add_argument("--top-p", type=_float_in("--top-p", 0.0, 1.0), default=None)
-    gen.add_argument("--seed", type=int, default=None)
+    gen.add_argument("--seed", type=_seed, default=None, help="any whole number")
     gen.add_argument("--beam", type=_positive_int("--beam"), default=None,
                      help="print the N most likely continuations (beam search) instead of sampling")
 
@@ -179,12 +200,26 @@ def main(argv=None):
             warnings.showwarning = _one_line_warning
             {"train": _train, "generate": _generate, "score": _score}[args.command](args, sys.stdout)
     except ValueError as err:  # CorpusError, ArtifactError and argument checks subclass it
-        print(f"error: {err}", file=sys.stderr)
+        message = str(err).splitlines()[0] if str(err) else type(err).__name__
+        print(f"error: {_speak_flags(message)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
     return 0
+
+
+_FLAGS = {"n": "-n", "length": "--length", "width": "--beam", "temperature": "--temperature",
+          "top_k": "--top-k", "top_p": "--top-p", "seed": "--seed", "prefix": "--prefix"}
+
+
+def _speak_flags(message):
+    """A library message that starts with a parameter (`length must`, `n=5 is`) names the flag."""
+    for name, flag in _FLAGS.items():
+        for joint, shown in (("=", " "), (" must ", " must ")):
+            if message.startswith(name + joint):
+                return flag + shown + message[len(name + joint):]
+    return message
 
 
 def _one_line_warning(message, category, filename, lineno, file=None, line=None):
