@@ -1,22 +1,73 @@
-"""Compiled sampling and beam search over any single-step model from `zoo.build_lm_step`.
+"""THE generation engine: one compiled loop over any single-step model.
 
-The whole generation loop runs inside one `tf.function` (a `tf.while_loop` over the step
-model, compiled with XLA by default): the prime tokens are fed to build the state, then each
-step filters the logits (temperature, top-k, top-p), draws the next token with a stateless
-random op keyed by `(seed, step)` and feeds it back, for a whole batch of sequences at once.
-Nothing returns to Python until the batch is done, so a token costs microseconds instead of
-the milliseconds of a `model.predict` call per step.
+Every generator in seqzoo runs here: text sampling and beam search, the jazz improviser,
+encoder-decoder decoding (`zoo.decoding`) and the one-to-many generator. The whole loop runs
+inside one `tf.function` (a `tf.while_loop` over the step model, XLA-compiled by default): the
+prime tokens are fed to build the state, then each step calls the step model, applies an
+optional logits mask, picks the next token (greedy, or a stateless draw keyed by
+`(seed, step)` after temperature / top-k / top-p) and feeds it back, for a whole batch at once.
+Nothing returns to Python until the batch is done.
 
-Step models take `[token, *states]` and return `[logits, *new_states]` (see
-`zoo.build_lm_step`); this module needs nothing else from them.
+A step model is any Keras model whose first input is the token `(batch,)`, whose inputs named
+`state_*` are recurrent states and whose outputs are `[logits, *new_states, *extra_outputs]`
+(`zoo.build_lm_step`, `zoo.build_one_to_many_step`, the decoder step of
+`zoo.build_encoder_decoder_inference`). Any other input (the chord at each step, the encoder
+outputs) is fed each step from a tensor given at call time, `(batch, steps, ...)` per step or
+`(batch, ...)` for every step, or computed in the graph by an `inputs_fn` hook. Hooks see a
+`Step` (position, previous token, a `carry` dict of per-row loop state that `update_fn`
+advances, and a `context` dict of call-time tensors), so rules such as "fill the bar" become a
+`mask_fn` with its own carried state. States travel in float32 whatever the dtype policy;
+logits are cast to float32 before any filtering.
 """
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 import tensorflow as tf
 
 NO_TOKEN = -1  # "no end-of-sequence token": generation runs to the full length
+
+
+class Step(NamedTuple):
+    """What a hook sees at one step of the loop (all tensors, inside the graph).
+
+    Attributes:
+        position: scalar int32, index of the fed token in the whole fed sequence (the prime
+            is positions 0 .. prime_len - 1).
+        index: scalar int32, the generation step (0 when the first new token is chosen).
+        token: int32 `(batch,)`, the token fed at this position.
+        carry: dict of per-row tensors `(batch, ...)`, the hooks' own loop state.
+        context: dict of call-time tensors, the same at every step (tables, lengths).
+    """
+
+    position: object
+    index: object
+    token: object
+    carry: dict
+    context: dict
+
+
+class Generation(NamedTuple):
+    """The result of `Sampler.generate` (numpy arrays).
+
+    Attributes:
+        tokens: int32 `(batch, length)`, `pad_id` after a row's end.
+        lengths: int32 `(batch,)`, tokens before the padding (the end token included).
+        log_probs: float32 `(batch,)`, summed natural-log probabilities of the chosen tokens
+            under the masked model distribution (temperature 1, no top-k/top-p).
+        outputs: dict name -> `(batch, length, ...)`, the step model's extra outputs at every
+            step (e.g. attention weights), zeros after a row's end.
+        states: the final states, a list of float32 `(batch, size)` (to continue later).
+        carry: the final carry dict.
+    """
+
+    tokens: np.ndarray
+    lengths: np.ndarray
+    log_probs: np.ndarray
+    outputs: dict
+    states: list
+    carry: dict
 
 
 def check_sampling_args(temperature=1.0, top_k=None, top_p=None):
@@ -30,11 +81,17 @@ def check_sampling_args(temperature=1.0, top_k=None, top_p=None):
 
     Returns:
         `(temperature, top_k, top_p)` as `(float, int or None, float or None)`.
+
+    Example:
+
+    >>> check_sampling_args(0.5, top_k=3)
+    (0.5, 3, None)
     """
     if isinstance(temperature, bool) or not isinstance(temperature, (int, float, np.number)) \
             or not math.isfinite(temperature) or temperature <= 0:
         raise ValueError(f"temperature must be a number > 0, got {temperature!r}")
-    if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, (int, np.integer)) or top_k < 1):
+    if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, (int, np.integer))
+                              or top_k < 1):
         raise ValueError(f"top_k must be an int >= 1 or None, got {top_k!r}")
     if top_p is not None and (isinstance(top_p, bool) or not isinstance(top_p, (int, float, np.number))
                               or not 0 < top_p <= 1):
@@ -46,7 +103,7 @@ def filter_logits(logits, temperature=1.0, top_k=None, top_p=None):
     """Scale logits by `1 / temperature` and set the tokens removed by top-k / top-p to -inf.
 
     Args:
-        logits: float tensor `(batch, vocab)`.
+        logits: float tensor `(batch, vocab)` (any float dtype; computed in float32).
         temperature: float or scalar tensor > 0. Defaults to 1.
         top_k: int, scalar int tensor or None (no top-k filter).
         top_p: float, scalar tensor or None (no nucleus filter).
@@ -83,210 +140,347 @@ def filter_logits(logits, temperature=1.0, top_k=None, top_p=None):
     return tf.where(logits >= threshold, logits, neg_inf)
 
 
-def _state_sizes(step_model):
-    return [int(t.shape[-1]) for t in step_model.inputs[1:]]
+def choose_tokens(logits, seed, *, greedy=False, temperature=1.0, top_k=None, top_p=None):
+    """Pick one token per row: the engine's only token choice.
 
+    Args:
+        logits: float `(batch, vocab)`; -inf marks forbidden tokens.
+        seed: int32 `(2,)`, the stateless seed of this draw (the engine uses `(seed, step)`).
+        greedy: bool, take the argmax instead of drawing. Defaults to False.
+        temperature, top_k, top_p: see `check_sampling_args` (ignored when greedy).
 
-def _check_step_model(step_model):
-    names = [t.name for t in step_model.inputs]
-    if not names or any(not n.startswith("state_") for n in names[1:]):
-        raise ValueError(
-            f"step model {step_model.name!r} must take [token, *states] (from zoo.build_lm_step); "
-            f"it takes {names}"
-        )
+    Returns:
+        int32 `(batch,)`. A draw is `tf.random.stateless_categorical` on the filtered logits,
+        so the same seed and logits give the same token.
+
+    Example:
+
+    >>> choose_tokens(np.array([[0.0, 3.0, -1.0]]), [1, 0], greedy=True).numpy()
+    array([1], dtype=int32)
+    """
+    if greedy:
+        return tf.cast(tf.argmax(tf.cast(logits, tf.float32), axis=-1), tf.int32)
+    filtered = filter_logits(logits, temperature, top_k, top_p)
+    return tf.random.stateless_categorical(filtered, 1, seed=seed, dtype=tf.int32)[:, 0]
 
 
 class Sampler:
-    """Batched, compiled sampling from a single-step language model.
+    """The compiled generation loop over any single-step model (sampling, greedy, beam search).
 
-    One call runs the prime tokens and `length` sampling steps for every row of the batch
-    inside a single `tf.function`. Traces are cached per `(length, filters used)`.
+    Traces are cached per (length, method, filters used); XLA compiles each new shape.
 
     Args:
-        step_model: a model from `zoo.build_lm_step` (inputs `[token, *states]`, outputs
-            `[logits, *states]`).
-        jit_compile: bool, compile the loop with XLA. Defaults to True (fastest on CPU and GPU).
+        step_model: a step model (see the module docstring): inputs `[token, *extra, *state_*]`
+            in any order, outputs `[logits, *new_states, *extra_outputs]`.
+        inputs_fn: optional `fn(step) -> dict` of extra step inputs `(batch, ...)` computed in
+            the graph from a `Step` (e.g. the chord at the tick the carry has reached); called
+            only when some extra input was not given as a tensor (given tensors win).
+        mask_fn: optional `fn(step, logits) -> mask`: a bool `(batch, vocab)` (True = allowed)
+            or new float logits; applied before temperature and filters.
+        update_fn: optional `fn(step, token) -> carry` advancing the hooks' carry after the
+            token `(batch,)` was chosen (rows already finished keep their carry).
+        done_fn: optional `fn(step) -> bool (batch,)`, rows that are finished, asked with the
+            updated carry before each step (e.g. "the form is filled").
+        jit_compile: bool, compile with XLA. Defaults to True. XLA and plain TensorFlow draw
+            different (equally valid) samples for one seed.
 
     Example:
 
     >>> import zoo
     >>> step = zoo.build_lm_step(zoo.build_lm(12, units=8))
-    >>> tokens = Sampler(step)(np.full((3, 1), 2), length=5, seed=1)
-    >>> tokens.shape
+    >>> Sampler(step)(np.full((3, 1), 2), length=5, seed=1).shape
     (3, 5)
+    >>> never_7 = Sampler(step, mask_fn=lambda step, logits: tf.range(12)[None, :] != 7)
+    >>> bool((never_7(np.full((3, 1), 2), length=20, seed=0) == 7).any())
+    False
     """
 
-    def __init__(self, step_model, *, jit_compile=True):
-        _check_step_model(step_model)
+    def __init__(self, step_model, *, inputs_fn=None, mask_fn=None, update_fn=None, done_fn=None,
+                 jit_compile=True):
+        specs = list(step_model.inputs)
+        if not specs or not str(specs[0].dtype).startswith("int"):
+            raise ValueError(f"step model {step_model.name!r} must take the token id (int, "
+                             f"(batch,)) as its first input; it takes {[t.name for t in specs]}")
         self.step_model = step_model
+        self.input_names = [t.name for t in specs]
+        self.state_names = [n for n in self.input_names[1:] if n.startswith("state_")]
+        self.extra_specs = {t.name: t for t in specs[1:] if not t.name.startswith("state_")}
+        count = 1 + len(self.state_names)
+        if len(step_model.outputs) < count:
+            raise ValueError(f"step model {step_model.name!r} has {len(self.state_names)} state "
+                             f"inputs but {len(step_model.outputs)} outputs; expected [logits, "
+                             f"*new_states, *extra_outputs]")
+        names = list(getattr(step_model, "output_names", None) or [])
+        self.output_names = [names[i] if i < len(names) else f"output_{i}"
+                             for i in range(count, len(step_model.outputs))]
+        self._state_specs = [t for t in specs if t.name.startswith("state_")]
+        self.inputs_fn, self.mask_fn = inputs_fn, mask_fn
+        self.update_fn, self.done_fn = update_fn, done_fn
         self.jit_compile = bool(jit_compile)
-        self._sizes = _state_sizes(step_model)
-        self._sample_fns = {}
-        self._beam_fns = {}
+        self._fns = {}
 
-    def _initial_states(self, batch):
-        return [tf.zeros(tf.stack([batch, size]), tf.float32) for size in self._sizes]
+    # ------------------------------------------------------------------ graph pieces
+    def _call(self, token, step, given, states):
+        """One step-model call: (float32 logits, float32 states, extra outputs)."""
+        values = {}
+        for name, x in given.items():
+            per_step = x.shape.rank == len(self.extra_specs[name].shape) + 1
+            values[name] = tf.gather(x, step.position, axis=1) if per_step else x
+        if self.inputs_fn is not None and set(self.extra_specs) - set(given):
+            values = {**self.inputs_fn(step), **values}  # given inputs win
+        it = iter(states)
+        feed = [token if i == 0 else next(it) if name.startswith("state_")
+                else tf.cast(values[name], self.extra_specs[name].dtype)
+                for i, name in enumerate(self.input_names)]
+        out = self.step_model(feed, training=False)
+        out = list(out) if isinstance(out, (list, tuple)) else [out]
+        k = len(states)
+        new_states = [tf.cast(s, old.dtype) for s, old in zip(out[1:1 + k], states)]
+        extra = [tf.cast(e, tf.float32) if e.dtype.is_floating else e for e in out[1 + k:]]
+        return tf.cast(out[0], tf.float32), new_states, extra
 
-    def _prime(self, prime):
-        """Feed prime[:, :-1] through the step model; return the states after it."""
-        batch = tf.shape(prime)[0]
-        steps = tf.shape(prime)[1] - 1
-        states = self._initial_states(batch)
+    def _mask(self, step, logits):
+        if self.mask_fn is None:
+            return logits
+        mask = self.mask_fn(step, logits)
+        if mask.dtype == tf.bool:
+            return tf.where(mask, logits, tf.constant(-np.inf, tf.float32))
+        return tf.cast(mask, tf.float32)
 
-        def body(t, *states):
-            out = self.step_model([prime[:, t], *states], training=False)
-            return (t + 1, *out[1:])
+    def _update(self, step, token, done):
+        if self.update_fn is None:
+            return step.carry
+        new = self.update_fn(step, token)
+        return {k: tf.where(tf.reshape(done, [-1] + [1] * (v.shape.rank - 1)), step.carry[k], v)
+                for k, v in new.items()}
 
-        if prime.shape[1] is not None and prime.shape[1] == 1:
-            return states
-        result = tf.while_loop(lambda t, *s: t < steps, body, (tf.constant(0), *states))
-        return list(result[1:])
+    def _done(self, step):
+        return self.done_fn(step) if self.done_fn is not None else tf.zeros_like(step.token, tf.bool)
 
-    def _build_sample(self, length, use_top_k, use_top_p):
-        def sample(prime, temperature, top_k, top_p, seed, eos_id, pad_id):
-            batch = tf.shape(prime)[0]
-            states = self._prime(prime)
-            out = tf.TensorArray(tf.int32, size=length, element_shape=tf.TensorShape([None]))
+    def _feed(self, tokens, count, given, states, carry, context):
+        """Feed tokens[:, :count] (positions 0 .. count - 1); return the states after them."""
+        def body(i, states):
+            step = Step(i, i - count, tokens[:, i], carry, context)
+            return i + 1, self._call(tokens[:, i], step, given, states)[1]
 
-            def body(t, token, done, out, *states):
-                logits, *states = self.step_model([token, *states], training=False)
-                logits = filter_logits(logits, temperature, top_k if use_top_k else None,
-                                       top_p if use_top_p else None)
-                nxt = _gumbel_max(logits, tf.stack([seed, t]))
+        return tf.while_loop(lambda i, s: i < count, body, (tf.constant(0), states))[1]
+
+    def _template(self, prime, given, states, carry, context):
+        """Zeros shaped like one step's extra outputs (for padding finished positions)."""
+        if not self.output_names:
+            return []
+        step = Step(tf.shape(prime)[1] - 1, tf.constant(0), prime[:, -1], carry, context)
+        return [tf.zeros_like(e) for e in self._call(prime[:, -1], step, given, states)[2]]
+
+    def _stack(self, array, t, length, fill):
+        """(length, batch, ...) from a TensorArray written at 0 .. t - 1, `fill` after."""
+        if self.jit_compile:  # XLA needs static sizes: write the fill, then stack
+            array = tf.while_loop(lambda i, a: i < length, lambda i, a: (i + 1, a.write(i, fill)),
+                                  (t, array))[1]
+            return array.stack()
+        done = array.gather(tf.range(t))
+        return tf.concat([done, tf.repeat(fill[None], length - t, axis=0)], axis=0)
+
+    # ------------------------------------------------------------------ sampling
+    def _build_sample(self, static_length, greedy, use_top_k, use_top_p, scored):
+        def sample(prime, length, given, states, carry, context, temperature, top_k, top_p,
+                   seed, eos_id, pad_id):
+            length = length if static_length is None else static_length
+            batch, fed = tf.shape(prime)[0], tf.shape(prime)[1] - 1
+            if prime.shape[1] != 1:  # a single start token feeds nothing
+                states = self._feed(prime, fed, given, states, carry, context)
+            zeros = self._template(prime, given, states, carry, context)
+            tokens = tf.TensorArray(tf.int32, size=length, element_shape=tf.TensorShape([None]))
+            extras = [tf.TensorArray(z.dtype, size=length, element_shape=z.shape) for z in zeros]
+            first = Step(fed, tf.constant(0), prime[:, -1], carry, context)
+
+            def body(t, token, done, count, logp, carry, states, tokens, extras):
+                step = Step(fed + t, t, token, carry, context)
+                logits, states, extra = self._call(token, step, given, states)
+                logits = self._mask(step, logits)
+                nxt = choose_tokens(logits, tf.stack([seed, t]), greedy=greedy,
+                                    temperature=temperature, top_k=top_k if use_top_k else None,
+                                    top_p=top_p if use_top_p else None)
                 nxt = tf.where(done, pad_id, nxt)
-                out = out.write(t, nxt)
-                done = done | tf.equal(nxt, eos_id)
-                return (t + 1, nxt, done, out, *states)
+                if scored:
+                    chosen = tf.gather(tf.nn.log_softmax(logits), nxt, batch_dims=1)
+                    logp += tf.where(done, 0.0, chosen)
+                tokens = tokens.write(t, nxt)
+                extras = [a.write(t, tf.where(_rows(done, e), z, e))
+                          for a, e, z in zip(extras, extra, zeros)]
+                count += tf.cast(~done, tf.int32)
+                carry = self._update(step, nxt, done)
+                done = done | tf.equal(nxt, eos_id) | self._done(Step(fed + t + 1, t + 1, nxt, carry, context))
+                return t + 1, nxt, done, count, logp, carry, states, tokens, extras
 
-            def cond(t, token, done, out, *states):
-                return tf.logical_and(t < length, tf.logical_not(tf.reduce_all(done)))
-
-            init = (tf.constant(0), prime[:, -1], tf.zeros(tf.stack([batch]), tf.bool), out, *states)
-            t, _, _, out, *_ = tf.while_loop(cond, body, init)
-            # When every row ended early, the remaining steps are padding (no model calls).
-            padding = tf.fill(tf.stack([batch]), pad_id)
-            _, out = tf.while_loop(lambda i, out: i < length, lambda i, out: (i + 1, out.write(i, padding)), (t, out))
-            return tf.transpose(out.stack())  # (batch, length)
+            init = (tf.constant(0), prime[:, -1], self._done(first), tf.zeros([batch], tf.int32),
+                    tf.zeros([batch], tf.float32), carry, states, tokens, extras)
+            t, _, _, count, logp, carry, states, tokens, extras = tf.while_loop(
+                lambda t, token, done, *_: tf.logical_and(t < length, ~tf.reduce_all(done)),
+                body, init)
+            tokens = tf.transpose(self._stack(tokens, t, length, tf.fill([batch], pad_id)))
+            extras = [_batch_first(self._stack(a, t, length, z)) for a, z in zip(extras, zeros)]
+            return tokens, count, logp, extras, states, carry
 
         return tf.function(sample, jit_compile=self.jit_compile, reduce_retracing=True)
 
-    def __call__(self, prime, length, *, temperature=1.0, top_k=None, top_p=None, seed=0,
-                 eos_id=None, pad_id=0):
-        """Sample `length` tokens after `prime` for every row.
+    def _args(self, prime, states, inputs, carry, context):
+        prime = _check_prime(prime)
+        given = {}
+        for name, value in (inputs or {}).items():
+            if name not in self.extra_specs:
+                raise ValueError(f"inputs has {name!r}, which is not an extra input of step model "
+                                 f"{self.step_model.name!r}; expected one of {sorted(self.extra_specs)}")
+            given[name] = tf.constant(value, dtype=self.extra_specs[name].dtype)
+        if self.inputs_fn is None:
+            missing = sorted(set(self.extra_specs) - set(given))
+            if missing:
+                raise ValueError(f"step model {self.step_model.name!r} needs {missing} at every "
+                                 "step: pass inputs={name: (batch, steps, dim) or (batch, dim)} or "
+                                 "compute them with inputs_fn")
+        batch = prime.shape[0]
+        if states is None:
+            states = [np.zeros((batch, t.shape[-1]), np.float32) for t in self._state_specs]
+        if len(states) != len(self._state_specs):
+            raise ValueError(f"states must hold {len(self._state_specs)} arrays "
+                             f"({self.state_names}), got {len(states)}")
+        states = [tf.cast(s, tf.float32) for s in states]
+        carry = {k: tf.convert_to_tensor(v) for k, v in (carry or {}).items()}
+        context = {k: tf.convert_to_tensor(v) for k, v in (context or {}).items()}
+        return tf.constant(prime), given, states, carry, context
+
+    def generate(self, prime, length, *, greedy=False, temperature=1.0, top_k=None, top_p=None,
+                 seed=0, eos_id=None, pad_id=0, states=None, inputs=None, carry=None,
+                 context=None, log_probs=True):
+        """Generate `length` tokens after `prime` for every row; return a `Generation`.
 
         Args:
-            prime: int array `(batch, prime_len)` with `prime_len >= 1`: the tokens each row
-                starts from (at least a start token). The last one is the first input.
-            length: int >= 0, tokens to draw per row.
+            prime: int array `(batch, prime_len)`, prime_len >= 1: the tokens each row starts
+                from (at least a start token). The last one is the first input.
+            length: int >= 0, the most tokens to add per row.
+            greedy: bool, take the most likely token (no draw). Defaults to False.
             temperature, top_k, top_p: see `check_sampling_args`.
             seed: int, the random seed; the same seed, prime and settings give the same tokens.
-            eos_id: int or None: a row that draws this token stops; its later positions hold
-                `pad_id`. Defaults to None (always `length` tokens).
+            eos_id: int or None: a row that emits this token stops; later positions hold
+                `pad_id`. Defaults to None.
             pad_id: int written after a row's end. Defaults to 0.
+            states: optional list of initial states `(batch, size)` (e.g. from an encoder or
+                a previous `Generation`); zeros by default.
+            inputs: optional dict of extra step inputs: `(batch, steps, ...)` gives position
+                `i` of the fed sequence (prime, then generated tokens) at step `i`;
+                `(batch, ...)` is the same at every step.
+            carry: optional dict of per-row tensors `(batch, ...)` for the hooks.
+            context: optional dict of tensors for the hooks, the same at every step.
+            log_probs: bool, sum the chosen tokens' log-probabilities (a log-softmax per
+                step); False leaves `Generation.log_probs` at 0. Defaults to True.
+
+        Returns:
+            A `Generation` (numpy arrays).
+
+        Example:
+
+        >>> import zoo
+        >>> step = zoo.build_lm_step(zoo.build_lm(12, units=8))
+        >>> Sampler(step).generate(np.full((2, 1), 2), 4, greedy=True).lengths.tolist()
+        [4, 4]
+        """
+        temperature, top_k, top_p = check_sampling_args(temperature, top_k, top_p)
+        length = _check_int("length", length, 0)
+        args = self._args(prime, states, inputs, carry, context)
+        if length == 0:
+            batch = args[0].shape[0]
+            return Generation(np.zeros((batch, 0), np.int32), np.zeros(batch, np.int32),
+                              np.zeros(batch, np.float32), {}, [s.numpy() for s in args[2]],
+                              {k: v.numpy() for k, v in args[3].items()})
+        key = ("sample", length if self.jit_compile else None, bool(greedy),
+               top_k is not None and not greedy, top_p is not None and not greedy, bool(log_probs))
+        if key not in self._fns:
+            self._fns[key] = self._build_sample(*key[1:])
+        tokens, count, logp, extras, states, carry = self._fns[key](
+            args[0], tf.constant(length), *args[1:], tf.constant(temperature, tf.float32),
+            tf.constant(top_k or 1, tf.int32), tf.constant(top_p or 1.0, tf.float32),
+            tf.constant(_seed32(seed), tf.int32), _token(eos_id), _token(pad_id))
+        return Generation(tokens.numpy(), count.numpy(), logp.numpy(),
+                          {n: e.numpy() for n, e in zip(self.output_names, extras)},
+                          [s.numpy() for s in states], {k: v.numpy() for k, v in carry.items()})
+
+    def __call__(self, prime, length, **kwargs):
+        """Sample `length` tokens after `prime`: `generate(...).tokens` (same arguments).
 
         Returns:
             A numpy int32 array `(batch, length)`.
         """
-        temperature, top_k, top_p = check_sampling_args(temperature, top_k, top_p)
-        prime = _check_prime(prime)
-        length = _check_length(length)
-        if length == 0:
-            return np.zeros((prime.shape[0], 0), np.int32)
-        key = (length, top_k is not None, top_p is not None)
-        if key not in self._sample_fns:
-            self._sample_fns[key] = self._build_sample(*key)
-        fn = self._sample_fns[key]
-        tokens = fn(
-            tf.constant(prime),
-            tf.constant(temperature, tf.float32),
-            tf.constant(top_k or 1, tf.int32),
-            tf.constant(top_p or 1.0, tf.float32),
-            tf.constant(_seed32(seed), tf.int32),
-            tf.constant(NO_TOKEN if eos_id is None else int(eos_id), tf.int32),
-            tf.constant(int(pad_id), tf.int32),
-        )
-        return tokens.numpy()
+        kwargs.setdefault("log_probs", False)
+        return self.generate(prime, length, **kwargs).tokens
 
-    def _build_beam(self, length, width):
-        def search(prime, eos_id, pad_id):
-            states = self._prime(prime)  # each (1, units)
-            states = [tf.repeat(s, width, axis=0) for s in states]  # (width, units)
-            token = tf.repeat(prime[:, -1], width, axis=0)  # (width,)
-            # Only beam 0 is live at first, so the first expansion has no duplicates.
-            scores = tf.concat([[0.0], tf.fill([width - 1], -np.inf)], axis=0)  # (width,)
-            history = tf.fill([width, length], pad_id)  # (width, length)
-            done = tf.zeros([width], tf.bool)
-            positions = tf.range(length)[None, :]
-
-            def body(t, token, scores, history, done, *states):
-                logits, *states = self.step_model([token, *states], training=False)
-                logp = tf.nn.log_softmax(tf.cast(logits, tf.float32), axis=-1)  # (width, vocab)
-                vocab = tf.shape(logp)[1]
-                # A finished beam can only "emit" pad at no cost, so its score is kept.
-                finished_row = tf.where(tf.range(vocab) == pad_id, 0.0, -np.inf)[None, :]
-                logp = tf.where(done[:, None], finished_row, logp)
-                total = tf.reshape(scores[:, None] + logp, [-1])  # (width * vocab,)
-                scores, flat = tf.math.top_k(total, k=width)
-                beam = flat // vocab
-                nxt = tf.cast(flat % vocab, tf.int32)
-                history = tf.gather(history, beam)
-                history = tf.where(positions == t, nxt[:, None], history)
-                done = tf.gather(done, beam) | tf.equal(nxt, eos_id)
-                states = [tf.gather(s, beam) for s in states]
-                return (t + 1, nxt, scores, history, done, *states)
-
-            def cond(t, token, scores, history, done, *states):
-                return tf.logical_and(t < length, tf.logical_not(tf.reduce_all(done)))
-
-            result = tf.while_loop(cond, body, (tf.constant(0), token, scores, history, done, *states))
-            return result[3], result[2]
-
-        return tf.function(search, jit_compile=self.jit_compile, reduce_retracing=True)
-
-    def beam_search(self, prime, length, *, width=5, eos_id=None, pad_id=0):
-        """The `width` most likely continuations of one prime, by beam search.
+    def warm_up(self, tokens, *, states=None, inputs=None, carry=None, context=None):
+        """Feed every token of `tokens` (teacher forcing, compiled) and return the states after.
 
         Args:
-            prime: int array `(1, prime_len)` or `(prime_len,)`, prime_len >= 1.
-            length: int >= 0, the most tokens to add.
-            width: int >= 1, beams kept at every step (width 1 is greedy decoding).
-            eos_id: int or None: a beam that emits it is finished (its score stays fixed).
-            pad_id: int written after a beam's end. Defaults to 0.
+            tokens: int array `(batch, n)`, n >= 1.
+            states, inputs, carry, context: as in `generate` (per-step inputs give position
+                `i` with `tokens[:, i]`).
 
         Returns:
-            `(tokens, log_probs)`: int32 `(width, length)` sorted best first, and float32
-            `(width,)`, each the summed natural-log probability of the tokens up to and
-            including the end token. Rows with -inf score are unused beams (tiny vocabularies).
+            A list of float32 numpy states `(batch, size)`.
+
+        Example:
+
+        >>> import zoo
+        >>> step = zoo.build_lm_step(zoo.build_lm(12, units=8))
+        >>> [s.shape for s in Sampler(step).warm_up(np.ones((2, 5), "int32"))]
+        [(2, 8), (2, 8)]
         """
-        prime = _check_prime(np.reshape(prime, (1, -1)) if np.ndim(prime) == 1 else prime)
-        if prime.shape[0] != 1:
-            raise ValueError(f"beam_search takes one prime, got a batch of {prime.shape[0]}")
-        length = _check_length(length)
-        if isinstance(width, bool) or not isinstance(width, (int, np.integer)) or width < 1:
-            raise ValueError(f"width must be an int >= 1, got {width!r}")
-        if length == 0:
-            return np.zeros((int(width), 0), np.int32), np.zeros((int(width),), np.float32)
-        key = (length, int(width))
-        if key not in self._beam_fns:
-            self._beam_fns[key] = self._build_beam(*key)
-        tokens, scores = self._beam_fns[key](
-            tf.constant(prime),
-            tf.constant(NO_TOKEN if eos_id is None else int(eos_id), tf.int32),
-            tf.constant(int(pad_id), tf.int32),
-        )
-        return tokens.numpy(), scores.numpy()
+        args = self._args(tokens, states, inputs, carry, context)
+        if "warm_up" not in self._fns:
+            self._fns["warm_up"] = tf.function(
+                lambda t, *a: self._feed(t, tf.shape(t)[1], *a), reduce_retracing=True)
+        return [s.numpy() for s in self._fns["warm_up"](*args)]
+
+    def beam_search(self, prime, length, *, width=5, eos_id=None, pad_id=0, **kwargs):
+        """The `width` most likely continuations of each prime, by batched beam search.
+
+        Args:
+            prime: int array `(batch, prime_len)`, or `(prime_len,)` for a single prime.
+            length: int >= 0, the most tokens to add.
+            width: int >= 1, beams kept per prime at every step (1 is greedy decoding).
+            eos_id: int or None: a beam that emits it is finished (its score stays fixed).
+            pad_id: int written after a beam's end. Defaults to 0.
+            **kwargs: `states`, `inputs`, `carry`, `context` as in `generate`, and
+                `return_outputs=True` to also get the extra outputs.
+
+        Returns:
+            `(tokens, log_probs)`: int32 `(batch, width, length)` best first and float32
+            `(batch, width)`, each the summed natural-log probability of the tokens up to and
+            including the end token (-inf marks unused beams of tiny vocabularies); with a
+            1-D prime the batch axis is dropped. With `return_outputs`, a third item: dict
+            name -> `(batch, width, length, ...)`.
+
+        Example:
+
+        >>> import zoo
+        >>> step = zoo.build_lm_step(zoo.build_lm(12, units=8))
+        >>> tokens, scores = Sampler(step).beam_search(np.full((2, 1), 3), 4, width=3)
+        >>> tokens.shape, scores.shape
+        ((2, 3, 4), (2, 3))
+        """
+        from zoo.beam import beam_search
+
+        return beam_search(self, prime, length, width=width, eos_id=eos_id, pad_id=pad_id, **kwargs)
 
 
-def _gumbel_max(logits, seed):
-    """Draw one token per row from softmax(logits) with the Gumbel-max trick.
+def _rows(done, like):
+    """`done (batch,)` reshaped to broadcast against `like (batch, ...)`."""
+    return tf.reshape(done, [-1] + [1] * (like.shape.rank - 1))
 
-    argmax(logits + G) with G ~ Gumbel(0, 1) i.i.d. is an exact sample of the categorical
-    distribution; it needs only a uniform draw, which XLA compiles on every device (unlike
-    `stateless_categorical`). Tokens filtered to -inf are never drawn.
-    """
-    uniform = tf.random.stateless_uniform(tf.shape(logits), seed=seed, minval=1e-12, maxval=1.0)
-    gumbel = -tf.math.log(-tf.math.log(uniform))
-    return tf.cast(tf.argmax(logits + gumbel, axis=-1), tf.int32)
+
+def _batch_first(stacked):
+    """(length, batch, ...) -> (batch, length, ...)."""
+    return tf.transpose(stacked, [1, 0] + list(range(2, stacked.shape.rank)))
+
+
+def _token(value):
+    return tf.constant(NO_TOKEN if value is None else int(value), tf.int32)
 
 
 def _seed32(seed):
@@ -304,7 +498,7 @@ def _check_prime(prime):
     return prime.astype(np.int32)
 
 
-def _check_length(length):
-    if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 0:
-        raise ValueError(f"length must be an int >= 0, got {length!r}")
-    return int(length)
+def _check_int(name, value, low):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
+    return int(value)
