@@ -120,7 +120,14 @@ def build_parser():
     train.add_argument("--clipnorm", type=_float_in("--clipnorm", 0.0, None), default=1.0)
     train.add_argument("--validation-split", type=_float_in("--validation-split", 0.0, 0.9, low_open=False),
                        default=0.1)
-    train.add_argument("--mixed-precision", action="store_true", help="bfloat16 compute (AVX512-BF16 CPUs, GPUs)")
+    train.add_argument("--precision", choices=("auto", "float32", "mixed_float16", "mixed_bfloat16"),
+                       default="float32", help="compute precision: auto picks float16 on CUDA GPUs, bfloat16 "
+                       "on TPUs and AVX512-BF16 CPUs (weights, logits and loss stay float32)")
+    train.add_argument("--mixed-precision", dest="precision", action="store_const", const="mixed_bfloat16",
+                       help=argparse.SUPPRESS)  # deprecated alias of --precision mixed_bfloat16
+    train.add_argument("--fresh", action="store_true",
+                       help="forget an interrupted or finished run in OUT/training and train from scratch "
+                            "(by default a run is resumed where it stopped)")
     train.add_argument("--seed", type=_seed, default=0, help="any whole number")
     train.add_argument("--quiet", action="store_true", help="no progress bars")
 
@@ -143,7 +150,10 @@ def build_parser():
 
 
 def _train(args, out):
-    from text.generator import TextGenerator
+    from text.generator import KIND, TextGenerator
+    from zoo.artifacts import check_output_folder
+
+    check_output_folder(args.out, kind=KIND, option="--out")  # before any work
 
     corpus = [pathlib.Path(p) for p in args.corpus]
     gen = TextGenerator.from_corpus(corpus, level=args.level, lower=args.lower, lines=args.lines,
@@ -152,9 +162,18 @@ def _train(args, out):
     gen.fit(corpus, epochs=args.epochs, batch_size=args.batch_size, seq_len=args.seq_len,
             learning_rate=args.learning_rate, clipnorm=args.clipnorm, validation_split=args.validation_split,
             steps_per_epoch=args.steps_per_epoch,
-            time_budget=None if args.minutes is None else args.minutes * 60, mixed_precision=args.mixed_precision,
-            checkpoint=args.out, seed=args.seed, verbose=0 if args.quiet else 1)
-    gen.save(args.out)
+            time_budget=None if args.minutes is None else args.minutes * 60, precision=args.precision,
+            checkpoint=args.out, fresh=args.fresh, seed=args.seed, verbose=0 if args.quiet else 1)
+    result = gen.training_result
+    if result.failed:
+        held = (f"the artifact in {args.out} holds epoch {result.best_epoch}" if result.best_epoch
+                else "no epoch finished, nothing was saved")
+        print(f"error: training stopped: {result.message}; {held}", file=sys.stderr)
+        return 1
+    if result.already_finished:
+        print(f"{args.out} already holds this finished run; nothing to train (--fresh trains again)", file=out)
+    else:
+        gen.save(args.out, option="--out")
     m = gen.metrics
     which = "validation" if m.get("val_loss") is not None else "training"
     loss = m["val_loss"] if m.get("val_loss") is not None else m["train_loss"]
@@ -165,7 +184,7 @@ def _train(args, out):
 def _generate(args, out):
     from text.generator import TextGenerator
 
-    gen = TextGenerator.load(args.model_dir)
+    gen = TextGenerator.load(args.model_dir, option="model folder")
     if args.beam:
         for text, logp in gen.beam_search(args.prefix, width=args.beam, length=args.length):
             print(f"{logp:.3f}\t{text}", file=out)
@@ -179,7 +198,7 @@ def _generate(args, out):
 def _score(args, out):
     from text.generator import TextGenerator
 
-    gen = TextGenerator.load(args.model_dir)
+    gen = TextGenerator.load(args.model_dir, option="model folder")
     for text in args.text:
         s = gen.score(text)
         print(json.dumps({"text": text, "log_prob": round(s.log_prob, 4), "num_tokens": s.num_tokens,
@@ -187,7 +206,7 @@ def _score(args, out):
 
 
 def main(argv=None):
-    """Run the command line; return the exit status (0, or 2 for a user mistake)."""
+    """Run the command line; return the exit status (0; 1 when training failed; 2 for a user mistake)."""
     try:
         args = build_parser().parse_args(argv)
     except _UsageError as err:
@@ -198,7 +217,7 @@ def main(argv=None):
             warnings.simplefilter("ignore")  # Keras/TF chatter
             warnings.simplefilter("always", UserWarning)
             warnings.showwarning = _one_line_warning
-            {"train": _train, "generate": _generate, "score": _score}[args.command](args, sys.stdout)
+            status = {"train": _train, "generate": _generate, "score": _score}[args.command](args, sys.stdout)
     except ValueError as err:  # CorpusError, ArtifactError and argument checks subclass it
         message = str(err).splitlines()[0] if str(err) else type(err).__name__
         print(f"error: {_speak_flags(message)}", file=sys.stderr)
@@ -206,7 +225,7 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
-    return 0
+    return status or 0
 
 
 _FLAGS = {"n": "-n", "length": "--length", "width": "--beam", "temperature": "--temperature",

@@ -72,7 +72,7 @@ class TrainingResult(dict):
     Keys: `history` (list of per-epoch dicts: `epoch` (1-based) and the Keras logs),
     `best_epoch` (1-based, or None when no epoch finished with a finite value), `best_value`,
     `monitor`, `epochs_run`, `stopped_reason` (one of `STOPPED_REASONS`), `message` (one line
-    saying how training ended), `train_seconds`, `precision` (the dtype policy used),
+    saying how training ended), `train_seconds`, `steps_per_epoch`, `precision` (the dtype policy used),
     `resumed` (continued a killed run), `already_finished` (nothing was trained: the run folder
     holds a finished run) and `model` (a float32-policy `keras.Model` holding the best epoch's
     weights).
@@ -312,8 +312,9 @@ class _Engine(keras.callbacks.Callback):
     """Budget, NaN/divergence stop, best epoch, early stopping, state file and backups."""
 
     def __init__(self, *, twin, state, run_dir, monitor, patience, max_seconds,
-                 divergence_factor, on_best, backup_every_steps, verbose):
+                 divergence_factor, on_best, backup_every_steps, verbose, clock):
         super().__init__()
+        self.clock = clock or time.monotonic
         self.twin, self.state, self.run_dir = twin, state, run_dir
         self.monitor, self.patience, self.max_seconds = monitor, patience, max_seconds
         self.divergence_factor, self.on_best, self.verbose = divergence_factor, on_best, verbose
@@ -331,7 +332,7 @@ class _Engine(keras.callbacks.Callback):
             self.backup.set_model(model)
 
     def seconds(self):
-        return time.monotonic() - self.started
+        return self.clock() - self.started
 
     def on_train_begin(self, logs=None):
         if self.backup is not None:
@@ -340,8 +341,7 @@ class _Engine(keras.callbacks.Callback):
         self.state["history"] = [h for h in self.state["history"] if h["epoch"] <= done]
         self.state["epochs_done"] = done
         self.resumed_at = done
-        self.started = time.monotonic() - float(self.state.get("train_seconds", 0.0))
-        self.epoch_start_seconds = self.seconds()
+        self.started = self.clock() - float(self.state.get("train_seconds", 0.0))
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch
@@ -472,7 +472,8 @@ def fit(build_model, train_data, *, epochs, validation_data=None, steps_per_epoc
         decay_steps=None, final_learning_rate=0.1, clipnorm=1.0, loss=None, metrics=None,
         weighted_metrics=None, max_seconds=None, precision="auto", strategy=None,
         monitor="val_loss", patience=None, divergence_factor=10.0, on_best=None, run_dir=None,
-        fresh=False, backup_every_steps=None, callbacks=None, verbose=1, settings=None):
+        fresh=False, backup_every_steps=None, callbacks=None, verbose=1, settings=None,
+        clock=None):
     """Train a model built by `build_model`: schedule, clipping, budget, best epoch, resume.
 
     See the module docstring for the rules (best epoch, resume, NaN and divergence, precision,
@@ -527,6 +528,9 @@ def fit(build_model, train_data, *, epochs, validation_data=None, steps_per_epoc
         verbose: 0, 1 (progress bar) or 2 (a line per epoch). Defaults to 1.
         settings: dict of JSON values or None: the application's own settings (data,
             model), recorded in `run.json` and compared on resume with the engine's.
+        clock: callable returning seconds, or None (`time.monotonic`): the clock of
+            `max_seconds` and `train_seconds`. A benchmark that evaluates inside training
+            passes a clock that stops meanwhile.
 
     Returns:
         A `TrainingResult` (dict with attribute access): `history`, `best_epoch`,
@@ -582,6 +586,7 @@ def fit(build_model, train_data, *, epochs, validation_data=None, steps_per_epoc
     recorded = _jsonable({**engine_settings, **(settings or {})})
 
     state = {"history": [], "best_value": None, "best_epoch": None, "wait": 0,
+             "steps_per_epoch": steps,
              "train_seconds": 0.0, "epochs_done": 0, "monitor": monitor, "finished": False}
     resumed = False
     if run_dir is not None:
@@ -623,7 +628,7 @@ def fit(build_model, train_data, *, epochs, validation_data=None, steps_per_epoc
     engine = _Engine(twin=twin, state=state, run_dir=run_dir, monitor=monitor,
                      patience=patience, max_seconds=max_seconds,
                      divergence_factor=divergence_factor, on_best=on_best,
-                     backup_every_steps=backup_every_steps, verbose=verbose)
+                     backup_every_steps=backup_every_steps, verbose=verbose, clock=clock)
     if resumed and state.get("epochs_done") and verbose:
         print(f"resuming the run in {run_dir} after epoch {state['epochs_done']}")
     fit_kwargs = {}
@@ -648,6 +653,7 @@ def _result(state, twin, policy, *, resumed, already_finished, message):
         best_value=state.get("best_value"), monitor=state.get("monitor"),
         epochs_run=state.get("epochs_done", 0), stopped_reason=state.get("stopped_reason", "finished"),
         message=message, train_seconds=state.get("train_seconds", 0.0), precision=policy,
+        steps_per_epoch=state.get("steps_per_epoch"),
         resumed=resumed, already_finished=already_finished, model=twin)
 
 

@@ -25,12 +25,50 @@ def trained(tmp_path_factory):
 
 def test_train_prints_final_validation_loss_and_writes_artifact(trained, capsys):
     folder, out = trained
-    assert sorted(p.name for p in out.iterdir()) == ["config.json", "model.keras", "vocab.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["config.json", "model.keras", "training", "vocab.json"]
+    state = json.loads((out / "training" / "state.json").read_text())  # the training engine's run folder
+    assert state["finished"] and state["stopped_reason"] == "finished"
     config = json.loads((out / "config.json").read_text())
     assert config["mode"] == "lines" and config["model"]["units"] == 32
     assert config["metrics"]["val_loss"] > 0
-    # The best epoch was checkpointed to --out while training (what an interrupted run keeps).
-    assert 1 <= config["metrics"]["checkpoint_epoch"] <= config["metrics"]["epochs_run"]
+    # The best epoch was checkpointed to --out while training (what an interrupted run keeps),
+    # and the artifact holds that epoch, not the last one.
+    metrics = config["metrics"]
+    assert 1 <= metrics["checkpoint_epoch"] <= metrics["epochs_run"] == 15
+    assert metrics["best_epoch"] == metrics["checkpoint_epoch"]
+    assert metrics["val_loss"] == min(h["val_loss"] for h in state["history"])
+
+
+def test_train_again_is_a_no_op_other_settings_are_refused_and_fresh_starts_over(tmp_path, capsys):
+    corpus = tmp_path / "names.txt"
+    corpus.write_text(NAMES, encoding="utf-8")
+    out = tmp_path / "model"
+    argv = ["train", str(corpus), "--out", str(out), "--lines", "--units", "8", "--epochs", "2",
+            "--batch-size", "16", "--seq-len", "20", "--quiet"]
+    assert main(argv) == 0
+    model_bytes = (out / "model.keras").read_bytes()
+    capsys.readouterr()
+    assert main(argv) == 0
+    assert "already holds this finished run; nothing to train" in capsys.readouterr().out
+    assert (out / "model.keras").read_bytes() == model_bytes
+    assert main(argv + ["--learning-rate", "0.05"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert "learning_rate 0.002 (recorded) vs 0.05 (now)" in err and "--fresh" in err
+    assert main(argv + ["--learning-rate", "0.05", "--fresh"]) == 0
+    state = json.loads((out / "training" / "state.json").read_text())
+    assert state["finished"] and len(state["history"]) == 2
+
+
+def test_a_diverging_run_exits_1_with_one_line(tmp_path, capsys):
+    corpus = tmp_path / "names.txt"
+    corpus.write_text(NAMES, encoding="utf-8")
+    code = main(["train", str(corpus), "--out", str(tmp_path / "model"), "--lines", "--units", "8",
+                 "--epochs", "3", "--batch-size", "16", "--seq-len", "20", "--quiet",
+                 "--learning-rate", "1e30", "--clipnorm", "1e30"])
+    err = capsys.readouterr().err.strip()
+    assert code == 1, err
+    assert len(err.splitlines()) == 1 and err.startswith("error: training stopped: the ")
 
 
 def test_train_output_line(tmp_path, capsys):
