@@ -66,6 +66,44 @@ RUN_VERSION = 1
 _OWN_FILES = ("backup", "state.json", "run.json", "best.weights.h5")
 
 
+class Stopwatch:
+    """A pausable clock for `fit(clock=...)`: seconds since it started, minus the paused time.
+
+    A benchmark that evaluates inside training pauses it meanwhile, so the evaluation does not
+    eat the training budget.
+
+    Example:
+
+    >>> watch = Stopwatch()
+    >>> with watch.paused():
+    ...     pass
+    >>> watch() >= 0
+    True
+    """
+
+    def __init__(self):
+        self.start = time.monotonic()
+        self.excluded = 0.0
+
+    def __call__(self):
+        """Seconds since the start, minus the paused time."""
+        return time.monotonic() - self.start - self.excluded
+
+    def paused(self):
+        """A context manager whose duration is not counted."""
+        import contextlib
+
+        @contextlib.contextmanager
+        def pause():
+            began = time.monotonic()
+            try:
+                yield
+            finally:
+                self.excluded += time.monotonic() - began
+
+        return pause()
+
+
 class TrainingResult(dict):
     """What `fit` returns: a dict with attribute access.
 
@@ -530,7 +568,7 @@ def fit(build_model, train_data, *, epochs, validation_data=None, steps_per_epoc
             model), recorded in `run.json` and compared on resume with the engine's.
         clock: callable returning seconds, or None (`time.monotonic`): the clock of
             `max_seconds` and `train_seconds`. A benchmark that evaluates inside training
-            passes a clock that stops meanwhile.
+            passes a `Stopwatch` and pauses it meanwhile.
 
     Returns:
         A `TrainingResult` (dict with attribute access): `history`, `best_epoch`,
@@ -670,5 +708,5 @@ def _check_number(name, value, low, *, high=None, integer=False, open_low=False)
         raise ValueError(f"{name} must be {kind} {bound}; got {value!r}")
 
 
-__all__ = ["fit", "TrainingResult", "resolve_precision", "resolve_strategy", "hardware_facts",
+__all__ = ["fit", "TrainingResult", "Stopwatch", "resolve_precision", "resolve_strategy", "hardware_facts",
            "clear_run", "PRECISIONS", "STOPPED_REASONS"]
