@@ -125,6 +125,12 @@ def _parser():
                     help="where chords come from: auto (symbols, else inferred from the other "
                          "parts, else none), symbols, accompaniment, melody (inferred from the "
                          "melody itself: melody-only files), none (unconditioned)")
+    tr.add_argument("--precision", choices=("auto", "float32", "mixed_float16", "mixed_bfloat16"),
+                    default="float32", help="compute precision: auto picks float16 on CUDA GPUs, "
+                    "bfloat16 on TPUs and AVX512-BF16 CPUs (weights and logits stay float32)")
+    tr.add_argument("--fresh", action="store_true",
+                    help="forget an interrupted or finished run in OUT/training and train from "
+                         "scratch (by default a run is resumed where it stopped)")
     ev = commands.add_parser("evaluate", help="measure solos against reference solos (JSON)")
     ev.add_argument("solos", nargs="+")
     ev.add_argument("--against", nargs="+", default=None)
@@ -147,10 +153,11 @@ def _generate(args):
 
 def _train(args):
     from music.io import read_corpus
-    from music.paths import check_writable_folder
+    from music.model import KIND
     from music.train import train
+    from zoo.artifacts import check_output_folder
 
-    check_writable_folder(args.out)  # before reading the corpus
+    check_output_folder(args.out, kind=KIND, option="--out")  # before reading the corpus
     solos = read_corpus(args.data, cache_dir=args.cache_dir, skip_errors=True,
                         workers=args.workers, harmony=args.harmony)
     metrics = train(solos, args.out, epochs=args.epochs, max_minutes=args.max_minutes,
@@ -158,8 +165,16 @@ def _train(args):
                     seq_len=args.seq_len, batch_size=args.batch_size,
                     learning_rate=args.learning_rate, patience=args.patience,
                     holdout_every=args.holdout_every, val_fraction=args.val_fraction,
-                    seed=args.seed, verbose=2,
+                    seed=args.seed, verbose=2, precision=args.precision, fresh=args.fresh,
                     command="python -m music " + " ".join(args.argv))
+    if metrics["stopped_reason"] in ("non_finite_loss", "diverged"):
+        held = (f"the artifact in {args.out} holds epoch {metrics['best_epoch']}"
+                if metrics["best_epoch"] else "no epoch finished, nothing was saved")
+        print(f"error: training stopped: {metrics['message']}; {held}", file=sys.stderr)
+        return 1
+    if metrics.get("already_finished"):
+        print(f"{args.out} already holds this finished run; nothing to train (--fresh trains "
+              f"again)", file=sys.stderr)
     print(json.dumps({k: v for k, v in metrics.items() if k != "history"}))
 
 
@@ -186,13 +201,13 @@ def main(argv=None):
 
 def _run(args):
     try:
-        {"generate": _generate, "train": _train, "evaluate": _evaluate}[args.command](args)
+        status = {"generate": _generate, "train": _train, "evaluate": _evaluate}[args.command](args)
     except ValueError as error:  # MusicInputError and ChordError are ValueErrors
         message = str(error).splitlines()[0] if str(error) else type(error).__name__
         return _fail(_speak_flags(message, _parser()))
     except OSError as error:
         return _fail(f"{getattr(error, 'filename', '') or ''}: {error.strerror or error}")
-    return 0
+    return status or 0
 
 
 if __name__ == "__main__":

@@ -7,15 +7,15 @@ Data handling:
 - training windows of `seq_len` events, cut at a fresh random offset every epoch, each window
   transposed by a random interval in -5..+6 semitones (augmentation).
 
-Training: Adam with gradient-norm clipping, early stopping on validation loss, and checkpoints:
-the artifact folder is saved atomically when validation loss improves (at most once a minute;
-the checkpoint *is* the artifact, so an interrupted run leaves its best saved model behind) and
-once more at the end with the best weights.
+Training runs on `zoo.training.fit`: Adam with gradient-norm clipping, early stopping on
+validation loss, and checkpoints: the artifact folder is saved atomically after every epoch that
+improves validation loss (the checkpoint *is* the artifact, so an interrupted run leaves its
+best model behind) and once more at the end with the final metrics. `out_dir/training` holds
+the run state, so the same call continues a killed run.
 """
 
 import math
 import os
-import time
 
 import numpy as np
 
@@ -23,8 +23,8 @@ import zoo  # noqa: F401
 import keras
 
 from music.encoding import BOS, FEATURE_DIM, Encoding
-from music.model import WJAZZD_LICENSE, build_model, save_artifact
-from music.paths import check_writable_folder
+from music.model import KIND, WJAZZD_LICENSE, build_model, save_artifact
+from zoo.artifacts import check_output_folder
 
 
 def split_solos(solos, *, holdout_every=10, val_fraction=0.1, seed=0):
@@ -140,99 +140,54 @@ class WindowDataset(keras.utils.PyDataset):
             self._cut()
 
 
-class _TimeLimit(keras.callbacks.Callback):
-    """Stops training once `seconds` have passed (checked after each epoch)."""
-
-    def __init__(self, seconds):
-        super().__init__()
-        self.seconds = seconds
-        self.start = time.time()
-
-    def on_epoch_end(self, epoch, logs=None):
-        if self.seconds and time.time() - self.start > self.seconds:
-            self.model.stop_training = True
-
-
-class _SaveBest(keras.callbacks.Callback):
-    """Keeps the best weights (by `monitor`) and writes the artifact folder atomically.
-
-    A checkpoint is written when the monitored loss improves and at least `save_every` seconds
-    passed since the last one; at the end of training the best weights are put back into the
-    model and written if the last improvement was not saved yet.
-    """
-
-    def __init__(self, out_dir, encoding, config, monitor, save_every=60.0, stopper=None):
-        super().__init__()
-        self.out_dir, self.encoding, self.config, self.monitor = out_dir, encoding, config, monitor
-        self.save_every = save_every
-        self.stopper = stopper  # the EarlyStopping callback, to record whether it stopped
-        self.best = math.inf
-        self.best_weights = None
-        self.unsaved = False
-        self.start = time.time()
-        self.last_save = -math.inf
-        self.history = []
-
-    def metrics(self):
-        best_epoch = 1 + int(np.argmin([h.get(self.monitor, math.inf) for h in self.history]))
-        return {"best_epoch": best_epoch, f"best_{self.monitor}": self.best,
-                "epochs_run": len(self.history),
-                "stopped_early": bool(self.stopper is not None and self.stopper.stopped_epoch),
-                "train_seconds": round(time.time() - self.start, 1), "history": self.history}
-
-    def _save(self):
-        save_artifact(self.out_dir, self.model, self.encoding, self.config, self.metrics())
-        self.last_save, self.unsaved = time.time(), False
-
-    def on_epoch_end(self, epoch, logs=None):
-        logs = dict(logs or {})
-        self.history.append({k: float(v) for k, v in logs.items()})
-        value = logs.get(self.monitor)
-        if value is not None and value < self.best:
-            self.best = float(value)
-            self.best_weights = self.model.get_weights()
-            self.unsaved = True
-            if time.time() - self.last_save >= self.save_every:
-                self._save()
-
-    def on_train_end(self, logs=None):
-        if self.best_weights is not None:
-            self.model.set_weights(self.best_weights)
-        self._save()
-
-
 def train(solos, out_dir, *, epochs=30, seq_len=128, batch_size=32, learning_rate=2e-3,
           clipnorm=1.0, patience=3, holdout_every=10, val_fraction=0.1, max_minutes=None,
-          seed=0, verbose=1, command=None, **hparams):
-    """Train an improviser on solos and save it as an artifact folder.
+          seed=0, verbose=1, command=None, precision="float32", strategy=None, fresh=False,
+          **hparams):
+    """Train an improviser on solos with `zoo.training.fit` and save it as an artifact folder.
+
+    The artifact holds the best epoch by validation loss (training loss without validation
+    solos): it is saved after every epoch that improves it, and once more at the end with the
+    final metrics. The run folder `out_dir/training` lets the same call continue after a kill
+    (same epoch counter and optimizer state); a finished run is not trained again. A loss that
+    becomes NaN or diverges stops training and leaves the last good artifact.
 
     Args:
         solos: list of `Solo` (with chords; melody-only solos train unconditioned on N.C.).
         out_dir: the artifact folder to write (replaced atomically at every improvement).
         epochs: int, the most epochs to run. Defaults to 30.
         seq_len: int, events per training window. Defaults to 128.
-        batch_size: int. Defaults to 32.
-        learning_rate: Adam learning rate. Defaults to 2e-3.
+        batch_size: int, the global batch size. Defaults to 32.
+        learning_rate: Adam learning rate (constant). Defaults to 2e-3.
         clipnorm: gradient-norm clipping. Defaults to 1.0.
         patience: early-stopping patience in epochs (on validation loss). Defaults to 3.
         holdout_every: every n-th solo (sorted by source) is held out entirely; 0 disables.
         val_fraction: fraction of the rest used for validation. Defaults to 0.1.
-        max_minutes: optional wall-clock budget; training stops after the epoch that passes it.
+        max_minutes: optional wall-clock budget, checked after every batch.
         seed: int, seeds weights, the split, windows and transpositions.
         verbose: Keras fit verbosity.
         command: optional string recorded in config.json (the command line that trained it).
+        precision: `"float32"` (default), `"mixed_bfloat16"`, `"mixed_float16"` or `"auto"`
+            (`zoo.training.resolve_precision`).
+        strategy: None, `"auto"` or a `tf.distribute.Strategy`.
+        fresh: bool, forget a previous run in `out_dir/training` and start over.
         **hparams: model hyperparameters for `build_model` (units, num_layers, cell, ...).
 
     Returns:
-        dict: the metrics written to metrics.json: best_epoch, best_val_loss (best_loss without
-            validation solos), epochs_run, stopped_early, train_seconds and the per-epoch
-            history. config.json records the split (train, validation and held-out sources),
-            clipnorm, the early-stopping monitor and patience, and how checkpoints are kept.
+        dict: the metrics written with the artifact: best_epoch, best_val_loss (best_loss
+            without validation solos), epochs_run, stopped_early, stopped_reason (see
+            `zoo.training.STOPPED_REASONS`; "non_finite_loss" and "diverged" mean training
+            failed), message, train_seconds and the per-epoch history; `already_finished`
+            when the run folder held a finished run and nothing was trained. config.json
+            records the split (train, validation and held-out sources), clipnorm, the
+            early-stopping monitor and patience, and how checkpoints are kept.
 
     Example:
         >>> train(read_corpus(["../shared/data/music/wjazzd"]), "runs/jazz", max_minutes=20)
     """
-    check_writable_folder(out_dir)  # before any work: an unwritable --out fails now
+    from zoo import training
+
+    check_output_folder(out_dir, kind=KIND, option="out_dir")  # before any work
     if not solos:
         raise ValueError("train: no solos given; expected at least one readable solo")
     keras.utils.set_random_seed(seed)
@@ -241,42 +196,60 @@ def train(solos, out_dir, *, epochs=30, seq_len=128, batch_size=32, learning_rat
         solos, holdout_every=holdout_every, val_fraction=val_fraction, seed=seed)
     if not train_solos:
         raise ValueError(f"train: all {len(solos)} solos were held out or used for validation")
-    started = time.time()
     encoded_train = [encoding.encode(s) for s in train_solos]
     encoded_val = [encoding.encode(s) for s in val_solos]
-    model = build_model(encoding, **hparams)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate, clipnorm=clipnorm),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                  weighted_metrics=["sparse_categorical_accuracy"])
     data = WindowDataset(encoded_train, encoding, seq_len=seq_len, batch_size=batch_size,
                          augment=True, seed=seed)
     val_data = WindowDataset(encoded_val, encoding, seq_len=seq_len, batch_size=batch_size,
                              augment=False) if encoded_val else None
     monitor = "val_loss" if val_data is not None else "loss"
+    sources = {"train_sources": [os.path.basename(str(s.source)) for s in train_solos],
+               "validation_sources": [os.path.basename(str(s.source)) for s in val_solos],
+               "heldout_sources": [os.path.basename(str(s.source)) for s in heldout]}
     config = {
-        "hparams": {**_model_hparams(model)},
+        "hparams": {},
         "training": {"epochs": epochs, "seq_len": seq_len, "batch_size": batch_size,
                      "learning_rate": learning_rate, "clipnorm": clipnorm, "patience": patience,
                      "holdout_every": holdout_every, "val_fraction": val_fraction,
-                     "max_minutes": max_minutes, "seed": seed,
+                     "max_minutes": max_minutes, "seed": seed, "precision": precision,
                      "augmentation": "random transposition -5..+6 per window",
                      "early_stopping": {"monitor": monitor, "patience": patience},
-                     "checkpoints": f"this folder, saved when {monitor} improves (at most once "
-                                    f"a minute) and at the end with the best epoch's weights"},
-        "data": {"train_sources": [os.path.basename(str(s.source)) for s in train_solos],
-                 "validation_sources": [os.path.basename(str(s.source)) for s in val_solos],
-                 "heldout_sources": [os.path.basename(str(s.source)) for s in heldout],
-                 "train_events": int(sum(len(e.tokens) for e in encoded_train))},
+                     "checkpoints": f"this folder, saved after every epoch that improves "
+                                    f"{monitor}: it holds the best epoch's weights"},
+        "data": {**sources, "train_events": int(sum(len(e.tokens) for e in encoded_train))},
         "license": WJAZZD_LICENSE,
         "command": command,
     }
-    stopper = keras.callbacks.EarlyStopping(monitor=monitor, patience=patience)
-    saver = _SaveBest(out_dir, encoding, config, monitor, stopper=stopper)
-    callbacks = [stopper, saver]
-    if max_minutes:
-        callbacks.append(_TimeLimit(max_minutes * 60))
-    model.fit(data, validation_data=val_data, epochs=epochs, callbacks=callbacks, verbose=verbose)
-    return saver.metrics()
+
+    def metrics(history, best_epoch, best_value, seconds, reason=None, message=None):
+        return {"best_epoch": best_epoch, f"best_{monitor}": best_value,
+                "epochs_run": len(history), "stopped_early": reason == "early_stopping",
+                "stopped_reason": reason, "message": message,
+                "train_seconds": round(seconds, 1), "history": history}
+
+    def on_best(model, info):
+        config["hparams"] = _model_hparams(model)
+        save_artifact(out_dir, model, encoding, config,
+                      metrics(info["history"], info["epoch"], info["value"],
+                              info["train_seconds"]))
+
+    result = training.fit(
+        lambda: build_model(encoding, **hparams), data, validation_data=val_data, epochs=epochs,
+        learning_rate=learning_rate, final_learning_rate=1.0, clipnorm=clipnorm,
+        weighted_metrics=["sparse_categorical_accuracy"], precision=precision,
+        strategy=strategy, monitor=monitor, patience=patience,
+        max_seconds=max_minutes * 60 if max_minutes else None, on_best=on_best,
+        run_dir=os.path.join(os.fspath(out_dir), "training"), fresh=fresh, verbose=verbose,
+        settings={"seq_len": seq_len, "holdout_every": holdout_every,
+                  "val_fraction": val_fraction, "seed": seed, "hparams": hparams, **sources})
+    final = metrics(result.history, result.best_epoch, result.best_value, result.train_seconds,
+                    result.stopped_reason, result.message)
+    if result.already_finished:
+        return {**final, "already_finished": True}
+    if not result.failed and result.best_epoch is not None:
+        config["hparams"] = _model_hparams(result.model)
+        save_artifact(out_dir, result.model, encoding, config, final)  # the final metrics
+    return final
 
 
 def _model_hparams(model):

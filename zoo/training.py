@@ -430,10 +430,11 @@ class _Engine(keras.callbacks.Callback):
             if self.on_best is not None:
                 self.on_best(self.twin, {"epoch": epoch + 1, "monitor": self.monitor,
                                          "value": value, "logs": dict(logs),
+                                         "train_seconds": state["train_seconds"],
                                          "history": [dict(h) for h in state["history"]]})
         else:
             state["wait"] = state.get("wait", 0) + 1
-            if self.patience is not None and state["wait"] > self.patience:
+            if self.patience is not None and state["wait"] >= max(1, self.patience):
                 self.model.stop_training = True
                 self.reason = self.reason or "early_stopping"
         if self.run_dir is not None:
@@ -552,12 +553,13 @@ def fit(build_model, train_data, *, epochs, validation_data=None, steps_per_epoc
         strategy: None, `"auto"` or a `tf.distribute.Strategy` (see `resolve_strategy`).
         monitor: the log key whose lowest value picks the best epoch. Defaults to
             `"val_loss"`; `"loss"` when there is no validation data.
-        patience: int >= 0 or None: stop after this many epochs without improvement.
+        patience: int >= 1 or None: stop after this many epochs in a row without improvement
+            (as `keras.callbacks.EarlyStopping`; 0 means 1).
         divergence_factor: float > 1 or None: an epoch loss above this multiple of the lowest
             epoch loss so far stops training (`"diverged"`). Defaults to 10.
         on_best: callable `(model, info)` or None, called after every improving epoch with the
             float32 twin holding that epoch's weights and `info` = dict(`epoch` (1-based),
-            `monitor`, `value`, `logs`, `history`). Write the artifact here.
+            `monitor`, `value`, `logs`, `history`, `train_seconds`). Write the artifact here.
         run_dir: path or None: the run folder for resume (see the module docstring). Without
             it nothing is written and a kill loses the run.
         fresh: bool: delete the run folder's state first and start over. Defaults to False.

@@ -207,7 +207,7 @@ def test_best_epoch_is_returned_not_the_last_and_patience_stops(tmp_path):
     assert [c[0] for c in calls] == [e for e, v in enumerate(values, 1)
                                      if v == min(values[:e])]
     if result.stopped_reason == "early_stopping":
-        assert result.epochs_run == result.best_epoch + 2
+        assert result.epochs_run == result.best_epoch + 1
     model = result.model
     model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     assert model.evaluate(*val, verbose=0) == pytest.approx(result.best_value, rel=1e-4)
