@@ -42,6 +42,7 @@ from music.io import read_corpus, read_solo  # noqa: E402
 from music.metrics import evaluate  # noqa: E402
 from music.model import load_artifact  # noqa: E402
 from music.types import Note, Solo  # noqa: E402
+from zoo.training import fit  # noqa: E402
 
 FIELDS = ("chord_tone_ratio", "scale_tone_ratio", "note_type_profile", "interval_hist_distance",
           "rhythm_hist_distance", "notes_per_bar", "longest_copied_run", "pitch_class_entropy",
@@ -98,13 +99,13 @@ class CourseMethod:
         x, y = np.array(xs, np.int32), np.array(ys, np.int32)
         keras.utils.set_random_seed(self.seed)
         # One-hot input times a weight matrix == an embedding; as in the lab: LSTM, then softmax.
-        self.model = zoo.build_lm(vocab, units=self.units, embedding_dim=min(vocab, 64),
-                                  name="course_lstm")
-        self.model.compile(keras.optimizers.Adam(0.01, clipnorm=1.0),
-                           keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-        stop = _TimeLimit(minutes * 60)
-        self.model.fit(x, y, batch_size=64, epochs=epochs, verbose=0, callbacks=[stop],
-                       sample_weight=(y > 0).astype("float32"))
+        # The lab's Adam(0.01) at a constant rate, clipped, for `minutes` or `epochs`.
+        result = fit(lambda: zoo.build_lm(vocab, units=self.units, embedding_dim=min(vocab, 64),
+                                          name="course_lstm"),
+                     (x, y, (y > 0).astype("float32")), epochs=epochs, batch_size=64,
+                     learning_rate=0.01, final_learning_rate=1.0, clipnorm=1.0,
+                     max_seconds=minutes * 60, precision="float32", verbose=0)
+        self.model = result.model
         self.step = zoo.build_lm_step(self.model)
         import tensorflow as tf
 
@@ -138,16 +139,6 @@ class CourseMethod:
             notes.append(Note(t, duration, pitch))
             t += duration
         return notes
-
-
-class _TimeLimit(keras.callbacks.Callback):
-    def __init__(self, seconds):
-        super().__init__()
-        self.seconds, self.start = seconds, time.time()
-
-    def on_epoch_end(self, epoch, logs=None):
-        if time.time() - self.start > self.seconds:
-            self.model.stop_training = True
 
 
 def improvise_over(improviser, human, seed, temperature, top_p):
