@@ -29,6 +29,9 @@ def build_many_to_one(*, output_dim, vocab_size=None, input_dim=None, cell="lstm
 
     Padded, variable-length batches are masked: token id 0 (or an all-zero feature vector)
     is padding and does not change the result, so the output is that of the real sequence.
+    Padding goes after the real steps (right padding, as cuDNN requires on GPUs); left-padded
+    batches and empty rows are refused with an error that says how to pad (see
+    `zoo.layers.RequireRightPadding`). The defaults keep Keras's cuDNN kernels eligible.
     With `bidirectional=True` the forward and backward final states are concatenated.
 
     Args:
@@ -71,8 +74,9 @@ def build_many_to_many(*, output_dim, vocab_size=None, input_dim=None, cell="lst
     """Build a many-to-many model with one output per input step (Tx = Ty), e.g. tagging.
 
     Padding (token id 0, or an all-zero feature vector) is masked, so a padded batch gives
-    the same outputs on the real positions as the unpadded sequences. With
-    `bidirectional=True` every step sees its whole sentence, as named-entity taggers need.
+    the same outputs on the real positions as the unpadded sequences. Padding goes after the
+    real steps (right padding, as cuDNN requires on GPUs); left-padded batches and empty rows
+    are refused with an error that says how to pad. With `bidirectional=True` every step sees its whole sentence, as named-entity taggers need.
 
     Args:
         output_dim: int >= 1, size of each step's output (e.g. number of tags).

@@ -2,6 +2,7 @@
 
 import keras
 
+from zoo.layers import RequireRightPadding
 from zoo.validation import check_int, check_one_input_kind
 
 
@@ -11,6 +12,13 @@ def sequence_input(*, vocab_size=None, input_dim=None, embedding_dim=64, prefix=
     Token ids are embedded with id 0 reserved for padding (`mask_zero=True`); feature
     vectors pass through `keras.layers.Masking`, so an all-zero step is padding. Either way
     the mask reaches the recurrent layers and padding does not change the result.
+
+    Padding must come after the real steps (right padding), with at least one real step per
+    row: that is what Keras's cuDNN kernels accept on GPUs, and a `zoo.layers.
+    RequireRightPadding` layer (`{prefix}padding_check`) refuses anything else on every device
+    with an error that says how to pad (`keras.utils.pad_sequences(..., padding="post")`).
+    Left-padded input is refused, not converted: converting would move the outputs of a
+    many-to-many model.
 
     Args:
         vocab_size: number of token ids (id 0 = padding), or None for feature vectors.
@@ -30,8 +38,10 @@ def sequence_input(*, vocab_size=None, input_dim=None, embedding_dim=64, prefix=
         tokens = keras.Input((None,), dtype="int32", name=f"{prefix}tokens")
         embed = keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=mask,
                                        name=f"{prefix}embedding")
-        return tokens, embed(tokens)
+        check = RequireRightPadding(name=f"{prefix}padding_check")
+        return tokens, (check(embed(tokens)) if mask else embed(tokens))
     features = keras.Input((None, input_dim), name=f"{prefix}features")
     if not mask:
         return features, features
-    return features, keras.layers.Masking(0.0, name=f"{prefix}masking")(features)
+    masked = keras.layers.Masking(0.0, name=f"{prefix}masking")(features)
+    return features, RequireRightPadding(name=f"{prefix}padding_check")(masked)

@@ -145,3 +145,67 @@ class ZeroState(keras.layers.Layer):
         config = super().get_config()
         config["units"] = self.units
         return config
+
+
+RIGHT_PADDING_MESSAGE = (
+    "seqzoo models take right-padded sequences (the real steps first, then padding: token id 0 "
+    "or an all-zero feature vector) with at least one real step per row; this batch has padding "
+    "before a real step or an empty row (cuDNN, on GPUs, cannot run either). Pad with "
+    "keras.utils.pad_sequences(..., padding='post') and drop empty sequences")
+
+
+@keras.saving.register_keras_serializable(package="seqzoo")
+class RequireRightPadding(keras.layers.Layer):
+    """Pass a masked sequence through unchanged, refusing masks that are not right-padded.
+
+    Keras runs LSTM and GRU layers with cuDNN on GPUs, and cuDNN accepts only right-padded
+    masks (`[True, True, False]`) with no empty row; anything else fails there with an
+    assertion from deep inside the layer. This layer makes the rule the same on every device:
+    a left-padded (or gapped) mask or an all-padding row raises
+    `tensorflow.errors.InvalidArgumentError` with `RIGHT_PADDING_MESSAGE`, which says how to
+    pad. The zoo's factories put it right after the embedding or masking layer. Under XLA the
+    check is compiled away (XLA drops assertions).
+
+    Args:
+        **kwargs: base `keras.layers.Layer` arguments (e.g. `name`).
+
+    Call arguments:
+        inputs: `(batch, time, features)`, with a Keras mask `(batch, time)` attached.
+
+    Returns:
+        `inputs`, with the same mask.
+
+    Example:
+
+    >>> import numpy as np, zoo
+    >>> model = zoo.build_many_to_one(vocab_size=9, output_dim=2, units=4)
+    >>> model(np.array([[3, 4, 0]], "int32")).shape  # right-padded: fine
+    TensorShape([1, 2])
+    >>> model(np.array([[0, 3, 4]], "int32"))  # left-padded: refused
+    Traceback (most recent call last):
+    ...
+    tensorflow.python.framework.errors_impl.InvalidArgumentError: ...seqzoo models take right-padded sequences...
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs, mask=None):
+        if mask is None:
+            return inputs
+        import tensorflow as tf
+
+        mask = tf.cast(mask, tf.bool)  # (batch, time)
+        lengths = tf.reduce_sum(tf.cast(mask, tf.int32), axis=1)  # (batch,)
+        right_padded = tf.sequence_mask(lengths, tf.shape(mask)[1])
+        valid = tf.logical_and(tf.reduce_all(tf.equal(mask, right_padded)),
+                               tf.reduce_all(lengths > 0))
+        with tf.control_dependencies([tf.debugging.Assert(valid, [RIGHT_PADDING_MESSAGE])]):
+            return tf.identity(inputs)
+
+    def compute_mask(self, inputs, mask=None):
+        return mask
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
