@@ -313,3 +313,26 @@ def test_the_shipped_model_and_old_text_artifacts_still_load(tmp_path):
     gen.save(old)  # converted to the zoo format in place
     assert json.loads((old / "config.json").read_text())["format"] == "seqzoo.artifact"
     assert TextGenerator.load(old).metrics == {"val_loss": 1.0}
+
+
+def test_the_music_layout_before_the_zoo_format_still_loads(tmp_path):
+    """model.keras + encoding.json + config.json (no format tag) + metrics.json, as music train
+    wrote them before zoo.artifacts; the next save converts the folder in place."""
+    import shutil
+
+    from music.model import PRETRAINED_DIR, load_artifact as load_improviser
+    from music.model import save_artifact as save_improviser
+
+    old = tmp_path / "old"
+    old.mkdir()
+    for name in ("model.keras", "encoding.json"):
+        shutil.copy(PRETRAINED_DIR / name, old / name)
+    shipped = json.loads((PRETRAINED_DIR / "config.json").read_text())
+    (old / "config.json").write_text(json.dumps({k: shipped[k] for k in ("hparams", "data")}))
+    (old / "metrics.json").write_text(json.dumps(shipped["metrics"]))
+    artifact = load_improviser(old)
+    assert artifact.metrics["best_val_loss"] == shipped["metrics"]["best_val_loss"]
+    assert artifact.config["hparams"]["units"] == 256
+    save_improviser(old, artifact.model, artifact.encoding, artifact.config, artifact.metrics)
+    assert listing(old) == ["config.json", "encoding.json", "model.keras"]
+    assert load_improviser(old).metrics == artifact.metrics
