@@ -251,3 +251,37 @@ def test_train_harmony_option_reaches_the_reader(tmp_path, capsys):
     code, out, err = run(capsys, "train", data, "--out", tmp_path / "m2", "--harmony", "melody", *common)
     assert code == 0, err
     assert load_artifact(tmp_path / "m2").config["hparams"]["units"] == 8
+
+
+def test_train_resumes_refuses_other_settings_and_reports_a_failed_run(tmp_path, capsys):
+    """The training engine under `music train`: a finished run is not retrained, a run folder
+    with other settings is refused naming them, and a run whose loss blows up exits 1."""
+    from music.render import write_solo
+    from music.types import Note, Solo
+
+    data = tmp_path / "data"
+    data.mkdir()
+    for k, progression in enumerate(("Dm7 G7 | Cmaj7 |", "Fm7 Bb7 | Ebmaj7 |", "C7 | F7 |")):
+        notes = [Note(F(i, 2), F(1, 2), 60 + (5 * i + k) % 12) for i in range(16)]
+        write_solo(Solo(notes, parse_progression(progression * 4)), data / f"solo{k}.mid")
+    common = [data, "--out", tmp_path / "model", "--epochs", 2, "--units", 8,
+              "--holdout-every", 0, "--seq-len", 16, "--cache-dir", tmp_path / "cache"]
+    code, out, err = run(capsys, "train", *common)
+    assert code == 0, err
+    assert json.loads(out.strip().splitlines()[-1])["stopped_reason"] == "finished"
+    state = json.loads((tmp_path / "model" / "training" / "state.json").read_text())
+    assert state["finished"] and [h["epoch"] for h in state["history"]] == [1, 2]
+    before = (tmp_path / "model" / "model.keras").read_bytes()
+    code, out, err = run(capsys, "train", *common)
+    assert code == 0 and "already holds this finished run" in err
+    assert json.loads(out.strip().splitlines()[-1])["epochs_run"] == 2
+    assert (tmp_path / "model" / "model.keras").read_bytes() == before
+    code, _, err = run(capsys, "train", *common, "--learning-rate", "0.01")
+    assert_user_error(code, err, "learning_rate 0.002 (recorded) vs 0.01 (now)", "--fresh")
+    code, out, err = run(capsys, "train", *common, "--learning-rate", "0.01", "--fresh")
+    assert code == 0, err
+    code, out, err = run(capsys, "train", data, "--out", tmp_path / "wild", "--epochs", 3,
+                         "--units", 8, "--holdout-every", 0, "--seq-len", 16,
+                         "--cache-dir", tmp_path / "cache", "--learning-rate", "1e30")
+    assert code == 1, err
+    assert len(err.strip().splitlines()) == 1 and "error: training stopped: the " in err

@@ -222,3 +222,35 @@ def test_checkpoints_evaluate_and_time_budget(tmp_path):
     assert quick.metrics["epochs_run"] < 1000  # stopped by the wall-clock budget
     with pytest.raises(ValueError, match="time_budget must be a number of seconds > 0 or None, got -1"):
         quick.fit(corpus, time_budget=-1, verbose=0)
+
+
+def test_an_interrupted_fit_resumes_from_the_checkpoints_run_folder(tmp_path):
+    """A crash after epoch 2 of 4, then the same call: epochs 3 and 4 run on the restored
+    weights and optimizer state; the artifact holds the best epoch of the whole run."""
+    import keras
+
+    corpus = "abcdefghij" * 60
+
+    class Crash(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == 2:
+                raise KeyboardInterrupt
+
+    class Starts(keras.callbacks.Callback):
+        seen = []
+
+        def on_epoch_begin(self, epoch, logs=None):
+            Starts.seen.append((epoch, int(self.model.optimizer.iterations)))
+
+    args = dict(epochs=4, steps_per_epoch=10, batch_size=8, seq_len=20, learning_rate=1e-2,
+                warmup_steps=2, verbose=0, checkpoint=tmp_path / "ckpt")
+    gen = TextGenerator.from_corpus(corpus, units=8, embedding_dim=4)
+    with pytest.raises(KeyboardInterrupt):
+        gen.fit(corpus, callbacks=[Crash()], **args)
+    assert TextGenerator.load(tmp_path / "ckpt").metrics["checkpoint_epoch"] in (1, 2)
+    again = TextGenerator.from_corpus(corpus, units=8, embedding_dim=4)
+    hist = again.fit(corpus, callbacks=[Starts()], **args)
+    assert Starts.seen == [(2, 20), (3, 30)]
+    assert len(hist["loss"]) == 4 and again.training_result.resumed
+    saved = TextGenerator.load(tmp_path / "ckpt")
+    assert saved.metrics["checkpoint_epoch"] == 1 + int(np.argmin(hist["val_loss"]))
