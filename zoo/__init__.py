@@ -33,7 +33,12 @@ _EXPORTS = {
     "greedy_decode": "zoo.seq2seq",
     "TokenSampler": "zoo.layers",
     "Sampler": "zoo.sampling",
+    "Step": "zoo.sampling",
+    "Generation": "zoo.sampling",
     "filter_logits": "zoo.sampling",
+    "choose_tokens": "zoo.sampling",
+    "Seq2SeqDecoder": "zoo.decoding",
+    "Decoded": "zoo.decoding",
     "fit": "zoo.training",
     "TrainingResult": "zoo.training",
 }

@@ -2,19 +2,24 @@
 
 The course's jazz inference model unrolls one shared LSTM cell Ty times and feeds each
 output back as the next input. Here the same pattern gets a teacher-forced training twin
-(`build_one_to_many`), a single-step twin (`build_one_to_many_step`) and an unrolled
-generator whose sampling happens inside the graph (`build_one_to_many_generator`), all
-sharing one set of weights.
+(`build_one_to_many`), a single-step twin (`build_one_to_many_step`) and a generator
+(`build_one_to_many_generator`) that runs the twin in the zoo's compiled generation engine,
+all sharing one set of weights.
 """
 
+import os
+
 import keras
+import numpy as np
 
-from zoo.layers import TokenSampler, ZeroState
+from zoo.layers import ZeroState
 from zoo.lm import build_lm_step
-from zoo.recurrent import build_stack, find_stack, run_stack, state_suffixes, step_stack
-from zoo.validation import check_int, check_optional_int, refuse_bidirectional
+from zoo.recurrent import build_stack, find_stack, run_stack, state_suffixes
+from zoo.recording import records_call
+from zoo.validation import check_choice, check_int, check_optional_int, refuse_bidirectional
 
 
+@records_call
 def build_one_to_many(vocab_size, *, context_dim=None, cell="lstm", units=64, num_layers=1,
                       embedding_dim=32, dropout=0.0, bidirectional=False, name="one_to_many"):
     """Build the teacher-forced training twin of a one-to-many generator.
@@ -139,23 +144,71 @@ def build_one_to_many_step(model):
     return build_lm_step(model)
 
 
-def build_one_to_many_generator(model, *, steps, mode="argmax", temperature=1.0, seed=None):
-    """Build a generator that unrolls `steps` steps and feeds each chosen token back.
+class OneToManyGenerator:
+    """A thin wrapper over the generation engine for `build_one_to_many` models.
 
-    The token at every step is chosen inside the graph by a `TokenSampler` (argmax or a
-    seeded sample at a temperature), so one call returns a whole sequence, and the model can
-    be saved and loaded in safe mode like any other.
+    Calling it sets the initial states from the context (or zeros), then runs the zoo's
+    compiled loop (`zoo.Sampler` over `build_one_to_many_step`) for `steps` tokens, each fed
+    back as the next input. Built by `build_one_to_many_generator`.
+
+    Args:
+        model: a model from `build_one_to_many`.
+        steps: int >= 1, tokens to generate.
+        mode: `"argmax"` (greedy) or `"sample"`.
+        temperature: float > 0 for `"sample"`.
+        seed: optional int; with a seed, every call with the same inputs draws the same tokens.
+        jit_compile: bool, compile the loop with XLA. Defaults to True.
+    """
+
+    def __init__(self, model, *, steps, mode="argmax", temperature=1.0, seed=None, jit_compile=True):
+        from zoo.sampling import Sampler, check_sampling_args
+
+        self.steps = check_int("steps", steps, 1)
+        self.mode = check_choice("mode", mode, ("argmax", "sample"))
+        self.temperature = check_sampling_args(temperature)[0]
+        self.seed = seed
+        self.model = model
+        self.initializer = (build_one_to_many_initializer(model)
+                            if _context_input(model) is not None else None)
+        self.sampler = Sampler(build_one_to_many_step(model), jit_compile=jit_compile)
+
+    def __call__(self, inputs):
+        """Generate: `inputs` is `[context (batch, context_dim), start_token (batch,)]`, or
+        `start_token` alone for a model without context; returns int32 `(batch, steps)`."""
+        if self.initializer is not None:
+            if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:
+                raise ValueError("inputs must be [context, start_token] for a model built with "
+                                 "context_dim")
+            context, start = inputs
+            states = self.initializer(np.asarray(context, "float32"), training=False)
+            states = [np.asarray(s) for s in (states if isinstance(states, (list, tuple)) else [states])]
+        else:
+            start, states = inputs, None
+        start = np.asarray(start, "int32").reshape(-1, 1)  # (batch, 1): the first fed token
+        seed = self.seed if self.seed is not None else int.from_bytes(os.urandom(4), "little")
+        return self.sampler(start, self.steps, greedy=self.mode == "argmax",
+                            temperature=self.temperature, seed=seed, states=states)
+
+
+def build_one_to_many_generator(model, *, steps, mode="argmax", temperature=1.0, seed=None):
+    """Build a generator that runs `steps` steps and feeds each chosen token back.
+
+    A thin wrapper over the zoo's generation engine (`OneToManyGenerator`): the whole
+    generation is one compiled loop over the single-step twin, sharing the model's weights.
+    To keep a generator, save `model` and build the generator again after loading it.
 
     Args:
         model: a model from `build_one_to_many` (trained or loaded).
         steps: int >= 1, Ty, how many tokens to generate.
         mode: `"argmax"` or `"sample"`. Defaults to `"argmax"`.
         temperature: float > 0 for `"sample"`. Defaults to 1.0.
-        seed: optional int for reproducible sampling.
+        seed: optional int for reproducible sampling (the same seed and inputs give the same
+            tokens); None draws a fresh seed per call.
 
     Returns:
-        A Functional `keras.Model`. Inputs: `"context"` `(batch, context_dim)` when the model
-        has one, and `"start_token"` int32 `(batch,)`. Output: int32 tokens `(batch, steps)`.
+        A callable `OneToManyGenerator`. Inputs: `[context (batch, context_dim), start_token
+        (batch,)]` when the model has a context, else `start_token`. Output: an int32 numpy
+        array `(batch, steps)`.
 
     Example:
 
@@ -163,20 +216,6 @@ def build_one_to_many_generator(model, *, steps, mode="argmax", temperature=1.0,
     >>> model = zoo.build_one_to_many(12, context_dim=3, units=8)
     >>> generate = zoo.build_one_to_many_generator(model, steps=6)
     >>> generate([np.ones((2, 3), "float32"), np.zeros((2,), "int32")]).shape
-    TensorShape([2, 6])
+    (2, 6)
     """
-    steps = check_int("steps", steps, 1)
-    cell, stack = find_stack(model)
-    sampler = TokenSampler(mode, temperature, seed, name="token_sampler")
-    start = keras.Input((), dtype="int32", name="start_token")  # (batch,)
-    context = _context_input(model)
-    states = _initial_states(model, cell, stack, context, start)
-    embedding, to_logits = model.get_layer("embedding"), model.get_layer("logits")
-    token, chosen = start, []
-    for t in range(steps):
-        h, states = step_stack(embedding(token), stack, states)  # (batch, units)
-        token = sampler(to_logits(h))  # (batch,)
-        chosen.append(keras.layers.Reshape((1,), name=f"step_{t}")(token))
-    tokens = chosen[0] if steps == 1 else keras.layers.Concatenate(name="tokens")(chosen)
-    inputs = [context, start] if context is not None else start
-    return keras.Model(inputs, tokens, name=f"{model.name}_generator")
+    return OneToManyGenerator(model, steps=steps, mode=mode, temperature=temperature, seed=seed)

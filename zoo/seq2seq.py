@@ -8,16 +8,17 @@ decoder model that advances one token with explicit states.
 """
 
 import keras
-import numpy as np
 
 from zoo.inputs import sequence_input
 from zoo.recurrent import build_stack, find_stack, run_stack, state_suffixes, step_stack
 from zoo.states import state_inputs
+from zoo.recording import records_call
 from zoo.validation import check_choice, check_int
 
 ATTENTION = {"dot": keras.layers.Attention, "additive": keras.layers.AdditiveAttention}
 
 
+@records_call
 def build_encoder_decoder(*, target_vocab_size, source_vocab_size=None, source_dim=None,
                           cell="lstm", units=64, num_layers=1, bidirectional=False,
                           dropout=0.0, embedding_dim=32, attention=None,
@@ -25,10 +26,11 @@ def build_encoder_decoder(*, target_vocab_size, source_vocab_size=None, source_d
     """Build a teacher-forced encoder-decoder for sequence-to-sequence tasks (Tx != Ty).
 
     Source id 0 (or an all-zero source vector) is padding and is masked; target id 0 is
-    padding too. Each decoder layer starts from the final states of the encoder layer at the
+    padding too. Sources are right-padded (real steps first, as cuDNN requires on GPUs); a
+    left-padded source or an empty one is refused with an error that says how to pad. Each decoder layer starts from the final states of the encoder layer at the
     same depth; with `bidirectional=True` the encoder's forward and backward states are
     concatenated, so the decoder has `2 * units` units. Get the inference twins from
-    `build_encoder_decoder_inference` and decode with `greedy_decode`.
+    `build_encoder_decoder_inference` and decode with `zoo.Seq2SeqDecoder`.
 
     Args:
         target_vocab_size: int >= 2, output tokens (0 = padding; reserve start/end ids too).
@@ -82,6 +84,64 @@ def build_encoder_decoder(*, target_vocab_size, source_vocab_size=None, source_d
     return keras.Model([source, target], logits, name=name)
 
 
+@keras.saving.register_keras_serializable(package="seqzoo")
+class AttentionWithWeights(keras.layers.Layer):
+    """Call a shared Keras attention layer and return both its context and attention weights.
+
+    The decoder step of `build_encoder_decoder_inference` reuses the training model's
+    `Attention` / `AdditiveAttention` layer, whose first call returned the context only; Keras
+    cannot take a second output from a later call of the same layer, so this wrapper makes
+    that call (same layer, same weights) and returns both.
+
+    Args:
+        attention: a `keras.layers.Attention` or `keras.layers.AdditiveAttention` (or its
+            serialized config).
+        **kwargs: base `keras.layers.Layer` arguments.
+
+    Call arguments:
+        inputs: `[query (batch, Tq, units), values (batch, Tv, units), value_mask (batch, Tv)]`
+            with `value_mask` False at padded positions.
+
+    Returns:
+        `[context (batch, Tq, units), weights (batch, Tq, Tv)]`; each row of weights sums to 1
+        and is 0 at masked positions.
+
+    Example:
+
+    >>> import numpy as np, zoo
+    >>> layer = AttentionWithWeights(keras.layers.Attention())
+    >>> mask = np.array([[True, True, False]])
+    >>> context, weights = layer([np.ones((1, 1, 4)), np.ones((1, 3, 4)), mask])
+    >>> np.round(np.asarray(weights), 3).tolist()
+    [[[0.5, 0.5, 0.0]]]
+    """
+
+    def __init__(self, attention, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(attention, dict):
+            attention = keras.saving.deserialize_keras_object(attention)
+        self.attention = attention
+        self.supports_masking = True
+
+    def call(self, inputs, mask=None):
+        query, values, value_mask = inputs
+        return list(self.attention([query, values], mask=[None, value_mask],
+                                   return_attention_scores=True))
+
+    def compute_output_spec(self, inputs, mask=None):
+        query, values, value_mask = inputs
+        return list(self.attention.compute_output_spec(
+            [query, values], mask=[None, value_mask], return_attention_scores=True))
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+    def get_config(self):
+        config = super().get_config()
+        config["attention"] = keras.saving.serialize_keras_object(self.attention)
+        return config
+
+
 def _decoder_initial_states(cell, encoder_states, bidirectional, concat_layer):
     """Per layer, the encoder's final states shaped for the decoder.
 
@@ -110,7 +170,9 @@ def build_encoder_decoder_inference(model):
         outputs only with attention, for the decoder to attend over). `decoder_step`:
         `"token"` int32 `(batch,)`, with attention `"encoder_outputs"` and `"source_mask"`
         (bool `(batch, Tx)`, False at padding), then the states `state_h_0`, ... ->
-        `[logits (batch, target_vocab_size), *new_states]`.
+        `[logits (batch, target_vocab_size), *new_states]`, and with attention a last output
+        `"attention_weights"` `(batch, Tx)` (rows sum to 1, 0 at padded source positions).
+        Decode with `zoo.Seq2SeqDecoder` (greedy, sampling or beam search, compiled).
 
     Example:
 
@@ -131,7 +193,10 @@ def build_encoder_decoder_inference(model):
     source_spec = model.inputs[0]
     source = keras.Input(source_spec.shape[1:], dtype=source_spec.dtype, name=source_spec.name)
     first = "encoder_embedding" if "encoder_embedding" in names else "encoder_masking"
-    encoder_outputs, raw = run_stack(model.get_layer(first)(source), encoder)
+    x = model.get_layer(first)(source)
+    if "encoder_padding_check" in names:  # models saved before the check have none
+        x = model.get_layer("encoder_padding_check")(x)
+    encoder_outputs, raw = run_stack(x, encoder)
     joined = _decoder_initial_states(cell, raw, bidirectional,
                                      lambda s, i: model.get_layer(f"encoder_state_{s}_{i}"))
     encoder_states = [state for layer_states in joined for state in layer_states]
@@ -144,26 +209,37 @@ def build_encoder_decoder_inference(model):
     decoder_units = decoder[0][0].cell.units
     states = state_inputs(keras, cell, [decoder_units] * len(decoder))
     y, new_states = step_stack(model.get_layer("decoder_embedding")(token), decoder, states)
+    extra_outputs = []
     if has_attention:
         values = keras.Input((None, decoder_units), name="encoder_outputs")
         mask = keras.Input((None,), dtype="bool", name="source_mask")
         inputs += [values, mask]
         to_query = keras.layers.Reshape((1, decoder_units), name="query")
         to_context = keras.layers.Reshape((decoder_units,), name="context")
+        to_weights = keras.layers.Reshape((-1,), name="attention_weights")
         # The target padding mask means nothing for one step; let it pass without warnings.
         to_query.supports_masking = to_context.supports_masking = True
+        to_weights.supports_masking = True
         query = to_query(y)  # (batch, 1, units)
-        context = model.get_layer("attention")([query, values], mask=[None, mask])
+        context, weights = AttentionWithWeights(model.get_layer("attention"),
+                                                name="attention_with_weights")(
+            [query, values, mask])
         context = to_context(context)  # (batch, units)
+        extra_outputs = [to_weights(weights)]  # (batch, Tx), 0 at padded source positions
         y = model.get_layer("attention_join")([y, context])
         y = model.get_layer("attention_projection")(y)
     logits = model.get_layer("logits")(y)
-    step = keras.Model(inputs + states, [logits] + new_states, name=f"{model.name}_decoder_step")
+    step = keras.Model(inputs + states, [logits] + new_states + extra_outputs,
+                       name=f"{model.name}_decoder_step")
     return encoder_model, step
 
 
 def greedy_decode(encoder, decoder_step, source, *, start_id, end_id=None, max_length=50):
     """Decode a batch greedily with the inference twins of `build_encoder_decoder`.
+
+    Kept for existing code: it is `zoo.Seq2SeqDecoder(encoder, decoder_step)(source,
+    method="greedy", ...).tokens`, the compiled engine (the decoder is cached per step model).
+    Use `zoo.Seq2SeqDecoder` for sampling, beam search, scores and attention weights.
 
     Args:
         encoder: the encoder model from `build_encoder_decoder_inference`.
@@ -184,27 +260,8 @@ def greedy_decode(encoder, decoder_step, source, *, start_id, end_id=None, max_l
     >>> zoo.greedy_decode(enc, dec, np.ones((2, 4), "int32"), start_id=1, max_length=3).shape
     (2, 3)
     """
+    from zoo.decoding import cached_decoder
+
     check_int("max_length", max_length, 1)
-    source = np.asarray(source)
-    encoded = encoder(source, training=False)
-    encoded = [np.asarray(e) for e in (encoded if isinstance(encoded, (list, tuple))
-                                       else [encoded])]
-    has_attention = any(t.name == "encoder_outputs" for t in decoder_step.inputs)
-    extra = []
-    if has_attention:
-        mask = source != 0 if source.ndim == 2 else np.any(source != 0, axis=-1)
-        extra, encoded = [encoded[0], mask], encoded[1:]
-    batch = source.shape[0]
-    token = np.full((batch,), start_id, dtype="int32")
-    states, result = encoded, np.zeros((batch, max_length), dtype="int32")
-    finished = np.zeros((batch,), dtype=bool)
-    for t in range(max_length):
-        out = decoder_step([token] + extra + list(states), training=False)
-        token = np.argmax(np.asarray(out[0]), axis=-1).astype("int32")
-        states = [np.asarray(s) for s in out[1:]]
-        result[:, t] = np.where(finished, 0, token)
-        if end_id is not None:
-            finished |= token == end_id
-            if finished.all():
-                break
-    return result
+    return cached_decoder(encoder, decoder_step)(
+        source, start_id=start_id, end_id=end_id, max_length=max_length, method="greedy").tokens

@@ -16,7 +16,7 @@ def _run_steps(step, per_step_inputs, states):
     for inputs in per_step_inputs:
         result = step(list(inputs) + [np.asarray(s) for s in states], training=False)
         outputs.append(np.asarray(result[0]))
-        states = result[1:]
+        states = result[1:1 + len(states)]  # a decoder with attention also outputs its weights
     return np.stack(outputs, axis=1)
 
 
