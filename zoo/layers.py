@@ -10,8 +10,9 @@ from zoo.validation import check_choice
 class TokenSampler(keras.layers.Layer):
     """Pick the next token from logits inside the graph: argmax, or a sample at a temperature.
 
-    Used by `build_one_to_many_generator` so that a whole generation is one model call and
-    the fed-back token never leaves the graph.
+    Kept so that generator models saved by earlier versions of `build_one_to_many_generator`
+    still load; it chooses with the generation engine's `zoo.sampling.choose_tokens`. New code
+    generates with `zoo.Sampler` (or `build_one_to_many_generator`, which uses it).
 
     Args:
         mode: `"argmax"` (greedy) or `"sample"` (draw from `softmax(logits / temperature)`).
@@ -44,11 +45,13 @@ class TokenSampler(keras.layers.Layer):
         self.seed_generator = keras.random.SeedGenerator(seed) if mode == "sample" else None
 
     def call(self, logits):
-        if self.mode == "argmax":
-            return ops.cast(ops.argmax(logits, axis=-1), "int32")
-        draws = keras.random.categorical(logits / self.temperature, 1,
-                                         seed=self.seed_generator, dtype="int32")
-        return ops.squeeze(draws, axis=-1)
+        from zoo.sampling import choose_tokens
+
+        seed = None
+        if self.mode == "sample":  # a fresh stateless seed from the layer's seed generator
+            seed = keras.random.randint((2,), 0, 2**31 - 1, seed=self.seed_generator, dtype="int32")
+        return choose_tokens(logits, seed, greedy=self.mode == "argmax",
+                             temperature=self.temperature)
 
     def compute_output_shape(self, input_shape):
         return input_shape[:-1]
