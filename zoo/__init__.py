@@ -4,6 +4,10 @@ Every factory takes keyword-only hyperparameters and returns an uncompiled, name
 `keras.Model`. Generative models have single-step twins that share their layers, so generation
 costs O(1) per token.
 
+The zoo also runs what it builds: `zoo.training.fit` (also `zoo.fit`) is the one training
+engine (schedule, clipping, time budget, best epoch, resume, NaN stop, precision policy,
+`tf.distribute`) that the applications and benchmarks use.
+
 Public names are loaded lazily, so `import zoo.reference` stays numpy-only and `import zoo`
 is cheap until a factory is used.
 """
