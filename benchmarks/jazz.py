@@ -11,7 +11,8 @@
 2. "The course's method", written here from its description: an LSTM over one-hot (pitch,
    duration) values, no chords, trained on the same training solos with fixed-length windows,
    generating one-to-many from a zero start by argmax (the course's `predict_and_sample`);
-   `course_method_sampled` samples instead of argmax. Its notes are laid end to end over the
+   `course_method_sampled` samples instead of argmax (both through the zoo's generation
+   engine, `zoo.Sampler`, like the improviser). Its notes are laid end to end over the
    same progressions (no bar filling: it has no idea of bars).
 3. Speed: seconds to improvise 32 bars with a loaded model (median of 5, after one warm-up).
 4. The course's setting: both methods trained on `original_metheny.mid` alone and compared
@@ -107,34 +108,36 @@ class CourseMethod:
                      max_seconds=minutes * 60, precision="float32", verbose=0)
         self.model = result.model
         self.step = zoo.build_lm_step(self.model)
+        self._sampler = self._make_sampler(vocab)
+        return self
+
+    def _make_sampler(self, vocab):
+        """The zoo's engine with the course's rule: values end to end until the length is
+        reached (a carried time in quarter notes), the zero start never chosen."""
         import tensorflow as tf
 
-        step, specs = self.step, [tf.TensorSpec(z.shape, tf.float32)
-                                  for z in zoo.zero_states(self.step, 1)]
-
-        @tf.function(input_signature=[tf.TensorSpec((1,), tf.int32), *specs])
-        def run(token, *states):
-            outputs = step([token, *states], training=False)
-            return outputs[0], list(outputs[1:])
-
-        self._run = run
-        return self
+        durations = [0.0] + [float(self.values[v][1]) for v in range(1, vocab)]
+        table = tf.constant(durations, tf.float64)
+        positive = [d for d in durations if d > 0]
+        self._shortest = min(positive) if positive else 1.0
+        return zoo.Sampler(
+            self.step,
+            mask_fn=lambda step, logits: tf.range(vocab)[None, :] != 0,
+            update_fn=lambda step, token: {"time": step.carry["time"] + tf.gather(table, token)},
+            done_fn=lambda step: step.carry["time"] >= step.context["length"])
 
     def generate(self, length, *, sample=False, seed=0):
         """Values end to end until `length` quarter notes (the last one cut at the end)."""
-        rng = np.random.default_rng(seed)
-        states = zoo.zero_states(self.step, 1)
-        token, t, notes = 0, Fraction(0), []
-        while t < length:
-            logits, states = self._run(np.array([token], np.int32), *states)
-            logits = logits.numpy()[0].astype(np.float64)
-            logits[0] = -np.inf
-            if sample:
-                p = np.exp(logits - logits.max())
-                token = int(rng.choice(len(p), p=p / p.sum()))
-            else:
-                token = int(np.argmax(logits))
-            pitch, duration = self.values[token]
+        # Enough tokens for the shortest value to fill the length (zero-length values aside).
+        most = int(np.ceil(float(length) / self._shortest)) + 64
+        result = self._sampler.generate(
+            np.zeros((1, 1), np.int32), most, greedy=not sample, seed=seed, log_probs=False,
+            carry={"time": np.zeros(1, np.float64)}, context={"length": np.float64(length)})
+        t, notes = Fraction(0), []
+        for token in result.tokens[0, :result.lengths[0]]:
+            if t >= length:
+                break
+            pitch, duration = self.values[int(token)]
             duration = min(duration, length - t)
             notes.append(Note(t, duration, pitch))
             t += duration
