@@ -14,6 +14,7 @@ import json
 import os
 import re
 import sys
+import warnings
 
 from music import validation
 from music.io import HARMONY_MODES
@@ -195,7 +196,8 @@ def main(argv=None):
         args.argv = [str(a) for a in (sys.argv[1:] if argv is None else argv)]
     except SystemExit as stop:
         return stop.code
-    with quiet_native_stderr():
+    with quiet_native_stderr(), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", module="music21")  # its warnings: one line only
         return _run(args)
 
 

@@ -31,6 +31,7 @@ How a file becomes a solo:
 
 import os
 import pathlib
+import re
 from fractions import Fraction
 
 from music import chords as chord_lib
@@ -158,6 +159,8 @@ def _check_file(source, limits):
         raise MusicInputError(f"{source}: unsupported file type; {_EXPECTED_FILE}")
     if size == 0:
         raise MusicInputError(f"{source}: file is empty; {_EXPECTED_FILE}")
+    if pathlib.Path(source).suffix.lower() in (".xml", ".musicxml"):
+        _prescan_musicxml(source, limits)
     if pathlib.Path(source).suffix.lower() == ".mxl":
         import zipfile
 
@@ -168,6 +171,26 @@ def _check_file(source, limits):
             raise MusicInputError(f"{source}: cannot be read as a compressed MusicXML file "
                                   f"({short_reason(error)}); {_EXPECTED_FILE}") from None
         limits.check(source, "max_bytes", unpacked)
+
+
+_PART = re.compile(rb"<part[\s>]")
+_MEASURE = re.compile(rb"<measure[\s>]")
+_NOTE = re.compile(rb"<note[\s>]")
+
+
+def _prescan_musicxml(source, limits):
+    """Count measures (per part) and notes in the raw MusicXML before music21 parses it.
+
+    music21's parse time grows with the square of the number of short measures in a part, so
+    the bar and note limits are applied to the text first.
+    """
+    with open(source, "rb") as handle:
+        data = handle.read(limits.max_bytes + 1)
+    starts = [m.start() for m in _PART.finditer(data)] + [len(data)]
+    measures = max((len(_MEASURE.findall(data, a, b)) for a, b in zip(starts, starts[1:])),
+                   default=0)
+    limits.check(source, "max_bars", measures)
+    limits.check(source, "max_notes", len(_NOTE.findall(data)))
 
 
 def read_solo(path, *, harmony="auto", grid=DEFAULT_GRID, melody_part=None, limits=None):
@@ -182,7 +205,7 @@ def read_solo(path, *, harmony="auto", grid=DEFAULT_GRID, melody_part=None, limi
             by content poorly (case-insensitive substring; default: chosen by content).
         limits: `music.limits.ReadLimits`, a dict of its fields or None: the largest file,
             latest note, most bars and most notes accepted, checked while reading. Default
-            None: 32 MiB, 20,000 quarter notes, 10,000 bars, 200,000 notes, each raised by an
+            None: 32 MiB, 20,000 quarter notes, 2,500 bars, 200,000 notes, each raised by an
             environment variable (see `music.limits`).
 
     Returns:

@@ -5,7 +5,7 @@ inferring its chords or encoding it would run for hours. `read_solo` refuses suc
 as the reader meets the first note past a limit (or before reading, for the file size).
 
 Each limit has a default that holds every real solo with a wide margin (the longest WJazzD solo
-is about 1,200 quarter notes and 3,000 notes), and two ways to allow more:
+has 998 bars and 7,109 notes), and two ways to allow more:
 
 - in Python: ``read_solo(path, limits=ReadLimits(max_quarters=100_000))`` (also `read_corpus`);
 - anywhere, the command lines included: the environment variables ``SEQZOO_MAX_MUSIC_BYTES``,
@@ -32,7 +32,10 @@ class ReadLimits:
             to 32 MiB (the largest WJazzD MusicXML file is 2.2 MB).
         max_quarters: int, the latest time anything may sound, in quarter notes. Defaults to
             20,000 (5,000 bars of 4/4; more than 2 hours at 160 BPM).
-        max_bars: int, the most bars once laid out on the time signature. Defaults to 10,000.
+        max_bars: int, the most bars (MusicXML: measures in a part, counted before music21
+            parses the file, whose parse time grows with the square of the number of short
+            measures). Defaults to 2,500 (the longest WJazzD solo has 998; a generated solo
+            has at most 2,000).
         max_notes: int, the most notes in all parts together (each pitch of a chord counts).
             Defaults to 200,000.
 
@@ -44,7 +47,7 @@ class ReadLimits:
 
     max_bytes: int = 32 * 2**20
     max_quarters: int = 20_000
-    max_bars: int = 10_000
+    max_bars: int = 2_500
     max_notes: int = 200_000
 
     def __post_init__(self):

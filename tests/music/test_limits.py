@@ -82,6 +82,9 @@ def test_a_limit_is_raised_by_its_environment_variable(tmp_path, monkeypatch):
         read_solo(path, harmony="none")
     monkeypatch.setenv("SEQZOO_MAX_MUSIC_QUARTERS", "40_000")
     assert read_limits().max_quarters == 40_000
+    with pytest.raises(MusicInputError, match="lasts 7,501 bars, more than the limit of 2,500"):
+        read_solo(path, harmony="none")
+    monkeypatch.setenv("SEQZOO_MAX_MUSIC_BARS", "10000")
     assert read_solo(path, harmony="none").duration == 30_004
     monkeypatch.setenv("SEQZOO_MAX_MUSIC_QUARTERS", "lots")
     with pytest.raises(MusicInputError, match="SEQZOO_MAX_MUSIC_QUARTERS='lots': expected a whole"):
@@ -119,6 +122,16 @@ def test_only_regular_files_are_read(tmp_path, capsys):
         assert code == 2 and len(err) == 1 and message in err[0]
     with pytest.raises(MusicInputError, match="folder has no music files"):
         read_corpus([tmp_path], use_cache=False)  # a folder's FIFOs and loops are passed over
+
+
+def test_musicxml_measures_and_notes_are_counted_before_music21_parses(tmp_path):
+    measure = "<measure number=\"1\"><note><rest/><duration>1</duration></note></measure>"
+    path = tmp_path / "many.xml"
+    path.write_text("<score-partwise><part id=\"P1\">" + measure * 30 + "</part></score-partwise>")
+    with pytest.raises(MusicInputError, match="lasts 30 bars, more than the limit of 20 bars"):
+        read_solo(path, limits=ReadLimits(max_bars=20))
+    with pytest.raises(MusicInputError, match="has more than the limit of 10 notes"):
+        read_solo(path, limits=ReadLimits(max_notes=10))
 
 
 def test_infer_chords_work_grows_with_windows_plus_notes(tmp_path):
