@@ -432,8 +432,6 @@ class TextGenerator:
             detail = f"missing {error}" if isinstance(error, KeyError) else str(error)
             raise ArtifactError(f"{option} {path}: not a valid text generator config "
                                 f"({detail})") from None
-        # RECONSTRUCTED after an accidental truncation (see the bad-input engineer's report):
-        # the lines below are a best guess of the lost end of this method.
         gen = cls.__new__(cls)
         gen.vocab = vocab
         gen.mode = mode
