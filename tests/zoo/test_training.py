@@ -358,3 +358,29 @@ def test_bad_arguments_name_the_parameter():
             fit(build, (x, x), precision="float32", verbose=0, **kwargs)
     with pytest.raises(ValueError, match="build_model must return a keras.Model; got NoneType"):
         fit(lambda: None, (x, x), epochs=1, precision="float32", verbose=0)
+
+
+def test_backups_inside_an_epoch_keep_the_optimizer_steps(tmp_path):
+    """`backup_every_steps`: a crash in the middle of epoch 2 resumes from the last backup's
+    weights and optimizer steps; the interrupted epoch runs again from its first batch."""
+    x = np.random.default_rng(4).integers(0, 6, (64, 5)).astype("int32")
+
+    class Crash(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            if int(self.model.optimizer.iterations) == 13:  # epoch 2 (8 steps each), batch 6
+                raise KeyboardInterrupt
+
+    class Starts(keras.callbacks.Callback):
+        seen = []
+
+        def on_epoch_begin(self, epoch, logs=None):
+            Starts.seen.append((epoch, int(self.model.optimizer.iterations)))
+
+    args = dict(epochs=3, batch_size=8, precision="float32", verbose=0, run_dir=tmp_path / "run",
+                backup_every_steps=4)
+    build = lambda: zoo.build_lm(6, units=4, embedding_dim=2)  # noqa: E731
+    with pytest.raises(KeyboardInterrupt):
+        fit(build, (x, x), callbacks=[Crash()], **args)
+    result = fit(build, (x, x), callbacks=[Starts()], **args)
+    assert Starts.seen == [(1, 12), (2, 20)]  # the backup after step 12 (epoch 2, batch 4)
+    assert result.epochs_run == 3 and [h["epoch"] for h in result.history] == [1, 2, 3]
