@@ -350,12 +350,12 @@ class _Engine(keras.callbacks.Callback):
     """Budget, NaN/divergence stop, best epoch, early stopping, state file and backups."""
 
     def __init__(self, *, twin, state, run_dir, monitor, patience, max_seconds,
-                 divergence_factor, on_best, backup_every_steps, verbose, clock):
+                 divergence_factor, on_best, backup_every_steps, clock):
         super().__init__()
         self.clock = clock or time.monotonic
         self.twin, self.state, self.run_dir = twin, state, run_dir
         self.monitor, self.patience, self.max_seconds = monitor, patience, max_seconds
-        self.divergence_factor, self.on_best, self.verbose = divergence_factor, on_best, verbose
+        self.divergence_factor, self.on_best = divergence_factor, on_best
         self.reason = None
         self.message = None
         self.backup = None
@@ -406,6 +406,9 @@ class _Engine(keras.callbacks.Callback):
         logs = {k: float(v) for k, v in (logs or {}).items() if k != "learning_rate"
                 and _is_number(v)}
         value = logs.get(self.monitor)
+        if value is None:
+            raise ValueError(f"monitor={self.monitor!r} is not among the values training logs: "
+                             f"{', '.join(sorted(logs))}")
         bad = [k for k in ("loss", self.monitor) if k in logs and not math.isfinite(logs[k])]
         if bad:
             return self._fail("non_finite_loss", f"the {bad[0]} became {logs[bad[0]]} at epoch "
@@ -420,7 +423,7 @@ class _Engine(keras.callbacks.Callback):
         state["history"].append({"epoch": epoch + 1, **logs})
         state["train_seconds"] = round(self.seconds(), 3)
         state["epochs_done"] = epoch + 1
-        if value is not None and (state["best_value"] is None or value < state["best_value"]):
+        if state["best_value"] is None or value < state["best_value"]:
             state["best_value"], state["best_epoch"], state["wait"] = value, epoch + 1, 0
             self.twin.set_weights(self.model.get_weights())
             if self.run_dir is not None:
@@ -668,7 +671,7 @@ def fit(build_model, train_data, *, epochs, validation_data=None, steps_per_epoc
     engine = _Engine(twin=twin, state=state, run_dir=run_dir, monitor=monitor,
                      patience=patience, max_seconds=max_seconds,
                      divergence_factor=divergence_factor, on_best=on_best,
-                     backup_every_steps=backup_every_steps, verbose=verbose, clock=clock)
+                     backup_every_steps=backup_every_steps, clock=clock)
     if resumed and state.get("epochs_done") and verbose:
         print(f"resuming the run in {run_dir} after epoch {state['epochs_done']}")
     fit_kwargs = {}

@@ -358,6 +358,10 @@ def test_bad_arguments_name_the_parameter():
             fit(build, (x, x), precision="float32", verbose=0, **kwargs)
     with pytest.raises(ValueError, match="build_model must return a keras.Model; got NoneType"):
         fit(lambda: None, (x, x), epochs=1, precision="float32", verbose=0)
+    with pytest.raises(ValueError, match="monitor='val_acc' is not among the values training "
+                                         "logs: loss, val_loss"):
+        fit(build, (x, x), validation_data=(x, x), epochs=1, monitor="val_acc",
+            precision="float32", verbose=0)
 
 
 def test_backups_inside_an_epoch_keep_the_optimizer_steps(tmp_path):
