@@ -29,6 +29,7 @@ How a file becomes a solo:
    symbols if the file has any, else the accompaniment if there is one, else none.
 """
 
+import contextlib
 import os
 import pathlib
 import re
@@ -159,7 +160,7 @@ def _check_file(source, limits):
         raise MusicInputError(f"{source}: unsupported file type; {_EXPECTED_FILE}")
     if size == 0:
         raise MusicInputError(f"{source}: file is empty; {_EXPECTED_FILE}")
-    if pathlib.Path(source).suffix.lower() in (".xml", ".musicxml"):
+    if pathlib.Path(source).suffix.lower() in (".xml", ".musicxml", ".abc"):
         _prescan_musicxml(source, limits)
     if pathlib.Path(source).suffix.lower() == ".mxl":
         import zipfile
@@ -173,6 +174,22 @@ def _check_file(source, limits):
         limits.check(source, "max_bytes", unpacked)
 
 
+@contextlib.contextmanager
+def _music21_errors(source):
+    """A parsed but corrupt file makes music21 objects raise anything (OverflowError for an
+    octave of 1e400, RecursionError for a chord symbol without pitches): one clear error."""
+    try:
+        yield
+    except MusicInputError:
+        raise
+    except Exception as error:  # noqa: BLE001 (music21 raises many types)
+        raise MusicInputError(f"{source}: cannot be read by music21 ({short_reason(error)}); "
+                              f"{_EXPECTED_FILE}") from None
+
+
+_MAX_METER_NUMBER = 64
+_METER_NUMBERS = re.compile(rb"<(beats|beat-type)>([^<]*)</(?:beats|beat-type)>|"
+                            rb"^M:\s*([^\n%]*)", re.M)
 _PART = re.compile(rb"<part[\s>]")
 _MEASURE = re.compile(rb"<measure[\s>]")
 _NOTE = re.compile(rb"<note[\s>]")
@@ -191,6 +208,13 @@ def _prescan_musicxml(source, limits):
                    default=0)
     limits.check(source, "max_bars", measures)
     limits.check(source, "max_notes", len(_NOTE.findall(data)))
+    for match in _METER_NUMBERS.finditer(data):  # music21 hangs on a 1000000/4 time signature
+        text = (match.group(2) if match.group(1) else match.group(3)) or b""
+        if any(int(n) > _MAX_METER_NUMBER for n in re.findall(rb"\d+", text)):
+            shown = text.decode("latin-1", "replace").strip()[:40]
+            raise MusicInputError(f"{source}: time signature {shown!r} is not supported; "
+                                  f"expected numbers up to {_MAX_METER_NUMBER} (e.g. 4/4, 3/4, "
+                                  f"6/8)")
 
 
 def read_solo(path, *, harmony="auto", grid=DEFAULT_GRID, melody_part=None, limits=None):
@@ -242,12 +266,14 @@ def read_solo(path, *, harmony="auto", grid=DEFAULT_GRID, melody_part=None, limi
         time_map = TimeMap([], Fraction(beats * 4, unit), [])
     else:
         score = _parse_score(source)
-        beats, unit = _meter(_score_signatures(score), source)
-        parts = []
-        for part in (list(score.parts) or [score]):
-            parts.append(part_events(part, limits=limits, path=source,
-                                     counted=sum(p.note_count for p in parts)))
-        tempo, last_time = _tempo(score), None
+        with _music21_errors(source):
+            beats, unit = _meter(_score_signatures(score), source)
+            parts = []
+            for part in (list(score.parts) or [score]):
+                parts.append(part_events(part, limits=limits, path=source,
+                                         counted=sum(p.note_count for p in parts)))
+            tempo = _tempo(score)
+        last_time = None
     bar_length = Fraction(beats * 4, unit)
     if not any(p.events for p in parts):
         kind = "percussion only" if any(p.percussion for p in parts) else "no pitched notes"
@@ -256,7 +282,8 @@ def read_solo(path, *, harmony="auto", grid=DEFAULT_GRID, melody_part=None, limi
     if melody is None:
         raise MusicInputError(f"{source}: percussion only; expected a melody with pitched notes")
     if score is not None:
-        time_map = score_time_map(score, bar_length, parts)
+        with _music21_errors(source):
+            time_map = score_time_map(score, bar_length, parts)
         last_time = time_map.end
 
     def remap(event_list):
@@ -278,7 +305,8 @@ def read_solo(path, *, harmony="auto", grid=DEFAULT_GRID, melody_part=None, limi
     step = bar_length / 2 if beats % 2 == 0 else bar_length
     chords = []
     if harmony in ("auto", "symbols") and score is not None:
-        chords = _symbol_chords(score, source, time_map, grid, total)
+        with _music21_errors(source):
+            chords = _symbol_chords(score, source, time_map, grid, total)
     if harmony == "symbols" and not chords:
         raise MusicInputError(f"{source}: no chord symbols; expected a lead sheet with chord "
                               "symbols (or use harmony='accompaniment', 'melody' or 'none')")

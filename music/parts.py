@@ -190,7 +190,8 @@ def part_events(part, *, limits=None, path="music file", counted=0):
     flat = part.flatten()
     notes = [n for n in flat.notes if not isinstance(n, harmony.Harmony)]
     inst = part.getInstrument(returnDefault=False)
-    name = (part.partName or (inst.instrumentName if inst else "") or "").strip()
+    name = (getattr(part, "partName", None) or (inst.instrumentName if inst else "")
+            or "").strip()  # a score without parts stands in for its only part
     percussion = _is_percussion(part, notes)
     events, open_ties = [], {}
     for n in notes:
