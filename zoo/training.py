@@ -110,10 +110,10 @@ class TrainingResult(dict):
     Keys: `history` (list of per-epoch dicts: `epoch` (1-based) and the Keras logs),
     `best_epoch` (1-based, or None when no epoch finished with a finite value), `best_value`,
     `monitor`, `epochs_run`, `stopped_reason` (one of `STOPPED_REASONS`), `message` (one line
-    saying how training ended), `train_seconds`, `steps_per_epoch`, `precision` (the dtype policy used),
-    `resumed` (continued a killed run), `already_finished` (nothing was trained: the run folder
-    holds a finished run) and `model` (a float32-policy `keras.Model` holding the best epoch's
-    weights).
+    saying how training ended), `train_seconds`, `steps_per_epoch`, `precision` (the dtype
+    policy used), `resumed` (continued a killed run), `already_finished` (nothing was trained:
+    the run folder holds a finished run) and `model` (a float32-policy `keras.Model` holding
+    the best epoch's weights).
     """
 
     def __getattr__(self, name):
@@ -694,7 +694,8 @@ def _result(state, twin, policy, *, resumed, already_finished, message):
     return TrainingResult(
         history=[dict(h) for h in state["history"]], best_epoch=state.get("best_epoch"),
         best_value=state.get("best_value"), monitor=state.get("monitor"),
-        epochs_run=state.get("epochs_done", 0), stopped_reason=state.get("stopped_reason", "finished"),
+        epochs_run=state.get("epochs_done", 0),
+        stopped_reason=state.get("stopped_reason", "finished"),
         message=message, train_seconds=state.get("train_seconds", 0.0), precision=policy,
         steps_per_epoch=state.get("steps_per_epoch"),
         resumed=resumed, already_finished=already_finished, model=twin)
@@ -713,5 +714,5 @@ def _check_number(name, value, low, *, high=None, integer=False, open_low=False)
         raise ValueError(f"{name} must be {kind} {bound}; got {value!r}")
 
 
-__all__ = ["fit", "TrainingResult", "Stopwatch", "resolve_precision", "resolve_strategy", "hardware_facts",
-           "clear_run", "PRECISIONS", "STOPPED_REASONS"]
+__all__ = ["fit", "TrainingResult", "Stopwatch", "resolve_precision", "resolve_strategy",
+           "hardware_facts", "clear_run", "PRECISIONS", "STOPPED_REASONS"]

@@ -1,4 +1,5 @@
-"""zoo.training: resume after SIGKILL, NaN stop, best epoch, precision, tf.distribute, run folders."""
+"""zoo.training: resume after SIGKILL, NaN stop, best epoch, precision, tf.distribute, run
+folders."""
 
 import json
 import os
