@@ -167,3 +167,12 @@ def test_errors_found_after_tensorflow_starts_are_still_one_line(tmp_path):
     assert result.stderr.strip() == (
         f"error: model folder {tmp_path / 'missing'}: does not exist; expected a text.generator "
         f"artifact folder (written by python -m text train)")
+
+
+def test_precision_flag_and_its_deprecated_alias():
+    from text.cli import build_parser
+
+    parse = build_parser().parse_args
+    assert parse(["train", "c.txt", "--out", "m"]).precision == "float32"
+    assert parse(["train", "c.txt", "--out", "m", "--precision", "auto"]).precision == "auto"
+    assert parse(["train", "c.txt", "--out", "m", "--mixed-precision"]).precision == "mixed_bfloat16"
