@@ -42,8 +42,8 @@ call. Every worker calls `fit` with the same arguments; give each worker its own
 (BackupAndRestore keeps one per worker) and write artifacts from worker 0 only (check
 `strategy.cluster_resolver.task_id == 0` inside `on_best`).
 
-Resume details: the backup is Keras's (two generations, `double_checkpoint=True`); a backup
-taken inside an epoch (`backup_every_steps`) restores the weights and optimizer state of that
+Resume details: the backup is Keras's (two generations, `double_checkpoint=True`; a backup cut
+while it was written falls back to the previous generation); a backup taken inside an epoch (`backup_every_steps`) restores the weights and optimizer state of that
 step and runs the interrupted epoch from its first batch again. The time budget counts the
 training seconds recorded at the last finished epoch.
 """
@@ -374,6 +374,7 @@ class _Engine(keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None):
         if self.backup is not None:
+            _repair_backup(self.run_dir / "backup")
             self.backup.on_train_begin(logs)
         done = int(getattr(self.model, "_initial_epoch", None) or 0)
         self.state["history"] = [h for h in self.state["history"] if h["epoch"] <= done]
@@ -458,6 +459,27 @@ class _Engine(keras.callbacks.Callback):
             _write_json(self.run_dir / "state.json", state)
         if self.backup is not None and self.reason not in FAILED_REASONS:
             self.backup.on_train_end(logs)  # deletes the backup: the run is complete
+
+
+def _repair_backup(folder):
+    """A kill while Keras wrote the backup's epoch record: go back to the previous generation.
+
+    Keras writes the weights, then `training_metadata.json`; it falls back to the `.bkp`
+    generation itself only when the weights cannot be read.
+    """
+    record = folder / "training_metadata.json"
+    if not record.exists():
+        return
+    try:
+        json.loads(record.read_text(encoding="utf-8"))["epoch"]
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        weights = folder / "latest.weights.h5"
+        for path in (weights, record):
+            previous = path.with_name(path.name + ".bkp")
+            if previous.exists():
+                shutil.copyfile(previous, path)
+            else:
+                path.unlink(missing_ok=True)
 
 
 def _is_number(value):

@@ -389,3 +389,22 @@ def test_backups_inside_an_epoch_keep_the_optimizer_steps(tmp_path):
     result = fit(build, (x, x), callbacks=[Starts()], **args)
     assert Starts.seen == [(1, 12), (2, 20)]  # the backup after step 12 (epoch 2, batch 4)
     assert result.epochs_run == 3 and [h["epoch"] for h in result.history] == [1, 2, 3]
+
+
+def test_a_backup_cut_while_its_epoch_record_was_written_falls_back_a_generation(tmp_path):
+    x = np.random.default_rng(5).integers(0, 6, (32, 5)).astype("int32")
+    args = dict(epochs=3, batch_size=8, precision="float32", verbose=0, run_dir=tmp_path / "run")
+    build = lambda: zoo.build_lm(6, units=4, embedding_dim=2)  # noqa: E731
+
+    class Crash(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == 2:
+                raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        fit(build, (x, x), callbacks=[Crash()], **args)
+    backup = tmp_path / "run" / "backup"
+    assert json.loads((backup / "training_metadata.json.bkp").read_text())["epoch"] == 1
+    (backup / "training_metadata.json").write_text('{"epo')  # cut mid-write
+    result = fit(build, (x, x), **args)
+    assert result.epochs_run == 3 and [h["epoch"] for h in result.history] == [1, 2, 3]
