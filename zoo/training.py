@@ -43,9 +43,12 @@ call. Every worker calls `fit` with the same arguments; give each worker its own
 `strategy.cluster_resolver.task_id == 0` inside `on_best`).
 
 Resume details: the backup is Keras's (two generations, `double_checkpoint=True`; a backup cut
-while it was written falls back to the previous generation); a backup taken inside an epoch (`backup_every_steps`) restores the weights and optimizer state of that
-step and runs the interrupted epoch from its first batch again. The time budget counts the
-training seconds recorded at the last finished epoch.
+while it was written falls back to the previous generation). A backup taken inside an epoch
+(`backup_every_steps`) restores the weights and optimizer state of that step and runs the
+interrupted epoch from its first batch again. Data order after a resume is the pipeline's own
+(a seeded `tf.data` pipeline starts over), so a resumed run is not bit-identical to an
+uninterrupted one. The time budget counts the training seconds recorded at the last finished
+epoch. The NaN check reads the loss after every batch (as `keras.callbacks.TerminateOnNaN`).
 """
 
 import json
