@@ -285,3 +285,12 @@ def test_train_resumes_refuses_other_settings_and_reports_a_failed_run(tmp_path,
                          "--cache-dir", tmp_path / "cache", "--learning-rate", "1e30")
     assert code == 1, err
     assert len(err.strip().splitlines()) == 1 and "error: training stopped: the " in err
+
+
+def test_train_precision_and_fresh_flags_parse():
+    from music.__main__ import _parser
+
+    args = _parser().parse_args(["train", "data", "--out", "model"])
+    assert args.precision == "float32" and args.fresh is False
+    args = _parser().parse_args(["train", "data", "--out", "model", "--precision", "auto", "--fresh"])
+    assert args.precision == "auto" and args.fresh is True
