@@ -5,8 +5,12 @@
 (b) one step per call: a `tf.function` that runs the single-step model on the last token,
     carries the LSTM state and samples, called once per token from Python, as the TensorFlow
     text-generation tutorial's `OneStep` does;
-(c) seqzoo: `zoo.sampling.Sampler`, the whole loop (state, top-k/top-p filters and sampling)
-    compiled into one `tf.function`, at batch 1 and batch 64.
+(c) seqzoo: the zoo's generation engine (`zoo.Sampler`, what `TextGenerator.generate`, the
+    improviser and seq2seq decoding run), the whole loop (state, top-k/top-p filters and
+    sampling) compiled into one `tf.function`, at batch 1 and batch 64.
+
+(a) and (b) are the other methods, written here only to be measured against; seqzoo itself
+generates only through the engine.
 
 All three use the same model and weights, trained for `--train-seconds` (60 by default) on
 Tiny Shakespeare first, so every method samples real text. Prints one JSON object.
