@@ -16,6 +16,11 @@ samples or beams at once      10,000           ``SEQZOO_MAX_SAMPLES``
 
 import os
 
+
+class LimitError(ValueError):
+    """A request past one of the limits above; the message says how to allow more."""
+
+
 MAX_CORPUS_BYTES = 256 * 2**20
 """The largest corpus read, all files together (Tiny Shakespeare is 1.1 MB)."""
 
@@ -41,7 +46,7 @@ def limit(variable):
         int.
 
     Raises:
-        ValueError: when the variable is set to something that is not a whole number >= 1.
+        LimitError: when the variable is set to something that is not a whole number >= 1.
 
     Example:
 
@@ -56,7 +61,7 @@ def limit(variable):
     except ValueError:
         value = 0
     if value < 1:
-        raise ValueError(f"environment variable {variable}={text!r}: expected a whole number >= 1")
+        raise LimitError(f"environment variable {variable}={text!r}: expected a whole number >= 1")
     return value
 
 
@@ -69,7 +74,7 @@ def check_generation(count, length, *, count_name="n"):
         count_name: str, the parameter's name for the message. Defaults to "n".
 
     Raises:
-        ValueError: naming the parameter, when `count` > `MAX_SAMPLES` or `count * length` >
+        LimitError: naming the parameter, when `count` > `MAX_SAMPLES` or `count * length` >
             `MAX_GENERATED_TOKENS` (each raised by its environment variable).
 
     Example:
@@ -78,19 +83,19 @@ def check_generation(count, length, *, count_name="n"):
     >>> check_generation(2**31, 200)
     Traceback (most recent call last):
     ...
-    ValueError: n=2147483648 is more than the limit of 10,000 samples at once; ask for fewer or set SEQZOO_MAX_SAMPLES
+    text.limits.LimitError: n=2147483648 is more than the limit of 10,000 samples at once; ask for fewer or set SEQZOO_MAX_SAMPLES
     """
     most = limit("SEQZOO_MAX_SAMPLES")
     what = "beams" if count_name == "width" else "samples"
     if count > most:
-        raise ValueError(f"{count_name}={count} is more than the limit of {most:,} {what} at "
+        raise LimitError(f"{count_name}={count} is more than the limit of {most:,} {what} at "
                          f"once; ask for fewer or set SEQZOO_MAX_SAMPLES")
     most = limit("SEQZOO_MAX_GENERATED_TOKENS")
     if count * length > most:
-        raise ValueError(f"length={length}: {count} x {length} tokens is more than the limit of "
+        raise LimitError(f"length={length}: {count} x {length} tokens is more than the limit of "
                          f"{most:,} generated tokens in one call; ask for fewer or set "
                          f"SEQZOO_MAX_GENERATED_TOKENS")
 
 
-__all__ = ["MAX_CORPUS_BYTES", "MAX_GENERATED_TOKENS", "MAX_SAMPLES", "limit",
+__all__ = ["LimitError", "MAX_CORPUS_BYTES", "MAX_GENERATED_TOKENS", "MAX_SAMPLES", "limit",
            "check_generation"]
