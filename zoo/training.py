@@ -53,6 +53,7 @@ epoch. The NaN check reads the loss after every batch (as `keras.callbacks.Termi
 
 import json
 import math
+import numbers
 import os
 import pathlib
 import shutil
@@ -637,6 +638,14 @@ def fit(build_model, train_data, *, epochs, validation_data=None, steps_per_epoc
             _check_number(name, value, 0, open_low=True)
     if divergence_factor is not None:
         _check_number("divergence_factor", divergence_factor, 1, open_low=True)
+    # numpy numbers become Python ones (they are recorded in run.json)
+    epochs, warmup_steps = int(epochs), int(warmup_steps)
+    learning_rate, final_learning_rate = float(learning_rate), float(final_learning_rate)
+    steps_per_epoch, decay_steps, patience, backup_every_steps, batch_size = (
+        None if v is None else int(v)
+        for v in (steps_per_epoch, decay_steps, patience, backup_every_steps, batch_size))
+    clipnorm, max_seconds, divergence_factor = (
+        None if v is None else float(v) for v in (clipnorm, max_seconds, divergence_factor))
     policy = resolve_precision(precision)
     strategy = resolve_strategy(strategy)
     if validation_data is None and monitor.startswith("val_"):
@@ -699,7 +708,6 @@ def fit(build_model, train_data, *, epochs, validation_data=None, steps_per_epoc
                      backup_every_steps=backup_every_steps, clock=clock)
     if resumed and state.get("epochs_done") and verbose:
         print(f"resuming the run in {run_dir} after epoch {state['epochs_done']}")
-    fit_kwargs = {}
     if isinstance(train_data, tuple):
         x, y, *weights = train_data
         fit_kwargs = {"x": x, "y": y, "batch_size": batch_size,
@@ -728,7 +736,7 @@ def _result(state, twin, policy, *, resumed, already_finished, message):
 
 def _check_number(name, value, low, *, high=None, integer=False, open_low=False):
     kind = "an int" if integer else "a number"
-    ok = (not isinstance(value, bool) and isinstance(value, (int, float)) and
+    ok = (not isinstance(value, bool) and isinstance(value, numbers.Real) and
           (not integer or float(value).is_integer()) and math.isfinite(value))
     if ok:
         ok = (value > low if open_low else value >= low) and (high is None or value <= high)
