@@ -18,6 +18,7 @@ same solo). The whole loop over events runs inside the engine's one `tf.function
 """
 
 import dataclasses
+import os
 from fractions import Fraction
 
 import numpy as np
@@ -268,6 +269,11 @@ def generate(out, *, chords=None, meter=None, choruses=1, tempo=160.0, seed=0, t
     from music import render
     from music.model import load_artifact
 
+    for name, value in (("out", out), ("primer", primer), ("model", model)):
+        if (value is not None or name == "out") and (
+                isinstance(value, bytes) or not isinstance(value, (str, os.PathLike))):
+            raise MusicInputError(f"{name} must be a path (a str or os.PathLike); got "
+                                  f"{value!r:.80}")
     out, xml = render.output_paths(out)
     for path in (out, xml):
         render.check_writable(path)

@@ -43,6 +43,7 @@ from music.parts import (_SIZE_HINT, DEFAULT_GRID, EXPECTED_FILE, PartEvents, Ti
                          choose_melody, infer_chords, monophonic_notes, part_events,
                          read_midi_parts, score_time_map, short_reason, snap, to_fraction)
 from music.types import Chord, Solo
+from music.validation import check_whole
 from zoo.files import check_regular_file
 
 HARMONY_MODES = ("auto", "symbols", "accompaniment", "melody", "none")
@@ -150,6 +151,13 @@ def _symbol_chords(score, path, time_map, grid, total):
     return spans
 
 
+def _path_argument(value, name):
+    """`value` as a str path, or a `MusicInputError` naming the parameter."""
+    if isinstance(value, bytes) or not isinstance(value, (str, os.PathLike)):
+        raise MusicInputError(f"{name} must be a path (a str or os.PathLike); got {value!r:.80}")
+    return os.fspath(value)
+
+
 def _check_file(source, limits):
     """The file is a regular file within the size limit (an .mxl: its unpacked size too)."""
     if not os.path.lexists(source):
@@ -249,13 +257,21 @@ def read_solo(path, *, harmony="auto", grid=DEFAULT_GRID, melody_part=None, limi
     >>> solo.chords[0].figure, solo.beats_per_bar, solo.tempo  # doctest: +SKIP
     ('Eb7', 4, 199.0)
     """
-    source = os.fspath(path)
-    if harmony not in HARMONY_MODES:
+    source = _path_argument(path, "path")
+    if not isinstance(harmony, str) or harmony not in HARMONY_MODES:
         raise MusicInputError(f"harmony={harmony!r} is not supported; expected one of "
                               f"{', '.join(HARMONY_MODES)}")
-    grid = Fraction(grid)
-    if grid <= 0 or grid > 1:
-        raise MusicInputError(f"grid={grid} is not supported; expected a fraction of a quarter "
+    if melody_part is not None and not isinstance(melody_part, str):
+        raise MusicInputError(f"melody_part must be a part name (str) or None; got "
+                              f"{melody_part!r:.80}")
+    given_grid = grid
+    try:
+        grid = Fraction(grid) if not isinstance(grid, bool) else None
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError):
+        grid = None
+    if grid is None or grid <= 0 or grid > 1:
+        shown = str(grid) if grid is not None else repr(given_grid)[:40]
+        raise MusicInputError(f"grid={shown} is not supported; expected a fraction of a quarter "
                               "note in (0, 1], e.g. 1/12")
     limits = read_limits(limits)
     _check_file(source, limits)
@@ -336,9 +352,12 @@ def list_music_files(paths_or_folders):
     """
     if isinstance(paths_or_folders, (str, os.PathLike)):
         paths_or_folders = [paths_or_folders]
+    if not isinstance(paths_or_folders, (list, tuple)) or not paths_or_folders:
+        raise MusicInputError(f"paths_or_folders must be a path or a non-empty list of paths; "
+                              f"got {paths_or_folders!r:.80}")
     files = []
     for item in paths_or_folders:
-        item = os.fspath(item)
+        item = _path_argument(item, "paths_or_folders")
         if os.path.isdir(item):
             found = sorted(str(p) for p in pathlib.Path(item).rglob("*")
                            if p.is_file() and p.suffix.lower() in SUFFIXES)
@@ -393,6 +412,9 @@ def read_corpus(paths_or_folders, cache_dir=None, *, harmony="auto", grid=DEFAUL
     """
     files = list_music_files(paths_or_folders)
     limits = read_limits(limits)
+    workers = check_whole("workers", workers)
+    if cache_dir is not None:
+        _path_argument(cache_dir, "cache_dir")
     folder = pathlib.Path(cache_dir) if cache_dir is not None else corpus.default_cache_dir()
     grid = Fraction(grid)
     options = {"harmony": harmony, "grid": str(grid)}
