@@ -118,6 +118,12 @@ class TrainingResult(dict):
     policy used), `resumed` (continued a killed run), `already_finished` (nothing was trained:
     the run folder holds a finished run) and `model` (a float32-policy `keras.Model` holding
     the best epoch's weights).
+
+    Example:
+
+    >>> result = TrainingResult(stopped_reason="diverged", best_epoch=2)
+    >>> result.failed, result.best_epoch
+    (True, 2)
     """
 
     def __getattr__(self, name):
