@@ -96,7 +96,8 @@ def check_sampling_args(temperature=1.0, top_k=None, top_p=None):
     if top_p is not None and (isinstance(top_p, bool) or not isinstance(top_p, (int, float, np.number))
                               or not 0 < top_p <= 1):
         raise ValueError(f"top_p must be a number in (0, 1] or None, got {top_p!r}")
-    return float(temperature), (None if top_k is None else int(top_k)), (None if top_p is None else float(top_p))
+    top_k = None if top_k is None else min(int(top_k), 2**31 - 1)  # more than the vocabulary: all
+    return float(temperature), top_k, (None if top_p is None else float(top_p))
 
 
 def filter_logits(logits, temperature=1.0, top_k=None, top_p=None):
