@@ -272,22 +272,11 @@ def resolve_strategy(strategy=None):
 
 
 def _write_json(path, data):
-    """Write JSON atomically (temporary file in the same folder, then `os.replace`)."""
+    """Write JSON atomically (`zoo.artifacts.write_json_atomically`), creating the folder."""
+    from zoo.artifacts import write_json_atomically
+
     pathlib.Path(path).parent.mkdir(parents=True, exist_ok=True)
-    try:
-        from zoo.artifacts import write_json_atomically
-    except ImportError:
-        write_json_atomically = None
-    if write_json_atomically is not None:
-        return write_json_atomically(path, data)
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(data, f, indent=1, sort_keys=True)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    write_json_atomically(path, data)
 
 
 def _read_json(path):
