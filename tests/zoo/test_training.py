@@ -267,6 +267,8 @@ def test_auto_precision_on_this_machine_and_bad_names():
         fit(lambda: None, (np.zeros((2, 2)), np.zeros((2, 2))), epochs=1, precision="float8")
     with pytest.warns(UserWarning, match="float16 is emulated"):
         resolve_precision("mixed_float16", facts={"tpu": False, "gpus": 0, "cpu_flags": set()})
+    if facts["gpus"] < 2 and not facts["tpu"]:
+        assert training.resolve_strategy("auto").num_replicas_in_sync == 1
     with pytest.raises(ValueError, match="strategy must be None, 'auto' or a "
                                          "tf.distribute.Strategy; got 'gpus'"):
         training.resolve_strategy("gpus")
