@@ -25,6 +25,7 @@ import keras
 from music.encoding import BOS, FEATURE_DIM, Encoding
 from music.model import KIND, WJAZZD_LICENSE, build_model, save_artifact
 from zoo.artifacts import check_output_folder
+from zoo.recording import factory_call
 
 
 def split_solos(solos, *, holdout_every=10, val_fraction=0.1, seed=0):
@@ -253,14 +254,8 @@ def train(solos, out_dir, *, epochs=30, seq_len=128, batch_size=32, learning_rat
 
 
 def _model_hparams(model):
-    lstm_layers = [layer for layer in model.layers if layer.name.split("_")[0] in ("lstm", "gru", "rnn")
-                   and layer.name.split("_")[-1].isdigit()]
-    return {"cell": lstm_layers[0].name.split("_")[0] if lstm_layers else None,
-            "units": int(lstm_layers[0].units) if lstm_layers else None,
-            "num_layers": len(lstm_layers),
-            "embedding_dim": int(model.get_layer("embedding").output_dim),
-            "vocab_size": int(model.get_layer("logits").units),
-            "parameters": int(model.count_params())}
+    """The arguments `zoo.build_lm` recorded when it built `model`, plus its parameter count."""
+    return {**factory_call(model)["arguments"], "parameters": int(model.count_params())}
 
 
 __all__ = ["train", "split_solos", "WindowDataset"]
