@@ -67,7 +67,8 @@ def _build(sampler, static_length, width):
         shape = lambda x: tf.reshape(x, tf.concat([[batch, width], tf.shape(x)[1:]], 0))  # noqa: E731
         return shape(history), tf.reshape(scores, [batch, width]), [shape(e) for e in extras]
 
-    return tf.function(search, jit_compile=sampler.jit_compile, reduce_retracing=True)
+    return tf.function(search, jit_compile=sampler.jit_compile, reduce_retracing=True,
+                       autograph=False)
 
 
 def beam_search(sampler, prime, length, *, width=5, eos_id=None, pad_id=0, states=None,

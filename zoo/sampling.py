@@ -185,6 +185,9 @@ class Sampler:
         jit_compile: bool, compile with XLA. Defaults to True. XLA and plain TensorFlow draw
             different (equally valid) samples for one seed.
 
+    Hooks are traced once into the graph (AutoGraph off): write them with TensorFlow ops
+    (`tf.where`, `tf.gather`), not Python `if` on tensors.
+
     Example:
 
     >>> import zoo
@@ -323,7 +326,8 @@ class Sampler:
             extras = [_batch_first(self._stack(a, t, length, z)) for a, z in zip(extras, zeros)]
             return tokens, count, logp, extras, states, carry
 
-        return tf.function(sample, jit_compile=self.jit_compile, reduce_retracing=True)
+        return tf.function(sample, jit_compile=self.jit_compile, reduce_retracing=True,
+                           autograph=False)
 
     def _args(self, prime, states, inputs, carry, context):
         prime = _check_prime(prime)
@@ -435,7 +439,8 @@ class Sampler:
         args = self._args(tokens, states, inputs, carry, context)
         if "warm_up" not in self._fns:
             self._fns["warm_up"] = tf.function(
-                lambda t, *a: self._feed(t, tf.shape(t)[1], *a), reduce_retracing=True)
+                lambda t, *a: self._feed(t, tf.shape(t)[1], *a), reduce_retracing=True,
+                autograph=False)
         return [s.numpy() for s in self._fns["warm_up"](*args)]
 
     def beam_search(self, prime, length, *, width=5, eos_id=None, pad_id=0, **kwargs):
