@@ -6,7 +6,10 @@ costs O(1) per token.
 
 The zoo also runs what it builds: `zoo.training.fit` (also `zoo.fit`) is the one training
 engine (schedule, clipping, time budget, best epoch, resume, NaN stop, precision policy,
-`tf.distribute`) that the applications and benchmarks use.
+`tf.distribute`) that the applications and benchmarks use, and `zoo.Sampler` is the one
+generation engine (one compiled loop over any step model: extra per-step inputs, logits-mask
+hooks with a carry, greedy, sampling, batched beam search, any dtype policy), with
+`zoo.Seq2SeqDecoder` over it for encoder-decoders (attention weights included).
 
 Public names are loaded lazily, so `import zoo.reference` stays numpy-only and `import zoo`
 is cheap until a factory is used.
