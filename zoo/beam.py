@@ -95,7 +95,7 @@ def beam_search(sampler, prime, length, *, width=5, eos_id=None, pad_id=0, state
     prime = np.reshape(prime, (1, -1)) if single else prime
     length = _check_int("length", length, 0)
     width = _check_int("width", width, 1)
-    args = sampler._args(prime, states, inputs, carry, context)
+    args = sampler._args(prime, states, inputs, carry, context, length)
     batch = args[0].shape[0]
     if length == 0:
         tokens = np.zeros((batch, width, 0), np.int32)

@@ -329,8 +329,9 @@ class Sampler:
         return tf.function(sample, jit_compile=self.jit_compile, reduce_retracing=True,
                            autograph=False)
 
-    def _args(self, prime, states, inputs, carry, context):
+    def _args(self, prime, states, inputs, carry, context, length=0):
         prime = _check_prime(prime)
+        steps = prime.shape[1] - 1 + length  # positions fed: the prime's but the last, then one per token
         given = {}
         for name, value in (inputs or {}).items():
             if name not in self.extra_specs:
@@ -344,12 +345,25 @@ class Sampler:
                                  "step: pass inputs={name: (batch, steps, dim) or (batch, dim)} or "
                                  "compute them with inputs_fn")
         batch = prime.shape[0]
+        for name, x in given.items():
+            if x.shape.rank not in (len(self.extra_specs[name].shape), len(self.extra_specs[name].shape) + 1) \
+                    or x.shape[0] != batch:
+                raise ValueError(f"inputs[{name!r}] has shape {tuple(x.shape)}; expected (batch={batch}, "
+                                 f"steps, ...) per step or (batch={batch}, ...) for every step, "
+                                 f"where the step model takes {tuple(self.extra_specs[name].shape)}")
+            if x.shape.rank == len(self.extra_specs[name].shape) + 1 and x.shape[1] < steps:
+                raise ValueError(f"inputs[{name!r}] gives {x.shape[1]} steps; expected at least "
+                                 f"{steps} (one per fed token: the prime, then each new token)")
         if states is None:
             states = [np.zeros((batch, t.shape[-1]), np.float32) for t in self._state_specs]
         if len(states) != len(self._state_specs):
             raise ValueError(f"states must hold {len(self._state_specs)} arrays "
                              f"({self.state_names}), got {len(states)}")
         states = [tf.cast(s, tf.float32) for s in states]
+        for name, s, spec in zip(self.state_names, states, self._state_specs):
+            if tuple(s.shape) != (batch, spec.shape[-1]):
+                raise ValueError(f"states[{name!r}] has shape {tuple(s.shape)}; expected "
+                                 f"(batch={batch}, {spec.shape[-1]})")
         carry = {k: tf.convert_to_tensor(v) for k, v in (carry or {}).items()}
         context = {k: tf.convert_to_tensor(v) for k, v in (context or {}).items()}
         return tf.constant(prime), given, states, carry, context
@@ -391,7 +405,7 @@ class Sampler:
         """
         temperature, top_k, top_p = check_sampling_args(temperature, top_k, top_p)
         length = _check_int("length", length, 0)
-        args = self._args(prime, states, inputs, carry, context)
+        args = self._args(prime, states, inputs, carry, context, length)
         if length == 0:
             batch = args[0].shape[0]
             return Generation(np.zeros((batch, 0), np.int32), np.zeros(batch, np.int32),
@@ -436,7 +450,7 @@ class Sampler:
         >>> [s.shape for s in Sampler(step).warm_up(np.ones((2, 5), "int32"))]
         [(2, 8), (2, 8)]
         """
-        args = self._args(tokens, states, inputs, carry, context)
+        args = self._args(tokens, states, inputs, carry, context, length=1)
         if "warm_up" not in self._fns:
             self._fns["warm_up"] = tf.function(
                 lambda t, *a: self._feed(t, tf.shape(t)[1], *a), reduce_retracing=True,

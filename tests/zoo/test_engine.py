@@ -221,3 +221,23 @@ def test_seq2seq_decoding_under_mixed_precision_equals_float32(policy, name):
         np.testing.assert_array_equal(got.tokens, want.tokens, err_msg=str(kw))
         assert got.attention.dtype == np.float32
         np.testing.assert_allclose(got.attention, want.attention, atol=0.02, err_msg=str(kw))
+
+
+def test_bad_inputs_and_states_are_refused_by_name():
+    step = zoo.build_lm_step(far_apart_lm(conditioning_dim=3))
+    sampler = Sampler(step)
+    prime = np.ones((2, 3), np.int32)
+    short = np.zeros((2, 5, 3), "float32")  # 2 prime positions + 4 new tokens need 6
+    with pytest.raises(ValueError, match=r"inputs\['conditioning'\] gives 5 steps; expected at least 6"):
+        sampler(prime, 4, inputs={"conditioning": short})
+    with pytest.raises(ValueError, match=r"inputs\['conditioning'\] has shape \(3, 6, 3\); expected \(batch=2"):
+        sampler(prime, 4, inputs={"conditioning": np.zeros((3, 6, 3), "float32")})
+    with pytest.raises(ValueError, match=r"inputs has 'chords', which is not an extra input"):
+        sampler(prime, 4, inputs={"chords": short})
+    with pytest.raises(ValueError, match=r"states\['state_h_0'\] has shape \(2, 5\); expected \(batch=2, 8\)"):
+        sampler(prime, 4, inputs={"conditioning": np.zeros((2, 3), "float32")},
+                states=[np.zeros((2, 5)), np.zeros((2, 8))])
+    with pytest.raises(ValueError, match="must take the token id"):
+        Sampler(zoo.build_many_to_one(input_dim=3, output_dim=2, units=4))
+    # (batch, dim) is the same conditioning at every step.
+    assert sampler(prime, 4, inputs={"conditioning": np.zeros((2, 3), "float32")}).shape == (2, 4)
