@@ -11,7 +11,7 @@ class TokenSampler(keras.layers.Layer):
     """Pick the next token from logits inside the graph: argmax, or a sample at a temperature.
 
     Kept so that generator models saved by earlier versions of `build_one_to_many_generator`
-    still load; it chooses with the generation engine's `zoo.sampling.choose_tokens`. New code
+    still load; it chooses with the generation engine's `zoo.logits.choose_tokens`. New code
     generates with `zoo.Sampler` (or `build_one_to_many_generator`, which uses it).
 
     Args:
@@ -45,7 +45,7 @@ class TokenSampler(keras.layers.Layer):
         self.seed_generator = keras.random.SeedGenerator(seed) if mode == "sample" else None
 
     def call(self, logits):
-        from zoo.sampling import choose_tokens
+        from zoo.logits import choose_tokens
 
         seed = None
         if self.mode == "sample":  # a fresh stateless seed from the layer's seed generator

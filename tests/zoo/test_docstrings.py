@@ -10,7 +10,7 @@ import importlib
 import pytest
 
 MODULES = ["zoo.lm", "zoo.states", "zoo.classifiers", "zoo.one_to_many", "zoo.seq2seq",
-           "zoo.layers", "zoo.artifacts", "zoo.atomic", "zoo.recording", "zoo.sampling",
+           "zoo.layers", "zoo.artifacts", "zoo.atomic", "zoo.recording", "zoo.sampling", "zoo.logits",
            "zoo.beam", "zoo.decoding", "zoo.console", "zoo.training",
            "zoo.reference.rnn", "zoo.reference.lstm", "zoo.reference.gru",
            "zoo.reference.char_model", "zoo.reference.char_trainer", "zoo.reference.gradients",
