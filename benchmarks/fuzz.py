@@ -121,7 +121,68 @@ def solo_to_midi(solo, ppq=480):
     return b"MThd" + struct.pack(">IHHH", 6, 1, 2, ppq) + chunks
 
 
+def _tracks(data):
+    """(header, [track payloads]) of a well-formed MIDI file, or None."""
+    if data[:4] != b"MThd" or len(data) < 14:
+        return None
+    header, tracks, i = data[:14], [], 14
+    while i + 8 <= len(data) and data[i:i + 4] == b"MTrk":
+        length = struct.unpack(">I", data[i + 4:i + 8])[0]
+        tracks.append(data[i + 8:i + 8 + length])
+        i += 8 + length
+    return (header, tracks) if tracks and i == len(data) else None
+
+
 def mutate_midi(data, rng):
+    """Mutate a MIDI file: mostly inside one track with the chunk lengths kept right (so the
+    reader gets to the events), sometimes the raw bytes, header and chunk lengths too."""
+    parsed = _tracks(bytes(data))
+    if parsed is not None and rng.random() < 0.7:
+        header, tracks = parsed
+        k = rng.randrange(len(tracks))
+        body = mutate_events(tracks[k], rng)
+        tracks = tracks[:k] + [body] + tracks[k + 1:]
+        if rng.random() < 0.2:  # and the header
+            header = bytearray(header)
+            header[rng.choice([9, 11, 12, 13])] = rng.randrange(256)
+            header = bytes(header)
+        return header + b"".join(b"MTrk" + struct.pack(">I", len(t)) + t for t in tracks)
+    return mutate_raw_midi(data, rng)
+
+
+def mutate_events(track, rng):
+    """Mutate a track's event bytes: flips, huge delta times, inserted/deleted/duplicated
+    events, extreme tempo and meter values, notes far past the end."""
+    data = bytearray(track)
+    for _ in range(rng.choice([1, 1, 2, 3, 5])):
+        op = rng.randrange(7)
+        i = rng.randrange(len(data)) if data else 0
+        if op == 0:
+            for _ in range(rng.randint(1, 4)):
+                if data:
+                    data[rng.randrange(len(data))] = rng.randrange(256)
+        elif op == 1:
+            data[i:i] = rng.choice([b"\x8f\xff\xff\x7f", b"\x83\xff\x7f", b"\x81\x00"])
+        elif op == 2:
+            del data[i:i + rng.randint(1, 16)]
+        elif op == 3:
+            data[i:i] = data[i:i + rng.randint(3, 48)] * rng.choice([2, 10, 100, 2000])
+        elif op == 4:
+            for marker, width in ((b"\xff\x51\x03", 3), (b"\xff\x58\x04", 4)):
+                k = data.find(marker)
+                if k >= 0:
+                    data[k + 3:k + 3 + width] = bytes(rng.choice([0, 1, 255, rng.randrange(256)])
+                                                      for _ in range(width))
+        elif op == 5:
+            data[i:i] = _vlq(rng.choice([10**4, 10**5, 10**7, 0x0FFFFFFF])) + bytes(
+                [0x90 | rng.randrange(16), rng.randrange(128), rng.randrange(1, 128)])
+        else:
+            data[i:i] = bytes([0x00, rng.choice([0x90, 0x80, 0xB0, 0xC0, 0xE0, 0xFF, 0xF0]),
+                               rng.randrange(256), rng.randrange(256)])
+    return bytes(data)
+
+
+def mutate_raw_midi(data, rng):
     data = bytearray(data)
     for _ in range(rng.choice([1, 1, 2, 3, 5])):
         op = rng.randrange(11)
