@@ -204,7 +204,7 @@ class Sampler:
             extras = [tf.TensorArray(z.dtype, size=length, element_shape=z.shape) for z in zeros]
             first = Step(fed, tf.constant(0), prime[:, -1], carry, context)
 
-            def body(t, token, done, count, logp, carry, states, tokens, extras):
+            def body(t, token, done, count, logp, carry, states, tokens, extras):  # logp: () unscored
                 step = Step(fed + t, t, token, carry, context)
                 logits, states, extra = self._call(token, step, given, states)
                 logits = self._mask(step, logits)
@@ -214,7 +214,7 @@ class Sampler:
                 nxt = tf.where(done, pad_id, nxt)
                 if scored:
                     chosen = tf.gather(tf.nn.log_softmax(logits), nxt, batch_dims=1)
-                    logp += tf.where(done, 0.0, chosen)
+                    logp = logp + tf.where(done, 0.0, chosen)
                 tokens = tokens.write(t, nxt)
                 extras = [a.write(t, tf.where(_rows(done, e), z, e))
                           for a, e, z in zip(extras, extra, zeros)]
@@ -224,13 +224,13 @@ class Sampler:
                 return t + 1, nxt, done, count, logp, carry, states, tokens, extras
 
             init = (tf.constant(0), prime[:, -1], self._done(first), tf.zeros([batch], tf.int32),
-                    tf.zeros([batch], tf.float32), carry, states, tokens, extras)
+                    tf.zeros([batch], tf.float32) if scored else (), carry, states, tokens, extras)
             t, _, _, count, logp, carry, states, tokens, extras = tf.while_loop(
                 lambda t, token, done, *_: tf.logical_and(t < length, ~tf.reduce_all(done)),
                 body, init)
             tokens = tf.transpose(self._stack(tokens, t, length, tf.fill([batch], pad_id)))
             extras = [_batch_first(self._stack(a, t, length, z)) for a, z in zip(extras, zeros)]
-            return tokens, count, logp, extras, states, carry
+            return tokens, count, logp if scored else tf.zeros([batch]), extras, states, carry
 
         return tf.function(sample, jit_compile=self.jit_compile, reduce_retracing=True,
                            autograph=False)
