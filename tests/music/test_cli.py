@@ -208,7 +208,7 @@ def test_train_then_evaluate(tmp_path, capsys):
     assert 0 <= result["chord_tone_ratio"] <= 1
     assert result["interval_hist_distance"] is not None
     code, _, err = run(capsys, "train", data, "--out", tmp_path / "m2", "--units", "0")
-    assert_user_error(code, err, "--units 0")
+    assert_user_error(code, err, "--units must be a whole number in [1, 8192]; got 0")
 
 
 def test_readme_command_on_the_shipped_model_and_one_line_errors(tmp_path):
