@@ -158,6 +158,15 @@ class OneToManyGenerator:
         temperature: float > 0 for `"sample"`.
         seed: optional int; with a seed, every call with the same inputs draws the same tokens.
         jit_compile: bool, compile the loop with XLA. Defaults to True.
+
+    Example:
+
+    >>> import numpy as np, zoo
+    >>> generate = OneToManyGenerator(zoo.build_one_to_many(9, units=8), steps=5, mode="sample",
+    ...                               seed=3)
+    >>> tokens = generate(np.zeros((2,), "int32"))
+    >>> tokens.shape, bool((tokens == generate(np.zeros((2,), "int32"))).all())
+    ((2, 5), True)
     """
 
     def __init__(self, model, *, steps, mode="argmax", temperature=1.0, seed=None, jit_compile=True):
