@@ -27,6 +27,9 @@ import tensorflow as tf
 
 from zoo.logits import check_sampling_args, choose_tokens, filter_logits  # noqa: F401 (public here too)
 
+__all__ = ["Sampler", "Step", "Generation", "check_sampling_args", "filter_logits", "choose_tokens",
+           "NO_TOKEN"]
+
 NO_TOKEN = -1  # "no end-of-sequence token": generation runs to the full length
 
 
@@ -59,7 +62,8 @@ class Generation(NamedTuple):
             under the masked model distribution (temperature 1, no top-k/top-p).
         outputs: dict name -> `(batch, length, ...)`, the step model's extra outputs at every
             step (e.g. attention weights), zeros after a row's end.
-        states: the final states, a list of float32 `(batch, size)` (to continue later).
+        states: the final states, a list of float32 `(batch, size)` (to continue later; a row
+            that ended before the others has run on pad tokens since).
         carry: the final carry dict.
     """
 
