@@ -6,7 +6,7 @@ encoder outputs and the source mask as inputs that are the same at every step. W
 the decoder step's last output is its attention weights, which the engine records per step.
 """
 
-import weakref
+import collections
 from typing import NamedTuple
 
 import numpy as np
@@ -112,18 +112,22 @@ class Seq2SeqDecoder:
         return Decoded(tokens, scores, attention)
 
 
-_CACHE = weakref.WeakKeyDictionary()
+_CACHE = collections.OrderedDict()  # (id(encoder), id(decoder_step)) -> Seq2SeqDecoder
+_CACHE_SIZE = 4
 
 
 def cached_decoder(encoder, decoder_step):
     """The `Seq2SeqDecoder` of this pair of models, built once (for `zoo.greedy_decode`).
+
+    The last few pairs are kept (each holds its compiled loops), so repeated calls do not trace
+    again.
 
     Args:
         encoder: the encoder from `zoo.build_encoder_decoder_inference`.
         decoder_step: its decoder step model.
 
     Returns:
-        A `Seq2SeqDecoder`, cached for as long as `decoder_step` lives.
+        A `Seq2SeqDecoder`.
 
     Example:
 
@@ -133,7 +137,11 @@ def cached_decoder(encoder, decoder_step):
     >>> cached_decoder(enc, dec) is cached_decoder(enc, dec)
     True
     """
-    decoder = _CACHE.get(decoder_step)
-    if decoder is None or decoder.encoder is not encoder:
-        decoder = _CACHE[decoder_step] = Seq2SeqDecoder(encoder, decoder_step)
+    key = (id(encoder), id(decoder_step))
+    decoder = _CACHE.get(key)
+    if decoder is None or decoder.encoder is not encoder or decoder.decoder_step is not decoder_step:
+        decoder = _CACHE[key] = Seq2SeqDecoder(encoder, decoder_step)
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    _CACHE.move_to_end(key)
     return decoder
