@@ -62,6 +62,11 @@ CASES = [
      "error: music file 'pipe.mid' is a FIFO (named pipe); expected a regular file"),
     ("python -m music", GEN + ["--chords", "loop.mid"],
      "error: music file 'loop.mid' is a symbolic link loop; expected a regular file"),
+    ("python -m music", ["train", "far.mid", "--out", "m"],
+     "error: none of the 1 music files could be read; the first error: far.mid: sounds at "
+     "quarter note 268,435,455, past the limit of 20,000 quarter notes; expected a shorter "
+     "file, or allow more with the environment variable SEQZOO_MAX_MUSIC_QUARTERS or "
+     "read_solo(..., limits=ReadLimits(max_quarters=...))"),
     ("python -m music", ["train", "far.mid", "--out", "m", "--learning-rate", "-1"],
      "error: python -m music train: --learning-rate must be a number in (0, inf); got -1.0"),
     ("python -m music", ["train", "far.mid", "--out", "m", "--max-minutes", "nan"],
@@ -212,7 +217,7 @@ def test_bad_input_gives_the_message_in_the_table(case, scratch, text_model, cap
         assert message
     else:
         assert message == expected
-    assert not (scratch / "solo.mid").exists() and not (scratch / "new").exists()
+    assert not any((scratch / name).exists() for name in ("solo.mid", "new", "m"))
 
 
 def _shown(entry, given):
