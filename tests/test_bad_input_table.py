@@ -80,9 +80,9 @@ CASES = [
     ("python -m text", ["train", "pipe.txt", "--out", "new"],
      "error: corpus file 'pipe.txt' is a FIFO (named pipe); expected a regular file"),
     ("python -m text", ["train", "corpus.txt", "--out", "new", "--units", "100000"],
-     "python -m text train: argument --units: --units must be <= 8,192, got 100000"),
+     "python -m text train: --units must be <= 8,192, got 100000"),
     ("python -m text", ["train", "corpus.txt", "--out", "new", "--learning-rate", "inf"],
-     "python -m text train: argument --learning-rate: --learning-rate must be in (0.0, inf), "
+     "python -m text train: --learning-rate must be in (0.0, inf), "
      "got inf"),
     ("python -m text", ["generate", "model", "-n", "2147483648"],
      "error: -n 2147483648 is more than the limit of 10,000 samples at once; ask for fewer or "
@@ -94,7 +94,7 @@ CASES = [
      "error: --beam 100000 is more than the limit of 10,000 beams at once; ask for fewer or set "
      "SEQZOO_MAX_SAMPLES"),
     ("python -m text", ["generate", "model", "--seed", "1.5"],
-     "python -m text generate: argument --seed: --seed must be a whole number, got '1.5'"),
+     "python -m text generate: --seed must be a whole number, got '1.5'"),
     ("Python", 'read_solo("far.mid")',
      "far.mid: sounds at quarter note 268,435,455, past the limit of 20,000 quarter notes; "
      "expected a shorter file, or allow more with the environment variable "

@@ -15,6 +15,7 @@ import argparse
 import json
 import math
 import pathlib
+import re
 import sys
 import warnings
 
@@ -23,7 +24,9 @@ from zoo.console import quiet_native_stderr
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):
-        raise _UsageError(f"{self.prog}: {message}")
+        # "argument --seed: --seed must be ..." says the flag twice: keep the second
+        match = re.fullmatch(r"argument (\S+?)(?:/\S+)?: (\1 .*)", message, flags=re.S)
+        raise _UsageError(f"{self.prog}: {match.group(2) if match else message}")
 
 
 class _UsageError(Exception):

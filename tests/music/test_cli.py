@@ -294,3 +294,13 @@ def test_train_precision_and_fresh_flags_parse():
     assert args.precision == "float32" and args.fresh is False
     args = _parser().parse_args(["train", "data", "--out", "model", "--precision", "auto", "--fresh"])
     assert args.precision == "auto" and args.fresh is True
+
+
+def test_a_seed_of_any_size_is_accepted_and_reproducible(tmp_path, tiny_model, capsys):
+    written = []
+    for name in ("a.mid", "b.mid"):
+        code, _, err = run(capsys, "generate", "--model", tiny_model, "--chords", "C7 | F7 |",
+                           "--seed", 2**31, "--out", tmp_path / name)
+        assert code == 0, err
+        written.append(read_solo(tmp_path / name.replace(".mid", ".musicxml")).notes)
+    assert written[0] == written[1]
