@@ -318,9 +318,9 @@ class TextGenerator:
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
             raise ValueError(f"n must be an int >= 1, got {n!r}")
         length = self._default_length(length)
-        limits.check_generation(int(n), length)  # n x length tokens: bounded, see text.limits
         stop = (self.mode == "lines") if stop_at_eos is None else bool(stop_at_eos)
         prime, _ = self._encode_prefix(prefix)
+        limits.check_generation(int(n), length, prefix=len(prime) - 1)  # bounded: text.limits
         if seed is None:
             seed = int.from_bytes(os.urandom(4), "little")
         tokens = self.sampler(np.tile(np.asarray(prime, np.int32), (n, 1)), length, temperature=temperature,
@@ -345,8 +345,8 @@ class TextGenerator:
         length = self._default_length(length)
         if isinstance(width, bool) or not isinstance(width, (int, np.integer)) or width < 1:
             raise ValueError(f"width must be an int >= 1, got {width!r}")
-        limits.check_generation(int(width), length, count_name="width")
         prime, _ = self._encode_prefix(prefix)
+        limits.check_generation(int(width), length, prefix=len(prime) - 1, count_name="width")
         stop = self.mode == "lines"
         tokens, scores = self.sampler.beam_search(np.asarray(prime, np.int32), length, width=width,
                                                   eos_id=EOS_ID if stop else None, pad_id=PAD_ID)

@@ -79,6 +79,9 @@ def test_generation_is_bounded(tiny, capsys, monkeypatch):
                                        "samples at once; ask for fewer or set SEQZOO_MAX_SAMPLES")
     assert main(["generate", str(folder), "--length", "1000000000"]) == 2
     assert one_line(capsys).startswith("error: --length 1000000000: 1 x 1000000000 tokens")
+    with pytest.raises(ValueError, match=r"length=1: 3 x \(400000 prefix \+ 1\) tokens is more "
+                                         r"than the limit of 1,000,000"):
+        gen.generate(3, length=1, prefix="a" * 400_000)  # the prefix is held n times too
     monkeypatch.setenv("SEQZOO_MAX_GENERATED_TOKENS", "5")
     with pytest.raises(ValueError, match="limit of 5 generated tokens"):
         gen.generate(2, length=3)
