@@ -15,7 +15,8 @@ Case kinds (mixed at random, reproducible from `--seed`):
   encoded with `music.encoding.Encoding` (what training does with it).
 - ``musicxml``: a WJazzD MusicXML solo mutated as text: numbers replaced by extreme values
   (durations, divisions, beats, offsets), elements deleted or duplicated, bytes flipped,
-  truncation. Read and encoded as above.
+  truncation; 15% written as compressed .mxl (container sometimes missing, pointing
+  elsewhere or damaged). Read and encoded as above.
 - ``music-cli``: ``python -m music`` command lines (generate, train, evaluate) built from a
   grammar of flags with extreme, malformed and valid values, mutated files, FIFOs, devices,
   symlink loops and unwritable paths. The model is stubbed (a bar-filling stand-in for
@@ -274,6 +275,25 @@ def mutate_xml(text, rng):
     return text
 
 
+def compressed_musicxml(text, rng):
+    """An .mxl archive of `text`: a container naming the score, sometimes damaged."""
+    import zipfile
+
+    buffer = io.BytesIO()
+    target = rng.choice(["score.xml", "score.xml", "missing.xml", "../x.xml", ""])
+    container = (f'<?xml version="1.0"?><container><rootfiles><rootfile full-path="{target}"/>'
+                 f'</rootfiles></container>')
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        if rng.random() < 0.9:
+            archive.writestr("META-INF/container.xml", container)
+        archive.writestr("score.xml", text.encode("utf-8", "surrogatepass"))
+    data = bytearray(buffer.getvalue())
+    if rng.random() < 0.2:
+        for _ in range(rng.randint(1, 6)):
+            data[rng.randrange(len(data))] = rng.randrange(256)
+    return bytes(data)
+
+
 # ----------------------------------------------------------------------------- child side
 
 class _Trained(Exception):
@@ -465,9 +485,13 @@ class Fuzzer:
             path.write_bytes(mutate_midi(rng.choice(self.midi_seeds), rng))
             return {"kind": kind, "path": str(path), "harmony": self._harmony()}, folder
         if kind == "musicxml":
-            path = folder / rng.choice(["a.xml", "a.musicxml"])
-            path.write_text(mutate_xml(rng.choice(self.xml_texts), rng), encoding="utf-8",
-                            errors="surrogatepass")
+            text = mutate_xml(rng.choice(self.xml_texts), rng)
+            if rng.random() < 0.15:  # compressed MusicXML, its container sometimes broken too
+                path = folder / "a.mxl"
+                path.write_bytes(compressed_musicxml(text, rng))
+            else:
+                path = folder / rng.choice(["a.xml", "a.musicxml"])
+                path.write_text(text, encoding="utf-8", errors="surrogatepass")
             return {"kind": kind, "path": str(path), "harmony": self._harmony()}, folder
         if kind == "music-cli":
             return {"kind": kind, "argv": self._mutate_argv(self._music_argv(folder))}, folder

@@ -169,17 +169,25 @@ def _check_file(source, limits):
     if size == 0:
         raise MusicInputError(f"{source}: file is empty; {_EXPECTED_FILE}")
     if pathlib.Path(source).suffix.lower() in (".xml", ".musicxml", ".abc"):
-        _prescan_musicxml(source, limits)
+        with open(source, "rb") as handle:
+            _prescan_musicxml(source, limits, handle.read(limits.max_bytes + 1))
     if pathlib.Path(source).suffix.lower() == ".mxl":
         import zipfile
+        import zlib
 
         try:
             with zipfile.ZipFile(source) as archive:
-                unpacked = sum(info.file_size for info in archive.infolist())
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
+                members = archive.infolist()
+                limits.check(source, "max_bytes", sum(info.file_size for info in members))
+                for info in members:  # the scores inside get the same checks as a .xml file
+                    if not info.filename.startswith("META-INF") and not info.is_dir():
+                        _prescan_musicxml(source, limits, archive.read(info))
+        except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError,
+                NotImplementedError) as error:
+            if isinstance(error, MusicInputError):
+                raise
             raise MusicInputError(f"{source}: cannot be read as a compressed MusicXML file "
                                   f"({short_reason(error)}); {_EXPECTED_FILE}") from None
-        limits.check(source, "max_bytes", unpacked)
 
 
 @contextlib.contextmanager
@@ -203,14 +211,12 @@ _MEASURE = re.compile(rb"<measure[\s>]")
 _NOTE = re.compile(rb"<note[\s>]")
 
 
-def _prescan_musicxml(source, limits):
-    """Count measures (per part) and notes in the raw MusicXML before music21 parses it.
+def _prescan_musicxml(source, limits, data):
+    """Count measures (per part) and notes in the raw MusicXML `data` before music21 parses it.
 
-    music21's parse time grows with the square of the number of short measures in a part, so
-    the bar and note limits are applied to the text first.
+    music21's parse time grows with the square of the number of short measures in a part and
+    it hangs on a time signature such as 1000000/4, so these are checked in the text first.
     """
-    with open(source, "rb") as handle:
-        data = handle.read(limits.max_bytes + 1)
     starts = [m.start() for m in _PART.finditer(data)] + [len(data)]
     measures = max((len(_MEASURE.findall(data, a, b)) for a, b in zip(starts, starts[1:])),
                    default=0)

@@ -145,3 +145,20 @@ def test_infer_chords_work_grows_with_windows_plus_notes(tmp_path):
     spans = infer_chords(events, start=F(0), end=F(400), step=F(2))
     assert spans[0].offset == 0 and sum(s.duration for s in spans) == 400
     assert all(s.root == 0 for s in spans)
+
+
+@pytest.mark.parametrize("suffix", [".xml", ".mxl"])
+def test_a_huge_time_signature_is_refused_before_music21_hangs_on_it(tmp_path, suffix):
+    score = ("<score-partwise><part id=\"P1\"><measure number=\"1\"><attributes><time>"
+             "<beats>1000000</beats><beat-type>4</beat-type></time></attributes><note><pitch>"
+             "<step>C</step><octave>4</octave></pitch><duration>1</duration></note></measure>"
+             "</part></score-partwise>")
+    path = tmp_path / f"huge{suffix}"
+    if suffix == ".xml":
+        path.write_text(score)
+    else:
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("score.xml", score)
+    with pytest.raises(MusicInputError, match="time signature '1000000' is not supported; "
+                                              "expected numbers up to 64"):
+        read_solo(path)
