@@ -334,10 +334,16 @@ def padded_batches(sequences, targets, *, batch_size, shuffle=False, seed=0):
 
     if any(len(s) == 0 for s in sequences):
         raise TaskError("sequences: an empty row; every row needs at least one token")
-    x = tf.ragged.constant(sequences, dtype=tf.int32)
+    lengths = np.asarray([len(s) for s in sequences], "int32")
+    x = pad_right(sequences)
     per_step = len(targets) and not np.isscalar(targets[0]) and np.ndim(targets[0]) == 1
-    y = tf.ragged.constant(targets, dtype=tf.int32) if per_step else np.asarray(targets, "int32")
-    ds = tf.data.Dataset.from_tensor_slices((x, y))
+    if per_step:
+        y = pad_right(targets, length=x.shape[1]) if len(targets) else targets
+        ds = tf.data.Dataset.from_tensor_slices((x, lengths, y))
+        ds = ds.map(lambda row, n, tags: (row[:n], tags[:n]))
+    else:
+        ds = tf.data.Dataset.from_tensor_slices((x, lengths, np.asarray(targets, "int32")))
+        ds = ds.map(lambda row, n, label: (row[:n], label))
     if shuffle:
         ds = ds.shuffle(len(sequences), seed=seed, reshuffle_each_iteration=True)
     return ds.padded_batch(batch_size).prefetch(2)
