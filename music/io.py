@@ -36,7 +36,7 @@ import re
 from fractions import Fraction
 
 from music import chords as chord_lib
-from music import corpus
+from music import corpus, symbols
 from music.errors import ChordError, MusicInputError
 from music.limits import ReadLimits, read_limits
 from music.parts import (_SIZE_HINT, DEFAULT_GRID, EXPECTED_FILE, PartEvents, TimeMap,
@@ -120,14 +120,8 @@ def _symbol_chords(score, path, time_map, grid, total):
             continue
         onset = snap(onset, grid)
         bar = symbol.measureNumber
-        if isinstance(symbol, harmony.NoChord):
-            figure = chord_lib.NO_CHORD
-        elif symbol.chordKind in ("other", "", None):  # music21 keeps only the root: use the text
-            figure = symbol.root().name + (symbol.chordKindStr or "?")
-        else:
-            figure = symbol.figure
-        try:
-            chord = chord_lib.parse_chord(figure, bar=bar, music21_flats=True)
+        try:  # the figure, or the written text when only it agrees with music21's pitches
+            chord = symbols.from_music21(symbol, bar=bar)
         except ChordError as error:
             raise ChordError(f"{path}: {error}") from None
         if chord.root is not None:  # re-spell unambiguously: music21's "E-7" is Eb7, not Em7

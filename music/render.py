@@ -1,15 +1,21 @@
 """Solo -> music21 Score (solo + chord symbols, piano comping, walking bass) -> MIDI and MusicXML.
 
-- Solo part: the notes as written (straight eighths) with the chord symbols above them.
+- Solo part: the notes as written (straight eighths) with the chord symbols above them, at
+  concert pitch (a non-transposing instrument: the MusicXML sounds as written). A note that
+  sounds through a chord change is written as tied notes, so every chord symbol stands on a
+  note or rest and each bar holds one voice.
+- Chord symbols: a standard MusicXML kind plus degrees, with the canonical quality as the text
+  (`music.symbols`), so music21 and `music.io` read back exactly the chord's tones.
 - Comping: each chord voiced as a close four-note voicing (3rd, 5th, 7th/6th and the root or a
   colour tone) around middle C, struck on every bar's downbeat and at each chord change.
 - Bass: a walking line, one note per beat: the root on the chord's first beat, chord tones
   after it, and a chromatic or scale step into the next chord's root on the beat before it
   (one root per chord when beats are not quarter notes).
-- Swing: the MIDI file is a performance: in every beat that holds only quarter-note and eighth
-  boundaries, the off-beat eighth is delayed to `swing` of the beat (2/3 = triplet swing, 2:1).
-  Beats with 16ths or triplets stay as written. The MusicXML keeps straight notation and says
-  "Swing" in a text direction at the top.
+- Swing: the MIDI file is a performance: every eighth-note pair (an on-beat eighth and the
+  off-beat eighth after it) is played long-short, the off-beat onset at `swing` of the beat
+  (2/3 = triplet swing, 2:1); sixteenth runs, triplets and everything else stay as written
+  (`swing_notes`). Meters over 8 (6/8, 5/8...) are played straight. The MusicXML keeps
+  straight notation and says "Swing" in a text direction at the top.
 
 Files are written to a temporary file beside the target and renamed into place.
 """
@@ -22,88 +28,91 @@ from fractions import Fraction
 
 import music21
 
-from music import chords as chord_lib
+from music import symbols
 from music.errors import MusicInputError
 from music.paths import check_writable, naming
 from music.types import Note, Solo
 from zoo.atomic import atomic_file
 
 SWING = Fraction(2, 3)
-_KINDS = (  # (required relative pitch classes, MusicXML kind), most specific first
-    ({4, 10}, "dominant-seventh"), ({3, 6, 9}, "diminished-seventh"), ({3, 6, 10}, "half-diminished"),
-    ({3, 10}, "minor-seventh"), ({4, 11}, "major-seventh"), ({3, 11}, "minor-major-seventh"),
-    ({3, 9}, "minor-sixth"), ({4, 9}, "major-sixth"), ({5, 10}, "suspended-fourth-seventh"),
-    ({5}, "suspended-fourth"), ({3, 6}, "diminished"), ({4, 8}, "augmented"), ({3}, "minor"),
-    ((), "major"))
-
-_DIRECT_KINDS = {"maj": "major", "m": "minor", "7": "dominant-seventh", "maj7": "major-seventh",
-                 "m7": "minor-seventh", "m7b5": "half-diminished", "dim7": "diminished-seventh",
-                 "dim": "diminished", "aug": "augmented", "6": "major-sixth", "m6": "minor-sixth",
-                 "mmaj7": "minor-major-seventh", "9": "dominant-ninth", "maj9": "major-ninth",
-                 "m9": "minor-ninth", "7sus4": "suspended-fourth-seventh",
-                 "sus4": "suspended-fourth"}
-
-
-def music21_figure(chord):
-    """A chord's symbol in music21's spelling (flats as "-"), e.g. "B-7", "Ebm7" -> "E-m7"."""
-    text = chord_lib.chord_symbol(chord.root, chord.quality, chord.bass)
-    root, rest = text[0], text[1:]
-    if rest.startswith("b"):
-        root, rest = root + "-", rest[1:]
-    elif rest.startswith("#"):
-        root, rest = root + "#", rest[1:]
-    return root + rest.replace("/Db", "/D-").replace("/Eb", "/E-").replace(
-        "/Gb", "/G-").replace("/Ab", "/A-").replace("/Bb", "/B-")
 
 
 def chord_symbol(chord):
-    """A `music21.harmony.ChordSymbol` for a `Chord` (N.C. gives `harmony.NoChord`)."""
-    if chord.root is None:
-        return music21.harmony.NoChord()
-    kind = _DIRECT_KINDS.get(chord.quality)
-    root = music21.pitch.Pitch(chord_lib.pitch_class_name(chord.root).replace("b", "-"))
-    if kind is not None and chord.bass is None:
-        return music21.harmony.ChordSymbol(root=root, kind=kind)
-    try:
-        symbol = music21.harmony.ChordSymbol(music21_figure(chord))
-    except (ValueError, music21.Music21Exception):
-        relative = set(chord.pitch_classes)
-        kind = next(k for need, k in _KINDS if set(need) <= relative)
-        symbol = music21.harmony.ChordSymbol(root=root, kind=kind)
-        symbol.chordKindStr = chord.quality
-    return symbol
+    """A `music21.harmony.ChordSymbol` for a `Chord` that music21 and `music.io` read back as it.
 
+    See `music.symbols.to_music21`: a standard MusicXML kind plus degrees, so that the symbol
+    sounds exactly the chord's tones, with the canonical quality as its display text.
 
-def swing_time(t, swing=SWING, straight_beats=frozenset()):
-    """Map a written time (quarter notes) to performed time: off-beat eighths move to `swing`."""
-    beat, inside = divmod(Fraction(t), 1)
-    if inside == Fraction(1, 2) and beat not in straight_beats:
-        return beat + Fraction(swing)
-    return Fraction(t)
+    Args:
+        chord: a `Chord`; N.C. gives a `music21.harmony.NoChord`.
+
+    Returns:
+        music21.harmony.ChordSymbol.
+
+    Example:
+
+    >>> from music.chords import parse_chord
+    >>> chord_symbol(parse_chord("C6/9")).chordKind
+    'major-sixth'
+    """
+    return symbols.to_music21(chord)
 
 
 def swing_notes(notes, swing=SWING):
-    """Notes as performed with swing (see the module docstring); order and gap-freeness kept.
+    """Notes as performed with swing: every eighth-note pair is played long-short.
+
+    An eighth pair is an on-beat eighth (a note or rest starting on a quarter-note beat and
+    lasting half of it) followed by an off-beat eighth (starting half a beat later, lasting the
+    rest of the beat). The off-beat onset of each pair moves to `swing` of the beat: the first
+    eighth gets longer by as much as the second gets shorter. Nothing else moves, so sixteenth
+    runs, triplets, dotted rhythms and syncopations stay as written, the order is kept and no
+    note can overlap the next.
 
     Args:
-        notes: list of `Note` (written times).
-        swing: Fraction, where the off-beat eighth lands inside the beat (1/2 = straight).
+        notes: list of `Note` in time order, written times (on-beat = an integer offset in
+            quarter notes, as in meters over 1, 2 or 4 whose bars start on whole quarters).
+        swing: Fraction, where the off-beat eighth of a pair lands inside the beat (default 2/3,
+            triplet swing; 1/2 leaves the notes as written).
 
     Returns:
         list of `Note` with performed offsets and durations.
+
+    Example:
+
+    >>> eighths = [Note(Fraction(k, 2), Fraction(1, 2), 60 + k) for k in range(4)]
+    >>> [str(n.offset) for n in swing_notes(eighths)]
+    ['0', '2/3', '1', '5/3']
     """
-    straight = set()
-    for note in notes:
-        for t in (note.offset, note.end):
-            beat, inside = divmod(Fraction(t), 1)
-            if inside not in (0, Fraction(1, 2)):
-                straight.add(beat)
-    out = []
-    for note in notes:
-        start = swing_time(note.offset, swing, straight)
-        end = swing_time(note.end, swing, straight)
-        out.append(Note(start, end - start, note.pitch, note.velocity))
+    swing = Fraction(swing)
+    half = Fraction(1, 2)
+    out = list(notes)
+    for i in range(len(out) - 1):
+        first, second = out[i], out[i + 1]
+        if (Fraction(first.offset).denominator == 1 and first.duration == half
+                and second.offset == first.end and second.duration == half
+                and not (first.is_rest and second.is_rest)):
+            out[i] = Note(first.offset, swing, first.pitch, first.velocity)
+            out[i + 1] = Note(first.offset + swing, 1 - swing, second.pitch, second.velocity)
     return out
+
+
+def _split_at(notes, cuts):
+    """(note, tie kind) pieces of `notes`, cut wherever a note sounds through a time in `cuts`.
+
+    A chord symbol must fall where a note or rest starts: inserted inside a note, music21
+    makes a second voice of rests to hold it.
+    """
+    cuts = sorted(set(cuts))
+    pieces = []
+    for note in notes:
+        inside = [t for t in cuts if note.offset < t < note.end]
+        bounds = [note.offset] + inside + [note.end]
+        for k, (start, stop) in enumerate(zip(bounds, bounds[1:])):
+            tie = None
+            if len(bounds) > 2 and note.pitch is not None:
+                tie = "start" if k == 0 else "stop" if k == len(bounds) - 2 else "continue"
+            pieces.append((Note(start, stop - start, note.pitch, note.velocity), tie))
+    return pieces
 
 
 def _voicing(chord):
@@ -170,7 +179,9 @@ def to_score(solo: Solo, *, swing=None, accompaniment=True, title="Improvisation
 
     Args:
         solo: a `Solo` whose bars start at 0.
-        swing: None for written (straight) times; a Fraction such as 2/3 to perform swing.
+        swing: None for the written score (straight times, concert pitch, chord symbols); a
+            Fraction such as 2/3 for the performance (eighth pairs swung, see `swing_notes`;
+            1/2 for straight), without chord symbols.
         accompaniment: add the piano comping and bass parts. Defaults to True.
         title: the score title.
 
@@ -185,22 +196,30 @@ def to_score(solo: Solo, *, swing=None, accompaniment=True, title="Improvisation
     length = -(-solo.duration // solo.bar_length) * solo.bar_length
     score = music21.stream.Score()
     score.insert(0, music21.metadata.Metadata(title=title))
-    notes = swing_notes(solo.notes, swing) if swing is not None else solo.notes
+    spans = _chord_spans(solo, length)
     lead = music21.stream.Part(id="solo")
     lead.partName = "Solo"
-    lead.insert(0, _named(music21.instrument.TenorSaxophone(), "Solo"))
+    if swing is None:  # the written score: concert pitch, chord symbols on note boundaries
+        lead.insert(0, _named(music21.instrument.Instrument("Solo"), "Solo"))
+        pieces = _split_at(solo.notes, [start for start, _, _ in spans])
+    else:  # the performance: a tenor saxophone sound, sounding pitches
+        lead.insert(0, _named(music21.instrument.TenorSaxophone(), "Solo"))
+        played = swing_notes(solo.notes, swing) if solo.beat_unit <= 4 else solo.notes
+        pieces = [(note, None) for note in played]
+    lead.atSoundingPitch = True
     lead.insert(0, music21.meter.TimeSignature(f"{solo.beats_per_bar}/{solo.beat_unit}"))
     lead.insert(0, music21.tempo.MetronomeMark(number=round(solo.tempo)))
     if swing is None:
         lead.insert(0, music21.expressions.TextExpression("Swing"))
-    for note in notes:
+    for note, tie in pieces:
         if note.pitch is None:
             element = music21.note.Rest(quarterLength=note.duration)
         else:
             element = music21.note.Note(int(note.pitch), quarterLength=note.duration)
             element.volume.velocity = int(note.velocity)
+            if tie is not None:
+                element.tie = music21.tie.Tie(tie)
         _add(lead, note.offset, element)
-    spans = _chord_spans(solo, length)
     if swing is None:  # written score only: in MIDI, music21 would sound the symbols as chords
         for start, _, chord in spans:
             _add(lead, start, chord_symbol(chord))
