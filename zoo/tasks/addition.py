@@ -80,6 +80,9 @@ def train(*, digits=3, n_train=50000, n_val=1000, attention="dot", units=128,
 
     >>> adder, metrics = train(digits=1, n_train=60, n_val=10, epochs=1)  # doctest: +SKIP
     """
+    total = (10 ** digits) ** 2
+    n_train = min(n_train, int(0.8 * total))  # leave questions for validation and testing
+    n_val = min(n_val, (total - n_train) // 2)
     train_pairs = generate(n_train, digits=digits, seed=seed)
     val_pairs = generate(n_val, digits=digits, seed=seed + 1, exclude=[q for q, _ in train_pairs])
     return Translator.train(
@@ -152,6 +155,7 @@ def evaluate(translator, *, n=2000, seed=None, method="greedy", width=4):
     seed = config.get("data_seed", 0) if seed is None else seed
     digits = config["digits"]
     seen = [q for q, _ in generate(config.get("n_train", 0), digits=digits, seed=seed)]
-    test = generate(n, digits=digits, seed=seed + 100, exclude=seen)
+    test = generate(min(n, (10 ** digits) ** 2 - len(seen)), digits=digits, seed=seed + 100,
+                    exclude=seen)
     return {"exact_match": translator.exact_match(*zip(*test), method=method, width=width),
             "n": len(test)}
