@@ -283,6 +283,10 @@ def progression_and_meter(spec, *, beats_per_bar=None, beat_unit=None):
             raise MusicInputError(f"--meter {given[0]}/{given[1]}: {text} is in "
                                   f"{own[0]}/{own[1]}; expected no --meter with a lead-sheet file "
                                   f"(its own meter is used) or --meter {own[0]}/{own[1]}")
+        if not 1 <= own[0] <= MAX_BEATS_PER_BAR or own[1] not in BEAT_UNITS:  # as --meter
+            raise MusicInputError(f"{text}: its time signature {own[0]}/{own[1]} cannot be "
+                                  f"improvised over; expected N/D with N from 1 to "
+                                  f"{MAX_BEATS_PER_BAR} and D one of 2, 4, 8 or 16")
         return solo.chords, solo.beats_per_bar, solo.beat_unit
     beats_per_bar, beat_unit = given or (4, 4)
     if text.split(":", 1)[0].strip() in FORMS:

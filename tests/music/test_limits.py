@@ -162,3 +162,21 @@ def test_a_huge_time_signature_is_refused_before_music21_hangs_on_it(tmp_path, s
     with pytest.raises(MusicInputError, match="time signature '1000000' is not supported; "
                                               "expected numbers up to 64"):
         read_solo(path)
+
+
+def test_a_lead_sheet_in_a_meter_that_cannot_be_written_is_refused(tmp_path, capsys):
+    """16/1 bars are 64 quarter notes: MusicXML has no note value to write its comping."""
+    score = ("<score-partwise><part-list><score-part id=\"P1\"><part-name>Lead</part-name>"
+             "</score-part></part-list><part id=\"P1\"><measure number=\"1\"><attributes>"
+             "<divisions>1</divisions><time><beats>16</beats><beat-type>1</beat-type></time>"
+             "</attributes><harmony><root><root-step>C</root-step></root><kind>dominant</kind>"
+             "</harmony><note><pitch><step>C</step><octave>4</octave></pitch><duration>64"
+             "</duration></note></measure></part></score-partwise>")
+    (tmp_path / "sheet.xml").write_text(score)
+    code = main(["generate", "--chords", str(tmp_path / "sheet.xml"), "--out",
+                 str(tmp_path / "s.mid")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1
+    assert err[0].endswith("sheet.xml: its time signature 16/1 cannot be improvised over; "
+                           "expected N/D with N from 1 to 16 and D one of 2, 4, 8 or 16")
+    assert not (tmp_path / "s.mid").exists()
