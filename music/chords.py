@@ -339,6 +339,18 @@ def parse_chord(symbol, *, offset=Fraction(0), duration=Fraction(0), bar=None,
     return Chord(offset, duration, root, _quality_name(parts), intervals, text, bass)
 
 
+# The canonical qualities of every spelling `parse_chord` documents, plus the combinations of
+# its alterations that lead sheets use; what the writers (`chord_symbol`, `music.symbols`)
+# must round-trip. `parse_chord` reads more (any mix of its alterations, adds and omits).
+QUALITIES = (
+    "maj", "m", "5", "6", "69", "add9", "maj7", "maj9", "maj13", "maj7#11", "maj7#5",
+    "m6", "m69", "madd9", "m7", "m9", "m11", "m13", "mmaj7", "mmaj9",
+    "7", "9", "11", "13", "7alt", "7b9", "7#9", "7#11", "7b13", "7b5", "7#5", "7b9#11",
+    "7b9b13", "7#9b13", "9#11", "13b9", "13#11", "7sus4", "9sus4",
+    "dim", "dim7", "m7b5", "aug", "sus4", "sus2",
+)
+
+
 def chord_symbol(root, quality, bass=None, *, sharps=False):
     """Write a canonical chord symbol that `parse_chord` reads back to the same chord.
 
@@ -551,7 +563,7 @@ def __getattr__(name):
 
 
 __all__ = [
-    "NO_CHORD", "parse_chord", "chord_symbol", "music21_figure", "parse_pitch_class",
+    "NO_CHORD", "QUALITIES", "parse_chord", "chord_symbol", "music21_figure", "parse_pitch_class",
     "pitch_class_name",
     "chord_tones", "scale_for", "scale_name", "approach_tones", "note_type",
     "parse_progression", "named_form", "progression_from_spec", "progression_and_meter", "FORMS",

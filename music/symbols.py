@@ -8,9 +8,9 @@ added b9 and #9), checked against music21's own realisation, and puts the canoni
 (``"7alt"``) in the display text. So music21 (and any MusicXML reader that honours degrees)
 sounds exactly the chord's tones, and `from_music21` reads the same chord back.
 
-`from_music21` reads any music21 chord symbol, also those of other programs' files: music21's
-figure when music21's own pitches agree with it, else the display text (the chord as written
-on the page), else the figure.
+`from_music21` reads any music21 chord symbol, also those of other programs' files: the display
+text (the chord as written on the page) when music21's own pitches agree with it, else the
+figure music21 makes of the kind and degrees.
 """
 
 import functools
@@ -162,11 +162,11 @@ def _parse(figure, bar):
 def from_music21(symbol, *, bar=None):
     """Read a music21 chord symbol as a `Chord` (offset and duration 0).
 
-    Tried in turn, the first whose tones are the pitch classes music21 realises wins: music21's
-    figure (``"E-m7"``), then the root and the display text (``"D7alt"``, how the symbol is
-    written on the page, as `to_music21` writes it). When neither agrees with music21, the
-    figure (else the text) is taken as it reads. A kind music21 does not know (``other``) is
-    read from its text.
+    Tried in turn, the first whose tones are the pitch classes music21 realises wins: the root
+    and the display text (``"D7alt"``, how the symbol is written on the page, as `to_music21`
+    writes it), then music21's figure (``"E-m7"``, from the kind and the degrees). When
+    neither agrees with music21, the figure is taken (else the text). A kind music21 does not
+    know (``other``) is read from its text.
 
     Args:
         symbol: a `music21.harmony.Harmony` (a `NoChord` gives N.C.).
@@ -176,7 +176,7 @@ def from_music21(symbol, *, bar=None):
         Chord, with its figure as read (music21 spelling); the caller re-spells it.
 
     Raises:
-        ChordError: naming the bar and the figure when no reading parses.
+        ChordError: naming the bar and the figure when neither reading parses.
 
     Example:
 
@@ -188,22 +188,23 @@ def from_music21(symbol, *, bar=None):
     root = symbol.root().name
     text = symbol.chordKindStr or ""
     if symbol.chordKind in ("other", "", None):  # music21 keeps only the root: use the text
-        figures = [root + (text or "?")]
+        figure, written = root + (text or "?"), None
     else:
-        figures = [symbol.figure]
+        figure, written = symbol.figure, None
         if text:
             bass = symbol.bass()
             slash = ("/" + bass.name) if bass is not None and (
                 bass.pitchClass != symbol.root().pitchClass) else ""
-            figures.append(root + text + slash)
-    readings = [c for c in (_parse(f, bar) for f in figures) if c is not None]
+            written = root + text + slash
+    from_figure = _parse(figure, bar)
+    from_text = _parse(written, bar) if written else None
     sounding = {p.pitchClass for p in symbol.pitches}
-    for chord in readings:
-        if chord_lib.chord_tones(chord) == sounding:
+    for chord in (from_text, from_figure):
+        if chord is not None and chord_lib.chord_tones(chord) == sounding:
             return chord
-    if readings:
-        return readings[0]
-    return chord_lib.parse_chord(figures[0], bar=bar, music21_flats=True)  # raises
+    if from_figure is not None or from_text is not None:
+        return from_figure if from_figure is not None else from_text
+    return chord_lib.parse_chord(figure, bar=bar, music21_flats=True)  # raises, naming it
 
 
 __all__ = ["to_music21", "from_music21"]
