@@ -24,6 +24,7 @@ import contextlib
 import io
 import os
 import pathlib
+import re
 from fractions import Fraction
 
 import music21
@@ -281,6 +282,41 @@ def output_paths(out):
     return out, out.with_suffix(".musicxml")
 
 
+_HARMONY = re.compile(rb"<harmony\b.*?</harmony>", re.S)
+
+
+def musicxml_bytes(score):
+    """The score as MusicXML, with a chord symbol's degrees hidden where its text spells them.
+
+    `chord_symbol` writes ``D7alt`` as the kind ``augmented-seventh`` with the degrees b9 and
+    #9 and the text ``"7alt"``. MusicXML asks for such degrees to carry ``print-object="no"``,
+    else notation software shows them twice (``D7alt b9 #9``); music21 cannot mark them, so
+    they are marked here. Readers still apply them.
+
+    Args:
+        score: a `music21.stream.Score`.
+
+    Returns:
+        bytes, the MusicXML document.
+
+    Example:
+
+    >>> from music.chords import parse_progression
+    >>> solo = Solo([Note(Fraction(0), Fraction(4), 62)], parse_progression("D7alt |"))
+    >>> b'<degree print-object="no">' in musicxml_bytes(to_score(solo, accompaniment=False))
+    True
+    """
+    data = music21.musicxml.m21ToXml.GeneralObjectExporter(score).parse()
+
+    def hide_spelled_degrees(match):
+        block = match.group(0)
+        if b'<kind text="' not in block:
+            return block
+        return block.replace(b"<degree>", b'<degree print-object="no">')
+
+    return _HARMONY.sub(hide_spelled_degrees, data)
+
+
 def _umask():
     mask = os.umask(0)
     os.umask(mask)
@@ -326,9 +362,9 @@ def write_solo(solo: Solo, midi_path, musicxml_path=None, *, swing=SWING):
         with naming(midi_path):  # an error names the user's file, not the temporary one
             performed.write("midi", fp=midi_temporary)
         with naming(musicxml_path):
-            written.write("musicxml", fp=xml_temporary)
+            xml_temporary.write_bytes(musicxml_bytes(written))
     return midi_path, musicxml_path
 
 
 __all__ = ["to_score", "write_solo", "swing_notes", "check_writable", "output_paths",
-           "chord_symbol", "SWING"]
+           "chord_symbol", "musicxml_bytes", "SWING"]
