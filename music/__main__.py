@@ -100,8 +100,8 @@ def _parser():
     gen.add_argument("--primer", help="a melody file to warm the model up with")
     gen.add_argument("--model", help="an artifact folder from `train` (default: shipped model)")
     gen.add_argument("--swing", type=_SWING, default=None,
-                     help="off-beat eighth position in the MIDI: 1/2 (straight) to 3/4; "
-                          "default 2/3")
+                     help="where the off-beat eighth of each eighth pair falls in the beat "
+                          "in the MIDI: 1/2 (straight) to 3/4; default 2/3")
     tr = commands.add_parser("train", help="train an improviser on solos")
     tr.add_argument("data", nargs="+", help="music files or folders")
     tr.add_argument("--out", required=True, help="artifact folder to write")
