@@ -185,7 +185,7 @@ def from_music21(symbol, *, bar=None):
     """
     if isinstance(symbol, music21.harmony.NoChord):
         return chord_lib.parse_chord(chord_lib.NO_CHORD)
-    root = symbol.root().name
+    root = symbol.root().name if symbol.root() is not None else ""
     text = symbol.chordKindStr or ""
     if symbol.chordKind in ("other", "", None):  # music21 keeps only the root: use the text
         figure, written = root + (text or "?"), None
@@ -193,7 +193,7 @@ def from_music21(symbol, *, bar=None):
         figure, written = symbol.figure, None
         if text:
             bass = symbol.bass()
-            slash = ("/" + bass.name) if bass is not None and (
+            slash = ("/" + bass.name) if bass is not None and root and (
                 bass.pitchClass != symbol.root().pitchClass) else ""
             written = root + text + slash
     from_figure = _parse(figure, bar)
