@@ -126,10 +126,11 @@ class Translator:
 
         Returns:
             `(outputs, decoded)`: list of str, and the engine's `zoo.decoding.Decoded`
-            (tokens, log_probs, attention `(batch, max_target_length + 1, source_len)` or
-            None without attention).
+            (tokens, log_probs, attention `(batch, max_target_length + 1,
+            max_source_length)`, 0 past each source's end, or None without attention).
         """
-        source = self.encode(texts)
+        # One source width for every batch: the compiled decoding loop is traced once.
+        source = pad_right(self.encode(texts).tolist(), length=self.config["max_source_length"])
         decoded = self.decoder(source, start_id=START, end_id=END, method=method, width=width,
                                max_length=self.config["max_target_length"] + 1)
         return [self.decode_ids(row) for row in decoded.tokens], decoded

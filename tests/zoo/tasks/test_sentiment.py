@@ -1,0 +1,66 @@
+"""Sentiment on real sentence polarity data: a small model learns to a stated held-out figure,
+predicts the same after reload, tokenises raw text like training; bad input."""
+
+import numpy as np
+import pytest
+
+from zoo.tasks import sentiment
+from zoo.tasks.common import TaskError, tokenize
+
+
+@pytest.fixture(scope="module")
+def polarity(tmp_path_factory):
+    from tests.conftest import shared_data_dir
+
+    root = shared_data_dir()
+    path = None if root is None else root / "tasks" / "sentence_polarity.zip"
+    if path is None or not path.is_file():
+        pytest.skip("../shared/data/tasks/sentence_polarity.zip is not present")
+    texts, labels = sentiment.load_data("sentence_polarity", path)
+    pick = np.random.default_rng(0).permutation(len(texts))[:3000]
+    texts, labels = [texts[i] for i in pick], labels[pick]
+    out = tmp_path_factory.mktemp("runs") / "mr"
+    clf, metrics = sentiment.train(texts, labels, test_fold=0, epochs=3, units=32,
+                                   embedding_dim=64, out=str(out), dataset="sentence_polarity")
+    return texts, labels, clf, metrics, out
+
+
+def test_the_corpora_load(task_zip):
+    texts, labels = sentiment.load_data("sentence_polarity", task_zip("sentence_polarity"))
+    assert len(texts) == 10662 and labels.sum() == 5331
+    reviews, review_labels = sentiment.load_data("movie_reviews", task_zip("movie_reviews"))
+    assert len(reviews) == 2000 and review_labels.sum() == 1000
+    assert len(tokenize(reviews[0])) > 100
+
+
+def test_small_model_learns_held_out_fold(polarity):
+    # Stated figure: 3,000 sentences, 3 epochs, held-out fold of 300: accuracy >= 65%
+    # (measured 0.73).
+    texts, labels, clf, metrics, _ = polarity
+    assert metrics["test_accuracy"] >= 0.65, metrics
+    assert sentiment.evaluate(clf, texts, labels)["accuracy"] == metrics["test_accuracy"]
+
+
+def test_reload_predicts_the_same_and_tokenises_like_training(polarity):
+    texts, _, clf, _, out = polarity
+    again = sentiment.load(out)
+    raw = ["A gripping, funny film!", "a dull , tedious mess", texts[0]]
+    np.testing.assert_allclose(again.probabilities(raw), clf.probabilities(raw), atol=1e-6)
+    # predict numbers raw text with the saved vocabulary and the training tokeniser
+    assert again.encode(raw) == [again.vocab.encode(tokenize(t)) for t in raw]
+    assert tokenize("it's -- well ... good") == ["it's", "--", "well", "...", "good"]
+    label, p = again.predict("a gripping, funny film")[0]
+    assert label in sentiment.LABELS and 0.5 <= p <= 1
+
+
+def test_bad_input_is_named(polarity):
+    _, _, clf, _, _ = polarity
+    with pytest.raises(TaskError, match="text '': empty"):
+        clf.predict([""])
+    with pytest.raises(TaskError, match="text 'qwxz zzyzx': none of its words"):
+        clf.predict(["qwxz zzyzx"])
+    with pytest.raises(TaskError, match="61 tokens, more than the 60"):
+        clf.predict(["good " * 61])
+    assert len(clf.predict(["good " * 61], truncate=True)) == 1
+    with pytest.raises(TaskError, match="dataset 'imdb' is unknown"):
+        sentiment.load_data("imdb")
