@@ -102,7 +102,7 @@ def _train(args):
 
 def _predict(args):
     from zoo.tasks import addition, dates, ner, sentiment
-    from zoo.tasks.common import artifact_kind
+    from zoo.tasks.common import TaskError, artifact_kind
 
     task = artifact_kind(args.model)
     if task == "sentiment":
@@ -115,6 +115,9 @@ def _predict(args):
         return [dict(text=t, **tagger.predict(t)) for t in args.texts]
     module = dates if task == "dates" else addition
     translator = module.load(args.model)
+    if args.heatmap and not translator.config.get("attention"):
+        raise TaskError(f"--heatmap: {args.model} was trained without attention; there are "
+                        f"no attention weights to draw")
     method = "beam" if args.beam else "greedy"
     outputs = translator.predict(args.texts, method=method, width=args.beam or 4)
     if args.heatmap:

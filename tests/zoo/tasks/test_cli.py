@@ -47,16 +47,16 @@ def test_a_data_file_with_the_wrong_sha256(tmp_path, capsys):
     assert not out.exists()
 
 
-def test_predict_evaluate_and_heat_map_on_a_dates_artifact(tmp_path, capsys):
+def test_predict_and_evaluate_a_dates_artifact_without_attention(tmp_path, capsys):
     run = tmp_path / "dates"
-    dates.train(n_train=64, n_val=8, epochs=1, units=4, out=str(run))
-    png = tmp_path / "att.png"
-    assert main(["predict", str(run), "3 may 1979", "09/04/19", "--heatmap", str(png)]) == 0
+    dates.train(n_train=64, n_val=8, epochs=1, units=4, attention=None, out=str(run))
+    assert main(["predict", str(run), "3 may 1979", "09/04/19"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert [r["text"] for r in rows] == ["3 may 1979", "09/04/19"]
-    assert png.read_bytes()[:4] == b"\x89PNG"
-    assert main(["predict", str(run), "3 may 1979", "--beam", "3"]) == 0
-    assert len(json.loads(capsys.readouterr().out)) == 1
+    png = tmp_path / "att.png"
+    assert main(["predict", str(run), "3 may 1979", "--heatmap", str(png)]) == 2
+    assert "trained without attention" in one_error_line(capsys)
+    assert not png.exists()
     assert main(["predict", str(run), "3 may 1979 #"]) == 2
     assert "'#' are not in the model's alphabet" in one_error_line(capsys)
     assert main(["evaluate", str(run), "--n", "20"]) == 0
