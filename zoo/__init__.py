@@ -11,6 +11,9 @@ generation engine (one compiled loop over any step model: extra per-step inputs,
 hooks with a carry, greedy, sampling, batched beam search, any dtype policy), with
 `zoo.Seq2SeqDecoder` over it for encoder-decoders (attention weights included).
 
+`zoo.tasks` runs the factories on real tasks through these engines (sentiment, named
+entities, date translation with attention, addition; `python -m zoo.tasks`).
+
 Public names are loaded lazily, so `import zoo.reference` stays numpy-only and `import zoo`
 is cheap until a factory is used.
 """
