@@ -91,6 +91,9 @@ class Tagger:
         tags: list of str, the tag of each output index.
         config: dict with `max_length`.
 
+    Returns:
+        A tagger (`predict`, `tag_sentences`).
+
     Example:
 
     >>> import zoo
@@ -110,8 +113,20 @@ class Tagger:
     def encode(self, sentences):
         """Ids of tokenised sentences (unknown words as their shape class).
 
+        Args:
+            sentences: list of lists of words.
+
+        Returns:
+            list of lists of int.
+
         Raises:
             TaskError: an empty sentence or one longer than `max_length` tokens (named).
+
+        Example:
+
+        >>> Tagger(None, Vocabulary(list(SHAPES), unknown=shape), ["O"],
+        ...        {"max_length": 5}).encode([["Sevilla", "es"]])
+        [[2, 4]]
         """
         limit, rows = self.config["max_length"], []
         for words in sentences:
@@ -133,6 +148,11 @@ class Tagger:
 
         Returns:
             list of lists of tags.
+
+        Example:
+
+        >>> load("runs/ner").tag_sentences([["Juan", "vive", "en", "Madrid"]])  # doctest: +SKIP
+        [['B-PER', 'O', 'O', 'B-LOC']]
         """
         import keras
 
@@ -174,6 +194,10 @@ class Tagger:
 
         Returns:
             A `Tagger`.
+
+        Example:
+
+        >>> Tagger.load("runs/ner")  # doctest: +SKIP
         """
         art = load_task(path, kind=KIND)
         vocab = Vocabulary(art.preprocessing["vocab"][2:], unknown=shape)

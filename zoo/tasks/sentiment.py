@@ -97,6 +97,9 @@ class Classifier:
         vocab: a `Vocabulary`.
         config: dict with `max_length` (and the training settings).
 
+    Returns:
+        A classifier (`predict`, `probabilities`, `accuracy`).
+
     Example:
 
     >>> import zoo
@@ -127,6 +130,11 @@ class Classifier:
         Raises:
             TaskError: an empty text, one of unknown words only, or one longer than
                 `max_length` tokens (without `truncate`); the message names the text.
+
+        Example:
+
+        >>> Classifier(None, Vocabulary(["good"]), {"max_length": 3}).encode(["Good!"])
+        [[2, 1]]
         """
         limit, rows = self.config["max_length"], []
         for text in texts:
@@ -156,6 +164,11 @@ class Classifier:
 
         Returns:
             float array `(len(texts),)`.
+
+        Example:
+
+        >>> load("runs/mr").probabilities(["a gripping, funny film"])  # doctest: +SKIP
+        array([0.93], dtype=float32)
         """
         import keras
 
@@ -177,13 +190,31 @@ class Classifier:
         Returns:
             list of `(label, probability of that label)` with label `"positive"` or
             `"negative"`.
+
+        Example:
+
+        >>> load("runs/mr").predict("a gripping, funny film")  # doctest: +SKIP
+        [('positive', 0.93)]
         """
         p = self.probabilities(texts, truncate=truncate)
         return [(LABELS[int(q >= 0.5)], float(max(q, 1 - q))) for q in p]
 
     def accuracy(self, texts, labels):
         """Accuracy on labelled texts (long ones truncated as in training; texts of unknown
-        words only are classified too, as the model sees them)."""
+        words only are classified too, as the model sees them).
+
+        Args:
+            texts: list of str.
+            labels: ints (0 negative, 1 positive).
+
+        Returns:
+            float in [0, 1].
+
+        Example:
+
+        >>> load("runs/mr").accuracy(["a gripping, funny film"], [1])  # doctest: +SKIP
+        1.0
+        """
         import keras
 
         rows = self.encode(texts, truncate=True, check=False)
@@ -202,6 +233,10 @@ class Classifier:
 
         Returns:
             A `Classifier`.
+
+        Example:
+
+        >>> Classifier.load("runs/mr")  # doctest: +SKIP
         """
         art = load_task(path, kind=KIND)
         config = dict(art.config["task"], metrics=art.metrics)

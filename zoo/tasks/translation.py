@@ -26,6 +26,9 @@ class Translator:
         target_chars: str, the characters an output may hold (ids 3..).
         config: dict with `kind`, `max_source_length`, `max_target_length`, `lowercase`.
 
+    Returns:
+        A translator (`predict`, `decode`, `attention`, `plot_attention`, `save`).
+
     Example:
 
     >>> import zoo
@@ -48,7 +51,19 @@ class Translator:
     # ------------------------------------------------------------------ preprocessing
 
     def normalize(self, text):
-        """The text as the model reads it (stripped; lower-cased when the task says so)."""
+        """The text as the model reads it (spaces collapsed; lower-cased when the task says so).
+
+        Args:
+            text: str.
+
+        Returns:
+            str.
+
+        Example:
+
+        >>> Translator(None, "ab ", "x", {"lowercase": True}).normalize("  A  b ")
+        'a b'
+        """
         if not isinstance(text, str):
             raise TaskError(f"text {text!r}: expected a str")
         text = " ".join(text.split())
@@ -68,6 +83,12 @@ class Translator:
         Raises:
             TaskError: an empty text, a character the model never saw, or a text longer than
                 `max_source_length`; the message names the text.
+
+        Example:
+
+        >>> t = Translator(None, "ab", "x", {"max_source_length": 3})
+        >>> t.encode(["ab", "b"]).tolist()
+        [[1, 2], [2, 0]]
         """
         if isinstance(texts, str):
             texts = [texts]
@@ -90,13 +111,37 @@ class Translator:
         return pad_right(rows)
 
     def encode_targets(self, outputs):
-        """Target ids (characters, then the end id), right-padded to `max_target_length + 1`."""
+        """Target ids (characters, then the end id), right-padded to `max_target_length + 1`.
+
+        Args:
+            outputs: list of str.
+
+        Returns:
+            int32 array `(len(outputs), max_target_length + 1)`.
+
+        Example:
+
+        >>> Translator(None, "a", "xy", {"max_target_length": 3}).encode_targets(["yx"]).tolist()
+        [[4, 3, 2, 0]]
+        """
         ids = {c: i + 3 for i, c in enumerate(self.target_chars)}
         rows = [[ids[c] for c in out] + [END] for out in outputs]
         return pad_right(rows, length=self.config["max_target_length"] + 1)
 
     def decode_ids(self, row):
-        """The output string of one row of decoded ids (up to the end id)."""
+        """The output string of one row of decoded ids (up to the end id).
+
+        Args:
+            row: ids.
+
+        Returns:
+            str.
+
+        Example:
+
+        >>> Translator(None, "a", "xy", {}).decode_ids([4, 3, 2, 3])
+        'yx'
+        """
         chars = []
         for i in row:
             if i in (END, 0):
@@ -109,7 +154,20 @@ class Translator:
 
     @property
     def decoder(self):
-        """The `zoo.Seq2SeqDecoder` over this model's inference twins (built once)."""
+        """The `zoo.Seq2SeqDecoder` over this model's inference twins (built once, so its
+        compiled loops are reused).
+
+        Returns:
+            A `zoo.Seq2SeqDecoder`.
+
+        Example:
+
+        >>> import zoo
+        >>> t = Translator(zoo.build_encoder_decoder(source_vocab_size=3, target_vocab_size=4,
+        ...                                          units=2), "ab", "x", {})
+        >>> t.decoder is t.decoder
+        True
+        """
         if self._decoder is None:
             import zoo
 
@@ -128,6 +186,12 @@ class Translator:
             `(outputs, decoded)`: list of str, and the engine's `zoo.decoding.Decoded`
             (tokens, log_probs, attention `(batch, max_target_length + 1,
             max_source_length)`, 0 past each source's end, or None without attention).
+
+        Example:
+
+        >>> outputs, decoded = translator.decode(["3 may 1979"])  # doctest: +SKIP
+        >>> decoded.attention.shape  # doctest: +SKIP
+        (1, 11, 40)
         """
         # One source width for every batch: the compiled decoding loop is traced once.
         source = pad_right(self.encode(texts).tolist(), length=self.config["max_source_length"])
@@ -146,6 +210,11 @@ class Translator:
 
         Returns:
             list of str (one per text).
+
+        Example:
+
+        >>> translator.predict(["3 may 1979", "09/04/19"], method="beam")  # doctest: +SKIP
+        ['1979-05-03', '2019-04-09']
         """
         if isinstance(texts, str):
             texts = [texts]
@@ -156,7 +225,21 @@ class Translator:
         return outputs
 
     def exact_match(self, sources, targets, **kwargs):
-        """The fraction of sources translated exactly to their targets (`predict` kwargs)."""
+        """The fraction of sources translated exactly to their targets.
+
+        Args:
+            sources: list of str.
+            targets: list of str.
+            **kwargs: `predict` arguments (method, width).
+
+        Returns:
+            float in [0, 1].
+
+        Example:
+
+        >>> translator.exact_match(["3 may 1979"], ["1979-05-03"])  # doctest: +SKIP
+        1.0
+        """
         outputs = self.predict(list(sources), **kwargs)
         return float(np.mean([o == t for o, t in zip(outputs, targets)]))
 
@@ -173,6 +256,12 @@ class Translator:
 
         Raises:
             TaskError: a model without attention, or a bad text.
+
+        Example:
+
+        >>> weights, source, output = translator.attention("3 may 1979")  # doctest: +SKIP
+        >>> weights.shape, source, output  # doctest: +SKIP
+        ((11, 10), '3 may 1979', '1979-05-03')
         """
         if not self.config.get("attention"):
             raise TaskError("this model has no attention (trained with attention=None); "
@@ -195,6 +284,11 @@ class Translator:
 
         Raises:
             TaskError: matplotlib is not installed, or see `attention`.
+
+        Example:
+
+        >>> translator.plot_attention("3 May 1979", "attention.png")  # doctest: +SKIP
+        '1979-05-03'
         """
         weights, source, output = self.attention(text, method=method)
         plot_attention(weights, source, list(output) + ["<end>"], path)
@@ -203,7 +297,18 @@ class Translator:
     # ------------------------------------------------------------------ save / load
 
     def save(self, path):
-        """Write the artifact folder (see `zoo.artifacts.save_artifact`)."""
+        """Write the artifact folder (see `zoo.artifacts.save_artifact`).
+
+        Args:
+            path: the folder.
+
+        Returns:
+            None.
+
+        Example:
+
+        >>> translator.save("runs/dates")  # doctest: +SKIP
+        """
         from zoo.artifacts import save_artifact
 
         save_artifact(path, kind=self.config["kind"], model=self.model,
@@ -221,6 +326,10 @@ class Translator:
 
         Returns:
             A `Translator`.
+
+        Example:
+
+        >>> Translator.load("runs/dates", kind="tasks.dates")  # doctest: +SKIP
         """
         art = load_task(path, kind=kind)
         task = dict(art.config["task"])
@@ -252,6 +361,15 @@ class Translator:
 
         Returns:
             `(translator, metrics)`.
+
+        Example:
+
+        >>> t, metrics = Translator.train([("ab", "x")] * 8, [("ab", "x")], kind="demo",
+        ...                               source_chars="ab", target_chars="x",
+        ...                               max_source_length=2, max_target_length=1, units=2,
+        ...                               epochs=1)
+        >>> metrics["epochs_run"]
+        1
         """
         import keras
         import tensorflow as tf
