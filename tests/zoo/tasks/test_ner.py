@@ -50,10 +50,6 @@ def test_reload_tags_the_same_and_unknown_words_fall_back_to_shapes(tagged):
     assert result["tokens"] == ["Xyzzy", "Qwertz"]
     assert again.encode([["Xyzzy", "qwertz"]]) == [[again.vocab.ids["<Cap>"],
                                                    again.vocab.ids["<low>"]]]
-    with pytest.raises(TaskError, match="empty"):
-        again.predict("   ")
-    with pytest.raises(TaskError, match="251 tokens, more than the 250"):
-        again.predict("a " * 251)
 
 
 def test_a_malformed_line_in_a_corpus_file_is_named(tmp_path, monkeypatch):
@@ -65,3 +61,20 @@ def test_a_malformed_line_in_a_corpus_file_is_named(tmp_path, monkeypatch):
     monkeypatch.setattr(common, "sha256_of", lambda path: common.DATASETS["conll2002"][1])
     with pytest.raises(ConllFormatError, match="esp.train line 4: 'roto'"):
         ner.load_data(bad)
+
+
+def test_bad_input_is_named():
+    import zoo
+
+    vocab = ner.Vocabulary(list(ner.SHAPES) + ["Madrid"], unknown=ner.shape)
+    model = zoo.build_many_to_many(vocab_size=vocab.size, output_dim=3, units=2,
+                                   bidirectional=True)
+    tagger = ner.Tagger(model, vocab, ["O", "B-LOC", "I-LOC"], {"max_length": 250})
+    with pytest.raises(TaskError, match="text '   ': empty"):
+        tagger.predict("   ")
+    with pytest.raises(TaskError, match="251 tokens, more than the 250"):
+        tagger.predict("a " * 251)
+    result = tagger.predict("Xyzzy qwertz 1999")  # unknown words only: read as shapes
+    assert len(result["tags"]) == 3
+    with pytest.raises(TaskError, match="language 'fra'"):
+        ner.load_data(language="fra")

@@ -53,10 +53,16 @@ def test_reload_predicts_the_same_and_tokenises_like_training(polarity):
     assert label in sentiment.LABELS and 0.5 <= p <= 1
 
 
-def test_bad_input_is_named(polarity):
-    _, _, clf, _, _ = polarity
+def test_bad_input_is_named():
+    import zoo
+
+    vocab = sentiment.Vocabulary(["good", "film"])
+    model = zoo.build_many_to_one(vocab_size=vocab.size, output_dim=2, units=2)
+    clf = sentiment.Classifier(model, vocab, {"max_length": 60})
     with pytest.raises(TaskError, match="text '': empty"):
         clf.predict([""])
+    with pytest.raises(TaskError, match="text ' ,, ': none of its words"):
+        clf.predict([" ,, "])
     with pytest.raises(TaskError, match="text 'qwxz zzyzx': none of its words"):
         clf.predict(["qwxz zzyzx"])
     with pytest.raises(TaskError, match="61 tokens, more than the 60"):
