@@ -10,6 +10,11 @@ engine (schedule, clipping, time budget, best epoch, resume, NaN stop, precision
 generation engine (one compiled loop over any step model: extra per-step inputs, logits-mask
 hooks with a carry, greedy, sampling, batched beam search, any dtype policy), with
 `zoo.Seq2SeqDecoder` over it for encoder-decoders (attention weights included).
+`zoo.save_artifact` / `zoo.load_artifact` (`zoo.artifacts`) are the one artifact format: a
+folder with `config.json` (format version, kind, the factory call that built the model,
+settings, metrics), the preprocessing as JSON and `model.keras`, written by one atomic writer
+(`zoo.atomic`) that never replaces a folder that is not an artifact of the same kind, and
+loaded in Keras safe mode.
 
 `zoo.tasks` runs the factories on real tasks through these engines (sentiment, named
 entities, date translation with attention, addition; `python -m zoo.tasks`).
@@ -50,6 +55,9 @@ _EXPORTS = {
     "Seq2SeqDecoder": "zoo.decoding",
     "Decoded": "zoo.decoding",
     "fit": "zoo.training",
+    "save_artifact": "zoo.artifacts",
+    "load_artifact": "zoo.artifacts",
+    "ArtifactError": "zoo.artifacts",
     "TrainingResult": "zoo.training",
 }
 
