@@ -10,6 +10,7 @@ from music.encoding import Encoding, to_ticks
 from music.errors import MusicInputError
 from music.improvise import Improviser, repeat_form
 from music.model import Artifact, build_model, load_artifact
+from zoo.artifacts import RESERVED_KEYS
 from music.types import Note, Solo
 
 
@@ -196,7 +197,7 @@ def test_training_splits_clips_stops_early_and_keeps_the_best_epoch(tmp_path):
                      dropout=0.0, learning_rate=1.0, clipnorm=0.5, patience=1, holdout_every=3,
                      val_fraction=0.25, seed=0, verbose=0)
     config = json.loads((out / "config.json").read_text())
-    metrics = json.loads((out / "metrics.json").read_text())
+    metrics = config["metrics"]  # zoo.artifacts keeps the metrics in config.json
     assert metrics["history"] == returned["history"]
     # validation split: held-out and validation solos are never trained on
     data = config["data"]
@@ -219,7 +220,10 @@ def test_training_splits_clips_stops_early_and_keeps_the_best_epoch(tmp_path):
     assert len(set(np.round(history, 4))) == len(history)  # the weights did change every epoch
     # the artifact loads in safe mode and holds the best epoch's weights
     model = keras.saving.load_model(out / "model.keras", safe_mode=True, compile=False)
-    assert load_artifact(out).config == config
+    loaded = load_artifact(out)
+    assert loaded.config == {k: v for k, v in config.items() if k not in RESERVED_KEYS}
+    assert loaded.metrics == metrics and config["factory"] == "zoo.build_lm"
+    assert config["hparams"]["units"] == config["arguments"]["units"] == 8
     _, val, _ = split_solos(solos, holdout_every=3, val_fraction=0.25, seed=0)
     assert [s.source for s in val] == data["validation_sources"]
     enc = Encoding()
