@@ -42,3 +42,26 @@ def run_model_test(model, inputs, targets, loss, expected_output_shape, tmp_path
     model.train_on_batch(inputs, targets)
     after = float(loss(targets, model(inputs, training=False)))
     assert after < before, f"loss did not fall after one step: {before} -> {after}"
+
+
+def write_lead_sheets(folder):
+    """Write three short solos over ii-V-I style progressions as MusicXML lead sheets.
+
+    Args:
+        folder: an existing folder; gets `solo0.musicxml` .. `solo2.musicxml`.
+
+    Returns:
+        The folder.
+    """
+    from fractions import Fraction
+
+    from music.chords import parse_progression
+    from music.render import write_solo
+    from music.types import Note, Solo
+
+    for k, progression in enumerate(("Dm7 G7 | Cmaj7 |", "Fm7 Bb7 | Ebmaj7 |", "C7 | F7 |")):
+        notes = [Note(Fraction(i, 2), Fraction(1, 2), 60 + (3 * i + k) % 12) for i in range(16)]
+        midi = folder / f"solo{k}.mid"
+        write_solo(Solo(notes, parse_progression(progression * 4)), midi)
+        midi.unlink()  # the MusicXML lead sheet (with chord symbols) is what gets read
+    return folder

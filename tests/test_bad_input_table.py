@@ -13,12 +13,12 @@ Regenerate the table after changing a case or a message::
 
 import os
 import pathlib
-import struct
 import sys
 
 import pytest
 
 from tests.conftest import REPO_ROOT
+from tests.midi import midi_bytes
 
 README = REPO_ROOT / "README.md"
 BEGIN, END = "<!-- bad-input-table -->", "<!-- /bad-input-table -->"
@@ -118,25 +118,10 @@ CASES = [
 ]
 
 
-def _vlq(number):
-    out = [number & 0x7F]
-    number >>= 7
-    while number:
-        out.append(0x80 | (number & 0x7F))
-        number >>= 7
-    return bytes(reversed(out))
-
-
-def _far_midi():
-    track = _vlq(0x0FFFFFFF) + b"\x90\x3c\x40\x01\x80\x3c\x00\x00\xff\x2f\x00"
-    return (b"MThd" + struct.pack(">IHHH", 6, 0, 1, 1) + b"MTrk" + struct.pack(">I", len(track))
-            + track)
-
-
 def make_scratch(folder):
     """Write the inputs the cases name into `folder`."""
     folder = pathlib.Path(folder)
-    (folder / "far.mid").write_bytes(_far_midi())
+    (folder / "far.mid").write_bytes(midi_bytes([(0x0FFFFFFF, 1, 60)]))  # 268M quarters in
     (folder / "corpus.txt").write_text("abc abd abe\n" * 20)
     os.mkfifo(folder / "pipe.mid")
     os.mkfifo(folder / "pipe.txt")

@@ -5,7 +5,8 @@ through every CLI that consumes it."""
 import os
 import subprocess
 import sys
-from fractions import Fraction as F
+
+from tests.helpers import write_lead_sheets
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -18,15 +19,10 @@ def fresh_process(*argv, cwd):
 
 def test_music_train_then_generate_in_a_fresh_process(tmp_path, capsys):
     from music.__main__ import main
-    from music.chords import parse_progression
-    from music.render import write_solo
-    from music.types import Note, Solo
 
     data = tmp_path / "data"
     data.mkdir()
-    for k, progression in enumerate(("Dm7 G7 | Cmaj7 |", "Fm7 Bb7 | Ebmaj7 |", "C7 | F7 |")):
-        notes = [Note(F(i, 2), F(1, 2), 60 + (5 * i + k) % 12) for i in range(16)]
-        write_solo(Solo(notes, parse_progression(progression * 4)), data / f"solo{k}.mid")
+    write_lead_sheets(data)
     code = main(["train", str(data), "--out", str(tmp_path / "model"), "--epochs", "1",
                  "--units", "8", "--holdout-every", "0", "--seq-len", "16",
                  "--cache-dir", str(tmp_path / "cache")])

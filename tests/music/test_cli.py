@@ -14,6 +14,7 @@ from music.chords import parse_progression
 from music.encoding import Encoding
 from music.io import read_solo
 from music.model import build_model, load_artifact, save_artifact
+from tests.helpers import write_lead_sheets
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -182,15 +183,9 @@ def test_primer_file_is_accepted(tmp_path, tiny_model, capsys):
 
 
 def test_train_then_evaluate(tmp_path, capsys):
-    from music.render import write_solo
-    from music.types import Note, Solo
-
     data = tmp_path / "data"
     data.mkdir()
-    for k, progression in enumerate(("Dm7 G7 | Cmaj7 |", "Fm7 Bb7 | Ebmaj7 |", "C7 | F7 |")):
-        notes = [Note(F(i, 2), F(1, 2), 60 + (3 * i + k) % 12) for i in range(16)]
-        write_solo(Solo(notes, parse_progression(progression * 4)), data / f"solo{k}.mid")
-        os.remove(data / f"solo{k}.mid")  # train on the MusicXML lead sheets
+    write_lead_sheets(data)
     code, out, err = run(capsys, "train", data, "--out", tmp_path / "model", "--epochs", 2,
                          "--units", 8, "--holdout-every", 0, "--seq-len", 16,
                          "--cache-dir", tmp_path / "cache")

@@ -2,7 +2,6 @@
 
 import os
 import re
-import struct
 import zipfile
 
 import pytest
@@ -11,25 +10,7 @@ from music.__main__ import main
 from music.errors import MusicInputError
 from music.io import read_corpus, read_solo
 from music.limits import ReadLimits, read_limits
-
-
-def _vlq(number):
-    out = [number & 0x7F]
-    number >>= 7
-    while number:
-        out.append(0x80 | (number & 0x7F))
-        number >>= 7
-    return bytes(reversed(out))
-
-
-def midi_bytes(notes, ppq=1):
-    """A format-0 MIDI file: `notes` as (delta ticks before the note, length in ticks, pitch)."""
-    track = b""
-    for delta, length, pitch in notes:
-        track += _vlq(delta) + bytes([0x90, pitch, 64]) + _vlq(length) + bytes([0x80, pitch, 0])
-    track += b"\x00\xff\x2f\x00"
-    return (b"MThd" + struct.pack(">IHHH", 6, 0, 1, ppq) + b"MTrk" + struct.pack(">I", len(track))
-            + track)
+from tests.midi import midi_bytes
 
 
 @pytest.fixture
