@@ -61,7 +61,8 @@ def run_reviews(data, quick, budget):
 
 def run_ner(data, quick, budget):
     corpus = ner.load_data(data / "conll2002.zip")
-    settings = dict(max_train=1000, epochs=1) if quick else dict(epochs=15)
+    settings = (dict(max_train=1500, epochs=4, units=32, embedding_dim=50, learning_rate=1e-2)
+                if quick else dict(epochs=15))
     tagger, metrics = ner.train(corpus, max_seconds=budget, **settings)
     scores = ner.evaluate(tagger, corpus["testb"])
     return {"ner_f1": scores["f1"], "ner_precision": scores["precision"],
@@ -70,7 +71,8 @@ def run_ner(data, quick, budget):
 
 
 def run_dates(data, quick, budget):
-    settings = dict(n_train=3000, epochs=2) if quick else dict(n_train=30000, epochs=12)
+    settings = (dict(n_train=4000, epochs=3, learning_rate=1e-2) if quick else
+                dict(n_train=30000, epochs=12))
     n = 300 if quick else 2000
     out = {}
     for attention, key in (("dot", "dates_exact_match"),
@@ -84,8 +86,8 @@ def run_dates(data, quick, budget):
 
 
 def run_addition(data, quick, budget):
-    settings = (dict(digits=2, n_train=3000, epochs=2) if quick else
-                dict(digits=3, n_train=50000, epochs=30))
+    settings = (dict(digits=2, n_train=3000, epochs=6, batch_size=32, learning_rate=1e-2)
+                if quick else dict(digits=3, n_train=50000, epochs=30))
     translator, _ = addition.train(max_seconds=budget, **settings)
     result = addition.evaluate(translator, n=300 if quick else 2000)
     return {"addition_exact_match": result["exact_match"], "addition_digits": settings["digits"]}
