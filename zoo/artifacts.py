@@ -179,9 +179,10 @@ def check_output_folder(path, *, kind, option="path"):
         except OSError as error:
             raise ArtifactError(f"{option} {shown}: cannot read it ({error.strerror})") from None
         if found not in (kind, "run", "empty"):
+            count = len(list(path.iterdir()))
             what = (f"a {found} artifact" if found else
-                    f"a folder of {len(list(path.iterdir()))} entries that is not a seqzoo "
-                    f"artifact")
+                    f"a folder of {count} {'entry' if count == 1 else 'entries'} that is not a "
+                    f"seqzoo artifact")
             raise ArtifactError(
                 f"{option} {shown}: it exists and is not a {kind} artifact (it is {what}); "
                 f"nothing was changed: choose a new or empty folder")
