@@ -171,16 +171,18 @@ def open_zip(path):
 
 # ----------------------------------------------------------------------------- words
 
-_TOKEN = re.compile(r"\w+(?:['’-]\w+)*|([^\w\s])\1*")
+_TOKEN = re.compile(r"\d+(?:[.,:]\d+)+|\w+(?:['’-]\w+)*|([^\w\s])\1*")
 
 
 def tokenize(text, *, lower=True):
     """Split raw text into words and punctuation, as every word-level task does.
 
-    Words keep inner apostrophes and hyphens (`"it's"`, `"jean-claud"`); any other punctuation
-    mark is a token, a run of the same mark one token (`"--"`, `"..."`). 91% of the lines of the
-    (already tokenised) sentence polarity corpus come out exactly as its own tokens; training
-    and prediction both use this function, so they always agree.
+    Numbers keep their inner separators (`"4,5"`, `"100.000"`, `"19.30"`); words keep inner
+    apostrophes and hyphens (`"it's"`, `"jean-claud"`); any other punctuation mark is a token,
+    a run of the same mark one token (`"--"`, `"..."`). Re-tokenising the (already tokenised)
+    corpora gives their own tokens for 91% of the sentence polarity lines and 88% of the
+    CoNLL-2002 Spanish test sentences (the rest are corpus quirks such as `"hoy,"`); sentiment
+    training and prediction both use this function, so they always agree.
 
     Args:
         text: str.

@@ -41,6 +41,18 @@ def test_small_tagger_learns_entities(tagged):
     assert metrics["testa_f1"] >= 30
 
 
+def test_raw_text_is_tokenised_like_the_corpus(tagged):
+    from zoo.tasks.common import tokenize
+
+    data, tagger, _, _ = tagged
+    same = [tokenize(" ".join(words), lower=False) == words for words, _ in data["testb"]]
+    assert sum(same) / len(same) >= 0.85  # measured 0.882; the rest are corpus quirks ("hoy,")
+    words = data["testb"][2][0]
+    assert tagger.encode([tokenize(" ".join(words), lower=False)]) == tagger.encode([words])
+    text = "La Coruña , 23 may ( EFECOM ) : 4,5 por ciento"
+    assert tagger.predict(text)["tokens"] == text.split()
+
+
 def test_reload_tags_the_same_and_unknown_words_fall_back_to_shapes(tagged):
     _, tagger, _, out = tagged
     again = ner.load(out)
