@@ -4,7 +4,8 @@ Each case is a command line of `python -m music` / `python -m text` (run in-proc
 status 2 and exactly one line on stderr) or a Python call (a `ValueError` subclass of the
 package), and the message must be exactly the one in the table. Cases run in a scratch folder
 holding the inputs they name (``far.mid``: one note 268 million quarter notes in; ``pipe.mid``,
-``pipe.txt``: FIFOs; ``loop.mid``: a symlink loop; ``model``: a tiny text model).
+``pipe.txt``: FIFOs; ``loop.mid``: a symlink loop; ``model``: a tiny text model; ``mine``: a
+user's folder holding one file).
 
 Regenerate the table after changing a case or a message::
 
@@ -54,6 +55,17 @@ CASES = [
     ("python -m music", GEN + ["--chords", "Dm7 G7 | Xq7 |"], None),
     ("python -m music", GEN + ["--meter", "3/5"], None),
     ("python -m music", ["generate", "--out", "solo.xml"], None),
+    ("python -m music", ["train", "far.mid", "--out", "mine"],
+     "error: --out mine: it exists and is not a music.improviser artifact (it is a folder of 1 "
+     "entry that is not a seqzoo artifact); nothing was changed: choose a new or empty folder"),
+    ("python -m text", ["train", "corpus.txt", "--out", "."],
+     "error: --out .: that is the current folder or one of its parents, which is never "
+     "replaced; name a new folder such as runs/model"),
+    ("python -m text", ["train", "corpus.txt", "--out", "model/vocab.json"],
+     "error: --out model/vocab.json: it is a file; expected a folder to create or replace"),
+    ("python -m music", GEN + ["--model", "model"],
+     "error: --model model: is a text.generator artifact; expected a music.improviser artifact "
+     "folder (written by python -m music train)"),
     ("python -m music", GEN + ["--primer", "far.mid"],
      "error: far.mid: sounds at quarter note 268,435,455, past the limit of 20,000 quarter "
      "notes; expected a shorter file, or allow more with the environment variable "
@@ -80,9 +92,9 @@ CASES = [
     ("python -m text", ["train", "pipe.txt", "--out", "new"],
      "error: corpus file 'pipe.txt' is a FIFO (named pipe); expected a regular file"),
     ("python -m text", ["train", "corpus.txt", "--out", "new", "--units", "100000"],
-     "python -m text train: --units must be <= 8,192, got 100000"),
+     "error: python -m text train: --units must be <= 8,192, got 100000"),
     ("python -m text", ["train", "corpus.txt", "--out", "new", "--learning-rate", "inf"],
-     "python -m text train: --learning-rate must be in (0.0, inf), "
+     "error: python -m text train: --learning-rate must be in (0.0, inf), "
      "got inf"),
     ("python -m text", ["generate", "model", "-n", "2147483648"],
      "error: -n 2147483648 is more than the limit of 10,000 samples at once; ask for fewer or "
@@ -94,7 +106,7 @@ CASES = [
      "error: --beam 100000 is more than the limit of 10,000 beams at once; ask for fewer or set "
      "SEQZOO_MAX_SAMPLES"),
     ("python -m text", ["generate", "model", "--seed", "1.5"],
-     "python -m text generate: --seed must be a whole number, got '1.5'"),
+     "error: python -m text generate: --seed must be a whole number, got '1.5'"),
     ("Python", 'read_solo("far.mid")',
      "far.mid: sounds at quarter note 268,435,455, past the limit of 20,000 quarter notes; "
      "expected a shorter file, or allow more with the environment variable "
@@ -123,6 +135,8 @@ def make_scratch(folder):
     folder = pathlib.Path(folder)
     (folder / "far.mid").write_bytes(midi_bytes([(0x0FFFFFFF, 1, 60)]))  # 268M quarters in
     (folder / "corpus.txt").write_text("abc abd abe\n" * 20)
+    (folder / "mine").mkdir()
+    (folder / "mine" / "thesis.tex").write_text("a user's folder: never replaced")
     os.mkfifo(folder / "pipe.mid")
     os.mkfifo(folder / "pipe.txt")
     for suffix in ("mid", "txt"):
@@ -203,6 +217,7 @@ def test_bad_input_gives_the_message_in_the_table(case, scratch, text_model, cap
     else:
         assert message == expected
     assert not any((scratch / name).exists() for name in ("solo.mid", "new", "m"))
+    assert sorted(p.name for p in (scratch / "mine").iterdir()) == ["thesis.tex"]
 
 
 def _shown(entry, given):

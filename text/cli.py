@@ -213,7 +213,7 @@ def main(argv=None):
     try:
         args = build_parser().parse_args(argv)
     except _UsageError as err:
-        print(str(err), file=sys.stderr)
+        print(f"error: {err}", file=sys.stderr)
         return 2
     try:
         with quiet_native_stderr(), warnings.catch_warnings():

@@ -156,7 +156,7 @@ def test_python_dash_m_entry_point_exits_2_with_one_line():
     result = subprocess.run([sys.executable, "-m", "text", "generate", "x", "--top-k", "zero"],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
-    assert result.stderr.strip() == "python -m text generate: --top-k must be an int, got 'zero'"
+    assert result.stderr.strip() == "error: python -m text generate: --top-k must be an int, got 'zero'"
 
 
 def test_errors_found_after_tensorflow_starts_are_still_one_line(tmp_path):
