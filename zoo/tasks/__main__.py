@@ -59,6 +59,9 @@ def _parser():
                     help="dates and addition: the attention of the encoder-decoder")
     tr.add_argument("--digits", type=_positive(int), default=3, help="addition: digits")
     tr.add_argument("--seed", type=int, default=0)
+    tr.add_argument("--fresh", action="store_true",
+                    help="forget an interrupted or finished run in OUT/training and train from "
+                         "scratch (by default a run is resumed where it stopped)")
     pr = commands.add_parser("predict", help="run a trained task model on raw text")
     pr.add_argument("model", help="artifact folder from `train`")
     pr.add_argument("texts", nargs="+")
@@ -82,7 +85,8 @@ def _train(args):
 
     check_output_folder(args.out, kind=KINDS[args.task], option="--out")  # before any work
     minutes = args.max_minutes * 60 if args.max_minutes else None
-    common = dict(out=args.out, seed=args.seed, max_seconds=minutes, verbose=2)
+    common = dict(out=args.out, seed=args.seed, max_seconds=minutes, verbose=2,
+                  fresh=args.fresh)
     if args.epochs:
         common["epochs"] = args.epochs
     if args.task == "sentiment":

@@ -60,7 +60,7 @@ def generate(n, *, digits=3, seed=0, exclude=()):
 
 def train(*, digits=3, n_train=50000, n_val=1000, attention="dot", units=128,
           embedding_dim=32, epochs=30, batch_size=128, learning_rate=3e-3, max_seconds=None,
-          out=None, seed=0, verbose=0):
+          out=None, seed=0, verbose=0, fresh=False):
     """Train an adder on generated questions.
 
     Args:
@@ -72,6 +72,7 @@ def train(*, digits=3, n_train=50000, n_val=1000, attention="dot", units=128,
         out: artifact folder or None.
         seed: int.
         verbose: Keras verbosity.
+        fresh: start over instead of resuming the run in `out/training`. Defaults to False.
 
     Returns:
         `(translator, metrics)`.
@@ -90,7 +91,7 @@ def train(*, digits=3, n_train=50000, n_val=1000, attention="dot", units=128,
         max_source_length=2 * digits + 1, max_target_length=digits + 1, lowercase=False,
         attention=attention, units=units, embedding_dim=embedding_dim, epochs=epochs,
         batch_size=batch_size, learning_rate=learning_rate, max_seconds=max_seconds, out=out,
-        seed=seed, verbose=verbose,
+        seed=seed, verbose=verbose, fresh=fresh,
         extra={"digits": digits, "data_seed": seed, "n_train": n_train, "strip_spaces": True,
                "source_pattern": rf"\d{{1,{digits}}}\+\d{{1,{digits}}}",
                "source_help": f"two numbers of 1 to {digits} digits joined by '+', e.g. 535+61"})

@@ -357,7 +357,8 @@ def padded_batches(sequences, targets, *, batch_size, shuffle=False, seed=0):
 
 def train_and_save(build, train_data, *, kind, out, preprocessing, config, epochs,
                    validation_data=None, learning_rate=1e-3, max_seconds=None,
-                   precision="float32", patience=None, verbose=0, loss=None, extra_metrics=None):
+                   precision="float32", patience=None, verbose=0, loss=None, extra_metrics=None,
+                   fresh=False):
     """Train through `zoo.training.fit`; on every best epoch, write the task's artifact.
 
     Args:
@@ -371,6 +372,8 @@ def train_and_save(build, train_data, *, kind, out, preprocessing, config, epoch
             `zoo.training.fit`.
         extra_metrics: callable model -> dict of metrics measured on the best model before the
             final save, or None.
+        fresh: start over instead of resuming (or returning) the run in `out/training`.
+            Defaults to False.
 
     Returns:
         `(model, metrics)`: the best epoch's float32 model and the saved metrics.
@@ -402,7 +405,8 @@ def train_and_save(build, train_data, *, kind, out, preprocessing, config, epoch
                           learning_rate=learning_rate, max_seconds=max_seconds,
                           precision=precision, patience=patience, on_best=on_best,
                           run_dir=None if out is None else os.path.join(out, "training"),
-                          verbose=verbose, loss=loss, settings={"kind": kind, **config})
+                          verbose=verbose, loss=loss, fresh=fresh,
+                          settings={"kind": kind, **config})
     if result.best_epoch is None:
         raise TaskError(f"training stopped before any epoch finished: {result.message}")
     metrics = {"best_epoch": result.best_epoch, "epochs_run": result.epochs_run,

@@ -227,7 +227,7 @@ def _held_out(n, seen, *, seed):
 
 def train(*, n_train=30000, n_val=1000, attention="dot", units=64, embedding_dim=32,
           epochs=12, batch_size=64, learning_rate=3e-3, max_seconds=None, out=None, seed=0,
-          verbose=0):
+          verbose=0, fresh=False):
     """Train a date translator on generated data.
 
     Args:
@@ -238,6 +238,7 @@ def train(*, n_train=30000, n_val=1000, attention="dot", units=64, embedding_dim
         out: artifact folder or None.
         seed: int; data and weights. Defaults to 0.
         verbose: Keras verbosity.
+        fresh: start over instead of resuming the run in `out/training`. Defaults to False.
 
     Returns:
         `(translator, metrics)` (`val_exact_match` on the validation pairs).
@@ -252,7 +253,7 @@ def train(*, n_train=30000, n_val=1000, attention="dot", units=64, embedding_dim
         max_source_length=MAX_SOURCE_LENGTH, max_target_length=MAX_TARGET_LENGTH,
         attention=attention, units=units, embedding_dim=embedding_dim, epochs=epochs,
         batch_size=batch_size, learning_rate=learning_rate, max_seconds=max_seconds, out=out,
-        seed=seed, verbose=verbose, extra={"data_seed": seed, "n_train": n_train})
+        seed=seed, verbose=verbose, fresh=fresh, extra={"data_seed": seed, "n_train": n_train})
 
 
 def load(path):

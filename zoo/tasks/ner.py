@@ -226,7 +226,8 @@ def load(path):
 
 def train(data, *, max_train=None, max_length=250, cell="lstm", units=128, embedding_dim=100,
           num_layers=1, dropout=0.3, singleton_unknown=0.5, epochs=15, batch_size=32,
-          learning_rate=2e-3, max_seconds=None, patience=3, out=None, seed=0, verbose=0):
+          learning_rate=2e-3, max_seconds=None, patience=3, out=None, seed=0, verbose=0,
+          fresh=False):
     """Train a bidirectional tagger on `data["train"]`, choosing the epoch on `data["testa"]`.
 
     Args:
@@ -239,6 +240,7 @@ def train(data, *, max_train=None, max_length=250, cell="lstm", units=128, embed
         out: artifact folder or None.
         seed: int.
         verbose: Keras verbosity.
+        fresh: start over instead of resuming the run in `out/training`. Defaults to False.
 
     Returns:
         `(tagger, metrics)`, metrics with `testa_f1`.
@@ -292,7 +294,7 @@ def train(data, *, max_train=None, max_length=250, cell="lstm", units=128, embed
         validation_data=dataset(data["testa"], 0, False), kind=KIND, out=out,
         preprocessing={"vocab": vocab.to_json(), "tags": tags}, config={"task": config},
         epochs=epochs, learning_rate=learning_rate, max_seconds=max_seconds,
-        patience=patience, verbose=verbose, extra_metrics=measured)
+        patience=patience, verbose=verbose, extra_metrics=measured, fresh=fresh)
     return Tagger(model, vocab, tags, config), metrics
 
 

@@ -265,7 +265,8 @@ def load(path):
 def train(texts, labels, *, test_fold=0, folds=10, val_fraction=0.1, max_length=60,
           min_count=2, max_vocab=20000, cell="gru", units=64, embedding_dim=128,
           bidirectional=True, dropout=0.3, epochs=6, batch_size=64, learning_rate=2e-3,
-          max_seconds=None, patience=2, out=None, seed=0, verbose=0, dataset=None):
+          max_seconds=None, patience=2, out=None, seed=0, verbose=0, dataset=None,
+          fresh=False):
     """Train a classifier on all folds but `test_fold` (None: on everything).
 
     A `val_fraction` of the training folds picks the best epoch; the vocabulary comes from
@@ -284,6 +285,7 @@ def train(texts, labels, *, test_fold=0, folds=10, val_fraction=0.1, max_length=
         seed: int: folds, split, weights. Defaults to 0.
         verbose: Keras verbosity.
         dataset: the dataset name, recorded for `evaluate`.
+        fresh: start over instead of resuming the run in `out/training`. Defaults to False.
 
     Returns:
         `(classifier, metrics)`; metrics has `test_accuracy` when a fold is held out.
@@ -338,7 +340,7 @@ def train(texts, labels, *, test_fold=0, folds=10, val_fraction=0.1, max_length=
         build, train_ds, validation_data=val_ds, kind=KIND, out=out,
         preprocessing={"vocab": vocab.to_json()}, config={"task": config}, epochs=epochs,
         learning_rate=learning_rate, max_seconds=max_seconds, patience=patience,
-        verbose=verbose, extra_metrics=measured)
+        verbose=verbose, extra_metrics=measured, fresh=fresh)
     return Classifier(model, vocab, config), metrics
 
 

@@ -342,7 +342,7 @@ class Translator:
               max_source_length, max_target_length, lowercase=True, attention="dot",
               cell="lstm", units=64, embedding_dim=32, bidirectional=False, epochs=10,
               batch_size=64, learning_rate=3e-3, max_seconds=None, out=None, seed=0,
-              verbose=0, extra=None):
+              verbose=0, extra=None, fresh=False):
         """Train a translator on (source, target) string pairs.
 
         Args:
@@ -358,6 +358,7 @@ class Translator:
             seed: int. Defaults to 0.
             verbose: Keras verbosity. Defaults to 0.
             extra: dict of JSON settings saved in the config (e.g. the data seeds).
+            fresh: start over instead of resuming the run in `out/training`. Defaults to False.
 
         Returns:
             `(translator, metrics)`.
@@ -405,7 +406,7 @@ class Translator:
             build, ds, validation_data=val, kind=kind, out=out,
             preprocessing={"source_chars": source_chars, "target_chars": target_chars},
             config={"task": config}, epochs=epochs, learning_rate=learning_rate,
-            max_seconds=max_seconds, verbose=verbose,
+            max_seconds=max_seconds, verbose=verbose, fresh=fresh,
             extra_metrics=lambda m: {"val_exact_match": cls(m, source_chars, target_chars,
                                                             config).exact_match(
                 *zip(*val_pairs))})

@@ -61,3 +61,17 @@ def test_predict_and_evaluate_a_dates_artifact_without_attention(tmp_path, capsy
     assert "'#' are not in the model's alphabet" in one_error_line(capsys)
     assert main(["evaluate", str(run), "--n", "20"]) == 0
     assert json.loads(capsys.readouterr().out)["n"] == 20
+
+
+def test_train_resumes_refuses_other_settings_and_starts_fresh(tmp_path, capsys):
+    run = str(tmp_path / "add")
+    assert main(["train", "addition", "--digits", "1", "--epochs", "1", "--out", run]) == 0
+    first = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert first["task"] == "addition" and first["epochs_run"] == 1
+    assert main(["train", "addition", "--digits", "1", "--epochs", "2", "--out", run]) == 2
+    assert "epochs" in one_error_line(capsys)
+    assert main(["train", "addition", "--digits", "1", "--epochs", "2", "--out", run,
+                 "--fresh"]) == 0
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["epochs_run"] == 2
+    assert main(["predict", run, "3+4"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["text"] == "3+4"
