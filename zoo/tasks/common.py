@@ -352,6 +352,32 @@ def padded_batches(sequences, targets, *, batch_size, shuffle=False, seed=0):
     return ds.padded_batch(batch_size).prefetch(2)
 
 
+def compiled_forward(model):
+    """The model's forward pass as one `tf.function` for any batch and length of token ids.
+
+    Calling a recurrent Keras model eagerly runs its time loop op by op; traced once with a
+    `(None, None)` signature, tagging or classifying a corpus is several times faster and
+    padded batches of any length reuse the same graph.
+
+    Args:
+        model: a `keras.Model` taking int32 ids `(batch, time)`.
+
+    Returns:
+        A callable ids -> the model's outputs (inference mode).
+
+    Example:
+
+    >>> import numpy as np, zoo
+    >>> forward = compiled_forward(zoo.build_many_to_one(vocab_size=5, output_dim=2, units=2))
+    >>> tuple(forward(np.array([[1, 2, 0]], "int32")).shape)
+    (1, 2)
+    """
+    import tensorflow as tf
+
+    return tf.function(lambda ids: model(ids, training=False), autograph=False,
+                       input_signature=[tf.TensorSpec((None, None), tf.int32)])
+
+
 # ----------------------------------------------------------------------------- train + save
 
 

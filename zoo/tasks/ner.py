@@ -16,8 +16,8 @@ import collections
 
 import numpy as np
 
-from zoo.tasks.common import (KINDS, TaskError, Vocabulary, fetch, load_task, open_zip,
-                              padded_batches, tokenize, train_and_save)
+from zoo.tasks.common import (KINDS, TaskError, Vocabulary, compiled_forward, fetch, load_task,
+                              open_zip, padded_batches, tokenize, train_and_save)
 from zoo.tasks.conll import entities, entity_scores, read_conll
 
 KIND = KINDS["ner"]
@@ -109,6 +109,7 @@ class Tagger:
         self.vocab = vocab
         self.tags = list(tags)
         self.config = dict(config)
+        self._forward = None
 
     def encode(self, sentences):
         """Ids of tokenised sentences (unknown words as their shape class).
@@ -157,9 +158,11 @@ class Tagger:
         import keras
 
         rows = self.encode(sentences)
+        if self._forward is None:
+            self._forward = compiled_forward(self.model)
         out = []
         for x, _ in padded_batches(rows, np.zeros(len(rows), "int32"), batch_size=batch_size):
-            best = keras.ops.argmax(self.model(x, training=False), axis=-1).numpy()
+            best = keras.ops.argmax(self._forward(x), axis=-1).numpy()
             out += [[self.tags[i] for i in row] for row in best]
         return [tags[:len(words)] for tags, words in zip(out, sentences)]
 

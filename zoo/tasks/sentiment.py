@@ -17,8 +17,8 @@ Documents longer than `max_length` tokens keep their **last** `max_length` token
 
 import numpy as np
 
-from zoo.tasks.common import (KINDS, TaskError, Vocabulary, fetch, load_task, open_zip,
-                              padded_batches, tokenize, train_and_save)
+from zoo.tasks.common import (KINDS, TaskError, Vocabulary, compiled_forward, fetch, load_task,
+                              open_zip, padded_batches, tokenize, train_and_save)
 
 KIND = KINDS["sentiment"]
 LABELS = ("negative", "positive")
@@ -114,6 +114,24 @@ class Classifier:
         self.model = model
         self.vocab = vocab
         self.config = dict(config)
+        self._forward = None
+
+    def logits(self, ids):
+        """The model's logits for a padded batch of ids (one compiled graph for any shape).
+
+        Args:
+            ids: int32 `(batch, time)`, right-padded.
+
+        Returns:
+            float tensor `(batch, 2)`.
+
+        Example:
+
+        >>> load("runs/mr").logits(np.array([[5, 6, 0]], "int32"))  # doctest: +SKIP
+        """
+        if self._forward is None:
+            self._forward = compiled_forward(self.model)
+        return self._forward(ids)
 
     def encode(self, texts, *, truncate=False, check=True):
         """Token ids of raw texts, exactly as in training.
@@ -177,7 +195,7 @@ class Classifier:
         rows = self.encode(texts, truncate=truncate)
         out = []
         for x, _ in padded_batches(rows, np.zeros(len(rows), "int32"), batch_size=batch_size):
-            out.append(keras.ops.softmax(self.model(x, training=False), axis=-1).numpy()[:, 1])
+            out.append(keras.ops.softmax(self.logits(x), axis=-1).numpy()[:, 1])
         return np.concatenate(out) if out else np.zeros(0, "float32")
 
     def predict(self, texts, *, truncate=False):
@@ -220,7 +238,7 @@ class Classifier:
         rows = self.encode(texts, truncate=True, check=False)
         correct = 0
         for x, y in padded_batches(rows, np.asarray(labels), batch_size=128):
-            guess = keras.ops.argmax(self.model(x, training=False), axis=-1).numpy()
+            guess = keras.ops.argmax(self.logits(x), axis=-1).numpy()
             correct += int((guess == y.numpy()).sum())
         return correct / len(rows)
 
