@@ -2,6 +2,7 @@
 
     python benchmarks/jazz.py [--model DIR] [--data ../shared/data/music/wjazzd]
                               [--metheny ../shared/data/music/original_metheny.mid]
+                              [--phrase-bars 8] [--max-solos N]
 
 1. The model (default: the shipped one) lists the WJazzD solos it never saw (config.json,
    `heldout_sources`). For each, the improviser plays over that solo's own chord progression
@@ -15,7 +16,16 @@
    engine, `zoo.Sampler`, like the improviser). Its notes are laid end to end over the
    same progressions (no bar filling: it has no idea of bars).
 3. Speed: seconds to improvise 32 bars with a loaded model (median of 5, after one warm-up).
-4. The course's setting: both methods trained on `original_metheny.mid` alone and compared
+4. The discriminator (`music.discriminator.discriminate`): every solo above (cropped like the
+   human one) is cut into `--phrase-bars`-bar phrases, and a standardised logistic regression
+   and gradient-boosted trees are cross-validated at telling the generated phrases from the
+   held-out human ones over the same progressions (grouped by progression: a tune is never on
+   both sides of a split). `discriminator` is the improviser's result,
+   `discriminator_course_method` and `discriminator_course_method_sampled` the course's method's;
+   each has `logistic_accuracy`, `logistic_auc`, `boosted_accuracy`, `boosted_auc` and the
+   `top_features` that give it away (both sides' means), or `error` when there were too few
+   phrases or progressions. 0.5 = indistinguishable. Needs scikit-learn (`seqzoo[bench]`).
+5. The course's setting: both methods trained on `original_metheny.mid` alone and compared
    with that melody over its own (inferred) chords.
 
 Prints ONE JSON object.
@@ -37,6 +47,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import zoo  # noqa: E402
 import keras  # noqa: E402
 
+from music.discriminator import discriminate  # noqa: E402
 from music.encoding import to_ticks  # noqa: E402
 from music.improvise import Improviser  # noqa: E402
 from music.io import read_corpus, read_solo  # noqa: E402
@@ -166,7 +177,16 @@ def _d(result, kind):
     return 1.0 if value is None else value
 
 
-def compare(improviser, course, humans, training, args):
+def discriminator(humans, generated, args):
+    """`music.discriminator.discriminate` of generated vs human solos (``generated[i]`` over the
+    progression of ``humans[i]``), or ``{"error": ...}`` when there is too little to judge."""
+    try:  # every phrase with a note counts: a generator must not escape by near-silence
+        return discriminate(humans, generated, bars=args.phrase_bars, seed=0, min_notes=1)
+    except ValueError as error:
+        return {"error": str(error)}
+
+
+def compare(improviser, course, humans, training, args, *, discriminate_phrases=True):
     generated = [improvise_over(improviser, h, i, args.temperature, args.top_p)
                  for i, h in enumerate(humans)]
     argmaxed, sampled = [], []
@@ -180,6 +200,10 @@ def compare(improviser, course, humans, training, args):
         "course_method": summary(evaluate(argmaxed, humans, training=training)),
         "course_method_sampled": summary(evaluate(sampled, humans, training=training)),
     }
+    if discriminate_phrases:  # needs several progressions: a tune never on both sides
+        result["discriminator"] = discriminator(humans, generated, args)
+        result["discriminator_course_method"] = discriminator(humans, argmaxed, args)
+        result["discriminator_course_method_sampled"] = discriminator(humans, sampled, args)
     g, h = result["generated"], result["human_heldout"]
     result["targets"] = {
         "chord_tone_ratio_within_0.05": abs(g["chord_tone_ratio"] - h["chord_tone_ratio"]) <= 0.05,
@@ -197,6 +221,9 @@ def compare(improviser, course, humans, training, args):
             result["course_method_sampled"], "rhythm"),
         "longest_copied_run_at_most_8": g["longest_copied_run"] <= 8,
     }
+    if discriminate_phrases and "error" not in result["discriminator"]:
+        result["targets"]["discriminator_accuracy_at_most_0.65"] = all(
+            result["discriminator"][f"{kind}_accuracy"] <= 0.65 for kind in ("logistic", "boosted"))
     return result, generated
 
 
@@ -213,15 +240,26 @@ def main():
     parser.add_argument("--course-minutes", type=float, default=3.0)
     parser.add_argument("--metheny-minutes", type=float, default=2.0)
     parser.add_argument("--skip-metheny", action="store_true")
+    parser.add_argument("--phrase-bars", type=int, default=8,
+                        help="bars per phrase for the discriminator")
+    parser.add_argument("--max-solos", type=int, default=None,
+                        help="read only the first N held-out and N training solos (smoke runs)")
     args = parser.parse_args()
+    if args.max_solos is not None and args.max_solos < 1:
+        parser.error("--max-solos must be >= 1")
     started = time.time()
 
     artifact = load_artifact(args.model)
     improviser = Improviser(artifact)
-    corpus = {os.path.basename(str(s.source)): s
-              for s in read_corpus(args.data, cache_dir=args.cache_dir, skip_errors=True,
-                                          workers=args.workers)}
     data = artifact.config["data"]
+    files = args.data
+    if args.max_solos is not None:  # a smoke run: only the files it will use
+        names = data["heldout_sources"][:args.max_solos] + data["train_sources"][:args.max_solos]
+        files = [path for path in (os.path.join(args.data, name) for name in names)
+                 if os.path.isfile(path)]
+    corpus = {os.path.basename(str(s.source)): s
+              for s in read_corpus(files, cache_dir=args.cache_dir, skip_errors=True,
+                                   workers=args.workers)}
     humans = [crop(corpus[name], args.max_bars) for name in data["heldout_sources"]
               if name in corpus]
     training = [corpus[name] for name in data["train_sources"] if name in corpus]
@@ -244,7 +282,9 @@ def main():
     result["generated_choruses"] = {"progressions": len(humans),
                                     "bars": sum(int(h.duration // h.bar_length) for h in humans),
                                     "max_bars_each": args.max_bars,
-                                    "temperature": args.temperature, "top_p": args.top_p}
+                                    "temperature": args.temperature, "top_p": args.top_p,
+                                    "phrase_bars": args.phrase_bars,
+                                    "max_solos": args.max_solos}
     result["model"] = {"path": str(artifact.path), "hparams": artifact.config.get("hparams"),
                        "train_solos": len(training), "heldout_solos": len(humans),
                        "size_bytes": os.path.getsize(os.path.join(artifact.path, "model.keras"))}
@@ -261,7 +301,8 @@ def main():
                   max_minutes=args.metheny_minutes, verbose=0, units=256)
             ours = Improviser(load_artifact(os.path.join(folder, "metheny")))
         course_m = CourseMethod().fit([melody], minutes=args.metheny_minutes)
-        setting, _ = compare(ours, course_m, [melody], [melody], args)
+        # One song: no discriminator (its phrases would share the one tune on both sides).
+        setting, _ = compare(ours, course_m, [melody], [melody], args, discriminate_phrases=False)
         setting["human_heldout"] = setting.pop("human_heldout")  # the melody itself
         setting["note"] = ("trained on original_metheny.mid only; 'human_heldout' is that melody "
                            "(not held out: the course's setting has one song); copying is "

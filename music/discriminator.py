@@ -199,6 +199,11 @@ def phrase_features(phrase, *, bars=None):
     }
 
 
+def _check_folds(folds):
+    if isinstance(folds, bool) or not isinstance(folds, int) or folds < 2:
+        raise ValueError(f"folds must be a whole number >= 2; got {folds!r}")
+
+
 def _check_side(name, rows, groups):
     if len(rows) != len(groups):
         raise ValueError(f"{name}_groups must have one group per {name} phrase; got "
@@ -246,8 +251,7 @@ def compare_phrases(human, generated, *, human_groups, generated_groups, folds=5
     >>> result["logistic_auc"]  # doctest: +SKIP
     0.93
     """
-    if isinstance(folds, bool) or not isinstance(folds, int) or folds < 2:
-        raise ValueError(f"folds must be a whole number >= 2; got {folds!r}")
+    _check_folds(folds)
     _check_side("human", human, human_groups)
     _check_side("generated", generated, generated_groups)
     for name, side in (("human", human), ("generated", generated)):
@@ -349,13 +353,18 @@ def discriminate(human, generated, *, bars=8, folds=5, seed=0, top=5, min_notes=
     >>> result["logistic_accuracy"], result["phrases"]  # doctest: +SKIP
     (0.84, {'human': 310, 'generated': 305})
     """
+    _check_folds(folds)
     sides = []
-    for solos in (human, generated):
+    for name, solos in (("human", human), ("generated", generated)):
         cut, groups = [], []
         for i, solo in enumerate(solos):
             pieces = phrases(solo, bars=bars, min_notes=min_notes)
             cut.extend(pieces)
             groups.extend([i] * len(pieces))
+        if len(cut) < folds:
+            raise ValueError(f"too few {name} phrases to cross-validate: {len(cut)} whole "
+                             f"{bars}-bar phrases with at least min_notes={min_notes} notes in "
+                             f"{len(solos)} solos, need at least folds={folds}")
         sides.append((cut, groups))
     result = compare_phrases(sides[0][0], sides[1][0], human_groups=sides[0][1],
                              generated_groups=sides[1][1], folds=folds, seed=seed, top=top,
