@@ -195,8 +195,15 @@ class Translator:
         """
         # One source width for every batch: the compiled decoding loop is traced once.
         source = pad_right(self.encode(texts).tolist(), length=self.config["max_source_length"])
+        # Batches are padded to a power of two with copies of the first row (results dropped):
+        # the engine compiles once per batch shape, so a few shapes serve every batch.
+        rows = len(source)
+        bucket = 1 << (rows - 1).bit_length()
+        if bucket > rows:
+            source = np.concatenate([source, np.repeat(source[:1], bucket - rows, axis=0)])
         decoded = self.decoder(source, start_id=START, end_id=END, method=method, width=width,
                                max_length=self.config["max_target_length"] + 1)
+        decoded = type(decoded)(*(None if a is None else a[:rows] for a in decoded))
         return [self.decode_ids(row) for row in decoded.tokens], decoded
 
     def predict(self, texts, *, method="greedy", width=4, batch_size=512):
