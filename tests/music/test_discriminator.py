@@ -9,6 +9,7 @@ import pytest
 from music.chords import parse_chord
 from music.discriminator import FEATURES, compare_phrases, discriminate, phrase_features, phrases
 from music.types import Note, Solo
+from tests.conftest import REPO_ROOT
 
 # Eight WJazzD solos of 34-143 bars by different players (about 70 eight-bar phrases).
 SOLOS = ("KennyDorham_PrinceAlbert_Solo.xml", "BobBerg_Angles_Solo.xml",
@@ -18,8 +19,8 @@ SOLOS = ("KennyDorham_PrinceAlbert_Solo.xml", "BobBerg_Angles_Solo.xml",
 
 
 @pytest.fixture(scope="module")
-def human_phrases(tmp_path_factory):
-    """(phrases, groups): the 8-bar phrases of the solos above, grouped by solo."""
+def human_solos(tmp_path_factory):
+    """The solos above, read through a throw-away cache."""
     pytest.importorskip("sklearn", reason="scikit-learn (the test and bench extras) is missing")
     from music.io import read_corpus
     from tests.conftest import shared_data_dir
@@ -28,10 +29,22 @@ def human_phrases(tmp_path_factory):
     folder = root / "music" / "wjazzd" if root is not None else None
     if folder is None or not all((folder / name).is_file() for name in SOLOS):
         pytest.skip("the WJazzD solos in ../shared/data/music/wjazzd are not present")
-    solos = read_corpus([str(folder / name) for name in SOLOS],
-                        cache_dir=tmp_path_factory.mktemp("cache"))
+    return read_corpus([str(folder / name) for name in SOLOS],
+                       cache_dir=tmp_path_factory.mktemp("cache"))
+
+
+def _random_pitches(solo, rng):
+    """The same rhythm and chords, every pitch drawn at random from C3..C6."""
+    return Solo([Note(n.offset, n.duration, None if n.pitch is None else rng.randint(48, 84))
+                 for n in solo.notes], solo.chords, solo.beats_per_bar, solo.beat_unit,
+                solo.tempo, solo.source)
+
+
+@pytest.fixture(scope="module")
+def human_phrases(human_solos):
+    """(phrases, groups): the 8-bar phrases of the solos above, grouped by solo."""
     cut, groups = [], []
-    for i, solo in enumerate(solos):
+    for i, solo in enumerate(human_solos):
         pieces = phrases(solo, bars=8)
         cut.extend(pieces)
         groups.extend([i] * len(pieces))
@@ -55,9 +68,7 @@ def test_random_pitches_are_found_out(human_phrases):
     # The same rhythms and chords with pitches drawn at random: an obviously different set.
     cut, groups = human_phrases
     rng = random.Random(0)
-    fake = [Solo([Note(n.offset, n.duration, None if n.pitch is None else rng.randint(48, 84))
-                  for n in p.notes], p.chords, p.beats_per_bar, p.beat_unit, p.tempo)
-            for p in cut]
+    fake = [_random_pitches(p, rng) for p in cut]
     result = compare_phrases(cut, fake, human_groups=groups, generated_groups=groups)
     for key in ("logistic_accuracy", "logistic_auc", "boosted_accuracy", "boosted_auc"):
         assert result[key] >= 0.9, (key, result)
@@ -68,6 +79,26 @@ def test_random_pitches_are_found_out(human_phrases):
         assert top["leap5_share"]["generated_mean"] > top["leap5_share"]["human_mean"]
     if "step_share" in top:
         assert top["step_share"]["generated_mean"] < top["step_share"]["human_mean"]
+
+
+def test_discriminate_groups_solo_i_with_solo_i(human_solos):
+    # discriminate() cuts whole solos; generated[i] is over the progression of human[i].
+    rng = random.Random(1)
+    fake = [_random_pitches(solo, rng) for solo in human_solos]
+    result = discriminate(human_solos, fake, top=3)
+    assert result["groups"] == len(SOLOS) and result["bars"] == 8
+    assert result["phrases"]["human"] == result["phrases"]["generated"] >= 60
+    assert min(result[k] for k in ("logistic_auc", "boosted_auc")) >= 0.9
+    assert len(result["top_features"]) == 3
+
+
+def test_import_music_does_not_need_scikit_learn():
+    import subprocess
+    import sys
+
+    code = ("import sys, music, music.discriminator; "
+            "assert 'sklearn' not in sys.modules, 'sklearn imported'")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO_ROOT)
 
 
 def _hand_made():
