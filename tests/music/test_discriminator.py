@@ -11,11 +11,15 @@ from music.discriminator import FEATURES, compare_phrases, discriminate, phrase_
 from music.types import Note, Solo
 from tests.conftest import REPO_ROOT
 
-# Eight WJazzD solos of 34-143 bars by different players (about 70 eight-bar phrases).
+# Fourteen WJazzD solos of 34-143 bars by different players (134 eight-bar phrases): enough
+# that chance stays well inside 0.5 +- 0.15 whichever way the phrases are halved.
 SOLOS = ("KennyDorham_PrinceAlbert_Solo.xml", "BobBerg_Angles_Solo.xml",
          "JohnColtrane_SoWhat_Solo.xml", "JJJohnson_Walkin__Solo.xml", "SteveLacy_Work_Solo.xml",
          "DonByas_Infidele_Cry__Solo.xml", "SteveColeman_PassItOn_Solo.xml",
-         "BranfordMarsalis_GutbucketSteepy_Solo.xml")
+         "BranfordMarsalis_GutbucketSteepy_Solo.xml", "BranfordMarsalis_TheNearnessOfYou_Solo.xml",
+         "DavidLiebman_Pablo_sStory_Solo.xml", "BennyCarter_JustFriends_Solo.xml",
+         "FreddieHubbard_SocietyRed_Solo.xml", "MichaelBrecker_DeltaCityBlues_Solo.xml",
+         "ZootSims_NightAndDay-1_Solo.xml")
 
 
 @pytest.fixture(scope="module")
@@ -42,31 +46,33 @@ def _random_pitches(solo, rng):
 
 @pytest.fixture(scope="module")
 def human_phrases(human_solos):
-    """(phrases, groups): the 8-bar phrases of the solos above, grouped by solo."""
-    cut, groups = [], []
+    """(phrases, groups, sides): the 8-bar phrases of the solos above, grouped by solo, and
+    0 for a solo's first, third, ... phrase, 1 for its second, fourth, ..."""
+    cut, groups, sides = [], [], []
     for i, solo in enumerate(human_solos):
         pieces = phrases(solo, bars=8)
         cut.extend(pieces)
         groups.extend([i] * len(pieces))
-    return cut, groups
+        sides.extend(k % 2 for k in range(len(pieces)))
+    return cut, groups, sides
 
 
 def test_human_against_human_is_chance(human_phrases):
     # Alternate phrases of every solo go to the two sides: the same players, the same tunes.
-    cut, groups = human_phrases
-    even = [k for k in range(len(cut)) if k % 2 == 0]
-    odd = [k for k in range(len(cut)) if k % 2 == 1]
+    cut, groups, sides = human_phrases
+    even = [k for k in range(len(cut)) if sides[k] == 0]
+    odd = [k for k in range(len(cut)) if sides[k] == 1]
     result = compare_phrases([cut[k] for k in even], [cut[k] for k in odd],
                              human_groups=[groups[k] for k in even],
                              generated_groups=[groups[k] for k in odd])
     for key in ("logistic_accuracy", "logistic_auc", "boosted_accuracy", "boosted_auc"):
         assert abs(result[key] - 0.5) <= 0.15, (key, result)
-    assert result["phrases"]["human"] + result["phrases"]["generated"] == len(cut) >= 60
+    assert result["phrases"]["human"] + result["phrases"]["generated"] == len(cut) >= 120
 
 
 def test_random_pitches_are_found_out(human_phrases):
     # The same rhythms and chords with pitches drawn at random: an obviously different set.
-    cut, groups = human_phrases
+    cut, groups, _ = human_phrases
     rng = random.Random(0)
     fake = [_random_pitches(p, rng) for p in cut]
     result = compare_phrases(cut, fake, human_groups=groups, generated_groups=groups)
@@ -87,7 +93,7 @@ def test_discriminate_groups_solo_i_with_solo_i(human_solos):
     fake = [_random_pitches(solo, rng) for solo in human_solos]
     result = discriminate(human_solos, fake, top=3)
     assert result["groups"] == len(SOLOS) and result["bars"] == 8
-    assert result["phrases"]["human"] == result["phrases"]["generated"] >= 60
+    assert result["phrases"]["human"] == result["phrases"]["generated"] >= 120
     assert min(result[k] for k in ("logistic_auc", "boosted_auc")) >= 0.9
     assert len(result["top_features"]) == 3
 
