@@ -9,7 +9,7 @@ import pytest
 from music.chords import parse_chord
 from music.discriminator import FEATURES, compare_phrases, discriminate, phrase_features, phrases
 from music.types import Note, Solo
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, shared_data_dir
 
 # Fourteen WJazzD solos of 34-143 bars by different players (134 eight-bar phrases): enough
 # that chance stays well inside 0.5 +- 0.15 whichever way the phrases are halved.
@@ -27,7 +27,6 @@ def human_solos(tmp_path_factory):
     """The solos above, read through a throw-away cache."""
     pytest.importorskip("sklearn", reason="scikit-learn (the test and bench extras) is missing")
     from music.io import read_corpus
-    from tests.conftest import shared_data_dir
 
     root = shared_data_dir()
     folder = root / "music" / "wjazzd" if root is not None else None
