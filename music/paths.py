@@ -8,23 +8,19 @@ folder that will receive the output.
 import contextlib
 import os
 import pathlib
-import tempfile
 
 from music.errors import MusicInputError
+from zoo.atomic import probe_writable
 
 
 def _probe(folder, path, option):
-    """Create and remove a hidden temporary file in `folder`; MusicInputError naming `path`."""
+    """`zoo.atomic.probe_writable`, failing with a MusicInputError that names `path`."""
     try:
-        handle, temporary = tempfile.mkstemp(prefix=".seqzoo-probe-", suffix=".tmp", dir=folder)
+        probe_writable(folder)
     except OSError as error:
         raise MusicInputError(f"{option} {path}: cannot write in {folder} "
                               f"({error.strerror or error}); expected a path in a writable "
                               f"folder") from None
-    try:
-        os.close(handle)
-    finally:
-        os.remove(temporary)
 
 
 def check_writable(path, *, option="--out"):

@@ -26,11 +26,11 @@ import errno
 import json
 import os
 import pathlib
-import tempfile
 
 from zoo.atomic import read_json as _read_json
 from zoo.atomic import recover_folder, replace_folder_atomically
-from zoo.atomic import atomic_file, write_json_atomically  # noqa: F401  (re-exported)
+from zoo.atomic import probe_writable
+from zoo.atomic import write_json_atomically  # noqa: F401  (re-exported for callers of zoo.artifacts)
 
 FORMAT = "seqzoo.artifact"
 FORMAT_VERSION = 2
@@ -80,11 +80,12 @@ class Artifact:
 # ----------------------------------------------------------------------------- what a folder is
 
 
-def folder_kind(path):
+def folder_kind(path, config=None):
     """What a folder holds: the artifact kind, `"run"`, `"empty"`, or None (something else).
 
     Args:
         path: a folder.
+        config: its `config.json` already read (None: read it here).
 
     Returns:
         The artifact kind (`"text.generator"`, `"music.improviser"`, ...) for an artifact of
@@ -101,7 +102,8 @@ def folder_kind(path):
     names = {p.name for p in path.iterdir()}
     if not names:
         return "empty"
-    config = _read_json(path / CONFIG_FILE) if CONFIG_FILE in names else None
+    if config is None and CONFIG_FILE in names:
+        config = _read_json(path / CONFIG_FILE)
     if isinstance(config, dict):
         if config.get("format") == FORMAT and isinstance(config.get("kind"), str):
             return config["kind"]
@@ -193,9 +195,7 @@ def check_output_folder(path, *, kind, option="path"):
         raise ArtifactError(f"{option} {shown}: {parent} is a file; expected a path in a "
                             f"writable folder")
     try:
-        handle, probe = tempfile.mkstemp(prefix=".seqzoo-probe-", dir=parent)
-        os.close(handle)
-        os.remove(probe)
+        probe_writable(parent)
     except OSError as error:
         raise ArtifactError(f"{option} {shown}: cannot write in {parent} "
                             f"({error.strerror or error}); expected a writable folder") from None
@@ -364,7 +364,7 @@ def read_artifact_config(path, *, kind, hint="", option="path"):
         raise ArtifactError(f"{option} {shown}: written in artifact format version {version}, "
                             f"but this seqzoo reads versions up to {FORMAT_VERSION}; upgrade "
                             f"seqzoo")
-    found = folder_kind(path)
+    found = folder_kind(path, config)
     if found in (None, "empty", "run"):
         raise ArtifactError(f"{option} {shown}: not a seqzoo artifact; {expected}")
     if found != kind:

@@ -67,6 +67,28 @@ def atomic_file(path, *, mode=0o644):
             temporary.unlink()
 
 
+def probe_writable(folder):
+    """Create and remove a hidden file in `folder`: the only reliable "can I write here?".
+
+    `os.access` says yes to root everywhere and to folders such as /proc where nothing can be
+    created, so this really creates a file.
+
+    Args:
+        folder: an existing folder.
+
+    Raises:
+        OSError: the folder does not accept a new file (the error of the attempt).
+
+    Example:
+
+    >>> import tempfile
+    >>> probe_writable(tempfile.mkdtemp())
+    """
+    handle, probe = tempfile.mkstemp(prefix=".seqzoo-probe-", suffix=".tmp", dir=folder)
+    os.close(handle)
+    os.remove(probe)
+
+
 def write_json_atomically(path, data):
     """Write `data` as JSON (UTF-8, indented) to `path` atomically.
 

@@ -273,7 +273,7 @@ def resolve_strategy(strategy=None):
 
 def _write_json(path, data):
     """Write JSON atomically (`zoo.artifacts.write_json_atomically`), creating the folder."""
-    from zoo.artifacts import write_json_atomically
+    from zoo.atomic import write_json_atomically
 
     pathlib.Path(path).parent.mkdir(parents=True, exist_ok=True)
     write_json_atomically(path, data)
