@@ -290,15 +290,17 @@ class Translator:
             The output string.
 
         Raises:
-            TaskError: matplotlib is not installed, or see `attention`.
+            TaskError: see `attention`.
 
         Example:
 
         >>> translator.plot_attention("3 May 1979", "attention.png")  # doctest: +SKIP
         '1979-05-03'
         """
+        from zoo import plot
+
         weights, source, output = self.attention(text, method=method)
-        plot_attention(weights, source, list(output) + ["<end>"], path)
+        plot.attention(weights, source, list(output) + ["<end>"], path)
         return output
 
     # ------------------------------------------------------------------ save / load
