@@ -9,6 +9,8 @@ learning-rate schedule (`keras.optimizers.schedules.CosineDecay`), and trains it
   validation data) is the lowest so far is copied into a float32 twin of the model and handed to
   `on_best(model, info)`, where the application writes its artifact. The returned model holds
   the best epoch's weights, not the last one's. Optional early stopping (`patience`).
+  `monitor=Monitor(name, fn, mode="max")` picks the best epoch by a metric that is no Keras
+  log key (e.g. entity F1 on a development set): `fn(model)` is called after every epoch.
 - **resume**: with a `run_dir`, `keras.callbacks.BackupAndRestore` backs up the weights, the
   optimizer state (its step counter drives the schedule) and the epoch counter in
   `run_dir/backup` after every epoch (and every `backup_every_steps` batches). Re-running the
@@ -68,6 +70,54 @@ FAILED_REASONS = ("non_finite_loss", "diverged")
 RUN_FORMAT = "seqzoo.training"
 RUN_VERSION = 1
 _OWN_FILES = ("backup", "state.json", "run.json", "best.weights.h5")
+
+
+class Monitor:
+    """What picks the best epoch in `fit`: a log key, or a metric computed by a callable.
+
+    With `fn`, `fit` calls `fn(model)` after every epoch (after Keras's validation) with the
+    model being trained, holding that epoch's weights; the float it returns is logged under
+    `name` (in the history, `info["logs"]` and `state.json`) and decides the best epoch,
+    early stopping and `on_best` exactly as a log key would. Its time counts against
+    `max_seconds` (pass a paused `Stopwatch` as `clock` to leave it out).
+
+    Args:
+        name: str, the log key to read, or the name the computed metric is logged under
+            (it must not be a Keras log key then).
+        fn: callable `model -> float`, or None to read `name` from the logs.
+        mode: `"min"` (lower is better, as losses) or `"max"` (higher is better, as
+            accuracy or F1). Defaults to `"min"`.
+
+    Example:
+
+    >>> Monitor("val_accuracy", mode="max").mode
+    'max'
+    >>> f1 = Monitor("dev_f1", lambda model: 0.5, mode="max")  # fn(model) -> float
+    >>> f1.name, f1.computed
+    ('dev_f1', True)
+    """
+
+    def __init__(self, name, fn=None, *, mode="min"):
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"monitor name must be a non-empty str; got {name!r}")
+        if fn is not None and not callable(fn):
+            raise ValueError(f"monitor fn must be a callable model -> float or None; got "
+                             f"{type(fn).__name__}")
+        if mode not in ("min", "max"):
+            raise ValueError(f"monitor mode must be 'min' or 'max'; got {mode!r}")
+        self.name, self.fn, self.mode = name, fn, mode
+
+    @property
+    def computed(self):
+        """Whether the value comes from `fn` rather than the Keras logs."""
+        return self.fn is not None
+
+    def better(self, value, best):
+        """Whether `value` improves on `best` (None: nothing yet)."""
+        return best is None or (value < best if self.mode == "min" else value > best)
+
+    def __repr__(self):
+        return f"Monitor({self.name!r}, {'fn, ' if self.fn else ''}mode={self.mode!r})"
 
 
 class Stopwatch:
@@ -349,8 +399,9 @@ class _Engine(keras.callbacks.Callback):
     """Budget, NaN/divergence stop, best epoch, early stopping, state file and backups."""
 
     def __init__(self, *, twin, state, run_dir, monitor, patience, max_seconds,
-                 divergence_factor, on_best, backup_every_steps, clock):
+                 divergence_factor, on_best, backup_every_steps, clock, criterion=None):
         super().__init__()
+        self.criterion = criterion or Monitor(monitor)
         self.clock = clock or time.monotonic
         self.twin, self.state, self.run_dir = twin, state, run_dir
         self.monitor, self.patience, self.max_seconds = monitor, patience, max_seconds
@@ -405,6 +456,16 @@ class _Engine(keras.callbacks.Callback):
             return
         logs = {k: float(v) for k, v in (logs or {}).items() if k != "learning_rate"
                 and _is_number(v)}
+        criterion = self.criterion
+        if criterion.computed:
+            if criterion.name in logs:
+                raise ValueError(f"monitor name {criterion.name!r} is a Keras log key; name "
+                                 f"the computed metric otherwise")
+            value = criterion.fn(self.model)
+            if not _is_number(value):
+                raise ValueError(f"monitor {criterion.name!r}: fn returned {value!r}; expected "
+                                 f"a float")
+            logs[criterion.name] = float(value)
         value = logs.get(self.monitor)
         if value is None:
             raise ValueError(f"monitor={self.monitor!r} is not among the values training logs: "
@@ -423,7 +484,7 @@ class _Engine(keras.callbacks.Callback):
         state["history"].append({"epoch": epoch + 1, **logs})
         state["train_seconds"] = round(self.seconds(), 3)
         state["epochs_done"] = epoch + 1
-        if state["best_value"] is None or value < state["best_value"]:
+        if criterion.better(value, state["best_value"]):
             state["best_value"], state["best_epoch"], state["wait"] = value, epoch + 1, 0
             self.twin.set_weights(self.model.get_weights())
             if self.run_dir is not None:
@@ -575,8 +636,10 @@ def fit(build_model, train_data, *, epochs, validation_data=None, steps_per_epoc
         precision: `"auto"`, `"float32"`, `"mixed_float16"` or `"mixed_bfloat16"`
             (see `resolve_precision`). Defaults to `"auto"`.
         strategy: None, `"auto"` or a `tf.distribute.Strategy` (see `resolve_strategy`).
-        monitor: the log key whose lowest value picks the best epoch. Defaults to
-            `"val_loss"`; `"loss"` when there is no validation data.
+        monitor: the log key whose lowest value picks the best epoch, or a `Monitor` (a
+            log key whose highest value is best, or a metric computed by `fn(model)` after
+            every epoch, e.g. F1 on a development set). Defaults to `"val_loss"`; `"loss"`
+            when there is no validation data.
         patience: int >= 1 or None: stop after this many epochs in a row without improvement
             (as `keras.callbacks.EarlyStopping`; 0 means 1).
         divergence_factor: float > 1 or None: an epoch loss above this multiple of the lowest
@@ -643,8 +706,14 @@ def fit(build_model, train_data, *, epochs, validation_data=None, steps_per_epoc
         None if v is None else float(v) for v in (clipnorm, max_seconds, divergence_factor))
     policy = resolve_precision(precision)
     strategy = resolve_strategy(strategy)
-    if validation_data is None and monitor.startswith("val_"):
+    if not isinstance(monitor, (str, Monitor)):
+        raise ValueError(f"monitor must be a log key (str) or a zoo.training.Monitor; got "
+                         f"{type(monitor).__name__}")
+    criterion = monitor if isinstance(monitor, Monitor) else Monitor(monitor)
+    monitor = criterion.name
+    if validation_data is None and monitor.startswith("val_") and not criterion.computed:
         monitor = monitor[4:]
+        criterion = Monitor(monitor, mode=criterion.mode)
     if isinstance(train_data, list):
         train_data = tuple(train_data)
     steps = steps_per_epoch or _count_steps(train_data, batch_size)
@@ -655,6 +724,9 @@ def fit(build_model, train_data, *, epochs, validation_data=None, steps_per_epoc
         "final_learning_rate": final_learning_rate, "clipnorm": clipnorm, "batch_size": batch_size,
         "precision": precision, "monitor": monitor, "patience": patience,
         "divergence_factor": divergence_factor}
+    if criterion.mode != "min" or criterion.computed:  # runs recorded before Monitor resume
+        engine_settings["monitor_mode"] = criterion.mode
+        engine_settings["monitor_computed"] = criterion.computed
     recorded = _jsonable({**engine_settings, **(settings or {})})
 
     state = {"history": [], "best_value": None, "best_epoch": None, "wait": 0,
@@ -700,7 +772,7 @@ def fit(build_model, train_data, *, epochs, validation_data=None, steps_per_epoc
     engine = _Engine(twin=twin, state=state, run_dir=run_dir, monitor=monitor,
                      patience=patience, max_seconds=max_seconds,
                      divergence_factor=divergence_factor, on_best=on_best,
-                     backup_every_steps=backup_every_steps, clock=clock)
+                     backup_every_steps=backup_every_steps, clock=clock, criterion=criterion)
     if resumed and state.get("epochs_done") and verbose:
         print(f"resuming the run in {run_dir} after epoch {state['epochs_done']}")
     if isinstance(train_data, tuple):

@@ -410,3 +410,51 @@ def test_a_backup_cut_while_its_epoch_record_was_written_falls_back_a_generation
     (backup / "training_metadata.json").write_text('{"epo')  # cut mid-write
     result = fit(build, (x, x), **args)
     assert result.epochs_run == 3 and [h["epoch"] for h in result.history] == [1, 2, 3]
+
+
+def test_a_computed_metric_picks_the_best_epoch_highest_first(tmp_path):
+    # A scripted "development F1" per epoch: the best epoch is its highest, not val_loss's.
+    scripted = iter([0.2, 0.7, 0.4, 0.5])
+    seen = []
+
+    def dev_f1(model):
+        seen.append(model.count_params())  # the model being trained is passed
+        return next(scripted)
+
+    keras.utils.set_random_seed(2)
+    x = np.random.default_rng(2).integers(0, 10, (32, 8)).astype("int32")
+    calls = []
+    result = fit(lambda: zoo.build_lm(10, units=4, embedding_dim=3), (x[:, :-1], x[:, 1:]),
+                 validation_data=(x[:8, :-1], x[:8, 1:]), epochs=4, batch_size=8,
+                 monitor=training.Monitor("dev_f1", dev_f1, mode="max"), precision="float32",
+                 verbose=0, run_dir=tmp_path / "run",
+                 on_best=lambda model, info: calls.append((info["epoch"], info["value"])))
+    assert [h["dev_f1"] for h in result.history] == [0.2, 0.7, 0.4, 0.5]
+    assert "val_loss" in result.history[0] and len(seen) == 4
+    assert (result.best_epoch, result.best_value, result.monitor) == (2, 0.7, "dev_f1")
+    assert calls == [(1, 0.2), (2, 0.7)]
+    state = json.loads((tmp_path / "run" / "state.json").read_text())
+    assert state["best_epoch"] == 2 and state["history"][3]["dev_f1"] == 0.5
+
+
+def test_monitor_mode_max_on_a_log_key_and_bad_monitors_are_named():
+    x = np.random.default_rng(3).integers(0, 10, (16, 6)).astype("int32")
+
+    def run(monitor, **kwargs):
+        return fit(lambda: zoo.build_lm(10, units=2, embedding_dim=2), (x[:, :-1], x[:, 1:]),
+                   epochs=2, batch_size=8, precision="float32", verbose=0, monitor=monitor,
+                   **kwargs)
+
+    result = run(training.Monitor("loss", mode="max"))  # highest training loss is "best"
+    losses = [h["loss"] for h in result.history]
+    assert result.best_epoch == 1 + int(np.argmax(losses))
+    with pytest.raises(ValueError, match="monitor mode must be 'min' or 'max'"):
+        training.Monitor("x", mode="up")
+    with pytest.raises(ValueError, match="monitor fn must be a callable"):
+        training.Monitor("x", fn=3)
+    with pytest.raises(ValueError, match="'loss' is a Keras log key"):
+        run(training.Monitor("loss", lambda model: 1.0))
+    with pytest.raises(ValueError, match="fn returned 'high'; expected a float"):
+        run(training.Monitor("dev", lambda model: "high"))
+    with pytest.raises(ValueError, match="monitor must be a log key"):
+        run(3)
