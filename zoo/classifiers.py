@@ -3,6 +3,7 @@
 import keras
 
 from zoo.inputs import sequence_input
+from zoo.pooling import POOLINGS, pool_sequence
 from zoo.recurrent import build_stack, run_stack
 from zoo.recording import records_call
 from zoo.validation import check_int
@@ -10,13 +11,22 @@ from zoo.validation import check_int
 
 def _build_tagger_or_classifier(per_step, *, output_dim, vocab_size, input_dim, cell, units,
                                 num_layers, bidirectional, dropout, embedding_dim,
-                                output_activation, name):
+                                output_activation, name, pooling="last", embedding_dropout=0.0):
     check_int("output_dim", output_dim, 1)
+    if pooling not in POOLINGS:
+        raise ValueError(f"pooling must be one of {', '.join(POOLINGS)}; got {pooling!r}")
+    if not 0 <= embedding_dropout < 1:
+        raise ValueError(f"embedding_dropout must be in [0, 1); got {embedding_dropout!r}")
+    pooled = not per_step and pooling != "last"
     stack = build_stack(cell, units, num_layers, bidirectional=bidirectional, dropout=dropout,
-                        last_returns_sequences=per_step)
+                        last_returns_sequences=per_step or pooled)
     inputs, x = sequence_input(vocab_size=vocab_size, input_dim=input_dim,
                                embedding_dim=embedding_dim)
+    if embedding_dropout:
+        x = keras.layers.Dropout(embedding_dropout, name="embedding_dropout")(x)
     x, _ = run_stack(x, stack)  # (batch, [time,] units * directions)
+    if pooled:
+        x = pool_sequence(x, pooling)  # (batch, units * directions [* 2])
     outputs = keras.layers.Dense(output_dim, activation=output_activation, name="output")(x)
     return keras.Model(inputs, outputs, name=name)
 
@@ -24,7 +34,8 @@ def _build_tagger_or_classifier(per_step, *, output_dim, vocab_size, input_dim, 
 @records_call
 def build_many_to_one(*, output_dim, vocab_size=None, input_dim=None, cell="lstm", units=64,
                       num_layers=1, bidirectional=False, dropout=0.0, embedding_dim=32,
-                      output_activation=None, name="many_to_one"):
+                      output_activation=None, pooling="last", embedding_dropout=0.0,
+                      name="many_to_one"):
     """Build a many-to-one model: a whole sequence -> one output (e.g. sentiment).
 
     Padded, variable-length batches are masked: token id 0 (or an all-zero feature vector)
@@ -33,6 +44,11 @@ def build_many_to_one(*, output_dim, vocab_size=None, input_dim=None, cell="lstm
     batches and empty rows are refused with an error that says how to pad (see
     `zoo.layers.RequireRightPadding`). The defaults keep Keras's cuDNN kernels eligible.
     With `bidirectional=True` the forward and backward final states are concatenated.
+
+    On long texts (hundreds of steps) the last state learns poorly from few examples;
+    `pooling="max"`, `"mean"` or `"max_mean"` reads the top layer's state at every real step
+    and pools them over time (padding excluded; see `zoo.pooling`), so every position has a
+    short path to the output.
 
     Args:
         output_dim: int >= 1, size of the output (classes, or regression targets).
@@ -47,6 +63,11 @@ def build_many_to_one(*, output_dim, vocab_size=None, input_dim=None, cell="lstm
         embedding_dim: embedding size for token ids. Defaults to 32.
         output_activation: activation of the output `Dense`; None gives logits (use
             `from_logits=True` in the loss). Defaults to None.
+        pooling: how the sequence becomes one vector: `"last"` (the final state of each
+            direction), `"max"`, `"mean"` (over the top layer's states at the real steps) or
+            `"max_mean"` (both, concatenated; layer `"pooling"`). Defaults to `"last"`.
+        embedding_dropout: float in [0, 1), dropout on the embedded (or feature) inputs.
+            Defaults to 0.
         name: the model's name. Defaults to `"many_to_one"`.
 
     Returns:
@@ -64,7 +85,8 @@ def build_many_to_one(*, output_dim, vocab_size=None, input_dim=None, cell="lstm
     return _build_tagger_or_classifier(
         False, output_dim=output_dim, vocab_size=vocab_size, input_dim=input_dim, cell=cell,
         units=units, num_layers=num_layers, bidirectional=bidirectional, dropout=dropout,
-        embedding_dim=embedding_dim, output_activation=output_activation, name=name)
+        embedding_dim=embedding_dim, output_activation=output_activation, name=name,
+        pooling=pooling, embedding_dropout=embedding_dropout)
 
 
 @records_call

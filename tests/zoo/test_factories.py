@@ -111,3 +111,24 @@ def test_feature_source_encoder_decoder(tmp_path):
     decoder_in = rng.integers(1, 7, size=(2, 3)).astype("int32")
     run_model_test(model, [source, decoder_in], rng.integers(1, 7, size=(2, 3)), SPARSE,
                    (2, 3, 7), tmp_path)
+
+
+@pytest.mark.parametrize("pooling", ["max", "mean", "max_mean"])
+def test_many_to_one_pooling_ignores_padding_and_round_trips(pooling, tmp_path):
+    model = zoo.build_many_to_one(vocab_size=VOCAB, output_dim=2, cell="gru", units=4,
+                                  bidirectional=True, pooling=pooling, embedding_dropout=0.3)
+    assert model.get_layer("pooling").output.shape[-1] == (16 if pooling == "max_mean" else 8)
+    rng = np.random.default_rng(5)
+    tokens = rng.integers(1, VOCAB, size=(2, 6)).astype("int32")
+    padded = np.concatenate([tokens, np.zeros((2, 3), "int32")], axis=1)
+    np.testing.assert_allclose(model(padded), model(tokens), atol=1e-6)
+    run_model_test(model, padded, rng.integers(0, 2, size=(2,)), SPARSE, (2, 2), tmp_path)
+
+
+def test_many_to_one_pooling_default_and_bad_values():
+    model = zoo.build_many_to_one(vocab_size=VOCAB, output_dim=2, units=4)
+    assert "pooling" not in [layer.name for layer in model.layers]  # "last" adds no layer
+    with pytest.raises(ValueError, match="pooling must be one of last, max, mean, max_mean"):
+        zoo.build_many_to_one(vocab_size=VOCAB, output_dim=2, pooling="sum")
+    with pytest.raises(ValueError, match=r"embedding_dropout must be in \[0, 1\)"):
+        zoo.build_many_to_one(vocab_size=VOCAB, output_dim=2, embedding_dropout=1.0)
