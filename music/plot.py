@@ -59,7 +59,7 @@ def piano_roll(solo_or_midi, path=None, *, title=None, width=None):
 
     Args:
         solo_or_midi: a `music.types.Solo`, or a str / path-like of a MIDI file.
-        path: optional str or path-like: also write a PNG there and close the figure.
+        path: optional str or path-like: also write a PNG there.
         title: optional str above the roll.
         width: optional figure width in inches; defaults to one that grows with the length
             (at most 18).
@@ -80,9 +80,8 @@ def piano_roll(solo_or_midi, path=None, *, title=None, width=None):
     'MIDI pitch'
     """
     from music.types import Solo
-    from zoo.plot import _pyplot, save_figure
+    from zoo.plot import new_figure, save_figure
 
-    plt = _pyplot()
     if isinstance(solo_or_midi, Solo):
         length = float(max((n.end for n in solo_or_midi.notes), default=0)) / 2
     elif isinstance(solo_or_midi, (str, pathlib.PurePath)):
@@ -90,15 +89,12 @@ def piano_roll(solo_or_midi, path=None, *, title=None, width=None):
     else:
         raise MusicInputError(f"solo_or_midi: expected a Solo or a MIDI file path, got "
                               f"{type(solo_or_midi).__name__}")
-    fig, ax = plt.subplots(figsize=(width or min(18.0, max(6.0, length * 0.35 + 2)), 3.8))
-    try:
-        if isinstance(solo_or_midi, Solo):
-            low, high = _solo_roll(ax, solo_or_midi)
-        else:
-            low, high = _midi_roll(ax, solo_or_midi)
-    except Exception:
-        plt.close(fig)
-        raise
+    fig = new_figure(figsize=(width or min(18.0, max(6.0, length * 0.35 + 2)), 3.8))
+    ax = fig.subplots()
+    if isinstance(solo_or_midi, Solo):
+        low, high = _solo_roll(ax, solo_or_midi)
+    else:
+        low, high = _midi_roll(ax, solo_or_midi)
     c_notes = [p for p in range(low - 2, high + 3) if p % 12 == 0]
     ax.set_yticks(c_notes, [f"C{p // 12 - 1}" for p in c_notes])
     ax.set_ylabel("MIDI pitch")

@@ -134,6 +134,12 @@ def find_shared_data(repo_root=None):
     return next((c.resolve() for c in candidates if c.is_dir()), None)
 
 
+def _shown(path):
+    """A path as the user would type it: relative to the current folder when that is short."""
+    relative = os.path.relpath(path)
+    return relative if relative.count("..") <= 2 else str(path)
+
+
 @dataclasses.dataclass
 class Setup:
     """What `setup()` found.
@@ -193,12 +199,12 @@ class Setup:
         Returns:
             str.
         """
-        data = str(self.data) if self.data else ("none: loaders download their data "
-                                                  "(sha256-checked) or use a built-in fallback")
+        data = _shown(self.data) if self.data else ("none: loaders download their data "
+                                                     "(sha256-checked) or use a built-in fallback")
         lines = [f"running in: {'Colab' if self.colab else 'a local Jupyter kernel'}",
                  f"accelerator: {self.accelerator}",
                  f"mode: {'SMOKE (tiny settings for the tests)' if self.smoke else 'full'}",
-                 f"work folder: {self.work}{' (Google Drive)' if self.drive else ''}",
+                 f"work folder: {_shown(self.work)}{' (Google Drive)' if self.drive else ''}",
                  f"shared data: {data}"]
         return "\n".join(lines)
 

@@ -1,10 +1,10 @@
 """Pictures for notebooks and reports: attention heat maps and training curves.
 
-Both functions draw with matplotlib's non-interactive Agg backend, so they work headless (CI,
-a server) as well as in Jupyter and Colab. Each returns the matplotlib `Figure`; with `path`
-the figure is also written as a PNG (through `zoo.atomic.atomic_file`) and
-closed, so a loop that writes many pictures does not keep them in memory. In a notebook,
-leave `path` out and the returned figure is displayed as the cell's result.
+Both functions draw on a matplotlib `Figure` that pyplot does not track (Agg outside a
+notebook), so they work headless (CI, a server) as well as in Jupyter and Colab, and a loop that
+draws many pictures keeps none of them in memory. Each returns the `Figure`; with `path` it is
+also written as a PNG (through `zoo.atomic.atomic_file`). In a notebook the returned figure is
+displayed as the cell's result (or with `display(fig)`), exactly once.
 
 matplotlib is a dependency of the package; `PlotError` (a `ValueError`) names the argument
 when the input cannot be drawn.
@@ -23,22 +23,41 @@ class PlotError(ValueError):
     """An input that cannot be drawn (the message names the argument and what was expected)."""
 
 
-def _pyplot():
-    """matplotlib's pyplot on the Agg backend unless a notebook backend is already active."""
+def new_figure(**kwargs):
+    """A matplotlib `Figure` that pyplot does not keep (so a notebook shows it only once).
+
+    Outside a notebook the Agg backend is used, so nothing needs a display.
+
+    Args:
+        **kwargs: `matplotlib.figure.Figure` arguments (e.g. `figsize`).
+
+    Returns:
+        `matplotlib.figure.Figure`.
+
+    Example:
+
+    >>> new_figure(figsize=(2, 2)).get_size_inches().tolist()
+    [2.0, 2.0]
+    """
     try:
         import matplotlib
     except ImportError:
         raise PlotError("plots need matplotlib, which is not installed: pip install matplotlib") from None
-    backend = matplotlib.get_backend().lower()
-    if "inline" not in backend and "ipympl" not in backend and "widget" not in backend:
+    backend = str(matplotlib.rcParams["backend"]).lower()
+    if not any(name in backend for name in ("inline", "ipympl", "widget", "nbagg")):
         matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    return plt
+    # Created through pyplot so that Jupyter's inline backend is loaded (it registers the
+    # figure display hook), then released by pyplot at once: the figure stays usable, is
+    # shown only where it is returned or displayed, and is garbage-collected with its last use.
+    fig = plt.figure(**kwargs)
+    plt.close(fig)
+    return fig
 
 
 def save_figure(fig, path, *, dpi=100):
-    """Write a matplotlib figure as a PNG through a temporary file, then close it.
+    """Write a matplotlib figure as a PNG through a temporary file (`zoo.atomic.atomic_file`).
 
     Args:
         fig: a matplotlib `Figure`.
@@ -50,20 +69,16 @@ def save_figure(fig, path, *, dpi=100):
 
     Example:
 
-    >>> import tempfile, matplotlib; matplotlib.use("Agg")
-    >>> import matplotlib.pyplot as plt
-    >>> fig, ax = plt.subplots(); _ = ax.plot([0, 1])
+    >>> import tempfile
+    >>> fig = new_figure(); _ = fig.subplots().plot([0, 1])
     >>> save_figure(fig, pathlib.Path(tempfile.mkdtemp()) / "line.png").suffix
     '.png'
     """
     path = pathlib.Path(path)
     if not path.parent.is_dir():
         raise PlotError(f"path {str(path)!r}: its folder does not exist")
-    try:
-        with atomic_file(path) as temporary:
-            fig.savefig(temporary, dpi=dpi, format="png")
-    finally:
-        _pyplot().close(fig)
+    with atomic_file(path) as temporary:
+        fig.savefig(temporary, dpi=dpi, format="png")
     return path
 
 
@@ -89,7 +104,7 @@ def attention(weights, source_tokens, target_tokens, path=None, *, title=None, c
             (e.g. `Translator.attention(text)[0]` or `zoo.Decoded.attention[i]`).
         source_tokens: str (one token per character) or list of tokens, across.
         target_tokens: str or list of tokens, down.
-        path: optional str or path-like: also write a PNG there and close the figure.
+        path: optional str or path-like: also write a PNG there.
         title: optional str above the map.
         cmap: str, a matplotlib colour map. Defaults to `"viridis"`.
 
@@ -106,7 +121,6 @@ def attention(weights, source_tokens, target_tokens, path=None, *, title=None, c
     >>> fig.axes[0].get_xlabel()
     'source'
     """
-    plt = _pyplot()
     source = _labels(source_tokens, "source_tokens")
     target = _labels(target_tokens, "target_tokens")
     try:
@@ -120,8 +134,9 @@ def attention(weights, source_tokens, target_tokens, path=None, *, title=None, c
                         f"x {len(source)} source tokens")
     if weights.size == 0 or not np.isfinite(weights).all():
         raise PlotError("weights: expected a non-empty array of finite numbers")
-    fig, ax = plt.subplots(figsize=(min(20, max(3.5, 0.32 * len(source) + 2)),
-                                    min(20, max(2.5, 0.32 * len(target) + 1.4))))
+    fig = new_figure(figsize=(min(20, max(3.5, 0.32 * len(source) + 2)),
+                              min(20, max(2.5, 0.32 * len(target) + 1.4))))
+    ax = fig.subplots()
     image = ax.imshow(weights, cmap=cmap, vmin=0.0, vmax=max(1.0, float(weights.max())),
                       aspect="auto", interpolation="nearest")
     ax.set_xticks(range(len(source)), source)
@@ -139,6 +154,10 @@ def attention(weights, source_tokens, target_tokens, path=None, *, title=None, c
 
 def _history_dict(history_or_dict):
     history = getattr(history_or_dict, "history", history_or_dict)
+    if isinstance(history, (list, tuple)) and history and all(isinstance(h, dict) for h in history):
+        # zoo.training's per-epoch records: [{"epoch": 1, "loss": ...}, ...]
+        keys = sorted({k for h in history for k in h if k != "epoch"})
+        history = {k: [h.get(k) for h in history] for k in keys}
     if not isinstance(history, dict):
         raise PlotError("history_or_dict: expected a keras History, a TrainingResult or a dict "
                         f"of metric name -> list of per-epoch values, got {type(history).__name__}")
@@ -159,11 +178,11 @@ def history(history_or_dict, path=None, *, title=None, baseline=None, baseline_l
     """Draw training curves: every loss on one axis, every other metric on a second one.
 
     Args:
-        history_or_dict: a `keras.callbacks.History`, anything with a `.history` dict (a
-            `zoo.TrainingResult`), or a dict of name -> list of per-epoch values (e.g.
-            `{"loss": [...], "val_loss": [...]}`). Entries that are not lists of numbers are
-            ignored.
-        path: optional str or path-like: also write a PNG there and close the figure.
+        history_or_dict: a `keras.callbacks.History`, a `zoo.TrainingResult` (its
+            `.history` is a list of per-epoch dicts), a list of per-epoch dicts, or a dict of
+            name -> list of per-epoch values (e.g. `{"loss": [...], "val_loss": [...]}`, what
+            `TextGenerator.fit` returns). Entries that are not lists of numbers are ignored.
+        path: optional str or path-like: also write a PNG there.
         title: optional str above the curves.
         baseline: optional float drawn as a dashed horizontal line on the loss axis (e.g. the
             uniform-guess loss `log(vocab_size)`).
@@ -181,12 +200,12 @@ def history(history_or_dict, path=None, *, title=None, baseline=None, baseline_l
     >>> fig.axes[0].get_ylabel()
     'loss'
     """
-    plt = _pyplot()
     curves = _history_dict(history_or_dict)
     losses = {k: v for k, v in curves.items() if "loss" in k}
     others = {k: v for k, v in curves.items() if "loss" not in k and k not in ("lr", "learning_rate")}
     panels = [p for p in (losses, others) if p]
-    fig, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 3.6), squeeze=False)
+    fig = new_figure(figsize=(5.5 * len(panels), 3.6))
+    axes = fig.subplots(1, len(panels), squeeze=False)
     for ax, panel in zip(axes[0], panels):
         for name, values in panel.items():
             epochs = np.arange(1, len(values) + 1)

@@ -45,6 +45,8 @@ def test_history_png_from_a_dict_and_a_history_object(tmp_path):
         history = {"loss": [1.0, 0.5]}
 
     assert len(plot.history(History()).axes) == 1
+    records = [{"epoch": 1, "loss": 2.0, "val_loss": 2.5}, {"epoch": 2, "loss": 1.0, "val_loss": 1.5}]
+    assert len(plot.history(records).axes[0].lines) == 2  # zoo.training's per-epoch records
 
 
 def test_history_without_values():

@@ -300,7 +300,8 @@ class Translator:
         from zoo import plot
 
         weights, source, output = self.attention(text, method=method)
-        plot.attention(weights, source, list(output) + ["<end>"], path)
+        # An output cut at max_target_length has no end token: one row per output character.
+        plot.attention(weights, source, (list(output) + ["<end>"])[:len(weights)], path)
         return output
 
     # ------------------------------------------------------------------ save / load
