@@ -24,7 +24,7 @@ import xml.etree.ElementTree as ET
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-from music import chords, io  # noqa: E402
+from music import chords, io, theory  # noqa: E402
 
 
 def _symbols(path):
@@ -54,10 +54,10 @@ def _music21_check(symbols):
         symbol = harmony.ChordSymbol(root=name, kind=kind, bass=bass_name)
         ours = chords.parse_chord(symbol.figure, music21_flats=True)
         theirs = {p.pitchClass for p in symbol.pitches}
-        if set(chords.chord_tones(ours)) == theirs:
+        if set(theory.chord_tones(ours)) == theirs:
             agree += 1
         else:
-            differ.append({"figure": symbol.figure, "ours": sorted(chords.chord_tones(ours)),
+            differ.append({"figure": symbol.figure, "ours": sorted(theory.chord_tones(ours)),
                            "music21": sorted(theirs)})
     return agree, differ
 

@@ -61,8 +61,9 @@ _POSITIVE = {"low": 0, "low_open": True}
 
 
 def _speak_flags(message, parser):
-    """A library message that starts with a parameter name (`tempo must`, `choruses=3:`) names
-    the command-line flag instead (`--tempo must`, `--choruses 3:`)."""
+    """A library message names parameters: one that starts with a parameter name (`tempo must`)
+    and every `name=value` in it (`choruses=3:`, `meter=3/4`) name the command-line flag instead
+    (`--tempo must`, `--choruses 3:`, `--meter 3/4`). Other names are left as they are."""
     flags = {}
     for action in parser._actions:  # the subcommands' options too
         for choice in getattr(action, "choices", None) or {}:
@@ -70,11 +71,12 @@ def _speak_flags(message, parser):
             if isinstance(sub, argparse.ArgumentParser):
                 flags.update((a.dest, a.option_strings[-1]) for a in sub._actions
                              if a.option_strings and a.option_strings[-1].startswith("--"))
-    match = re.match(r"([a-z_]+)(=| must )", message)
+    match = re.match(r"([a-z_]+) must ", message)
     if match and match.group(1) in flags:
-        joint = " " if match.group(2) == "=" else match.group(2)
-        return flags[match.group(1)] + joint + message[match.end():]
-    return message
+        message = flags[match.group(1)] + message[len(match.group(1)):]
+    return re.sub(r"(?<![\w.])([a-z_]+)=(?!=)",
+                  lambda m: flags[m.group(1)] + " " if m.group(1) in flags else m.group(0),
+                  message)
 
 
 def _fail(message):
@@ -114,6 +116,9 @@ def _parser():
     tr.add_argument("--seq-len", type=_whole("--seq-len", high=100_000), default=128)
     tr.add_argument("--batch-size", type=_whole("--batch-size", high=100_000), default=32)
     tr.add_argument("--learning-rate", type=_number("--learning-rate", **_POSITIVE), default=2e-3)
+    tr.add_argument("--final-learning-rate", type=_number("--final-learning-rate", low=0, high=1),
+                    default=1.0, help="end of a cosine decay over --epochs, as a fraction of "
+                    "--learning-rate (default 1: constant)")
     tr.add_argument("--patience", type=_whole("--patience", low=0), default=3)
     tr.add_argument("--holdout-every", type=_whole("--holdout-every", low=0), default=10)
     tr.add_argument("--val-fraction", type=_number("--val-fraction", low=0, high=1, high_open=True),
@@ -165,6 +170,7 @@ def _train(args):
                     units=args.units, num_layers=args.layers, dropout=args.dropout,
                     seq_len=args.seq_len, batch_size=args.batch_size,
                     learning_rate=args.learning_rate, patience=args.patience,
+                    final_learning_rate=args.final_learning_rate,
                     holdout_every=args.holdout_every, val_fraction=args.val_fraction,
                     seed=args.seed, verbose=2, precision=args.precision, fresh=args.fresh,
                     command="python -m music " + " ".join(args.argv))

@@ -1,30 +1,26 @@
-"""Chord symbols: parse them, name them, and tell which pitch classes fit over them.
+"""Chord symbols as text: `parse_chord` reads one into a `Chord`, `chord_symbol` writes one.
 
 A chord symbol is a root, a quality and an optional slash bass: ``Cmaj7``, ``F#m7b5``, ``Bb7#9``,
 ``C/E``, ``N.C.``. `parse_chord` reads the common lead-sheet spellings (listed in its docstring)
 and normalises the quality to one canonical name (``C-7`` and ``Cmi7`` both give ``"m7"``), so that
-two spellings of one chord compare equal. `chord_tones`, `scale_for` and `approach_tones` give
-the absolute pitch classes (0 = C .. 11 = B) the metrics and the encoding need.
+two spellings of one chord compare equal; `chord_symbol` writes the canonical spelling back.
 
-Progression strings and named forms (blues, rhythm changes, ii-V-I) are in `music.progressions`
-and re-exported here.
+What the tones of a chord are good for (chord tones, scales, note types) is in `music.theory`;
+progressions and named forms are in `music.progressions`; music21's chord symbols are in
+`music.symbols`.
 """
 
 import re
 from fractions import Fraction
-from typing import FrozenSet, Optional
 
 from music.errors import ChordError
+from music.theory import ALTERATIONS, NATURALS, parse_pitch_class, pitch_class_name
 from music.types import Chord
 
 NO_CHORD = "N.C."
 EXPECTED = "expected e.g. Cmaj7, Dm7, G7, Bm7b5, C/E, N.C."
 _NO_CHORD_SPELLINGS = {"n.c.", "n.c", "nc", "n/c", "no chord", "none"}
-_LETTER_PC = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
-_FLAT_NAMES = ("C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B")
-_SHARP_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
-# Alterations in the order they are written in a canonical quality name, with their interval.
-_ALTERATIONS = {"b5": 6, "#5": 8, "b9": 1, "#9": 3, "#11": 6, "b13": 8}
+_ROOT_LETTERS = "CDEFGAB"
 _ADDS = {"2": 2, "9": 2, "4": 5, "11": 5, "6": 9, "13": 9, "b9": 1, "#9": 3, "#11": 6, "b13": 8}
 # Whole words whose capitalisation varies between lead sheets.
 _WORDS = re.compile(r"(maj|min|dim|aug|sus|alt|add|omit|no)", re.IGNORECASE)
@@ -35,45 +31,9 @@ def _error(symbol, bar):
     return ChordError(f"{where}cannot read chord symbol {symbol!r}; {EXPECTED}")
 
 
-def parse_pitch_class(name, *, dash_is_flat=True):
-    """Read a note name such as ``"C"``, ``"Bb"``, ``"B-"``, ``"F#"`` or ``"Ebb"`` as a pitch class.
-
-    Args:
-        name: str, an upper-case letter A-G followed by accidentals: ``b``/``♭`` (flat),
-            ``#``/``♯`` (sharp), and ``-`` (flat, music21's spelling) when `dash_is_flat`.
-        dash_is_flat: bool, whether ``-`` is a flat sign (default True).
-
-    Returns:
-        int, the pitch class 0..11, or None when `name` is not a note name.
-
-    Example:
-
-    >>> parse_pitch_class("Bb"), parse_pitch_class("B-"), parse_pitch_class("A#")
-    (10, 10, 10)
-    """
-    accidentals = "b#♭♯-" if dash_is_flat else "b#♭♯"
-    if not name or name[0] not in _LETTER_PC or any(c not in accidentals for c in name[1:]):
-        return None
-    if len(name) > 3:
-        return None
-    shift = sum(1 if c in "#♯" else -1 for c in name[1:])
-    return (_LETTER_PC[name[0]] + shift) % 12
-
-
-def pitch_class_name(pc, *, sharps=False):
-    """Name a pitch class: ``10 -> "Bb"`` (or ``"A#"`` with `sharps=True`).
-
-    Example:
-
-    >>> pitch_class_name(10), pitch_class_name(10, sharps=True)
-    ('Bb', 'A#')
-    """
-    return (_SHARP_NAMES if sharps else _FLAT_NAMES)[pc % 12]
-
-
 def _split_root(text, music21_flats):
     """Split ``"Bb7#9"`` into ``("Bb", "7#9")``."""
-    if not text or text[0] not in _LETTER_PC:
+    if not text or text[0] not in _ROOT_LETTERS:
         return None, text
     i = 1
     flats = "b♭-" if music21_flats else "b♭"
@@ -174,7 +134,7 @@ def _parse_suffix(s):
         if match:
             sign = "b" if match.group(1) in "b-" else "#"
             alteration = sign + match.group(2)
-            if alteration not in _ALTERATIONS:
+            if alteration not in ALTERATIONS:
                 return None
             parts.alterations.append(alteration)
             s = s[match.end():]
@@ -217,12 +177,11 @@ def _intervals(parts):
         tones.update({1, 3, 8})
     for alteration in parts.alterations:
         if alteration in ("b5", "#5"):
-            fifth = _ALTERATIONS[alteration]
+            fifth = ALTERATIONS[alteration]
             continue
-        natural = {"b9": 2, "#9": 2, "#11": 5, "b13": 9}[alteration]
         if alteration != "#9" or "b9" not in parts.alterations:
-            tones.discard(natural)
-        tones.add(_ALTERATIONS[alteration])
+            tones.discard(NATURALS[alteration])
+        tones.add(ALTERATIONS[alteration])
     for add in parts.adds:
         tones.add(_ADDS[add])
     if third is not None and "3" not in parts.omits:
@@ -261,7 +220,7 @@ def _quality_name(parts):
         name = number or ("" if parts.sus or parts.adds else "maj")
     if parts.sus:
         name += parts.sus
-    for alteration in _ALTERATIONS:
+    for alteration in ALTERATIONS:
         if alteration in parts.alterations and alteration not in implied:
             name += alteration
     for add in parts.adds:
@@ -376,195 +335,4 @@ def chord_symbol(root, quality, bass=None, *, sharps=False):
     return text
 
 
-_MUSIC21_QUALITIES = {
-    "maj": "", "69": "6add9", "m69": "m6add9", "maj9": "M9", "maj13": "M7add9add13",
-    "13": "9add13", "m13": "m7add9add13", "mmaj7": "mM7", "mmaj9": "mM9", "9sus4": "7sus4add9",
-    "7alt": "7#5b9#9", "m7b5": "ø7", "7#5": "7+", "aug": "+",
-}
-
-
-def music21_figure(chord):
-    """The chord in music21's own chord-symbol spelling, for ``music21.harmony.ChordSymbol``.
-
-    music21 writes flats as ``-`` and reads ``"Eb7"`` as E with a flat seventh, so a `Chord`'s
-    jazz `figure` must not be handed to music21 as is; this spelling gives a `ChordSymbol` with
-    the same pitch classes as `chord_tones` (music21 has no "alt": ``7alt`` becomes ``7#5b9#9``).
-
-    Args:
-        chord: a `Chord`.
-
-    Returns:
-        str, e.g. ``"E-7"``, ``"F#ø7"``, ``"B-mM7/D"``; ``"N.C."`` for no chord.
-
-    Example:
-
-    >>> music21_figure(parse_chord("Ebm7b5/A"))
-    'E-ø7/A'
-    """
-    if chord.root is None:
-        return NO_CHORD
-
-    def name(pc):
-        text = pitch_class_name(pc)
-        return text[0] + text[1:].replace("b", "-")
-
-    text = name(chord.root) + _MUSIC21_QUALITIES.get(chord.quality, chord.quality)
-    return text + ("/" + name(chord.bass) if chord.bass is not None else "")
-
-
-def chord_tones(chord) -> FrozenSet[int]:
-    """The absolute pitch classes of a chord (its root plus `pitch_classes`, and a slash bass).
-
-    Args:
-        chord: a `Chord`.
-
-    Returns:
-        frozenset of int 0..11; empty for N.C.
-
-    Example:
-
-    >>> sorted(chord_tones(parse_chord("G7")))
-    [2, 5, 7, 11]
-    """
-    if chord.root is None:
-        return frozenset()
-    tones = {(chord.root + i) % 12 for i in chord.pitch_classes}
-    if chord.bass is not None:
-        tones.add(chord.bass)
-    return frozenset(tones)
-
-
-_SCALES = {
-    "ionian": (0, 2, 4, 5, 7, 9, 11),
-    "lydian": (0, 2, 4, 6, 7, 9, 11),
-    "dorian": (0, 2, 3, 5, 7, 9, 10),
-    "melodic_minor": (0, 2, 3, 5, 7, 9, 11),
-    "mixolydian": (0, 2, 4, 5, 7, 9, 10),
-    "altered": (0, 1, 3, 4, 6, 8, 10),
-    "half_whole": (0, 1, 3, 4, 6, 7, 9, 10),
-    "whole_half": (0, 2, 3, 5, 6, 8, 9, 11),
-    "locrian_sharp2": (0, 2, 3, 5, 6, 8, 10),
-    "whole_tone": (0, 2, 4, 6, 8, 10),
-}
-
-
-def scale_name(chord):
-    """The name of the scale `scale_for` uses over a chord (see there), or None for N.C."""
-    q, pcs = chord.quality, set(chord.pitch_classes)
-    if chord.root is None:
-        return None
-    if q.startswith("dim"):
-        return "whole_half"
-    if "b5" in q and q.startswith("m") and not q.startswith("mmaj"):
-        return "locrian_sharp2"
-    if q.startswith("mmaj"):
-        return "melodic_minor"
-    if q.startswith("m") and not q.startswith("maj"):
-        return "dorian"
-    if q == "aug" or q.startswith(("7#5", "9#5")) and "b9" not in q and "#9" not in q:
-        return "whole_tone"
-    if 10 in pcs:  # a dominant seventh
-        if "alt" in q or ("#9" in q and ("b13" in q or "#5" in q)):
-            return "altered"
-        if "b9" in q and not any(t in q for t in ("#9", "#5", "b13")):
-            return "half_whole"
-        return "mixolydian"
-    if 4 not in pcs and 3 not in pcs:  # sus and power chords
-        return "mixolydian"
-    return "lydian" if "#11" in q else "ionian"
-
-
-def scale_for(chord) -> FrozenSet[int]:
-    """The absolute pitch classes of a scale that fits the chord, always including its tones.
-
-    The choice (by quality): major triad/6/69/maj7/maj9/maj13 -> ionian (lydian when ``#11`` is
-    written); m/m6/m7/m9/m11/m13 -> dorian; mmaj7 -> melodic minor; 7/9/11/13/7sus4 ->
-    mixolydian, with each written alteration (b9, #9, #11, b13, b5, #5) replacing the natural
-    tension; 7b9 -> half-whole diminished; 7alt and 7#9 with b13/#5 -> altered;
-    m7b5 -> locrian #2; dim/dim7 -> whole-half diminished; aug/7#5 -> whole tone;
-    sus/power chords -> mixolydian. The chord's own tones are always added.
-
-    Args:
-        chord: a `Chord`.
-
-    Returns:
-        frozenset of int 0..11; empty for N.C.
-
-    Example:
-
-    >>> sorted(scale_for(parse_chord("Dm7")))  # D dorian
-    [0, 2, 4, 5, 7, 9, 11]
-    """
-    name = scale_name(chord)
-    if name is None:
-        return frozenset()
-    steps = set(_SCALES[name])
-    if name == "mixolydian":
-        for alteration in ("b9", "#9", "#11", "b13", "b5", "#5"):
-            if alteration in chord.quality:
-                natural = {"b9": 2, "#9": 2, "#11": 5, "b13": 9, "b5": 7, "#5": 7}[alteration]
-                if not (alteration == "#9" and "b9" in chord.quality):
-                    steps.discard(natural)
-                steps.add(_ALTERATIONS[alteration] if alteration != "b5" else 6)
-    steps.update(chord.pitch_classes)
-    return frozenset({(chord.root + s) % 12 for s in steps} | chord_tones(chord))
-
-
-def approach_tones(chord) -> FrozenSet[int]:
-    """Pitch classes a half step above or below a chord tone that are not chord tones themselves.
-
-    Example:
-
-    >>> sorted(approach_tones(parse_chord("C")))
-    [1, 3, 5, 6, 8, 11]
-    """
-    tones = chord_tones(chord)
-    return frozenset({(t + d) % 12 for t in tones for d in (-1, 1)} - tones)
-
-
-def note_type(pitch, chord):
-    """Classify a note over a chord with the course grammar's letters.
-
-    ``"C"`` chord tone, else ``"S"`` scale tone (`scale_for`), else ``"A"`` approach tone
-    (a half step from a chord tone), else ``"X"``; ``"R"`` for a rest (pitch None);
-    None when there is no chord (N.C.).
-
-    Example:
-
-    >>> [note_type(p, parse_chord("C")) for p in (64, 62, 63, 70, None)]
-    ['C', 'S', 'A', 'X', 'R']
-    """
-    if pitch is None:
-        return "R"
-    if chord is None or chord.root is None:
-        return None
-    pc = pitch % 12
-    if pc in chord_tones(chord):
-        return "C"
-    if pc in scale_for(chord):
-        return "S"
-    if pc in approach_tones(chord):
-        return "A"
-    return "X"
-
-
-_PROGRESSION_NAMES = ("FORMS", "named_form", "parse_progression", "progression_and_meter",
-                      "progression_from_spec")
-
-
-def __getattr__(name):
-    """Re-export the progression functions of `music.progressions` (imported on first use,
-    since that module imports this one)."""
-    if name in _PROGRESSION_NAMES:
-        from music import progressions
-
-        return getattr(progressions, name)
-    raise AttributeError(f"module 'music.chords' has no attribute {name!r}")
-
-
-__all__ = [
-    "NO_CHORD", "QUALITIES", "parse_chord", "chord_symbol", "music21_figure", "parse_pitch_class",
-    "pitch_class_name",
-    "chord_tones", "scale_for", "scale_name", "approach_tones", "note_type",
-    "parse_progression", "named_form", "progression_from_spec", "progression_and_meter", "FORMS",
-]
+__all__ = ["NO_CHORD", "EXPECTED", "QUALITIES", "parse_chord", "chord_symbol"]

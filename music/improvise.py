@@ -265,7 +265,7 @@ def generate(out, *, chords=None, meter=None, choruses=1, tempo=160.0, seed=0, t
         >>> solo, midi, xml = generate("waltz.mid", chords="Dm7 | G7 | Cmaj7 |", meter="3/4")
     """
     from music import io as music_io
-    from music import progressions
+    from music import leadsheet as progressions  # parse_meter, progression_and_meter
     from music import render
     from music.model import load_artifact
 

@@ -29,200 +29,25 @@ How a file becomes a solo:
    symbols if the file has any, else the accompaniment if there is one, else none.
 """
 
-import contextlib
 import os
 import pathlib
-import re
 from fractions import Fraction
 
-from music import chords as chord_lib
-from music import corpus, symbols
-from music.errors import ChordError, MusicInputError
+from music import corpus
+from music.chord_inference import infer_chords
+from music.errors import MusicInputError
+from music.files import EXPECTED_FILE, SUFFIXES, check_file, is_midi, path_argument, suffix
 from music.limits import ReadLimits, read_limits
-from music.parts import (_SIZE_HINT, DEFAULT_GRID, EXPECTED_FILE, PartEvents, TimeMap,
-                         choose_melody, infer_chords, monophonic_notes, part_events,
-                         read_midi_parts, score_time_map, short_reason, snap, to_fraction)
-from music.types import Chord, Solo
+from music.parts import (DEFAULT_GRID, PartEvents, choose_melody, monophonic_notes, part_events,
+                         read_midi_parts, snap)
+from music.scores import (meter_of, music21_errors, parse_score, symbol_chords, tempo_of,
+                          time_signatures)
+from music.timemap import TimeMap, score_time_map
+from music.types import Solo
 from music.validation import check_whole
 from zoo.files import check_regular_file
 
 HARMONY_MODES = ("auto", "symbols", "accompaniment", "melody", "none")
-SUFFIXES = (".xml", ".musicxml", ".mxl", ".mid", ".midi", ".abc")
-_EXPECTED_FILE = EXPECTED_FILE
-
-
-def _parse_score(path):
-    import music21
-
-    suffix = pathlib.Path(path).suffix.lower()
-    options = {"quantizePost": False} if suffix in (".mid", ".midi") else {}
-    try:
-        parsed = music21.converter.parse(str(path), forceSource=True, storePickle=False,
-                                         **options)
-    except Exception as error:  # music21 raises many types for a corrupt file
-        raise MusicInputError(f"{path}: cannot be read by music21 ({short_reason(error)}); "
-                              f"{_EXPECTED_FILE}") from None
-    if isinstance(parsed, music21.stream.Opus):  # an ABC book: take its first tune
-        scores = list(parsed.scores)
-        if not scores:
-            raise MusicInputError(f"{path}: contains no tunes; {_EXPECTED_FILE}")
-        parsed = scores[0]
-    return parsed
-
-
-def _score_signatures(score):
-    from music21 import meter
-
-    return [((int(ts.numerator), int(ts.denominator)),
-             ts.measureNumber if ts.measureNumber is not None
-             else to_fraction(ts.getOffsetInHierarchy(score)))
-            for ts in score.recurse().getElementsByClass(meter.TimeSignature)]
-
-
-def _meter(signatures, path, *, midi_times=False):
-    """One (beats, unit) from ``[((beats, unit), bar or time), ...]``, or a clear refusal."""
-    changes = []
-    for value, where in signatures:
-        if not changes or changes[-1][0] != value:
-            changes.append((value, where))
-    if not changes:
-        return 4, 4
-    beats, unit = changes[0][0]
-    if beats < 1 or unit not in (1, 2, 4, 8, 16, 32):
-        raise MusicInputError(f"{path}: time signature {beats}/{unit} is not supported; expected "
-                              "a positive numerator over 1, 2, 4, 8, 16 or 32 (e.g. 4/4, 3/4, 6/8)")
-    if len(changes) > 1:
-        (c, d), where = changes[1]
-        if midi_times or isinstance(where, Fraction):  # a time: count bars of the first meter
-            where = int(where // Fraction(beats * 4, unit)) + 1
-        raise MusicInputError(f"{path}: the meter changes from {beats}/{unit} to {c}/{d} at bar "
-                              f"{where}; expected one time signature for the whole piece")
-    return beats, unit
-
-
-def _tempo(score):
-    from music21 import tempo
-
-    for mark in score.recurse().getElementsByClass(tempo.MetronomeMark):
-        bpm = mark.getQuarterBPM()
-        if bpm:
-            return round(float(bpm), 3)
-    return 120.0
-
-
-def _symbol_chords(score, path, time_map, grid, total):
-    from music21 import harmony
-
-    found = {}
-    for symbol in score.recurse().getElementsByClass(harmony.Harmony):
-        onset = time_map.start(to_fraction(symbol.getOffsetInHierarchy(score)))
-        if onset is None:
-            continue
-        onset = snap(onset, grid)
-        bar = symbol.measureNumber
-        try:  # the figure, or the written text when only it agrees with music21's pitches
-            chord = symbols.from_music21(symbol, bar=bar)
-        except ChordError as error:
-            raise ChordError(f"{path}: {error}") from None
-        if chord.root is not None:  # re-spell unambiguously: music21's "E-7" is Eb7, not Em7
-            figure = chord_lib.chord_symbol(chord.root, chord.quality, chord.bass,
-                                            sharps="#" in symbol.figure)
-            chord = Chord(chord.offset, chord.duration, chord.root, chord.quality,
-                          chord.pitch_classes, figure, chord.bass)
-        found[onset] = chord
-    onsets = sorted(t for t in found if t < total)
-    if not onsets:
-        return []
-    spans = []
-    if onsets[0] > 0:
-        spans.append(Chord(Fraction(0), onsets[0], None, chord_lib.NO_CHORD, (),
-                           chord_lib.NO_CHORD))
-    for i, onset in enumerate(onsets):
-        stop = onsets[i + 1] if i + 1 < len(onsets) else total
-        c = found[onset]
-        spans.append(Chord(onset, stop - onset, c.root, c.quality, c.pitch_classes, c.figure,
-                           c.bass))
-    return spans
-
-
-def _path_argument(value, name):
-    """`value` as a str path, or a `MusicInputError` naming the parameter."""
-    if isinstance(value, bytes) or not isinstance(value, (str, os.PathLike)):
-        raise MusicInputError(f"{name} must be a path (a str or os.PathLike); got {value!r:.80}")
-    return os.fspath(value)
-
-
-def _check_file(source, limits):
-    """The file is a regular file within the size limit (an .mxl: its unpacked size too)."""
-    if not os.path.lexists(source):
-        raise MusicInputError(f"{source}: no such file; {_EXPECTED_FILE}")
-    size = check_regular_file(source, max_bytes=limits.max_bytes, error=MusicInputError,
-                              what="music file", hint=_SIZE_HINT)
-    if pathlib.Path(source).suffix.lower() not in SUFFIXES:
-        raise MusicInputError(f"{source}: unsupported file type; {_EXPECTED_FILE}")
-    if size == 0:
-        raise MusicInputError(f"{source}: file is empty; {_EXPECTED_FILE}")
-    if pathlib.Path(source).suffix.lower() in (".xml", ".musicxml", ".abc"):
-        with open(source, "rb") as handle:
-            _prescan_musicxml(source, limits, handle.read(limits.max_bytes + 1))
-    if pathlib.Path(source).suffix.lower() == ".mxl":
-        import zipfile
-        import zlib
-
-        try:
-            with zipfile.ZipFile(source) as archive:
-                members = archive.infolist()
-                limits.check(source, "max_bytes", sum(info.file_size for info in members))
-                for info in members:  # the scores inside get the same checks as a .xml file
-                    if not info.filename.startswith("META-INF") and not info.is_dir():
-                        _prescan_musicxml(source, limits, archive.read(info))
-        except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError,
-                NotImplementedError) as error:
-            if isinstance(error, MusicInputError):
-                raise
-            raise MusicInputError(f"{source}: cannot be read as a compressed MusicXML file "
-                                  f"({short_reason(error)}); {_EXPECTED_FILE}") from None
-
-
-@contextlib.contextmanager
-def _music21_errors(source):
-    """A parsed but corrupt file makes music21 objects raise anything (OverflowError for an
-    octave of 1e400, RecursionError for a chord symbol without pitches): one clear error."""
-    try:
-        yield
-    except MusicInputError:
-        raise
-    except Exception as error:  # noqa: BLE001 (music21 raises many types)
-        raise MusicInputError(f"{source}: cannot be read by music21 ({short_reason(error)}); "
-                              f"{_EXPECTED_FILE}") from None
-
-
-_MAX_METER_NUMBER = 64
-_METER_NUMBERS = re.compile(rb"<(beats|beat-type)>([^<]*)</(?:beats|beat-type)>|"
-                            rb"^M:\s*([^\n%]*)", re.M)
-_PART = re.compile(rb"<part[\s>]")
-_MEASURE = re.compile(rb"<measure[\s>]")
-_NOTE = re.compile(rb"<note[\s>]")
-
-
-def _prescan_musicxml(source, limits, data):
-    """Count measures (per part) and notes in the raw MusicXML `data` before music21 parses it.
-
-    music21's parse time grows with the square of the number of short measures in a part and
-    it hangs on a time signature such as 1000000/4, so these are checked in the text first.
-    """
-    starts = [m.start() for m in _PART.finditer(data)] + [len(data)]
-    measures = max((len(_MEASURE.findall(data, a, b)) for a, b in zip(starts, starts[1:])),
-                   default=0)
-    limits.check(source, "max_bars", measures)
-    limits.check(source, "max_notes", len(_NOTE.findall(data)))
-    for match in _METER_NUMBERS.finditer(data):  # music21 hangs on a 1000000/4 time signature
-        text = (match.group(2) if match.group(1) else match.group(3)) or b""
-        if any(int(n) > _MAX_METER_NUMBER for n in re.findall(rb"\d+", text)):
-            shown = text.decode("latin-1", "replace").strip()[:40]
-            raise MusicInputError(f"{source}: time signature {shown!r} is not supported; "
-                                  f"expected numbers up to {_MAX_METER_NUMBER} (e.g. 4/4, 3/4, "
-                                  f"6/8)")
 
 
 def read_solo(path, *, harmony="auto", grid=DEFAULT_GRID, melody_part=None, limits=None):
@@ -252,12 +77,21 @@ def read_solo(path, *, harmony="auto", grid=DEFAULT_GRID, melody_part=None, limi
 
     Example:
 
-    >>> path = "../shared/data/music/wjazzd/ArtPepper_BluesForBlanche_Solo.xml"
-    >>> solo = read_solo(path)  # doctest: +SKIP
-    >>> solo.chords[0].figure, solo.beats_per_bar, solo.tempo  # doctest: +SKIP
-    ('Eb7', 4, 199.0)
+    A lead sheet written by `music.render.write_solo`, read back:
+
+    >>> import pathlib, tempfile
+    >>> from music.progressions import parse_progression
+    >>> from music.render import write_solo
+    >>> from music.types import Note
+    >>> notes = [Note(Fraction(k, 2), Fraction(1, 2), 60 + k % 8) for k in range(16)]
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     _, xml = write_solo(Solo(notes, parse_progression("Dm7 | G7 |"), tempo=150),
+    ...                         pathlib.Path(folder) / "solo.mid")
+    ...     solo = read_solo(xml)
+    >>> [c.figure for c in solo.chords], solo.beats_per_bar, solo.tempo, solo.notes == notes
+    (['Dm7', 'G7'], 4, 150.0, True)
     """
-    source = _path_argument(path, "path")
+    source = path_argument(path, "path")
     if not isinstance(harmony, str) or harmony not in HARMONY_MODES:
         raise MusicInputError(f"harmony={harmony!r} is not supported; expected one of "
                               f"{', '.join(HARMONY_MODES)}")
@@ -274,21 +108,21 @@ def read_solo(path, *, harmony="auto", grid=DEFAULT_GRID, melody_part=None, limi
         raise MusicInputError(f"grid={shown} is not supported; expected a fraction of a quarter "
                               "note in (0, 1], e.g. 1/12")
     limits = read_limits(limits)
-    _check_file(source, limits)
-    if pathlib.Path(source).suffix.lower() in (".mid", ".midi"):
+    check_file(source, limits)
+    if is_midi(source):
         score = None
         parts, signatures, tempo, last_time = read_midi_parts(source, limits=limits)
-        beats, unit = _meter(signatures, source, midi_times=True)
+        beats, unit = meter_of(signatures, source, midi_times=True)
         time_map = TimeMap([], Fraction(beats * 4, unit), [])
     else:
-        score = _parse_score(source)
-        with _music21_errors(source):
-            beats, unit = _meter(_score_signatures(score), source)
+        score = parse_score(source)
+        with music21_errors(source):
+            beats, unit = meter_of(time_signatures(score), source)
             parts = []
             for part in (list(score.parts) or [score]):
                 parts.append(part_events(part, limits=limits, path=source,
                                          counted=sum(p.note_count for p in parts)))
-            tempo = _tempo(score)
+            tempo = tempo_of(score)
         last_time = None
     bar_length = Fraction(beats * 4, unit)
     if not any(p.events for p in parts):
@@ -298,7 +132,7 @@ def read_solo(path, *, harmony="auto", grid=DEFAULT_GRID, melody_part=None, limi
     if melody is None:
         raise MusicInputError(f"{source}: percussion only; expected a melody with pitched notes")
     if score is not None:
-        with _music21_errors(source):
+        with music21_errors(source):
             time_map = score_time_map(score, bar_length, parts)
         last_time = time_map.end
 
@@ -321,8 +155,8 @@ def read_solo(path, *, harmony="auto", grid=DEFAULT_GRID, melody_part=None, limi
     step = bar_length / 2 if beats % 2 == 0 else bar_length
     chords = []
     if harmony in ("auto", "symbols") and score is not None:
-        with _music21_errors(source):
-            chords = _symbol_chords(score, source, time_map, grid, total)
+        with music21_errors(source):
+            chords = symbol_chords(score, source, time_map, grid, total)
     if harmony == "symbols" and not chords:
         raise MusicInputError(f"{source}: no chord symbols; expected a lead sheet with chord "
                               "symbols (or use harmony='accompaniment', 'melody' or 'none')")
@@ -342,7 +176,7 @@ def list_music_files(paths_or_folders):
 
     Args:
         paths_or_folders: a path, or a list of paths; folders contribute every file ending in
-            .xml, .musicxml, .mxl, .mid, .midi or .abc.
+            one of `music.files.SUFFIXES` (.xml, .musicxml, .mxl, .mid, .midi, .abc).
 
     Returns:
         list of str, files in the order given, each folder's files sorted.
@@ -357,19 +191,19 @@ def list_music_files(paths_or_folders):
                               f"got {paths_or_folders!r:.80}")
     files = []
     for item in paths_or_folders:
-        item = _path_argument(item, "paths_or_folders")
+        item = path_argument(item, "paths_or_folders")
         if os.path.isdir(item):
             found = sorted(str(p) for p in pathlib.Path(item).rglob("*")
-                           if p.is_file() and p.suffix.lower() in SUFFIXES)
+                           if p.is_file() and suffix(p) in SUFFIXES)
             if not found:
-                raise MusicInputError(f"{item}: folder has no music files; {_EXPECTED_FILE}")
+                raise MusicInputError(f"{item}: folder has no music files; {EXPECTED_FILE}")
             files.extend(found)
         elif os.path.isfile(item):
             files.append(item)
         elif os.path.lexists(item):  # a FIFO, a device, a symlink loop: refused by name
             check_regular_file(item, error=MusicInputError, what="music file")
         else:
-            raise MusicInputError(f"{item}: no such file or folder; {_EXPECTED_FILE}")
+            raise MusicInputError(f"{item}: no such file or folder; {EXPECTED_FILE}")
     return files
 
 
@@ -406,15 +240,22 @@ def read_corpus(paths_or_folders, cache_dir=None, *, harmony="auto", grid=DEFAUL
 
     Example:
 
-    >>> solos = read_corpus("../shared/data/music/wjazzd")  # doctest: +SKIP
-    >>> len(solos)  # doctest: +SKIP
-    354
+    A folder of two ABC tunes in 6/8:
+
+    >>> import pathlib, tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     for name, tune in (("a.abc", "GAB cde|d3 B3|]"), ("b.abc", "c3 B3|A6|]")):
+    ...         tune = f"X:1\\nM:6/8\\nL:1/8\\nK:G\\n{tune}\\n"
+    ...         _ = (pathlib.Path(folder) / name).write_text(tune)
+    ...     solos = read_corpus(folder, use_cache=False)
+    >>> [(len(s.notes), s.beats_per_bar, s.beat_unit, s.bar_length) for s in solos]
+    [(8, 6, 8, Fraction(3, 1)), (3, 6, 8, Fraction(3, 1))]
     """
     files = list_music_files(paths_or_folders)
     limits = read_limits(limits)
     workers = check_whole("workers", workers)
     if cache_dir is not None:
-        _path_argument(cache_dir, "cache_dir")
+        path_argument(cache_dir, "cache_dir")
     folder = pathlib.Path(cache_dir) if cache_dir is not None else corpus.default_cache_dir()
     grid = Fraction(grid)
     options = {"harmony": harmony, "grid": str(grid)}
@@ -422,7 +263,7 @@ def read_corpus(paths_or_folders, cache_dir=None, *, harmony="auto", grid=DEFAUL
     for i, path in enumerate(files):
         if use_cache:
             try:  # a file past the size limit is not even hashed
-                _check_file(path, limits)
+                check_file(path, limits)
             except MusicInputError:
                 missing.append(i)  # read_solo raises (or skips) it in file order
                 continue

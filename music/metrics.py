@@ -33,7 +33,7 @@ from collections import Counter
 from fractions import Fraction
 
 
-from music.chords import note_type
+from music.theory import note_type
 from music.errors import MusicInputError
 
 NOTE_TYPES = ("C", "S", "A", "X", "R")
@@ -264,7 +264,7 @@ def evaluate(solos, against=None, *, training=None):
     Example:
 
     >>> from music.types import Note, Solo
-    >>> from music.chords import parse_progression
+    >>> from music.progressions import parse_progression
     >>> s = Solo([Note(Fraction(0), Fraction(2), 60), Note(Fraction(2), Fraction(2), None)],
     ...          parse_progression("C |"))
     >>> evaluate([s])["note_type_profile"]

@@ -4,32 +4,24 @@
 - `part_events`: a music21 part as `PartEvents` (ties merged, grace notes and chord symbols out).
 - `choose_melody`: the melody part, by content.
 - `monophonic_notes`: overlapping events to gap-free monophonic notes on a grid (top voice wins).
-- `TimeMap`: the file's measures laid on a uniform bar grid (pickups, under- and overfull bars).
-- `infer_chords`: chord spans from the pitch-class profile of note events.
 
-`music.io` puts these together in `read_solo`.
+`music.io` puts these together in `read_solo`, with `music.timemap.TimeMap` (the file's bars on
+a uniform grid) and `music.chord_inference.infer_chords` (chords from the other parts).
 """
 
-import bisect
 from fractions import Fraction
 
-from music import chords as chord_lib
 from music.errors import MusicInputError
+from music.files import EXPECTED_FILE, SIZE_HINT, short_reason
 from music.limits import read_limits
-from music.types import Chord, Note
+from music.types import Note
 from zoo.files import read_regular_file
 
 DEFAULT_GRID = Fraction(1, 24)
-_SIZE_HINT = ("allow more with the environment variable SEQZOO_MAX_MUSIC_BYTES or "
-              "read_solo(..., limits=ReadLimits(max_bytes=...))")
-EXPECTED_FILE = ("expected a MusicXML (.xml, .musicxml, .mxl), MIDI (.mid, .midi) or ABC (.abc) "
-                 "file")
 _MELODY_HINTS = ("melody", "melodie", "lead", "solo", "vocal", "voice", "voc", "sax", "trumpet",
                  "flute", "clarinet", "violin", "tune", "theme")
 _BACKING_HINTS = ("bass", "drum", "perc", "pad", "string", "choir", "comp", "chord", "rhythm",
                   "organ")
-# Chord templates for inference, simplest first (ties go to the simpler chord).
-_TEMPLATES = ("maj", "m", "7", "m7", "maj7", "m7b5", "dim7", "6", "m6", "7sus4")
 
 
 class PartEvents:
@@ -63,13 +55,6 @@ def snap(value, grid):
     return Fraction(round(to_fraction(value) / grid)) * grid
 
 
-def short_reason(error):
-    """A short, printable reason from a music21 exception (no raw bytes, one line)."""
-    text = str(error).split(", got")[0].splitlines()[0] if str(error) else ""
-    text = "".join(c for c in text if c.isprintable())[:100].strip()
-    return text or type(error).__name__
-
-
 def read_midi_parts(path, *, limits=None):
     """Read a MIDI file with `music21.midi` directly (tens of times faster than building a score).
 
@@ -94,15 +79,25 @@ def read_midi_parts(path, *, limits=None):
 
     Example:
 
-    >>> parts, signatures, tempo, end = read_midi_parts("solo.mid")  # doctest: +SKIP
-    >>> choose_melody(parts).name  # doctest: +SKIP
-    'Guitar'
+    A blues chorus of quarter notes as `music.render.write_solo` performs it, with comping
+    and bass tracks:
+
+    >>> import pathlib, tempfile
+    >>> from music.progressions import named_form
+    >>> from music.render import write_solo
+    >>> from music.types import Solo
+    >>> blues = Solo([Note(Fraction(k), Fraction(1), 60 + k % 12) for k in range(48)],
+    ...              named_form("blues:F"), tempo=200)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     parts, _, tempo, end = read_midi_parts(write_solo(blues, f"{folder}/blues.mid")[0])
+    >>> [p.name for p in parts], choose_melody(parts).name, tempo, end
+    (['Solo', 'Comping', 'Bass'], 'Solo', 200.0, Fraction(48, 1))
     """
     from music21 import instrument, midi
 
     limits = read_limits(limits)
     data = read_regular_file(path, max_bytes=limits.max_bytes, error=MusicInputError,
-                             what="music file", hint=_SIZE_HINT)
+                             what="music file", hint=SIZE_HINT)
     midi_file = midi.MidiFile()
     try:
         midi_file.readstr(data)
@@ -321,149 +316,5 @@ def monophonic_notes(events, *, grid=DEFAULT_GRID, end=None):
     return notes
 
 
-def infer_chords(events, *, start, end, step):
-    """Infer chord spans from note events by matching pitch-class profiles with chord templates.
-
-    For every window of length `step`, each pitch class is weighted by how long it sounds in
-    the window; the profile is compared by cosine similarity with the templates maj, m, 7, m7,
-    maj7, m7b5, dim7, 6, m6, 7sus4 on all 12 roots, plus 0.1 when the root is the lowest note
-    sounding in the window; the best wins (ties to the simpler chord). Silent windows give N.C.
-    Equal neighbours in the same bar-sized window pair are merged.
-
-    Args:
-        events: iterable of ``(onset, end, pitches, velocity)``.
-        start: Fraction, where the first window starts.
-        end: Fraction, where the last window ends.
-        step: Fraction, the window length in quarter notes (e.g. half a bar).
-
-    Returns:
-        list of `Chord` spans tiling ``[start, end)``.
-    """
-    import numpy as np
-
-    templates = []
-    for quality in _TEMPLATES:
-        intervals = chord_lib.parse_chord("C" + ("" if quality == "maj" else quality)).pitch_classes
-        for root in range(12):
-            vector = np.zeros(12)
-            vector[[(root + i) % 12 for i in intervals]] = 1.0
-            templates.append((root, quality, vector / np.linalg.norm(vector)))
-    flat = [(float(on), float(off), pitch) for on, off, pitches, _ in events for pitch in pitches]
-    onsets = np.array([e[0] for e in flat], dtype=float)
-    ends = np.array([e[1] for e in flat], dtype=float)
-    pitch_array = np.array([e[2] for e in flat], dtype=int)
-    # A sweep: only events that have started and not yet ended are looked at in each window
-    # (so the work grows with the windows plus the events, not their product).
-    by_onset = np.argsort(onsets, kind="stable")
-    sorted_onsets = onsets[by_onset]
-    active, started = np.zeros(0, dtype=int), 0
-    spans, time = [], start
-    while time < end:
-        window_end = min(time + step, end)
-        reached = int(np.searchsorted(sorted_onsets, float(window_end), side="left"))
-        if reached > started:
-            active = np.concatenate([active, by_onset[started:reached]])
-            started = reached
-        active = np.sort(active[ends[active] > float(time)])  # in event order, as summed before
-        overlap = np.clip(np.minimum(ends[active], float(window_end))
-                          - np.maximum(onsets[active], float(time)), 0.0, None)
-        sounding = overlap > 0
-        pitches = pitch_array[active]
-        profile = np.bincount(pitches[sounding] % 12, weights=overlap[sounding], minlength=12)
-        lowest = int(pitches[sounding].min()) if sounding.any() else None
-        if profile.sum() == 0:
-            chord = Chord(time, window_end - time, None, chord_lib.NO_CHORD, (), chord_lib.NO_CHORD)
-        else:
-            profile /= np.linalg.norm(profile)
-            scores = [float(profile @ v) + (0.1 if lowest % 12 == r else 0.0)
-                      for r, q, v in templates]
-            root, quality, _ = templates[int(np.argmax(scores))]
-            chord = chord_lib.parse_chord(chord_lib.chord_symbol(root, quality),
-                                          offset=time, duration=window_end - time)
-        previous = spans[-1] if spans else None
-        if (previous is not None and previous.figure == chord.figure
-                and int(previous.offset // (2 * step)) == int(time // (2 * step))):
-            spans[-1] = Chord(previous.offset, previous.duration + chord.duration, previous.root,
-                              previous.quality, previous.pitch_classes, previous.figure,
-                              previous.bass)
-        else:
-            spans.append(chord)
-        time = window_end
-    return spans
-
-
-class TimeMap:
-    """Maps times in the file to times on a uniform bar grid, measure by measure.
-
-    Args:
-        measures: list of ``(start, length)`` of the file's measures in quarter notes.
-        bar_length: Fraction, the bar length of the time signature.
-        sounding: list of ``(onset, end)`` of every pitched note (to tell silent overflow).
-
-    Example:
-
-    >>> m = TimeMap([(Fraction(0), Fraction(2)), (Fraction(2), Fraction(5)),
-    ...              (Fraction(7), Fraction(4))], Fraction(4), [])
-    >>> m.start(Fraction(0)), m.start(Fraction(2)), m.start(Fraction(7)), m.start(Fraction(6))
-    (Fraction(2, 1), Fraction(4, 1), Fraction(8, 1), None)
-    """
-
-    def __init__(self, measures, bar_length, sounding):
-        self.starts, self.rows = [], []  # rows: (source start, kept length, target start)
-        target, previous_end = None, None
-        for start, length in measures:
-            if length <= 0 or (previous_end is not None and start < previous_end):
-                continue
-            previous_end = start + length
-            if target is None:  # the first measure: a pickup is right-aligned to bar 1
-                target = bar_length - length if length < bar_length else Fraction(0)
-            kept, advance = length, max(length, bar_length)
-            if length > bar_length:
-                low, high = start + bar_length, start + length
-                if any(on < high and off > low for on, off in sounding):
-                    advance = -(-length // bar_length) * bar_length
-                else:
-                    kept, advance = bar_length, bar_length
-            elif target % bar_length:
-                advance = length  # the pickup ends at the first bar line
-            self.starts.append(start)
-            self.rows.append((start, kept, target))
-            target += advance
-        self.end = target if target is not None else Fraction(0)
-
-    def start(self, time):
-        """Map a start time; None when it falls in a dropped (silent) overflow."""
-        i = bisect.bisect_right(self.starts, time) - 1
-        if i < 0:
-            return time
-        source, kept, target = self.rows[i]
-        if time - source < kept or i == len(self.rows) - 1:
-            return target + (time - source)
-        return None
-
-    def stop(self, time, onset):
-        """Map an end time, given the mapped start; clipped to the end of its measure."""
-        i = bisect.bisect_left(self.starts, time) - 1
-        if i < 0:
-            return max(time, onset)
-        source, kept, target = self.rows[i]
-        if i < len(self.rows) - 1:
-            return max(target + min(time - source, kept), onset)
-        return max(target + (time - source), onset)
-
-
-def score_time_map(score, bar_length, parts):
-    from music21 import stream
-
-    best = []
-    for part in (list(score.parts) or [score]):
-        measures = [(to_fraction(m.offset), to_fraction(m.duration.quarterLength))
-                    for m in part.getElementsByClass(stream.Measure)]
-        if len(measures) > len(best):
-            best = measures
-    sounding = [(e[0], e[1]) for p in parts if not p.percussion for e in p.events]
-    return TimeMap(best, bar_length, sounding)
-
-
-__all__ = ["DEFAULT_GRID", "PartEvents", "TimeMap", "read_midi_parts", "part_events",
-           "choose_melody", "monophonic_notes", "infer_chords"]
+__all__ = ["DEFAULT_GRID", "PartEvents", "read_midi_parts", "part_events", "choose_melody",
+           "monophonic_notes", "to_fraction", "snap"]

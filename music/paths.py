@@ -18,36 +18,44 @@ def _probe(folder, path, option):
     try:
         probe_writable(folder)
     except OSError as error:
-        raise MusicInputError(f"{option} {path}: cannot write in {folder} "
+        raise MusicInputError(f"{option}={path}: cannot write in {folder} "
                               f"({error.strerror or error}); expected a path in a writable "
                               f"folder") from None
 
 
-def check_writable(path, *, option="--out"):
+def check_writable(path, *, option="out"):
     """Fail early (before any work) when the file `path` cannot be written.
 
     Args:
         path: the output file.
-        option: the command-line option named in the message. Defaults to "--out".
+        option: the parameter named in the message (``out=solo.mid: ...``; the command line
+            shows its flag, ``--out solo.mid: ...``). Defaults to "out".
 
     Raises:
         MusicInputError: naming the path, when it is a folder, its folder is missing, a file
             cannot be created in its folder, or it exists and is not writable.
 
     Example:
-        >>> check_writable("solo.mid")
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     check_writable(pathlib.Path(folder) / "solo.mid")
+    >>> check_writable("no/such/folder/solo.mid")
+    Traceback (most recent call last):
+    ...
+    music.errors.MusicInputError: out=no/such/folder/solo.mid: folder no/such/folder does not ...
     """
     path = pathlib.Path(path)
     folder = path.parent if str(path.parent) else pathlib.Path(".")
     if path.is_dir():
-        raise MusicInputError(f"{option} {path}: is a folder; expected a file name such as "
+        raise MusicInputError(f"{option}={path}: is a folder; expected a file name such as "
                               f"solo.mid")
     if not folder.is_dir():
-        raise MusicInputError(f"{option} {path}: folder {folder} does not exist; expected a path "
+        raise MusicInputError(f"{option}={path}: folder {folder} does not exist; expected a path "
                               f"in an existing, writable folder")
     _probe(folder, path, option)
     if path.exists() and not os.access(path, os.W_OK):
-        raise MusicInputError(f"{option} {path}: not writable; expected a path in a writable "
+        raise MusicInputError(f"{option}={path}: not writable; expected a path in a writable "
                               f"folder")
 
 
@@ -62,8 +70,12 @@ def naming(path):
         path: the output the block writes.
 
     Example:
-        >>> with naming("solo.mid"):
-        ...     pass
+
+    >>> with naming("solo.mid"):
+    ...     raise PermissionError(13, "Permission denied", "solo.mid.tmp-1234")
+    Traceback (most recent call last):
+    ...
+    PermissionError: [Errno 13] Permission denied: 'solo.mid'
     """
     try:
         yield

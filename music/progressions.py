@@ -1,4 +1,4 @@
-"""Chord progressions: a small text syntax, named forms (blues, rhythm changes, ii-V-I), files.
+"""Chord progressions as text: a small syntax, and named forms (blues, rhythm changes, ii-V-I).
 
 Progression syntax (`parse_progression`)::
 
@@ -13,14 +13,18 @@ Progression syntax (`parse_progression`)::
 
 Named forms (`named_form`, and specs such as ``"blues:F"``): see `FORMS`. A key is a note name,
 optionally followed by ``m`` or ``-`` for minor (``"ii-V-I:Cm"`` gives the minor ii-V-i).
+
+This module reads strings only; `music.leadsheet` also takes a lead-sheet file (through
+`music.io`) and a meter.
 """
 
-import os
+import dataclasses
 import re
 from fractions import Fraction
 
-from music.errors import ChordError, MusicInputError
-from music import chords as _chords
+from music.chords import chord_symbol, parse_chord
+from music.errors import ChordError
+from music.theory import parse_pitch_class
 
 _EXAMPLE = "e.g. 'Dm7 G7 | Cmaj7 |'"
 
@@ -73,7 +77,7 @@ FORMS = {
 
 def _key(text, form):
     match = re.fullmatch(r"([A-G][b#♭♯-]?)(m|-|min)?", text.strip())
-    tonic = _chords.parse_pitch_class(match.group(1)) if match else None
+    tonic = parse_pitch_class(match.group(1)) if match else None
     if tonic is None:
         raise ChordError(f"form {form!r}: cannot read key {text!r}; expected a note name "
                          "optionally followed by m for minor, e.g. 'F', 'Bb', 'Cm'")
@@ -115,7 +119,7 @@ def named_form(name, key=None, *, beats_per_bar=4, beat_unit=4):
                          f"'{name}:{default_key}'")
     sharps = tonic in (7, 2, 9, 4, 11, 6) and not minor
     text = " | ".join(
-        " ".join(_chords.chord_symbol((tonic + step) % 12, quality, sharps=sharps)
+        " ".join(chord_symbol((tonic + step) % 12, quality, sharps=sharps)
                  for step, quality in bar) for bar in bars)
     return parse_progression(text, beats_per_bar=beats_per_bar, beat_unit=beat_unit)
 
@@ -163,8 +167,8 @@ def parse_progression(text, *, beats_per_bar=4, beat_unit=4, music21_flats=False
             if previous_bar is None:
                 raise ChordError("bar 1: '%' repeats the previous bar but there is none; "
                                  f"expected chord symbols, {_EXAMPLE}")
-            previous_bar = [c.__class__(c.offset + bar_length, c.duration, c.root, c.quality,
-                                        c.pitch_classes, c.figure, c.bass) for c in previous_bar]
+            previous_bar = [dataclasses.replace(c, offset=c.offset + bar_length)
+                            for c in previous_bar]
             spans.extend(previous_bar)
             continue
         share = bar_length / len(slots)
@@ -176,28 +180,22 @@ def parse_progression(text, *, beats_per_bar=4, beat_unit=4, music21_flats=False
                     raise ChordError(f"bar {number}: {slot!r} holds the previous chord but there "
                                      f"is none; expected a chord symbol first, {_EXAMPLE}")
                 if this_bar:
-                    this_bar[-1] = _with(held, duration=held.duration + share)
+                    this_bar[-1] = dataclasses.replace(held, duration=held.duration + share)
                 else:  # the chord goes on from the previous bar: a new span in this bar
-                    this_bar.append(_with(held, offset=start, duration=share))
+                    this_bar.append(dataclasses.replace(held, offset=start, duration=share))
                 continue
             if index == 0 and i == 0 and re.fullmatch(r"\d+/\d+", slot):
                 raise ChordError(f"bar 1: cannot read chord symbol {slot!r}: it looks like a "
-                                 f"meter; give the meter with --meter {slot} (meter={slot!r}) "
-                                 f"and only chords in the progression, {_EXAMPLE}")
+                                 f"meter; give the meter on its own (meter={slot}) and only chords "
+                                 f"in the progression, {_EXAMPLE}")
             if slot == "%":
                 raise ChordError(f"bar {number}: '%' must stand alone in its bar (it repeats the "
                                  f"whole previous bar); expected chord symbols, {_EXAMPLE}")
-            this_bar.append(_chords.parse_chord(slot, offset=start + share * i, duration=share,
-                                                bar=number, music21_flats=music21_flats))
+            this_bar.append(parse_chord(slot, offset=start + share * i, duration=share,
+                                        bar=number, music21_flats=music21_flats))
         spans.extend(this_bar)
         previous_bar = this_bar
     return spans
-
-
-def _with(chord, **changes):
-    import dataclasses
-
-    return dataclasses.replace(chord, **changes)
 
 
 def _bar_length(beats_per_bar, beat_unit):
@@ -208,106 +206,4 @@ def _bar_length(beats_per_bar, beat_unit):
     return Fraction(beats_per_bar * 4, beat_unit)
 
 
-_FILE_SUFFIXES = (".xml", ".musicxml", ".mxl", ".mid", ".midi", ".abc")
-MAX_BEATS_PER_BAR = 16
-BEAT_UNITS = (2, 4, 8, 16)
-
-
-def parse_meter(text):
-    """Read a meter such as ``"3/4"``, ``"5/4"`` or ``"6/8"`` (the `--meter` option).
-
-    Args:
-        text: str ``"N/D"``: N beats per bar, 1 to `MAX_BEATS_PER_BAR` (16), of the note value
-            D, one of `BEAT_UNITS` (2, 4, 8, 16).
-
-    Returns:
-        tuple ``(beats_per_bar, beat_unit)`` of ints.
-
-    Raises:
-        MusicInputError: naming the text and what is expected.
-
-    Example:
-
-    >>> parse_meter("6/8")
-    (6, 8)
-    """
-    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", text) if isinstance(text, str) else None
-    if (not match or not 1 <= int(match.group(1)) <= MAX_BEATS_PER_BAR
-            or int(match.group(2)) not in BEAT_UNITS):
-        raise MusicInputError(f"--meter {text}: expected N/D with N a whole number from 1 to "
-                              f"{MAX_BEATS_PER_BAR} and D one of 2, 4, 8 or 16, e.g. 3/4, 5/4, 6/8")
-    return int(match.group(1)), int(match.group(2))
-
-
-def progression_and_meter(spec, *, beats_per_bar=None, beat_unit=None):
-    """Chords and meter from a progression string, a named form or a lead-sheet file.
-
-    Args:
-        spec: str or path. A path to an existing file (or one ending in .xml, .musicxml, .mxl,
-            .mid, .midi, .abc) is read with `music.io.read_solo` and its chords are used, in
-            the file's own meter; a name from `FORMS`, optionally ``:key`` (``"blues:Bb"``), is
-            a named form; anything else is parsed by `parse_progression`.
-        beats_per_bar: int or None, meter numerator. Default None: 4 for strings and forms,
-            the file's own for a file (a meter given with a file must be the file's).
-        beat_unit: int or None, meter denominator; default None, as for `beats_per_bar`.
-
-    Returns:
-        tuple ``(chords, beats_per_bar, beat_unit)``.
-
-    Raises:
-        ChordError: for an unreadable progression or form, or a file without chords.
-        MusicInputError: for a file that cannot be read, or whose meter is not the one given.
-
-    Example:
-
-    >>> chords, beats, unit = progression_and_meter("blues:Bb")
-    >>> len(chords), chords[0].figure, beats
-    (12, 'Bb7', 4)
-    """
-    text = os.fspath(spec) if isinstance(spec, os.PathLike) else spec
-    if not isinstance(text, str):
-        raise ChordError(f"chord progression {spec!r} is not text; expected a progression "
-                         f"string, a form such as 'blues:F', or a lead-sheet file")
-    given = None if beats_per_bar is None and beat_unit is None else (beats_per_bar or 4,
-                                                                      beat_unit or 4)
-    is_file = os.path.isfile(text) or text.strip().lower().endswith(_FILE_SUFFIXES)
-    if is_file:
-        from music.io import read_solo
-
-        solo = read_solo(text)
-        if not solo.chords or all(c.root is None for c in solo.chords):
-            raise ChordError(f"{text}: no chord symbols or accompaniment to take chords from; "
-                             f"expected a lead sheet with chord symbols")
-        own = (solo.beats_per_bar, solo.beat_unit)
-        if given is not None and given != own:
-            raise MusicInputError(f"--meter {given[0]}/{given[1]}: {text} is in "
-                                  f"{own[0]}/{own[1]}; expected no --meter with a lead-sheet file "
-                                  f"(its own meter is used) or --meter {own[0]}/{own[1]}")
-        if not 1 <= own[0] <= MAX_BEATS_PER_BAR or own[1] not in BEAT_UNITS:  # as --meter
-            raise MusicInputError(f"{text}: its time signature {own[0]}/{own[1]} cannot be "
-                                  f"improvised over; expected N/D with N from 1 to "
-                                  f"{MAX_BEATS_PER_BAR} and D one of 2, 4, 8 or 16")
-        return solo.chords, solo.beats_per_bar, solo.beat_unit
-    beats_per_bar, beat_unit = given or (4, 4)
-    if text.split(":", 1)[0].strip() in FORMS:
-        return (named_form(text, beats_per_bar=beats_per_bar, beat_unit=beat_unit),
-                beats_per_bar, beat_unit)
-    return (parse_progression(text, beats_per_bar=beats_per_bar, beat_unit=beat_unit),
-            beats_per_bar, beat_unit)
-
-
-def progression_from_spec(spec, *, beats_per_bar=None, beat_unit=None):
-    """Chord spans from a progression string, a named form or a lead-sheet file.
-
-    Same as `progression_and_meter` without the meter (a file keeps its own meter).
-
-    Example:
-
-    >>> [c.figure for c in progression_from_spec("Dm7 G7 | Cmaj7 |")]
-    ['Dm7', 'G7', 'Cmaj7']
-    """
-    return progression_and_meter(spec, beats_per_bar=beats_per_bar, beat_unit=beat_unit)[0]
-
-
-__all__ = ["FORMS", "named_form", "parse_meter", "parse_progression", "progression_and_meter",
-           "progression_from_spec"]
+__all__ = ["FORMS", "named_form", "parse_progression"]

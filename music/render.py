@@ -7,10 +7,11 @@
 - Chord symbols: a standard MusicXML kind plus degrees, with the canonical quality as the text
   (`music.symbols`), so music21 and `music.io` read back exactly the chord's tones.
 - Comping: each chord voiced as a close four-note voicing (3rd, 5th, 7th/6th and the root or a
-  colour tone) around middle C, struck on every bar's downbeat and at each chord change.
+  colour tone) around middle C, struck on every bar's downbeat and at each chord change
+  (`music.accompaniment.comping_voicing`).
 - Bass: a walking line, one note per beat: the root on the chord's first beat, chord tones
   after it, and a chromatic or scale step into the next chord's root on the beat before it
-  (one root per chord when beats are not quarter notes).
+  (one root per chord when beats are not quarter notes; `music.accompaniment.walking_bass`).
 - Swing: the MIDI file is a performance: every eighth-note pair (an on-beat eighth and the
   off-beat eighth after it) is played long-short, the off-beat onset at `swing` of the beat
   (2/3 = triplet swing, 2:1); sixteenth runs, triplets and everything else stay as written
@@ -29,34 +30,15 @@ from fractions import Fraction
 
 import music21
 
-from music import symbols
+from music.accompaniment import comping_voicing, walking_bass
 from music.errors import MusicInputError
+from music.files import MIDI_SUFFIXES
 from music.paths import check_writable, naming
+from music.symbols import to_music21
 from music.types import Note, Solo
 from zoo.atomic import atomic_file
 
 SWING = Fraction(2, 3)
-
-
-def chord_symbol(chord):
-    """A `music21.harmony.ChordSymbol` for a `Chord` that music21 and `music.io` read back as it.
-
-    See `music.symbols.to_music21`: a standard MusicXML kind plus degrees, so that the symbol
-    sounds exactly the chord's tones, with the canonical quality as its display text.
-
-    Args:
-        chord: a `Chord`; N.C. gives a `music21.harmony.NoChord`.
-
-    Returns:
-        music21.harmony.ChordSymbol.
-
-    Example:
-
-    >>> from music.chords import parse_chord
-    >>> chord_symbol(parse_chord("C6/9")).chordKind
-    'major-sixth'
-    """
-    return symbols.to_music21(chord)
 
 
 def swing_notes(notes, swing=SWING):
@@ -116,45 +98,6 @@ def _split_at(notes, cuts):
     return pieces
 
 
-def _voicing(chord):
-    """Four pitches for comping, between E3 and G4-ish, built from the chord's tones."""
-    rel = list(chord.pitch_classes)
-    picks = [pc for pc in (3, 4, 10, 11, 9, 7, 6, 8, 2, 5) if pc in rel]
-    for pc in rel:
-        if pc not in picks:
-            picks.append(pc)
-    picks = picks[:4] if len(picks) >= 4 else picks + [0]
-    pitches = sorted({52 + (chord.root + pc - 52) % 12 for pc in picks})
-    return pitches
-
-
-def _walking_bass(chord_spans, bar_length, beat):
-    """(offset, duration, pitch) quarter notes walking through the chord spans."""
-    out = []
-    for index, (start, end, chord) in enumerate(chord_spans):
-        if chord.root is None:
-            continue
-        root = 36 + (chord.root - 36) % 12 + (12 if (chord.root - 36) % 12 < 4 else 0)
-        beats = []
-        t = start
-        while t < end:
-            beats.append(t)
-            t += beat
-        nxt = next((c for s, e, c in chord_spans[index + 1:] if c.root is not None), chord)
-        next_root = 36 + (nxt.root - 36) % 12 + (12 if (nxt.root - 36) % 12 < 4 else 0)
-        tones = [root + pc for pc in sorted(chord.pitch_classes) if pc in (3, 4, 7, 10, 11, 9)]
-        for k, b in enumerate(beats):
-            duration = min(beat, end - b)
-            if k == 0:
-                pitch = root
-            elif k == len(beats) - 1:
-                pitch = next_root + (-1 if next_root > root else 1)
-            else:
-                pitch = tones[(k - 1) % len(tones)] if tones else root
-            out.append((b, duration, pitch))
-    return out
-
-
 def _chord_spans(solo, length):
     spans = []
     for chord in solo.chords:
@@ -175,7 +118,8 @@ def _add(part_stream, offset, element):
                        element)
 
 
-def to_score(solo: Solo, *, swing=None, accompaniment=True, title="Improvisation") -> music21.stream.Score:
+def to_score(solo: Solo, *, swing=None, accompaniment=True,
+             title="Improvisation") -> music21.stream.Score:
     """Build a music21 Score from a solo.
 
     Args:
@@ -190,9 +134,12 @@ def to_score(solo: Solo, *, swing=None, accompaniment=True, title="Improvisation
         music21.stream.Score: parts "Solo" (with chord symbols), "Comping", "Bass".
 
     Example:
-        >>> score = to_score(solo)
-        >>> [p.partName for p in score.parts]
-        ['Solo', 'Comping', 'Bass']
+
+    >>> from music.progressions import parse_progression
+    >>> solo = Solo([Note(Fraction(0), Fraction(4), 62)], parse_progression("Dm7 |"))
+    >>> score = to_score(solo)
+    >>> [p.partName for p in score.parts]
+    ['Solo', 'Comping', 'Bass']
     """
     length = -(-solo.duration // solo.bar_length) * solo.bar_length
     score = music21.stream.Score()
@@ -223,7 +170,7 @@ def to_score(solo: Solo, *, swing=None, accompaniment=True, title="Improvisation
         _add(lead, note.offset, element)
     if swing is None:  # written score only: in MIDI, music21 would sound the symbols as chords
         for start, _, chord in spans:
-            _add(lead, start, chord_symbol(chord))
+            _add(lead, start, to_music21(chord))
     score.insert(0, lead)
     if accompaniment:
         comp = music21.stream.Part(id="comping")
@@ -240,12 +187,12 @@ def to_score(solo: Solo, *, swing=None, accompaniment=True, title="Improvisation
             t = start
             while t < end:
                 stop = min(end, (t // solo.bar_length + 1) * solo.bar_length)
-                element = music21.chord.Chord(_voicing(chord), quarterLength=stop - t)
+                element = music21.chord.Chord(comping_voicing(chord), quarterLength=stop - t)
                 element.volume.velocity = 55
                 _add(comp, t, element)
                 t = stop
         beat = Fraction(4, solo.beat_unit) if solo.beat_unit <= 4 else Fraction(1)
-        for offset, duration, pitch in _walking_bass(spans, solo.bar_length, beat):
+        for offset, duration, pitch in walking_bass(spans, beat):
             element = music21.note.Note(pitch, quarterLength=duration)
             element.volume.velocity = 80
             _add(bass, offset, element)
@@ -253,9 +200,6 @@ def to_score(solo: Solo, *, swing=None, accompaniment=True, title="Improvisation
             filled = part.makeRests(fillGaps=True, inPlace=False, timeRangeFromBarDuration=False)
             score.insert(0, filled)
     return score
-
-
-MIDI_SUFFIXES = (".mid", ".midi")
 
 
 def output_paths(out):
@@ -272,13 +216,15 @@ def output_paths(out):
             would otherwise be written twice, MIDI over MusicXML).
 
     Example:
-        >>> output_paths("solo.mid")
-        (PosixPath('solo.mid'), PosixPath('solo.musicxml'))
+
+    >>> output_paths("solo.mid")
+    (PosixPath('solo.mid'), PosixPath('solo.musicxml'))
     """
     out = pathlib.Path(out)
     if out.suffix.lower() not in MIDI_SUFFIXES:
-        raise MusicInputError(f"--out {out}: expected a MIDI file name ending in .mid or .midi "
-                              f"(the MusicXML is written beside it as .musicxml)")
+        raise MusicInputError(f"out={out}: expected a MIDI file name ending in "
+                              f"{' or '.join(MIDI_SUFFIXES)} (the MusicXML is written beside "
+                              f"it as .musicxml)")
     return out, out.with_suffix(".musicxml")
 
 
@@ -288,10 +234,10 @@ _HARMONY = re.compile(rb"<harmony\b.*?</harmony>", re.S)
 def musicxml_bytes(score):
     """The score as MusicXML, with a chord symbol's degrees hidden where its text spells them.
 
-    `chord_symbol` writes ``D7alt`` as the kind ``augmented-seventh`` with the degrees b9 and
-    #9 and the text ``"7alt"``. MusicXML asks for such degrees to carry ``print-object="no"``,
-    else notation software shows them twice (``D7alt b9 #9``); music21 cannot mark them, so
-    they are marked here. Readers still apply them.
+    `music.symbols.to_music21` writes ``D7alt`` as the kind ``augmented-seventh`` with the
+    degrees b9 and #9 and the text ``"7alt"``. MusicXML asks for such degrees to carry
+    ``print-object="no"``, else notation software shows them twice (``D7alt b9 #9``); music21
+    cannot mark them, so they are marked here. Readers still apply them.
 
     Args:
         score: a `music21.stream.Score`.
@@ -301,7 +247,7 @@ def musicxml_bytes(score):
 
     Example:
 
-    >>> from music.chords import parse_progression
+    >>> from music.progressions import parse_progression
     >>> solo = Solo([Note(Fraction(0), Fraction(4), 62)], parse_progression("D7alt |"))
     >>> b'<degree print-object="no">' in musicxml_bytes(to_score(solo, accompaniment=False))
     True
@@ -340,18 +286,26 @@ def write_solo(solo: Solo, midi_path, musicxml_path=None, *, swing=SWING):
         (midi_path, musicxml_path) as pathlib.Path.
 
     Example:
-        >>> write_solo(solo, "solo.mid")
-        (PosixPath('solo.mid'), PosixPath('solo.musicxml'))
+
+    >>> import pathlib, tempfile
+    >>> from music.progressions import parse_progression
+    >>> solo = Solo([Note(Fraction(0), Fraction(4), 62)], parse_progression("Dm7 |"))
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     midi, xml = write_solo(solo, pathlib.Path(folder) / "solo.mid")
+    ...     midi.name, xml.name, xml.exists()
+    ('solo.mid', 'solo.musicxml', True)
     """
     if musicxml_path:
         midi_path, musicxml_path = pathlib.Path(midi_path), pathlib.Path(musicxml_path)
         if midi_path.absolute() == musicxml_path.absolute():
-            raise MusicInputError(f"--out {midi_path}: the MIDI and the MusicXML would be the "
-                                  f"same file; expected two different names")
+            raise MusicInputError(f"musicxml_path={musicxml_path}: the MIDI and the MusicXML "
+                                  f"would be the same file; expected two different names")
+        check_writable(midi_path, option="midi_path")
+        check_writable(musicxml_path, option="musicxml_path")
     else:
         midi_path, musicxml_path = output_paths(midi_path)
-    for path in (midi_path, musicxml_path):
-        check_writable(path)
+        for path in (midi_path, musicxml_path):
+            check_writable(path, option="midi_path")
     performed = to_score(solo, swing=swing if swing is not None else Fraction(1, 2))
     written = to_score(solo, swing=None)
     mode = 0o666 & ~_umask()  # like a file the user's shell would create
@@ -367,4 +321,4 @@ def write_solo(solo: Solo, midi_path, musicxml_path=None, *, swing=SWING):
 
 
 __all__ = ["to_score", "write_solo", "swing_notes", "check_writable", "output_paths",
-           "chord_symbol", "musicxml_bytes", "SWING"]
+           "musicxml_bytes", "SWING"]

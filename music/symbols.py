@@ -10,7 +10,8 @@ sounds exactly the chord's tones, and `from_music21` reads the same chord back.
 
 `from_music21` reads any music21 chord symbol, also those of other programs' files: the display
 text (the chord as written on the page) when music21's own pitches agree with it, else the
-figure music21 makes of the kind and degrees.
+figure music21 makes of the kind and degrees. `music21_figure` spells a chord the way music21
+writes figures (``E-7``), for code that hands music21 a figure string.
 """
 
 import functools
@@ -18,9 +19,9 @@ import re
 
 import music21
 
-from music import chords as chord_lib
+from music.chords import NO_CHORD, parse_chord
 from music.errors import ChordError
-from music.types import Chord
+from music.theory import chord_tones, parse_pitch_class, pitch_class_name
 
 # The standard MusicXML kinds (music21's names), simplest first, as {degree: semitones}.
 _KINDS = (
@@ -114,12 +115,46 @@ def _plan(tones):
 
 
 def _spelled(figure, pc):
-    """The note name for `pc` in music21 spelling, as `figure` spells it when it does."""
+    """The note name for `pc` in music21 spelling (``E-``), as `figure` spells it when it does
+    (``D#m7`` keeps ``D#``), else with flats."""
     match = re.match(r"[A-G][b#♭♯]{0,2}", figure or "")
     name = match.group(0) if match else ""
-    if chord_lib.parse_pitch_class(name, dash_is_flat=False) != pc:
-        name = chord_lib.pitch_class_name(pc)
-    return name.replace("♭", "b").replace("♯", "#").replace("b", "-")
+    if parse_pitch_class(name, dash_is_flat=False) != pc:
+        name = pitch_class_name(pc)
+    return name[0] + name[1:].replace("♭", "b").replace("♯", "#").replace("b", "-")
+
+
+_MUSIC21_QUALITIES = {
+    "maj": "", "69": "6add9", "m69": "m6add9", "maj9": "M9", "maj13": "M7add9add13",
+    "13": "9add13", "m13": "m7add9add13", "mmaj7": "mM7", "mmaj9": "mM9", "9sus4": "7sus4add9",
+    "7alt": "7#5b9#9", "m7b5": "ø7", "7#5": "7+", "aug": "+",
+}
+
+
+def music21_figure(chord):
+    """The chord in music21's own figure spelling, for ``music21.harmony.ChordSymbol(figure)``.
+
+    music21 writes flats as ``-`` and reads ``"Eb7"`` as E with a flat seventh, so a `Chord`'s
+    jazz `figure` must not be handed to music21 as is; this spelling gives a `ChordSymbol` with
+    the same pitch classes as `chord_tones` (music21 has no "alt": ``7alt`` becomes ``7#5b9#9``).
+    Black keys are spelled with flats. `to_music21` builds the symbol from kind and degrees
+    instead, which also keeps the canonical quality as its display text.
+
+    Args:
+        chord: a `Chord`.
+
+    Returns:
+        str, e.g. ``"E-7"``, ``"F#ø7"``, ``"B-mM7/D"``; ``"N.C."`` for no chord.
+
+    Example:
+
+    >>> music21_figure(parse_chord("Ebm7b5/A"))
+    'E-ø7/A'
+    """
+    if chord.root is None:
+        return NO_CHORD
+    text = _spelled("", chord.root) + _MUSIC21_QUALITIES.get(chord.quality, chord.quality)
+    return text + ("/" + _spelled("", chord.bass) if chord.bass is not None else "")
 
 
 def to_music21(chord):
@@ -137,7 +172,7 @@ def to_music21(chord):
 
     Example:
 
-    >>> symbol = to_music21(chord_lib.parse_chord("D7alt"))
+    >>> symbol = to_music21(parse_chord("D7alt"))
     >>> symbol.chordKind, symbol.chordKindStr, sorted(p.pitchClass for p in symbol.pitches)
     ('augmented-seventh', '7alt', [0, 2, 3, 5, 6, 10])
     """
@@ -154,7 +189,7 @@ def to_music21(chord):
 
 def _parse(figure, bar):
     try:
-        return chord_lib.parse_chord(figure, bar=bar, music21_flats=True)
+        return parse_chord(figure, bar=bar, music21_flats=True)
     except ChordError:
         return None
 
@@ -180,11 +215,11 @@ def from_music21(symbol, *, bar=None):
 
     Example:
 
-    >>> from_music21(to_music21(chord_lib.parse_chord("Bb7b9/D"))).quality
+    >>> from_music21(to_music21(parse_chord("Bb7b9/D"))).quality
     '7b9'
     """
     if isinstance(symbol, music21.harmony.NoChord):
-        return chord_lib.parse_chord(chord_lib.NO_CHORD)
+        return parse_chord(NO_CHORD)
     root = symbol.root().name if symbol.root() is not None else ""
     text = symbol.chordKindStr or ""
     if symbol.chordKind in ("other", "", None):  # music21 keeps only the root: use the text
@@ -200,11 +235,11 @@ def from_music21(symbol, *, bar=None):
     from_text = _parse(written, bar) if written else None
     sounding = {p.pitchClass for p in symbol.pitches}
     for chord in (from_text, from_figure):
-        if chord is not None and chord_lib.chord_tones(chord) == sounding:
+        if chord is not None and chord_tones(chord) == sounding:
             return chord
     if from_figure is not None or from_text is not None:
         return from_figure if from_figure is not None else from_text
-    return chord_lib.parse_chord(figure, bar=bar, music21_flats=True)  # raises, naming it
+    return parse_chord(figure, bar=bar, music21_flats=True)  # raises, naming it
 
 
-__all__ = ["to_music21", "from_music21"]
+__all__ = ["to_music21", "from_music21", "music21_figure"]

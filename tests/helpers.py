@@ -55,7 +55,7 @@ def write_lead_sheets(folder):
     """
     from fractions import Fraction
 
-    from music.chords import parse_progression
+    from music.progressions import parse_progression
     from music.render import write_solo
     from music.types import Note, Solo
 

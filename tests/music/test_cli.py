@@ -10,7 +10,7 @@ from fractions import Fraction as F
 import pytest
 
 from music.__main__ import main
-from music.chords import parse_progression
+from music.progressions import parse_progression
 from music.encoding import Encoding
 from music.io import read_solo
 from music.model import build_model, load_artifact, save_artifact
@@ -104,7 +104,7 @@ def test_a_meter_in_the_chords_gets_a_hint(tmp_path, tiny_model, capsys):
     code, _, err = run(capsys, "generate", "--model", tiny_model, "--chords", "3/4 Dm7 | G7 |",
                        "--out", tmp_path / "s.mid")
     assert_user_error(code, err, "bar 1: cannot read chord symbol '3/4': it looks like a meter; "
-                      "give the meter with --meter 3/4 (meter='3/4') and only chords in the "
+                      "give the meter on its own (--meter 3/4) and only chords in the "
                       "progression, e.g. 'Dm7 G7 | Cmaj7 |'")
     code, out, err = run(capsys, "generate", "--model", tiny_model, "--chords", "Dm7 | G7 |",
                          "--meter", "3/4", "--out", tmp_path / "s.mid")
@@ -144,7 +144,7 @@ def test_a_folder_where_nothing_can_be_created_fails_first_even_as_root(tmp_path
 def test_a_failing_final_write_names_the_users_file(tmp_path, tiny_model, capsys, monkeypatch):
     import music.render
 
-    monkeypatch.setattr(music.render, "check_writable", lambda path: None)  # get past the check
+    monkeypatch.setattr(music.render, "check_writable", lambda path, **_: None)  # get past the check
     code, _, err = run(capsys, "generate", "--model", tiny_model, "--chords", "C7 |",
                        "--out", "/proc/x.mid")
     assert_user_error(code, err, "/proc/x.mid: ")
@@ -299,3 +299,20 @@ def test_a_seed_of_any_size_is_accepted_and_reproducible(tmp_path, tiny_model, c
         assert code == 0, err
         written.append(read_solo(tmp_path / name.replace(".mid", ".musicxml")).notes)
     assert written[0] == written[1]
+
+
+@pytest.mark.parametrize("library, command_line", [
+    ("choruses=9: 9 choruses", "--choruses 9: 9 choruses"),
+    ("top_p must be a number", "--top-p must be a number"),
+    ("meter=4/4: a.xml is in 3/4; expected no meter with a lead-sheet file (its own meter is "
+     "used) or meter=3/4", "--meter 4/4: a.xml is in 3/4; expected no meter with a lead-sheet "
+     "file (its own meter is used) or --meter 3/4"),
+    ("out=x.xml: expected a MIDI file name", "--out x.xml: expected a MIDI file name"),
+    ("a.mid: read_solo(..., limits=ReadLimits(max_quarters=...))",
+     "a.mid: read_solo(..., limits=ReadLimits(max_quarters=...))"),  # not parameters of the CLI
+    ("midi_path=x.mid: not writable", "midi_path=x.mid: not writable"),
+])
+def test_only_the_command_line_speaks_flags(library, command_line):
+    from music.__main__ import _parser, _speak_flags
+
+    assert _speak_flags(library, _parser()) == command_line

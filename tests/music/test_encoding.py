@@ -5,7 +5,7 @@ from fractions import Fraction as F
 import numpy as np
 import pytest
 
-from music.chords import parse_progression
+from music.progressions import parse_progression
 from music.encoding import (BOS, DURATIONS, FEATURE_DIM, PITCH_RANGE, TICKS_PER_QUARTER,
                             ChordTimeline, Encoding, split_duration, to_ticks, transpose_solo)
 from music.types import Note, Solo

@@ -5,7 +5,8 @@ from fractions import Fraction as F
 import numpy as np
 import pytest
 
-from music.chords import chord_tones, parse_progression
+from music.progressions import parse_progression
+from music.theory import chord_tones
 from music.encoding import Encoding, to_ticks
 from music.errors import MusicInputError
 from music.improvise import Improviser, repeat_form
@@ -86,8 +87,8 @@ def test_a_lead_sheet_keeps_its_meter_and_refuses_another(tiny, tmp_path):
     with pytest.raises(MusicInputError) as error:
         generate(tmp_path / "c.mid", chords=sheet, meter="4/4", improviser=tiny)
     assert str(error.value) == (
-        f"--meter 4/4: {sheet} is in 3/4; expected no --meter with a lead-sheet file (its own "
-        f"meter is used) or --meter 3/4")
+        f"meter=4/4: {sheet} is in 3/4; expected no meter with a lead-sheet file (its own "
+        f"meter is used) or meter=3/4")
     assert not (tmp_path / "c.mid").exists()
 
 

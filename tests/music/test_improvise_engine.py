@@ -7,7 +7,7 @@ from fractions import Fraction as F
 
 import pytest
 
-from music.chords import parse_progression
+from music.progressions import parse_progression
 from music.types import Note, Solo
 
 MODEL = pathlib.Path(__file__).resolve().parents[2] / "music" / "pretrained" / "model.keras"
@@ -34,7 +34,7 @@ def shipped():
 
 
 def test_same_seed_same_solo_as_before_the_engine(shipped):
-    from music.progressions import progression_from_spec
+    from music.leadsheet import progression_from_spec
 
     blues = progression_from_spec("blues:Bb")
     primer = Solo([Note(F(0), F(1), 60), Note(F(1), F(1), 64), Note(F(2), F(2), 67)],

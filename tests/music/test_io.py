@@ -349,16 +349,6 @@ def test_default_cache_dir(monkeypatch, tmp_path):
     assert os.fspath(corpus.default_cache_dir()).endswith("x")
 
 
-def test_doctests():
-    import doctest
-
-    from music import chords, corpus as corpus_module, io, metrics, parts, progressions
-
-    for module in (chords, progressions, corpus_module, io, parts, metrics):
-        result = doctest.testmod(module)
-        assert result.failed == 0 and result.attempted > 0, module.__name__
-
-
 def test_read_corpus_in_worker_processes(tmp_path):
     for i, tune in enumerate(("GAB cde|d3 B3|]", "c3 B3|A6|]", "GAB cdB|d3 B3|]")):
         (tmp_path / f"tune{i}.abc").write_text(f"X:1\nT:t\nM:6/8\nL:1/8\nK:G\n{tune}\n")
@@ -368,3 +358,26 @@ def test_read_corpus_in_worker_processes(tmp_path):
     assert len(serial) == 3 and parallel == serial
     with pytest.raises(MusicInputError, match="tune3.abc: no pitched notes"):
         read_corpus(tmp_path, use_cache=False, workers=2)
+
+
+def test_one_list_of_readable_suffixes(tmp_path):
+    """`music.files.SUFFIXES` is what folders are searched for, what the error names and what a
+    lead-sheet spec is taken for; no other music module spells a readable suffix."""
+    import pathlib
+
+    import music
+    from music import files
+    from music.leadsheet import progression_and_meter
+
+    for suffix in files.SUFFIXES:
+        (tmp_path / f"tune{suffix.upper()}").write_text("x")
+    (tmp_path / "notes.txt").write_text("x")
+    found = [pathlib.Path(f).suffix.lower() for f in list_music_files(tmp_path)]
+    assert sorted(found) == sorted(files.SUFFIXES)
+    assert all(suffix in files.EXPECTED_FILE for suffix in files.SUFFIXES)
+    for suffix in files.SUFFIXES:  # a missing file with a music suffix is read as a file
+        with pytest.raises(MusicInputError, match="no such file"):
+            progression_and_meter(str(tmp_path / f"missing{suffix}"))
+    for path in pathlib.Path(music.__file__).parent.glob("*.py"):
+        if path.name != "files.py":
+            assert '".mxl"' not in path.read_text() and '".midi"' not in path.read_text(), path

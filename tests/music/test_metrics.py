@@ -8,7 +8,7 @@ from fractions import Fraction
 
 import pytest
 
-from music.chords import parse_progression
+from music.progressions import parse_progression
 from music.errors import MusicInputError
 from music.metrics import CopyIndex, evaluate, intervals, jensen_shannon, note_types, rhythm_bin
 from music.types import Note, Solo

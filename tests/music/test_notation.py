@@ -17,9 +17,11 @@ from fractions import Fraction as F
 import music21
 import pytest
 
-from music.chords import QUALITIES, chord_symbol, chord_tones, parse_chord, parse_progression
+from music.chords import QUALITIES, chord_symbol, parse_chord
 from music.io import read_solo
+from music.progressions import parse_progression
 from music.render import SWING, musicxml_bytes, swing_notes, to_score, write_solo
+from music.theory import chord_tones
 from music.types import Note, Solo
 
 

@@ -7,10 +7,11 @@ from fractions import Fraction as F
 import music21
 import pytest
 
-from music.chords import chord_tones, parse_progression
 from music.errors import MusicInputError
 from music.io import read_solo
+from music.progressions import parse_progression
 from music.render import SWING, check_writable, swing_notes, to_score, write_solo
+from music.theory import chord_tones
 from music.types import Note, Solo
 
 PROGRESSION = "Dm7 G7 | Cmaj7 | Bm7b5 E7b9 | Am6 | Ebm7 Ab7 | Dbmaj7 | C7sus4 | F7#9 |"
@@ -120,11 +121,11 @@ def test_the_writability_check_really_tries_to_write(tmp_path, monkeypatch):
     solo = solo_over("C7 |")
     with pytest.raises(MusicInputError) as error:
         write_solo(solo, "/proc/x.mid")
-    assert str(error.value).startswith("--out /proc/x.mid: cannot write in /proc (")
+    assert str(error.value).startswith("midi_path=/proc/x.mid: cannot write in /proc (")
     assert str(error.value).endswith("); expected a path in a writable folder")
     check_writable(tmp_path / "solo.mid")  # a writable folder passes and keeps no probe file
     assert list(tmp_path.iterdir()) == []
-    monkeypatch.setattr(music.render, "check_writable", lambda path: None)
+    monkeypatch.setattr(music.render, "check_writable", lambda path, **_: None)
     with pytest.raises(OSError) as error:  # the write itself fails: the user's file is named
         write_solo(solo, "/proc/x.mid")
     assert error.value.filename == "/proc/x.mid"
