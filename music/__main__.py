@@ -116,9 +116,6 @@ def _parser():
     tr.add_argument("--seq-len", type=_whole("--seq-len", high=100_000), default=128)
     tr.add_argument("--batch-size", type=_whole("--batch-size", high=100_000), default=32)
     tr.add_argument("--learning-rate", type=_number("--learning-rate", **_POSITIVE), default=2e-3)
-    tr.add_argument("--final-learning-rate", type=_number("--final-learning-rate", low=0, high=1),
-                    default=1.0, help="end of a cosine decay over --epochs, as a fraction of "
-                    "--learning-rate (default 1: constant)")
     tr.add_argument("--patience", type=_whole("--patience", low=0), default=3)
     tr.add_argument("--holdout-every", type=_whole("--holdout-every", low=0), default=10)
     tr.add_argument("--val-fraction", type=_number("--val-fraction", low=0, high=1, high_open=True),
@@ -170,7 +167,6 @@ def _train(args):
                     units=args.units, num_layers=args.layers, dropout=args.dropout,
                     seq_len=args.seq_len, batch_size=args.batch_size,
                     learning_rate=args.learning_rate, patience=args.patience,
-                    final_learning_rate=args.final_learning_rate,
                     holdout_every=args.holdout_every, val_fraction=args.val_fraction,
                     seed=args.seed, verbose=2, precision=args.precision, fresh=args.fresh,
                     command="python -m music " + " ".join(args.argv))
