@@ -132,3 +132,31 @@ def test_many_to_one_pooling_default_and_bad_values():
         zoo.build_many_to_one(vocab_size=VOCAB, output_dim=2, pooling="sum")
     with pytest.raises(ValueError, match=r"embedding_dropout must be in \[0, 1\)"):
         zoo.build_many_to_one(vocab_size=VOCAB, output_dim=2, embedding_dropout=1.0)
+
+
+def test_pooling_module_docstring_examples():
+    import doctest
+
+    import zoo.pooling
+
+    result = doctest.testmod(zoo.pooling, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0 and result.attempted > 0
+
+
+def test_many_to_many_reads_characters_too(tmp_path):
+    model = zoo.build_many_to_many(vocab_size=VOCAB, output_dim=3, units=4, bidirectional=True,
+                                   char_vocab_size=12, char_length=5, char_filters=6,
+                                   embedding_dropout=0.2)
+    rng = np.random.default_rng(6)
+    tokens = rng.integers(1, VOCAB, size=(2, 4)).astype("int32")
+    chars = rng.integers(1, 12, size=(2, 4, 5)).astype("int32")
+    padded = {"tokens": np.pad(tokens, ((0, 0), (0, 2))),
+              "chars": np.pad(chars, ((0, 0), (0, 2), (0, 0)))}
+    out = model(padded)
+    np.testing.assert_allclose(out[:, :4], model({"tokens": tokens, "chars": chars}), atol=1e-6)
+    other = chars.copy()
+    other[0, 1] = 1  # another spelling of the same word id changes that sentence's tags
+    assert not np.allclose(model({"tokens": tokens, "chars": other})[0], out[0, :4])
+    run_model_test(model, padded, rng.integers(0, 3, size=(2, 6)), SPARSE, (2, 6, 3), tmp_path)
+    with pytest.raises(ValueError, match="char_vocab_size needs token-id inputs"):
+        zoo.build_many_to_many(input_dim=3, output_dim=2, char_vocab_size=5)

@@ -384,7 +384,7 @@ def compiled_forward(model):
 def train_and_save(build, train_data, *, kind, out, preprocessing, config, epochs,
                    validation_data=None, learning_rate=1e-3, max_seconds=None,
                    precision="float32", patience=None, verbose=0, loss=None, extra_metrics=None,
-                   fresh=False):
+                   fresh=False, monitor="val_loss"):
     """Train through `zoo.training.fit`; on every best epoch, write the task's artifact.
 
     Args:
@@ -400,6 +400,8 @@ def train_and_save(build, train_data, *, kind, out, preprocessing, config, epoch
             final save, or None.
         fresh: start over instead of resuming (or returning) the run in `out/training`.
             Defaults to False.
+        monitor: what picks the best epoch: a log key or a `zoo.training.Monitor` (e.g.
+            entity F1 on a development set). Defaults to `"val_loss"`.
 
     Returns:
         `(model, metrics)`: the best epoch's float32 model and the saved metrics.
@@ -431,7 +433,7 @@ def train_and_save(build, train_data, *, kind, out, preprocessing, config, epoch
                           learning_rate=learning_rate, max_seconds=max_seconds,
                           precision=precision, patience=patience, on_best=on_best,
                           run_dir=None if out is None else os.path.join(out, "training"),
-                          verbose=verbose, loss=loss, fresh=fresh,
+                          verbose=verbose, loss=loss, fresh=fresh, monitor=monitor,
                           settings={"kind": kind, **config})
     if result.best_epoch is None:
         raise TaskError(f"training stopped before any epoch finished: {result.message}")
@@ -467,6 +469,8 @@ def load_task(path, *, kind, option="path"):
     ...
     zoo.artifacts.ArtifactError: path no/such/run: does not exist; ...
     """
+    import zoo.pooling  # noqa: F401  (registers the pooling layer of sentiment models)
+
     return load_artifact(path, kind=kind, hint="python -m zoo.tasks train", option=option)
 
 

@@ -284,7 +284,7 @@ def train(texts, labels, *, test_fold=0, folds=10, val_fraction=0.1, max_length=
           min_count=2, max_vocab=20000, cell="gru", units=64, embedding_dim=128,
           bidirectional=True, dropout=0.3, epochs=6, batch_size=64, learning_rate=2e-3,
           max_seconds=None, patience=2, out=None, seed=0, verbose=0, dataset=None,
-          fresh=False):
+          fresh=False, pooling="last", embedding_dropout=0.0, embeddings=None):
     """Train a classifier on all folds but `test_fold` (None: on everything).
 
     A `val_fraction` of the training folds picks the best epoch; the vocabulary comes from
@@ -297,7 +297,12 @@ def train(texts, labels, *, test_fold=0, folds=10, val_fraction=0.1, max_length=
         val_fraction: share of the training folds used for model selection. Defaults to 0.1.
         max_length: the most tokens read (longer texts keep their last ones). Defaults to 60.
         min_count, max_vocab: vocabulary settings.
-        cell, units, embedding_dim, bidirectional, dropout: `zoo.build_many_to_one` settings.
+        cell, units, embedding_dim, bidirectional, dropout, pooling, embedding_dropout:
+            `zoo.build_many_to_one` settings (`pooling="max_mean"` for long documents).
+        embeddings: None (random initial word vectors) or a `WordVectors` (e.g. from
+            `zoo.tasks.embeddings.train_word_vectors` on unlabelled text) whose vectors
+            initialise the embedding of the words they know; `embedding_dim` becomes their
+            size. The embedding is fine-tuned with the rest.
         epochs, batch_size, learning_rate, max_seconds, patience: training settings.
         out: artifact folder or None.
         seed: int: folds, split, weights. Defaults to 0.
@@ -340,11 +345,21 @@ def train(texts, labels, *, test_fold=0, folds=10, val_fraction=0.1, max_length=
                               shuffle=True, seed=seed)
     val_ds = padded_batches(rows(val_idx), labels[val_idx], batch_size=256)
 
+    initial = None
+    if embeddings is not None:
+        initial = embeddings.matrix_for(vocab.words, seed=seed)
+        embedding_dim = initial.shape[1]
+        config["embeddings"] = embeddings.describe()
+
     def build():
-        return zoo.build_many_to_one(vocab_size=vocab.size, output_dim=2, cell=cell,
-                                     units=units, embedding_dim=embedding_dim,
-                                     bidirectional=bidirectional, dropout=dropout,
-                                     name="sentiment")
+        model = zoo.build_many_to_one(vocab_size=vocab.size, output_dim=2, cell=cell,
+                                      units=units, embedding_dim=embedding_dim,
+                                      bidirectional=bidirectional, dropout=dropout,
+                                      pooling=pooling, embedding_dropout=embedding_dropout,
+                                      name="sentiment")
+        if initial is not None:
+            model.get_layer("embedding").set_weights([initial])
+        return model
 
     def measured(model):
         clf = Classifier(model, vocab, config)

@@ -3,6 +3,7 @@ reloads, tags unknown words by shape; malformed files are named."""
 
 import zipfile
 
+import numpy as np
 import pytest
 
 from zoo.tasks import common, ner
@@ -62,6 +63,22 @@ def test_reload_tags_the_same_and_unknown_words_fall_back_to_shapes(tagged):
     assert result["tokens"] == ["Xyzzy", "Qwertz"]
     assert again.encode([["Xyzzy", "qwertz"]]) == [[again.vocab.ids["<Cap>"],
                                                    again.vocab.ids["<low>"]]]
+
+
+def test_the_epoch_kept_has_the_best_testa_f1_and_characters_are_read(tagged):
+    import json
+
+    _, tagger, metrics, out = tagged
+    history = json.loads((out / "training" / "state.json").read_text())["history"]
+    f1 = [h["testa_f1"] for h in history]
+    assert metrics["best_epoch"] == 1 + int(np.argmax(f1))
+    assert metrics["testa_f1"] == pytest.approx(max(f1))
+    assert {"tokens", "chars"} <= {t.name for t in tagger.model.inputs}
+    # an unknown word is read as its shape, but its characters still reach the model
+    a = tagger.tag_sentences([["Xyzzyberg"], ["Qwzzyberg"]])
+    logits = [tagger._compiled()(np.array([[tagger.vocab.ids["<Cap>"]]], "int32"),
+                                 ner.char_rows([w], tagger.chars)[None]) for w in ("Xy", "Qw")]
+    assert not np.allclose(logits[0], logits[1]) and len(a) == 2
 
 
 def test_a_malformed_line_in_a_corpus_file_is_named(tmp_path, monkeypatch):

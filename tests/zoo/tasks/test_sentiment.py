@@ -6,6 +6,7 @@ import pytest
 
 from zoo.tasks import sentiment
 from zoo.tasks.common import TaskError, tokenize
+from zoo.tasks.embeddings import train_word_vectors
 
 
 @pytest.fixture(scope="module")
@@ -20,8 +21,11 @@ def polarity(tmp_path_factory):
     pick = np.random.default_rng(0).permutation(len(texts))[:3000]
     texts, labels = [texts[i] for i in pick], labels[pick]
     out = tmp_path_factory.mktemp("runs") / "mr"
+    # Word vectors from the texts themselves (unlabelled), and pooling over every state.
+    vectors = train_word_vectors([tokenize(t) for t in texts], dim=32, source="3,000 snippets")
     clf, metrics = sentiment.train(texts, labels, test_fold=0, epochs=3, units=32,
-                                   embedding_dim=64, out=str(out), dataset="sentence_polarity")
+                                   embeddings=vectors, pooling="max_mean", out=str(out),
+                                   dataset="sentence_polarity")
     return texts, labels, clf, metrics, out
 
 
@@ -51,6 +55,10 @@ def test_reload_predicts_the_same_and_tokenises_like_training(polarity):
     assert tokenize("it's -- well ... good") == ["it's", "--", "well", "...", "good"]
     label, p = again.predict("a gripping, funny film")[0]
     assert label in sentiment.LABELS and 0.5 <= p <= 1
+    # the pooled model with its initial word vectors, recorded in the artifact
+    assert again.model.get_layer("pooling").output.shape[-1] == 128
+    assert again.config["embeddings"]["dim"] == 32
+    assert again.model.get_layer("embedding").output.shape[-1] == 32
 
 
 def test_bad_input_is_named():
