@@ -1,0 +1,279 @@
+"""Training speed of the zoo's character model against the same model in PyTorch, in one run.
+
+For each configuration (LSTM 256, LSTM 512, GRU 256; float32 and bfloat16) it trains
+
+- seqzoo: `zoo.build_lm(65, cell=..., units=..., embedding_dim=64)` through the training
+  engine `zoo.training.fit` (Adam, gradient-norm clipping 1.0, the engine's compile settings,
+  `precision="float32"` or `"mixed_bfloat16"`), full training steps on batches of 64 x 100
+  tokens;
+- PyTorch: `Embedding(65, 64)` -> `nn.LSTM`/`nn.GRU` -> `Linear(units, 65)`, Adam, the same
+  per-tensor norm clipping (Keras's `clipnorm`), cross-entropy; bfloat16 under
+  `torch.autocast("cpu", dtype=torch.bfloat16)`.
+
+The two sides alternate in rounds and each reports its best window of `--window` steps,
+because on a shared machine the minimum is the signal. Tokens per second count
+`batch * seq_len` per full step (forward, backward, clipping, update). The ceiling is the
+machine's matrix-multiply rate (float32 and bfloat16 `--gemm-size` square multiplies on all
+cores), and `fraction_of_peak` is the model's matrix-multiply FLOPs per token (3x the forward
+pass: forward, input and weight gradients) times tokens/s over that rate.
+
+PyTorch runs in a child process per round (so the two runtimes' thread pools never compete
+for the cores) and comes with the `bench` extra (`pip install -e .[bench]`); without it the torch
+columns are null and the run says so. Prints one JSON object.
+
+Usage:
+    python benchmarks/training.py                      # full run (about 10 minutes idle)
+    python benchmarks/training.py --quick              # a smoke run (about a minute)
+    python benchmarks/training.py --configs lstm256 --precisions float32
+"""
+
+import argparse
+import json
+import os
+import pathlib
+import platform
+import sys
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+import zoo  # noqa: E402,F401  (sets the TensorFlow environment before TensorFlow loads)
+import tensorflow as tf  # noqa: E402
+
+from zoo.training import fit  # noqa: E402
+
+CONFIGS = {"lstm256": ("lstm", 256), "lstm512": ("lstm", 512), "gru256": ("gru", 256)}
+PRECISIONS = {"float32": "float32", "bfloat16": "mixed_bfloat16"}
+VOCAB, EMBEDDING = 65, 64
+
+
+def flops_per_token(cell, units):
+    """Matrix-multiply FLOPs of one training token: 3x the forward pass's."""
+    gates = 4 if cell == "lstm" else 3
+    forward = 2 * (EMBEDDING * gates * units + units * gates * units + units * VOCAB)
+    return 3 * forward
+
+
+def gemm_gflops(size, repeats=5):
+    """Best float32 and bfloat16 square matrix-multiply rates (GFLOP/s) on all cores."""
+    rates = {}
+    for name, dtype in (("float32", tf.float32), ("bfloat16", tf.bfloat16)):
+        a = tf.cast(tf.random.normal((size, size)), dtype)
+        b = tf.cast(tf.random.normal((size, size)), dtype)
+        matmul = tf.function(lambda a, b: tf.reduce_sum(tf.cast(tf.matmul(a, b)[:1, :1], tf.float32)))
+        matmul(a, b).numpy()
+        best = min(_timed(lambda: matmul(a, b).numpy()) for _ in range(repeats))
+        rates[name] = round(2 * size ** 3 / best / 1e9, 1)
+    return rates
+
+
+def _timed(fn):
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+class _BatchClock:
+    """A Keras callback recording the time at the end of every batch."""
+
+    def __init__(self):
+        import keras
+
+        clock = self
+
+        class Callback(keras.callbacks.Callback):
+            def on_train_batch_end(self, batch, logs=None):
+                clock.stamps.append(time.perf_counter())
+
+        self.stamps = []
+        self.callback = Callback()
+
+
+def best_window(stamps, window, skip):
+    """Shortest time of `window` consecutive steps after the first `skip` (seconds)."""
+    stamps = stamps[skip:]
+    return min(stamps[i + window] - stamps[i] for i in range(len(stamps) - window))
+
+
+def seqzoo_round(cell, units, precision, batches, args):
+    """One engine run of `warmup + windows * window` steps; its best window (seconds)."""
+    steps = args.warmup + args.windows * args.window + 1
+    clock = _BatchClock()
+    fit(lambda: zoo.build_lm(VOCAB, cell=cell, units=units, embedding_dim=EMBEDDING),
+        batches, epochs=1, steps_per_epoch=steps, precision=precision, clipnorm=1.0,
+        learning_rate=1e-3, verbose=0, callbacks=[clock.callback])
+    return best_window(clock.stamps, args.window, args.warmup)
+
+
+def torch_trainer(cell, units, bfloat16, x, y):
+    """A closure running one full PyTorch training step of the same model."""
+    import torch
+
+    torch.manual_seed(0)
+    recurrent = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[cell]
+
+    class Model(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embedding = torch.nn.Embedding(VOCAB, EMBEDDING)
+            self.rnn = recurrent(EMBEDDING, units, batch_first=True)
+            self.logits = torch.nn.Linear(units, VOCAB)
+
+        def forward(self, tokens):
+            return self.logits(self.rnn(self.embedding(tokens))[0])
+
+    model = Model()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    tokens, targets = torch.from_numpy(x).long(), torch.from_numpy(y).long().reshape(-1)
+
+    def step():
+        optimizer.zero_grad(set_to_none=True)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bfloat16):
+            logits = model(tokens)
+        loss = torch.nn.functional.cross_entropy(logits.float().reshape(-1, VOCAB), targets)
+        loss.backward()
+        for p in model.parameters():  # Keras clipnorm: each gradient's own norm
+            torch.nn.utils.clip_grad_norm_([p], 1.0)
+        optimizer.step()
+
+    return step
+
+
+def torch_round(cell, units, bfloat16, args):
+    """One PyTorch round in a child process; its best window (seconds), or None.
+
+    A child process keeps TensorFlow's thread pools (which spin after their work) and
+    PyTorch's OpenMP threads from competing for the same cores.
+    """
+    import subprocess
+
+    command = [sys.executable, __file__, "--torch-worker", f"{cell},{units},{int(bfloat16)}",
+               "--batch", str(args.batch), "--seq-len", str(args.seq_len),
+               "--window", str(args.window), "--windows", str(args.windows),
+               "--warmup", str(args.warmup)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"the torch worker failed: {done.stderr[-2000:]}")
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+def torch_worker(spec, args):
+    """The child process of `torch_round`: print the best window of `spec`'s model."""
+    import torch
+
+    torch.set_num_threads(os.cpu_count())
+    cell, units, bfloat16 = spec.split(",")
+    x, y = _batch(args)
+    step = torch_trainer(cell, int(units), bool(int(bfloat16)), x, y)
+    for _ in range(args.warmup):
+        step()
+    stamps = [time.perf_counter()]
+    for _ in range(args.windows * args.window + 1):
+        step()
+        stamps.append(time.perf_counter())
+    print(best_window(stamps, args.window, 0))
+
+
+def _batch(args):
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, VOCAB, (args.batch, args.seq_len)).astype("int32")
+    y = rng.integers(0, VOCAB, (args.batch, args.seq_len)).astype("int32")
+    return x, y
+
+
+def machine_facts(torch_version):
+    model = ""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            model = next((line.split(":", 1)[1].strip() for line in f
+                          if line.startswith("model name")), "")
+    except OSError:
+        pass
+    facts = zoo.training.hardware_facts()
+    return {"platform": platform.platform(), "cpu": model, "cpu_count": os.cpu_count(),
+            "avx512_bf16": "avx512_bf16" in facts["cpu_flags"], "gpus": facts["gpus"],
+            "load_average": [round(v, 2) for v in os.getloadavg()],
+            "tensorflow": tf.__version__, "keras": __import__("keras").__version__,
+            "torch": torch_version, "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS")}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--configs", default=",".join(CONFIGS), help="comma-separated, of "
+                        + ", ".join(CONFIGS))
+    parser.add_argument("--precisions", default=",".join(PRECISIONS),
+                        help="comma-separated, of float32, bfloat16")
+    parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--seq-len", type=int, default=100)
+    parser.add_argument("--window", type=int, default=10, help="steps per timed window")
+    parser.add_argument("--windows", type=int, default=4, help="timed windows per round")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per side")
+    parser.add_argument("--warmup", type=int, default=5, help="untimed steps per round")
+    parser.add_argument("--gemm-size", type=int, default=2048)
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke run: lstm256 only, 1 round of 2 windows of 3 steps")
+    parser.add_argument("--torch-worker", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.torch_worker:
+        return torch_worker(args.torch_worker, args)
+    if args.quick:
+        args.configs, args.rounds, args.windows, args.window = "lstm256", 1, 2, 3
+        args.warmup, args.gemm_size = 2, 512
+    configs = [c.strip() for c in args.configs.split(",") if c.strip()]
+    precisions = [p.strip() for p in args.precisions.split(",") if p.strip()]
+    for name, given, known in (("--configs", configs, CONFIGS), ("--precisions", precisions,
+                                                                  PRECISIONS)):
+        unknown = [v for v in given if v not in known]
+        if unknown or not given:
+            parser.error(f"{name} takes {', '.join(known)}; got {unknown or given}")
+
+    import importlib.metadata
+
+    try:
+        torch_version = importlib.metadata.version("torch")
+    except importlib.metadata.PackageNotFoundError:
+        torch_version = None
+        print("torch is not installed (pip install -e .[bench]): the torch columns are null",
+              file=sys.stderr)
+
+    x, y = _batch(args)
+    batches = tf.data.Dataset.from_tensors((x, y)).repeat()
+    tokens = args.batch * args.seq_len * args.window
+    gemm = gemm_gflops(args.gemm_size)
+    out = {"benchmark": "training_char_lm", "batch": args.batch, "seq_len": args.seq_len,
+           "vocab": VOCAB, "embedding_dim": EMBEDDING}
+    for config in configs:
+        cell, units = CONFIGS[config]
+        out[config] = {}
+        for precision in precisions:
+            seqzoo_best, torch_best = float("inf"), float("inf")
+            for _ in range(args.rounds):
+                seqzoo_best = min(seqzoo_best, seqzoo_round(cell, units, PRECISIONS[precision],
+                                                            batches, args))
+                if torch_version is not None:
+                    torch_best = min(torch_best, torch_round(cell, units,
+                                                             precision == "bfloat16", args))
+            seqzoo_tok_s = tokens / seqzoo_best
+            torch_tok_s = tokens / torch_best if torch_version is not None else None
+            flops = flops_per_token(cell, units)
+            out[config][precision] = {
+                "seqzoo_tok_s": round(seqzoo_tok_s),
+                "torch_tok_s": None if torch_tok_s is None else round(torch_tok_s),
+                "ratio": None if torch_tok_s is None else round(seqzoo_tok_s / torch_tok_s, 3),
+                "fraction_of_peak": round(seqzoo_tok_s * flops / (gemm[precision] * 1e9), 3),
+                "torch_fraction_of_peak": None if torch_tok_s is None else round(
+                    torch_tok_s * flops / (gemm[precision] * 1e9), 3),
+                "flops_per_token": flops}
+            print(config, precision, json.dumps(out[config][precision]), file=sys.stderr)
+    out["gemm_gflops"] = gemm
+    out["machine"] = machine_facts(torch_version)
+    out["settings"] = {k: getattr(args, k) for k in ("window", "windows", "rounds", "warmup",
+                                                    "gemm_size", "quick")}
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
