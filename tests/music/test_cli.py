@@ -144,7 +144,8 @@ def test_a_folder_where_nothing_can_be_created_fails_first_even_as_root(tmp_path
 def test_a_failing_final_write_names_the_users_file(tmp_path, tiny_model, capsys, monkeypatch):
     import music.render
 
-    monkeypatch.setattr(music.render, "check_writable", lambda path, **_: None)  # get past the check
+    # get past the check
+    monkeypatch.setattr(music.render, "check_writable", lambda path, **_: None)
     code, _, err = run(capsys, "generate", "--model", tiny_model, "--chords", "C7 |",
                        "--out", "/proc/x.mid")
     assert_user_error(code, err, "/proc/x.mid: ")
