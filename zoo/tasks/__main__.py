@@ -2,6 +2,7 @@
 modules).
 
     python -m zoo.tasks train sentiment --out runs/mr [--data FILE.zip] [--dataset movie_reviews]
+                                        [--vectors]
     python -m zoo.tasks train ner --out runs/ner [--data conll2002.zip]
     python -m zoo.tasks train dates --out runs/dates [--attention none]
     python -m zoo.tasks train addition --out runs/add [--digits 3]
@@ -53,6 +54,8 @@ def _parser():
     tr.add_argument("--data", help="local copy of the data zip (default: download it)")
     tr.add_argument("--dataset", choices=("sentence_polarity", "movie_reviews"),
                     default="sentence_polarity", help="sentiment corpus")
+    tr.add_argument("--vectors", action="store_true",
+                    help="sentiment: start from word vectors trained on the training texts")
     tr.add_argument("--epochs", type=_positive(int))
     tr.add_argument("--max-minutes", type=_positive(float))
     tr.add_argument("--attention", choices=("dot", "additive", "none"), default="dot",
@@ -91,8 +94,10 @@ def _train(args):
         common["epochs"] = args.epochs
     if args.task == "sentiment":
         texts, labels = sentiment.load_data(args.dataset, args.data)
-        extra = {"max_length": 800} if args.dataset == "movie_reviews" else {}
-        _, metrics = sentiment.train(texts, labels, dataset=args.dataset, **extra, **common)
+        settings = dict(sentiment.PRESETS[args.dataset], **common)
+        if args.vectors:
+            settings["embeddings"] = "train"
+        _, metrics = sentiment.train(texts, labels, dataset=args.dataset, **settings)
     elif args.task == "ner":
         _, metrics = ner.train(ner.load_data(args.data), **common)
     else:

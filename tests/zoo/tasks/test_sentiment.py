@@ -78,3 +78,19 @@ def test_bad_input_is_named():
     assert len(clf.predict(["good " * 61], truncate=True)) == 1
     with pytest.raises(TaskError, match="dataset 'imdb' is unknown"):
         sentiment.load_data("imdb")
+
+
+def test_vectors_trained_on_the_training_texts_only():
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(150)]
+    texts = [" ".join(rng.choice(words, 12)) for _ in range(200)]
+    texts[0] = "heldout " * 5  # fold 0 text; "heldout" appears nowhere else
+    labels = rng.integers(0, 2, 200)
+    fold0 = sentiment.folds_of(200, 10)[0]
+    clf, _ = sentiment.train(texts, labels, test_fold=int(fold0), epochs=1, units=2,
+                             embeddings="train", min_count=1)
+    assert clf.config["embeddings"]["dim"] == 100
+    assert "training texts" in clf.config["embeddings"]["source"]
+    assert "heldout" not in clf.vocab.ids
+    with pytest.raises(TaskError, match="embeddings 'glove': expected None, 'train'"):
+        sentiment.train(texts, labels, embeddings="glove")
