@@ -13,7 +13,10 @@
 generates only through the engine.
 
 All three use the same model and weights, trained for `--train-seconds` (60 by default) on
-Tiny Shakespeare first, so every method samples real text. Prints one JSON object.
+Tiny Shakespeare first, so every method samples real text. Batch 1 is also reported as a
+fraction of the machine's matrix-vector rate (`matvec_gflops`: an XLA loop multiplying a
+vector by a recurrent-kernel-shaped matrix), the ceiling of a token at batch 1. Prints one
+JSON object.
 
 Usage:
     python benchmarks/generation.py [--tokens 2000] [--data ../shared/data/text]
@@ -80,6 +83,28 @@ def one_step_loop(one_step, step, batch, tokens):
     return tf.stack(out, axis=1).numpy()
 
 
+def matvec_gflops(units, inputs, steps, repeats):
+    """The machine's matrix-vector rate at batch 1 (GFLOP/s): an XLA-compiled loop of
+    `h = tanh(h @ W)[:, :units]` with `W` `(inputs, 4 * units)`, the recurrent kernel's shape.
+
+    It is the ceiling of one generated token, which multiplies a vector by every weight
+    matrix once; `seqzoo_b1_fraction_of_matvec` is the model's FLOPs per token times tokens/s
+    over this rate.
+    """
+    weights = tf.Variable(tf.random.normal((inputs, 4 * units), stddev=0.05))
+
+    @tf.function(jit_compile=True)
+    def loop(h):
+        return tf.while_loop(lambda t, h: t < steps,
+                             lambda t, h: (t + 1, tf.tanh(tf.matmul(h, weights))[:, :inputs]),
+                             (tf.constant(0), h))[1]
+
+    h = tf.zeros((1, inputs))
+    loop(h).numpy()
+    seconds = best_of(repeats, lambda: loop(h).numpy())
+    return 2 * inputs * 4 * units * steps / seconds / 1e9
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tokens", type=int, default=2000, help="tokens per row for (b) and (c)")
@@ -122,6 +147,9 @@ def main(argv=None):
     sampler(p, args.tokens, seed=1, top_k=20, top_p=0.95)
     t_c64_filtered = best_of(args.repeats, lambda: sampler(p, args.tokens, seed=1, top_k=20, top_p=0.95))
 
+    units, embedding_dim, vocab = 256, 64, gen.vocab.size
+    flops_per_token = 2 * (embedding_dim * 4 * units + units * 4 * units + units * vocab)
+    matvec = matvec_gflops(units, units, args.tokens, args.repeats)
     sample = gen.vocab.decode(sampler(np.asarray([prime], np.int32), 200, seed=1, temperature=0.8)[0])
     n = args.tokens
     out = {
@@ -136,6 +164,10 @@ def main(argv=None):
         "seqzoo_b64_tok_s": round(64 * n / results[64], 1),
         "seqzoo_b64_topk_topp_tok_s": round(64 * n / t_c64_filtered, 1),
         "speedup_b1_vs_onestep": round(t_b1 / results[1], 2),
+        "seqzoo_b1_us_per_token": round(results[1] / n * 1e6, 2),
+        "matvec_gflops": round(matvec, 1),
+        "seqzoo_b1_fraction_of_matvec": round(flops_per_token * n / results[1] / 1e9 / matvec, 3),
+        "flops_per_token": flops_per_token,
         "speedup_b1_vs_prefix_rerun": round((args.rerun_tokens / t_a) ** -1 / (results[1] / n), 1),
         "speedup_b64_vs_onestep_b64": round(t_b64 / results[64], 2),
         "targets": {"speedup_b1_vs_onestep": 15, "seqzoo_b64_tok_s": 100000},

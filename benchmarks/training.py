@@ -10,7 +10,9 @@ For each configuration (LSTM 256, LSTM 512, GRU 256; float32 and bfloat16) it tr
   per-tensor norm clipping (Keras's `clipnorm`), cross-entropy; bfloat16 under
   `torch.autocast("cpu", dtype=torch.bfloat16)`.
 
-The two sides alternate in rounds and each reports its best window of `--window` steps,
+It also trains the same zoo model built with the opt-in `FastLSTM`/`FastGRU` layers
+(`zoo.recurrent.fast_layers()`; keys `seqzoo_fast_tok_s` and `fast_vs_stock`; `--no-fast`
+skips them). The sides alternate in rounds and each reports its best window of `--window` steps,
 because on a shared machine the minimum is the signal. Tokens per second count
 `batch * seq_len` per full step (forward, backward, clipping, update). The ceiling is the
 machine's matrix-multiply rate (float32 and bfloat16 `--gemm-size` square multiplies on all
@@ -43,7 +45,8 @@ import numpy as np  # noqa: E402
 import zoo  # noqa: E402,F401  (sets the TensorFlow environment before TensorFlow loads)
 import tensorflow as tf  # noqa: E402
 
-from zoo.training import fit  # noqa: E402
+from zoo.recurrent import fast_layers  # noqa: E402
+from zoo.training import fit, hardware_facts  # noqa: E402
 
 CONFIGS = {"lstm256": ("lstm", 256), "lstm512": ("lstm", 512), "gru256": ("gru", 256)}
 PRECISIONS = {"float32": "float32", "bfloat16": "mixed_bfloat16"}
@@ -98,12 +101,19 @@ def best_window(stamps, window, skip):
     return min(stamps[i + window] - stamps[i] for i in range(len(stamps) - window))
 
 
-def seqzoo_round(cell, units, precision, batches, args):
-    """One engine run of `warmup + windows * window` steps; its best window (seconds)."""
+def seqzoo_round(cell, units, precision, batches, args, fast=False):
+    """One engine run of `warmup + windows * window` steps; its best window (seconds).
+
+    With `fast`, the model is built inside `zoo.recurrent.fast_layers()` (FastLSTM/FastGRU).
+    """
     steps = args.warmup + args.windows * args.window + 1
     clock = _BatchClock()
-    fit(lambda: zoo.build_lm(VOCAB, cell=cell, units=units, embedding_dim=EMBEDDING),
-        batches, epochs=1, steps_per_epoch=steps, precision=precision, clipnorm=1.0,
+
+    def build():
+        with fast_layers(fast):
+            return zoo.build_lm(VOCAB, cell=cell, units=units, embedding_dim=EMBEDDING)
+
+    fit(build, batches, epochs=1, steps_per_epoch=steps, precision=precision, clipnorm=1.0,
         learning_rate=1e-3, verbose=0, callbacks=[clock.callback])
     return best_window(clock.stamps, args.window, args.warmup)
 
@@ -192,7 +202,7 @@ def machine_facts(torch_version):
                           if line.startswith("model name")), "")
     except OSError:
         pass
-    facts = zoo.training.hardware_facts()
+    facts = hardware_facts()
     return {"platform": platform.platform(), "cpu": model, "cpu_count": os.cpu_count(),
             "avx512_bf16": "avx512_bf16" in facts["cpu_flags"], "gpus": facts["gpus"],
             "load_average": [round(v, 2) for v in os.getloadavg()],
@@ -215,6 +225,8 @@ def main(argv=None):
     parser.add_argument("--gemm-size", type=int, default=2048)
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: lstm256 only, 1 round of 2 windows of 3 steps")
+    parser.add_argument("--no-fast", action="store_true",
+                        help="skip the opt-in FastLSTM/FastGRU rows (seqzoo_fast_tok_s)")
     parser.add_argument("--torch-worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.torch_worker:
@@ -249,10 +261,13 @@ def main(argv=None):
         cell, units = CONFIGS[config]
         out[config] = {}
         for precision in precisions:
-            seqzoo_best, torch_best = float("inf"), float("inf")
+            seqzoo_best = torch_best = fast_best = float("inf")
             for _ in range(args.rounds):
                 seqzoo_best = min(seqzoo_best, seqzoo_round(cell, units, PRECISIONS[precision],
                                                             batches, args))
+                if not args.no_fast:
+                    fast_best = min(fast_best, seqzoo_round(
+                        cell, units, PRECISIONS[precision], batches, args, fast=True))
                 if torch_version is not None:
                     torch_best = min(torch_best, torch_round(cell, units,
                                                              precision == "bfloat16", args))
@@ -267,6 +282,9 @@ def main(argv=None):
                 "torch_fraction_of_peak": None if torch_tok_s is None else round(
                     torch_tok_s * flops / (gemm[precision] * 1e9), 3),
                 "flops_per_token": flops}
+            if not args.no_fast:  # the opt-in FastLSTM/FastGRU layers (zoo.fast_rnn)
+                out[config][precision]["seqzoo_fast_tok_s"] = round(tokens / fast_best)
+                out[config][precision]["fast_vs_stock"] = round(seqzoo_best / fast_best, 3)
             print(config, precision, json.dumps(out[config][precision]), file=sys.stderr)
     out["gemm_gflops"] = gemm
     out["machine"] = machine_facts(torch_version)

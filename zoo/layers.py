@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from zoo.fast_rnn import FastGRU, FastLSTM  # noqa: F401 (registered for loading)
 from zoo.validation import check_choice
 
 

@@ -6,6 +6,8 @@ whole sequences (`run_stack`, for training) and one step at a time through their
 (`step_stack`, for generation), so both graphs share one set of weights.
 """
 
+import contextlib
+
 import keras
 
 from zoo.validation import check_choice, check_int, check_rate
@@ -17,6 +19,47 @@ _LAYER_CLASSES = {
     "gru": keras.layers.GRU,
     "lstm": keras.layers.LSTM,
 }
+_FAST = {"enabled": False}
+
+
+@contextlib.contextmanager
+def fast_layers(enabled=True):
+    """Build `zoo.fast_rnn.FastLSTM` / `FastGRU` instead of the stock layers inside the block.
+
+    The fast layers are the same layers (weights, config, outputs, gradients) with the input
+    projection hoisted out of the recurrence and a hand-written LSTM gradient; on a GPU they
+    run the stock (cuDNN) code. They are opt-in: on the 2-core development machine they
+    measured within a few percent of the stock layers (see the README's Performance section),
+    so the factories build stock layers by default. Stacks built while a GPU is visible
+    always get the stock layers.
+
+    Args:
+        enabled: bool, whether factories called inside the block build the fast layers.
+            Defaults to True.
+
+    Example:
+
+    >>> import zoo
+    >>> with fast_layers():
+    ...     lm = zoo.build_lm(10, units=4)
+    >>> type(lm.get_layer("lstm_0")).__name__
+    'FastLSTM'
+    """
+    before = _FAST["enabled"]
+    _FAST["enabled"] = bool(enabled)
+    try:
+        yield
+    finally:
+        _FAST["enabled"] = before
+
+
+def _layer_class(cell):
+    if _FAST["enabled"] and cell in ("lstm", "gru"):
+        from zoo.fast_rnn import FastGRU, FastLSTM, fast_layers_enabled
+
+        if fast_layers_enabled():
+            return {"lstm": FastLSTM, "gru": FastGRU}[cell]
+    return _LAYER_CLASSES[cell]
 
 
 def check_recurrent_args(cell, units, num_layers, dropout):
@@ -68,7 +111,7 @@ def build_stack(cell, units, num_layers, *, prefix="", bidirectional=False, drop
         A list of `(recurrent_layer, dropout_layer_or_None)` pairs, bottom first.
     """
     check_recurrent_args(cell, units, num_layers, dropout)
-    layer_class = _LAYER_CLASSES[cell]
+    layer_class = _layer_class(cell)
     stack = []
     for i in range(num_layers):
         name = layer_name(prefix, cell, i)
