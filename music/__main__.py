@@ -97,7 +97,7 @@ def _parser():
                      help="quarter notes per minute, 20 to 400 (default 160)")
     gen.add_argument("--seed", type=_SEED, default=0,
                      help="any whole number (mapped into [0, 2**31 - 1))")
-    gen.add_argument("--temperature", type=_number("--temperature", **_POSITIVE), default=1.0)
+    gen.add_argument("--temperature", type=_number("--temperature", **_POSITIVE), default=0.95)
     gen.add_argument("--top-p", type=_number("--top-p", high=1, **_POSITIVE), default=1.0)
     gen.add_argument("--primer", help="a melody file to warm the model up with")
     gen.add_argument("--model", help="an artifact folder from `train` (default: shipped model)")
@@ -116,6 +116,9 @@ def _parser():
     tr.add_argument("--seq-len", type=_whole("--seq-len", high=100_000), default=128)
     tr.add_argument("--batch-size", type=_whole("--batch-size", high=100_000), default=32)
     tr.add_argument("--learning-rate", type=_number("--learning-rate", **_POSITIVE), default=2e-3)
+    tr.add_argument("--final-learning-rate", type=_number("--final-learning-rate", low=0, high=1),
+                    default=1.0, help="end of a cosine decay over --epochs, as a fraction of "
+                    "--learning-rate (default 1: constant)")
     tr.add_argument("--patience", type=_whole("--patience", low=0), default=3)
     tr.add_argument("--holdout-every", type=_whole("--holdout-every", low=0), default=10)
     tr.add_argument("--val-fraction", type=_number("--val-fraction", low=0, high=1, high_open=True),
@@ -167,6 +170,7 @@ def _train(args):
                     units=args.units, num_layers=args.layers, dropout=args.dropout,
                     seq_len=args.seq_len, batch_size=args.batch_size,
                     learning_rate=args.learning_rate, patience=args.patience,
+                    final_learning_rate=args.final_learning_rate,
                     holdout_every=args.holdout_every, val_fraction=args.val_fraction,
                     seed=args.seed, verbose=2, precision=args.precision, fresh=args.fresh,
                     command="python -m music " + " ".join(args.argv))

@@ -1,11 +1,13 @@
 """The improviser's network and its self-describing artifact folder.
 
-The network is `zoo.build_lm` with conditioning: event tokens (see `music.encoding`) plus the
-per-event chord/bar feature vector, one LSTM layer by default, next-event logits out. A saved
+The network is `zoo.build_lm` with conditioning: event tokens (intervals and durations, see
+`music.encoding`) plus the per-event chord/bar/melody feature vector, one LSTM layer by default,
+next-event logits out. A saved
 improviser is a `zoo.artifacts` folder of kind "music.improviser":
 
     model.keras     the Keras model (loads with safe_mode=True)
-    encoding.json   `Encoding.get_config()`: what the tokens and features mean
+    encoding.json   `Encoding.get_config()`: what the tokens and features mean, with the
+                    encoding version (a folder of another version is refused, naming both)
     config.json     the factory call, hyperparameters, training data (sources, held-out list),
                     licence, and the measured metrics (losses, epochs, seconds)
 """
@@ -16,7 +18,7 @@ import pathlib
 import zoo  # noqa: F401  (sets the Keras backend and TF flags before keras is imported)
 import keras
 
-from music.encoding import FEATURE_DIM, Encoding
+from music.encoding import FEATURE_DIM, Encoding, EncodingVersionError
 from music.errors import MusicInputError
 from zoo.artifacts import RESERVED_KEYS, ArtifactError
 from zoo.artifacts import load_artifact as load_zoo_artifact
@@ -119,7 +121,8 @@ def load_artifact(directory=None) -> Artifact:
 
     Raises:
         MusicInputError: the folder is missing, is not an improviser, misses a file or holds
-            something unreadable; one line naming the folder.
+            something unreadable, or was written for another encoding version (the message
+            names both versions); one line naming the folder.
 
     Example:
         >>> artifact = load_artifact()
@@ -131,6 +134,9 @@ def load_artifact(directory=None) -> Artifact:
         encoding = Encoding.from_config(loaded.preprocessing["encoding"])
     except ArtifactError as error:
         raise MusicInputError(str(error)) from None
+    except EncodingVersionError as error:
+        raise MusicInputError(f"--model {directory}: the model was trained with {error}; "
+                              f"retrain it with {HINT}") from None
     except (TypeError, ValueError, KeyError) as error:
         raise MusicInputError(f"--model {directory}: encoding.json is not a music encoding "
                               f"({error}); expected a folder written by {HINT}") from None

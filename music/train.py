@@ -5,7 +5,9 @@ Data handling:
   never trained on or validated on; the list goes into config.json (the benchmark reads it);
 - validation: a seeded `val_fraction` of the remaining solos;
 - training windows of `seq_len` events, cut at a fresh random offset every epoch, each window
-  transposed by a random interval in -5..+6 semitones (augmentation).
+  transposed by a random interval in -5..+6 semitones (augmentation: the interval tokens stay
+  but for the first note, the absolute root and the register features move,
+  `Encoding.transpose`).
 
 Training runs on `zoo.training.fit`: Adam with gradient-norm clipping, early stopping on
 validation loss, and checkpoints: the artifact folder is saved atomically after every epoch that
@@ -59,11 +61,10 @@ def split_solos(solos, *, holdout_every=10, val_fraction=0.1, seed=0):
 
 
 def _aligned(encoded):
-    """(inputs, features, targets, roots) for one encoded solo: inputs are targets shifted right."""
+    """(inputs, features, targets) for one encoded solo: inputs are targets shifted right."""
     targets = encoded.tokens
     inputs = np.concatenate([[BOS], targets[:-1]]).astype(np.int32)
-    input_roots = np.concatenate([[0], encoded.roots[:-1]]).astype(np.int32)
-    return inputs, encoded.features, targets, encoded.roots, input_roots
+    return inputs, encoded.features, targets
 
 
 class WindowDataset(keras.utils.PyDataset):
@@ -123,14 +124,15 @@ class WindowDataset(keras.utils.PyDataset):
         for row, w in enumerate(chosen):
             index, start, stop = self.windows[w]
             stop = min(stop, start + t)
-            inputs, feats, target, roots, input_roots = self.solos[index]
+            inputs, feats, target = self.solos[index]
             length = stop - start
             x, y, f = inputs[start:stop], target[start:stop], feats[start:stop]
             shift = int(self.shifts[w])
-            if shift:
-                x, _ = self.encoding.transpose_tokens(x, input_roots[start:stop], shift)
-                y, _ = self.encoding.transpose_tokens(y, roots[start:stop], shift)
-                f = self.encoding.transpose_features(f, shift)
+            if shift:  # from the event before the window: the first input is that event
+                lo = max(0, start - 1)
+                moved, f_all = self.encoding.transpose(target[lo:stop], feats[lo:stop], shift)
+                y, f = moved[start - lo:], f_all[start - lo:]
+                x = np.concatenate([[BOS] if start == 0 else moved[:1], y[:-1]])
             tokens[row, :length], targets[row, :length] = x, y
             features[row, :length] = f
             weights[row, :length] = 1.0
@@ -142,7 +144,7 @@ class WindowDataset(keras.utils.PyDataset):
 
 
 def train(solos, out_dir, *, epochs=30, seq_len=128, batch_size=32, learning_rate=2e-3,
-          clipnorm=1.0, patience=3, holdout_every=10, val_fraction=0.1, max_minutes=None,
+          final_learning_rate=1.0, clipnorm=1.0, patience=3, holdout_every=10, val_fraction=0.1, max_minutes=None,
           seed=0, verbose=1, command=None, precision="float32", strategy=None, fresh=False,
           **hparams):
     """Train an improviser on solos with `zoo.training.fit` and save it as an artifact folder.
@@ -159,7 +161,9 @@ def train(solos, out_dir, *, epochs=30, seq_len=128, batch_size=32, learning_rat
         epochs: int, the most epochs to run. Defaults to 30.
         seq_len: int, events per training window. Defaults to 128.
         batch_size: int, the global batch size. Defaults to 32.
-        learning_rate: Adam learning rate (constant). Defaults to 2e-3.
+        learning_rate: Adam learning rate. Defaults to 2e-3.
+        final_learning_rate: float in [0, 1], the end of a cosine decay over `epochs` as a
+            fraction of `learning_rate`; 1 (the default) keeps the rate constant.
         clipnorm: gradient-norm clipping. Defaults to 1.0.
         patience: early-stopping patience in epochs (on validation loss). Defaults to 3.
         holdout_every: every n-th solo (sorted by source) is held out entirely; 0 disables.
@@ -210,10 +214,12 @@ def train(solos, out_dir, *, epochs=30, seq_len=128, batch_size=32, learning_rat
     config = {
         "hparams": {},
         "training": {"epochs": epochs, "seq_len": seq_len, "batch_size": batch_size,
-                     "learning_rate": learning_rate, "clipnorm": clipnorm, "patience": patience,
+                     "learning_rate": learning_rate,
+                     "final_learning_rate": final_learning_rate, "clipnorm": clipnorm, "patience": patience,
                      "holdout_every": holdout_every, "val_fraction": val_fraction,
                      "max_minutes": max_minutes, "seed": seed, "precision": precision,
-                     "augmentation": "random transposition -5..+6 per window",
+                     "augmentation": "random transposition -5..+6 per window (the first "
+                                     "note's interval, root and register features)",
                      "early_stopping": {"monitor": monitor, "patience": patience},
                      "checkpoints": f"this folder, saved after every epoch that improves "
                                     f"{monitor}: it holds the best epoch's weights"},
@@ -236,7 +242,7 @@ def train(solos, out_dir, *, epochs=30, seq_len=128, batch_size=32, learning_rat
 
     result = training.fit(
         lambda: build_model(encoding, **hparams), data, validation_data=val_data, epochs=epochs,
-        learning_rate=learning_rate, final_learning_rate=1.0, clipnorm=clipnorm,
+        learning_rate=learning_rate, final_learning_rate=final_learning_rate, clipnorm=clipnorm,
         weighted_metrics=["sparse_categorical_accuracy"], precision=precision,
         strategy=strategy, monitor=monitor, patience=patience,
         max_seconds=max_minutes * 60 if max_minutes else None, on_best=on_best,

@@ -1,5 +1,6 @@
 """Improvising: bars exactly filled, seeds reproduce, primers, learning chord tones, the shipped model."""
 
+import dataclasses
 from fractions import Fraction as F
 
 import numpy as np
@@ -119,8 +120,9 @@ def test_seeds_reproduce_and_differ(tiny):
 def test_primer_warms_the_state_and_is_not_in_the_output(tiny):
     chords = parse_progression("C7 | F7 |")
     primer = Solo([Note(F(0), F(1), 60), Note(F(1), F(3), 64)], parse_progression("C |"))
-    token, states = tiny.warm_up(primer)
+    token, states, melody = tiny.warm_up(primer)
     assert any(np.abs(np.asarray(s)).max() > 0 for s in states)
+    assert melody["pitch"] == 64 and melody["started"] and melody["phrase_start"] == -96
     plain = tiny.improvise(chords, seed=5)
     primed = tiny.improvise(chords, seed=5, primer=primer)
     check_bars(primed, 2)
@@ -153,19 +155,28 @@ def test_a_solo_longer_than_max_bars_is_refused(tiny):
 
 
 def test_a_tiny_model_learns_chord_tones_and_applies_them_in_another_key(tmp_path):
-    """Trained for seconds on arpeggios over ii-V-I in C, it plays chord tones over ii-V-I in Eb."""
+    """Trained for seconds on random chord-tone lines over ii-V-I in C, F, Bb, G and D, it plays
+    chord tones over ii-V-I in Eb: which intervals from the last note land on chord tones is in
+    the conditioning, and the lines are random, so that is all there is to learn."""
+    from music.encoding import transpose_solo
     from music.train import train
 
     chords = parse_progression("Dm7 | G7 | Cmaj7 | Cmaj7 |" * 4)
-    notes, t = [], F(0)
-    for chord in chords:
-        for k in range(8):
-            pc = sorted(chord.pitch_classes)[[0, 1, 2, 3, 2, 1, 0, 1][k]]
-            notes.append(Note(t, F(1, 2), 60 + (chord.root + pc) % 12))
-            t += F(1, 2)
-    solos = [Solo(notes, chords, source=f"arpeggios{i}") for i in range(4)]
-    train(solos, tmp_path / "tiny", epochs=30, seq_len=64, batch_size=4, units=32,
-          embedding_dim=16, dropout=0.0, learning_rate=1e-2, holdout_every=0, val_fraction=0.25,
+    solos = []
+    for shift in (0, 5, -2, 7, 2):
+        rng = np.random.default_rng(shift + 10)
+        notes, t, pitch = [], F(0), 64
+        keyed = transpose_solo(Solo([], chords), shift).chords
+        for chord in keyed:
+            tones = [p for p in range(52, 80) if (p - chord.root) % 12 in chord.pitch_classes]
+            for _ in range(8):
+                aim = pitch + int(rng.integers(-5, 6))
+                pitch = min(tones, key=lambda p: (abs(p - aim), p))
+                notes.append(Note(t, F(1, 2), pitch))
+                t += F(1, 2)
+        solos.append(Solo(notes, keyed, source=f"lines{shift}"))
+    train(solos, tmp_path / "tiny", epochs=60, seq_len=64, batch_size=4, units=64,
+          embedding_dim=16, dropout=0.0, learning_rate=1e-2, holdout_every=0, val_fraction=0.2,
           patience=30, verbose=0)
     improviser = Improviser(load_artifact(tmp_path / "tiny"))
     target = parse_progression("Fm7 | Bb7 | Ebmaj7 | Ebmaj7 |")
@@ -176,7 +187,10 @@ def test_a_tiny_model_learns_chord_tones_and_applies_them_in_another_key(tmp_pat
     hits = sum(n.pitch % 12 in chord_tones(max((c for o, c in timeline if o <= n.offset),
                                                key=lambda c: c.offset)) for n in pitched)
     assert len(pitched) >= 16
-    assert hits / len(pitched) >= 0.75, hits / len(pitched)  # chance: 4 of 12 pitch classes
+    # Chance is 4 of 12 pitch classes; the interval encoding has to learn from the conditioning
+    # which intervals land on chord tones (a rule, not a memorised sequence), so the bar sits
+    # lower than for the chord-relative encoding (which gave 0.75 here).
+    assert hits / len(pitched) >= 0.5, hits / len(pitched)
 
 
 def test_training_splits_clips_stops_early_and_keeps_the_best_epoch(tmp_path):
@@ -243,3 +257,65 @@ def test_the_shipped_model_loads_in_safe_mode_and_improvises():
     solo = Improviser(artifact).improvise(parse_progression("Dm7 G7 | Cmaj7 |"), choruses=4, seed=1)
     check_bars(solo, 8)
     assert sum(n.pitch is not None for n in solo.notes) >= 8
+
+
+def test_the_conditioning_in_the_loop_equals_the_encoding_of_the_generated_solo(tiny):
+    """What the network heard while generating (the carry and tables in TensorFlow) is what
+    `Encoding.encode` gives for the solo it generated, event by event."""
+    import tensorflow as tf
+
+    from music.encoding import ChordTimeline
+
+    chords = parse_progression("Dm7 G7 | Cmaj7 | N.C. | F7 . . Bb7 |")
+    solo = tiny.improvise(chords, seed=2, tempo=200)
+    enc = tiny.encoding
+    encoded = enc.encode(solo)
+    timeline = ChordTimeline(solo.chords, 96)
+    context = {"static": tf.constant(timeline.feature_table(4 * 96)),
+               "rings": tf.constant(timeline.pitch_class_table(4 * 96)),
+               "bar_ticks": tf.constant(96), "tempo": tf.constant(np.log2(200 / 160), tf.float32)}
+    state, carries = enc.initial_state(), []
+    for token, onset in zip(encoded.tokens, encoded.onsets):
+        carries.append({**state, "tick": int(onset)})
+        state = enc.advance(state, token, int(onset))
+    carry = {k: tf.constant([c[k] for c in carries]) for k in carries[0]}
+    heard = Improviser._conditioning(carry, context, carry["tick"]).numpy()
+    assert np.allclose(heard, encoded.features, atol=1e-6)
+
+
+def test_a_model_of_an_older_encoding_is_refused_naming_both_versions(tmp_path):
+    import json
+
+    from music.encoding import ENCODING_VERSION
+    from music.model import save_artifact
+
+    enc = Encoding()
+    folder = save_artifact(tmp_path / "old", build_model(enc, units=4, embedding_dim=3), enc,
+                           {"hparams": {}}, {})
+    path = folder / "encoding.json"
+    config = json.loads(path.read_text())
+    config.update(name="chord-relative-events-v1")
+    del config["version"]
+    path.write_text(json.dumps(config))
+    with pytest.raises(MusicInputError) as error:
+        load_artifact(folder)
+    message = str(error.value)
+    assert message.startswith(f"--model {folder}: the model was trained with encoding version 1 "
+                              f"('chord-relative-events-v1')")
+    assert f"reads encoding version {ENCODING_VERSION}" in message and "python -m music train" in message
+
+
+def test_the_register_and_span_guards_stop_a_climbing_model():
+    """A model that always wants to leap a fifth up climbs to the top of the pitch range
+    without the soft guards, and stays near its register with them."""
+    enc = Encoding()
+    model = build_model(enc, units=8, embedding_dim=4)
+    bias = np.where(enc.token_interval == 7, 6.0, 0.0).astype("float32")
+    dense = model.get_layer("logits")
+    dense.set_weights([np.zeros_like(dense.get_weights()[0]), bias])
+    artifact = Artifact(model, enc, {}, {})
+    chords = parse_progression("C7 | F7 | C7 | G7 |")
+    free = Improviser(artifact, register=None, span_penalty=0).improvise(chords, seed=0)
+    guarded = Improviser(artifact).improvise(chords, seed=0)
+    top = [max(n.pitch for n in solo.notes if n.pitch) for solo in (free, guarded)]
+    assert top[0] >= enc.pitch_range[1] - 6 and top[1] <= 90, top
