@@ -52,7 +52,7 @@ from music.discriminator import discriminate  # noqa: E402
 from music.encoding import to_ticks  # noqa: E402
 from music.improvise import TEMPERATURE, Improviser  # noqa: E402
 from music.io import read_corpus, read_solo  # noqa: E402
-from music.metrics import evaluate  # noqa: E402
+from music.metrics import CopyIndex, evaluate  # noqa: E402
 from music.model import load_artifact  # noqa: E402
 from music.types import Note, Solo  # noqa: E402
 from zoo.training import fit  # noqa: E402
@@ -195,12 +195,18 @@ def compare(improviser, course, humans, training, args, *, discriminate_phrases=
         for out, sample in ((argmaxed, False), (sampled, True)):
             notes = course.generate(h.duration, sample=sample, seed=i)
             out.append(Solo(notes, h.chords, h.beats_per_bar, h.beat_unit, h.tempo, "course"))
+    index = CopyIndex(training)  # one suffix automaton for every copying check
     result = {
-        "generated": summary(evaluate(generated, humans, training=training)),
-        "human_heldout": summary(evaluate(humans, training, training=training)),
-        "course_method": summary(evaluate(argmaxed, humans, training=training)),
-        "course_method_sampled": summary(evaluate(sampled, humans, training=training)),
+        "generated": summary(evaluate(generated, humans, training=index)),
+        "human_heldout": summary(evaluate(humans, training, training=index)),
+        "course_method": summary(evaluate(argmaxed, humans, training=index)),
+        "course_method_sampled": summary(evaluate(sampled, humans, training=index)),
     }
+    for name, solos in (("generated", generated), ("human_heldout", humans),
+                        ("course_method", argmaxed), ("course_method_sampled", sampled)):
+        # `longest_copied_run` is the longest over all solos; this is the typical solo's.
+        result[name]["median_longest_copied_run"] = statistics.median(
+            index.longest_run(solo) for solo in solos)
     if discriminate_phrases:  # needs several progressions: a tune never on both sides
         result["discriminator"] = discriminator(humans, generated, args)
         result["discriminator_course_method"] = discriminator(humans, argmaxed, args)
@@ -222,6 +228,8 @@ def compare(improviser, course, humans, training, args, *, discriminate_phrases=
             result["course_method_sampled"], "rhythm"),
         # The human solos' longest copied runs have a median of about 10 intervals.
         "longest_copied_run_at_most_10": g["longest_copied_run"] <= 10,
+        "median_longest_copied_run_at_most_human": g["median_longest_copied_run"] <= h[
+            "median_longest_copied_run"],
     }
     if discriminate_phrases and "error" not in result["discriminator"]:
         result["targets"]["discriminator_accuracy_at_most_0.65"] = all(
