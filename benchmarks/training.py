@@ -10,9 +10,10 @@ For each configuration (LSTM 256, LSTM 512, GRU 256; float32 and bfloat16) it tr
   per-tensor norm clipping (Keras's `clipnorm`), cross-entropy; bfloat16 under
   `torch.autocast("cpu", dtype=torch.bfloat16)`.
 
-It also trains the same zoo model built with the opt-in `FastLSTM`/`FastGRU` layers
-(`zoo.recurrent.fast_layers()`; keys `seqzoo_fast_tok_s` and `fast_vs_stock`; `--no-fast`
-skips them). The sides alternate in rounds and each reports its best window of `--window` steps,
+`seqzoo_tok_s` is the model as the zoo builds it by default (`seqzoo_layer` names its
+recurrent layer: `FastGRU` on CPU-only machines, the stock `LSTM`); the run also trains it
+with the other layer kind of `zoo.recurrent.fast_layers` (keys `seqzoo_stock_tok_s`,
+`seqzoo_fast_tok_s`, `fast_vs_stock`; `--no-fast` skips it). The sides alternate in rounds and each reports its best window of `--window` steps,
 because on a shared machine the minimum is the signal. Tokens per second count
 `batch * seq_len` per full step (forward, backward, clipping, update). The ceiling is the
 machine's matrix-multiply rate (float32 and bfloat16 `--gemm-size` square multiplies on all
@@ -104,7 +105,8 @@ def best_window(stamps, window, skip):
 def seqzoo_round(cell, units, precision, batches, args, fast=False):
     """One engine run of `warmup + windows * window` steps; its best window (seconds).
 
-    With `fast`, the model is built inside `zoo.recurrent.fast_layers()` (FastLSTM/FastGRU).
+    The model is built inside `zoo.recurrent.fast_layers(fast)`: FastLSTM/FastGRU or the
+    stock layers.
     """
     steps = args.warmup + args.windows * args.window + 1
     clock = _BatchClock()
@@ -116,6 +118,14 @@ def seqzoo_round(cell, units, precision, batches, args, fast=False):
     fit(build, batches, epochs=1, steps_per_epoch=steps, precision=precision, clipnorm=1.0,
         learning_rate=1e-3, verbose=0, callbacks=[clock.callback])
     return best_window(clock.stamps, args.window, args.warmup)
+
+
+def default_is_fast(cell):
+    """Whether the zoo builds `cell` with its FastLSTM/FastGRU layer here by default."""
+    from zoo.fast_rnn import FastGRU, FastLSTM
+
+    layer = zoo.build_lm(VOCAB, cell=cell, units=4, embedding_dim=2).get_layer(f"{cell}_0")
+    return isinstance(layer, (FastLSTM, FastGRU))
 
 
 def torch_trainer(cell, units, bfloat16, x, y):
@@ -224,15 +234,18 @@ def main(argv=None):
     parser.add_argument("--warmup", type=int, default=5, help="untimed steps per round")
     parser.add_argument("--gemm-size", type=int, default=2048)
     parser.add_argument("--quick", action="store_true",
-                        help="smoke run: lstm256 only, 1 round of 2 windows of 3 steps")
+                        help="smoke run: 1 round of 2 windows of 3 steps (lstm256 unless "
+                        "--configs is given)")
     parser.add_argument("--no-fast", action="store_true",
-                        help="skip the opt-in FastLSTM/FastGRU rows (seqzoo_fast_tok_s)")
+                        help="time only the default layers (no seqzoo_stock/fast_tok_s)")
     parser.add_argument("--torch-worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.torch_worker:
         return torch_worker(args.torch_worker, args)
     if args.quick:
-        args.configs, args.rounds, args.windows, args.window = "lstm256", 1, 2, 3
+        if args.configs == ",".join(CONFIGS):
+            args.configs = "lstm256"
+        args.rounds, args.windows, args.window = 1, 2, 3
         args.warmup, args.gemm_size = 2, 512
     configs = [c.strip() for c in args.configs.split(",") if c.strip()]
     precisions = [p.strip() for p in args.precisions.split(",") if p.strip()]
@@ -261,17 +274,18 @@ def main(argv=None):
         cell, units = CONFIGS[config]
         out[config] = {}
         for precision in precisions:
-            seqzoo_best = torch_best = fast_best = float("inf")
+            default_fast = default_is_fast(cell)
+            variants = [default_fast] if args.no_fast else [default_fast, not default_fast]
+            best = {fast: float("inf") for fast in variants}
+            torch_best = float("inf")
             for _ in range(args.rounds):
-                seqzoo_best = min(seqzoo_best, seqzoo_round(cell, units, PRECISIONS[precision],
-                                                            batches, args))
-                if not args.no_fast:
-                    fast_best = min(fast_best, seqzoo_round(
-                        cell, units, PRECISIONS[precision], batches, args, fast=True))
+                for fast in variants:
+                    best[fast] = min(best[fast], seqzoo_round(
+                        cell, units, PRECISIONS[precision], batches, args, fast=fast))
                 if torch_version is not None:
                     torch_best = min(torch_best, torch_round(cell, units,
                                                              precision == "bfloat16", args))
-            seqzoo_tok_s = tokens / seqzoo_best
+            seqzoo_tok_s = tokens / best[default_fast]
             torch_tok_s = tokens / torch_best if torch_version is not None else None
             flops = flops_per_token(cell, units)
             out[config][precision] = {
@@ -282,9 +296,12 @@ def main(argv=None):
                 "torch_fraction_of_peak": None if torch_tok_s is None else round(
                     torch_tok_s * flops / (gemm[precision] * 1e9), 3),
                 "flops_per_token": flops}
-            if not args.no_fast:  # the opt-in FastLSTM/FastGRU layers (zoo.fast_rnn)
-                out[config][precision]["seqzoo_fast_tok_s"] = round(tokens / fast_best)
-                out[config][precision]["fast_vs_stock"] = round(seqzoo_best / fast_best, 3)
+            row = out[config][precision]
+            row["seqzoo_layer"] = ("Fast" if default_fast else "") + cell.upper()
+            if not args.no_fast:  # both layer kinds of zoo.fast_rnn, whichever is the default
+                row["seqzoo_stock_tok_s"] = round(tokens / best[False])
+                row["seqzoo_fast_tok_s"] = round(tokens / best[True])
+                row["fast_vs_stock"] = round(best[False] / best[True], 3)
             print(config, precision, json.dumps(out[config][precision]), file=sys.stderr)
     out["gemm_gflops"] = gemm
     out["machine"] = machine_facts(torch_version)

@@ -10,15 +10,18 @@ differs, where it pays on a CPU:
   matrix multiply over every time step `(batch * time, features) @ (features, gates * units)`
   instead of one small multiply per step, so the loop is left with `h @ recurrent_kernel`,
   an add and the gate activations;
-- without a mask and with the default tanh/sigmoid activations, `FastLSTM` runs the
-  recurrence with a hand-written gradient (`_lstm_sequence`): one multiply per step
-  forward and one backward, the gates in float32 (under `mixed_bfloat16` only the multiplies
-  run in bfloat16), and the recurrent kernel's gradient as one multiply over all steps.
+- the gradient is TensorFlow's own through the loop, which keeps the backward pass's two
+  independent multiplies per step (`dz @ recurrent_kernel^T` and the kernel's gradient)
+  free to run on two cores at once. (A hand-written LSTM gradient that deferred the kernel's
+  gradient to one multiply over all steps measured 0.24x-0.81x of the stock layer on two
+  cores, so it was dropped.)
 
 Where the stock layer would run cuDNN (a GPU and cuDNN-eligible settings), or where the fast
 loop does not apply (dropout inside the cell while training), they defer to the stock layer,
-so cuDNN eligibility is never lost. The factories build them inside
-`zoo.recurrent.fast_layers()` on machines without a GPU (opt-in; see that function).
+so cuDNN eligibility is never lost. On machines without a GPU the factories build `FastGRU`
+for every GRU (it measured 1.05x-1.6x the stock layer's training speed); `FastLSTM`
+(0.97x-1.11x, within the noise of a shared machine) is opt-in through
+`zoo.recurrent.fast_layers()`, which also turns both off.
 """
 
 import keras
@@ -71,92 +74,6 @@ def _run(layer, step, projected, initial_state, mask):
         return_all_outputs=layer.return_sequences)
 
 
-def _is_default(cell):
-    """True for the cuDNN-style activations the fused kernels hard-code (tanh, sigmoid)."""
-    names = [getattr(f, "__name__", "") for f in (cell.activation, cell.recurrent_activation)]
-    return names == ["tanh", "sigmoid"]
-
-
-def _lstm_sequence(projected, recurrent_kernel, h0, c0):
-    """The LSTM recurrence with a hand-written gradient, time-major, gates in float32.
-
-    The forward loop runs one `h @ recurrent_kernel` and the gates per step. The backward
-    loop runs one `dz @ recurrent_kernel^T` per step; everything that does not depend on the
-    previous step (the gate derivatives, `tanh(c)`, the recurrent kernel's gradient) runs
-    once over all steps as large vectorised ops and one matrix multiply
-    `h_{t-1}^T @ dz` over `(time * batch)` rows.
-
-    Args:
-        projected: float32 `(time, batch, 4 * units)`, `x @ kernel + bias`.
-        recurrent_kernel: `(units, 4 * units)`, in the dtype the multiplies run in.
-        h0, c0: float32 `(batch, units)`, the initial states.
-
-    Returns:
-        `(hs, h, c)`: float32 outputs `(time, batch, units)` and the final states.
-    """
-    import tensorflow as tf
-
-    low = recurrent_kernel.dtype != tf.float32
-
-    def matmul(a, b, **kwargs):  # float32 in and out; the multiply in the kernel's dtype
-        if low:
-            return tf.cast(tf.matmul(tf.cast(a, b.dtype), b, **kwargs), tf.float32)
-        return tf.matmul(a, b, **kwargs)
-
-    @tf.custom_gradient
-    def run(projected, recurrent_kernel, h0, c0):
-        steps = tf.shape(projected)[0]
-        inputs = tf.TensorArray(tf.float32, steps).unstack(projected)
-
-        def body(t, h, c, hs, cs, zs):
-            z = inputs.read(t) + matmul(h, recurrent_kernel)  # (batch, 4 * units)
-            i, f, _, o = tf.split(tf.sigmoid(z), 4, axis=1)
-            g = tf.tanh(z[:, 2 * units:3 * units])
-            c = f * c + i * g
-            h = o * tf.tanh(c)
-            return t + 1, h, c, hs.write(t, h), cs.write(t, c), zs.write(t, z)
-
-        units = h0.shape[-1]
-        arrays = [tf.TensorArray(tf.float32, steps) for _ in range(3)]
-        _, h, c, hs, cs, zs = tf.while_loop(lambda t, *_: t < steps, body,
-                                            [tf.constant(0), h0, c0, *arrays])
-        hs, cs, zs = hs.stack(), cs.stack(), zs.stack()  # (time, batch, ...)
-
-        def grad(d_hs, d_h, d_c):
-            # Everything that does not depend on the previous step, for all steps at once.
-            c_prev = tf.concat([c0[None], cs[:-1]], axis=0)
-            h_prev = tf.concat([h0[None], hs[:-1]], axis=0)
-            s = tf.sigmoid(zs)
-            i, f, _, o = tf.split(s, 4, axis=-1)
-            g = tf.tanh(zs[..., 2 * units:3 * units])
-            tanh_c = tf.tanh(cs)
-            d_c_from_h = o * (1.0 - tanh_c * tanh_c)  # dc/dh at each step
-            # dz = [dc, dc, dc, dh] * scale, the gate derivatives times the other factor
-            scale = tf.concat([g * i * (1.0 - i), c_prev * f * (1.0 - f), i * (1.0 - g * g),
-                               tanh_c * o * (1.0 - o)], axis=-1)
-            read = [tf.TensorArray(tf.float32, steps).unstack(x)
-                    for x in (d_hs, d_c_from_h, scale, f)]
-
-            def back(t, dh, dc, dzs):
-                dh = dh + read[0].read(t)
-                dc = dc + dh * read[1].read(t)
-                dz = tf.concat([dc, dc, dc, dh], axis=1) * read[2].read(t)
-                return (t - 1, matmul(dz, recurrent_kernel, transpose_b=True),
-                        dc * read[3].read(t), dzs.write(t, dz))
-
-            _, dh0, dc0, dzs = tf.while_loop(
-                lambda t, *_: t >= 0, back,
-                [steps - 1, d_h, d_c, tf.TensorArray(tf.float32, steps)])
-            dzs = dzs.stack()  # (time, batch, 4 * units)
-            d_kernel = tf.matmul(tf.reshape(h_prev, [-1, units]),
-                                 tf.reshape(dzs, [-1, 4 * units]), transpose_a=True)
-            return dzs, tf.cast(d_kernel, recurrent_kernel.dtype), dh0, dc0
-
-        return (hs, h, c), grad
-
-    return run(projected, recurrent_kernel, h0, c0)
-
-
 @keras.saving.register_keras_serializable(package="seqzoo")
 class FastLSTM(keras.layers.LSTM):
     """`keras.layers.LSTM` with the input projection hoisted out of the recurrence.
@@ -192,8 +109,6 @@ class FastLSTM(keras.layers.LSTM):
         projected = ops.matmul(sequences, cell.kernel)  # (batch, time, 4 * units)
         if cell.use_bias:
             projected = ops.add(projected, cell.bias)
-        if mask is None and _is_default(cell):
-            return self._fused(projected, initial_state)
         recurrent_kernel = cell.recurrent_kernel
         activation, recurrent_activation = cell.activation, cell.recurrent_activation
 
@@ -206,19 +121,6 @@ class FastLSTM(keras.layers.LSTM):
             return h, [h, c]
 
         return _run(self, step, projected, initial_state, mask)
-
-    def _fused(self, projected, initial_state):
-        """The no-mask, tanh/sigmoid path: `_lstm_sequence` with a hand-written gradient."""
-        import tensorflow as tf
-
-        projected = tf.transpose(tf.cast(projected, tf.float32), [1, 0, 2])  # (time, batch, 4u)
-        if self.go_backwards:
-            projected = tf.reverse(projected, [0])
-        h0, c0 = (tf.cast(s, tf.float32) for s in initial_state)
-        recurrent_kernel = tf.cast(self.cell.recurrent_kernel, self.compute_dtype)
-        hs, h, c = _lstm_sequence(projected, recurrent_kernel, h0, c0)
-        outputs = tf.transpose(hs, [1, 0, 2]) if self.return_sequences else h[:, None]
-        return h, outputs, [h, c]
 
 
 @keras.saving.register_keras_serializable(package="seqzoo")

@@ -19,23 +19,22 @@ _LAYER_CLASSES = {
     "gru": keras.layers.GRU,
     "lstm": keras.layers.LSTM,
 }
-_FAST = {"enabled": False}
+_FAST = {"enabled": None}  # None: the measured default (FastGRU on CPU-only machines)
 
 
 @contextlib.contextmanager
 def fast_layers(enabled=True):
-    """Build `zoo.fast_rnn.FastLSTM` / `FastGRU` instead of the stock layers inside the block.
+    """Choose between `zoo.fast_rnn.FastLSTM`/`FastGRU` and the stock layers inside the block.
 
     The fast layers are the same layers (weights, config, outputs, gradients) with the input
-    projection hoisted out of the recurrence and a hand-written LSTM gradient; on a GPU they
-    run the stock (cuDNN) code. They are opt-in: on the 2-core development machine they
-    measured within a few percent of the stock layers (see the README's Performance section),
-    so the factories build stock layers by default. Stacks built while a GPU is visible
-    always get the stock layers.
+    projection hoisted out of the recurrence; on a GPU they run the stock (cuDNN) code, and
+    stacks built while a GPU is visible always get the stock layers. By default (outside any
+    block) a CPU-only machine gets `FastGRU` for GRU stacks, where it measured faster, and the
+    stock `LSTM` (the fast one was within noise; see the README's Performance section).
 
     Args:
-        enabled: bool, whether factories called inside the block build the fast layers.
-            Defaults to True.
+        enabled: bool: True builds both fast layers, False both stock layers, for factories
+            called inside the block. Defaults to True.
 
     Example:
 
@@ -44,6 +43,10 @@ def fast_layers(enabled=True):
     ...     lm = zoo.build_lm(10, units=4)
     >>> type(lm.get_layer("lstm_0")).__name__
     'FastLSTM'
+    >>> with fast_layers(False):
+    ...     lm = zoo.build_lm(10, cell="gru", units=4)
+    >>> type(lm.get_layer("gru_0")).__name__
+    'GRU'
     """
     before = _FAST["enabled"]
     _FAST["enabled"] = bool(enabled)
@@ -54,7 +57,10 @@ def fast_layers(enabled=True):
 
 
 def _layer_class(cell):
-    if _FAST["enabled"] and cell in ("lstm", "gru"):
+    """The layer class `build_stack` uses for `cell` (see `fast_layers`)."""
+    enabled = _FAST["enabled"]
+    wanted = enabled if enabled is not None else cell == "gru"
+    if wanted and cell in ("lstm", "gru"):
         from zoo.fast_rnn import FastGRU, FastLSTM, fast_layers_enabled
 
         if fast_layers_enabled():

@@ -47,11 +47,13 @@ def test_equal_outputs_and_gradients(stock_class, fast_class, kwargs, masked):
         np.testing.assert_allclose(b.numpy(), a.numpy(), rtol=1e-5, atol=1e-5)
 
 
-def test_bfloat16_policy_close_to_stock():
+@pytest.mark.parametrize("stock_class, fast_class", [(keras.layers.LSTM, FastLSTM),
+                                                     (keras.layers.GRU, FastGRU)])
+def test_bfloat16_policy_close_to_stock(stock_class, fast_class):
     rng = np.random.default_rng(1)
     x = tf.constant(rng.normal(size=(2, 5, 3)).astype("float32"))
-    stock = keras.layers.LSTM(8, return_sequences=True, dtype="mixed_bfloat16")
-    fast = FastLSTM(8, return_sequences=True, dtype="mixed_bfloat16")
+    stock = stock_class(8, return_sequences=True, dtype="mixed_bfloat16")
+    fast = fast_class(8, return_sequences=True, dtype="mixed_bfloat16")
     stock(x), fast(x)
     fast.set_weights(stock.get_weights())
     a, b = stock(x), fast(x)
@@ -65,8 +67,11 @@ def test_factories_build_fast_layers_that_save_and_load_in_safe_mode(cell, tmp_p
         lm = zoo.build_lm(11, cell=cell, units=6, embedding_dim=3, num_layers=2)
     assert {type(lm.get_layer(f"{cell}_{i}")).__name__ for i in range(2)} == {
         f"Fast{cell.upper()}"}
-    assert type(zoo.build_lm(11, cell=cell, units=6).get_layer(f"{cell}_0")) in (
-        keras.layers.LSTM, keras.layers.GRU)  # stock outside the block
+    with fast_layers(False):
+        stock = zoo.build_lm(11, cell=cell, units=6)
+    assert type(stock.get_layer(f"{cell}_0")) in (keras.layers.LSTM, keras.layers.GRU)
+    default = type(zoo.build_lm(11, cell=cell, units=6).get_layer(f"{cell}_0")).__name__
+    assert default == {"lstm": "LSTM", "gru": "FastGRU"}[cell]  # the measured default on CPU
     tokens = np.random.default_rng(2).integers(0, 11, (2, 7)).astype("int32")
     path = tmp_path / "lm.keras"
     lm.save(path)
@@ -87,7 +92,7 @@ def test_trains_through_the_engine_like_the_stock_layer():
     for fast in (False, True):
         keras.utils.set_random_seed(0)
         with fast_layers(fast):
-            result = fit(lambda: zoo.build_lm(8, units=4, embedding_dim=3),
+            result = fit(lambda: zoo.build_lm(8, cell="gru", units=4, embedding_dim=3),
                                       (x, x), epochs=2, batch_size=8, precision="float32",
                                       verbose=0)
         losses.append([h["loss"] for h in result.history])
