@@ -65,7 +65,8 @@ def run_sentiment(data, quick, budget, vectors=True):
         out["sentiment_vectors"] = dict(embeddings.describe(), seconds=round(
             time.perf_counter() - start, 1))
     budget -= time.perf_counter() - start
-    settings = dict(epochs=1, max_folds=2) if quick else dict(epochs=3, patience=1)
+    settings = (dict(epochs=1, max_folds=2) if quick else
+                dict(epochs=2, batch_size=128, learning_rate=3e-3))
     result = sentiment.cross_validate(texts, labels, folds=10, max_seconds=budget / 10,
                                       embeddings=embeddings, **POOLED, **settings)
     return {"sentiment_accuracy": result["accuracy"],
