@@ -652,9 +652,8 @@ class Encoding:
         version = config.get("version", 1)
         if version != ENCODING_VERSION:
             raise EncodingVersionError(
-                f"encoding version {version} ({config.get('name')!r}) cannot be read by this "
-                f"seqzoo, which reads encoding version {ENCODING_VERSION} "
-                f"('{ENCODING_NAME}-v{ENCODING_VERSION}')")
+                f"encoding version {version} ({config.get('name')!r}), but this seqzoo reads "
+                f"encoding version {ENCODING_VERSION} ('{ENCODING_NAME}-v{ENCODING_VERSION}')")
         if config.get("ticks_per_quarter") != TICKS_PER_QUARTER or config.get(
                 "feature_dim") != FEATURE_DIM:
             raise ValueError(f"encoding config {config.get('name')!r} does not match this version "

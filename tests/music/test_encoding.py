@@ -219,5 +219,5 @@ def test_an_encoding_of_another_version_is_refused_naming_both_versions():
     with pytest.raises(EncodingVersionError) as error:
         Encoding.from_config(old)
     assert str(error.value) == (
-        f"encoding version 1 ('chord-relative-events-v1') cannot be read by this seqzoo, which "
-        f"reads encoding version {ENCODING_VERSION} ('interval-events-v{ENCODING_VERSION}')")
+        f"encoding version 1 ('chord-relative-events-v1'), but this seqzoo reads encoding "
+        f"version {ENCODING_VERSION} ('interval-events-v{ENCODING_VERSION}')")
