@@ -20,7 +20,7 @@ Where the stock layer would run cuDNN (a GPU and cuDNN-eligible settings), or wh
 loop does not apply (dropout inside the cell while training), they defer to the stock layer,
 so cuDNN eligibility is never lost. On machines without a GPU the factories build `FastGRU`
 for every GRU (it measured 1.05x-1.6x the stock layer's training speed); `FastLSTM`
-(0.97x-1.11x, within the noise of a shared machine) is opt-in through
+(0.83x-1.30x, mixed on a shared machine) is opt-in through
 `zoo.recurrent.fast_layers()`, which also turns both off.
 """
 
