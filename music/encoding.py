@@ -300,11 +300,17 @@ def melody_features(rings, pitch, started, phrase_ticks, rest_ticks, bar_ticks, 
         phrase_ticks: int (n,), ticks since the current phrase's first note (0 before any).
         rest_ticks: int (n,), ticks of rest right before the event.
         bar_ticks: ticks per bar.
-        tempo: quarter notes per minute.
+        tempo: quarter notes per minute (a missing or non-positive tempo counts as 160).
 
     Returns:
         np.ndarray float32 (n, FEATURE_DIM - STATIC_DIM).
     """
+    try:
+        tempo = float(tempo)
+    except (TypeError, ValueError):
+        tempo = 160.0
+    if not (math.isfinite(tempo) and tempo > 0):
+        tempo = 160.0
     pitch = np.asarray(pitch, np.int64)
     n = len(pitch)
     turn = (pitch[:, None] + np.arange(12)[None, :]) % 12  # (n, 12): pitch class of pitch + d
