@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from zoo.fast_rnn import FastGRU, FastLSTM  # noqa: F401 (registered for loading)
+from zoo.pooling import MaskedGlobalMaxPooling1D  # noqa: F401 (registered for loading)
 from zoo.validation import check_choice
 
 
