@@ -332,7 +332,7 @@ def test_the_music_layout_before_the_zoo_format_still_loads(tmp_path):
     (old / "metrics.json").write_text(json.dumps(shipped["metrics"]))
     artifact = load_improviser(old)
     assert artifact.metrics["best_val_loss"] == shipped["metrics"]["best_val_loss"]
-    assert artifact.config["hparams"]["units"] == 256
+    assert artifact.config["hparams"]["units"] == shipped["hparams"]["units"]
     save_improviser(old, artifact.model, artifact.encoding, artifact.config, artifact.metrics)
     assert listing(old) == ["config.json", "encoding.json", "model.keras"]
     assert load_improviser(old).metrics == artifact.metrics
