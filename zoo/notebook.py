@@ -114,6 +114,9 @@ def find_repo_root(start=None):
 def find_shared_data(repo_root=None):
     """The shared data folder: `$SEQZOO_SHARED_DATA`, else `../shared/data` beside the clone.
 
+    A set `$SEQZOO_SHARED_DATA` is the only place looked at: naming a folder that does not
+    exist means "no shared data" (how the tests run the notebooks without it).
+
     Args:
         repo_root: the clone (defaults to `find_repo_root()`).
 
@@ -128,9 +131,10 @@ def find_shared_data(repo_root=None):
     candidates = []
     if os.environ.get("SEQZOO_SHARED_DATA"):
         candidates.append(pathlib.Path(os.environ["SEQZOO_SHARED_DATA"]))
-    root = pathlib.Path(repo_root) if repo_root else find_repo_root()
-    if root is not None:
-        candidates.append(root.parent / "shared" / "data")
+    else:
+        root = pathlib.Path(repo_root) if repo_root else find_repo_root()
+        if root is not None:
+            candidates.append(root.parent / "shared" / "data")
     return next((c.resolve() for c in candidates if c.is_dir()), None)
 
 

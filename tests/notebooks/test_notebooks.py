@@ -67,6 +67,25 @@ def test_notebook_runs_in_smoke_mode(path, tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_notebook_runs_without_shared_data_or_network(path, tmp_path, monkeypatch):
+    """No ../shared/data and no internet: every cell still runs, and the notebook says what it
+    does instead (built-in fallback data, or the exact file it needs); no traceback."""
+    monkeypatch.setenv("SMOKE", "1")
+    monkeypatch.setenv("SEQZOO_WORK", str(tmp_path / "work"))
+    monkeypatch.setenv("SEQZOO_SHARED_DATA", str(tmp_path / "no-shared-data"))
+    monkeypatch.delenv("SEQZOO_DRIVE", raising=False)
+    for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")
+    monkeypatch.setenv("no_proxy", "")
+    notebook = execute(path, timeout=240)
+    assert not errors(notebook), errors(notebook)
+    said = "".join(output.get("text", "") for cell in notebook.cells
+                   for output in cell.get("outputs", []) if output.get("output_type") == "stream")
+    assert "shared data: none" in said
+    assert "../shared/data/" in said  # names the file it would use
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_committed_outputs_are_from_a_real_run_of_this_code(path):
     notebook = nbformat.read(path, as_version=4)
     run = notebook.metadata.get("seqzoo_run", {})
