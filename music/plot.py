@@ -80,7 +80,7 @@ def piano_roll(solo_or_midi, path=None, *, title=None, width=None):
     'MIDI pitch'
     """
     from music.types import Solo
-    from zoo.plot import new_figure, save_figure
+    from zoo.plot import finish_figure, new_figure
 
     if isinstance(solo_or_midi, Solo):
         length = float(max((n.end for n in solo_or_midi.notes), default=0)) / 2
@@ -101,10 +101,7 @@ def piano_roll(solo_or_midi, path=None, *, title=None, width=None):
     ax.grid(axis="y", alpha=0.25)
     if title:
         ax.set_title(title)
-    fig.tight_layout()
-    if path is not None:
-        save_figure(fig, path)
-    return fig
+    return finish_figure(fig, path)
 
 
 __all__ = ["piano_roll"]

@@ -67,6 +67,8 @@ def _run(layer, step, projected, initial_state, mask):
     """Run `step(projected_t, states)` over time with Keras's backend loop."""
     from keras.src.backend import rnn
 
+    if isinstance(mask, (list, tuple)):
+        mask = mask[0]
     return rnn(
         step, projected, list(initial_state), go_backwards=layer.go_backwards, mask=mask,
         unroll=layer.unroll, input_length=projected.shape[1],
@@ -103,8 +105,6 @@ class FastLSTM(keras.layers.LSTM):
     def inner_loop(self, sequences, initial_state, mask, training=False):
         if _stock_path(self, training):
             return super().inner_loop(sequences, initial_state, mask, training=training)
-        if isinstance(mask, (list, tuple)):
-            mask = mask[0]
         cell = self.cell
         projected = ops.matmul(sequences, cell.kernel)  # (batch, time, 4 * units)
         if cell.use_bias:
@@ -151,8 +151,6 @@ class FastGRU(keras.layers.GRU):
     def inner_loop(self, sequences, initial_state, mask, training=False):
         if _stock_path(self, training):
             return super().inner_loop(sequences, initial_state, mask, training=training)
-        if isinstance(mask, (list, tuple)):
-            mask = mask[0]
         cell = self.cell
         units, reset_after = cell.units, cell.reset_after
         input_bias = recurrent_bias = None

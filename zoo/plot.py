@@ -82,6 +82,28 @@ def save_figure(fig, path, *, dpi=100):
     return path
 
 
+def finish_figure(fig, path=None):
+    """Lay the figure out and, when `path` is given, write it as a PNG (`save_figure`).
+
+    Args:
+        fig: a matplotlib `Figure`.
+        path: None, or str or path-like, the PNG to write.
+
+    Returns:
+        The figure.
+
+    Example:
+
+    >>> fig = new_figure(); _ = fig.subplots().plot([0, 1])
+    >>> finish_figure(fig) is fig
+    True
+    """
+    fig.tight_layout()
+    if path is not None:
+        save_figure(fig, path)
+    return fig
+
+
 def _labels(tokens, name):
     if isinstance(tokens, str):
         tokens = list(tokens)
@@ -146,10 +168,7 @@ def attention(weights, source_tokens, target_tokens, path=None, *, title=None, c
     if title:
         ax.set_title(title)
     fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
-    fig.tight_layout()
-    if path is not None:
-        save_figure(fig, path)
-    return fig
+    return finish_figure(fig, path)
 
 
 def _history_dict(history_or_dict):
@@ -219,7 +238,4 @@ def history(history_or_dict, path=None, *, title=None, baseline=None, baseline_l
         ax.legend()
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
-    if path is not None:
-        save_figure(fig, path)
-    return fig
+    return finish_figure(fig, path)
