@@ -11,7 +11,7 @@ For each configuration (LSTM 256, LSTM 512, GRU 256; float32 and bfloat16) it tr
   `torch.autocast("cpu", dtype=torch.bfloat16)`.
 
 `seqzoo_tok_s` is the model as the zoo builds it by default (`seqzoo_layer` names its
-recurrent layer: `FastGRU` on CPU-only machines, the stock `LSTM`); the run also trains it
+recurrent layer: the stock `LSTM`/`GRU`); the run also trains it
 with the other layer kind of `zoo.recurrent.fast_layers` (keys `seqzoo_stock_tok_s`,
 `seqzoo_fast_tok_s`, `fast_vs_stock`; `--no-fast` skips it). The sides alternate in rounds and each reports its best window of `--window` steps,
 because on a shared machine the minimum is the signal. Tokens per second count

@@ -19,7 +19,7 @@ _LAYER_CLASSES = {
     "gru": keras.layers.GRU,
     "lstm": keras.layers.LSTM,
 }
-_FAST = {"enabled": None}  # None: the measured default (FastGRU on CPU-only machines)
+_FAST = {"enabled": None}  # None: the default, the stock layers (see fast_layers)
 
 
 @contextlib.contextmanager
@@ -29,8 +29,11 @@ def fast_layers(enabled=True):
     The fast layers are the same layers (weights, config, outputs, gradients) with the input
     projection hoisted out of the recurrence; on a GPU they run the stock (cuDNN) code, and
     stacks built while a GPU is visible always get the stock layers. By default (outside any
-    block) a CPU-only machine gets `FastGRU` for GRU stacks, where it measured faster, and the
-    stock `LSTM` (the fast one was within noise; see the README's Performance section).
+    block) every machine gets the stock layers: Keras keys a weights file (a checkpoint that
+    `zoo.training.fit` resumes from) by layer class, so a run started with one kind cannot
+    resume with the other, e.g. a Colab run started on a GPU runtime and continued on a
+    CPU-only one; alone on this project's 2-core CPU the fast GRU gained only 1.01x-1.09x (the
+    README's Performance section).
 
     Args:
         enabled: bool: True builds both fast layers, False both stock layers, for factories
@@ -58,8 +61,7 @@ def fast_layers(enabled=True):
 
 def _layer_class(cell):
     """The layer class `build_stack` uses for `cell` (see `fast_layers`)."""
-    enabled = _FAST["enabled"]
-    wanted = enabled if enabled is not None else cell == "gru"
+    wanted = bool(_FAST["enabled"])
     if wanted and cell in ("lstm", "gru"):
         from zoo.fast_rnn import FastGRU, FastLSTM, fast_layers_enabled
 
