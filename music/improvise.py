@@ -261,7 +261,7 @@ class Improviser:
 
         Args:
             chords: `Chord` spans of one chorus (offsets from 0), e.g. from
-                `music.progressions.progression_from_spec`.
+                `music.leadsheet.progression_from_spec`.
             bar_length: quarter notes per bar (4 for 4/4).
             beats_per_bar: meter numerator (written into the Solo).
             beat_unit: meter denominator.
@@ -339,7 +339,7 @@ def generate(out, *, chords=None, meter=None, choruses=1, tempo=160.0, seed=0,
             with suffix .musicxml).
         chords: a progression string ("Dm7 G7 | Cmaj7 |"), a named form ("blues:F",
             "rhythm-changes:Bb", "ii-V-I:C") or a lead-sheet file; default `DEFAULT_FORM`.
-        meter: str such as "3/4", "5/4" or "6/8" (see `music.progressions.parse_meter`), the
+        meter: str such as "3/4", "5/4" or "6/8" (see `music.leadsheet.parse_meter`), the
             meter of a progression string or form; default None: 4/4, or a lead sheet's own
             meter (a meter given with a lead sheet in another meter is refused).
         choruses: int >= 1, times through the form (at most `MAX_BARS` bars in all).
@@ -361,7 +361,7 @@ def generate(out, *, chords=None, meter=None, choruses=1, tempo=160.0, seed=0,
         >>> solo, midi, xml = generate("waltz.mid", chords="Dm7 | G7 | Cmaj7 |", meter="3/4")
     """
     from music import io as music_io
-    from music import leadsheet as progressions  # parse_meter, progression_and_meter
+    from music import leadsheet
     from music import render
     from music.model import load_artifact
 
@@ -378,9 +378,9 @@ def generate(out, *, chords=None, meter=None, choruses=1, tempo=160.0, seed=0,
     swing = check_swing(swing)
     if meter is not None and not isinstance(meter, str):
         raise MusicInputError(f"meter must be a string such as '3/4'; got {meter!r}")
-    beats_per_bar, beat_unit = progressions.parse_meter(meter) if meter is not None else (
+    beats_per_bar, beat_unit = leadsheet.parse_meter(meter) if meter is not None else (
         None, None)
-    spans, beats_per_bar, beat_unit = progressions.progression_and_meter(
+    spans, beats_per_bar, beat_unit = leadsheet.progression_and_meter(
         DEFAULT_FORM if chords is None else chords, beats_per_bar=beats_per_bar,
         beat_unit=beat_unit)
     bar_length = Fraction(beats_per_bar * 4, beat_unit)
