@@ -24,10 +24,19 @@ PyTorch runs in a child process per round (so the two runtimes' thread pools nev
 for the cores) and comes with the `bench` extra (`pip install -e .[bench]`); without it the torch
 columns are null and the run says so. Prints one JSON object.
 
+`--keras-jax` also trains the same Keras model (the layers of `zoo.build_lm`, built with plain
+Keras: `Embedding` -> `LSTM`/`GRU` -> `Dense`, float32 logits under `mixed_bfloat16`) on
+the JAX backend of Keras, with `Adam(1e-3, clipnorm=1.0)` and sparse cross-entropy from
+logits, timed by `train_on_batch` in a child process per round (`KERAS_BACKEND=jax`; the
+child loads neither TensorFlow nor the zoo), with the same warm-up, windows and best-window
+rule: keys `keras_jax_tok_s` and `keras_jax_ratio` (against PyTorch). Without JAX
+(`pip install "jax[cpu]"`) those columns are null and the run says so.
+
 Usage:
     python benchmarks/training.py                      # full run (about 10 minutes idle)
     python benchmarks/training.py --quick              # a smoke run (about a minute)
     python benchmarks/training.py --configs lstm256 --precisions float32
+    python benchmarks/training.py --keras-jax          # also the JAX backend of Keras
 """
 
 import argparse
@@ -43,11 +52,12 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-import zoo  # noqa: E402,F401  (sets the TensorFlow environment before TensorFlow loads)
-import tensorflow as tf  # noqa: E402
+if "--keras-jax-worker" not in sys.argv[1:]:  # that child loads neither TensorFlow nor zoo
+    import zoo  # noqa: E402,F401  (sets the TensorFlow environment before TensorFlow loads)
+    import tensorflow as tf  # noqa: E402
 
-from zoo.recurrent import fast_layers  # noqa: E402
-from zoo.training import fit, hardware_facts  # noqa: E402
+    from zoo.recurrent import fast_layers  # noqa: E402
+    from zoo.training import fit, hardware_facts  # noqa: E402
 
 CONFIGS = {"lstm256": ("lstm", 256), "lstm512": ("lstm", 512), "gru256": ("gru", 256)}
 PRECISIONS = {"float32": "float32", "bfloat16": "mixed_bfloat16"}
@@ -197,6 +207,69 @@ def torch_worker(spec, args):
     print(best_window(stamps, args.window, 0))
 
 
+def keras_jax_round(cell, units, bfloat16, args):
+    """One round of the Keras model on the JAX backend in a child process; best window (s).
+
+    The child runs with `KERAS_BACKEND=jax` and imports neither TensorFlow nor the zoo.
+    """
+    import subprocess
+
+    command = [sys.executable, __file__, "--keras-jax-worker", f"{cell},{units},{int(bfloat16)}",
+               "--batch", str(args.batch), "--seq-len", str(args.seq_len),
+               "--window", str(args.window), "--windows", str(args.windows),
+               "--warmup", str(args.warmup)]
+    env = dict(os.environ, KERAS_BACKEND="jax")
+    done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
+    if done.returncode != 0:
+        raise RuntimeError(f"the Keras-on-JAX worker failed: {done.stderr[-2000:]}")
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+def keras_jax_model(cell, units, bfloat16):
+    """The model of `zoo.build_lm(VOCAB, cell, units, embedding_dim=EMBEDDING)`, in plain
+    Keras and compiled like the engine (Adam 1e-3, per-tensor `clipnorm=1.0`).
+
+    Not seeded: `keras.utils.set_random_seed` would import TensorFlow (to seed it too).
+    """
+    import keras
+
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("mixed_bfloat16" if bfloat16 else "float32")
+    try:
+        recurrent = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU}[cell]
+        tokens = keras.Input((None,), dtype="int32", name="tokens")
+        x = keras.layers.Embedding(VOCAB, EMBEDDING, name="embedding")(tokens)
+        x = recurrent(units, return_sequences=True, name=f"{cell}_0")(x)
+        logits = keras.layers.Dense(VOCAB, name="logits", dtype="float32")(x)  # as the engine
+        model = keras.Model(tokens, logits, name="lm")
+    finally:
+        keras.config.set_dtype_policy(previous)
+    model.compile(optimizer=keras.optimizers.Adam(1e-3, clipnorm=1.0),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    return model
+
+
+def keras_jax_worker(spec, args):
+    """The child process of `keras_jax_round`: print the best window of `spec`'s model."""
+    os.environ["KERAS_BACKEND"] = "jax"
+    import keras
+
+    if keras.backend.backend() != "jax":
+        raise RuntimeError(f"Keras loaded the {keras.backend.backend()} backend, not jax")
+    cell, units, bfloat16 = spec.split(",")
+    x, y = _batch(args)
+    model = keras_jax_model(cell, int(units), bool(int(bfloat16)))
+    for _ in range(args.warmup):  # the first step compiles
+        model.train_on_batch(x, y)
+    stamps = [time.perf_counter()]
+    for _ in range(args.windows * args.window + 1):
+        model.train_on_batch(x, y)  # returns the loss as a Python float: the step has finished
+        stamps.append(time.perf_counter())
+    if "tensorflow" in sys.modules:
+        raise RuntimeError("the Keras-on-JAX worker imported TensorFlow")
+    print(best_window(stamps, args.window, 0))
+
+
 def _batch(args):
     rng = np.random.default_rng(0)
     x = rng.integers(0, VOCAB, (args.batch, args.seq_len)).astype("int32")
@@ -238,8 +311,14 @@ def main(argv=None):
                         "--configs is given)")
     parser.add_argument("--no-fast", action="store_true",
                         help="time only the default layers (no seqzoo_stock/fast_tok_s)")
+    parser.add_argument("--keras-jax", action="store_true",
+                        help="also train the same Keras model on the JAX backend (columns "
+                        "keras_jax_tok_s, keras_jax_ratio)")
     parser.add_argument("--torch-worker", help=argparse.SUPPRESS)
+    parser.add_argument("--keras-jax-worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.keras_jax_worker:
+        return keras_jax_worker(args.keras_jax_worker, args)
     if args.torch_worker:
         return torch_worker(args.torch_worker, args)
     if args.quick:
@@ -263,6 +342,15 @@ def main(argv=None):
         torch_version = None
         print("torch is not installed (pip install -e .[bench]): the torch columns are null",
               file=sys.stderr)
+    jax_version = None
+    if args.keras_jax:
+        import importlib.util
+
+        if importlib.util.find_spec("jax") and importlib.util.find_spec("jaxlib"):
+            jax_version = importlib.metadata.version("jax")
+        else:
+            print('jax is not importable (pip install "jax[cpu]"): the keras_jax columns are '
+                  "null", file=sys.stderr)
 
     x, y = _batch(args)
     batches = tf.data.Dataset.from_tensors((x, y)).repeat()
@@ -277,13 +365,16 @@ def main(argv=None):
             default_fast = default_is_fast(cell)
             variants = [default_fast] if args.no_fast else [default_fast, not default_fast]
             best = {fast: float("inf") for fast in variants}
-            torch_best = float("inf")
+            torch_best = jax_best = float("inf")
             for _ in range(args.rounds):
                 for fast in variants:
                     best[fast] = min(best[fast], seqzoo_round(
                         cell, units, PRECISIONS[precision], batches, args, fast=fast))
                 if torch_version is not None:
                     torch_best = min(torch_best, torch_round(cell, units,
+                                                             precision == "bfloat16", args))
+                if jax_version is not None:
+                    jax_best = min(jax_best, keras_jax_round(cell, units,
                                                              precision == "bfloat16", args))
             seqzoo_tok_s = tokens / best[default_fast]
             torch_tok_s = tokens / torch_best if torch_version is not None else None
@@ -302,9 +393,16 @@ def main(argv=None):
                 row["seqzoo_stock_tok_s"] = round(tokens / best[False])
                 row["seqzoo_fast_tok_s"] = round(tokens / best[True])
                 row["fast_vs_stock"] = round(best[False] / best[True], 3)
+            if args.keras_jax:  # the same Keras model on the JAX backend of Keras
+                jax_tok_s = tokens / jax_best if jax_version is not None else None
+                row["keras_jax_tok_s"] = None if jax_tok_s is None else round(jax_tok_s)
+                row["keras_jax_ratio"] = (None if jax_tok_s is None or torch_tok_s is None
+                                          else round(jax_tok_s / torch_tok_s, 3))
             print(config, precision, json.dumps(out[config][precision]), file=sys.stderr)
     out["gemm_gflops"] = gemm
     out["machine"] = machine_facts(torch_version)
+    if args.keras_jax:
+        out["machine"]["jax"] = jax_version
     out["settings"] = {k: getattr(args, k) for k in ("window", "windows", "rounds", "warmup",
                                                     "gemm_size", "quick")}
     print(json.dumps(out))
