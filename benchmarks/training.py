@@ -20,6 +20,12 @@ machine's matrix-multiply rate (float32 and bfloat16 `--gemm-size` square multip
 cores), and `fraction_of_peak` is the model's matrix-multiply FLOPs per token (3x the forward
 pass: forward, input and weight gradients) times tokens/s over that rate.
 
+`seqzoo_tok_s` runs on the thread pools `zoo.threads` chose when `zoo` was imported (one
+thread per op, two ops at a time, on a machine with at most 2 CPUs); `seqzoo_tf_threads_tok_s`
+is the same model in a child process with TensorFlow's default pools (a thread per CPU for
+each), and `zoo_threads_vs_tf_threads` their ratio (`--no-threads` skips it). The gemm
+ceiling is measured in a child with TensorFlow's default pools, so it is the rate of both cores.
+
 PyTorch runs in a child process per round (so the two runtimes' thread pools never compete
 for the cores) and comes with the `bench` extra (`pip install -e .[bench]`); without it the torch
 columns are null and the run says so. Prints one JSON object.
@@ -57,7 +63,8 @@ if "--keras-jax-worker" not in sys.argv[1:]:  # that child loads neither TensorF
     import tensorflow as tf  # noqa: E402
 
     from zoo.recurrent import fast_layers  # noqa: E402
-    from zoo.training import fit, hardware_facts  # noqa: E402
+    from zoo.threads import usable_cpus  # noqa: E402
+from zoo.training import fit, hardware_facts  # noqa: E402
 
 CONFIGS = {"lstm256": ("lstm", 256), "lstm512": ("lstm", 512), "gru256": ("gru", 256)}
 PRECISIONS = {"float32": "float32", "bfloat16": "mixed_bfloat16"}
@@ -172,22 +179,62 @@ def torch_trainer(cell, units, bfloat16, x, y):
     return step
 
 
+def run_child(worker, spec, args, env=None):
+    """Run this script as `--{worker}-worker spec` in a child process; its last stdout line."""
+    import subprocess
+
+    command = [sys.executable, __file__, f"--{worker}-worker", spec,
+               "--batch", str(args.batch), "--seq-len", str(args.seq_len),
+               "--window", str(args.window), "--windows", str(args.windows),
+               "--warmup", str(args.warmup)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False,
+                          env=None if env is None else dict(os.environ, **env))
+    if done.returncode != 0:
+        raise RuntimeError(f"the {worker} worker failed: {done.stderr[-2000:]}")
+    return done.stdout.strip().splitlines()[-1]
+
+
 def torch_round(cell, units, bfloat16, args):
-    """One PyTorch round in a child process; its best window (seconds), or None.
+    """One PyTorch round in a child process; its best window (seconds).
 
     A child process keeps TensorFlow's thread pools (which spin after their work) and
     PyTorch's OpenMP threads from competing for the same cores.
     """
-    import subprocess
+    return float(run_child("torch", f"{cell},{units},{int(bfloat16)}", args))
 
-    command = [sys.executable, __file__, "--torch-worker", f"{cell},{units},{int(bfloat16)}",
-               "--batch", str(args.batch), "--seq-len", str(args.seq_len),
-               "--window", str(args.window), "--windows", str(args.windows),
-               "--warmup", str(args.warmup)]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"the torch worker failed: {done.stderr[-2000:]}")
-    return float(done.stdout.strip().splitlines()[-1])
+
+def tf_threads_env():
+    """TensorFlow's own thread pools (a thread per CPU for each) instead of the zoo's."""
+    cpus = str(usable_cpus())
+    return {"TF_NUM_INTRAOP_THREADS": cpus, "TF_NUM_INTEROP_THREADS": cpus}
+
+
+def tf_threads_round(cell, units, precision, args):
+    """The zoo's model with TensorFlow's default thread pools, in a child process; best window.
+
+    `zoo.threads` chose the pools of this process when `zoo` was imported; a child with
+    `tf_threads_env` measures what the zoo trains at without that choice.
+    """
+    return float(run_child("seqzoo", f"{cell},{units},{precision}", args, env=tf_threads_env()))
+
+
+def seqzoo_worker(spec, args):
+    """The child process of `tf_threads_round`: print the best window of `spec`'s model."""
+    cell, units, precision = spec.split(",")
+    x, y = _batch(args)
+    batches = tf.data.Dataset.from_tensors((x, y)).repeat()
+    print(seqzoo_round(cell, int(units), PRECISIONS[precision], batches, args))
+
+
+def gemm_worker(size, args):
+    """The child process of `gemm_ceiling`: print `gemm_gflops(size)` as JSON."""
+    print(json.dumps(gemm_gflops(int(size))))
+
+
+def gemm_ceiling(size, args):
+    """`gemm_gflops` on all cores: measured in a child with a thread per CPU for one op (this
+    process may run one thread per op, `zoo.threads`)."""
+    return json.loads(run_child("gemm", str(size), args, env=tf_threads_env()))
 
 
 def torch_worker(spec, args):
@@ -212,17 +259,8 @@ def keras_jax_round(cell, units, bfloat16, args):
 
     The child runs with `KERAS_BACKEND=jax` and imports neither TensorFlow nor the zoo.
     """
-    import subprocess
-
-    command = [sys.executable, __file__, "--keras-jax-worker", f"{cell},{units},{int(bfloat16)}",
-               "--batch", str(args.batch), "--seq-len", str(args.seq_len),
-               "--window", str(args.window), "--windows", str(args.windows),
-               "--warmup", str(args.warmup)]
-    env = dict(os.environ, KERAS_BACKEND="jax")
-    done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
-    if done.returncode != 0:
-        raise RuntimeError(f"the Keras-on-JAX worker failed: {done.stderr[-2000:]}")
-    return float(done.stdout.strip().splitlines()[-1])
+    return float(run_child("keras-jax", f"{cell},{units},{int(bfloat16)}", args,
+                           env={"KERAS_BACKEND": "jax"}))
 
 
 def keras_jax_model(cell, units, bfloat16):
@@ -290,7 +328,9 @@ def machine_facts(torch_version):
             "avx512_bf16": "avx512_bf16" in facts["cpu_flags"], "gpus": facts["gpus"],
             "load_average": [round(v, 2) for v in os.getloadavg()],
             "tensorflow": tf.__version__, "keras": __import__("keras").__version__,
-            "torch": torch_version, "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS")}
+            "torch": torch_version, "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS"),
+            "tf_threads": {name: os.environ.get(f"TF_NUM_{name.upper()}_THREADS", "default")
+                           for name in ("intraop", "interop")}}
 
 
 def main(argv=None):
@@ -314,13 +354,22 @@ def main(argv=None):
     parser.add_argument("--keras-jax", action="store_true",
                         help="also train the same Keras model on the JAX backend (columns "
                         "keras_jax_tok_s, keras_jax_ratio)")
+    parser.add_argument("--no-threads", action="store_true",
+                        help="skip the run with TensorFlow's default thread pools "
+                             "(no seqzoo_tf_threads_tok_s)")
     parser.add_argument("--torch-worker", help=argparse.SUPPRESS)
+    parser.add_argument("--seqzoo-worker", help=argparse.SUPPRESS)
+    parser.add_argument("--gemm-worker", help=argparse.SUPPRESS)
     parser.add_argument("--keras-jax-worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.keras_jax_worker:
         return keras_jax_worker(args.keras_jax_worker, args)
     if args.torch_worker:
         return torch_worker(args.torch_worker, args)
+    if args.seqzoo_worker:
+        return seqzoo_worker(args.seqzoo_worker, args)
+    if args.gemm_worker:
+        return gemm_worker(args.gemm_worker, args)
     if args.quick:
         if args.configs == ",".join(CONFIGS):
             args.configs = "lstm256"
@@ -355,7 +404,7 @@ def main(argv=None):
     x, y = _batch(args)
     batches = tf.data.Dataset.from_tensors((x, y)).repeat()
     tokens = args.batch * args.seq_len * args.window
-    gemm = gemm_gflops(args.gemm_size)
+    gemm = gemm_ceiling(args.gemm_size, args)
     out = {"benchmark": "training_char_lm", "batch": args.batch, "seq_len": args.seq_len,
            "vocab": VOCAB, "embedding_dim": EMBEDDING}
     for config in configs:
@@ -365,7 +414,7 @@ def main(argv=None):
             default_fast = default_is_fast(cell)
             variants = [default_fast] if args.no_fast else [default_fast, not default_fast]
             best = {fast: float("inf") for fast in variants}
-            torch_best = jax_best = float("inf")
+            torch_best = jax_best = tf_threads_best = float("inf")
             for _ in range(args.rounds):
                 for fast in variants:
                     best[fast] = min(best[fast], seqzoo_round(
@@ -376,6 +425,9 @@ def main(argv=None):
                 if jax_version is not None:
                     jax_best = min(jax_best, keras_jax_round(cell, units,
                                                              precision == "bfloat16", args))
+                if not args.no_threads:
+                    tf_threads_best = min(tf_threads_best, tf_threads_round(
+                        cell, units, precision, args))
             seqzoo_tok_s = tokens / best[default_fast]
             torch_tok_s = tokens / torch_best if torch_version is not None else None
             flops = flops_per_token(cell, units)
@@ -393,6 +445,9 @@ def main(argv=None):
                 row["seqzoo_stock_tok_s"] = round(tokens / best[False])
                 row["seqzoo_fast_tok_s"] = round(tokens / best[True])
                 row["fast_vs_stock"] = round(best[False] / best[True], 3)
+            if not args.no_threads:  # the same model on TensorFlow's default thread pools
+                row["seqzoo_tf_threads_tok_s"] = round(tokens / tf_threads_best)
+                row["zoo_threads_vs_tf_threads"] = round(tf_threads_best / best[default_fast], 3)
             if args.keras_jax:  # the same Keras model on the JAX backend of Keras
                 jax_tok_s = tokens / jax_best if jax_version is not None else None
                 row["keras_jax_tok_s"] = None if jax_tok_s is None else round(jax_tok_s)

@@ -30,6 +30,9 @@ import os
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from zoo.threads import apply_thread_settings  # noqa: E402  (os only: cheap)
+
+apply_thread_settings()  # one thread per op on <= 2-CPU machines, unless the user chose
 
 _EXPORTS = {
     "CELLS": "zoo.recurrent",
