@@ -3,11 +3,17 @@
     python benchmarks/jazz.py [--model DIR] [--data ../shared/data/music/wjazzd]
                               [--metheny ../shared/data/music/original_metheny.mid]
                               [--phrase-bars 8] [--max-solos N] [--solos validation]
-                              [--temperature T] [--top-p P]
+                              [--temperature T] [--top-p P] [--seed-offset K]
+                              [--register LOW,HIGH] [--register-penalty NATS]
+                              [--register-spread SEMITONES] [--span SEMITONES]
+                              [--span-penalty NATS] [--centre-decay D] [--top-features N]
+                              [--skip-course] [--skip-metheny]
 
 1. The model (default: the shipped one) lists the WJazzD solos it never saw (config.json,
    `heldout_sources`). For each, the improviser plays over that solo's own chord progression
-   (its first `--max-bars` bars), seeded by its index, and the result is compared with the human
+   (its first `--max-bars` bars), seeded by its index plus `--seed-offset` (default 0), with
+   the sampling settings of `music.improvise` unless a flag overrides one (`--register`,
+   `--span`, ...: for sweeps on the validation solos), and the result is compared with the human
    solos over the same bars (`music.metrics.evaluate`; copying is checked against the solos the
    model trained on).
 2. "The course's method", written here from its description: an LSTM over one-hot (pitch,
@@ -15,7 +21,9 @@
    generating one-to-many from a zero start by argmax (the course's `predict_and_sample`);
    `course_method_sampled` samples instead of argmax (both through the zoo's generation
    engine, `zoo.Sampler`, like the improviser). Its notes are laid end to end over the
-   same progressions (no bar filling: it has no idea of bars).
+   same progressions (no bar filling: it has no idea of bars). `--skip-course` leaves it out
+   (for sweeps on the validation solos): its keys are then null and `course_method_skipped`
+   says so.
 3. Speed: seconds to improvise 32 bars with a loaded model (median of 5, after one warm-up).
 4. The discriminator (`music.discriminator.discriminate`): every solo above (cropped like the
    human one) is cut into `--phrase-bars`-bar phrases, and a standardised logistic regression
@@ -50,7 +58,8 @@ import keras  # noqa: E402
 
 from music.discriminator import discriminate  # noqa: E402
 from music.encoding import to_ticks  # noqa: E402
-from music.improvise import TEMPERATURE, Improviser  # noqa: E402
+from music.improvise import (CENTRE_DECAY, REGISTER, REGISTER_PENALTY,  # noqa: E402
+                             REGISTER_SPREAD, SPAN, SPAN_PENALTY, TEMPERATURE, Improviser)
 from music.io import read_corpus, read_solo  # noqa: E402
 from music.metrics import CopyIndex, evaluate  # noqa: E402
 from music.model import load_artifact  # noqa: E402
@@ -173,6 +182,17 @@ def improvise_over(improviser, human, seed, temperature, top_p):
                 f"generated:{os.path.basename(str(human.source))}")
 
 
+def _register(text):
+    """`--register LOW,HIGH` (MIDI pitches) or 'none'."""
+    if text.lower() == "none":
+        return None
+    try:
+        low, high = (int(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected LOW,HIGH MIDI pitches or 'none'; got {text!r}")
+    return low, high
+
+
 def _d(result, kind):
     value = result[f"{kind}_hist_distance"]
     return 1.0 if value is None else value
@@ -182,50 +202,56 @@ def discriminator(humans, generated, args):
     """`music.discriminator.discriminate` of generated vs human solos (``generated[i]`` over the
     progression of ``humans[i]``), or ``{"error": ...}`` when there is too little to judge."""
     try:  # every phrase with a note counts: a generator must not escape by near-silence
-        return discriminate(humans, generated, bars=args.phrase_bars, seed=0, min_notes=1)
+        return discriminate(humans, generated, bars=args.phrase_bars, seed=0, min_notes=1,
+                            top=args.top_features)
     except ValueError as error:
         return {"error": str(error)}
 
 
 def compare(improviser, course, humans, training, args, *, discriminate_phrases=True):
-    generated = [improvise_over(improviser, h, i, args.temperature, args.top_p)
-                 for i, h in enumerate(humans)]
-    argmaxed, sampled = [], []
-    for i, h in enumerate(humans):
-        for out, sample in ((argmaxed, False), (sampled, True)):
-            notes = course.generate(h.duration, sample=sample, seed=i)
-            out.append(Solo(notes, h.chords, h.beats_per_bar, h.beat_unit, h.tempo, "course"))
+    """Improvise over each human solo's progression and measure; `course` None leaves the
+    course's method out (its keys and targets null)."""
+    generated = [improvise_over(improviser, h, i + args.seed_offset, args.temperature,
+                                args.top_p) for i, h in enumerate(humans)]
+    sides = {"generated": generated, "human_heldout": humans}
+    if course is not None:
+        sides["course_method"], sides["course_method_sampled"] = [], []
+        for i, h in enumerate(humans):
+            for name, sample in (("course_method", False), ("course_method_sampled", True)):
+                notes = course.generate(h.duration, sample=sample, seed=i)
+                sides[name].append(Solo(notes, h.chords, h.beats_per_bar, h.beat_unit, h.tempo,
+                                        "course"))
     index = CopyIndex(training)  # one suffix automaton for every copying check
-    result = {
-        "generated": summary(evaluate(generated, humans, training=index)),
-        "human_heldout": summary(evaluate(humans, training, training=index)),
-        "course_method": summary(evaluate(argmaxed, humans, training=index)),
-        "course_method_sampled": summary(evaluate(sampled, humans, training=index)),
-    }
-    for name, solos in (("generated", generated), ("human_heldout", humans),
-                        ("course_method", argmaxed), ("course_method_sampled", sampled)):
+    result = {}
+    for name, solos in sides.items():
+        reference = training if name == "human_heldout" else humans
+        result[name] = summary(evaluate(solos, reference, training=index))
         # `longest_copied_run` is the longest over all solos; this is the typical solo's.
         result[name]["median_longest_copied_run"] = statistics.median(
             index.longest_run(solo) for solo in solos)
+    for name in ("course_method", "course_method_sampled"):
+        result.setdefault(name, None)
     if discriminate_phrases:  # needs several progressions: a tune never on both sides
         result["discriminator"] = discriminator(humans, generated, args)
-        result["discriminator_course_method"] = discriminator(humans, argmaxed, args)
-        result["discriminator_course_method_sampled"] = discriminator(humans, sampled, args)
+        for name in ("course_method", "course_method_sampled"):
+            result[f"discriminator_{name}"] = (discriminator(humans, sides[name], args)
+                                               if name in sides else None)
     g, h = result["generated"], result["human_heldout"]
+
+    def below(kind, name):  # None when the course's method was skipped
+        other = result[name]
+        return None if other is None else _d(g, kind) < _d(other, kind)
+
     result["targets"] = {
         "chord_tone_ratio_within_0.03": abs(g["chord_tone_ratio"] - h["chord_tone_ratio"]) <= 0.03,
         "note_type_shares_within_0.05": all(
             abs(g["note_type_profile"][k] - h["note_type_profile"][k]) <= 0.05
             for k in h["note_type_profile"]),
         # An empty histogram (e.g. one repeated value, no intervals) counts as distance 1.
-        "interval_distance_below_course_argmax": _d(g, "interval") < _d(
-            result["course_method"], "interval"),
-        "rhythm_distance_below_course_argmax": _d(g, "rhythm") < _d(
-            result["course_method"], "rhythm"),
-        "interval_distance_below_course_sampled": _d(g, "interval") < _d(
-            result["course_method_sampled"], "interval"),
-        "rhythm_distance_below_course_sampled": _d(g, "rhythm") < _d(
-            result["course_method_sampled"], "rhythm"),
+        "interval_distance_below_course_argmax": below("interval", "course_method"),
+        "rhythm_distance_below_course_argmax": below("rhythm", "course_method"),
+        "interval_distance_below_course_sampled": below("interval", "course_method_sampled"),
+        "rhythm_distance_below_course_sampled": below("rhythm", "course_method_sampled"),
         # The human solos' longest copied runs have a median of about 10 intervals.
         "longest_copied_run_at_most_10": g["longest_copied_run"] <= 10,
         "median_longest_copied_run_at_most_human": g["median_longest_copied_run"] <= h[
@@ -247,11 +273,26 @@ def main():
     parser.add_argument("--max-bars", type=int, default=64)
     parser.add_argument("--temperature", type=float, default=TEMPERATURE)
     parser.add_argument("--top-p", type=float, default=1.0)
+    parser.add_argument("--seed-offset", type=int, default=0,
+                        help="added to each progression's index to seed its solo (variance "
+                             "checks)")
+    parser.add_argument("--register", type=_register, default=REGISTER,
+                        help="LOW,HIGH MIDI pitches of the soft register guard, or 'none'")
+    parser.add_argument("--register-penalty", type=float, default=REGISTER_PENALTY)
+    parser.add_argument("--register-spread", type=float, default=REGISTER_SPREAD,
+                        help="standard deviation (semitones) of each solo's register shift")
+    parser.add_argument("--span", type=float, default=SPAN)
+    parser.add_argument("--span-penalty", type=float, default=SPAN_PENALTY)
+    parser.add_argument("--centre-decay", type=float, default=CENTRE_DECAY)
+    parser.add_argument("--skip-course", action="store_true",
+                        help="leave the course's method out (no training; its keys are null)")
     parser.add_argument("--course-minutes", type=float, default=3.0)
     parser.add_argument("--metheny-minutes", type=float, default=2.0)
     parser.add_argument("--skip-metheny", action="store_true")
     parser.add_argument("--phrase-bars", type=int, default=8,
                         help="bars per phrase for the discriminator")
+    parser.add_argument("--top-features", type=int, default=5,
+                        help="give-away features to list per discriminator (21: all)")
     parser.add_argument("--solos", choices=("heldout", "validation"), default="heldout",
                         help="compare over the held-out solos (the benchmark) or the validation "
                              "solos (for choosing sampling settings without the held-out ones)")
@@ -263,7 +304,11 @@ def main():
     started = time.time()
 
     artifact = load_artifact(args.model)
-    improviser = Improviser(artifact)
+    sampling = {"register": args.register, "register_penalty": args.register_penalty,
+                "register_spread": args.register_spread,
+                "span": args.span, "span_penalty": args.span_penalty,
+                "centre_decay": args.centre_decay}
+    improviser = Improviser(artifact, **sampling)
     data = artifact.config["data"]
     compared = f"{args.solos}_sources"
     files = args.data
@@ -289,7 +334,8 @@ def main():
     seconds_per_32_bars = statistics.median(times) * 32 / (probe.duration / probe.bar_length)
 
     course_started = time.time()
-    course = CourseMethod().fit(training, minutes=args.course_minutes)
+    course = None if args.skip_course else CourseMethod().fit(training,
+                                                              minutes=args.course_minutes)
     course_seconds = time.time() - course_started
     result, generated = compare(improviser, course, humans, training, args)
     result["seconds_per_32_bars"] = round(float(seconds_per_32_bars), 3)
@@ -297,12 +343,16 @@ def main():
                                     "bars": sum(int(h.duration // h.bar_length) for h in humans),
                                     "max_bars_each": args.max_bars,
                                     "temperature": args.temperature, "top_p": args.top_p,
+                                    **sampling, "seed_offset": args.seed_offset,
                                     "phrase_bars": args.phrase_bars,
                                     "max_solos": args.max_solos, "solos": args.solos}
     result["model"] = {"path": str(artifact.path), "hparams": artifact.config.get("hparams"),
                        "train_solos": len(training), "heldout_solos": len(humans),
                        "size_bytes": os.path.getsize(os.path.join(artifact.path, "model.keras"))}
-    result["course_method_training_seconds"] = round(course_seconds, 1)
+    result["course_method_training_seconds"] = None if course is None else round(
+        course_seconds, 1)
+    if course is None:
+        result["course_method_skipped"] = "--skip-course: the course's method was not trained"
     result["targets"]["seconds_per_32_bars_at_most_0.2"] = result["seconds_per_32_bars"] <= 0.2
     result["targets"]["model_at_most_20_MB"] = result["model"]["size_bytes"] <= 20e6
 
@@ -315,8 +365,9 @@ def main():
             train([melody], os.path.join(folder, "metheny"), epochs=200, seq_len=64,
                   batch_size=8, holdout_every=0, val_fraction=0, patience=200,
                   max_minutes=args.metheny_minutes, verbose=0, units=256)
-            ours = Improviser(load_artifact(os.path.join(folder, "metheny")))
-        course_m = CourseMethod().fit([melody], minutes=args.metheny_minutes)
+            ours = Improviser(load_artifact(os.path.join(folder, "metheny")), **sampling)
+        course_m = None if args.skip_course else CourseMethod().fit(
+            [melody], minutes=args.metheny_minutes)
         # One song: no discriminator (its phrases would share the one tune on both sides).
         setting, _ = compare(ours, course_m, [melody], [melody], args, discriminate_phrases=False)
         setting["human_heldout"] = setting.pop("human_heldout")  # the melody itself

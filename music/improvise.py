@@ -13,8 +13,15 @@ Constraints applied to the distribution before sampling (nothing else is hard-co
   events sum exactly to the bar and the last bar ends the form (no overflow, no overlaps);
 - a tie is only allowed right after a sounding note (a tie after a rest would be a rest);
 - range guard: pitches outside the encoding's `pitch_range` (C2..D#7) are masked out;
-- soft register guard: a note outside `REGISTER` (E3..C6) loses `REGISTER_PENALTY` nats per
-  semitone outside (`Improviser(register=None)` turns it off);
+- soft register guard, one player's register per solo: a note outside the solo's register
+  loses `REGISTER_PENALTY` nats per semitone outside (`Improviser(register=None)` turns it
+  off). The register is `REGISTER` (D3..Bb5: the training solos' mean pitch, 65.8, +-16)
+  shifted by a whole number of semitones drawn from N(0, `REGISTER_SPREAD`) with the solo's
+  seed (4.8: the standard deviation of the training solos' mean pitches, which differ by
+  instrument and player), and a solo without a primer starts from the reference pitch shifted
+  alike. Human solos each keep to their player's register; one fixed register for every solo
+  made the generated phrases' lowest notes pile up at its floor, which told them apart
+  (`register_spread=0` keeps one register);
 - soft span guard: a note more than `SPAN` semitones from the running centre of the melody
   (an average of its recent pitches, `CENTRE_DECAY` per note) loses `SPAN_PENALTY` nats per
   semitone beyond, which keeps phrases in a player's compass instead of a random walk of
@@ -43,10 +50,14 @@ from music.validation import check_number, check_seed, check_swing, check_tempo,
 TEMPERATURE = 0.95
 """The default sampling temperature, chosen on the validation solos (see README)."""
 
-REGISTER = (52, 84)
-"""The soft register guard: each semitone a note would land below E3 or above C6 costs
-`REGISTER_PENALTY` nats of log-probability (the hard guard is the encoding's pitch range)."""
+REGISTER = (50, 82)
+"""The soft register guard before each solo's shift: each semitone a note would land below D3
+or above Bb5 costs `REGISTER_PENALTY` nats of log-probability (the hard guard is the encoding's
+pitch range). Chosen on the validation solos (see README)."""
 REGISTER_PENALTY = 1.0
+REGISTER_SPREAD = 4.8
+"""The standard deviation in semitones of each solo's register shift (that of the mean pitches
+of the training solos)."""
 SPAN = 10
 SPAN_PENALTY = 0.5
 CENTRE_DECAY = 0.9
@@ -123,8 +134,13 @@ class Improviser:
         register: (low, high) MIDI pitches of the soft register guard, or None for none.
             Defaults to `REGISTER`.
         register_penalty: nats per semitone outside `register`. Defaults to `REGISTER_PENALTY`.
+        register_spread: float >= 0, the standard deviation in semitones of the whole-semitone
+            shift of `register` (and of the starting pitch) drawn for each solo from its seed
+            (`solo_register`). Defaults to `REGISTER_SPREAD`.
         span: semitones either side of the running centre that cost nothing. Defaults to `SPAN`.
         span_penalty: nats per semitone beyond `span`. Defaults to `SPAN_PENALTY`.
+        centre_decay: float in [0, 1), the weight the running centre keeps at each note (the
+            new pitch gets the rest). Defaults to `CENTRE_DECAY`.
 
     Example:
         >>> improviser = Improviser(load_artifact())
@@ -132,14 +148,19 @@ class Improviser:
     """
 
     def __init__(self, artifact, *, register=REGISTER, register_penalty=REGISTER_PENALTY,
-                 span=SPAN, span_penalty=SPAN_PENALTY):
+                 register_spread=REGISTER_SPREAD, span=SPAN, span_penalty=SPAN_PENALTY,
+                 centre_decay=CENTRE_DECAY):
         import tensorflow as tf
 
         self.artifact = artifact
         self.encoding = artifact.encoding
         self.register = None if register is None else (int(register[0]), int(register[1]))
         self.register_penalty = float(register_penalty)
+        self.register_spread = check_number("register_spread", register_spread, low=0)
         self.span, self.span_penalty = float(span), float(span_penalty)
+        self.centre_decay = check_number("centre_decay", centre_decay, low=0, high=1,
+                                         high_open=True)
+        decay = self.centre_decay
         self.step_model = zoo.build_lm_step(artifact.model)
         self.state_names = zoo.state_names(self.step_model)
         enc = self.encoding
@@ -153,7 +174,6 @@ class Improviser:
         intervals = tf.constant(enc.token_interval.astype(np.int32))
         not_bos = tf.constant(np.arange(enc.vocab_size) != BOS)
         low, high = enc.pitch_range
-        soft_low, soft_high = self.register if self.register is not None else (low, high)
         penalty = self.register_penalty if self.register is not None else 0.0
 
         def at_tick(step):  # the tick each row has reached, inside the tables
@@ -169,6 +189,7 @@ class Improviser:
             allowed &= step.carry["sounding"][:, None] | ~is_tie[None, :]
             target = step.carry["pitch"][:, None] + intervals[None, :]  # (batch, vocab)
             allowed &= ~is_pitch[None, :] | ((target >= low) & (target <= high))
+            soft_low, soft_high = step.context["register"][0], step.context["register"][1]
             outside = tf.maximum(soft_low - target, 0) + tf.maximum(target - soft_high, 0)
             soft = penalty * tf.cast(outside, tf.float32)
             distance = tf.abs(tf.cast(target, tf.float32) - step.carry["centre"][:, None])
@@ -183,8 +204,8 @@ class Improviser:
             note, rest = tf.gather(is_pitch, token), tf.gather(is_rest, token)
             breath = note & (~carry["started"] | (carry["rest"] >= BREATH_TICKS))
             pitch = carry["pitch"] + tf.where(note, tf.gather(intervals, token), 0)
-            moved = tf.where(carry["started"], CENTRE_DECAY * carry["centre"] + (
-                1.0 - CENTRE_DECAY) * tf.cast(pitch, tf.float32), tf.cast(pitch, tf.float32))
+            moved = tf.where(carry["started"], decay * carry["centre"] + (
+                1.0 - decay) * tf.cast(pitch, tf.float32), tf.cast(pitch, tf.float32))
             return {
                 "centre": tf.where(note, moved, carry["centre"]),
                 "tick": carry["tick"] + ticks,
@@ -202,6 +223,24 @@ class Improviser:
         # compile each one (and draw other samples for the same seed than before).
         self.sampler = zoo.Sampler(self.step_model, inputs_fn=inputs_fn, mask_fn=mask_fn,
                                    update_fn=update_fn, done_fn=done_fn, jit_compile=False)
+
+    def solo_register(self, seed):
+        """The soft register guard of the solo seeded by `seed`: `register` shifted by a whole
+        number of semitones drawn from N(0, `register_spread`) (kept inside the encoding's
+        pitch range), or the whole pitch range when there is no register guard.
+
+        Example:
+            >>> Improviser(load_artifact(), register_spread=0).solo_register(7)
+            (50, 82)
+        """
+        low, high = self.encoding.pitch_range
+        if self.register is None:
+            return low, high
+        shift = 0
+        if self.register_spread > 0:
+            draw = np.random.default_rng([int(seed), 0x5E9]).normal(0.0, self.register_spread)
+            shift = int(np.clip(round(draw), low - self.register[0], high - self.register[1]))
+        return self.register[0] + shift, self.register[1] + shift
 
     @staticmethod
     def _conditioning(carry, context, tick):
@@ -292,6 +331,8 @@ class Improviser:
         else:
             token, states = BOS, zoo.zero_states(self.step_model, 1)
             melody = self.encoding.initial_state()
+            if self.register is not None:  # the player's register: start inside it
+                melody["pitch"] += self.solo_register(seed)[0] - self.register[0]
         sounding = bool(primer is not None and (self._is_pitch[token] or self._is_tie[token]))
         # Every event lasts at least one tick, so `total` events always fill the form.
         result = self.sampler.generate(
@@ -306,7 +347,8 @@ class Improviser:
             context={"static": timeline.feature_table(total),
                      "rings": timeline.pitch_class_table(total),
                      "bar_ticks": np.int32(bar_ticks),
-                     "tempo": np.float32(math.log2(float(tempo) / 160.0))},
+                     "tempo": np.float32(math.log2(float(tempo) / 160.0)),
+                     "register": np.array(self.solo_register(seed), np.int32)},
             log_probs=False)
         tokens = result.tokens[0, :result.lengths[0]]
         return self.encoding.decode(tokens, all_chords, bar_length, pitch=int(melody["pitch"]),
@@ -398,4 +440,5 @@ def generate(out, *, chords=None, meter=None, choruses=1, tempo=160.0, seed=0,
 
 
 __all__ = ["Improviser", "form_bars", "repeat_form", "generate", "DEFAULT_FORM", "MAX_BARS",
-           "TEMPERATURE", "REGISTER", "REGISTER_PENALTY", "SPAN", "SPAN_PENALTY"]
+           "TEMPERATURE", "REGISTER", "REGISTER_PENALTY", "REGISTER_SPREAD", "SPAN",
+           "SPAN_PENALTY", "CENTRE_DECAY"]

@@ -320,3 +320,50 @@ def test_the_register_and_span_guards_stop_a_climbing_model():
     guarded = Improviser(artifact).improvise(chords, seed=0)
     top = [max(n.pitch for n in solo.notes if n.pitch) for solo in (free, guarded)]
     assert top[0] >= enc.pitch_range[1] - 6 and top[1] <= 90, top
+
+
+def _repeating_artifact():
+    """A model that always wants to repeat the last pitch (interval 0) as a quarter note."""
+    enc = Encoding()
+    model = build_model(enc, units=8, embedding_dim=4)
+    bias = np.where((enc.token_interval == 0) & (enc.token_kind == enc.interval_range)
+                    & (enc.token_ticks == 24), 20.0, 0.0).astype("float32")
+    dense = model.get_layer("logits")
+    dense.set_weights([np.zeros_like(dense.get_weights()[0]), bias])
+    return Artifact(model, enc, {}, {})
+
+
+def test_each_solo_plays_in_a_register_drawn_from_its_seed():
+    """The soft register guard is REGISTER shifted per solo (same seed, same shift), the shift
+    spreads like REGISTER_SPREAD, stays inside the pitch range, and the solo starts in it."""
+    from music.encoding import REFERENCE_PITCH
+    from music.improvise import REGISTER, REGISTER_SPREAD
+
+    artifact = _repeating_artifact()
+    low, high = artifact.encoding.pitch_range
+    improviser = Improviser(artifact)
+    registers = [improviser.solo_register(seed) for seed in range(200)]
+    assert registers[:5] == [improviser.solo_register(seed) for seed in range(5)]
+    shifts = np.array([r[0] - REGISTER[0] for r in registers])
+    assert all(r[1] - r[0] == REGISTER[1] - REGISTER[0] for r in registers)
+    assert abs(shifts.mean()) < 1.5 and 0.7 * REGISTER_SPREAD < shifts.std() < 1.3 * REGISTER_SPREAD
+    assert Improviser(artifact, register_spread=0).solo_register(3) == REGISTER
+    assert Improviser(artifact, register=None).solo_register(3) == (low, high)
+    wide = Improviser(artifact, register_spread=100)
+    assert all(low <= a and b <= high for a, b in map(wide.solo_register, range(50)))
+    chords = parse_progression("C7 | F7 |")
+    for seed in (0, 1, 2):
+        pitches = {n.pitch for n in improviser.improvise(chords, seed=seed).notes if n.pitch}
+        shift = improviser.solo_register(seed)[0] - REGISTER[0]
+        assert pitches == {REFERENCE_PITCH + shift}, (seed, pitches, shift)
+    fixed = Improviser(artifact, register_spread=0).improvise(chords, seed=1)
+    assert {n.pitch for n in fixed.notes if n.pitch} == {REFERENCE_PITCH}
+
+
+@pytest.mark.parametrize("name, value", [("register_spread", -1), ("centre_decay", 1.0),
+                                         ("centre_decay", -0.1)])
+def test_bad_guard_settings_name_the_parameter(name, value):
+    enc = Encoding()
+    artifact = Artifact(build_model(enc, units=4, embedding_dim=3), enc, {}, {})
+    with pytest.raises(MusicInputError, match=name):
+        Improviser(artifact, **{name: value})
