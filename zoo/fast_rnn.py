@@ -18,10 +18,10 @@ differs, where it pays on a CPU:
 
 Where the stock layer would run cuDNN (a GPU and cuDNN-eligible settings), or where the fast
 loop does not apply (dropout inside the cell while training), they defer to the stock layer,
-so cuDNN eligibility is never lost. On machines without a GPU the factories build `FastGRU`
-for every GRU (it measured 1.05x-1.6x the stock layer's training speed); `FastLSTM`
-(0.83x-1.30x, mixed on a shared machine) is opt-in through
-`zoo.recurrent.fast_layers()`, which also turns both off.
+so cuDNN eligibility is never lost. Both are opt-in through `zoo.recurrent.fast_layers()`:
+the factories build the stock layers by default, because Keras keys a checkpoint's weights by
+layer class (a run started with one kind cannot resume with the other), and alone on a
+2-core machine the fast layers gained 0.88x-1.09x (README, Performance).
 """
 
 import keras
