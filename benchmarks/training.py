@@ -64,7 +64,7 @@ if "--keras-jax-worker" not in sys.argv[1:]:  # that child loads neither TensorF
 
     from zoo.recurrent import fast_layers  # noqa: E402
     from zoo.threads import usable_cpus  # noqa: E402
-from zoo.training import fit, hardware_facts  # noqa: E402
+    from zoo.training import fit, hardware_facts  # noqa: E402
 
 CONFIGS = {"lstm256": ("lstm", 256), "lstm512": ("lstm", 512), "gru256": ("gru", 256)}
 PRECISIONS = {"float32": "float32", "bfloat16": "mixed_bfloat16"}
@@ -111,6 +111,18 @@ class _BatchClock:
 
         self.stamps = []
         self.callback = Callback()
+
+
+def timed_steps(step, args):
+    """Run `step()` `args.warmup` times untimed, then `windows * window + 1` times; the best
+    window (seconds), as `best_window`. For the child processes that time their own steps."""
+    for _ in range(args.warmup):
+        step()
+    stamps = [time.perf_counter()]
+    for _ in range(args.windows * args.window + 1):
+        step()
+        stamps.append(time.perf_counter())
+    return best_window(stamps, args.window, 0)
 
 
 def best_window(stamps, window, skip):
@@ -244,14 +256,7 @@ def torch_worker(spec, args):
     torch.set_num_threads(os.cpu_count())
     cell, units, bfloat16 = spec.split(",")
     x, y = _batch(args)
-    step = torch_trainer(cell, int(units), bool(int(bfloat16)), x, y)
-    for _ in range(args.warmup):
-        step()
-    stamps = [time.perf_counter()]
-    for _ in range(args.windows * args.window + 1):
-        step()
-        stamps.append(time.perf_counter())
-    print(best_window(stamps, args.window, 0))
+    print(timed_steps(torch_trainer(cell, int(units), bool(int(bfloat16)), x, y), args))
 
 
 def keras_jax_round(cell, units, bfloat16, args):
@@ -297,15 +302,11 @@ def keras_jax_worker(spec, args):
     cell, units, bfloat16 = spec.split(",")
     x, y = _batch(args)
     model = keras_jax_model(cell, int(units), bool(int(bfloat16)))
-    for _ in range(args.warmup):  # the first step compiles
-        model.train_on_batch(x, y)
-    stamps = [time.perf_counter()]
-    for _ in range(args.windows * args.window + 1):
-        model.train_on_batch(x, y)  # returns the loss as a Python float: the step has finished
-        stamps.append(time.perf_counter())
+    # train_on_batch returns the loss as a Python float: the step has finished (the first compiles)
+    best = timed_steps(lambda: model.train_on_batch(x, y), args)
     if "tensorflow" in sys.modules:
         raise RuntimeError("the Keras-on-JAX worker imported TensorFlow")
-    print(best_window(stamps, args.window, 0))
+    print(best)
 
 
 def _batch(args):

@@ -326,13 +326,14 @@ class Improviser:
         bar_ticks = to_ticks(bar_length)
         total = to_ticks(length)
         timeline = ChordTimeline(all_chords, bar_ticks)
+        register = self.solo_register(seed)  # this solo's player's register
         if primer is not None:
             token, states, melody = self.warm_up(primer)
         else:
             token, states = BOS, zoo.zero_states(self.step_model, 1)
             melody = self.encoding.initial_state()
             if self.register is not None:  # the player's register: start inside it
-                melody["pitch"] += self.solo_register(seed)[0] - self.register[0]
+                melody["pitch"] += register[0] - self.register[0]
         sounding = bool(primer is not None and (self._is_pitch[token] or self._is_tie[token]))
         # Every event lasts at least one tick, so `total` events always fill the form.
         result = self.sampler.generate(
@@ -348,7 +349,7 @@ class Improviser:
                      "rings": timeline.pitch_class_table(total),
                      "bar_ticks": np.int32(bar_ticks),
                      "tempo": np.float32(math.log2(float(tempo) / 160.0)),
-                     "register": np.array(self.solo_register(seed), np.int32)},
+                     "register": np.array(register, np.int32)},
             log_probs=False)
         tokens = result.tokens[0, :result.lengths[0]]
         return self.encoding.decode(tokens, all_chords, bar_length, pitch=int(melody["pitch"]),
