@@ -11,9 +11,10 @@ For each configuration (LSTM 256, LSTM 512, GRU 256; float32 and bfloat16) it tr
   `torch.autocast("cpu", dtype=torch.bfloat16)`.
 
 `seqzoo_tok_s` is the model as the zoo builds it by default (`seqzoo_layer` names its
-recurrent layer: the stock `LSTM`/`GRU`); the run also trains it
-with the other layer kind of `zoo.recurrent.fast_layers` (keys `seqzoo_stock_tok_s`,
-`seqzoo_fast_tok_s`, `fast_vs_stock`; `--no-fast` skips it). The sides alternate in rounds and each reports its best window of `--window` steps,
+recurrent layer: `zoo.fast_rnn.LSTM`, the fused loop of `zoo.fused_lstm`, and Keras's `GRU`); the
+run also trains it with the other layer kind (`seqzoo_stock_tok_s`: Keras's own layer,
+`seqzoo_fast_tok_s`: the zoo's `zoo.fast_rnn` layer, `fast_vs_stock` their ratio;
+`--no-fast` skips it). The sides alternate in rounds and each reports its best window of `--window` steps,
 because on a shared machine the minimum is the signal. Tokens per second count
 `batch * seq_len` per full step (forward, backward, clipping, update). The ceiling is the
 machine's matrix-multiply rate (float32 and bfloat16 `--gemm-size` square multiplies on all
@@ -46,6 +47,7 @@ Usage:
 """
 
 import argparse
+import contextlib
 import json
 import os
 import pathlib
@@ -134,14 +136,16 @@ def best_window(stamps, window, skip):
 def seqzoo_round(cell, units, precision, batches, args, fast=False):
     """One engine run of `warmup + windows * window` steps; its best window (seconds).
 
-    The model is built inside `zoo.recurrent.fast_layers(fast)`: FastLSTM/FastGRU or the
-    stock layers.
+    `fast`: True builds the zoo's fast layer for `cell` (`zoo.fast_rnn.LSTM`, the default,
+    or `FastGRU`), False Keras's own layer (`zoo.recurrent.fast_layers(False)`); whichever is
+    the default is built exactly as the factories build it by default.
     """
     steps = args.warmup + args.windows * args.window + 1
     clock = _BatchClock()
 
     def build():
-        with fast_layers(fast):
+        is_default = fast == default_is_fast(cell)
+        with contextlib.nullcontext() if is_default else fast_layers(fast):
             return zoo.build_lm(VOCAB, cell=cell, units=units, embedding_dim=EMBEDDING)
 
     fit(build, batches, epochs=1, steps_per_epoch=steps, precision=precision, clipnorm=1.0,
@@ -149,12 +153,14 @@ def seqzoo_round(cell, units, precision, batches, args, fast=False):
     return best_window(clock.stamps, args.window, args.warmup)
 
 
-def default_is_fast(cell):
-    """Whether the zoo builds `cell` with its FastLSTM/FastGRU layer here by default."""
-    from zoo.fast_rnn import FastGRU, FastLSTM
+def default_layer(cell):
+    """The recurrent layer class the zoo builds for `cell` here by default."""
+    return type(zoo.build_lm(VOCAB, cell=cell, units=4, embedding_dim=2).get_layer(f"{cell}_0"))
 
-    layer = zoo.build_lm(VOCAB, cell=cell, units=4, embedding_dim=2).get_layer(f"{cell}_0")
-    return isinstance(layer, (FastLSTM, FastGRU))
+
+def default_is_fast(cell):
+    """Whether the zoo's default layer for `cell` is one of `zoo.fast_rnn`'s."""
+    return default_layer(cell).__module__ == "zoo.fast_rnn"
 
 
 def torch_trainer(cell, units, bfloat16, x, y):
@@ -441,8 +447,10 @@ def main(argv=None):
                     torch_tok_s * flops / (gemm[precision] * 1e9), 3),
                 "flops_per_token": flops}
             row = out[config][precision]
-            row["seqzoo_layer"] = ("Fast" if default_fast else "") + cell.upper()
-            if not args.no_fast:  # both layer kinds of zoo.fast_rnn, whichever is the default
+            layer = default_layer(cell)
+            row["seqzoo_layer"] = (layer.__module__ if layer.__module__.startswith("zoo")
+                                   else "keras.layers") + "." + layer.__name__
+            if not args.no_fast:  # Keras's layer and zoo.fast_rnn's, whichever is the default
                 row["seqzoo_stock_tok_s"] = round(tokens / best[False])
                 row["seqzoo_fast_tok_s"] = round(tokens / best[True])
                 row["fast_vs_stock"] = round(best[False] / best[True], 3)

@@ -1,33 +1,28 @@
 """LSTM and GRU layers that train faster on CPUs: the same math, weights and config as Keras's.
 
-`FastLSTM` and `FastGRU` subclass `keras.layers.LSTM` and `keras.layers.GRU`. They keep the
-cell, the weights (names, shapes, gate order), the config and the single-step path
+`LSTM`, `FastLSTM` and `FastGRU` subclass `keras.layers.LSTM` and `keras.layers.GRU`. They
+keep the cell, the weights (names, shapes, gate order), the config and the single-step path
 (`layer.cell`), so a model built with them is the same model: it loads the weights of a stock
 layer and saves to a `.keras` file that loads in safe mode. Only the whole-sequence loop
 differs, where it pays on a CPU:
 
-- the **input projection is hoisted** out of the recurrence: `x @ kernel + bias` runs as one
-  matrix multiply over every time step `(batch * time, features) @ (features, gates * units)`
-  instead of one small multiply per step, so the loop is left with `h @ recurrent_kernel`,
-  an add and the gate activations;
-- the gradient is TensorFlow's own through the loop, which keeps the backward pass's two
-  independent multiplies per step (`dz @ recurrent_kernel^T` and the kernel's gradient)
-  free to run on two cores at once. (A hand-written LSTM gradient that deferred the kernel's
-  gradient to one multiply over all steps measured 0.24x-0.81x of the stock layer on two
-  cores, so it was dropped.)
+- `LSTM` (what the factories build for every LSTM) and its alias `FastLSTM` run
+  `zoo.fused_lstm.lstm_sequence`: the input projection hoisted out of the loop, the
+  recurrent multiply in two halves that run on two cores at once, and a hand-written gradient
+  whose weight gradients are multiplies over all steps at once. `LSTM` keeps the stock class
+  name, so checkpoints written with stock layers resume with it and the other way round.
+- `FastGRU` (opt-in, `zoo.recurrent.fast_layers()`) hoists the input projection and leaves
+  the gradient to TensorFlow.
 
-Where the stock layer would run cuDNN (a GPU and cuDNN-eligible settings), or where the fast
-loop does not apply (dropout inside the cell while training), they defer to the stock layer,
-so cuDNN eligibility is never lost. Both are opt-in through `zoo.recurrent.fast_layers()`:
-the factories build the stock layers by default, because Keras keys a checkpoint's weights by
-layer class (a run started with one kind cannot resume with the other), and alone on a
-2-core machine the fast layers gained 0.88x-1.09x (README, Performance).
+Where the stock layer would run cuDNN (a GPU and cuDNN-eligible settings), or where the
+fast loop does not apply (dropout inside the cell while training, masks, unrolling, other
+activations), they run the stock code, so cuDNN eligibility is never lost.
 """
 
 import keras
 from keras import ops
 
-__all__ = ["FastLSTM", "FastGRU", "fast_layers_enabled"]
+__all__ = ["LSTM", "FastLSTM", "FastGRU", "fast_layers_enabled"]
 
 
 def fast_layers_enabled():
@@ -76,15 +71,27 @@ def _run(layer, step, projected, initial_state, mask):
         return_all_outputs=layer.return_sequences)
 
 
-@keras.saving.register_keras_serializable(package="seqzoo")
-class FastLSTM(keras.layers.LSTM):
-    """`keras.layers.LSTM` with the input projection hoisted out of the recurrence.
+def _fused_path(layer, mask, training):
+    """True when `zoo.fused_lstm.lstm_sequence` computes what the stock loop would."""
+    from zoo.fused_lstm import applies
 
-    The same layer as `keras.layers.LSTM` (same arguments, weights, gate order `i, f, c, o`,
-    config and outputs); over whole sequences on a CPU it computes `x @ kernel + bias` for
-    every step at once and runs only `h @ recurrent_kernel` and the gates inside the loop.
-    On a GPU with cuDNN-eligible settings, and with cell dropout while training, it runs
-    the stock implementation.
+    masks = mask if isinstance(mask, (list, tuple)) else [mask]
+    return (not _stock_path(layer, training) and all(m is None for m in masks)
+            and not layer.unroll and applies(layer.cell))
+
+
+@keras.saving.register_keras_serializable(package="seqzoo")
+class LSTM(keras.layers.LSTM):
+    """`keras.layers.LSTM` whose whole-sequence loop on a CPU is `zoo.fused_lstm`.
+
+    The same layer as `keras.layers.LSTM`: same arguments, weights, gate order `i, f, c, o`,
+    config, outputs and gradients, and the same class name, so a weights file (a checkpoint
+    `zoo.training.fit` resumes from) written by a model of stock layers loads into one of
+    these and back. Over whole sequences on a CPU, with the default activations, a bias, no
+    mask, no unrolling and no dropout inside the cell while training, it runs
+    `zoo.fused_lstm.lstm_sequence` (both cores on every step, a hand-written gradient);
+    everywhere else, including cuDNN on a GPU, the stock code. The factories build it for
+    every LSTM (`zoo.recurrent.fast_layers(False)` builds the stock layer instead).
 
     Args:
         units: int >= 1, the hidden size.
@@ -97,30 +104,45 @@ class FastLSTM(keras.layers.LSTM):
     Example:
 
     >>> import numpy as np
-    >>> layer = FastLSTM(8, return_sequences=True)
+    >>> layer = LSTM(8, return_sequences=True)
     >>> layer(np.zeros((2, 5, 3), "float32")).shape
     TensorShape([2, 5, 8])
     """
 
     def inner_loop(self, sequences, initial_state, mask, training=False):
-        if _stock_path(self, training):
+        if not _fused_path(self, mask, training):
             return super().inner_loop(sequences, initial_state, mask, training=training)
+        from zoo.fused_lstm import lstm_sequence
+
         cell = self.cell
-        projected = ops.matmul(sequences, cell.kernel)  # (batch, time, 4 * units)
-        if cell.use_bias:
-            projected = ops.add(projected, cell.bias)
-        recurrent_kernel = cell.recurrent_kernel
-        activation, recurrent_activation = cell.activation, cell.recurrent_activation
+        if self.go_backwards:  # Keras returns the outputs in the order it ran them
+            sequences = ops.flip(sequences, axis=1)
+        outputs, h, c = lstm_sequence(
+            sequences, initial_state[0], initial_state[1], cell.kernel.value,
+            cell.recurrent_kernel.value, cell.bias.value, training=bool(training))
+        return h, outputs, [h, c]
 
-        def step(z_x, states):
-            h, c = states
-            z = ops.add(z_x, ops.matmul(h, recurrent_kernel))  # (batch, 4 * units)
-            i, f, g, o = ops.split(z, 4, axis=-1)
-            c = recurrent_activation(f) * c + recurrent_activation(i) * activation(g)
-            h = recurrent_activation(o) * activation(c)
-            return h, [h, c]
 
-        return _run(self, step, projected, initial_state, mask)
+@keras.saving.register_keras_serializable(package="seqzoo")
+class FastLSTM(LSTM):
+    """`zoo.fast_rnn.LSTM` under the name `zoo.recurrent.fast_layers()` builds.
+
+    Kept so that models saved with it load; it computes what `LSTM` computes (the input
+    projection is hoisted out of the loop there too).
+
+    Args:
+        units: int >= 1, the hidden size.
+        **kwargs: every other `keras.layers.LSTM` argument.
+
+    Returns:
+        What `keras.layers.LSTM` returns for the same arguments.
+
+    Example:
+
+    >>> import numpy as np
+    >>> FastLSTM(8)(np.zeros((2, 5, 3), "float32")).shape
+    TensorShape([2, 8])
+    """
 
 
 @keras.saving.register_keras_serializable(package="seqzoo")

@@ -19,21 +19,21 @@ _LAYER_CLASSES = {
     "gru": keras.layers.GRU,
     "lstm": keras.layers.LSTM,
 }
-_FAST = {"enabled": None}  # None: the default, the stock layers (see fast_layers)
+_FAST = {"enabled": None}  # None: the default (see fast_layers)
 
 
 @contextlib.contextmanager
 def fast_layers(enabled=True):
-    """Choose between `zoo.fast_rnn.FastLSTM`/`FastGRU` and the stock layers inside the block.
+    """Choose the LSTM and GRU layer classes the factories build inside the block.
 
-    The fast layers are the same layers (weights, config, outputs, gradients) with the input
-    projection hoisted out of the recurrence; on a GPU they run the stock (cuDNN) code, and
-    stacks built while a GPU is visible always get the stock layers. By default (outside any
-    block) every machine gets the stock layers: Keras keys a weights file (a checkpoint that
-    `zoo.training.fit` resumes from) by layer class, so a run started with one kind cannot
-    resume with the other, e.g. a Colab run started on a GPU runtime and continued on a
-    CPU-only one; alone on this project's 2-core CPU the fast GRU gained only 1.01x-1.09x (the
-    README's Performance section).
+    By default (outside any block) every LSTM is `zoo.fast_rnn.LSTM`: the stock layer with
+    `zoo.fused_lstm`'s whole-sequence loop on CPUs (the stock code, cuDNN included, on a GPU),
+    under the stock class name, so checkpoints resume across machines and versions; every GRU
+    is the stock layer. `fast_layers()` builds `FastLSTM` (the same loop under its own name)
+    and `FastGRU` (the input projection hoisted) on machines without a GPU, the defaults on a
+    GPU; `fast_layers(False)` builds the stock `keras.layers.LSTM` and `GRU`. All of them are
+    the same layers (weights, config, outputs, gradients), but Keras keys a weights file by
+    layer class name, so a run started with `FastLSTM`/`FastGRU` resumes only with them.
 
     Args:
         enabled: bool: True builds both fast layers, False both stock layers, for factories
@@ -42,14 +42,16 @@ def fast_layers(enabled=True):
     Example:
 
     >>> import zoo
+    >>> type(zoo.build_lm(10, units=4).get_layer("lstm_0")).__module__
+    'zoo.fast_rnn'
     >>> with fast_layers():
     ...     lm = zoo.build_lm(10, units=4)
     >>> type(lm.get_layer("lstm_0")).__name__
     'FastLSTM'
     >>> with fast_layers(False):
-    ...     lm = zoo.build_lm(10, cell="gru", units=4)
-    >>> type(lm.get_layer("gru_0")).__name__
-    'GRU'
+    ...     lm = zoo.build_lm(10, units=4)
+    >>> type(lm.get_layer("lstm_0")).__module__.startswith("keras.")
+    True
     """
     before = _FAST["enabled"]
     _FAST["enabled"] = bool(enabled)
@@ -61,13 +63,14 @@ def fast_layers(enabled=True):
 
 def _layer_class(cell):
     """The layer class `build_stack` uses for `cell` (see `fast_layers`)."""
-    wanted = bool(_FAST["enabled"])
-    if wanted and cell in ("lstm", "gru"):
-        from zoo.fast_rnn import FastGRU, FastLSTM, fast_layers_enabled
+    from zoo.fast_rnn import LSTM, FastGRU, FastLSTM, fast_layers_enabled
 
-        if fast_layers_enabled():
-            return {"lstm": FastLSTM, "gru": FastGRU}[cell]
-    return _LAYER_CLASSES[cell]
+    wanted = _FAST["enabled"]
+    if wanted is False:
+        return _LAYER_CLASSES[cell]
+    if wanted and cell in ("lstm", "gru") and fast_layers_enabled():
+        return {"lstm": FastLSTM, "gru": FastGRU}[cell]
+    return LSTM if cell == "lstm" else _LAYER_CLASSES[cell]
 
 
 def check_recurrent_args(cell, units, num_layers, dropout):

@@ -1,4 +1,7 @@
-"""FastLSTM / FastGRU are the stock Keras layers: same outputs, gradients, config and files."""
+"""zoo.fast_rnn's LSTM / FastLSTM / FastGRU are the stock Keras layers: same outputs,
+gradients (the fused LSTM's hand-written one included), config and files."""
+
+import contextlib
 
 import numpy as np
 import pytest
@@ -7,11 +10,15 @@ keras = pytest.importorskip("keras")
 tf = pytest.importorskip("tensorflow")
 
 import zoo  # noqa: E402
-from zoo.fast_rnn import FastGRU, FastLSTM, _stock_path  # noqa: E402
+from zoo.fast_rnn import LSTM, FastGRU, FastLSTM, _fused_path, _stock_path  # noqa: E402
 from zoo.recurrent import fast_layers  # noqa: E402
 from zoo.training import fit  # noqa: E402
 
 CASES = [
+    (keras.layers.LSTM, LSTM, {"return_sequences": True, "return_state": True}),
+    (keras.layers.LSTM, LSTM, {"return_state": True}),
+    (keras.layers.LSTM, LSTM, {"go_backwards": True, "return_sequences": True}),
+    (keras.layers.LSTM, LSTM, {"return_sequences": True, "recurrent_activation": "tanh"}),
     (keras.layers.LSTM, FastLSTM, {"return_sequences": True, "return_state": True}),
     (keras.layers.LSTM, FastLSTM, {"go_backwards": True, "return_state": True}),
     (keras.layers.LSTM, FastLSTM, {"return_sequences": True, "activation": "relu"}),
@@ -20,10 +27,10 @@ CASES = [
 ]
 
 
-def _outputs_and_gradients(layer, x, initial_state, mask):
+def _outputs_and_gradients(layer, x, initial_state, mask, training=None):
     with tf.GradientTape() as tape:
         tape.watch([x, *initial_state])
-        out = layer(x, initial_state=initial_state, mask=mask)
+        out = layer(x, initial_state=initial_state or None, mask=mask, training=training)
         out = list(out) if isinstance(out, (list, tuple)) else [out]
         loss = sum(tf.reduce_sum(o * (k + 1.5) * tf.sin(o)) for k, o in enumerate(out))
     return out, tape.gradient(loss, [x, *initial_state, *layer.trainable_weights])
@@ -31,7 +38,8 @@ def _outputs_and_gradients(layer, x, initial_state, mask):
 
 @pytest.mark.parametrize("stock_class, fast_class, kwargs", CASES)
 @pytest.mark.parametrize("masked", [False, True])
-def test_equal_outputs_and_gradients(stock_class, fast_class, kwargs, masked):
+@pytest.mark.parametrize("training", [False, True])
+def test_equal_outputs_and_gradients(stock_class, fast_class, kwargs, masked, training):
     rng = np.random.default_rng(0)
     x = tf.constant(rng.normal(size=(3, 6, 4)).astype("float32"))
     mask = tf.constant(np.arange(6)[None, :] < np.array([[6], [4], [2]])) if masked else None
@@ -41,8 +49,8 @@ def test_equal_outputs_and_gradients(stock_class, fast_class, kwargs, masked):
     fast.set_weights(stock.get_weights())
     h = tf.constant(rng.normal(size=(3, 5)).astype("float32"))
     initial_state = [h, 0.5 * h] if stock_class is keras.layers.LSTM else [h]
-    expected, expected_grads = _outputs_and_gradients(stock, x, initial_state, mask)
-    got, got_grads = _outputs_and_gradients(fast, x, initial_state, mask)
+    expected, expected_grads = _outputs_and_gradients(stock, x, initial_state, mask, training)
+    got, got_grads = _outputs_and_gradients(fast, x, initial_state, mask, training)
     for a, b in zip(expected + expected_grads, got + got_grads):
         np.testing.assert_allclose(b.numpy(), a.numpy(), rtol=1e-5, atol=1e-5)
 
@@ -86,17 +94,19 @@ def test_factories_build_fast_layers_that_save_and_load_in_safe_mode(cell, tmp_p
     np.testing.assert_allclose(logits, lm(tokens)[:, -1], rtol=1e-5, atol=1e-5)
 
 
-def test_trains_through_the_engine_like_the_stock_layer():
+@pytest.mark.parametrize("cell, kinds", [("gru", (False, True)), ("lstm", (False, None, True))])
+def test_trains_through_the_engine_like_the_stock_layer(cell, kinds):
     x = np.random.default_rng(3).integers(0, 8, (16, 6)).astype("int32")
     losses = []
-    for fast in (False, True):
+    for fast in kinds:  # None: the default layer
         keras.utils.set_random_seed(0)
-        with fast_layers(fast):
-            result = fit(lambda: zoo.build_lm(8, cell="gru", units=4, embedding_dim=3),
+        with fast_layers(fast) if fast is not None else contextlib.nullcontext():
+            result = fit(lambda: zoo.build_lm(8, cell=cell, units=4, embedding_dim=3),
                                       (x, x), epochs=2, batch_size=8, precision="float32",
                                       verbose=0)
         losses.append([h["loss"] for h in result.history])
-    np.testing.assert_allclose(losses[1], losses[0], rtol=1e-4)
+    for other in losses[1:]:
+        np.testing.assert_allclose(other, losses[0], rtol=1e-4)
 
 
 def test_defers_to_the_stock_code_where_cudnn_would_run(monkeypatch):
@@ -122,3 +132,91 @@ def test_docstring_examples():
     for test in finder.find(fast_layers, "fast_layers", globs={"fast_layers": fast_layers}):
         runner.run(test)
     assert runner.summarize(verbose=False).failed == 0
+
+
+def test_the_fused_loop_runs_where_it_computes_the_same_and_only_there():
+    assert _fused_path(LSTM(4), None, training=True)
+    assert _fused_path(LSTM(4, go_backwards=True, return_state=True), [None, None], False)
+    mask = tf.ones((2, 3), bool)
+    assert not _fused_path(LSTM(4), mask, training=False)
+    assert not _fused_path(LSTM(4, activation="relu"), None, training=True)
+    assert not _fused_path(LSTM(4, use_bias=False), None, training=True)
+    assert not _fused_path(LSTM(4, unroll=True), None, training=True)
+    assert not _fused_path(LSTM(4, recurrent_dropout=0.2), None, training=True)
+    assert _fused_path(LSTM(4, dropout=0.2), None, training=False)
+
+
+def test_bfloat16_gradients_close_to_float32():
+    """Mixed precision: bfloat16 multiplies, float32 gates; outputs, states and gradients
+    are closer to the float32 layer's than the stock bfloat16 layer's are."""
+    rng = np.random.default_rng(4)
+    x = tf.constant(rng.normal(size=(4, 9, 6)).astype("float32"))
+    layers = {name: cls(16, return_sequences=True, return_state=True, dtype=dtype)
+              for name, cls, dtype in [("f32", keras.layers.LSTM, "float32"),
+                                       ("stock", keras.layers.LSTM, "mixed_bfloat16"),
+                                       ("fused", LSTM, "mixed_bfloat16")]}
+    for layer in layers.values():
+        layer(x)
+        layer.set_weights(layers["f32"].get_weights())
+    results = {name: _outputs_and_gradients(layer, x, [], None, training=True)
+               for name, layer in layers.items()}
+    assert [o.dtype for o in results["fused"][0]] == [tf.bfloat16] * 3
+    for k in range(3 + 3):  # outputs, h, c; then kernel, recurrent kernel, bias
+        pick = (lambda r: r[0][k]) if k < 3 else (lambda r: r[1][k - 2])
+        truth = tf.cast(pick(results["f32"]), tf.float32).numpy()
+        scale = np.abs(truth).max()
+        errors = {name: np.abs(tf.cast(pick(results[name]), tf.float32).numpy() - truth).max()
+                  / scale for name in ("stock", "fused")}
+        assert errors["fused"] < errors["stock"], (k, errors)  # float32 gates: about half
+
+
+def test_unknown_lengths_and_batches_in_a_traced_function():
+    layer = LSTM(5, return_sequences=True)
+    stock = keras.layers.LSTM(5, return_sequences=True)
+    rng = np.random.default_rng(5)
+    layer(np.zeros((1, 2, 3), "float32")), stock(np.zeros((1, 2, 3), "float32"))
+    stock.set_weights(layer.get_weights())
+
+    @tf.function(input_signature=[tf.TensorSpec((None, None, 3), tf.float32)])
+    def gradient_of_sum(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            loss = tf.reduce_sum(tf.sin(layer(x, training=True)))
+        return tape.gradient(loss, x)
+
+    for shape in [(2, 7, 3), (3, 1, 3)]:
+        x = tf.constant(rng.normal(size=shape).astype("float32"))
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            loss = tf.reduce_sum(tf.sin(stock(x, training=True)))
+        np.testing.assert_allclose(gradient_of_sum(x), tape.gradient(loss, x), atol=1e-5)
+
+
+def test_checkpoints_of_stock_layers_load_into_the_zoo_layer_and_back(tmp_path):
+    tokens = np.random.default_rng(6).integers(0, 11, (2, 7)).astype("int32")
+    with fast_layers(False):
+        stock = zoo.build_lm(11, units=6, embedding_dim=3, num_layers=2)
+    default = zoo.build_lm(11, units=6, embedding_dim=3, num_layers=2)
+    assert type(default.get_layer("lstm_0")) is LSTM
+    stock.save_weights(tmp_path / "stock.weights.h5")
+    default.load_weights(tmp_path / "stock.weights.h5")
+    np.testing.assert_allclose(default(tokens), stock(tokens), rtol=1e-6, atol=1e-6)
+    default.save_weights(tmp_path / "zoo.weights.h5")
+    with fast_layers(False):
+        again = zoo.build_lm(11, units=6, embedding_dim=3, num_layers=2)
+    again.load_weights(tmp_path / "zoo.weights.h5")
+    np.testing.assert_allclose(again(tokens), stock(tokens), rtol=1e-6, atol=1e-6)
+
+
+def test_lstm_sequence_names_the_bad_argument():
+    from zoo.fused_lstm import lstm_sequence
+
+    x, h = tf.zeros((2, 5, 3)), tf.zeros((2, 4))
+    kernel, recurrent, bias = tf.zeros((3, 16)), tf.zeros((4, 16)), tf.zeros(16)
+    with pytest.raises(ValueError, match=r"initial_c has shape \(2, 5\); expected rank 2 "
+                                         r"ending in 4 \(units 4"):
+        lstm_sequence(x, h, tf.zeros((2, 5)), kernel, recurrent, bias)
+    with pytest.raises(ValueError, match="kernel has 2 rows; expected 3"):
+        lstm_sequence(x, h, h, tf.zeros((2, 16)), recurrent, bias)
+    with pytest.raises(ValueError, match="one dtype"):
+        lstm_sequence(tf.cast(x, tf.bfloat16), h, h, kernel, recurrent, bias)
