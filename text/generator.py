@@ -107,9 +107,9 @@ class TextGenerator:
 
     def fit(self, corpus, *, epochs=10, batch_size=64, seq_len=100, learning_rate=2e-3, clipnorm=1.0,
             validation_split=0.1, warmup_steps=100, steps_per_epoch=None, time_budget=None,
-            decay_steps=None, precision="float32", mixed_precision=None, strategy=None,
-            checkpoint=None, run_dir=None, fresh=False, seed=0, verbose=1, callbacks=None,
-            clock=None):
+            decay_steps=None, final_learning_rate=0.1, precision="float32", mixed_precision=None,
+            strategy=None, checkpoint=None, run_dir=None, fresh=False, seed=0, verbose=1,
+            callbacks=None, clock=None):
         """Train on a corpus with `zoo.training.fit` (teacher forcing, Adam, clipping, warm-up + cosine).
 
         The best epoch by validation loss (training loss without validation text) is what the
@@ -133,6 +133,8 @@ class TextGenerator:
             time_budget: float or None, stop after this many seconds of training.
             decay_steps: int or None, the step where the cosine decay ends. Defaults to
                 `epochs * steps_per_epoch`; with a `time_budget`, pass the steps it allows.
+            final_learning_rate: float in [0, 1], where the cosine ends, as a fraction of
+                `learning_rate`. Defaults to 0.1.
             precision: `"float32"` (default), `"mixed_bfloat16"`, `"mixed_float16"` or
                 `"auto"` (see `zoo.training.resolve_precision`). Weights, logits and loss stay
                 float32.
@@ -189,7 +191,9 @@ class TextGenerator:
                                     learning_rate=learning_rate, clipnorm=clipnorm,
                                     validation_split=validation_split, warmup_steps=warmup_steps,
                                     steps_per_epoch=steps_per_epoch, time_budget=time_budget,
-                                    decay_steps=decay_steps, precision=precision, seed=seed)
+                                    decay_steps=decay_steps,
+                                    final_learning_rate=final_learning_rate, precision=precision,
+                                    seed=seed)
         settings = {"mode": self.mode, "vocab_size": vocab_size, "level": self.vocab.level,
                     "model": model_config, "seq_len": seq_len,
                     "validation_split": validation_split, "seed": seed,
@@ -197,7 +201,7 @@ class TextGenerator:
         result = self.training_result = training.fit(
             build, train_ds, validation_data=val_ds, epochs=epochs, steps_per_epoch=steps_per_epoch,
             learning_rate=learning_rate, warmup_steps=warmup_steps, decay_steps=decay_steps,
-            clipnorm=clipnorm, loss=self._loss(), max_seconds=time_budget, precision=precision,
+            final_learning_rate=final_learning_rate, clipnorm=clipnorm, loss=self._loss(), max_seconds=time_budget, precision=precision,
             strategy=strategy, on_best=on_best, run_dir=run_dir, fresh=fresh, callbacks=callbacks,
             verbose=verbose, settings=settings, clock=clock)
         self.training_config.update(precision=result.precision,

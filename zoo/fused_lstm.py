@@ -13,11 +13,11 @@ inter-op threads (`zoo.threads`) always have two multiplies to run side by side:
   a few element-wise products and the two halves of `dz @ recurrent_kernel^T`; the weight
   gradients are then four multiplies over all steps at once, not a weight-sized add per step.
 - Under mixed precision the multiplies run in the compute dtype (bfloat16 on oneDNN) while
-  the gates, the carry state and the gradient's element-wise math stay in float32, as
-  PyTorch's CPU LSTM does; the outputs and states come back in the compute dtype.
+  the gates, the carry state and the gradient's element-wise math stay in float32; the
+  outputs and states come back in the compute dtype.
 
 Measured against the stock layer on this project's 2-core CPU (README, Performance), it
-trains the character model 1.2x-1.5x faster. `zoo.fast_rnn.LSTM` uses it where it applies
+trains the character model 1.27x-1.59x faster. `zoo.fast_rnn.LSTM` uses it where it applies
 (`applies`) and runs the stock code elsewhere, including cuDNN on a GPU.
 """
 

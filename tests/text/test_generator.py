@@ -224,6 +224,27 @@ def test_checkpoints_evaluate_and_time_budget(tmp_path):
         quick.fit(corpus, time_budget=-1, verbose=0)
 
 
+def test_final_learning_rate_ends_the_cosine():
+    import keras
+
+    corpus = "abcdefghij" * 60
+    seen = []
+
+    class LastRate(keras.callbacks.Callback):
+        def on_train_end(self, logs=None):
+            seen.append(float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)))
+
+    for final in (0.0, 0.5):
+        gen = TextGenerator.from_corpus(corpus, units=4, embedding_dim=3)
+        gen.fit(corpus, epochs=1, steps_per_epoch=6, batch_size=8, seq_len=10, learning_rate=1e-2,
+                warmup_steps=0, decay_steps=6, final_learning_rate=final, verbose=0,
+                callbacks=[LastRate()])
+        assert gen.training_config["final_learning_rate"] == final
+    np.testing.assert_allclose(seen, [0.0, 5e-3], atol=1e-7)
+    with pytest.raises(ValueError, match="final_learning_rate"):
+        gen.fit(corpus, epochs=1, seq_len=10, final_learning_rate=2, verbose=0)
+
+
 def test_an_interrupted_fit_resumes_from_the_checkpoints_run_folder(tmp_path):
     """A crash after epoch 2 of 4, then the same call: epochs 3 and 4 run on the restored
     weights and optimizer state; the artifact holds the best epoch of the whole run."""

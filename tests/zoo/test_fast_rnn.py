@@ -206,6 +206,10 @@ def test_checkpoints_of_stock_layers_load_into_the_zoo_layer_and_back(tmp_path):
         again = zoo.build_lm(11, units=6, embedding_dim=3, num_layers=2)
     again.load_weights(tmp_path / "zoo.weights.h5")
     np.testing.assert_allclose(again(tokens), stock(tokens), rtol=1e-6, atol=1e-6)
+    default.save(tmp_path / "lm.keras")
+    loaded = keras.saving.load_model(tmp_path / "lm.keras")  # safe_mode=True
+    assert type(loaded.get_layer("lstm_1")) is LSTM
+    np.testing.assert_allclose(loaded(tokens), stock(tokens), rtol=1e-6, atol=1e-6)
 
 
 def test_lstm_sequence_names_the_bad_argument():
