@@ -130,7 +130,9 @@ def _projections(inputs, kernel, recurrent_kernel, bias, units, features):
     halves = []
     for cols in (slice(0, 2 * units), slice(2 * units, 4 * units)):
         projected = tf.cast(tf.matmul(flat, kernel[:, cols]), ed) + tf.cast(bias[cols], ed)
-        halves.append(tf.reshape(projected, [steps, -1, 2 * units]))
+        projected = tf.reshape(projected, [steps, -1, 2 * units])
+        projected.set_shape([inputs.shape[1], inputs.shape[0], 2 * units])  # static sizes kept
+        halves.append(projected)
     u_a, u_b = recurrent_kernel[:, :2 * units], recurrent_kernel[:, 2 * units:]
     return halves[0], halves[1], u_a, u_b
 

@@ -190,6 +190,15 @@ def test_unknown_lengths_and_batches_in_a_traced_function():
             tape.watch(x)
             loss = tf.reduce_sum(tf.sin(stock(x, training=True)))
         np.testing.assert_allclose(gradient_of_sum(x), tape.gradient(loss, x), atol=1e-5)
+    # predict on a growing prefix: Keras retraces with a known batch and an unknown length
+    lm = zoo.build_lm(11, units=8, embedding_dim=3)
+    with fast_layers(False):
+        stock_lm = zoo.build_lm(11, units=8, embedding_dim=3)
+    stock_lm.set_weights(lm.get_weights())
+    tokens = rng.integers(1, 11, (1, 7)).astype("int32")
+    for n in range(3, 8):
+        np.testing.assert_allclose(lm.predict(tokens[:, :n], verbose=0),
+                                   stock_lm.predict(tokens[:, :n], verbose=0), atol=1e-5)
 
 
 def test_checkpoints_of_stock_layers_load_into_the_zoo_layer_and_back(tmp_path):
