@@ -91,7 +91,7 @@ def lstm_sequence(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias, 
     if training:
         return _trained(units, features)(inputs, initial_h, initial_c, kernel,
                                          recurrent_kernel, bias)
-    xa, xb, u_a, u_b = _projections(inputs, kernel, recurrent_kernel, bias, units, features)
+    xa, xb, u_a, u_b, _ = _projections(inputs, kernel, recurrent_kernel, bias, units, features)
     outputs, last_h, last_c = _forward(xa, xb, u_a, u_b, initial_h, initial_c, units,
                                        store=False)[:3]
     return outputs, last_h, tf.cast(last_c, inputs.dtype)
@@ -122,8 +122,8 @@ def _math_dtype(dtype):
 
 
 def _projections(inputs, kernel, recurrent_kernel, bias, units, features):
-    """The input projection of every step in two column halves, time-major, in float32, and
-    the recurrent kernel's two halves."""
+    """The input projection of every step in two column halves, time-major, in float32, the
+    recurrent kernel's two halves, and the time-major inputs as `(time * batch, features)`."""
     ed = _math_dtype(inputs.dtype)
     flat = tf.reshape(tf.transpose(inputs, [1, 0, 2]), [-1, features])  # (time * batch, f)
     steps = tf.shape(inputs)[1]
@@ -134,7 +134,7 @@ def _projections(inputs, kernel, recurrent_kernel, bias, units, features):
         projected.set_shape([inputs.shape[1], inputs.shape[0], 2 * units])  # static sizes kept
         halves.append(projected)
     u_a, u_b = recurrent_kernel[:, :2 * units], recurrent_kernel[:, 2 * units:]
-    return halves[0], halves[1], u_a, u_b
+    return halves[0], halves[1], u_a, u_b, flat
 
 
 def _forward(xa, xb, u_a, u_b, initial_h, initial_c, units, *, store):
@@ -177,8 +177,8 @@ def _trained(units, features):
     @tf.custom_gradient
     def run(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias):
         cd = inputs.dtype
-        xa, xb, u_a, u_b = _projections(inputs, kernel, recurrent_kernel, bias, units,
-                                        features)
+        xa, xb, u_a, u_b, x = _projections(inputs, kernel, recurrent_kernel, bias, units,
+                                           features)
         outputs, last_h, last_c, hs, d_if, d_go, d_c, forget = _forward(
             xa, xb, u_a, u_b, initial_h, initial_c, units, store=True)
 
@@ -208,7 +208,6 @@ def _trained(units, features):
             dz_if = tf.reshape(dz_if.stack(), [-1, 2 * units])  # (time * batch, 2 units)
             dz_go = tf.reshape(dz_go.stack(), [-1, 2 * units])
             h_prev = tf.reshape(tf.concat([initial_h[None], hs[:-1]], 0), [-1, units])
-            x = tf.reshape(tf.transpose(inputs, [1, 0, 2]), [-1, features])
             d_kernel = tf.concat([tf.matmul(x, dz_if, transpose_a=True),
                                   tf.matmul(x, dz_go, transpose_a=True)], 1)
             d_recurrent = tf.concat([tf.matmul(h_prev, dz_if, transpose_a=True),
