@@ -64,6 +64,8 @@ sys.path.insert(0, str(ROOT))
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+from tests.midi import vlq as _vlq  # noqa: E402  (the raw MIDI bytes the tests build too)
+
 # ----------------------------------------------------------------------------- values
 
 NUMBERS = ["0", "-1", "1", "2", "3", "0.5", "1e9", "1e400", "-1e400", "inf", "-inf", "nan",
@@ -94,14 +96,6 @@ def chord_text(rng):
 
 
 # ----------------------------------------------------------------------------- MIDI seeds
-
-def _vlq(number):
-    out = [number & 0x7F]
-    number >>= 7
-    while number:
-        out.append(0x80 | (number & 0x7F))
-        number >>= 7
-    return bytes(reversed(out))
 
 
 def solo_to_midi(solo, ppq=480):

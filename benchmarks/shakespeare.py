@@ -86,6 +86,8 @@ def main(argv=None):
     parser.add_argument("--warmup-steps", type=int, default=50)
     parser.add_argument("--final-lr", type=float, default=0.0,
                         help="where the cosine ends, as a fraction of the peak learning rate")
+    parser.add_argument("--weight-decay", type=float, default=0.0,
+                        help="decoupled weight decay of the weight matrices (AdamW)")
     parser.add_argument("--decay-steps", type=int, default=None,
                         help="the step where the cosine decay ends (default: the steps the budget allows "
                              f"at {STEPS_PER_MINUTE} steps a minute, measured alone on the README's machine)")
@@ -111,7 +113,7 @@ def main(argv=None):
     watch = curve.stopwatch = Stopwatch()  # restarted: the clock of the budget and the curve
     gen.fit(text, epochs=1000, batch_size=args.batch_size, seq_len=args.seq_len, learning_rate=args.learning_rate,
             warmup_steps=args.warmup_steps, decay_steps=decay_steps,
-            final_learning_rate=args.final_lr, validation_split=0.1, time_budget=budget,
+            final_learning_rate=args.final_lr, weight_decay=args.weight_decay, validation_split=0.1, time_budget=budget,
             precision="float32" if args.no_mixed_precision else "mixed_bfloat16", steps_per_epoch=200,
             seed=args.seed, verbose=0, callbacks=[curve], clock=watch)
     train_minutes = watch() / 60
@@ -126,6 +128,8 @@ def main(argv=None):
         "val_window": eval_len,
         "train_loss_last_epoch": round(gen.metrics["train_loss"], 4),
         "minutes": round(train_minutes, 2),
+        "stopped_reason": gen.metrics.get("stopped_reason"),
+        "epochs_run": gen.metrics.get("epochs_run"),
         "curve": curve.points,
         "target": 1.48,
         "model": {"cell": args.cell, "units": args.units, "num_layers": args.layers,
@@ -133,7 +137,8 @@ def main(argv=None):
                   "parameters": int(gen.model.count_params()), "vocab": gen.vocab.size},
         "training": {"batch_size": args.batch_size, "seq_len": args.seq_len, "learning_rate": args.learning_rate,
                      "schedule": f"linear warm-up {args.warmup_steps} steps, cosine to {args.final_lr:.0%} at step {decay_steps}",
-                     "mixed_precision": not args.no_mixed_precision, "clipnorm": 1.0, "optimizer": "Adam",
+                     "mixed_precision": not args.no_mixed_precision, "clipnorm": 1.0,
+                     "optimizer": "AdamW" if args.weight_decay else "Adam", "weight_decay": args.weight_decay,
                      "steps": curve.steps},
         "train_tokens_per_second": round(curve.steps * args.batch_size * args.seq_len / max(1e-9, train_minutes * 60)),
         "wall_minutes_total": round((time.monotonic() - start) / 60, 2),

@@ -107,7 +107,8 @@ class TextGenerator:
 
     def fit(self, corpus, *, epochs=10, batch_size=64, seq_len=100, learning_rate=2e-3, clipnorm=1.0,
             validation_split=0.1, warmup_steps=100, steps_per_epoch=None, time_budget=None,
-            decay_steps=None, final_learning_rate=0.1, precision="float32", mixed_precision=None,
+            decay_steps=None, final_learning_rate=0.1, weight_decay=0.0, precision="float32",
+            mixed_precision=None,
             strategy=None, checkpoint=None, run_dir=None, fresh=False, seed=0, verbose=1,
             callbacks=None, clock=None):
         """Train on a corpus with `zoo.training.fit` (teacher forcing, Adam, clipping, warm-up + cosine).
@@ -126,6 +127,8 @@ class TextGenerator:
             seq_len: int, tokens per window (stream) or the longest example (lines). Defaults to 100.
             learning_rate: float, peak Adam learning rate. Defaults to 2e-3.
             clipnorm: float or None, clip each gradient's norm (on by default: 1.0).
+            weight_decay: float >= 0, decoupled weight decay of the weight matrices (AdamW;
+                `zoo.training.fit`). Defaults to 0.
             validation_split: float in [0, 1), the last part of the corpus held out. Defaults to 0.1.
             warmup_steps: int, linear warm-up steps. Defaults to 100.
             steps_per_epoch: int or None, batches per epoch (stream mode draws fresh random
@@ -192,8 +195,8 @@ class TextGenerator:
                                     validation_split=validation_split, warmup_steps=warmup_steps,
                                     steps_per_epoch=steps_per_epoch, time_budget=time_budget,
                                     decay_steps=decay_steps,
-                                    final_learning_rate=final_learning_rate, precision=precision,
-                                    seed=seed)
+                                    final_learning_rate=final_learning_rate,
+                                    weight_decay=weight_decay, precision=precision, seed=seed)
         settings = {"mode": self.mode, "vocab_size": vocab_size, "level": self.vocab.level,
                     "model": model_config, "seq_len": seq_len,
                     "validation_split": validation_split, "seed": seed,
@@ -201,7 +204,8 @@ class TextGenerator:
         result = self.training_result = training.fit(
             build, train_ds, validation_data=val_ds, epochs=epochs, steps_per_epoch=steps_per_epoch,
             learning_rate=learning_rate, warmup_steps=warmup_steps, decay_steps=decay_steps,
-            final_learning_rate=final_learning_rate, clipnorm=clipnorm, loss=self._loss(), max_seconds=time_budget, precision=precision,
+            final_learning_rate=final_learning_rate, clipnorm=clipnorm, weight_decay=weight_decay,
+            loss=self._loss(), max_seconds=time_budget, precision=precision,
             strategy=strategy, on_best=on_best, run_dir=run_dir, fresh=fresh, callbacks=callbacks,
             verbose=verbose, settings=settings, clock=clock)
         self.training_config.update(precision=result.precision,

@@ -50,6 +50,7 @@ _EXPORTS = {
     "build_encoder_decoder_inference": "zoo.seq2seq",
     "greedy_decode": "zoo.seq2seq",
     "TokenSampler": "zoo.layers",
+    "load_model": "zoo.layers",
     "Sampler": "zoo.sampling",
     "Step": "zoo.sampling",
     "Generation": "zoo.sampling",

@@ -8,6 +8,33 @@ from zoo.pooling import MaskedGlobalMaxPooling1D  # noqa: F401 (registered for l
 from zoo.validation import check_choice
 
 
+def load_model(path, **kwargs):
+    """Load a `.keras` file of a zoo model: `keras.saving.load_model` with the zoo's layers known.
+
+    The zoo's models hold layers Keras does not have (`zoo.fast_rnn.LSTM`, the default LSTM of
+    every factory, and the few below); Keras finds them only once this module is imported.
+    `import zoo` alone does not import it (it imports nothing heavy), so in a new process
+    load with this function, or `import zoo.layers` before `keras.saving.load_model`.
+
+    Args:
+        path: the `.keras` file.
+        **kwargs: passed to `keras.saving.load_model` (safe mode stays on unless you pass
+            `safe_mode=False`).
+
+    Returns:
+        The `keras.Model`.
+
+    Example:
+
+    >>> import os, tempfile, zoo
+    >>> path = os.path.join(tempfile.mkdtemp(), "lm.keras")
+    >>> zoo.build_lm(10, units=4).save(path)
+    >>> zoo.load_model(path).name
+    'lm'
+    """
+    return keras.saving.load_model(path, **kwargs)
+
+
 @keras.saving.register_keras_serializable(package="seqzoo")
 class TokenSampler(keras.layers.Layer):
     """Pick the next token from logits inside the graph: argmax, or a sample at a temperature.

@@ -221,6 +221,26 @@ def test_checkpoints_of_stock_layers_load_into_the_zoo_layer_and_back(tmp_path):
     np.testing.assert_allclose(loaded(tokens), stock(tokens), rtol=1e-6, atol=1e-6)
 
 
+def test_a_new_process_loads_a_saved_lm_with_zoo_load_model(tmp_path):
+    """`import zoo` registers nothing (it imports no Keras); `zoo.load_model` does, so a saved
+    LM loads in a process that never built one, while plain Keras names the missing layer."""
+    import subprocess
+    import sys
+
+    zoo.build_lm(9, units=4, embedding_dim=2).save(tmp_path / "lm.keras")
+    code = ("import sys, zoo, keras\n"
+            "try:\n"
+            "    keras.saving.load_model(sys.argv[1])\n"
+            "except TypeError as error:\n"
+            "    print('keras alone:', 'LSTM' in str(error))\n"
+            "model = zoo.load_model(sys.argv[1])\n"
+            "print(type(model.get_layer('lstm_0')).__module__, model.name)\n")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "lm.keras")],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split("\n")[:2] == ["keras alone: True", "zoo.fast_rnn lm"]
+
+
 def test_lstm_sequence_names_the_bad_argument():
     from zoo.fused_lstm import lstm_sequence
 

@@ -82,14 +82,14 @@ def test_a_killed_run_resumes_with_its_epoch_counter_optimizer_state_and_best(tm
     state = json.loads((run / "state.json").read_text())
     killed_after = json.loads(metadata.read_text())["epoch"]
     assert 1 <= killed_after < 12 and state["epochs_done"] >= killed_after
-    assert keras.saving.load_model(out).name == "lm"  # the best-so-far artifact loads
+    assert zoo.load_model(out).name == "lm"  # the best-so-far artifact loads
     loads += 1
 
     second = subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.DEVNULL, text=True)
     while second.poll() is None:  # the artifact stays loadable while the run goes on
         if loads < 4:
-            keras.saving.load_model(out)
+            zoo.load_model(out)
             loads += 1
         time.sleep(0.2)
     after = _lines(second.stdout.read())
@@ -108,7 +108,7 @@ def test_a_killed_run_resumes_with_its_epoch_counter_optimizer_state_and_best(tm
     losses = [h["loss"] for h in done["history"]]
     assert done["best_value"] == pytest.approx(min(losses), rel=1e-6)
     assert not (run / "backup").exists()  # a finished run leaves no backup
-    keras.saving.load_model(out)
+    zoo.load_model(out)
 
     # Re-running the finished command trains nothing and returns the recorded result.
     third = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
@@ -365,6 +365,44 @@ def test_bad_arguments_name_the_parameter():
                                          "logs: loss, val_loss"):
         fit(build, (x, x), validation_data=(x, x), epochs=1, monitor="val_acc",
             precision="float32", verbose=0)
+
+
+def test_weight_decay_shrinks_the_weight_matrices_and_leaves_biases_alone(tmp_path):
+    """AdamW, decoupled: after one step the decayed run's matrices differ from the plain run's
+    by exactly `w0 * weight_decay * learning_rate` (the decay uses the weights before the
+    update, the Adam step is the same); biases are equal."""
+    x = np.random.default_rng(6).integers(0, 6, (8, 5)).astype("int32")
+    keras.utils.set_random_seed(0)
+    initial = zoo.build_lm(6, units=4, embedding_dim=3).get_weights()
+
+    def build():
+        model = zoo.build_lm(6, units=4, embedding_dim=3)
+        model.set_weights(initial)
+        return model
+
+    def trained(decay, **extra):
+        result = fit(build, (x, x), epochs=1, batch_size=8, learning_rate=0.05,
+                     weight_decay=decay, precision="float32", verbose=0, **extra)
+        model = result.model
+        return {v.path: np.array(v.numpy()) for v in model.trainable_variables}
+
+    plain, decayed = trained(0.0), trained(0.4)
+    before = {v.path: v.numpy() for v in build().trainable_variables}
+    names = {path.rsplit("/", 1)[-1] for path in plain}
+    assert {"embeddings", "kernel", "recurrent_kernel", "bias"} <= names
+    for path, w0 in before.items():
+        if path.endswith("/bias"):
+            np.testing.assert_array_equal(decayed[path], plain[path])
+        else:
+            np.testing.assert_allclose(plain[path] - decayed[path], w0 * 0.4 * 0.05,
+                                       rtol=1e-4, atol=1e-7)
+    run = tmp_path / "run"
+    trained(0.4, run_dir=run)
+    assert json.loads((run / "run.json").read_text())["settings"]["weight_decay"] == 0.4
+    with pytest.raises(ValueError, match=r"weight_decay 0.4 \(recorded\) vs None \(now\)"):
+        trained(0.0, run_dir=run)
+    with pytest.raises(ValueError, match="weight_decay must be a number >= 0; got -0.1"):
+        trained(-0.1)
 
 
 def test_backups_inside_an_epoch_keep_the_optimizer_steps(tmp_path):
