@@ -86,7 +86,7 @@ def main(argv=None):
     parser.add_argument("--warmup-steps", type=int, default=50)
     parser.add_argument("--final-lr", type=float, default=0.0,
                         help="where the cosine ends, as a fraction of the peak learning rate")
-    parser.add_argument("--weight-decay", type=float, default=0.0,
+    parser.add_argument("--weight-decay", type=float, default=0.2,
                         help="decoupled weight decay of the weight matrices (AdamW)")
     parser.add_argument("--decay-steps", type=int, default=None,
                         help="the step where the cosine decay ends (default: the steps the budget allows "

@@ -75,9 +75,12 @@ def test_train_output_line(tmp_path, capsys):
     corpus = tmp_path / "c.txt"
     corpus.write_text("abcabcabd" * 40, encoding="utf-8")
     assert main(["train", str(corpus), "--out", str(tmp_path / "m"), "--units", "8", "--epochs", "1",
-                 "--seq-len", "16", "--batch-size", "8", "--quiet"]) == 0
+                 "--seq-len", "16", "--batch-size", "8", "--quiet", "--weight-decay", "0.05"]) == 0
     line = capsys.readouterr().out.strip().splitlines()[-1]
     assert line.startswith("final validation loss ") and "nats/token" in line and "uniform baseline" in line
+    from text.generator import TextGenerator
+
+    assert TextGenerator.load(tmp_path / "m").training_config["weight_decay"] == 0.05
 
 
 def test_generate_is_reproducible_and_lists_n_samples(trained, capsys):
@@ -117,6 +120,8 @@ def test_score_prints_json_lines(trained, capsys):
     (["train", "{folder}/nope.txt", "--out", "{folder}/x"], "corpus file '{folder}/nope.txt' does not exist"),
     (["train", "{folder}/names.txt"], "the following arguments are required: --out"),
     (["train", "{folder}/names.txt", "--out", "{folder}/x", "--level", "byte"], "invalid choice: 'byte'"),
+    (["train", "{folder}/names.txt", "--out", "{folder}/x", "--weight-decay", "-0.1"],
+     "--weight-decay must be in [0.0, inf), got -0.1"),
 ])
 def test_mistakes_print_one_line_and_exit_2(trained, capsys, argv, message):
     folder, out = trained
