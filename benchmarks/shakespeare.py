@@ -62,6 +62,10 @@ class Curve(keras.callbacks.Callback):
         self.points.append([round(minutes, 2), round(loss, 4)])
         print(f"  {minutes:6.2f} min  val_loss {loss:.4f}", file=sys.stderr, flush=True)
 
+    def on_epoch_end(self, epoch, logs=None):
+        print(f"  {self.stopwatch() / 60:6.2f} min  epoch {epoch + 1} ends after step {self.steps}",
+              file=sys.stderr, flush=True)
+
     def on_train_batch_end(self, batch, logs=None):
         self.steps += 1
         if self.next <= self.stopwatch() < self.budget:  # the final point is taken after fit
@@ -95,10 +99,12 @@ def main(argv=None):
     parser.add_argument("--eval-every", type=float, default=1.0, help="minutes between evaluations")
     parser.add_argument("--eval-seq-len", type=int, default=None,
                         help="window length of the validation loss (default: --seq-len)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the initial weights, the window offsets and dropout")
     args = parser.parse_args(argv)
 
     text = datasets.tiny_shakespeare(None if args.data == "download" else args.data)
+    keras.utils.set_random_seed(args.seed)  # the initial weights too, not only training's draws
     gen = TextGenerator.from_corpus(text, level="char", cell=args.cell, units=args.units, num_layers=args.layers,
                                     embedding_dim=args.embedding_dim, dropout=args.dropout)
     ids = data.encode_corpus(text, gen.vocab)
@@ -129,6 +135,7 @@ def main(argv=None):
         "train_loss_last_epoch": round(gen.metrics["train_loss"], 4),
         "minutes": round(train_minutes, 2),
         "stopped_reason": gen.metrics.get("stopped_reason"),
+        "engine_train_minutes": round(gen.metrics.get("train_seconds", 0.0) / 60, 2),  # its own clock
         "epochs_run": gen.metrics.get("epochs_run"),
         "curve": curve.points,
         "target": 1.48,
@@ -139,7 +146,7 @@ def main(argv=None):
                      "schedule": f"linear warm-up {args.warmup_steps} steps, cosine to {args.final_lr:.0%} at step {decay_steps}",
                      "mixed_precision": not args.no_mixed_precision, "clipnorm": 1.0,
                      "optimizer": "AdamW" if args.weight_decay else "Adam", "weight_decay": args.weight_decay,
-                     "steps": curve.steps},
+                     "steps": curve.steps, "seed": args.seed},
         "train_tokens_per_second": round(curve.steps * args.batch_size * args.seq_len / max(1e-9, train_minutes * 60)),
         "wall_minutes_total": round((time.monotonic() - start) / 60, 2),
         "full_context_eval_seconds": round(full_seconds, 1),
