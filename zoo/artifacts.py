@@ -423,12 +423,10 @@ def load_artifact(path, *, kind, hint="", option="path", load_model=True):
 
 
 def _load_keras(model_path, shown, option):
-    import keras
-
-    import zoo.layers  # noqa: F401  (registers the zoo's custom layers before deserialising)
+    from zoo.layers import load_model  # Keras's loader with the zoo's layers registered
 
     try:
-        return keras.saving.load_model(model_path, compile=False, safe_mode=True)
+        return load_model(model_path, compile=False, safe_mode=True)
     except Exception as error:  # noqa: BLE001  Keras raises many types for a bad file
         first = (str(error).strip().splitlines() or [type(error).__name__])[0]
         if isinstance(error, OSError) and error.errno == errno.ENOENT:
