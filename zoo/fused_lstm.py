@@ -11,7 +11,8 @@ inter-op threads (`zoo.threads`) always have two multiplies to run side by side:
 - while training, a hand-written gradient replaces TensorFlow's automatic one. The forward
   loop also stores each step's gate derivatives (off the serial chain), so a backward step is
   a few element-wise products and the two halves of `dz @ recurrent_kernel^T`; the weight
-  gradients are then four multiplies over all steps at once, not a weight-sized add per step.
+  gradients are then four multiplies over all steps at once, not a weight-sized add per step
+  (the bias's gradient is the last row of `[x, 1]^T @ dz`, not a separate sum).
 - Under mixed precision the multiplies run in the compute dtype (bfloat16 on oneDNN) while
   the gates, the carry state and the gradient's element-wise math stay in float32; the
   outputs and states come back in the compute dtype.
@@ -184,12 +185,11 @@ def _trained(units, features):
 
         def grad(d_outputs, d_last_h, d_last_c):
             ed = xa.dtype
-            d_hs = tf.cast(tf.transpose(d_outputs, [1, 0, 2]), ed)
-            steps = tf.shape(d_hs)[0]
+            steps = tf.shape(d_outputs)[1]
 
             def body(s, dh, dc, dz_if_arr, dz_go_arr):
                 t = steps - 1 - s
-                dh = dh + d_hs[t]
+                dh = dh + tf.cast(tf.gather(d_outputs, t, axis=1), ed)  # off the serial chain
                 dc = dc + dh * d_c[t]
                 dz_if = tf.cast(tf.concat([dc, dc], 1) * d_if[t], cd)
                 dz_go = tf.cast(tf.concat([dc, dh], 1) * d_go[t], cd)
@@ -208,16 +208,17 @@ def _trained(units, features):
             dz_if = tf.reshape(dz_if.stack(), [-1, 2 * units])  # (time * batch, 2 units)
             dz_go = tf.reshape(dz_go.stack(), [-1, 2 * units])
             h_prev = tf.reshape(tf.concat([initial_h[None], hs[:-1]], 0), [-1, units])
-            d_kernel = tf.concat([tf.matmul(x, dz_if, transpose_a=True),
-                                  tf.matmul(x, dz_go, transpose_a=True)], 1)
+            # [x, 1]^T @ dz: the kernel's gradient and, in its last row, the bias's
+            x_one = tf.concat([x, tf.ones([tf.shape(x)[0], 1], cd)], 1)
+            d_kernel, d_bias = tf.split(tf.concat([tf.matmul(x_one, dz_if, transpose_a=True),
+                                                   tf.matmul(x_one, dz_go, transpose_a=True)],
+                                                  1), [features, 1], 0)
             d_recurrent = tf.concat([tf.matmul(h_prev, dz_if, transpose_a=True),
                                      tf.matmul(h_prev, dz_go, transpose_a=True)], 1)
-            d_bias = tf.cast(tf.concat([tf.reduce_sum(tf.cast(dz_if, ed), 0),
-                                        tf.reduce_sum(tf.cast(dz_go, ed), 0)], 0), cd)
             d_x = (tf.matmul(dz_if, kernel[:, :2 * units], transpose_b=True)
                    + tf.matmul(dz_go, kernel[:, 2 * units:], transpose_b=True))
             d_x = tf.transpose(tf.reshape(d_x, [steps, -1, features]), [1, 0, 2])
-            return d_x, tf.cast(dh, cd), tf.cast(dc, cd), d_kernel, d_recurrent, d_bias
+            return d_x, tf.cast(dh, cd), tf.cast(dc, cd), d_kernel, d_recurrent, d_bias[0]
 
         return (outputs, last_h, tf.cast(last_c, cd)), grad
 
