@@ -29,10 +29,6 @@ import keras  # noqa: E402  (zoo, imported by text, sets the TensorFlow environm
 from text import data, datasets  # noqa: E402
 from text.generator import TextGenerator  # noqa: E402
 
-# Training steps a minute of the default model on this project's 2-core CPU, alone (the zoo's
-# LSTM, 2026-11-29: 2,350-2,419 steps in 13 minutes), so that the cosine ends with the budget
-# by default (`--decay-steps` overrides it).
-STEPS_PER_MINUTE = 180
 from zoo.training import Stopwatch  # noqa: E402
 
 
@@ -93,8 +89,8 @@ def main(argv=None):
     parser.add_argument("--weight-decay", type=float, default=0.2,
                         help="decoupled weight decay of the weight matrices (AdamW)")
     parser.add_argument("--decay-steps", type=int, default=None,
-                        help="the step where the cosine decay ends (default: the steps the budget allows "
-                             f"at {STEPS_PER_MINUTE} steps a minute, measured alone on the README's machine)")
+                        help="end the cosine at this step instead of when the budget is spent (the default: "
+                             "zoo.training.fit(decay_over='time'))")
     parser.add_argument("--no-mixed-precision", action="store_true")
     parser.add_argument("--eval-every", type=float, default=1.0, help="minutes between evaluations")
     parser.add_argument("--eval-seq-len", type=int, default=None,
@@ -115,10 +111,10 @@ def main(argv=None):
     eval_len = args.eval_seq_len or args.seq_len
     curve = Curve(gen, val_text, eval_len, args.eval_every * 60, watch, budget)
     start = time.monotonic()
-    decay_steps = args.decay_steps or max(args.warmup_steps + 1, round(STEPS_PER_MINUTE * args.minutes))
+    decay_over = "time" if args.decay_steps is None else "steps"
     watch = curve.stopwatch = Stopwatch()  # restarted: the clock of the budget and the curve
     gen.fit(text, epochs=1000, batch_size=args.batch_size, seq_len=args.seq_len, learning_rate=args.learning_rate,
-            warmup_steps=args.warmup_steps, decay_steps=decay_steps,
+            warmup_steps=args.warmup_steps, decay_steps=args.decay_steps, decay_over=decay_over,
             final_learning_rate=args.final_lr, weight_decay=args.weight_decay, validation_split=0.1, time_budget=budget,
             precision="float32" if args.no_mixed_precision else "mixed_bfloat16", steps_per_epoch=200,
             seed=args.seed, verbose=0, callbacks=[curve], clock=watch)
@@ -143,7 +139,8 @@ def main(argv=None):
                   "embedding_dim": args.embedding_dim, "dropout": args.dropout,
                   "parameters": int(gen.model.count_params()), "vocab": gen.vocab.size},
         "training": {"batch_size": args.batch_size, "seq_len": args.seq_len, "learning_rate": args.learning_rate,
-                     "schedule": f"linear warm-up {args.warmup_steps} steps, cosine to {args.final_lr:.0%} at step {decay_steps}",
+                     "schedule": f"linear warm-up {args.warmup_steps} steps, cosine to {args.final_lr:.0%} "
+                                 + (f"at step {args.decay_steps}" if args.decay_steps else "when the budget is spent"),
                      "mixed_precision": not args.no_mixed_precision, "clipnorm": 1.0,
                      "optimizer": "AdamW" if args.weight_decay else "Adam", "weight_decay": args.weight_decay,
                      "steps": curve.steps, "seed": args.seed},

@@ -116,6 +116,9 @@ def build_parser():
     train.add_argument("--steps-per-epoch", type=_positive_int("--steps-per-epoch"), default=None)
     train.add_argument("--minutes", type=_float_in("--minutes", 0.0, None), default=None,
                        help="stop after this wall-clock time")
+    train.add_argument("--decay-over", choices=("steps", "time"), default=None,
+                       help="where the learning rate's cosine ends: after all epochs' steps, or when "
+                            "--minutes are spent (the default with --minutes)")
     train.add_argument("--batch-size", type=_at_most(_positive_int("--batch-size"), "--batch-size", 65536),
                        default=64)
     train.add_argument("--seq-len", type=_at_most(_positive_int("--seq-len"), "--seq-len", 100_000), default=100)
@@ -159,6 +162,8 @@ def _train(args, out):
     from text.generator import KIND, TextGenerator
     from zoo.artifacts import check_output_folder
 
+    if args.decay_over == "time" and args.minutes is None:
+        raise ValueError("--decay-over time needs --minutes: the learning rate's cosine ends when they are spent")
     check_output_folder(args.out, kind=KIND, option="--out")  # before any work
 
     corpus = [pathlib.Path(p) for p in args.corpus]
@@ -170,6 +175,7 @@ def _train(args, out):
             validation_split=args.validation_split,
             steps_per_epoch=args.steps_per_epoch,
             time_budget=None if args.minutes is None else args.minutes * 60, precision=args.precision,
+            decay_over=args.decay_over or ("steps" if args.minutes is None else "time"),
             checkpoint=args.out, fresh=args.fresh, seed=args.seed, verbose=0 if args.quiet else 1)
     result = gen.training_result
     if result.failed:

@@ -107,7 +107,8 @@ class TextGenerator:
 
     def fit(self, corpus, *, epochs=10, batch_size=64, seq_len=100, learning_rate=2e-3, clipnorm=1.0,
             validation_split=0.1, warmup_steps=100, steps_per_epoch=None, time_budget=None,
-            decay_steps=None, final_learning_rate=0.1, weight_decay=0.0, precision="float32",
+            decay_steps=None, decay_over="steps", final_learning_rate=0.1, weight_decay=0.0,
+            precision="float32",
             mixed_precision=None,
             strategy=None, checkpoint=None, run_dir=None, fresh=False, seed=0, verbose=1,
             callbacks=None, clock=None):
@@ -135,7 +136,10 @@ class TextGenerator:
                 windows every epoch). Defaults to one pass over the training tokens.
             time_budget: float or None, stop after this many seconds of training.
             decay_steps: int or None, the step where the cosine decay ends. Defaults to
-                `epochs * steps_per_epoch`; with a `time_budget`, pass the steps it allows.
+                `epochs * steps_per_epoch`.
+            decay_over: `"steps"` (default) or `"time"`: the cosine ends when `time_budget`
+                is spent, however many steps that is (needs `time_budget`, not
+                `decay_steps`; `zoo.training.fit`).
             final_learning_rate: float in [0, 1], where the cosine ends, as a fraction of
                 `learning_rate`. Defaults to 0.1.
             precision: `"float32"` (default), `"mixed_bfloat16"`, `"mixed_float16"` or
@@ -194,7 +198,7 @@ class TextGenerator:
                                     learning_rate=learning_rate, clipnorm=clipnorm,
                                     validation_split=validation_split, warmup_steps=warmup_steps,
                                     steps_per_epoch=steps_per_epoch, time_budget=time_budget,
-                                    decay_steps=decay_steps,
+                                    decay_steps=decay_steps, decay_over=decay_over,
                                     final_learning_rate=final_learning_rate,
                                     weight_decay=weight_decay, precision=precision, seed=seed)
         settings = {"mode": self.mode, "vocab_size": vocab_size, "level": self.vocab.level,
@@ -204,6 +208,7 @@ class TextGenerator:
         result = self.training_result = training.fit(
             build, train_ds, validation_data=val_ds, epochs=epochs, steps_per_epoch=steps_per_epoch,
             learning_rate=learning_rate, warmup_steps=warmup_steps, decay_steps=decay_steps,
+            decay_over=decay_over,
             final_learning_rate=final_learning_rate, clipnorm=clipnorm, weight_decay=weight_decay,
             loss=self._loss(), max_seconds=time_budget, precision=precision,
             strategy=strategy, on_best=on_best, run_dir=run_dir, fresh=fresh, callbacks=callbacks,

@@ -2,7 +2,8 @@
 
 `fit(build_model, train_data, ...)` builds the model under the chosen dtype policy and
 `tf.distribute` strategy, compiles it with Adam, gradient-norm clipping and a warm-up + cosine
-learning-rate schedule (`keras.optimizers.schedules.CosineDecay`), and trains it with:
+learning-rate schedule (`keras.optimizers.schedules.CosineDecay` over steps, or
+`zoo.schedules.BudgetCosine` over the time budget: `decay_over="time"`), and trains it with:
 
 - a **wall-clock budget** (`max_seconds`), checked after every batch and counted across resumes;
 - **the best epoch kept**: every epoch whose `monitor` (default `"val_loss"`, `"loss"` without
@@ -67,6 +68,7 @@ import keras
 from zoo.hardware import PRECISIONS, hardware_facts, resolve_precision, resolve_strategy
 from zoo.run_folder import (RUN_FORMAT, RUN_VERSION, check_settings, clear_run, jsonable,
                             read_json, write_json)
+from zoo.schedules import BudgetCosine
 from zoo.training_callback import (FAILED_REASONS, STOPPED_REASONS, EngineCallback, Monitor,
                                    Stopwatch)
 
@@ -140,8 +142,8 @@ def _build(build_model, policy):
 
 def fit(build_model, train_data, *, epochs, validation_data=None, steps_per_epoch=None,
         validation_steps=None, batch_size=None, learning_rate=1e-3, warmup_steps=0,
-        decay_steps=None, final_learning_rate=0.1, clipnorm=1.0, weight_decay=0.0, loss=None,
-        metrics=None,
+        decay_steps=None, decay_over="steps", final_learning_rate=0.1, clipnorm=1.0,
+        weight_decay=0.0, loss=None, metrics=None,
         weighted_metrics=None, max_seconds=None, precision="auto", strategy=None,
         monitor="val_loss", patience=None, divergence_factor=10.0, on_best=None, run_dir=None,
         fresh=False, backup_every_steps=None, callbacks=None, verbose=1, settings=None,
@@ -153,8 +155,9 @@ def fit(build_model, train_data, *, epochs, validation_data=None, steps_per_epoc
     `learning_rate` over `warmup_steps`, then follows a cosine down to
     `final_learning_rate * learning_rate` at `decay_steps` (default: every step of every epoch).
     The schedule is counted in optimizer steps, so a resumed run continues it. For a run cut
-    by `max_seconds`, pass the number of steps the budget allows as `decay_steps` (an
-    estimate: the cosine then ends with the budget).
+    by `max_seconds`, `decay_over="time"` runs the cosine over the budget instead: it ends
+    when `max_seconds` are spent, however many steps that is (`zoo.schedules.BudgetCosine`;
+    the warm-up stays in steps).
 
     Args:
         build_model: a callable with no arguments returning an uncompiled `keras.Model`; it is
@@ -173,6 +176,11 @@ def fit(build_model, train_data, *, epochs, validation_data=None, steps_per_epoc
         learning_rate: float > 0, the peak learning rate. Defaults to 1e-3.
         warmup_steps: int >= 0, linear warm-up steps. Defaults to 0.
         decay_steps: int or None, the step where the cosine ends (see above).
+        decay_over: `"steps"` (the default: the cosine ends at `decay_steps`) or `"time"`
+            (it ends when `max_seconds` of training are spent; needs `max_seconds`, not
+            `decay_steps`). The learning rate is then
+            `peak * min(1, step / warmup_steps) * (final + (1 - final) * (1 + cos(pi * p)) / 2)`
+            with `p` the fraction of the budget spent.
         final_learning_rate: float in [0, 1], the end of the cosine as a fraction of
             `learning_rate`. Defaults to 0.1.
         clipnorm: float > 0 or None, clip each gradient's norm. Defaults to 1.0.
@@ -248,6 +256,12 @@ def fit(build_model, train_data, *, epochs, validation_data=None, steps_per_epoc
             _check_number(name, value, 0, open_low=True)
     if divergence_factor is not None:
         _check_number("divergence_factor", divergence_factor, 1, open_low=True)
+    if decay_over not in ("steps", "time"):
+        raise ValueError(f"decay_over must be 'steps' or 'time'; got {decay_over!r}")
+    if decay_over == "time" and (max_seconds is None or decay_steps is not None):
+        raise ValueError("decay_over='time' runs the cosine over max_seconds: give "
+                         "max_seconds and no decay_steps (got max_seconds="
+                         f"{max_seconds!r}, decay_steps={decay_steps!r})")
     # numpy numbers become Python ones (they are recorded in run.json)
     epochs, warmup_steps = int(epochs), int(warmup_steps)
     learning_rate, final_learning_rate = float(learning_rate), float(final_learning_rate)
@@ -270,7 +284,8 @@ def fit(build_model, train_data, *, epochs, validation_data=None, steps_per_epoc
     if isinstance(train_data, list):
         train_data = tuple(train_data)
     steps = steps_per_epoch or _count_steps(train_data, batch_size)
-    decay_steps = decay_steps or epochs * steps
+    if decay_over == "steps":
+        decay_steps = decay_steps or epochs * steps
     engine_settings = {
         "epochs": epochs, "steps_per_epoch": steps, "learning_rate": learning_rate,
         "warmup_steps": warmup_steps, "decay_steps": decay_steps,
@@ -279,6 +294,8 @@ def fit(build_model, train_data, *, epochs, validation_data=None, steps_per_epoc
         "divergence_factor": divergence_factor}
     if weight_decay:  # recorded only when used: runs recorded before it still resume
         engine_settings["weight_decay"] = weight_decay
+    if decay_over == "time":  # likewise
+        engine_settings["decay_over"] = decay_over
     if criterion.mode != "min" or criterion.computed:  # runs recorded before Monitor resume
         engine_settings["monitor_mode"] = criterion.mode
         engine_settings["monitor_computed"] = criterion.computed
@@ -314,10 +331,15 @@ def fit(build_model, train_data, *, epochs, validation_data=None, steps_per_epoc
 
     with strategy.scope():
         model = _build(build_model, policy)
-        schedule = keras.optimizers.schedules.CosineDecay(
-            0.0, max(1, decay_steps - warmup_steps), alpha=final_learning_rate,
-            warmup_target=learning_rate, warmup_steps=warmup_steps)
-        if not warmup_steps:
+        budget_schedule = None
+        if decay_over == "time":
+            schedule = budget_schedule = BudgetCosine(learning_rate, warmup_steps,
+                                                      final_learning_rate)
+        elif warmup_steps:
+            schedule = keras.optimizers.schedules.CosineDecay(
+                0.0, max(1, decay_steps - warmup_steps), alpha=final_learning_rate,
+                warmup_target=learning_rate, warmup_steps=warmup_steps)
+        else:
             schedule = keras.optimizers.schedules.CosineDecay(
                 learning_rate, max(1, decay_steps), alpha=final_learning_rate)
         optimizer = keras.optimizers.Adam(schedule, clipnorm=clipnorm,
@@ -332,7 +354,8 @@ def fit(build_model, train_data, *, epochs, validation_data=None, steps_per_epoc
     engine = EngineCallback(twin=twin, state=state, run_dir=run_dir, monitor=monitor,
                      patience=patience, max_seconds=max_seconds,
                      divergence_factor=divergence_factor, on_best=on_best,
-                     backup_every_steps=backup_every_steps, clock=clock, criterion=criterion)
+                     backup_every_steps=backup_every_steps, clock=clock, criterion=criterion,
+                     budget_schedule=budget_schedule)
     if resumed and state.get("epochs_done") and verbose:
         print(f"resuming the run in {run_dir} after epoch {state['epochs_done']}")
     if isinstance(train_data, tuple):

@@ -111,8 +111,10 @@ class EngineCallback(keras.callbacks.Callback):
     calls of one's own."""
 
     def __init__(self, *, twin, state, run_dir, monitor, patience, max_seconds,
-                 divergence_factor, on_best, backup_every_steps, clock, criterion=None):
+                 divergence_factor, on_best, backup_every_steps, clock, criterion=None,
+                 budget_schedule=None):
         super().__init__()
+        self.budget_schedule = budget_schedule  # a zoo.schedules.BudgetCosine, or None
         self.criterion = criterion or Monitor(monitor)
         self.clock = clock or time.monotonic
         self.twin, self.state, self.run_dir = twin, state, run_dir
@@ -146,6 +148,10 @@ class EngineCallback(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if self.budget_schedule is not None:  # the learning rate follows the clock
+            self.budget_schedule.progress.assign(min(1.0, self.seconds() / self.max_seconds))
 
     def on_train_batch_end(self, batch, logs=None):
         loss = (logs or {}).get("loss")

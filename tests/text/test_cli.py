@@ -80,7 +80,11 @@ def test_train_output_line(tmp_path, capsys):
     assert line.startswith("final validation loss ") and "nats/token" in line and "uniform baseline" in line
     from text.generator import TextGenerator
 
-    assert TextGenerator.load(tmp_path / "m").training_config["weight_decay"] == 0.05
+    config = TextGenerator.load(tmp_path / "m").training_config
+    assert config["weight_decay"] == 0.05 and config["decay_over"] == "steps"
+    assert main(["train", str(corpus), "--out", str(tmp_path / "t"), "--units", "8", "--epochs", "1",
+                 "--seq-len", "16", "--batch-size", "8", "--quiet", "--minutes", "5"]) == 0
+    assert TextGenerator.load(tmp_path / "t").training_config["decay_over"] == "time"
 
 
 def test_generate_is_reproducible_and_lists_n_samples(trained, capsys):
@@ -122,6 +126,10 @@ def test_score_prints_json_lines(trained, capsys):
     (["train", "{folder}/names.txt", "--out", "{folder}/x", "--level", "byte"], "invalid choice: 'byte'"),
     (["train", "{folder}/names.txt", "--out", "{folder}/x", "--weight-decay", "-0.1"],
      "--weight-decay must be in [0.0, inf), got -0.1"),
+    (["train", "{folder}/names.txt", "--out", "{folder}/x", "--decay-over", "wall"],
+     "invalid choice: 'wall'"),
+    (["train", "{folder}/names.txt", "--out", "{folder}/x", "--decay-over", "time"],
+     "--decay-over time needs --minutes: the learning rate's cosine ends when they are spent"),
 ])
 def test_mistakes_print_one_line_and_exit_2(trained, capsys, argv, message):
     folder, out = trained

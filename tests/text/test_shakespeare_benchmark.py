@@ -25,3 +25,4 @@ def test_a_short_run_prints_the_loss_curve_settings_and_the_budget_stop(shared_d
     assert result["val_loss"] == result["curve"][-1][1] and len(result["curve"]) >= 2
     assert result["training"]["optimizer"] == "AdamW" and result["training"]["weight_decay"] == 0.1
     assert result["training"]["steps"] > 0 and result["model"]["units"] == 16
+    assert result["training"]["schedule"].endswith("cosine to 0% when the budget is spent")

@@ -496,3 +496,57 @@ def test_monitor_mode_max_on_a_log_key_and_bad_monitors_are_named():
         run(training.Monitor("dev", lambda model: "high"))
     with pytest.raises(ValueError, match="monitor must be a log key"):
         run(3)
+
+
+class _Clock:
+    """A clock the test moves: one second after every batch (a `Tick` callback)."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_decay_over_time_ends_the_cosine_with_the_budget(tmp_path):
+    """With `decay_over="time"` the learning rate of every step is the warm-up ramp (in steps)
+    times the cosine of the budget's spent fraction (computed here independently), and the
+    run stops when the budget is spent, not when a step count is reached."""
+    x = np.random.default_rng(7).integers(0, 6, (64, 5)).astype("int32")
+    clock, seen = _Clock(), []
+
+    class Tick(keras.callbacks.Callback):  # runs after the engine's own callback
+        def on_train_batch_begin(self, batch, logs=None):
+            seen.append((int(self.model.optimizer.iterations),
+                         float(self.model.optimizer.learning_rate)))
+
+        def on_train_batch_end(self, batch, logs=None):
+            clock.now += 1.0
+
+    peak, warmup, final, budget = 0.02, 2, 0.1, 6.0
+    settings = dict(epochs=10, batch_size=16, learning_rate=peak, warmup_steps=warmup,
+                    final_learning_rate=final, max_seconds=budget, decay_over="time",
+                    precision="float32", verbose=0, callbacks=[Tick()], clock=clock)
+    result = fit(lambda: zoo.build_lm(6, units=4, embedding_dim=3), (x, x), **settings,
+                 run_dir=tmp_path / "run")
+    # the engine checks the budget before `Tick` moves the clock: the 7th batch starts at 6 s,
+    # with the whole budget spent (the cosine's end), and ends the run; 4 batches an epoch
+    assert result.stopped_reason == "time_budget" and len(seen) == 7
+    assert seen[-1][1] == pytest.approx(peak * final, rel=1e-5)
+    for second, (step, rate) in enumerate(seen):  # the clock reads `second` before the batch
+        expected = (peak * min(1.0, step / warmup)
+                    * (final + (1 - final) * (1 + np.cos(np.pi * second / budget)) / 2))
+        assert step == second and rate == pytest.approx(expected, rel=1e-5)
+    recorded = json.loads((tmp_path / "run" / "run.json").read_text())["settings"]
+    assert recorded["decay_over"] == "time" and recorded["decay_steps"] is None
+    with pytest.raises(ValueError, match=r"decay_over 'time' \(recorded\) vs None \(now\)"):
+        fit(lambda: zoo.build_lm(6, units=4, embedding_dim=3), (x, x),
+            **{**settings, "decay_over": "steps", "max_seconds": None},
+            run_dir=tmp_path / "run")
+    build = lambda: zoo.build_lm(6, units=4, embedding_dim=3)  # noqa: E731
+    with pytest.raises(ValueError, match="decay_over must be 'steps' or 'time'; got 'wall'"):
+        fit(build, (x, x), epochs=1, batch_size=16, decay_over="wall", verbose=0)
+    for extra in ({}, {"max_seconds": 5.0, "decay_steps": 10}):
+        with pytest.raises(ValueError, match=r"decay_over='time' runs the cosine over "
+                                             r"max_seconds: give max_seconds and no decay_steps"):
+            fit(build, (x, x), epochs=1, batch_size=16, decay_over="time", verbose=0, **extra)
