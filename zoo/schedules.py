@@ -64,7 +64,7 @@ class BudgetCosine(keras.optimizers.schedules.LearningRateSchedule):
         step = tf.cast(step, tf.float32)
         ramp = (tf.minimum(1.0, step / self.warmup_steps) if self.warmup_steps
                 else tf.constant(1.0))
-        spent = tf.clip_by_value(tf.cast(self.progress, tf.float32), 0.0, 1.0)
+        spent = tf.clip_by_value(self.progress, 0.0, 1.0)  # float32 already
         cosine = 0.5 * (1.0 + tf.cos(math.pi * spent))
         return self.peak * ramp * (self.final + (1.0 - self.final) * cosine)
 
