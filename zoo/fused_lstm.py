@@ -89,6 +89,10 @@ def lstm_sequence(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias, 
     units = recurrent_kernel.shape[0]
     features = inputs.shape[-1]
     _check(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias, units, features)
+    native = _native_ops(inputs.dtype) if training else None
+    if native is not None:
+        return _trained_native(native, units, features)(inputs, initial_h, initial_c, kernel,
+                                                        recurrent_kernel, bias)
     if training:
         return _trained(units, features)(inputs, initial_h, initial_c, kernel,
                                          recurrent_kernel, bias)
@@ -219,6 +223,116 @@ def _trained(units, features):
                    + tf.matmul(dz_go, kernel[:, 2 * units:], transpose_b=True))
             d_x = tf.transpose(tf.reshape(d_x, [steps, -1, features]), [1, 0, 2])
             return d_x, tf.cast(dh, cd), tf.cast(dc, cd), d_kernel, d_recurrent, d_bias[0]
+
+        return (outputs, last_h, tf.cast(last_c, cd)), grad
+
+    return run
+
+
+
+def _native_ops(dtype):
+    """`zoo.native`'s LSTM step ops where they pay and can run, else None.
+
+    They run in bfloat16 only: in float32 the TensorFlow-ops loop measured as fast or faster
+    (README, Performance). Under XLA (`jit_compile=True`) a custom op cannot compile."""
+    if dtype != tf.bfloat16:
+        return None
+    from tensorflow.python.ops import control_flow_util
+
+    if control_flow_util.GraphOrParentsInXlaContext(tf.compat.v1.get_default_graph()):
+        return None
+    from zoo.native import lstm_ops
+
+    return lstm_ops()
+
+
+def _halves(batch):
+    """The batch split in two parts, each its own serial chain on its own core."""
+    first = batch // 2
+    return [first, batch - first]
+
+
+def _native_forward(native, inputs, initial_h, initial_c, kernel, recurrent_kernel, bias32,
+                    units, features):
+    """One chain's forward loop with `SeqzooLstmStep`: `(flat inputs, initial_h, last_h,
+    last_c, hs, stored derivatives)`, what its output and its gradient need."""
+    steps = tf.shape(inputs)[1]
+    flat = tf.reshape(tf.transpose(inputs, [1, 0, 2]), [-1, features])  # (time * part, f)
+    projected = tf.reshape(tf.matmul(flat, kernel), [steps, -1, 4 * units])  # compute dtype
+
+    def body(t, h, c, hs, stored):
+        h, c, derivatives = native.seqzoo_lstm_step(projected, bias32, t,
+                                                    tf.matmul(h, recurrent_kernel), c)
+        return t + 1, h, c, hs.write(t, h), stored.write(t, derivatives)
+
+    _, h, c, hs, stored = tf.while_loop(
+        lambda t, *_: t < steps, body,
+        (tf.constant(0), initial_h, tf.cast(initial_c, tf.float32),
+         tf.TensorArray(inputs.dtype, size=steps), tf.TensorArray(inputs.dtype, size=steps)))
+    return flat, initial_h, h, c, hs.stack(), stored.stack()
+
+
+def _native_backward(native, chain, d_outputs, dh, dc, kernel, recurrent_kernel, units,
+                     features):
+    """One chain's backward loop with `SeqzooLstmStepGrad` and its weight gradients."""
+    flat, initial_h, _, _, hs, stored = chain
+    cd = flat.dtype
+    steps = tf.shape(d_outputs)[1]
+
+    def body(t, dh, dc, dzs):
+        dz, dc = native.seqzoo_lstm_step_grad(dh, d_outputs, stored, t, dc)
+        return t - 1, tf.matmul(dz, recurrent_kernel, transpose_b=True), dc, dzs.write(t, dz)
+
+    _, dh, dc, dzs = tf.while_loop(lambda t, *_: t >= 0, body,
+                                   (steps - 1, dh, dc, tf.TensorArray(cd, size=steps)))
+    dz = tf.reshape(dzs.stack(), [-1, 4 * units])  # (time * part, 4 units)
+    h_prev = tf.reshape(tf.concat([initial_h[None], hs[:-1]], 0), [-1, units])
+    x_one = tf.concat([flat, tf.ones([tf.shape(flat)[0], 1], cd)], 1)  # bias row last
+    d_kernel_bias = tf.cast(tf.matmul(x_one, dz, transpose_a=True), tf.float32)
+    d_recurrent = tf.cast(tf.matmul(h_prev, dz, transpose_a=True), tf.float32)
+    d_x = tf.matmul(dz, kernel, transpose_b=True)
+    d_x = tf.transpose(tf.reshape(d_x, [steps, -1, features]), [1, 0, 2])
+    return d_x, dh, dc, d_kernel_bias, d_recurrent
+
+
+def _trained_native(native, units, features):
+    """`lstm_sequence`'s training version on `zoo.native`'s step ops.
+
+    The batch runs as two independent chains (its two halves), one per inter-op thread: a
+    step of each is one multiply `h @ recurrent_kernel` and one `SeqzooLstmStep`. The input
+    projection stays in the compute dtype and the kernel adds the float32 bias, which is
+    what the TensorFlow-ops loop computes too; the stored gate derivatives are in the
+    compute dtype."""
+
+    @tf.custom_gradient
+    def run(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias):
+        cd = inputs.dtype
+        bias32 = tf.cast(bias, tf.float32)
+        batch = inputs.shape[0] if inputs.shape[0] is not None else tf.shape(inputs)[0]
+        sizes = _halves(batch)
+        chains = [_native_forward(native, x, h, c, kernel, recurrent_kernel, bias32, units,
+                                  features)
+                  for x, h, c in zip(tf.split(inputs, sizes), tf.split(initial_h, sizes),
+                                     tf.split(initial_c, sizes))]
+        outputs = tf.concat([tf.transpose(chain[4], [1, 0, 2]) for chain in chains], 0)
+        last_h = tf.concat([chain[2] for chain in chains], 0)
+        last_c = tf.concat([chain[3] for chain in chains], 0)
+
+        def grad(d_outputs, d_last_h, d_last_c):
+            d_last_h = tf.zeros_like(initial_h) if d_last_h is None else tf.cast(d_last_h, cd)
+            d_last_c = tf.zeros_like(last_c) if d_last_c is None else tf.cast(d_last_c,
+                                                                               tf.float32)
+            parts = [_native_backward(native, chain, d_out, dh, dc, kernel, recurrent_kernel,
+                                      units, features)
+                     for chain, d_out, dh, dc in zip(chains, tf.split(d_outputs, sizes),
+                                                     tf.split(d_last_h, sizes),
+                                                     tf.split(d_last_c, sizes))]
+            d_kernel, d_bias = tf.split(tf.cast(parts[0][3] + parts[1][3], cd),
+                                        [features, 1], 0)
+            return (tf.concat([part[0] for part in parts], 0),
+                    tf.concat([part[1] for part in parts], 0),
+                    tf.cast(tf.concat([part[2] for part in parts], 0), cd),
+                    d_kernel, tf.cast(parts[0][4] + parts[1][4], cd), d_bias[0])
 
         return (outputs, last_h, tf.cast(last_c, cd)), grad
 
