@@ -269,7 +269,7 @@ def _native_forward(native, inputs, initial_h, initial_c, kernel, recurrent_kern
         lambda t, *_: t < steps, body,
         (tf.constant(0), initial_h, tf.cast(initial_c, tf.float32),
          tf.TensorArray(inputs.dtype, size=steps), tf.TensorArray(inputs.dtype, size=steps)))
-    return flat, initial_h, h, c, hs.stack(), stored.stack()
+    return flat, initial_h, h, c, hs.stack(), stored  # stored: read step by step, not stacked
 
 
 def _native_backward(native, chain, d_outputs, dh, dc, kernel, recurrent_kernel, units,
@@ -280,7 +280,7 @@ def _native_backward(native, chain, d_outputs, dh, dc, kernel, recurrent_kernel,
     steps = tf.shape(d_outputs)[1]
 
     def body(t, dh, dc, dzs):
-        dz, dc = native.seqzoo_lstm_step_grad(dh, d_outputs, stored, t, dc)
+        dz, dc = native.seqzoo_lstm_step_grad(dh, d_outputs, stored.read(t), t, dc)
         return t - 1, tf.matmul(dz, recurrent_kernel, transpose_b=True), dc, dzs.write(t, dz)
 
     _, dh, dc, dzs = tf.while_loop(lambda t, *_: t >= 0, body,

@@ -71,8 +71,8 @@ def test_the_step_ops_compute_the_lstm_step_and_its_gradient_as_numpy_does(ops, 
     dc = rng.normal(size=(batch, units))
     if dtype == "bfloat16":
         stored_all, dh_after, d_outputs = _bf16(stored_all), _bf16(dh_after), _bf16(d_outputs)
-    dz, dc_next = ops.seqzoo_lstm_step_grad(cast(dh_after), cast(d_outputs), cast(stored_all),
-                                            t, tf.constant(dc, tf.float32))
+    dz, dc_next = ops.seqzoo_lstm_step_grad(cast(dh_after), cast(d_outputs),
+                                            cast(stored_all[t]), t, tf.constant(dc, tf.float32))
     d = np.split(stored_all[t], 6, axis=1)
     dh = dh_after + d_outputs[:, t]
     dc_total = dc + dh * d[4]
@@ -89,8 +89,8 @@ def test_the_step_ops_name_bad_shapes(ops):
         ops.seqzoo_lstm_step(p, b, 3, tf.zeros((2, 16)), tf.zeros((2, 4)))
     with pytest.raises(tf.errors.InvalidArgumentError, match=r"bias must be \(4 \* units,\)"):
         ops.seqzoo_lstm_step(p, tf.zeros(15), 0, tf.zeros((2, 16)), tf.zeros((2, 4)))
-    with pytest.raises(tf.errors.InvalidArgumentError, match=r"derivatives must be \(time, "):
-        ops.seqzoo_lstm_step_grad(tf.zeros((2, 4)), tf.zeros((2, 3, 4)), tf.zeros((3, 2, 20)),
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"derivatives must be \(batch, 6 "):
+        ops.seqzoo_lstm_step_grad(tf.zeros((2, 4)), tf.zeros((2, 3, 4)), tf.zeros((2, 20)),
                                   0, tf.zeros((2, 4)))
 
 

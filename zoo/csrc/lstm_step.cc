@@ -20,6 +20,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -41,6 +42,8 @@ namespace shape_inference = tensorflow::shape_inference;
 using Array = Eigen::Array<float, Eigen::Dynamic, 1>;
 using Map = Eigen::Map<Array>;
 using ConstMap = Eigen::Map<const Array>;
+constexpr int kChunk = 64;
+using Chunk = Eigen::Array<float, Eigen::Dynamic, 1, 0, kChunk, 1>;  // on the stack
 
 // Element loads and stores for the compute dtype: float32 as is, bfloat16 by its bits
 // (widening is exact; narrowing rounds to nearest even, NaN stays NaN, as TensorFlow's Cast).
@@ -102,7 +105,7 @@ REGISTER_OP("SeqzooLstmStep")
 REGISTER_OP("SeqzooLstmStepGrad")
     .Input("dh: T")              // (batch, U): dz @ recurrent_kernel^T of the step after
     .Input("d_outputs: T")       // (batch, time, U): the gradient of every output
-    .Input("derivatives: T")     // (time, batch, 6U): SeqzooLstmStep's, stacked
+    .Input("derivatives: T")     // (batch, 6U): SeqzooLstmStep's output at step t
     .Input("t: int32")           // the step
     .Input("dc: float")          // (batch, U)
     .Output("dz: T")             // (batch, 4U): the gradient of the gates' inputs
@@ -145,34 +148,44 @@ class LstmStep : public OpKernel {
     float* c_next = c_out->flat<float>().data();
     T* derivatives = d_out->flat<T>().data();
 
-    std::vector<float> scratch(2 * gates + 7 * units);
-    Map z(scratch.data(), gates), other(scratch.data() + gates, gates);
-    float* d = scratch.data() + 2 * gates;
-    Map h(d + 6 * units, units);
-    ConstMap bias_row(bias.flat<float>().data(), gates);
+    const float* bias_all = bias.flat<float>().data();
+    // Each row in chunks of kChunk columns per gate: every intermediate stays in L1.
+    Chunk z[4], gate[4], tanh_c, out;
     for (int64_t b = 0; b < batch; ++b) {
-      Widen(x_t + b * gates, z.data(), gates);
-      Widen(r + b * gates, other.data(), gates);
-      z = (z + bias_row) + other;
-      z.head(2 * units) = z.head(2 * units).logistic();          // i, f
-      z.segment(2 * units, units) = z.segment(2 * units, units).tanh();  // g
-      z.tail(units) = z.tail(units).logistic();                  // o
-      auto i = z.head(units), f = z.segment(units, units), g = z.segment(2 * units, units),
-           o = z.tail(units);
-      ConstMap c_b(c + b * units, units);
-      Map c_new(c_next + b * units, units);
-      c_new = f * c_b + i * g;
-      Map tanh_c(d + 4 * units, units);  // d_c's slot holds tanh(c') until d_c is written
-      tanh_c = c_new.tanh();
-      h = o * tanh_c;
-      Narrow(h.data(), h_next + b * units, units);
-      Map(d, units) = g * (i * (1 - i));
-      Map(d + units, units) = c_b * (f * (1 - f));
-      Map(d + 2 * units, units) = i * (1 - g * g);
-      Map(d + 3 * units, units) = tanh_c * o * (1 - o);
-      Map(d + 5 * units, units) = f;
-      tanh_c = o * (1 - tanh_c * tanh_c);
-      Narrow(d, derivatives + b * 6 * units, 6 * units);
+      for (int64_t j = 0; j < units; j += kChunk) {
+        const int64_t n = std::min<int64_t>(kChunk, units - j);
+        for (int k = 0; k < 4; ++k) {  // z = (x @ kernel + bias) + h @ recurrent_kernel
+          const int64_t column = b * gates + k * units + j;
+          z[k].resize(n);
+          out.resize(n);
+          Widen(x_t + column, z[k].data(), n);
+          Widen(r + column, out.data(), n);
+          z[k] = (z[k] + ConstMap(bias_all + k * units + j, n)) + out;
+        }
+        gate[0] = z[0].logistic();  // i
+        gate[1] = z[1].logistic();  // f
+        gate[2] = z[2].tanh();      // g
+        gate[3] = z[3].logistic();  // o
+        const auto &i = gate[0], &f = gate[1], &g = gate[2], &o = gate[3];
+        ConstMap c_b(c + b * units + j, n);
+        Map c_new(c_next + b * units + j, n);
+        c_new = f * c_b + i * g;
+        tanh_c = c_new.tanh();
+        out = o * tanh_c;
+        Narrow(out.data(), h_next + b * units + j, n);
+        T* d = derivatives + b * 6 * units + j;
+        out = g * (i * (1 - i));
+        Narrow(out.data(), d, n);
+        out = c_b * (f * (1 - f));
+        Narrow(out.data(), d + units, n);
+        out = i * (1 - g * g);
+        Narrow(out.data(), d + 2 * units, n);
+        out = tanh_c * o * (1 - o);
+        Narrow(out.data(), d + 3 * units, n);
+        out = o * (1 - tanh_c * tanh_c);
+        Narrow(out.data(), d + 4 * units, n);
+        Narrow(f.data(), d + 5 * units, n);
+      }
     }
   }
 };
@@ -195,10 +208,8 @@ class LstmStepGrad : public OpKernel {
                              d_outputs.dim_size(2) == units,
                 absl::InvalidArgumentError("d_outputs must be (batch, time, units)"));
     const int64_t steps = d_outputs.dim_size(1);
-    OP_REQUIRES(context, derivatives.dims() == 3 && derivatives.dim_size(0) == steps &&
-                             derivatives.dim_size(1) == batch &&
-                             derivatives.dim_size(2) == 6 * units,
-                absl::InvalidArgumentError("derivatives must be (time, batch, 6 * units)"));
+    OP_REQUIRES(context, derivatives.shape() == TensorShape({batch, 6 * units}),
+                absl::InvalidArgumentError("derivatives must be (batch, 6 * units)"));
     const int64_t t = context->input(3).scalar<int>()();
     OP_REQUIRES(context, t >= 0 && t < steps, absl::InvalidArgumentError("t out of range"));
 
@@ -208,7 +219,7 @@ class LstmStepGrad : public OpKernel {
 
     const T* dh_after = dh_in.flat<T>().data();
     const T* d_out = d_outputs.flat<T>().data();
-    const T* stored = derivatives.flat<T>().data() + t * batch * 6 * units;
+    const T* stored = derivatives.flat<T>().data();
     const float* dc_prev = dc_in.flat<float>().data();
     T* dz_all = dz_out->flat<T>().data();
     float* dc_next = dc_out->flat<float>().data();
