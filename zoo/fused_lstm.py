@@ -16,10 +16,18 @@ inter-op threads (`zoo.threads`) always have two multiplies to run side by side:
 - Under mixed precision the multiplies run in the compute dtype (bfloat16 on oneDNN) while
   the gates, the carry state and the gradient's element-wise math stay in float32; the
   outputs and states come back in the compute dtype.
+- In bfloat16, where `zoo.native` could build its C++ step ops for this machine, training
+  runs on them instead: the batch splits into two halves that run as independent chains,
+  one per inter-op thread, each step one multiply `h @ recurrent_kernel` and one op for all
+  of the step's element-wise math (forward) or one op and the multiply
+  `dz @ recurrent_kernel^T` (backward). The math is the same; the stored gate derivatives
+  are kept in bfloat16. Without the ops (no compiler, XLA, `SEQZOO_NATIVE=0`) the
+  TensorFlow-ops loop above runs.
 
-Measured against the stock layer on this project's 2-core CPU (README, Performance), it
-trains the character model 1.27x-1.59x faster. `zoo.fast_rnn.LSTM` uses it where it applies
-(`applies`) and runs the stock code elsewhere, including cuDNN on a GPU.
+Measured against the stock layer on this project's 2-core CPU (README, Performance), the
+TensorFlow-ops loop trains the character model 1.27x-1.59x faster, and the native ops make
+bfloat16 faster again. `zoo.fast_rnn.LSTM` uses it where it applies (`applies`) and runs
+the stock code elsewhere, including cuDNN on a GPU.
 """
 
 import tensorflow as tf
@@ -247,7 +255,10 @@ def _native_ops(dtype):
 
 
 def _halves(batch):
-    """The batch split in two parts, each its own serial chain on its own core."""
+    """The batch split in two parts, each its own serial chain on its own core (one part
+    when the batch is known to be a single sequence)."""
+    if isinstance(batch, int) and batch < 2:
+        return [batch]
     first = batch // 2
     return [first, batch - first]
 
@@ -327,12 +338,12 @@ def _trained_native(native, units, features):
                      for chain, d_out, dh, dc in zip(chains, tf.split(d_outputs, sizes),
                                                      tf.split(d_last_h, sizes),
                                                      tf.split(d_last_c, sizes))]
-            d_kernel, d_bias = tf.split(tf.cast(parts[0][3] + parts[1][3], cd),
+            d_kernel, d_bias = tf.split(tf.cast(tf.add_n([part[3] for part in parts]), cd),
                                         [features, 1], 0)
             return (tf.concat([part[0] for part in parts], 0),
                     tf.concat([part[1] for part in parts], 0),
                     tf.cast(tf.concat([part[2] for part in parts], 0), cd),
-                    d_kernel, tf.cast(parts[0][4] + parts[1][4], cd), d_bias[0])
+                    d_kernel, tf.cast(tf.add_n([part[4] for part in parts]), cd), d_bias[0])
 
         return (outputs, last_h, tf.cast(last_c, cd)), grad
 

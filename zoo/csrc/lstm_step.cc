@@ -1,26 +1,26 @@
 // One LSTM time step's element-wise math as a single TensorFlow CPU op, forward and backward.
 //
-// `zoo.fused_lstm` runs an LSTM as a TensorFlow while loop whose every step is two recurrent
-// multiplies (oneDNN) and a couple of dozen small element-wise ops: casts, adds, `sigmoid`,
-// `tanh`, slices, products, concatenations. On a small CPU each of those ops costs more in
-// scheduling and memory traffic than in arithmetic. These two ops do all of a step's
-// element-wise work in one pass over each row (Eigen's vectorised `tanh` and logistic), read
-// the bfloat16 multiply results directly and write the bfloat16 state the next multiply reads.
-// The math is `zoo.fused_lstm`'s, term for term: gate order i, f, c, o; gates and carry in
-// float32; every product in the same order.
+// `zoo.fused_lstm` trains an LSTM as a TensorFlow while loop. Written in TensorFlow ops, each
+// step is its recurrent multiply plus a couple of dozen small element-wise ops (casts, adds,
+// `sigmoid`, `tanh`, slices, products, concatenations), and on a small CPU those cost more in
+// scheduling and memory traffic than in arithmetic. These two ops do a step's element-wise
+// work in one pass over each row, 64 columns of each gate at a time so that every
+// intermediate stays in L1, with Eigen's vectorised `tanh` and logistic (the functions
+// TensorFlow's own ops use). They read the bfloat16 multiply results directly and write the
+// bfloat16 state the next multiply reads. The math is the TensorFlow-ops loop's: gate order
+// i, f, c, o; gates and carry in float32; the same products in the same order.
 //
-// SeqzooLstmStep (forward, step t):
-//   za = xa[t] + ra, zb = xb[t] + rb            (xa, xb: the hoisted input projection halves)
-//   i, f = sigmoid(za); g = tanh(zb[:U]); o = sigmoid(zb[U:])
+// SeqzooLstmStep (forward, step t), z = (projected[t] + bias) + recurrent:
+//   i, f, o = sigmoid(z_i, z_f, z_o); g = tanh(z_c)
 //   c' = f * c + i * g; h' = o * tanh(c')
-//   derivatives = [g * i(1-i), c * f(1-f), i(1-g^2), tanh(c') * o(1-o), o(1-tanh(c')^2), f]
-// SeqzooLstmStepGrad (backward, step t):
-//   dh = (ma + mb) + d_outputs[:, t]; dc = dc + dh * d_c
-//   dz_if = [dc, dc] * d_if; dz_go = [dc, dh] * d_go; dc_next = dc * f
+//   derivatives = [g i(1-i), c f(1-f), i(1-g^2), tanh(c') o(1-o), o(1-tanh(c')^2), f]
+// SeqzooLstmStepGrad (backward, step t), with dh from the step after (dz' @ recurrent^T):
+//   dh += d_outputs[:, t]; dc += dh * d[4]
+//   dz = [dc d[0], dc d[1], dc d[2], dh d[3]]; dc_next = dc * d[5]
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <algorithm>
 #include <cstring>
 #include <vector>
 
