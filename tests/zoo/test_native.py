@@ -127,6 +127,31 @@ def test_the_native_loop_equals_the_tensorflow_ops_loop_in_bfloat16(ops, batch, 
         assert np.abs(a - b).max() <= 0.02 * scale, (k, np.abs(a - b).max(), scale)
 
 
+def test_unknown_batches_and_lengths_in_a_traced_function(ops):
+    """With the batch unknown when traced, it is split at run time (a batch of one gives an
+    empty chain and a chain of one)."""
+    layer = LSTM(6, return_sequences=True, dtype="mixed_bfloat16")
+    layer(np.zeros((1, 2, 3), "float32"))
+
+    def gradient_of_sum(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            loss = tf.reduce_sum(tf.sin(tf.cast(layer(x, training=True), tf.float32)))
+        return tape.gradient(loss, [x, *layer.trainable_weights])
+
+    traced = tf.function(gradient_of_sum,
+                         input_signature=[tf.TensorSpec((None, None, 3), tf.float32)])
+    rng = np.random.default_rng(7)
+    for shape in [(1, 4, 3), (5, 7, 3)]:
+        x = tf.constant(rng.normal(size=shape).astype("float32"))
+        got = traced(x)
+        with native.disabled():
+            want = gradient_of_sum(x)
+        for a, b in zip(got, want):
+            a, b = tf.cast(a, tf.float32).numpy(), tf.cast(b, tf.float32).numpy()
+            assert np.abs(a - b).max() <= 0.02 * np.abs(b).max()
+
+
 def test_float32_and_xla_keep_the_tensorflow_ops(ops):
     assert fused_lstm._native_ops(tf.float32) is None
     layer = LSTM(8, return_sequences=True, dtype="mixed_bfloat16")
