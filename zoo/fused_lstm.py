@@ -184,6 +184,15 @@ def _forward(xa, xb, u_a, u_b, initial_h, initial_c, units, *, store):
     return (outputs, result[1], result[2], hs) + tuple(a.stack() for a in result[4:])
 
 
+def _weight_gradient_inputs(x, initial_h, hs, units):
+    """What the weight gradients multiply `dz` by, over all steps at once: the state before
+    each step, `(time * batch, units)`, and the inputs with a column of ones, `[x, 1]`, so
+    that `[x, 1]^T @ dz` is the kernel's gradient with the bias's in its last row."""
+    h_prev = tf.reshape(tf.concat([initial_h[None], hs[:-1]], 0), [-1, units])
+    x_one = tf.concat([x, tf.ones([tf.shape(x)[0], 1], x.dtype)], 1)
+    return h_prev, x_one
+
+
 def _trained(units, features):
     """`lstm_sequence`'s training version: the forward loop with its hand-written gradient."""
 
@@ -219,9 +228,7 @@ def _trained(units, features):
                  tf.TensorArray(cd, size=steps)))
             dz_if = tf.reshape(dz_if.stack(), [-1, 2 * units])  # (time * batch, 2 units)
             dz_go = tf.reshape(dz_go.stack(), [-1, 2 * units])
-            h_prev = tf.reshape(tf.concat([initial_h[None], hs[:-1]], 0), [-1, units])
-            # [x, 1]^T @ dz: the kernel's gradient and, in its last row, the bias's
-            x_one = tf.concat([x, tf.ones([tf.shape(x)[0], 1], cd)], 1)
+            h_prev, x_one = _weight_gradient_inputs(x, initial_h, hs, units)
             d_kernel, d_bias = tf.split(tf.concat([tf.matmul(x_one, dz_if, transpose_a=True),
                                                    tf.matmul(x_one, dz_go, transpose_a=True)],
                                                   1), [features, 1], 0)
@@ -235,7 +242,6 @@ def _trained(units, features):
         return (outputs, last_h, tf.cast(last_c, cd)), grad
 
     return run
-
 
 
 def _native_ops(dtype):
@@ -297,8 +303,7 @@ def _native_backward(native, chain, d_outputs, dh, dc, kernel, recurrent_kernel,
     _, dh, dc, dzs = tf.while_loop(lambda t, *_: t >= 0, body,
                                    (steps - 1, dh, dc, tf.TensorArray(cd, size=steps)))
     dz = tf.reshape(dzs.stack(), [-1, 4 * units])  # (time * part, 4 units)
-    h_prev = tf.reshape(tf.concat([initial_h[None], hs[:-1]], 0), [-1, units])
-    x_one = tf.concat([flat, tf.ones([tf.shape(flat)[0], 1], cd)], 1)  # bias row last
+    h_prev, x_one = _weight_gradient_inputs(flat, initial_h, hs, units)
     d_kernel_bias = tf.cast(tf.matmul(x_one, dz, transpose_a=True), tf.float32)
     d_recurrent = tf.cast(tf.matmul(h_prev, dz, transpose_a=True), tf.float32)
     d_x = tf.matmul(dz, kernel, transpose_b=True)
