@@ -9,9 +9,9 @@ the source once with the machine's C++ compiler (`$CXX`, else `c++` or `g++`; ab
 the library in a cache folder keyed by all of those, so later processes load it at once.
 
 Nothing depends on it. Without a compiler, with a failed build, under XLA, with another
-dtype, or with `SEQZOO_NATIVE=0` in the environment, `lstm_ops()` returns None and the zoo
-runs the same math as TensorFlow ops (a warning names the reason once per process, except
-for `SEQZOO_NATIVE=0`).
+dtype, or with `SEQZOO_NATIVE=0` (or `false`, `no`, `off`) in the environment,
+`lstm_ops()` returns None and the zoo runs the same math as TensorFlow ops (a warning names
+the reason once per process, except when the environment turned it off).
 
 The cache folder is `$SEQZOO_CACHE`, else `$XDG_CACHE_HOME/seqzoo`, else `~/.cache/seqzoo`;
 if it cannot be written, a `seqzoo-native` folder in the system's temporary folder.
@@ -33,6 +33,9 @@ __all__ = ["lstm_ops", "disabled", "build", "cache_folder"]
 
 SOURCE = pathlib.Path(__file__).with_name("csrc") / "lstm_step.cc"
 """The C++ source of the LSTM step ops."""
+
+OFF = ("0", "false", "no", "off")
+"""Values of `SEQZOO_NATIVE` that turn the native kernels off (any case)."""
 
 BUILD_TIMEOUT_S = 600
 """The longest a build may take before it counts as failed."""
@@ -203,7 +206,7 @@ def lstm_ops():
     >>> ops is None or hasattr(ops, "seqzoo_lstm_step")
     True
     """
-    if _state["disabled"] or os.environ.get("SEQZOO_NATIVE", "1").strip() == "0":
+    if _state["disabled"] or os.environ.get("SEQZOO_NATIVE", "1").strip().lower() in OFF:
         return None
     with _lock:
         if not _state["tried"]:

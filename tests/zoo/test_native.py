@@ -169,8 +169,9 @@ def test_float32_and_xla_keep_the_tensorflow_ops(ops):
 
 
 def test_native_off_by_environment_or_context(monkeypatch):
-    monkeypatch.setenv("SEQZOO_NATIVE", "0")
-    assert native.lstm_ops() is None
+    for off in ("0", "false", " Off "):
+        monkeypatch.setenv("SEQZOO_NATIVE", off)
+        assert native.lstm_ops() is None
     monkeypatch.delenv("SEQZOO_NATIVE")
     with native.disabled():
         assert native.lstm_ops() is None

@@ -224,7 +224,7 @@ class LstmStepGrad : public OpKernel {
     T* dz_all = dz_out->flat<T>().data();
     float* dc_next = dc_out->flat<float>().data();
 
-    std::vector<float> scratch(12 * units + gates);
+    std::vector<float> scratch(3 * units + gates + 6 * units);  // dh, other, dc, dz, d
     Map dh(scratch.data(), units), other(scratch.data() + units, units),
         dc(scratch.data() + 2 * units, units), dz(scratch.data() + 3 * units, gates);
     float* d = scratch.data() + 3 * units + gates;
