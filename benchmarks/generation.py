@@ -7,7 +7,9 @@
     text-generation tutorial's `OneStep` does;
 (c) seqzoo: the zoo's generation engine (`zoo.Sampler`, what `TextGenerator.generate`, the
     improviser and seq2seq decoding run), the whole loop (state, top-k/top-p filters and
-    sampling) compiled into one `tf.function`, at batch 1 and batch 64.
+    sampling) in one call, at batch 1 and batch 64. At batch 1 this model runs on the native
+    sampling op (`zoo.lstm_sampling`) when `zoo.native` can build it; the same batch 1 on the
+    XLA-compiled loop (`zoo.native.disabled()`) is reported beside it (`seqzoo_xla_b1_tok_s`).
 
 (a) and (b) are the other methods, written here only to be measured against; seqzoo itself
 generates only through the engine.
@@ -37,6 +39,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import zoo  # noqa: E402
+from zoo import native  # noqa: E402
 from text import datasets  # noqa: E402
 from text.generator import TextGenerator  # noqa: E402
 from text.vocab import EOS_ID  # noqa: E402
@@ -137,12 +140,20 @@ def main(argv=None):
     one_step_loop(one_step, step, 64, 5)
     t_b64 = best_of(args.repeats, lambda: one_step_loop(one_step, step, 64, args.tokens))
 
-    # (c) seqzoo: the whole loop in one compiled call (temperature 1, no filters, like (b)).
+    # (c) seqzoo: the whole loop in one call (temperature 1, no filters, like (b)).
+    ops = native.lstm_ops()  # build the native kernels now if they are not cached
+    p1 = np.asarray([prime], np.int32)
+    native_b1 = sampler._native_plan(tf.constant(p1), {}, args.tokens, None, 0) is not None
     results = {}
     for batch in (1, 64):
         p = np.tile(np.asarray(prime, np.int32), (batch, 1))
         sampler(p, args.tokens, seed=1)  # compile
         results[batch] = best_of(args.repeats, lambda: sampler(p, args.tokens, seed=1))
+    default_tokens = sampler(p1, 500, seed=3)
+    with native.disabled():
+        sampler(p1, args.tokens, seed=1)  # compile the XLA loop
+        t_xla_b1 = best_of(args.repeats, lambda: sampler(p1, args.tokens, seed=1))
+        same_tokens = bool((sampler(p1, 500, seed=3) == default_tokens).all())
     p = np.tile(np.asarray(prime, np.int32), (64, 1))
     sampler(p, args.tokens, seed=1, top_k=20, top_p=0.95)
     t_c64_filtered = best_of(args.repeats, lambda: sampler(p, args.tokens, seed=1, top_k=20, top_p=0.95))
@@ -164,6 +175,11 @@ def main(argv=None):
         "seqzoo_b64_tok_s": round(64 * n / results[64], 1),
         "seqzoo_b64_topk_topp_tok_s": round(64 * n / t_c64_filtered, 1),
         "speedup_b1_vs_onestep": round(t_b1 / results[1], 2),
+        "seqzoo_b1_path": "native" if native_b1 else "xla",
+        "seqzoo_xla_b1_tok_s": round(n / t_xla_b1, 1),
+        "native_vs_xla_b1": round(t_xla_b1 / results[1], 2),
+        "native_and_xla_b1_same_tokens": same_tokens if native_b1 else None,
+        "native_kernels_built": ops is not None,
         "seqzoo_b1_us_per_token": round(results[1] / n * 1e6, 2),
         "matvec_gflops": round(matvec, 1),
         "seqzoo_b1_fraction_of_matvec": round(flops_per_token * n / results[1] / 1e9 / matvec, 3),

@@ -3,10 +3,12 @@
 `zoo.fused_lstm` trains an LSTM in bfloat16 faster with two small TensorFlow CPU ops,
 `SeqzooLstmStep` and `SeqzooLstmStepGrad` (`zoo/csrc/lstm_step.cc`): one LSTM time step's
 element-wise math, forward and backward, in one pass instead of a couple of dozen TensorFlow
-ops. TensorFlow's pip package ships the headers to build such ops, so `lstm_ops()` compiles
-the source once with the machine's C++ compiler (`$CXX`, else `c++` or `g++`; about 20 s on
-2 cores), against the TensorFlow that is installed, for this CPU (`-march=native`), and keeps
-the library in a cache folder keyed by all of those, so later processes load it at once.
+ops. `zoo.lstm_sampling` runs a whole sampling loop of an LSTM language model in one op,
+`SeqzooLstmSample` (`zoo/csrc/lstm_sample.cc`). TensorFlow's pip package ships the headers to
+build such ops, so `lstm_ops()` compiles the sources once into one library with the machine's
+C++ compiler (`$CXX`, else `c++` or `g++`; about 35 s on 2 cores), against the TensorFlow
+that is installed, for this CPU (`-march=native`), and keeps it in a cache folder keyed by
+all of those, so later processes load it at once.
 
 Nothing depends on it. Without a compiler, with a failed build, under XLA, with another
 dtype, or with `SEQZOO_NATIVE=0` (or `false`, `no`, `off`) in the environment,
@@ -31,8 +33,9 @@ import warnings
 
 __all__ = ["lstm_ops", "disabled", "build", "cache_folder"]
 
-SOURCE = pathlib.Path(__file__).with_name("csrc") / "lstm_step.cc"
-"""The C++ source of the LSTM step ops."""
+SOURCES = tuple(pathlib.Path(__file__).with_name("csrc") / name
+                for name in ("lstm_step.cc", "lstm_sample.cc"))
+"""The C++ sources of the ops, built into one library: the LSTM step ops and the sampler."""
 
 OFF = ("0", "false", "no", "off")
 """Values of `SEQZOO_NATIVE` that turn the native kernels off (any case)."""
@@ -80,15 +83,16 @@ def _cpu_flags():
     return platform.processor()
 
 
-def _command(compiler, source, output):
+def _command(compiler, sources, output):
     import tensorflow as tf
 
     return ([compiler, "-O3", "-march=native", "-shared", "-fPIC",
-             "-Wno-deprecated-declarations", *tf.sysconfig.get_compile_flags(), str(source),
-             "-o", str(output), *tf.sysconfig.get_link_flags()])
+             "-Wno-deprecated-declarations", *tf.sysconfig.get_compile_flags(),
+             *[str(source) for source in sources], "-o", str(output),
+             *tf.sysconfig.get_link_flags()])
 
 
-def _library_name(compiler, source):
+def _library_name(compiler, sources):
     import tensorflow as tf
 
     try:
@@ -97,12 +101,12 @@ def _library_name(compiler, source):
     except (OSError, subprocess.SubprocessError):
         version = ""
     key = hashlib.sha256()
-    for part in (pathlib.Path(source).read_bytes(), tf.__version__.encode(),
-                 " ".join(_command(compiler, source, "out")).encode(), version.encode(),
-                 _cpu_flags().encode(), platform.machine().encode()):
+    for part in (*[pathlib.Path(source).read_bytes() for source in sources],
+                 tf.__version__.encode(), " ".join(_command(compiler, sources, "out")).encode(),
+                 version.encode(), _cpu_flags().encode(), platform.machine().encode()):
         key.update(part)
         key.update(b"\0")
-    return f"{pathlib.Path(source).stem}-{key.hexdigest()[:16]}.so"
+    return f"{pathlib.Path(sources[0]).stem}-{key.hexdigest()[:16]}.so"
 
 
 def _writable(folder):
@@ -115,17 +119,19 @@ def _writable(folder):
         return False
 
 
-def build(source=SOURCE, folder=None):
-    """Compile `source` into a TensorFlow op library for this machine, or find it built.
+def build(sources=SOURCES, folder=None, compile=True):
+    """Compile `sources` into one TensorFlow op library for this machine, or find it built.
 
     The library is written under a temporary name and renamed into place, so a build that
     fails or is killed leaves nothing behind, and processes building at once each get a
     whole file.
 
     Args:
-        source: path of the C++ source. Defaults to the LSTM step ops.
+        sources: path of a C++ source, or a list of them. Defaults to `SOURCES`.
         folder: where to keep the library. Defaults to `cache_folder()` (or a folder in the
             system's temporary folder when that one cannot be written).
+        compile: bool, build the library when it is not there. False only finds it.
+            Defaults to True.
 
     Returns:
         `pathlib.Path` of the library.
@@ -133,14 +139,18 @@ def build(source=SOURCE, folder=None):
     Raises:
         RuntimeError: no C++ compiler was found, or the build failed (the message ends with
             the compiler's last lines).
+        LookupError: `compile=False` and the library is not built (or no compiler is found).
 
     Example:
 
     >>> build().suffix  # doctest: +SKIP
     '.so'
     """
+    sources = [sources] if isinstance(sources, (str, os.PathLike)) else list(sources)
     compiler = _compiler()
     if compiler is None:
+        if not compile:
+            raise LookupError("no C++ compiler found")
         raise RuntimeError("no C++ compiler found (set CXX, or install g++)")
     if folder is None:
         folder = cache_folder()
@@ -148,16 +158,18 @@ def build(source=SOURCE, folder=None):
             folder = pathlib.Path(tempfile.gettempdir()) / f"seqzoo-native-{os.getuid()}"
     folder = pathlib.Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    library = folder / _library_name(compiler, source)
+    library = folder / _library_name(compiler, sources)
     if library.exists():
         return library
+    if not compile:
+        raise LookupError(f"{library} is not built")
     from zoo.atomic import atomic_file
 
-    print(f"seqzoo: building the native LSTM kernel for this machine (once; about 20 s) "
+    print(f"seqzoo: building the native LSTM kernels for this machine (once; about 35 s) "
           f"into {folder}", file=sys.stderr, flush=True)
     with atomic_file(library) as temporary:
         try:
-            done = subprocess.run(_command(compiler, source, temporary), capture_output=True,
+            done = subprocess.run(_command(compiler, sources, temporary), capture_output=True,
                                   text=True, timeout=BUILD_TIMEOUT_S)
         except subprocess.TimeoutExpired:
             raise RuntimeError(f"the build took over {BUILD_TIMEOUT_S} s") from None
@@ -190,12 +202,17 @@ def disabled():
             _state["disabled"] -= 1
 
 
-def lstm_ops():
-    """The loaded LSTM step ops (`seqzoo_lstm_step`, `seqzoo_lstm_step_grad`), or None.
+def lstm_ops(build_missing=True):
+    """The loaded native ops (`seqzoo_lstm_step`, `seqzoo_lstm_step_grad`,
+    `seqzoo_lstm_sample`), or None.
 
     Builds them on the first call in a process if the cache does not hold them. None when
     `SEQZOO_NATIVE=0`, inside `disabled()`, or when the build or the load failed (then with a
     `RuntimeWarning` naming why, once per process).
+
+    Args:
+        build_missing: bool. False returns None, silently, when the library is not built
+            yet (a later call may still build it). Defaults to True.
 
     Returns:
         The module `tf.load_op_library` returns, or None.
@@ -210,14 +227,22 @@ def lstm_ops():
         return None
     with _lock:
         if not _state["tried"]:
+            try:
+                library = build(compile=build_missing)
+            except LookupError:  # not built, and this caller does not build it
+                return None
+            except Exception as error:  # any failure: the TensorFlow-ops path still works
+                library = error
             _state["tried"] = True
             try:
+                if isinstance(library, Exception):
+                    raise library
                 import tensorflow as tf
 
-                _state["ops"] = tf.load_op_library(str(build()))
-            except Exception as error:  # any failure: the TensorFlow-ops path still works
+                _state["ops"] = tf.load_op_library(str(library))
+            except Exception as error:
                 warnings.warn(f"seqzoo: the native LSTM kernel is not available ({error}); "
-                              "training runs the same math as TensorFlow ops, more slowly. "
-                              "Set SEQZOO_NATIVE=0 to skip building it.", RuntimeWarning,
-                              stacklevel=2)
+                              "training and generation run the same math as TensorFlow ops, "
+                              "more slowly. Set SEQZOO_NATIVE=0 to skip building it.",
+                              RuntimeWarning, stacklevel=2)
         return _state["ops"]

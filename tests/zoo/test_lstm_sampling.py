@@ -1,0 +1,143 @@
+"""zoo.lstm_sampling: the native sampling op gives the XLA loop's tokens, log-probabilities and
+states for the same seed, is used only where it computes the same, and names bad input."""
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+tf = pytest.importorskip("tensorflow")
+
+import zoo  # noqa: E402
+from zoo import lstm_sampling, native  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def ops():
+    built = native.lstm_ops()
+    if built is None:
+        pytest.skip("the native kernels could not be built here (no C++ compiler?)")
+    return built
+
+
+def _step(units, layers=1, vocab=23, seed=0):
+    keras.utils.set_random_seed(seed)
+    return zoo.build_lm_step(zoo.build_lm(vocab, units=units, num_layers=layers, embedding_dim=8))
+
+
+def _both(step, prime, length, **kwargs):
+    """(native Generation, XLA Generation) of one call, checking the native path ran."""
+    sampler = zoo.Sampler(step)
+    ids = tf.constant(np.asarray(prime, np.int32))
+    assert sampler._native_plan(ids, {}, length, kwargs.get("eos_id"), kwargs.get("pad_id", 0)) is not None
+    fast = sampler.generate(prime, length, **kwargs)
+    with native.disabled():
+        assert sampler._native_plan(ids, {}, length, None, 0) is None
+        slow = zoo.Sampler(step).generate(prime, length, **kwargs)
+    return fast, slow
+
+
+def _same(fast, slow):
+    np.testing.assert_array_equal(fast.tokens, slow.tokens)
+    np.testing.assert_array_equal(fast.lengths, slow.lengths)
+    np.testing.assert_allclose(fast.log_probs, slow.log_probs, rtol=1e-5, atol=1e-4)
+    assert len(fast.states) == len(slow.states)
+    for a, b in zip(fast.states, slow.states):
+        np.testing.assert_allclose(a, b, atol=2e-5)
+
+
+# units 48: one thread; units 160 (409 KB of recurrent weights): the op's two threads.
+@pytest.mark.parametrize("units,layers,batch", [(48, 1, 1), (160, 1, 1), (160, 1, 3), (24, 2, 2)])
+@pytest.mark.parametrize("settings", [
+    dict(greedy=True),
+    dict(seed=7),
+    dict(seed=3, temperature=0.6, top_k=4),
+    dict(seed=11, top_p=0.7),
+    dict(seed=5, temperature=1.3, top_k=9, top_p=0.9),
+])
+def test_the_op_samples_the_xla_loops_tokens_for_the_same_seed(ops, units, layers, batch, settings):
+    step = _step(units, layers)
+    prime = np.random.default_rng(1).integers(0, 23, (batch, 4))
+    _same(*_both(step, prime, 60, **settings))
+
+
+def test_a_row_stops_at_eos_and_the_rest_is_padding_as_in_the_xla_loop(ops):
+    step = _step(32)
+    prime = np.array([[1], [2], [3]])
+    fast, slow = _both(step, prime, 80, seed=2, eos_id=4, pad_id=6)
+    _same(fast, slow)
+    assert (fast.lengths < 80).any(), "the test needs a row that meets the end token"
+    for row, n in zip(fast.tokens, fast.lengths):
+        assert (row[n:] == 6).all() and (n == 80 or row[n - 1] == 4)
+
+
+def test_initial_states_and_a_single_start_token_give_the_xla_loops_result(ops):
+    step = _step(40, layers=2)
+    rng = np.random.default_rng(3)
+    states = [rng.normal(0, 0.5, (2, 40)).astype(np.float32) for _ in range(4)]
+    _same(*_both(step, np.array([[5], [9]]), 30, seed=4, states=states, top_k=6))
+
+
+def test_a_trained_models_text_is_the_same_through_the_text_generator(ops, tmp_path):
+    from text import TextGenerator
+
+    names = "\n".join(["ada", "bob", "cyd", "dee", "eve"] * 20)
+    keras.utils.set_random_seed(0)
+    gen = TextGenerator.from_corpus(names, lines=True, units=160)
+    gen.fit(names, epochs=2, batch_size=8, seq_len=6, verbose=0)
+    fast = gen.generate(n=3, temperature=0.8, seed=2, length=40)
+    gen.save(tmp_path / "g")
+    with native.disabled():
+        slow = TextGenerator.load(tmp_path / "g").generate(n=3, temperature=0.8, seed=2, length=40)
+    assert fast == slow
+
+
+def test_only_float32_lstm_language_models_without_hooks_get_a_plan(ops):
+    assert lstm_sampling.plan(_step(8)) is not None
+    assert lstm_sampling.plan(zoo.build_lm_step(zoo.build_lm(12, cell="gru", units=8))) is None
+    assert lstm_sampling.plan(zoo.build_lm_step(zoo.build_lm(12, units=8, conditioning_dim=3))) is None
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        assert lstm_sampling.plan(zoo.build_lm_step(zoo.build_lm(12, units=8))) is None
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    step = _step(8)
+    ids = tf.constant(np.ones((1, 2), np.int32))
+    assert zoo.Sampler(step)._native_plan(ids, {}, 5, None, 0) is not None
+    never = zoo.Sampler(step, mask_fn=lambda s, logits: tf.ones_like(logits, tf.bool))
+    assert never._native_plan(ids, {}, 5, None, 0) is None
+    assert zoo.Sampler(step, jit_compile=False)._native_plan(ids, {}, 5, None, 0) is None
+    big = tf.constant(np.ones((lstm_sampling.MAX_BATCH + 1, 2), np.int32))
+    assert zoo.Sampler(step)._native_plan(big, {}, 5, None, 0) is None
+    assert zoo.Sampler(step)._native_plan(tf.constant([[23]]), {}, 5, None, 0) is None  # not in the vocabulary
+    assert zoo.Sampler(step)._native_plan(ids, {}, 5, None, 99) is None  # pad_id outside it
+
+
+def test_a_plan_that_disagrees_with_its_step_model_is_not_used(ops):
+    step = _step(8)
+    good = lstm_sampling.plan(step)
+    assert good.agrees(ops, step)
+    other = keras.layers.Dense(23, name="logits")
+    other.build((None, 8))
+    other.kernel.assign(np.random.default_rng(0).normal(size=(8, 23)))
+    bad = lstm_sampling.LstmPlan(good.embedding, good.cells, other)
+    assert not bad.agrees(ops, step)
+
+
+def test_the_op_names_bad_input(ops):
+    step = _step(8)
+    plan = lstm_sampling.plan(step)
+    table, recurrent, kernels, biases, dense_kernel, dense_bias = plan.weights()
+    base = dict(table=table, recurrent=recurrent, kernels=kernels, biases=biases,
+                dense_kernel=dense_kernel, dense_bias=dense_bias, h=[tf.zeros((1, 8))],
+                c=[tf.zeros((1, 8))], prime=tf.constant([[1]]), seed=0, length=3,
+                temperature=1.0, top_k=1, top_p=1.0, eos_id=-1, pad_id=0)
+    for change, message in [
+        (dict(prime=tf.constant([[23]])), r"prime token 23 out of range \[0, 23\)"),
+        (dict(prime=tf.constant([1])), r"prime must be \(batch, prime_len >= 1\)"),
+        (dict(h=[tf.zeros((2, 8))]), r"h\[0\] and c\[0\] must be \(batch, units\)"),
+        (dict(pad_id=23), r"pad_id out of range"),
+        (dict(length=-1), r"length must be >= 0"),
+        (dict(dense_bias=tf.zeros(5)), r"dense_bias \(vocab,\)"),
+    ]:
+        with pytest.raises(tf.errors.InvalidArgumentError, match=message):
+            ops.seqzoo_lstm_sample(**{**base, **change})

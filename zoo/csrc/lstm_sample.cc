@@ -1,0 +1,568 @@
+// A whole sampling run of a stacked-LSTM language model as one TensorFlow CPU op.
+//
+// `zoo.Sampler` generates as one XLA-compiled while loop. At batch 1 a token there costs its
+// matrix-vector products (the weights read once: about 1.3 MB for a 1 x 256 LSTM character
+// model) plus the loop's few dozen small ops, and one core does it all. `SeqzooLstmSample` runs
+// the same loop in C++ on up to two threads: it feeds the prime, then at every step advances
+// each layer, computes the logits, scales and filters them (temperature, top-k, top-p, as
+// `zoo.logits.filter_logits`) and picks the next token, until `length` tokens or every row
+// has met `eos_id`.
+//
+// The pick is the rule XLA's `stateless_categorical` uses: the first argmax of
+// `logits - log(-log(u))` over uniforms `u` in (0, 1). The op draws them as XLA's
+// `tf.random.stateless_uniform(shape=(batch, 1, vocab), seed=(seed, step), minval=tiny)` does
+// on a CPU (`Uniforms` below: Philox-4x32-10 with XLA's key scrambling, counter layout and
+// mantissa conversion), so a seed gives the XLA loop's tokens, up to float rounding at
+// near-ties. Greedy is the first argmax of the logits.
+//
+// With two threads each owns half of every layer's units: its columns of the four gates of
+// `[kernel; recurrent_kernel]` are packed once per call into one contiguous block (half the
+// weights, so each half can stay in its own core's L2), it computes those units' gates, carry
+// and output, and the threads meet at a barrier after each layer; thread 0 computes the
+// logits and the token while thread 1 waits for the next step. The math is the Keras cell's:
+// z = x @ kernel + h @ recurrent_kernel + bias, gate order i, f, c, o,
+// c' = sigmoid(f) * c + sigmoid(i) * tanh(g), h' = sigmoid(o) * tanh(c'), all in float32.
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <string>
+#include <thread>
+#include <type_traits>
+#include <vector>
+
+#include "tensorflow/core/framework/op.h"
+#include "tensorflow/core/framework/op_kernel.h"
+#include "tensorflow/core/framework/shape_inference.h"
+#include "unsupported/Eigen/CXX11/Tensor"
+
+namespace {
+
+using tensorflow::DEVICE_CPU;
+using tensorflow::OpInputList;
+using tensorflow::OpKernel;
+using tensorflow::OpKernelConstruction;
+using tensorflow::OpKernelContext;
+using tensorflow::OpOutputList;
+using tensorflow::Tensor;
+using tensorflow::TensorShape;
+namespace shape_inference = tensorflow::shape_inference;
+
+using Array = Eigen::Array<float, Eigen::Dynamic, 1>;
+using Map = Eigen::Map<Array>;
+using ConstMap = Eigen::Map<const Array>;
+
+constexpr int kLanes = 16;  // floats in one 64-byte vector
+typedef float Vec __attribute__((vector_size(64)));
+constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+
+inline int64_t Padded(int64_t n) { return (n + kLanes - 1) / kLanes * kLanes; }
+
+inline Vec Load(const float* p) {
+  Vec v;
+  std::memcpy(&v, p, sizeof(v));
+  return v;
+}
+inline void Store(float* p, Vec v) { std::memcpy(p, &v, sizeof(v)); }
+
+// 64-byte-aligned float storage.
+struct Floats {
+  struct Free {
+    void operator()(float* p) const { std::free(p); }
+  };
+  std::unique_ptr<float, Free> data;
+  void Resize(int64_t n) {
+    const size_t bytes = (static_cast<size_t>(std::max<int64_t>(n, 1)) * 4 + 63) / 64 * 64;
+    data.reset(static_cast<float*>(std::aligned_alloc(64, bytes)));
+    std::memset(data.get(), 0, bytes);
+  }
+  float* get() const { return data.get(); }
+};
+
+// out[0:16 NV] = init[0:16 NV] + sum_r v[r] * w[r * stride : r * stride + 16 NV].
+template <int NV>
+inline void Block(const float* v, int64_t rows, const float* w, int64_t stride,
+                  const float* init, float* out) {
+  Vec acc[NV];
+  for (int k = 0; k < NV; ++k) acc[k] = Load(init + k * kLanes);
+  for (int64_t r = 0; r < rows; ++r) {
+    const float s = v[r];
+    const float* row = w + r * stride;
+    for (int k = 0; k < NV; ++k) acc[k] += s * Load(row + k * kLanes);
+  }
+  for (int k = 0; k < NV; ++k) Store(out + k * kLanes, acc[k]);
+}
+
+// out = init + v @ w for w (rows, cols), cols a multiple of 16, in blocks of up to 256 columns.
+void MatVec(const float* v, int64_t rows, const float* w, int64_t cols, const float* init,
+            float* out) {
+  int64_t j = 0;
+  while (j < cols) {
+    const int64_t vectors = (cols - j) / kLanes;
+    if (vectors >= 16) {
+      Block<16>(v, rows, w + j, cols, init + j, out + j);
+      j += 16 * kLanes;
+    } else if (vectors >= 8) {
+      Block<8>(v, rows, w + j, cols, init + j, out + j);
+      j += 8 * kLanes;
+    } else if (vectors >= 4) {
+      Block<4>(v, rows, w + j, cols, init + j, out + j);
+      j += 4 * kLanes;
+    } else if (vectors >= 2) {
+      Block<2>(v, rows, w + j, cols, init + j, out + j);
+      j += 2 * kLanes;
+    } else {
+      Block<1>(v, rows, w + j, cols, init + j, out + j);
+      j += kLanes;
+    }
+  }
+}
+
+// Philox-4x32-10 (Salmon et al., SC 2011): 10 rounds of the counter under the key.
+inline void Philox(uint32_t x[4], uint32_t k0, uint32_t k1) {
+  for (int round = 0; round < 10; ++round) {
+    const uint64_t p0 = uint64_t{0xD2511F53u} * x[0], p1 = uint64_t{0xCD9E8D57u} * x[2];
+    const uint32_t y0 = static_cast<uint32_t>(p1 >> 32) ^ x[1] ^ k0;
+    const uint32_t y2 = static_cast<uint32_t>(p0 >> 32) ^ x[3] ^ k1;
+    x[0] = y0;
+    x[1] = static_cast<uint32_t>(p1);
+    x[2] = y2;
+    x[3] = static_cast<uint32_t>(p0);
+    k0 += 0x9E3779B9u;
+    k1 += 0xBB67AE85u;
+  }
+}
+
+// The `n` floats XLA's CPU `stateless_uniform` draws for seed (seed0, seed1) and
+// minval = the smallest normal float, maxval = 1: the seed is scrambled into a key and a
+// 128-bit counter, counter + i gives words 4i .. 4i + 3, and each word's top 23 bits are the
+// mantissa of a float in [0, 1).
+void Uniforms(int32_t seed0, int32_t seed1, int64_t n, float* out) {
+  uint32_t mix[4] = {static_cast<uint32_t>(seed0), 0, static_cast<uint32_t>(seed1), 0};
+  Philox(mix, 0x3ec8f720u, 0x02461e29u);
+  const uint32_t k0 = mix[0], k1 = mix[1];
+  const uint64_t high = uint64_t{mix[2]} | (uint64_t{mix[3]} << 32);
+  const float tiny = std::numeric_limits<float>::min();
+  for (int64_t i = 0; 4 * i < n; ++i) {
+    const uint64_t low = static_cast<uint64_t>(i);  // the scrambled counter's low half is 0
+    uint32_t x[4] = {static_cast<uint32_t>(low), static_cast<uint32_t>(low >> 32),
+                     static_cast<uint32_t>(high), static_cast<uint32_t>(high >> 32)};
+    Philox(x, k0, k1);
+    for (int w = 0; w < 4 && 4 * i + w < n; ++w) {
+      const float value = static_cast<float>(x[w] >> 9) * (1.0f / 8388608.0f);
+      out[4 * i + w] = value * (1.0f - tiny) + tiny;
+    }
+  }
+}
+
+inline void Pause() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+// A reusable barrier for a fixed number of threads: spins briefly, then yields.
+class Barrier {
+ public:
+  explicit Barrier(int threads) : threads_(threads) {}
+  void Wait() {
+    if (threads_ == 1) return;
+    const int generation = generation_.load(std::memory_order_acquire);
+    if (arrived_.fetch_add(1, std::memory_order_acq_rel) == threads_ - 1) {
+      arrived_.store(0, std::memory_order_relaxed);
+      generation_.fetch_add(1, std::memory_order_release);
+      return;
+    }
+    for (int spin = 0; generation_.load(std::memory_order_acquire) == generation; ++spin) {
+      if (spin < 20000) {
+        Pause();
+      } else {
+        std::this_thread::yield();
+      }
+    }
+  }
+
+ private:
+  const int threads_;
+  std::atomic<int> arrived_{0};
+  std::atomic<int> generation_{0};
+};
+
+// One thread's share of one layer: units [first, first + count) of every gate.
+struct Part {
+  int64_t first = 0, count = 0, cols = 0;  // cols = Padded(4 * count)
+  int64_t inputs = 0;                      // rows of the kernel part (0 for layer 0)
+  Floats weights;  // (inputs + units, cols): [kernel; recurrent_kernel], this part's columns
+  Floats init;     // layer 0: (vocab, cols) table rows; deeper: (cols,) bias
+  Floats z;        // (cols,) scratch
+};
+
+// Copies columns g * units + first .. + count of each gate g of the row-major `source`
+// (rows, 4 units) into `packed` (rows, cols) as [i | f | c | o] of this part.
+void PackColumns(const float* source, int64_t rows, int64_t units, const Part& part,
+                 float* packed) {
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int g = 0; g < 4; ++g) {
+      std::memcpy(packed + r * part.cols + g * part.count,
+                  source + r * 4 * units + g * units + part.first, part.count * 4);
+    }
+  }
+}
+
+struct Settings {
+  bool greedy = false, use_top_k = false, use_top_p = false, scored = false;
+  float temperature = 1, top_p = 1;
+  int64_t top_k = 1, length = 0;
+  int32_t eos_id = -1, pad_id = 0;
+};
+
+// Scales and filters one row of logits as zoo.logits.filter_logits does; writes `filtered`.
+void FilterLogits(const float* logits, int64_t vocab, const Settings& s, float* filtered,
+                  std::vector<float>& ranked, std::vector<float>& probs) {
+  for (int64_t v = 0; v < vocab; ++v) filtered[v] = logits[v] / s.temperature;
+  if (!s.use_top_k && !s.use_top_p) return;
+  ranked.assign(filtered, filtered + vocab);
+  std::sort(ranked.begin(), ranked.end(), [](float a, float b) { return a > b; });
+  float threshold = ranked[vocab - 1];
+  if (s.use_top_k) threshold = std::max(threshold, ranked[std::min(s.top_k, vocab) - 1]);
+  if (s.use_top_p) {
+    const float top = ranked[0];
+    float total = 0;
+    probs.resize(vocab);
+    for (int64_t v = 0; v < vocab; ++v) {
+      probs[v] = ranked[v] >= threshold ? std::exp(ranked[v] - top) : 0.0f;
+      total += probs[v];
+    }
+    float before = 0;
+    int64_t kept = 0;
+    for (int64_t v = 0; v < vocab; ++v) {  // mass strictly above each rank
+      if (before < s.top_p) ++kept;
+      before += probs[v] / total;
+    }
+    threshold = std::max(threshold, ranked[kept - 1]);
+  }
+  for (int64_t v = 0; v < vocab; ++v) {
+    if (!(filtered[v] >= threshold)) filtered[v] = kNegInf;
+  }
+}
+
+int64_t FirstArgmax(const float* x, int64_t n) {
+  int64_t best = 0;
+  for (int64_t v = 1; v < n; ++v) {
+    if (x[v] > x[best]) best = v;
+  }
+  return best;
+}
+
+float LogSoftmaxAt(const float* logits, int64_t vocab, int64_t index) {
+  float top = logits[0];
+  for (int64_t v = 1; v < vocab; ++v) top = std::max(top, logits[v]);
+  float total = 0;
+  for (int64_t v = 0; v < vocab; ++v) total += std::exp(logits[v] - top);
+  return logits[index] - top - std::log(total);
+}
+
+REGISTER_OP("SeqzooLstmSample")
+    .Input("table: float")              // (vocab, 4 U_0): embedding @ kernel_0 + bias_0
+    .Input("recurrent: layers * float")  // (U_l, 4 U_l)
+    .Input("kernels: deeper * float")    // layers 1 ..: (U_{l-1}, 4 U_l)
+    .Input("biases: deeper * float")     // layers 1 ..: (4 U_l,)
+    .Input("dense_kernel: float")       // (U_top, vocab)
+    .Input("dense_bias: float")         // (vocab,)
+    .Input("h: layers * float")         // (batch, U_l)
+    .Input("c: layers * float")         // (batch, U_l)
+    .Input("prime: int32")              // (batch, prime_len >= 1)
+    .Input("seed: int32")               // step t draws with seed (seed, t)
+    .Input("length: int32")
+    .Input("temperature: float")
+    .Input("top_k: int32")
+    .Input("top_p: float")
+    .Input("eos_id: int32")             // -1: none
+    .Input("pad_id: int32")
+    .Output("tokens: int32")            // (batch, length), pad_id after a row's end
+    .Output("lengths: int32")           // (batch,)
+    .Output("log_probs: float")         // (batch,): 0 unless scored
+    .Output("h_out: layers * float")
+    .Output("c_out: layers * float")
+    .Attr("layers: int >= 1")
+    .Attr("deeper: int >= 0")
+    .Attr("greedy: bool = false")
+    .Attr("use_top_k: bool = false")
+    .Attr("use_top_p: bool = false")
+    .Attr("scored: bool = false")
+    .Attr("threads: int >= 1 = 1")
+    .SetShapeFn([](shape_inference::InferenceContext* c) {
+      int layers;
+      TF_RETURN_IF_ERROR(c->GetAttr("layers", &layers));
+      int deeper;
+      TF_RETURN_IF_ERROR(c->GetAttr("deeper", &deeper));
+      const int prime_index = 1 + layers + 2 * deeper + 2 + 2 * layers;
+      shape_inference::ShapeHandle prime;
+      TF_RETURN_IF_ERROR(c->WithRank(c->input(prime_index), 2, &prime));
+      c->set_output(0, c->Matrix(c->Dim(prime, 0), c->UnknownDim()));
+      c->set_output(1, c->Vector(c->Dim(prime, 0)));
+      c->set_output(2, c->Vector(c->Dim(prime, 0)));
+      for (int i = 0; i < 2 * layers; ++i) c->set_output(3 + i, c->input(1 + layers + 2 * deeper + 2 + i));
+      return absl::OkStatus();
+    });
+
+class LstmSample : public OpKernel {
+ public:
+  explicit LstmSample(OpKernelConstruction* context) : OpKernel(context) {
+    OP_REQUIRES_OK(context, context->GetAttr("greedy", &settings_.greedy));
+    OP_REQUIRES_OK(context, context->GetAttr("use_top_k", &settings_.use_top_k));
+    OP_REQUIRES_OK(context, context->GetAttr("use_top_p", &settings_.use_top_p));
+    OP_REQUIRES_OK(context, context->GetAttr("scored", &settings_.scored));
+    OP_REQUIRES_OK(context, context->GetAttr("threads", &threads_));
+    threads_ = std::min(threads_, 2);
+  }
+
+  void Compute(OpKernelContext* context) override {
+    OpInputList recurrent, kernels, biases, h_in, c_in;
+    OP_REQUIRES_OK(context, context->input_list("recurrent", &recurrent));
+    OP_REQUIRES_OK(context, context->input_list("kernels", &kernels));
+    OP_REQUIRES_OK(context, context->input_list("biases", &biases));
+    OP_REQUIRES_OK(context, context->input_list("h", &h_in));
+    OP_REQUIRES_OK(context, context->input_list("c", &c_in));
+    const Tensor& table = context->input(0);
+    const Tensor *dense_kernel, *dense_bias, *prime_t;
+    OP_REQUIRES_OK(context, context->input("dense_kernel", &dense_kernel));
+    OP_REQUIRES_OK(context, context->input("dense_bias", &dense_bias));
+    OP_REQUIRES_OK(context, context->input("prime", &prime_t));
+    Settings s = settings_;
+    auto scalar = [&](const char* name, auto* out) -> absl::Status {
+      const Tensor* t;
+      TF_RETURN_IF_ERROR(context->input(name, &t));
+      if (t->NumElements() != 1) return absl::InvalidArgumentError(std::string(name) + " must be a scalar");
+      *out = t->flat<typename std::remove_pointer<decltype(out)>::type>()(0);
+      return absl::OkStatus();
+    };
+    int32_t length, top_k, seed;
+    OP_REQUIRES_OK(context, scalar("length", &length));
+    OP_REQUIRES_OK(context, scalar("seed", &seed));
+    OP_REQUIRES_OK(context, scalar("temperature", &s.temperature));
+    OP_REQUIRES_OK(context, scalar("top_k", &top_k));
+    OP_REQUIRES_OK(context, scalar("top_p", &s.top_p));
+    OP_REQUIRES_OK(context, scalar("eos_id", &s.eos_id));
+    OP_REQUIRES_OK(context, scalar("pad_id", &s.pad_id));
+    s.length = length;
+    s.top_k = top_k;
+
+    const int layers = recurrent.size();
+    OP_REQUIRES(context, kernels.size() == layers - 1 && biases.size() == layers - 1,
+                absl::InvalidArgumentError("kernels and biases must hold one tensor per layer after the first"));
+    OP_REQUIRES(context, prime_t->dims() == 2 && prime_t->dim_size(1) >= 1,
+                absl::InvalidArgumentError("prime must be (batch, prime_len >= 1)"));
+    const int64_t batch = prime_t->dim_size(0), prime_len = prime_t->dim_size(1);
+    OP_REQUIRES(context, table.dims() == 2, absl::InvalidArgumentError("table must be (vocab, 4 * units)"));
+    const int64_t vocab = table.dim_size(0);
+    std::vector<int64_t> units(layers);
+    for (int l = 0; l < layers; ++l) {
+      OP_REQUIRES(context, recurrent[l].dims() == 2 && recurrent[l].dim_size(1) == 4 * recurrent[l].dim_size(0),
+                  absl::InvalidArgumentError("recurrent[" + std::to_string(l) + "] must be (units, 4 * units)"));
+      units[l] = recurrent[l].dim_size(0);
+      OP_REQUIRES(context, h_in[l].shape() == TensorShape({batch, units[l]}) &&
+                               c_in[l].shape() == TensorShape({batch, units[l]}),
+                  absl::InvalidArgumentError("h[" + std::to_string(l) + "] and c[" + std::to_string(l) +
+                                             "] must be (batch, units)"));
+      if (l > 0) {
+        OP_REQUIRES(context, kernels[l - 1].shape() == TensorShape({units[l - 1], 4 * units[l]}) &&
+                                 biases[l - 1].shape() == TensorShape({4 * units[l]}),
+                    absl::InvalidArgumentError("kernels[" + std::to_string(l - 1) + "] must be (units below, 4 * units) "
+                                               "and biases[" + std::to_string(l - 1) + "] (4 * units,)"));
+      }
+    }
+    OP_REQUIRES(context, table.dim_size(1) == 4 * units[0],
+                absl::InvalidArgumentError("table must be (vocab, 4 * units of layer 0)"));
+    const int64_t top = units[layers - 1];
+    OP_REQUIRES(context, dense_kernel->shape() == TensorShape({top, vocab}) &&
+                             dense_bias->shape() == TensorShape({vocab}),
+                absl::InvalidArgumentError("dense_kernel must be (units of the top layer, vocab) and dense_bias (vocab,)"));
+    OP_REQUIRES(context, s.length >= 0, absl::InvalidArgumentError("length must be >= 0"));
+    OP_REQUIRES(context, s.pad_id >= 0 && s.pad_id < vocab,
+                absl::InvalidArgumentError("pad_id out of range [0, vocab)"));
+    OP_REQUIRES(context, s.greedy || s.temperature > 0,
+                absl::InvalidArgumentError("temperature must be > 0"));
+    OP_REQUIRES(context, !s.use_top_k || s.top_k >= 1, absl::InvalidArgumentError("top_k must be >= 1"));
+    const int32_t* prime = prime_t->flat<int32_t>().data();
+    for (int64_t i = 0; i < batch * prime_len; ++i) {
+      OP_REQUIRES(context, prime[i] >= 0 && prime[i] < vocab,
+                  absl::InvalidArgumentError("prime token " + std::to_string(prime[i]) +
+                                             " out of range [0, " + std::to_string(vocab) + ")"));
+    }
+
+    Tensor *tokens_t, *lengths_t, *log_probs_t;
+    OP_REQUIRES_OK(context, context->allocate_output(0, TensorShape({batch, s.length}), &tokens_t));
+    OP_REQUIRES_OK(context, context->allocate_output(1, TensorShape({batch}), &lengths_t));
+    OP_REQUIRES_OK(context, context->allocate_output(2, TensorShape({batch}), &log_probs_t));
+    OpOutputList h_out, c_out;
+    OP_REQUIRES_OK(context, context->output_list("h_out", &h_out));
+    OP_REQUIRES_OK(context, context->output_list("c_out", &c_out));
+    std::vector<float*> carry(layers);
+    std::vector<Floats> hidden(layers);  // (2, batch, units): the state read and the one written
+    for (int l = 0; l < layers; ++l) {
+      Tensor* c_t;
+      OP_REQUIRES_OK(context, c_out.allocate(l, TensorShape({batch, units[l]}), &c_t));
+      carry[l] = c_t->flat<float>().data();
+      std::memcpy(carry[l], c_in[l].flat<float>().data(), batch * units[l] * 4);
+      hidden[l].Resize(2 * batch * units[l]);
+      std::memcpy(hidden[l].get(), h_in[l].flat<float>().data(), batch * units[l] * 4);
+    }
+
+    // Each thread packs its own parts (its columns), so they start in its cache.
+    const int threads = threads_;
+    std::vector<std::vector<Part>> parts(threads);
+    for (auto& own : parts) own.resize(layers);
+    const int64_t logit_cols = Padded(vocab);
+    Floats dense, dense_init, logits, filtered;
+    dense.Resize(top * logit_cols);
+    dense_init.Resize(logit_cols);
+    logits.Resize(logit_cols);
+    filtered.Resize(vocab);
+    for (int64_t r = 0; r < top; ++r) {
+      std::memcpy(dense.get() + r * logit_cols, dense_kernel->flat<float>().data() + r * vocab, vocab * 4);
+    }
+    std::memcpy(dense_init.get(), dense_bias->flat<float>().data(), vocab * 4);
+
+    int32_t* tokens = tokens_t->flat<int32_t>().data();
+    int32_t* lengths = lengths_t->flat<int32_t>().data();
+    float* log_probs = log_probs_t->flat<float>().data();
+    std::fill(tokens, tokens + batch * s.length, s.pad_id);
+    std::fill(lengths, lengths + batch, 0);
+    std::fill(log_probs, log_probs + batch, 0.0f);
+    std::vector<int32_t> fed(batch);
+    std::vector<char> done(batch, 0);
+    std::vector<float> uniforms(s.greedy ? 0 : batch * vocab);
+    Barrier barrier(threads);
+    std::atomic<bool> running{true};
+    std::vector<float> ranked, probs, noisy(vocab);
+    int final_read = 0;
+
+    auto pack = [&](int thread) {
+      for (int l = 0; l < layers; ++l) {
+        Part& part = parts[thread][l];
+        part.first = units[l] * thread / threads;
+        part.count = units[l] * (thread + 1) / threads - part.first;
+        part.cols = Padded(4 * part.count);
+        part.inputs = l == 0 ? 0 : units[l - 1];
+        part.weights.Resize((part.inputs + units[l]) * part.cols);
+        if (l > 0) PackColumns(kernels[l - 1].flat<float>().data(), part.inputs, units[l], part, part.weights.get());
+        PackColumns(recurrent[l].flat<float>().data(), units[l], units[l], part,
+                    part.weights.get() + part.inputs * part.cols);
+        if (l == 0) {
+          part.init.Resize(vocab * part.cols);
+          PackColumns(table.flat<float>().data(), vocab, units[0], part, part.init.get());
+        } else {
+          part.init.Resize(part.cols);
+          PackColumns(biases[l - 1].flat<float>().data(), 1, units[l], part, part.init.get());
+        }
+        part.z.Resize(part.cols);
+      }
+    };
+
+    // Advances every layer of row `row` by the token `token`; reads state buffer `read`.
+    auto advance = [&](int thread, int64_t row, int32_t token, int read) {
+      for (int l = 0; l < layers; ++l) {
+        Part& part = parts[thread][l];
+        const int64_t n = units[l], k = part.count;
+        float* h_read = hidden[l].get() + (read * batch + row) * n;
+        float* h_write = hidden[l].get() + ((1 - read) * batch + row) * n;
+        const float* init = l == 0 ? part.init.get() + token * part.cols : part.init.get();
+        float* z = part.z.get();
+        if (l == 0) {
+          MatVec(h_read, n, part.weights.get(), part.cols, init, z);
+        } else {  // [x; h] @ [kernel; recurrent_kernel], x the layer below's new output
+          const float* x = hidden[l - 1].get() + ((1 - read) * batch + row) * units[l - 1];
+          MatVec(x, part.inputs, part.weights.get(), part.cols, init, z);
+          MatVec(h_read, n, part.weights.get() + part.inputs * part.cols, part.cols, z, z);
+        }
+        if (k > 0) {
+          Map c(carry[l] + row * n + part.first, k);
+          c = ConstMap(z + k, k).logistic() * c + ConstMap(z, k).logistic() * ConstMap(z + 2 * k, k).tanh();
+          Map(h_write + part.first, k) = ConstMap(z + 3 * k, k).logistic() * c.tanh();
+        }
+        barrier.Wait();
+      }
+    };
+
+    // Thread 0 only: logits of row `row` (top layer's output in buffer `written`), the pick.
+    auto choose = [&](int64_t row, int64_t t, int written) {
+      const float* h_top = hidden[layers - 1].get() + (written * batch + row) * top;
+      MatVec(h_top, top, dense.get(), logit_cols, dense_init.get(), logits.get());
+      int32_t next;
+      if (s.greedy) {
+        next = static_cast<int32_t>(FirstArgmax(logits.get(), vocab));
+      } else {
+        FilterLogits(logits.get(), vocab, s, filtered.get(), ranked, probs);
+        if (row == 0) Uniforms(seed, static_cast<int32_t>(t), batch * vocab, uniforms.data());
+        const float* u = uniforms.data() + row * vocab;
+        for (int64_t v = 0; v < vocab; ++v) noisy[v] = filtered.get()[v] - std::log(-std::log(u[v]));
+        next = static_cast<int32_t>(FirstArgmax(noisy.data(), vocab));
+      }
+      if (done[row]) {
+        next = s.pad_id;
+      } else {
+        if (s.scored) log_probs[row] += LogSoftmaxAt(logits.get(), vocab, next);
+        ++lengths[row];
+      }
+      tokens[row * s.length + t] = next;
+      fed[row] = next;
+      done[row] = done[row] || next == s.eos_id;
+    };
+
+    auto work = [&](int thread) {
+      pack(thread);
+      barrier.Wait();
+      int read = 0;
+      for (int64_t p = 0; p + 1 < prime_len; ++p) {
+        for (int64_t row = 0; row < batch; ++row) advance(thread, row, prime[row * prime_len + p], read);
+        read = 1 - read;
+      }
+      if (thread == 0) {
+        for (int64_t row = 0; row < batch; ++row) fed[row] = prime[row * prime_len + prime_len - 1];
+      }
+      for (int64_t t = 0; t < s.length; ++t) {
+        barrier.Wait();  // `fed` and `running` are written
+        if (!running.load(std::memory_order_relaxed)) break;
+        for (int64_t row = 0; row < batch; ++row) advance(thread, row, fed[row], read);
+        read = 1 - read;
+        if (thread == 0) {
+          bool all_done = true;
+          for (int64_t row = 0; row < batch; ++row) {
+            choose(row, t, read);
+            all_done = all_done && done[row];
+          }
+          if (all_done) running.store(false, std::memory_order_relaxed);
+        }
+      }
+      if (thread == 0) final_read = read;
+    };
+
+    if (threads == 1) {
+      work(0);
+    } else {
+      std::thread helper(work, 1);
+      work(0);
+      helper.join();
+    }
+    for (int l = 0; l < layers; ++l) {
+      Tensor* h_t;
+      OP_REQUIRES_OK(context, h_out.allocate(l, TensorShape({batch, units[l]}), &h_t));
+      std::memcpy(h_t->flat<float>().data(), hidden[l].get() + final_read * batch * units[l],
+                  batch * units[l] * 4);
+    }
+  }
+
+ private:
+  Settings settings_;
+  int threads_ = 1;
+};
+
+REGISTER_KERNEL_BUILDER(Name("SeqzooLstmSample").Device(DEVICE_CPU), LstmSample);
+
+}  // namespace
