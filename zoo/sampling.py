@@ -96,9 +96,9 @@ class Sampler:
             different (equally valid) samples for one seed.
 
     With `jit_compile=True`, no hooks and no extra inputs, a `zoo.build_lm_step` twin of a
-    float32 LSTM language model at batch <= 8 is sampled by one native op instead
-    (`zoo.lstm_sampling`; 2-3x faster per token on a 2-core CPU): the same tokens for the
-    same seed, since the op draws XLA's random numbers. It is used when `zoo.native` has the
+    float32 LSTM language model is sampled by one native op instead (`zoo.lstm_sampling`;
+    2-2.5x faster on a 2-core CPU at batch 1 and 64): the same tokens for the same seed,
+    since the op draws XLA's random numbers. It is used when `zoo.native` has the
     library built, and builds it (once per machine) for a generation of at least 1,000
     tokens; `SEQZOO_NATIVE=0` turns it off.
 
@@ -355,7 +355,7 @@ class Sampler:
         from zoo import lstm_sampling, native
 
         batch = prime.shape[0]
-        if not self.jit_compile or given or batch > lstm_sampling.MAX_BATCH or any(
+        if not self.jit_compile or given or any(
                 hook is not None for hook in (self.inputs_fn, self.mask_fn, self.update_fn,
                                               self.done_fn)):
             return None

@@ -84,42 +84,66 @@ struct Floats {
   float* get() const { return data.get(); }
 };
 
-// out[0:16 NV] = init[0:16 NV] + sum_r v[r] * w[r * stride : r * stride + 16 NV].
-template <int NV>
-inline void Block(const float* v, int64_t rows, const float* w, int64_t stride,
-                  const float* init, float* out) {
-  Vec acc[NV];
-  for (int k = 0; k < NV; ++k) acc[k] = Load(init + k * kLanes);
-  for (int64_t r = 0; r < rows; ++r) {
-    const float s = v[r];
-    const float* row = w + r * stride;
-    for (int k = 0; k < NV; ++k) acc[k] += s * Load(row + k * kLanes);
+// For R rows at once: out_r[0:16 NV] = init_r[0:16 NV] + sum_i v_r[i] * w[i * stride :][0:16 NV]
+// (v_r = v + r * v_stride): each 16 NV columns of a weight row are loaded once for R rows.
+template <int R, int NV>
+inline void Block(const float* v, int64_t v_stride, int64_t depth, const float* w,
+                  int64_t stride, const float* const* init, float* const* out, int64_t j) {
+  Vec acc[R][NV];
+  for (int r = 0; r < R; ++r) {
+    for (int k = 0; k < NV; ++k) acc[r][k] = Load(init[r] + j + k * kLanes);
   }
-  for (int k = 0; k < NV; ++k) Store(out + k * kLanes, acc[k]);
+  for (int64_t i = 0; i < depth; ++i) {
+    const float* row = w + i * stride + j;
+    Vec weight[NV];
+    for (int k = 0; k < NV; ++k) weight[k] = Load(row + k * kLanes);
+    for (int r = 0; r < R; ++r) {
+      const float x = v[r * v_stride + i];
+      for (int k = 0; k < NV; ++k) acc[r][k] += x * weight[k];
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    for (int k = 0; k < NV; ++k) Store(out[r] + j + k * kLanes, acc[r][k]);
+  }
 }
 
-// out = init + v @ w for w (rows, cols), cols a multiple of 16, in blocks of up to 256 columns.
-void MatVec(const float* v, int64_t rows, const float* w, int64_t cols, const float* init,
-            float* out) {
+// R rows over all `cols` columns (a multiple of 16), in column blocks of up to 16 MAX vectors.
+template <int R, int MAX>
+void Rows(const float* v, int64_t v_stride, int64_t depth, const float* w, int64_t cols,
+          const float* const* init, float* const* out) {
   int64_t j = 0;
   while (j < cols) {
     const int64_t vectors = (cols - j) / kLanes;
-    if (vectors >= 16) {
-      Block<16>(v, rows, w + j, cols, init + j, out + j);
+    if (MAX >= 16 && vectors >= 16) {
+      Block<R, (MAX >= 16 ? 16 : 1)>(v, v_stride, depth, w, cols, init, out, j);
       j += 16 * kLanes;
-    } else if (vectors >= 8) {
-      Block<8>(v, rows, w + j, cols, init + j, out + j);
+    } else if (MAX >= 8 && vectors >= 8) {
+      Block<R, (MAX >= 8 ? 8 : 1)>(v, v_stride, depth, w, cols, init, out, j);
       j += 8 * kLanes;
     } else if (vectors >= 4) {
-      Block<4>(v, rows, w + j, cols, init + j, out + j);
+      Block<R, 4>(v, v_stride, depth, w, cols, init, out, j);
       j += 4 * kLanes;
     } else if (vectors >= 2) {
-      Block<2>(v, rows, w + j, cols, init + j, out + j);
+      Block<R, 2>(v, v_stride, depth, w, cols, init, out, j);
       j += 2 * kLanes;
     } else {
-      Block<1>(v, rows, w + j, cols, init + j, out + j);
+      Block<R, 1>(v, v_stride, depth, w, cols, init, out, j);
       j += kLanes;
     }
+  }
+}
+
+// out_r = init_r + v_r @ w for `rows` rows (v_r = v + r * v_stride, w (depth, cols)), four rows
+// at a time so that each weight is read once per four rows.
+void MatMul(const float* v, int64_t v_stride, int64_t rows, int64_t depth, const float* w,
+            int64_t cols, const float* const* init, float* const* out) {
+  int64_t r = 0;
+  for (; r + 4 <= rows; r += 4) Rows<4, 4>(v + r * v_stride, v_stride, depth, w, cols, init + r, out + r);
+  switch (rows - r) {
+    case 3: Rows<3, 4>(v + r * v_stride, v_stride, depth, w, cols, init + r, out + r); break;
+    case 2: Rows<2, 8>(v + r * v_stride, v_stride, depth, w, cols, init + r, out + r); break;
+    case 1: Rows<1, 16>(v + r * v_stride, v_stride, depth, w, cols, init + r, out + r); break;
+    default: break;
   }
 }
 
@@ -138,24 +162,26 @@ inline void Philox(uint32_t x[4], uint32_t k0, uint32_t k1) {
   }
 }
 
-// The `n` floats XLA's CPU `stateless_uniform` draws for seed (seed0, seed1) and
-// minval = the smallest normal float, maxval = 1: the seed is scrambled into a key and a
-// 128-bit counter, counter + i gives words 4i .. 4i + 3, and each word's top 23 bits are the
-// mantissa of a float in [0, 1).
-void Uniforms(int32_t seed0, int32_t seed1, int64_t n, float* out) {
+// Elements first .. first + n - 1 of the floats XLA's CPU `stateless_uniform` draws for seed
+// (seed0, seed1) and minval = the smallest normal float, maxval = 1: the seed is scrambled
+// into a key and a 128-bit counter, counter + i gives elements 4i .. 4i + 3, and each word's
+// top 23 bits are the mantissa of a float in [0, 1).
+void Uniforms(int32_t seed0, int32_t seed1, int64_t first, int64_t n, float* out) {
   uint32_t mix[4] = {static_cast<uint32_t>(seed0), 0, static_cast<uint32_t>(seed1), 0};
   Philox(mix, 0x3ec8f720u, 0x02461e29u);
   const uint32_t k0 = mix[0], k1 = mix[1];
   const uint64_t high = uint64_t{mix[2]} | (uint64_t{mix[3]} << 32);
   const float tiny = std::numeric_limits<float>::min();
-  for (int64_t i = 0; 4 * i < n; ++i) {
+  for (int64_t i = first / 4; 4 * i < first + n; ++i) {
     const uint64_t low = static_cast<uint64_t>(i);  // the scrambled counter's low half is 0
     uint32_t x[4] = {static_cast<uint32_t>(low), static_cast<uint32_t>(low >> 32),
                      static_cast<uint32_t>(high), static_cast<uint32_t>(high >> 32)};
     Philox(x, k0, k1);
-    for (int w = 0; w < 4 && 4 * i + w < n; ++w) {
+    for (int w = 0; w < 4; ++w) {
+      const int64_t e = 4 * i + w;
+      if (e < first || e >= first + n) continue;
       const float value = static_cast<float>(x[w] >> 9) * (1.0f / 8388608.0f);
-      out[4 * i + w] = value * (1.0f - tiny) + tiny;
+      out[e - first] = value * (1.0f - tiny) + tiny;
     }
   }
 }
@@ -419,11 +445,10 @@ class LstmSample : public OpKernel {
     std::vector<std::vector<Part>> parts(threads);
     for (auto& own : parts) own.resize(layers);
     const int64_t logit_cols = Padded(vocab);
-    Floats dense, dense_init, logits, filtered;
+    Floats dense, dense_init, logits;
     dense.Resize(top * logit_cols);
     dense_init.Resize(logit_cols);
-    logits.Resize(logit_cols);
-    filtered.Resize(vocab);
+    logits.Resize(batch * logit_cols);
     for (int64_t r = 0; r < top; ++r) {
       std::memcpy(dense.get() + r * logit_cols, dense_kernel->flat<float>().data() + r * vocab, vocab * 4);
     }
@@ -437,10 +462,7 @@ class LstmSample : public OpKernel {
     std::fill(log_probs, log_probs + batch, 0.0f);
     std::vector<int32_t> fed(batch);
     std::vector<char> done(batch, 0);
-    std::vector<float> uniforms(s.greedy ? 0 : batch * vocab);
     Barrier barrier(threads);
-    std::atomic<bool> running{true};
-    std::vector<float> ranked, probs, noisy(vocab);
     int final_read = 0;
 
     auto pack = [&](int thread) {
@@ -461,58 +483,90 @@ class LstmSample : public OpKernel {
           part.init.Resize(part.cols);
           PackColumns(biases[l - 1].flat<float>().data(), 1, units[l], part, part.init.get());
         }
-        part.z.Resize(part.cols);
+        part.z.Resize(batch * part.cols);
       }
     };
 
-    // Advances every layer of row `row` by the token `token`; reads state buffer `read`.
-    auto advance = [&](int thread, int64_t row, int32_t token, int read) {
+    // Advances every layer of every row by the tokens `fed`; reads state buffer `read`. Each
+    // thread computes its units of every row; the threads meet after each layer.
+    struct Scratch {
+      std::vector<float> ranked, probs, filtered, uniforms;
+    };
+    std::vector<Scratch> scratch(threads);
+    std::vector<std::vector<const float*>> inits(threads, std::vector<const float*>(batch));
+    std::vector<std::vector<float*>> outs(threads, std::vector<float*>(batch));
+    auto advance = [&](int thread, const int32_t* fed_tokens, int64_t fed_stride, int read) {
+      const float** init = inits[thread].data();
+      float** out = outs[thread].data();
       for (int l = 0; l < layers; ++l) {
         Part& part = parts[thread][l];
         const int64_t n = units[l], k = part.count;
-        float* h_read = hidden[l].get() + (read * batch + row) * n;
-        float* h_write = hidden[l].get() + ((1 - read) * batch + row) * n;
-        const float* init = l == 0 ? part.init.get() + token * part.cols : part.init.get();
+        const float* h_read = hidden[l].get() + read * batch * n;
+        float* h_write = hidden[l].get() + (1 - read) * batch * n;
         float* z = part.z.get();
-        if (l == 0) {
-          MatVec(h_read, n, part.weights.get(), part.cols, init, z);
-        } else {  // [x; h] @ [kernel; recurrent_kernel], x the layer below's new output
-          const float* x = hidden[l - 1].get() + ((1 - read) * batch + row) * units[l - 1];
-          MatVec(x, part.inputs, part.weights.get(), part.cols, init, z);
-          MatVec(h_read, n, part.weights.get() + part.inputs * part.cols, part.cols, z, z);
+        for (int64_t row = 0; row < batch; ++row) {
+          out[row] = z + row * part.cols;
+          init[row] = l == 0 ? part.init.get() + fed_tokens[row * fed_stride] * part.cols : part.init.get();
         }
-        if (k > 0) {
+        if (l == 0) {
+          MatMul(h_read, n, batch, n, part.weights.get(), part.cols, init, out);
+        } else {  // [x; h] @ [kernel; recurrent_kernel], x the layer below's new output
+          const float* x = hidden[l - 1].get() + (1 - read) * batch * units[l - 1];
+          MatMul(x, units[l - 1], batch, part.inputs, part.weights.get(), part.cols, init, out);
+          MatMul(h_read, n, batch, n, part.weights.get() + part.inputs * part.cols, part.cols, out, out);
+        }
+        for (int64_t row = 0; row < batch && k > 0; ++row) {
+          const float* zr = z + row * part.cols;
           Map c(carry[l] + row * n + part.first, k);
-          c = ConstMap(z + k, k).logistic() * c + ConstMap(z, k).logistic() * ConstMap(z + 2 * k, k).tanh();
-          Map(h_write + part.first, k) = ConstMap(z + 3 * k, k).logistic() * c.tanh();
+          c = ConstMap(zr + k, k).logistic() * c + ConstMap(zr, k).logistic() * ConstMap(zr + 2 * k, k).tanh();
+          Map(h_write + row * n + part.first, k) = ConstMap(zr + 3 * k, k).logistic() * c.tanh();
         }
         barrier.Wait();
       }
     };
 
-    // Thread 0 only: logits of row `row` (top layer's output in buffer `written`), the pick.
-    auto choose = [&](int64_t row, int64_t t, int written) {
-      const float* h_top = hidden[layers - 1].get() + (written * batch + row) * top;
-      MatVec(h_top, top, dense.get(), logit_cols, dense_init.get(), logits.get());
-      int32_t next;
-      if (s.greedy) {
-        next = static_cast<int32_t>(FirstArgmax(logits.get(), vocab));
-      } else {
-        FilterLogits(logits.get(), vocab, s, filtered.get(), ranked, probs);
-        if (row == 0) Uniforms(seed, static_cast<int32_t>(t), batch * vocab, uniforms.data());
-        const float* u = uniforms.data() + row * vocab;
-        for (int64_t v = 0; v < vocab; ++v) noisy[v] = filtered.get()[v] - std::log(-std::log(u[v]));
-        next = static_cast<int32_t>(FirstArgmax(noisy.data(), vocab));
+    // Each thread: logits and the pick of its rows (the top layer's output in buffer `written`).
+    auto choose = [&](int thread, int64_t t, int written) {
+      const int64_t first = batch * thread / threads, last = batch * (thread + 1) / threads;
+      if (first == last) return;
+      const float** init = inits[thread].data();
+      float** out = outs[thread].data();
+      for (int64_t row = first; row < last; ++row) {
+        init[row - first] = dense_init.get();
+        out[row - first] = logits.get() + row * logit_cols;
       }
-      if (done[row]) {
-        next = s.pad_id;
-      } else {
-        if (s.scored) log_probs[row] += LogSoftmaxAt(logits.get(), vocab, next);
-        ++lengths[row];
+      const float* h_top = hidden[layers - 1].get() + (written * batch + first) * top;
+      MatMul(h_top, top, last - first, top, dense.get(), logit_cols, init, out);
+      Scratch& own = scratch[thread];
+      std::vector<float>&ranked = own.ranked, &probs = own.probs, &filtered = own.filtered,
+                         &uniforms = own.uniforms;
+      filtered.resize(vocab);
+      if (!s.greedy) {
+        uniforms.resize((last - first) * vocab);
+        Uniforms(seed, static_cast<int32_t>(t), first * vocab, (last - first) * vocab, uniforms.data());
       }
-      tokens[row * s.length + t] = next;
-      fed[row] = next;
-      done[row] = done[row] || next == s.eos_id;
+      for (int64_t row = first; row < last; ++row) {
+        const float* row_logits = logits.get() + row * logit_cols;
+        int32_t next;
+        if (s.greedy) {
+          next = static_cast<int32_t>(FirstArgmax(row_logits, vocab));
+        } else {
+          FilterLogits(row_logits, vocab, s, filtered.data(), ranked, probs);
+          Map u(uniforms.data() + (row - first) * vocab, vocab);
+          u = (-u.log()).log();  // Eigen's vectorised log
+          Map(filtered.data(), vocab) -= u;
+          next = static_cast<int32_t>(FirstArgmax(filtered.data(), vocab));
+        }
+        if (done[row]) {
+          next = s.pad_id;
+        } else {
+          if (s.scored) log_probs[row] += LogSoftmaxAt(row_logits, vocab, next);
+          ++lengths[row];
+        }
+        tokens[row * s.length + t] = next;
+        fed[row] = next;
+        done[row] = done[row] || next == s.eos_id;
+      }
     };
 
     auto work = [&](int thread) {
@@ -520,25 +574,15 @@ class LstmSample : public OpKernel {
       barrier.Wait();
       int read = 0;
       for (int64_t p = 0; p + 1 < prime_len; ++p) {
-        for (int64_t row = 0; row < batch; ++row) advance(thread, row, prime[row * prime_len + p], read);
+        advance(thread, prime + p, prime_len, read);
         read = 1 - read;
-      }
-      if (thread == 0) {
-        for (int64_t row = 0; row < batch; ++row) fed[row] = prime[row * prime_len + prime_len - 1];
       }
       for (int64_t t = 0; t < s.length; ++t) {
-        barrier.Wait();  // `fed` and `running` are written
-        if (!running.load(std::memory_order_relaxed)) break;
-        for (int64_t row = 0; row < batch; ++row) advance(thread, row, fed[row], read);
+        advance(thread, t == 0 ? prime + prime_len - 1 : fed.data(), t == 0 ? prime_len : 1, read);
         read = 1 - read;
-        if (thread == 0) {
-          bool all_done = true;
-          for (int64_t row = 0; row < batch; ++row) {
-            choose(row, t, read);
-            all_done = all_done && done[row];
-          }
-          if (all_done) running.store(false, std::memory_order_relaxed);
-        }
+        choose(thread, t, read);
+        barrier.Wait();  // every row's token is in `fed`
+        if (std::all_of(done.begin(), done.end(), [](char d) { return d != 0; })) break;
       }
       if (thread == 0) final_read = read;
     };
