@@ -141,3 +141,20 @@ def test_the_op_names_bad_input(ops):
     ]:
         with pytest.raises(tf.errors.InvalidArgumentError, match=message):
             ops.seqzoo_lstm_sample(**{**base, **change})
+
+
+def test_a_short_generation_does_not_build_the_library_and_still_samples(tmp_path):
+    import pathlib
+    import subprocess
+    import sys
+
+    script = ("import numpy as np, zoo\n"
+              "step = zoo.build_lm_step(zoo.build_lm(12, units=8))\n"
+              "print(zoo.Sampler(step)(np.ones((2, 3), 'int32'), 50, seed=1).shape)\n")
+    env = {**__import__("os").environ, "SEQZOO_CACHE": str(tmp_path / "cache"), "SEQZOO_NATIVE": "1"}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env,
+                          cwd=pathlib.Path(__file__).resolve().parents[2], timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().endswith("(2, 50)")
+    assert "building the native" not in done.stderr
+    assert not list((tmp_path / "cache").glob("*.so"))
