@@ -37,6 +37,9 @@ SOURCES = tuple(pathlib.Path(__file__).with_name("csrc") / name
                 for name in ("lstm_step.cc", "lstm_sample.cc"))
 """The C++ sources of the ops, built into one library: the LSTM step ops and the sampler."""
 
+HEADERS = (pathlib.Path(__file__).with_name("csrc") / "seqzoo_ops.h",)
+"""The header they share (part of the cache key)."""
+
 OFF = ("0", "false", "no", "off")
 """Values of `SEQZOO_NATIVE` that turn the native kernels off (any case)."""
 
@@ -101,7 +104,7 @@ def _library_name(compiler, sources):
     except (OSError, subprocess.SubprocessError):
         version = ""
     key = hashlib.sha256()
-    for part in (*[pathlib.Path(source).read_bytes() for source in sources],
+    for part in (*[pathlib.Path(path).read_bytes() for path in (*sources, *HEADERS)],
                  tf.__version__.encode(), " ".join(_command(compiler, sources, "out")).encode(),
                  version.encode(), _cpu_flags().encode(), platform.machine().encode()):
         key.update(part)

@@ -11,14 +11,6 @@ import zoo  # noqa: E402
 from zoo import lstm_sampling, native  # noqa: E402
 
 
-@pytest.fixture(scope="module")
-def ops():
-    built = native.lstm_ops()
-    if built is None:
-        pytest.skip("the native kernels could not be built here (no C++ compiler?)")
-    return built
-
-
 def _step(units, layers=1, vocab=23, seed=0):
     keras.utils.set_random_seed(seed)
     return zoo.build_lm_step(zoo.build_lm(vocab, units=units, num_layers=layers, embedding_dim=8))

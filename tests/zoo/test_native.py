@@ -19,14 +19,6 @@ from zoo.fast_rnn import LSTM  # noqa: E402
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="module")
-def ops():
-    built = native.lstm_ops()
-    if built is None:
-        pytest.skip("the native LSTM kernel could not be built here (no C++ compiler?)")
-    return built
-
-
 def _sigmoid(z):
     return 1 / (1 + np.exp(-z))
 

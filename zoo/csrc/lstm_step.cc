@@ -24,24 +24,11 @@
 #include <cstring>
 #include <vector>
 
-#include "tensorflow/core/framework/op.h"
-#include "tensorflow/core/framework/op_kernel.h"
-#include "tensorflow/core/framework/shape_inference.h"
-#include "unsupported/Eigen/CXX11/Tensor"
+#include "seqzoo_ops.h"
 
 namespace {
 
-using tensorflow::DEVICE_CPU;
-using tensorflow::OpKernel;
-using tensorflow::OpKernelConstruction;
-using tensorflow::OpKernelContext;
-using tensorflow::Tensor;
-using tensorflow::TensorShape;
-namespace shape_inference = tensorflow::shape_inference;
-
-using Array = Eigen::Array<float, Eigen::Dynamic, 1>;
-using Map = Eigen::Map<Array>;
-using ConstMap = Eigen::Map<const Array>;
+using namespace seqzoo;  // NOLINT: the shared short names
 constexpr int kChunk = 64;
 using Chunk = Eigen::Array<float, Eigen::Dynamic, 1, 0, kChunk, 1>;  // on the stack
 
