@@ -25,7 +25,7 @@ __all__ = ["LstmPlan", "plan", "BUILD_TOKENS"]
 
 BUILD_TOKENS = 1_000_000
 """A generation of at least this many tokens (batch x length) builds the native library when
-it is not built yet (about 35 s, once per machine: about what the XLA loop would spend on
+it is not built yet (about 20 s, once per machine: about what the XLA loop would spend on
 such a generation at batch 1); smaller ones use it only once it is built (by bfloat16
 training, by such a generation, or by calling `zoo.native.lstm_ops()`)."""
 
