@@ -20,6 +20,7 @@ if it cannot be written, a `seqzoo-native` folder in the system's temporary fold
 """
 
 import contextlib
+import functools
 import hashlib
 import os
 import pathlib
@@ -74,6 +75,7 @@ def _compiler():
     return None
 
 
+@functools.lru_cache(maxsize=None)
 def _cpu_flags():
     """This CPU's feature flags (what `-march=native` compiles for), for the cache key."""
     try:
@@ -130,14 +132,20 @@ def _run_all(commands):
         raise RuntimeError(failures[0])
 
 
+@functools.lru_cache(maxsize=None)
+def _compiler_version(compiler):
+    """`compiler --version` (asked once per process: generation looks the library up often)."""
+    try:
+        return subprocess.run([compiler, "--version"], capture_output=True, text=True,
+                              timeout=60).stdout
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
 def _library_name(compiler, sources):
     import tensorflow as tf
 
-    try:
-        version = subprocess.run([compiler, "--version"], capture_output=True, text=True,
-                                 timeout=60).stdout
-    except (OSError, subprocess.SubprocessError):
-        version = ""
+    version = _compiler_version(compiler)
     key = hashlib.sha256()
     for part in (*[pathlib.Path(path).read_bytes() for path in (*sources, *HEADERS)],
                  tf.__version__.encode(), " ".join(_command(compiler, sources, "out")).encode(),
