@@ -18,8 +18,9 @@
 // With two threads each owns half of every layer's units: its columns of the four gates of
 // `[kernel; recurrent_kernel]` are packed once per call into one contiguous block (half the
 // weights, so each half can stay in its own core's L2), it computes those units' gates, carry
-// and output, and the threads meet at a barrier after each layer; thread 0 computes the
-// logits and the token while thread 1 waits for the next step. The math is the Keras cell's:
+// and output for every row, four rows per load of the weights, and the threads meet at a
+// barrier after each layer; then each computes the logits and picks the tokens of its share
+// of the rows, and they meet again before the next step. The math is the Keras cell's:
 // z = x @ kernel + h @ recurrent_kernel + bias, gate order i, f, c, o,
 // c' = sigmoid(f) * c + sigmoid(i) * tanh(g), h' = sigmoid(o) * tanh(c'), all in float32.
 
@@ -353,7 +354,7 @@ class LstmSample : public OpKernel {
       *out = t->flat<typename std::remove_pointer<decltype(out)>::type>()(0);
       return absl::OkStatus();
     };
-    int32_t length, top_k, seed;
+    int32_t length = 0, top_k = 1, seed = 0;
     OP_REQUIRES_OK(context, scalar("length", &length));
     OP_REQUIRES_OK(context, scalar("seed", &seed));
     OP_REQUIRES_OK(context, scalar("temperature", &s.temperature));
