@@ -144,7 +144,7 @@ def main(argv=None):
     # (c) seqzoo: the whole loop in one call (temperature 1, no filters, like (b)).
     ops = native.lstm_ops()  # build the native kernels now if they are not cached
     p1 = np.asarray([prime], np.int32)
-    native_b1 = sampler._native_plan(tf.constant(p1), {}, args.tokens, None, 0) is not None
+    native_b1 = sampler._native_plan(p1, {}, args.tokens, 0) is not None
     results = {}
     for batch in (1, 64):
         p = np.tile(np.asarray(prime, np.int32), (batch, 1))

@@ -2,10 +2,10 @@
 
 `zoo.Sampler` runs every generator as one XLA-compiled loop. For the most common one, a
 `zoo.build_lm_step` twin of a float32 stacked-LSTM language model sampled (or greedy) with
-temperature, top-k and top-p and no hooks, at any batch, `Sampler.generate` hands the whole loop to one C++ op
-instead (`zoo/csrc/lstm_sample.cc`, built with the other native kernels by
-`zoo.native`): the prime is fed, then every token costs its matrix-vector products and a
-little element-wise math, on two threads when the machine has two CPUs.
+temperature, top-k and top-p and no hooks, at any batch, `Sampler.generate` hands the whole
+loop to one C++ op instead (`zoo/csrc/lstm_sample.cc`, built with the other native kernels
+by `zoo.native`): the prime is fed, then every token costs its matrix products and a little
+element-wise math, on two threads when the machine has two CPUs and the step is big enough.
 
 It draws the same tokens as the XLA loop: the op picks the argmax of
 `logits - log(-log(u))`, the rule XLA's `stateless_categorical` uses, over the uniforms XLA's
@@ -28,6 +28,7 @@ BUILD_TOKENS = 1_000_000
 it is not built yet (about 20 s, once per machine: about what the XLA loop would spend on
 such a generation at batch 1); smaller ones use it only once it is built (by bfloat16
 training, by such a generation, or by calling `zoo.native.lstm_ops()`)."""
+
 
 def _threads(step_bytes):
     """Two threads when two CPUs are usable and a step's work is big enough to pay for them:

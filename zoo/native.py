@@ -273,21 +273,15 @@ def lstm_ops(build_missing=True):
     with _lock:
         if not _state["tried"]:
             try:
-                library = build(compile=build_missing)
+                import tensorflow as tf
+
+                _state["ops"] = tf.load_op_library(str(build(compile=build_missing)))
             except LookupError:  # not built, and this caller does not build it
                 return None
             except Exception as error:  # any failure: the TensorFlow-ops path still works
-                library = error
-            _state["tried"] = True
-            try:
-                if isinstance(library, Exception):
-                    raise library
-                import tensorflow as tf
-
-                _state["ops"] = tf.load_op_library(str(library))
-            except Exception as error:
                 warnings.warn(f"seqzoo: the native LSTM kernel is not available ({error}); "
                               "training and generation run the same math as TensorFlow ops, "
                               "more slowly. Set SEQZOO_NATIVE=0 to skip building it.",
                               RuntimeWarning, stacklevel=2)
+            _state["tried"] = True
         return _state["ops"]

@@ -97,10 +97,11 @@ class Sampler:
 
     With `jit_compile=True`, no hooks and no extra inputs, a `zoo.build_lm_step` twin of a
     float32 LSTM language model is sampled by one native op instead (`zoo.lstm_sampling`;
-    2-2.5x faster on a 2-core CPU at batch 1 and 64): the same tokens for the same seed,
-    since the op draws XLA's random numbers. It is used when `zoo.native` has the
-    library built, and builds it (once per machine) for a generation of at least 1,000
-    tokens; `SEQZOO_NATIVE=0` turns it off. With a GPU (not measured there) the XLA loop runs.
+    2.7-2.9x the XLA loop on a 2-core CPU at batch 1 and 64): the same tokens for the same
+    seed, since the op draws XLA's random numbers. It is used once `zoo.native` has the
+    library built (bfloat16 training or `zoo.native.lstm_ops()` builds it; so does a
+    generation of at least `zoo.lstm_sampling.BUILD_TOKENS` tokens); `SEQZOO_NATIVE=0` turns
+    it off. With a GPU (not measured there) the XLA loop runs.
 
     Hooks are traced once into the graph (AutoGraph off): write them with TensorFlow ops
     (`tf.where`, `tf.gather`), not Python `if` on tensors.
@@ -328,11 +329,12 @@ class Sampler:
             return Generation(np.zeros((batch, 0), np.int32), np.zeros(batch, np.int32),
                               np.zeros(batch, np.float32), {}, [s.numpy() for s in args[2]],
                               {k: v.numpy() for k, v in args[3].items()})
-        native = self._native_plan(args[0], args[1], length, eos_id, pad_id)
+        ids = args[0].numpy()
+        native = self._native_plan(ids, args[1], length, pad_id)
         if native is not None:
             plan, ops = native
             tokens, count, logp, states = plan.run(
-                ops, args[0].numpy(), length, [s.numpy() for s in args[2]], greedy=greedy,
+                ops, ids, length, [s.numpy() for s in args[2]], greedy=greedy,
                 temperature=temperature, top_k=top_k, top_p=top_p, seed=_seed32(seed),
                 eos_id=NO_TOKEN if eos_id is None else int(eos_id), pad_id=int(pad_id),
                 scored=bool(log_probs))
@@ -350,8 +352,10 @@ class Sampler:
                           {n: e.numpy() for n, e in zip(self.output_names, extras)},
                           [s.numpy() for s in states], {k: v.numpy() for k, v in carry.items()})
 
-    def _native_plan(self, prime, given, length, eos_id, pad_id):
-        """`(LstmPlan, ops)` when `zoo.lstm_sampling` can run this call, else None."""
+    def _native_plan(self, prime, given, length, pad_id):
+        """`(LstmPlan, ops)` when `zoo.lstm_sampling` can run this call, else None.
+
+        `prime` is the int numpy array `(batch, prime_len)`, `given` the extra inputs."""
         from zoo import lstm_sampling, native
 
         batch = prime.shape[0]
@@ -366,8 +370,7 @@ class Sampler:
             return None
         if tf.config.list_logical_devices("GPU"):  # not measured there: the XLA loop runs
             return None
-        ids = prime.numpy()
-        if ids.min() < 0 or ids.max() >= plan.vocab:
+        if prime.min() < 0 or prime.max() >= plan.vocab:
             return None
         ops = native.lstm_ops(build_missing=batch * length >= lstm_sampling.BUILD_TOKENS)
         if ops is None or not hasattr(ops, "seqzoo_lstm_sample"):

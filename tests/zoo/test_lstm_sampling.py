@@ -19,11 +19,11 @@ def _step(units, layers=1, vocab=23, seed=0):
 def _both(step, prime, length, **kwargs):
     """(native Generation, XLA Generation) of one call, checking the native path ran."""
     sampler = zoo.Sampler(step)
-    ids = tf.constant(np.asarray(prime, np.int32))
-    assert sampler._native_plan(ids, {}, length, kwargs.get("eos_id"), kwargs.get("pad_id", 0)) is not None
+    ids = np.asarray(prime, np.int32)
+    assert sampler._native_plan(ids, {}, length, kwargs.get("pad_id", 0)) is not None
     fast = sampler.generate(prime, length, **kwargs)
     with native.disabled():
-        assert sampler._native_plan(ids, {}, length, None, 0) is None
+        assert sampler._native_plan(ids, {}, length, 0) is None
         slow = zoo.Sampler(step).generate(prime, length, **kwargs)
     return fast, slow
 
@@ -94,14 +94,14 @@ def test_only_float32_lstm_language_models_without_hooks_get_a_plan(ops):
     finally:
         keras.mixed_precision.set_global_policy("float32")
     step = _step(8)
-    ids = tf.constant(np.ones((1, 2), np.int32))
-    assert zoo.Sampler(step)._native_plan(ids, {}, 5, None, 0) is not None
+    ids = np.ones((1, 2), np.int32)
+    assert zoo.Sampler(step)._native_plan(ids, {}, 5, 0) is not None
     never = zoo.Sampler(step, mask_fn=lambda s, logits: tf.ones_like(logits, tf.bool))
-    assert never._native_plan(ids, {}, 5, None, 0) is None
-    assert zoo.Sampler(step, jit_compile=False)._native_plan(ids, {}, 5, None, 0) is None
-    assert zoo.Sampler(step)._native_plan(tf.ones((300, 2), tf.int32), {}, 5, None, 0) is not None
-    assert zoo.Sampler(step)._native_plan(tf.constant([[23]]), {}, 5, None, 0) is None  # not in the vocabulary
-    assert zoo.Sampler(step)._native_plan(ids, {}, 5, None, 99) is None  # pad_id outside it
+    assert never._native_plan(ids, {}, 5, 0) is None
+    assert zoo.Sampler(step, jit_compile=False)._native_plan(ids, {}, 5, 0) is None
+    assert zoo.Sampler(step)._native_plan(np.ones((300, 2), np.int32), {}, 5, 0) is not None
+    assert zoo.Sampler(step)._native_plan(np.array([[23]]), {}, 5, 0) is None  # not in the vocabulary
+    assert zoo.Sampler(step)._native_plan(ids, {}, 5, 99) is None  # pad_id outside it
 
 
 def test_a_plan_that_disagrees_with_its_step_model_is_not_used(ops):
