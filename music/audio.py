@@ -18,6 +18,7 @@ notebook, play it with `IPython.display.Audio(filename=wav_path)`.
 
 import contextlib
 import dataclasses
+import importlib.util
 import io
 import os
 import pathlib
@@ -186,8 +187,44 @@ def find_soundfont():
     return None
 
 
-def fluidsynth_available():
-    """Whether FluidSynth rendering can run here (pretty_midi, pyfluidsynth and a SoundFont).
+def fluidsynth_problem(soundfont=None):
+    """Why FluidSynth rendering cannot run here, or None when it can.
+
+    FluidSynth rendering needs the `pretty_midi` and `pyfluidsynth` packages (the `audio`
+    extra), the FluidSynth library they load, and a General MIDI SoundFont.
+
+    Args:
+        soundfont: optional path of a .sf2 file; defaults to `find_soundfont()`.
+
+    Returns:
+        None, or a str naming what is missing and how to install it.
+
+    Example:
+
+    >>> fluidsynth_problem("missing.sf2")
+    "soundfont 'missing.sf2': no such file; expected a General MIDI SoundFont (.sf2)"
+    """
+    if soundfont is not None and not pathlib.Path(soundfont).is_file():
+        return f"soundfont {str(soundfont)!r}: no such file; expected a General MIDI SoundFont (.sf2)"
+    if soundfont is None and find_soundfont() is None:
+        return ("no General MIDI SoundFont found (apt-get install fluid-soundfont-gm, or set "
+                "$SOUNDFONT to a .sf2 file)")
+    for module, package in (("pretty_midi", "pretty_midi"), ("fluidsynth", "pyfluidsynth")):
+        if importlib.util.find_spec(module) is None:
+            return f"{package} is not installed (pip install 'seqzoo[audio]')"
+    try:
+        import fluidsynth  # noqa: F401  (pyfluidsynth loads the system library on import)
+        import pretty_midi  # noqa: F401
+    except Exception as error:  # ImportError or OSError: the FluidSynth library is missing
+        return f"the FluidSynth library cannot be loaded ({error}; apt-get install fluidsynth)"
+    return None
+
+
+def fluidsynth_available(soundfont=None):
+    """Whether FluidSynth rendering can run here (see `fluidsynth_problem` for why not).
+
+    Args:
+        soundfont: optional path of a .sf2 file; defaults to `find_soundfont()`.
 
     Returns:
         bool.
@@ -197,14 +234,7 @@ def fluidsynth_available():
     >>> isinstance(fluidsynth_available(), bool)
     True
     """
-    if find_soundfont() is None:
-        return False
-    try:
-        import fluidsynth  # noqa: F401  (pyfluidsynth; fails without the system library)
-        import pretty_midi  # noqa: F401
-    except Exception:  # ImportError, or OSError when libfluidsynth is missing
-        return False
-    return True
+    return fluidsynth_problem(soundfont) is None
 
 
 def _envelope(n, sample_rate, release):
@@ -339,8 +369,9 @@ def to_audio(midi_path_or_solo, wav_path, *, sample_rate=22050, max_seconds=None
         samples (or `max_seconds` worth, when shorter).
 
     Raises:
-        MusicInputError: a missing or unreadable MIDI file, a bad argument, or
-            `renderer="fluidsynth"` without FluidSynth.
+        MusicInputError: a missing or unreadable MIDI file, a bad argument, a `soundfont`
+            that is not a file, or `renderer="fluidsynth"` without FluidSynth (the message
+            says what is missing: `fluidsynth_problem`).
 
     Example:
 
@@ -359,12 +390,13 @@ def to_audio(midi_path_or_solo, wav_path, *, sample_rate=22050, max_seconds=None
         raise MusicInputError(f"max_seconds {max_seconds!r}: expected a number > 0 or None")
     if not (isinstance(tail, (int, float)) and tail >= 0):
         raise MusicInputError(f"tail {tail!r}: expected a number >= 0")
-    soundfont = pathlib.Path(soundfont) if soundfont else find_soundfont()
-    use_fluidsynth = renderer == "fluidsynth" or (renderer == "auto" and fluidsynth_available())
-    if renderer == "fluidsynth" and not (soundfont and soundfont.is_file() and fluidsynth_available()):
-        raise MusicInputError("renderer 'fluidsynth': needs pretty_midi and pyfluidsynth "
-                              "(pip install 'seqzoo[audio]'), the fluidsynth library and a General "
-                              "MIDI SoundFont (apt-get install fluidsynth fluid-soundfont-gm)")
+    problem = fluidsynth_problem(soundfont)
+    if soundfont is not None and problem and problem.startswith("soundfont "):
+        raise MusicInputError(problem)  # a SoundFont named by the user must exist
+    if renderer == "fluidsynth" and problem:
+        raise MusicInputError(f"renderer 'fluidsynth': {problem}")
+    use_fluidsynth = renderer == "fluidsynth" or (renderer == "auto" and problem is None)
+    soundfont = pathlib.Path(soundfont) if soundfont is not None else find_soundfont()
     folder = None
     try:
         if isinstance(midi_path_or_solo, Solo):
@@ -397,4 +429,4 @@ def to_audio(midi_path_or_solo, wav_path, *, sample_rate=22050, max_seconds=None
 
 
 __all__ = ["to_audio", "note_events", "midi_duration", "synthesize", "write_wav",
-           "find_soundfont", "fluidsynth_available", "NoteEvent"]
+           "find_soundfont", "fluidsynth_available", "fluidsynth_problem", "NoteEvent"]

@@ -88,12 +88,86 @@ def test_bad_input_names_the_argument(tmp_path, midi_file):
     assert not (tmp_path / "x.wav").exists()
 
 
-@pytest.mark.skipif(not audio.fluidsynth_available(),
-                    reason="FluidSynth rendering needs pretty_midi, pyfluidsynth and a SoundFont")
+def test_a_named_soundfont_must_exist(midi_file, tmp_path):
+    missing = tmp_path / "missing.sf2"
+    expected = f"soundfont {str(missing)!r}: no such file; expected a General MIDI SoundFont (.sf2)"
+    for renderer in ("auto", "fluidsynth"):
+        with pytest.raises(MusicInputError) as caught:
+            audio.to_audio(midi_file, tmp_path / "x.wav", renderer=renderer, soundfont=missing)
+        assert str(caught.value) == expected
+    assert audio.fluidsynth_problem(missing) == expected
+    assert not (tmp_path / "x.wav").exists()
+
+
+FLUIDSYNTH_PROBLEM = audio.fluidsynth_problem()
+needs_fluidsynth = pytest.mark.skipif(FLUIDSYNTH_PROBLEM is not None,
+                                      reason=f"FluidSynth rendering: {FLUIDSYNTH_PROBLEM}")
+
+
+@needs_fluidsynth
 def test_fluidsynth_renders_the_same_length(midi_file, tmp_path):
     samples, rate = read_wav(audio.to_audio(midi_file, tmp_path / "fs.wav", renderer="fluidsynth"))
     assert len(samples) == round(3.5 * rate)
     assert np.abs(samples).max() > 10000
+
+
+def solo_share(samples, rate, events):
+    """Per solo note, the share of the window's energy (40 Hz-5 kHz) that lies within 50 cents
+    of the note's first three harmonics. Scale-free: each render is normalised on its own."""
+    shares = []
+    for event in events:
+        start = int((event.start + 0.03) * rate)        # past the attack
+        stop = int(min(event.end, event.start + 0.3) * rate)
+        if stop - start < 0.05 * rate:
+            continue
+        window = samples[start:stop].astype(np.float64) * np.hanning(stop - start)
+        power = np.abs(np.fft.rfft(window, 8 * (stop - start))) ** 2
+        frequency = np.fft.rfftfreq(8 * (stop - start), 1 / rate)
+        f0 = 440.0 * 2.0 ** ((event.pitch - 69) / 12)
+        cents = [np.abs(1200 * np.log2(np.maximum(frequency, 1.0) / (h * f0))) for h in (1, 2, 3)]
+        near = np.min(cents, axis=0) < 50
+        heard = (frequency > 40) & (frequency < 5000)
+        shares.append(power[near & heard].sum() / power[heard].sum())
+    return np.array(shares)
+
+
+@pytest.fixture(scope="module")
+def shipped_solo(tmp_path_factory):
+    """A 12-bar blues from the shipped model, its MIDI (tenor sax, piano, bass), and its length."""
+    from music.improvise import generate
+
+    solo, midi, _ = generate(tmp_path_factory.mktemp("solo") / "solo.mid", chords="blues:F",
+                             choruses=1, seed=7)
+    return solo, midi, float(solo.duration) * 60 / solo.tempo
+
+
+@needs_fluidsynth
+def test_fluidsynth_plays_the_shipped_models_solo_over_its_band(shipped_solo, tmp_path):
+    import dataclasses
+
+    solo, midi, seconds = shipped_solo
+    samples, rate = read_wav(audio.to_audio(midi, tmp_path / "solo.wav", renderer="fluidsynth"))
+    # As long as the solo, and at most 2 s more (the release tail).
+    assert seconds * rate <= len(samples) <= (seconds + 2) * rate
+    # Never silent while the band plays: every second has sound.
+    rms = [np.sqrt(np.mean((samples[i:i + rate] / 32768.0) ** 2))
+           for i in range(0, int(seconds) * rate, rate)]
+    assert min(rms) > 0.02, rms
+    # Loud, and below clipping.
+    peak = np.abs(samples.astype(np.int32)).max()
+    assert 0.5 * 32767 < peak < 0.99 * 32767
+    # The saxophone is heard over the comping: at each solo note, its harmonics hold a large
+    # share of the sound, which the band alone (the same MIDI with the solo's notes made rests)
+    # does not have.
+    events = [e for e in audio.note_events(midi) if e.program == 66]  # General MIDI tenor sax
+    assert len(events) >= 20
+    band = dataclasses.replace(solo, notes=[dataclasses.replace(n, pitch=None) for n in solo.notes])
+    band_samples, _ = read_wav(audio.to_audio(band, tmp_path / "band.wav", renderer="fluidsynth"))
+    with_solo, band_only = solo_share(samples, rate, events), solo_share(band_samples, rate, events)
+    assert np.median(with_solo) > 0.2, np.median(with_solo)
+    assert np.median(with_solo) > 10 * np.median(band_only), (np.median(with_solo),
+                                                              np.median(band_only))
+    assert np.mean(with_solo > 2 * band_only) > 0.9
 
 
 def test_docstring_examples():
