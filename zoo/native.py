@@ -1,4 +1,4 @@
-"""The zoo's C++ kernels: built for this machine on first use, cached, and optional.
+"""The zoo's C++ kernels: built for this machine on first use, cached, checked, and optional.
 
 `zoo.fused_lstm` trains an LSTM in bfloat16 faster with two small TensorFlow CPU ops,
 `SeqzooLstmStep` and `SeqzooLstmStepGrad` (`zoo/csrc/lstm_step.cc`): one LSTM time step's
@@ -8,15 +8,19 @@ ops. `zoo.lstm_sampling` runs a whole sampling loop of an LSTM language model in
 build such ops, so `lstm_ops()` compiles the sources once into one library with the machine's
 C++ compiler (`$CXX`, else `c++` or `g++`; about 20 s on 2 cores), against the TensorFlow
 that is installed, for this CPU (`-march=native`), and keeps it in a cache folder keyed by
-all of those, so later processes load it at once.
-
-Nothing depends on it. Without a compiler, with a failed build, under XLA, with another
-dtype, or with `SEQZOO_NATIVE=0` (or `false`, `no`, `off`) in the environment,
-`lstm_ops()` returns None and the zoo runs the same math as TensorFlow ops (a warning names
-the reason once per process, except when the environment turned it off).
+all of those (the CPU by its feature flags: `/proc/cpuinfo` on Linux, `sysctl` on macOS, and
+what the compiler makes of `-march=native`), so later processes load it at once.
 
 The cache folder is `$SEQZOO_CACHE`, else `$XDG_CACHE_HOME/seqzoo`, else `~/.cache/seqzoo`;
-if it cannot be written, a `seqzoo-native` folder in the system's temporary folder.
+when that cannot be written, `seqzoo-native-<uid>` in the system's temporary folder. Either is
+created with mode 0700. Before every load `zoo.native_trust` checks the folder and the library
+(no symbolic link, this user's, writable by no one else, and, once per file, loaded in a child
+process first: a library that crashes there is set aside, never loaded again).
+
+Nothing depends on it. Without a compiler, with a failed build or check, under XLA, with
+another dtype, or with `SEQZOO_NATIVE=0` (or `false`, `no`, `off`) in the environment,
+`lstm_ops()` returns None and the zoo runs the same math as TensorFlow ops (a warning names
+the reason once per process, except when the environment turned it off).
 """
 
 import contextlib
@@ -30,7 +34,10 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import warnings
+
+from zoo import native_trust
 
 __all__ = ["lstm_ops", "disabled", "build", "cache_folder"]
 
@@ -45,10 +52,16 @@ OFF = ("0", "false", "no", "off")
 """Values of `SEQZOO_NATIVE` that turn the native kernels off (any case)."""
 
 BUILD_TIMEOUT_S = 600
-"""The longest a build may take before it counts as failed."""
+"""The longest a whole build (every compile and the link together) may take before it counts
+as failed."""
+
+def _fresh_state():
+    """A process's state before its first `lstm_ops()` (tests swap in a fresh one)."""
+    return {"ops": None, "tried": False, "disabled": 0}
+
 
 _lock = threading.Lock()
-_state = {"ops": None, "tried": False, "disabled": 0}
+_state = _fresh_state()
 
 
 def cache_folder():
@@ -59,13 +72,18 @@ def cache_folder():
 
     Example:
 
-    >>> cache_folder().name in ("seqzoo", "seqzoo-native") or "SEQZOO_CACHE" in os.environ
+    >>> cache_folder().name == "seqzoo" or "SEQZOO_CACHE" in os.environ
     True
     """
     if os.environ.get("SEQZOO_CACHE"):
         return pathlib.Path(os.environ["SEQZOO_CACHE"]).expanduser()
     base = os.environ.get("XDG_CACHE_HOME") or pathlib.Path.home() / ".cache"
     return pathlib.Path(base) / "seqzoo"
+
+
+def _fallback_folder():
+    """The folder used when `cache_folder()` cannot be written."""
+    return pathlib.Path(tempfile.gettempdir()) / f"seqzoo-native-{os.geteuid()}"
 
 
 def _compiler():
@@ -76,16 +94,35 @@ def _compiler():
 
 
 @functools.lru_cache(maxsize=None)
-def _cpu_flags():
-    """This CPU's feature flags (what `-march=native` compiles for), for the cache key."""
-    try:
-        with open("/proc/cpuinfo") as info:
+def _cpu_features():
+    """This CPU's feature flags, for the cache key (read once per process).
+
+    Linux: every distinct `flags` (x86), `Features` (ARM) or `isa` line of `/proc/cpuinfo`;
+    macOS: `sysctl machdep.cpu hw.optional` (x86's feature words, Apple silicon's
+    `hw.optional.arm.FEAT_*`); elsewhere, `platform.processor()`."""
+    lines = set()
+    if platform.system() == "Darwin":
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            lines.update(subprocess.run(["sysctl", "machdep.cpu", "hw.optional"],
+                                        capture_output=True, text=True, timeout=60
+                                        ).stdout.splitlines())
+    else:
+        with contextlib.suppress(OSError), open("/proc/cpuinfo") as info:
             for line in info:
-                if line.startswith(("flags", "Features")):
-                    return line.strip()
-    except OSError:
-        pass
-    return platform.processor()
+                if line.split(":", 1)[0].strip() in ("flags", "Features", "isa"):
+                    lines.add(" ".join(line.split()))
+    return "\n".join(sorted(lines)) or platform.processor()
+
+
+@functools.lru_cache(maxsize=None)
+def _native_target(compiler):
+    """The macros `compiler -march=native` predefines: the instruction sets it compiles for
+    on this CPU (asked once per process; empty where the compiler does not say)."""
+    try:
+        return subprocess.run([compiler, "-march=native", "-dM", "-E", "-x", "c++", os.devnull],
+                              capture_output=True, text=True, timeout=60).stdout
+    except (OSError, subprocess.SubprocessError):
+        return ""
 
 
 def _compile_command(compiler, source, output):
@@ -108,15 +145,16 @@ def _command(compiler, sources, output):
             *_link_command(compiler, ["o"], output)]
 
 
-def _run_all(commands):
+def _run_all(commands, deadline):
     """Run `commands` at once (one compile per source, on as many cores); raise RuntimeError
-    naming the first that failed, or when they take over `BUILD_TIMEOUT_S` together."""
+    naming the first that failed, or when `time.monotonic()` passes `deadline` (the whole
+    build's, `BUILD_TIMEOUT_S` after it started) before they are done."""
     running = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True) for command in commands]
+                                stdin=subprocess.DEVNULL, text=True) for command in commands]
     failures = []
     try:
         for command, process in zip(commands, running):
-            _, err = process.communicate(timeout=BUILD_TIMEOUT_S)
+            _, err = process.communicate(timeout=max(0.0, deadline - time.monotonic()))
             if process.returncode != 0:
                 tail = " ".join(err.strip().splitlines()[-3:])
                 failures.append(f"{pathlib.Path(command[0]).name} exited {process.returncode}: "
@@ -149,50 +187,27 @@ def _library_name(compiler, sources):
     key = hashlib.sha256()
     for part in (*[pathlib.Path(path).read_bytes() for path in (*sources, *HEADERS)],
                  tf.__version__.encode(), " ".join(_command(compiler, sources, "out")).encode(),
-                 version.encode(), _cpu_flags().encode(), platform.machine().encode()):
+                 version.encode(), _cpu_features().encode(), _native_target(compiler).encode(),
+                 platform.machine().encode()):
         key.update(part)
         key.update(b"\0")
     return f"{pathlib.Path(sources[0]).stem}-{key.hexdigest()[:16]}.so"
 
 
 def _writable(folder):
+    """Whether `folder` exists or can be made (mode 0700) and accepts a new file."""
+    from zoo.atomic import probe_writable
+
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        probe = tempfile.NamedTemporaryFile(dir=folder, prefix=".probe-")
-        probe.close()
+        pathlib.Path(folder).mkdir(mode=0o700, parents=True, exist_ok=True)
+        probe_writable(folder)
         return True
     except OSError:
         return False
 
 
-def build(sources=SOURCES, folder=None, compile=True):
-    """Compile `sources` into one TensorFlow op library for this machine, or find it built.
-
-    Each source compiles in its own process (at once, one per core), then they are linked.
-    The library is written under a temporary name and renamed into place, so a build that
-    fails or is killed leaves nothing behind, and processes building at once each get a
-    whole file.
-
-    Args:
-        sources: path of a C++ source, or a list of them. Defaults to `SOURCES`.
-        folder: where to keep the library. Defaults to `cache_folder()` (or a folder in the
-            system's temporary folder when that one cannot be written).
-        compile: bool, build the library when it is not there. False only finds it.
-            Defaults to True.
-
-    Returns:
-        `pathlib.Path` of the library.
-
-    Raises:
-        RuntimeError: no C++ compiler was found, or the build failed (the message ends with
-            the compiler's last lines).
-        LookupError: `compile=False` and the library is not built (or no compiler is found).
-
-    Example:
-
-    >>> build().suffix  # doctest: +SKIP
-    '.so'
-    """
+def _find(sources, folder, compile):
+    """`build`'s work: returns `(library, handle)`, the checked library's open descriptor."""
     sources = [sources] if isinstance(sources, (str, os.PathLike)) else list(sources)
     compiler = _compiler()
     if compiler is None:
@@ -202,26 +217,82 @@ def build(sources=SOURCES, folder=None, compile=True):
     if folder is None:
         folder = cache_folder()
         if not _writable(folder):
-            folder = pathlib.Path(tempfile.gettempdir()) / f"seqzoo-native-{os.getuid()}"
-    folder = pathlib.Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    library = folder / _library_name(compiler, sources)
-    if library.exists():
-        return library
-    if not compile:
-        raise LookupError(f"{library} is not built")
+            folder = _fallback_folder()
+    folder = pathlib.Path(folder).expanduser().absolute()
+    folder_fd = native_trust.open_folder(folder)
+    try:
+        library = folder / _library_name(compiler, sources)
+        native_trust.refuse_set_aside(folder_fd, library)
+        try:
+            return library, native_trust.open_library(folder_fd, library)
+        except FileNotFoundError:
+            if not compile:
+                raise LookupError(f"{library} is not built") from None
+        _compile(compiler, sources, library)
+        try:
+            return library, native_trust.open_library(folder_fd, library)
+        except FileNotFoundError:  # the path no longer leads to the folder checked
+            raise RuntimeError(f"{library} is not in the folder checked after the build; "
+                               f"nothing is loaded") from None
+    finally:
+        os.close(folder_fd)
+
+
+def _compile(compiler, sources, library):
+    """Compile and link `sources` into `library` (through a private temporary folder and a
+    temporary name renamed into place), all within `BUILD_TIMEOUT_S`."""
     from zoo.atomic import atomic_file
 
     print(f"seqzoo: building the native LSTM kernels for this machine (once; about 20 s) "
-          f"into {folder}", file=sys.stderr, flush=True)
-    with tempfile.TemporaryDirectory(dir=folder, prefix=".build-") as work, \
-            atomic_file(library) as temporary:
+          f"into {library.parent}", file=sys.stderr, flush=True)
+    deadline = time.monotonic() + BUILD_TIMEOUT_S
+    with tempfile.TemporaryDirectory(dir=library.parent, prefix=".build-") as work, \
+            atomic_file(library) as temporary:  # mkdtemp: mode 0700
         objects = [pathlib.Path(work) / f"{i}-{pathlib.Path(source).stem}.o"
                    for i, source in enumerate(sources)]
-        _run_all([_compile_command(compiler, source, obj) for source, obj in zip(sources, objects)])
-        _run_all([_link_command(compiler, objects, temporary)])
+        _run_all([_compile_command(compiler, source, obj)
+                  for source, obj in zip(sources, objects)], deadline)
+        _run_all([_link_command(compiler, objects, temporary)], deadline)
         if not temporary.exists():
             raise RuntimeError(f"{pathlib.Path(compiler).name} wrote no library")
+
+
+def build(sources=SOURCES, folder=None, compile=True):
+    """Compile `sources` into one TensorFlow op library for this machine, or find it built;
+    return it once it is checked.
+
+    Each source compiles in its own process (at once, one per core), then they are linked,
+    all within `BUILD_TIMEOUT_S`. The library is written under a temporary name and renamed
+    into place, so a build that fails or is killed leaves nothing behind, and processes
+    building at once each get a whole file. The folder and the library are checked by
+    `zoo.native_trust` (this user's, writable by no one else, no links, loaded once in a
+    child process); a library that fails in the child is set aside and not built again.
+
+    Args:
+        sources: path of a C++ source, or a list of them. Defaults to `SOURCES`.
+        folder: where to keep the library. Defaults to `cache_folder()` (or
+            `seqzoo-native-<uid>` in the system's temporary folder when that one cannot be
+            written). Created with mode 0700 when missing.
+        compile: bool, build the library when it is not there. False only finds it.
+            Defaults to True.
+
+    Returns:
+        `pathlib.Path` of the library.
+
+    Raises:
+        RuntimeError: no C++ compiler was found, the build failed or took over
+            `BUILD_TIMEOUT_S` (the message ends with the compiler's last lines), the folder or
+            the library failed a check (the message names it and why), or the library failed
+            in its child process now or earlier (it is set aside).
+        LookupError: `compile=False` and the library is not built (or no compiler is found).
+
+    Example:
+
+    >>> build().suffix  # doctest: +SKIP
+    '.so'
+    """
+    library, handle = _find(sources, folder, compile)
+    os.close(handle)
     return library
 
 
@@ -251,9 +322,10 @@ def lstm_ops(build_missing=True):
     """The loaded native ops (`seqzoo_lstm_step`, `seqzoo_lstm_step_grad`,
     `seqzoo_lstm_sample`), or None.
 
-    Builds them on the first call in a process if the cache does not hold them. None when
-    `SEQZOO_NATIVE=0`, inside `disabled()`, or when the build or the load failed (then with a
-    `RuntimeWarning` naming why, once per process).
+    Builds them on the first call in a process if the cache does not hold them, and loads
+    them only after `build`'s checks. None when `SEQZOO_NATIVE=0`, inside `disabled()`, or
+    when the build, a check or the load failed (then with a `RuntimeWarning` naming why,
+    once per process).
 
     Args:
         build_missing: bool. False returns None, silently, when the library is not built
@@ -275,7 +347,10 @@ def lstm_ops(build_missing=True):
             try:
                 import tensorflow as tf
 
-                _state["ops"] = tf.load_op_library(str(build(compile=build_missing)))
+                library, handle = _find(SOURCES, None, build_missing)
+                # the descriptor stays open: on Linux the loader opens the library through it,
+                # and its number, never reused, keeps the name unique to this library
+                _state["ops"] = tf.load_op_library(native_trust.load_name(handle, library))
             except LookupError:  # not built, and this caller does not build it
                 return None
             except Exception as error:  # any failure: the TensorFlow-ops path still works

@@ -193,8 +193,8 @@ def test_without_a_compiler_training_falls_back_with_one_warning(monkeypatch, tm
 
 @pytest.mark.slow
 def test_a_fresh_build_in_a_new_process_trains_and_is_reused(tmp_path):
-    """From an empty cache: the build writes one library (no temporary left), a bfloat16
-    training step runs on it, and a second process loads it without building."""
+    """From an empty cache: the build writes one library and its marker (no temporary left),
+    a bfloat16 training step runs on it, and a second process loads it without building."""
     code = ("import zoo, numpy as np, tensorflow as tf\n"
             "from zoo.native import lstm_ops\n"
             "from zoo.fast_rnn import LSTM\n"
@@ -212,5 +212,6 @@ def test_a_fresh_build_in_a_new_process_trains_and_is_reused(tmp_path):
         assert run.stdout.strip().endswith("True")
     assert "building the native LSTM kernel" in runs[0].stderr
     assert "building" not in runs[1].stderr
-    built = [p.name for p in tmp_path.iterdir()]
-    assert len(built) == 1 and built[0].startswith("lstm_step-") and built[0].endswith(".so")
+    built = sorted(p.name for p in tmp_path.iterdir())
+    assert len(built) == 2 and built[0].startswith("lstm_step-") and built[0].endswith(".so")
+    assert built[1] == built[0] + ".checked"  # it loaded, and ran its step ops, in a child

@@ -1,0 +1,269 @@
+"""zoo.native loads only this user's own library, proven in a child process first: refused
+folders and files (another uid, writable by others, links, a planted fallback), a library that
+kills its child, the marker, the whole-build time limit and the CPU in the cache key.
+
+Real files, real processes: tiny shared libraries stand in for the kernels under the name
+`zoo.native` looks for (one that records that it ran, one that raises SIGILL when loaded).
+Making a folder of another uid needs root, as the suite runs in CI.
+"""
+
+import hashlib
+import json
+import os
+import pathlib
+import re
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import types
+import warnings
+
+import pytest
+
+pytest.importorskip("tensorflow")
+
+from zoo import native  # noqa: E402
+
+OTHER_UID = 65534  # nobody
+UNSAFE = ("seqzoo loads a library only from a folder and a file that belong to this user and "
+          "that no one else can write")
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="making a folder of another uid "
+                                "needs root (CI runs the suite as root)")
+
+
+@pytest.fixture(scope="session")
+def libraries(tmp_path_factory):
+    """Tiny shared libraries: `good` (loads), `sigill` (raises SIGILL when loaded) and
+    `planted` (creates the file `proof` when loaded: no test may ever see it)."""
+    compiler = native._compiler()
+    if compiler is None:
+        pytest.skip("no C++ compiler")
+    folder = tmp_path_factory.mktemp("libraries")
+    proof = folder / "planted-code-ran"
+    sources = {
+        "good": 'extern "C" int seqzoo_trust_good() { return 1; }',
+        "sigill": "#include <csignal>\n"
+                  "__attribute__((constructor)) static void die() { std::raise(SIGILL); }",
+        "planted": "#include <cstdio>\n"
+                   "__attribute__((constructor)) static void ran() {\n"
+                   f'  if (FILE* f = std::fopen("{proof}", "w")) std::fclose(f);\n}}',
+    }
+    for name, code in sources.items():
+        (folder / f"{name}.cc").write_text(code + "\n")
+        subprocess.run([compiler, "-shared", "-fPIC", "-o", str(folder / f"{name}.so"),
+                        str(folder / f"{name}.cc")], check=True, capture_output=True)
+    return types.SimpleNamespace(proof=proof, **{name: folder / f"{name}.so" for name in sources})
+
+
+@pytest.fixture(autouse=True)
+def fresh(monkeypatch, tmp_path):
+    """Each test starts as a new process would, with its own cache folder."""
+    monkeypatch.setattr(native, "_state", native._fresh_state())
+    monkeypatch.delenv("SEQZOO_NATIVE", raising=False)
+    monkeypatch.setenv("SEQZOO_CACHE", str(tmp_path / "cache"))
+
+
+def _expected(folder):
+    """Where `zoo.native` looks for its library in `folder`."""
+    return folder / native._library_name(native._compiler(), list(native.SOURCES))
+
+
+def _sha256(path):
+    return hashlib.sha256(pathlib.Path(path).read_bytes()).hexdigest()
+
+
+def _plant(library, source, vouched_for=None):
+    """Copy `source` to `library`, with a marker that vouches for `vouched_for`'s bytes."""
+    library.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    shutil.copyfile(source, library)
+    os.chmod(library, 0o644)
+    marker = {"sha256": _sha256(vouched_for or source)}
+    library.with_name(library.name + ".checked").write_text(json.dumps(marker))
+
+
+def _chown_all(*paths):
+    for path in paths:
+        os.chown(path, OTHER_UID, OTHER_UID, follow_symlinks=False)
+
+
+def _two_calls():
+    """`lstm_ops()` twice, as a process would; returns both results and the warnings."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        results = native.lstm_ops(), native.lstm_ops()
+    return results, [str(w.message) for w in caught if w.category is RuntimeWarning]
+
+
+def _unavailable(reason):
+    return (f"seqzoo: the native LSTM kernel is not available ({reason}); training and "
+            "generation run the same math as TensorFlow ops, more slowly. Set SEQZOO_NATIVE=0 "
+            "to skip building it.")
+
+
+@needs_root
+def test_a_cache_folder_of_another_user_is_never_used(libraries, tmp_path):
+    cache = tmp_path / "cache"
+    library = _expected(cache)
+    _plant(library, libraries.planted)
+    os.chmod(cache, 0o755)
+    _chown_all(cache, library, library.with_name(library.name + ".checked"))
+    results, messages = _two_calls()
+    assert results == (None, None)
+    assert messages == [_unavailable(
+        f"{cache} belongs to uid {OTHER_UID}, not to this user (uid 0); {UNSAFE}")]
+    assert not libraries.proof.exists()
+    assert sorted(os.listdir(cache)) == [library.name, library.name + ".checked"]
+
+
+@pytest.mark.parametrize("mode, who", [(0o777, "others"), (0o770, "its group")])
+def test_a_cache_folder_others_can_write_is_never_used(libraries, tmp_path, mode, who):
+    cache = tmp_path / "cache"
+    library = _expected(cache)
+    _plant(library, libraries.planted)
+    os.chmod(cache, mode)
+    results, messages = _two_calls()
+    assert results == (None, None)
+    assert messages == [_unavailable(f"{cache} is writable by {who} (mode {mode:04o}); {UNSAFE}")]
+    assert not libraries.proof.exists()
+
+
+def test_a_symlinked_cache_folder_is_never_used(libraries, tmp_path, monkeypatch):
+    real = tmp_path / "real"
+    _plant(_expected(real), libraries.planted)
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    monkeypatch.setenv("SEQZOO_CACHE", str(link))
+    results, messages = _two_calls()
+    assert results == (None, None)
+    assert messages == [_unavailable(f"{link} is a symbolic link; {UNSAFE}")]
+    assert not libraries.proof.exists()
+
+
+@pytest.mark.parametrize("change, why", [
+    ("mode 0666", "is writable by others (mode 0666)"),
+    ("mode 0664", "is writable by its group (mode 0664)"),
+    pytest.param("owner", f"belongs to uid {OTHER_UID}, not to this user (uid 0)",
+                 marks=needs_root),
+    ("link", "is a symbolic link"),
+])
+def test_a_library_file_others_could_have_written_is_never_loaded(libraries, tmp_path, change,
+                                                                  why):
+    cache = tmp_path / "cache"
+    library = _expected(cache)
+    _plant(library, libraries.planted)  # its marker vouches for it: only the file check stops it
+    if change.startswith("mode"):
+        os.chmod(library, int(change.split()[1], 8))
+    elif change == "owner":
+        _chown_all(library)
+    else:
+        library.unlink()
+        library.symlink_to(libraries.planted)
+    results, messages = _two_calls()
+    assert results == (None, None)
+    assert messages == [_unavailable(f"{library} {why}; {UNSAFE}")]
+    assert not libraries.proof.exists()
+
+
+@needs_root
+def test_a_fallback_folder_planted_by_another_user_is_never_used(libraries, tmp_path,
+                                                                 monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("SEQZOO_CACHE", str(blocker / "cache"))  # cannot be made: fall back
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    fallback = tmp_path / "tmp" / "seqzoo-native-0"
+
+    with pytest.raises(LookupError, match=re.escape(f"{_expected(fallback)} is not built")):
+        native.build(compile=False)  # made by us: private
+    assert stat.S_IMODE(fallback.stat().st_mode) == 0o700
+    fallback.rmdir()
+
+    library = _expected(fallback)  # another user made it first, with "our" library inside
+    _plant(library, libraries.planted)
+    os.chmod(fallback, 0o777)
+    _chown_all(fallback, library, library.with_name(library.name + ".checked"))
+    results, messages = _two_calls()
+    assert results == (None, None)
+    assert messages == [_unavailable(
+        f"{fallback} belongs to uid {OTHER_UID}, not to this user (uid 0); {UNSAFE}")]
+    assert not libraries.proof.exists()
+
+
+def test_a_library_that_kills_its_child_is_set_aside_and_never_retried(libraries, tmp_path,
+                                                                       monkeypatch):
+    """A marker for other bytes vouches for nothing: the library is loaded in a child first,
+    the child dies of SIGILL, this process warns once and runs the TensorFlow ops."""
+    cache = tmp_path / "cache"
+    library = _expected(cache)
+    _plant(library, libraries.sigill, vouched_for=libraries.good)
+    results, messages = _two_calls()
+    assert results == (None, None)
+    assert messages == [_unavailable(f"loading {library.name} in a child process killed it "
+                                     f"with SIGILL; it is set aside as {library}.failed")]
+    assert os.listdir(cache) == [library.name + ".failed"]
+
+    monkeypatch.setattr(native, "_state", native._fresh_state())  # a later process
+    results, messages = _two_calls()
+    assert results == (None, None)
+    assert messages == [_unavailable(
+        f"{library.name} was set aside as {library}.failed when it failed to load in a child "
+        f"process; delete that file to build it again")]
+    assert os.listdir(cache) == [library.name + ".failed"]  # not built again
+
+
+def test_a_good_library_is_marked_once_then_loads_without_a_child(libraries, tmp_path,
+                                                                  monkeypatch):
+    cache = tmp_path / "cache"
+    library = _expected(cache)
+    library.parent.mkdir(mode=0o700)
+    shutil.copyfile(libraries.good, library)
+    assert native.build(compile=False) == library  # loaded in a child: it passes
+    marker = json.loads(library.with_name(library.name + ".checked").read_text())
+    assert marker["sha256"] == _sha256(libraries.good)
+
+    monkeypatch.setattr(sys, "executable", shutil.which("false"))  # a child would now fail
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ops = native.lstm_ops()  # no child: loaded here, through the checked descriptor
+    assert ops is not None and not hasattr(ops, "seqzoo_lstm_step")
+
+    with open(library, "ab") as extra:  # the file changes: the marker no longer vouches
+        extra.write(b"\0")
+    monkeypatch.setattr(native, "_state", native._fresh_state())
+    results, messages = _two_calls()
+    assert results == (None, None)
+    assert messages == [_unavailable(f"loading {library.name} in a child process made it exit "
+                                     f"1; it is set aside as {library}.failed")]
+
+
+def test_the_time_limit_covers_the_whole_build_in_private_folders(tmp_path, monkeypatch):
+    """Two compiles at once, then the link, 0.7 s each: over a 1 s limit together, though
+    each process alone is under it. Each writes into a folder of mode 0700."""
+    log = tmp_path / "folder-modes"
+    compiler = tmp_path / "fake-c++"
+    compiler.write_text('#!/bin/sh\ncase "$*" in *--version*|*-dM*) exit 0;; esac\n'
+                        'previous=; for arg; do [ "$previous" = -o ] && out=$arg; '
+                        'previous=$arg; done\n'
+                        f'stat -c %a "$(dirname "$out")" >> {log}\nsleep 0.7\n')
+    compiler.chmod(0o755)
+    monkeypatch.setenv("CXX", str(compiler))
+    monkeypatch.setattr(native, "BUILD_TIMEOUT_S", 1)
+    sources = [tmp_path / "a.cc", tmp_path / "b.cc"]
+    for source in sources:
+        source.write_text("\n")
+    with pytest.raises(RuntimeError, match=r"^the build took over 1 s$"):
+        native.build(sources, tmp_path / "cache")
+    assert os.listdir(tmp_path / "cache") == []
+    assert set(log.read_text().split()) == {"700"}
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/cpuinfo"), reason="reads /proc/cpuinfo (Linux)")
+def test_the_cache_key_holds_the_cpu_features_and_the_compilers_target(libraries):
+    with open("/proc/cpuinfo") as info:
+        flags = next(line for line in info if line.startswith(("flags", "Features")))
+    assert set(flags.split(":", 1)[1].split()) <= set(native._cpu_features().split())
+    target = native._native_target(native._compiler())
+    assert "#define __x86_64__ 1" in target or "#define __aarch64__ 1" in target
