@@ -647,25 +647,79 @@ class Encoding:
         }
 
     @classmethod
-    def from_config(cls, config: dict) -> "Encoding":
-        """Rebuild an encoding from `get_config()` output.
+    def from_config(cls, config: dict, *, source="encoding config") -> "Encoding":
+        """Rebuild an encoding from `get_config()` output, checking every field.
+
+        The fields are closed (an unknown one is refused). Fixed by `ENCODING_VERSION`:
+        `name`, `ticks_per_quarter`, `reference_pitch`, `breath_ticks`, `feature_dim`,
+        `feature_blocks`, `bos`. Chosen when the model was built: `durations` (whole ticks,
+        strictly increasing, starting at 1 so that every bar can be filled), `pitch_range`
+        ([low, high] MIDI pitches, low < high, at least an octave apart) and `interval_range`
+        (1..127 semitones); `vocab_size` must be the number of tokens they make.
+        `token_layout` is a description (a string).
+
+        Args:
+            config: the parsed JSON of an encoding.
+            source: str naming the file in messages (the model loader passes
+                `"--model <folder>: encoding.json"`). Defaults to `"encoding config"`.
+
+        Returns:
+            Encoding.
 
         Raises:
             EncodingVersionError: the config is of another `ENCODING_VERSION` (an encoding
                 written before versions were recorded is version 1); the message names both.
-            ValueError: the fixed parts (ticks per quarter, feature size) do not match.
+            zoo.artifact_fields.FieldError: (a ValueError) a field that is missing, of the
+                wrong type, out of range or inconsistent; one line naming `source` and the
+                field.
+
+        Example:
+            >>> config = {**Encoding().get_config(), "pitch_range": [99, 36]}
+            >>> Encoding.from_config(config)
+            Traceback (most recent call last):
+            ...
+            zoo.artifact_fields.FieldError: encoding config: field pitch_range must be [low, high] MIDI pitches (0..127) with low < high, at least an octave apart; got [99, 36]
         """
-        version = config.get("version", 1)
+        from zoo import artifact_fields as checks
+
+        fields = checks.Fields(config, source)
+        version = fields.read("version", checks.integer(), default=1)
         if version != ENCODING_VERSION:
             raise EncodingVersionError(
                 f"encoding version {version} ({config.get('name')!r}), but this seqzoo reads "
                 f"encoding version {ENCODING_VERSION} ('{ENCODING_NAME}-v{ENCODING_VERSION}')")
-        if config.get("ticks_per_quarter") != TICKS_PER_QUARTER or config.get(
-                "feature_dim") != FEATURE_DIM:
-            raise ValueError(f"encoding config {config.get('name')!r} does not match this version "
-                             f"(ticks_per_quarter {TICKS_PER_QUARTER}, feature_dim {FEATURE_DIM})")
-        return cls(durations=config["durations"], pitch_range=config["pitch_range"],
-                   interval_range=config["interval_range"])
+        fixed = f"fixed in encoding version {ENCODING_VERSION}"
+        pitch = checks.integer(0, 127)
+        values = fields.read_all({
+            "name": checks.exactly(f"{ENCODING_NAME}-v{ENCODING_VERSION}", fixed),
+            "version": checks.integer(),
+            "ticks_per_quarter": checks.exactly(TICKS_PER_QUARTER, fixed),
+            "durations": checks.Spec(
+                lambda v: checks.list_of(checks.integer(low=1), increasing=True)(v)
+                and v[:1] == [1], "a strictly increasing list of whole numbers of ticks "
+                                  "starting at 1"),
+            "pitch_range": checks.Spec(
+                lambda v: isinstance(v, list) and len(v) == 2 and all(map(pitch, v))
+                and v[1] - v[0] >= 11, "[low, high] MIDI pitches (0..127) with low < high, "
+                                       "at least an octave apart"),
+            "interval_range": checks.integer(1, 127),
+            "reference_pitch": checks.exactly(REFERENCE_PITCH, fixed),
+            "breath_ticks": checks.exactly(BREATH_TICKS, fixed),
+            "vocab_size": checks.integer(low=2),
+            "feature_dim": checks.exactly(FEATURE_DIM, fixed),
+            "feature_blocks": checks.exactly(
+                [list(b) for b in FEATURE_BLOCKS], fixed,
+                shown=f"the {len(FEATURE_BLOCKS)} [name, width] pairs of FEATURE_BLOCKS"),
+            "bos": checks.exactly(BOS, fixed),
+            "token_layout": checks.text(),
+        }, closed=True, what=f"encoding version {ENCODING_VERSION}")
+        encoding = cls(durations=values["durations"], pitch_range=values["pitch_range"],
+                       interval_range=values["interval_range"])
+        if encoding.vocab_size != values["vocab_size"]:
+            fields.fail("vocab_size", f"is {values['vocab_size']}, but durations and "
+                                      f"interval_range make {encoding.vocab_size} tokens "
+                                      f"(1 + (2 * interval_range + 3) * len(durations))")
+        return encoding
 
 
 def transpose_solo(solo: Solo, semitones: int) -> Solo:

@@ -27,6 +27,8 @@ import json
 import os
 import pathlib
 
+from zoo.artifact_fields import FieldError, Fields, check_lm_arguments, check_lm_model
+from zoo.artifact_fields import choice, integer, list_of, obj, optional, text
 from zoo.atomic import read_json as _read_json
 from zoo.atomic import recover_folder, replace_folder_atomically
 from zoo.atomic import probe_writable
@@ -324,6 +326,36 @@ def _convert_legacy(path, config):
             **{k: v for k, v in config.items() if k not in RESERVED_KEYS}, "legacy_format": 1}
 
 
+def _check_header(config, where):
+    """The fields that say what a folder is: `format`, `version`, `kind` (format 2)."""
+    fields = Fields(config, f"{where}: {CONFIG_FILE}")
+    if config.get("format") == FORMAT:
+        version = fields.read("version", integer())
+        if version > FORMAT_VERSION:
+            raise FieldError(f"{where}: written in artifact format version {version}, but this "
+                             f"seqzoo reads versions up to {FORMAT_VERSION}; upgrade seqzoo")
+        if version != FORMAT_VERSION:
+            fields.fail("version", f"is {version}, an unknown artifact format version; "
+                                   f"expected {FORMAT_VERSION}")
+        fields.read("kind", text())
+    elif "format" in config or "kind" in config:
+        fields.read("format", choice(FORMAT, LEGACY_TEXT_FORMAT))
+
+
+def _check_record(config, source):
+    """The fields every artifact holds: the factory call, `preprocessing`, `metrics`."""
+    fields = Fields(config, source)
+    factory = fields.read("factory", optional(text()))
+    fields.read("arguments", obj() if factory is not None else optional(obj()))
+    if factory == "zoo.build_lm":  # the layout before format 2 recorded fewer arguments
+        check_lm_arguments(fields.section("arguments"), optional_names=(
+            ("vocab_size", "conditioning_dim", "bidirectional", "name")
+            if "legacy_format" in config else ()))
+    fields.read("preprocessing", list_of(text(), distinct=True,
+                                         what="a list of file names without .json"))
+    fields.read("metrics", obj())
+
+
 def read_artifact_config(path, *, kind, hint="", option="path"):
     """Read and check an artifact's `config.json` without loading the model.
 
@@ -359,11 +391,10 @@ def read_artifact_config(path, *, kind, hint="", option="path"):
     if not isinstance(config, dict):
         raise ArtifactError(f"{option} {shown}: not a seqzoo artifact (no readable "
                             f"{CONFIG_FILE}); {expected}")
-    version = config.get("version")
-    if config.get("format") == FORMAT and isinstance(version, int) and version > FORMAT_VERSION:
-        raise ArtifactError(f"{option} {shown}: written in artifact format version {version}, "
-                            f"but this seqzoo reads versions up to {FORMAT_VERSION}; upgrade "
-                            f"seqzoo")
+    try:
+        _check_header(config, f"{option} {shown}")
+    except FieldError as error:
+        raise ArtifactError(str(error)) from None
     found = folder_kind(path, config)
     if found in (None, "empty", "run"):
         raise ArtifactError(f"{option} {shown}: not a seqzoo artifact; {expected}")
@@ -371,18 +402,23 @@ def read_artifact_config(path, *, kind, hint="", option="path"):
         raise ArtifactError(f"{option} {shown}: is a {found} artifact; {expected}")
     if config.get("format") != FORMAT:
         config = _convert_legacy(path, config)
-    names = config.get("preprocessing")
-    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-        raise ArtifactError(f"{option} {shown}: {CONFIG_FILE} has no valid 'preprocessing' "
-                            f"list; {expected}")
+    try:
+        _check_record(config, f"{option} {shown}: {CONFIG_FILE}")
+    except FieldError as error:
+        raise ArtifactError(str(error)) from None
+    names = config["preprocessing"]
     for name in [MODEL_FILE, *(f"{n}.json" for n in names)]:
         if not (path / name).is_file():
             raise ArtifactError(f"{option} {shown}: incomplete, {name} is missing; {expected}")
     return config
 
 
-def load_artifact(path, *, kind, hint="", option="path", load_model=True):
+def load_artifact(path, *, kind, hint="", option="path", load_model=True, check=None):
     """Load an artifact folder: config, preprocessing and the model (Keras safe mode).
+
+    Every field is checked before the model loads (`zoo.artifact_fields`): the header and
+    record fields of `config.json` here, the application's own fields by `check`. After the
+    model loads, a recorded `zoo.build_lm` call must match its layers (`check_lm_model`).
 
     Args:
         path: the folder.
@@ -390,12 +426,17 @@ def load_artifact(path, *, kind, hint="", option="path", load_model=True):
         hint: what writes such an artifact, for messages.
         option: how messages name the path (a CLI passes its flag, e.g. `"--model"`).
         load_model: bool; False reads only the JSON files. Defaults to True.
+        check: callable `(artifact, where)` or None: the application's field checks, given the
+            `Artifact` before its model loads and `where` (`"<option> <path>"`, to start each
+            message with); it raises `zoo.artifact_fields.FieldError`. Defaults to None.
 
     Returns:
         An `Artifact`. The model (uncompiled) carries its recorded factory call.
 
     Raises:
-        ArtifactError: see `read_artifact_config`; also any failure of Keras to load
+        ArtifactError: see `read_artifact_config`; a field that is missing, of the wrong type,
+            out of range or inconsistent with another field or with the model's layers (one
+            line naming the file and the field); also any failure of Keras to load
             `model.keras` (including a layer or function that safe mode refuses), as one line.
 
     Example:
@@ -414,12 +455,23 @@ def load_artifact(path, *, kind, hint="", option="path", load_model=True):
         if value is None:
             raise ArtifactError(f"{option} {shown}: {name}.json is not readable JSON")
         preprocessing[name] = value
-    model = _load_keras(path / MODEL_FILE, shown, option) if load_model else None
-    if model is not None and config.get("factory"):
+    artifact = Artifact(path.absolute(), kind, config, preprocessing, None)
+    where = f"{option} {shown}"
+    try:
+        if check is not None:
+            check(artifact, where)
+        if load_model:
+            artifact.model = _load_keras(path / MODEL_FILE, shown, option)
+            if config.get("factory") == "zoo.build_lm":
+                check_lm_model(config["arguments"], artifact.model, f"{where}: {CONFIG_FILE}")
+    except FieldError as error:
+        raise ArtifactError(str(error)) from None
+    if artifact.model is not None and config.get("factory"):
         from zoo.recording import set_factory_call
 
-        set_factory_call(model, {"factory": config["factory"], "arguments": config["arguments"]})
-    return Artifact(path.absolute(), kind, config, preprocessing, model)
+        set_factory_call(artifact.model, {"factory": config["factory"],
+                                          "arguments": config["arguments"]})
+    return artifact
 
 
 def _load_keras(model_path, shown, option):
