@@ -23,6 +23,30 @@
 // of the rows, and they meet again before the next step. The math is the Keras cell's:
 // z = x @ kernel + h @ recurrent_kernel + bias, gate order i, f, c, o,
 // c' = sigmoid(f) * c + sigmoid(i) * tanh(g), h' = sigmoid(o) * tanh(c'), all in float32.
+//
+// The first layer's input term comes one of two ways. Given the token table
+// `embedding @ kernel_0 + bias_0` (vocab, 4 U_0), a step adds the fed token's row (its columns
+// are packed per call, vocab x 4 U_0 floats: worth it when the run feeds many tokens). Given
+// the embedding itself and kernel_0, bias_0 like a deeper layer's, a step multiplies the fed
+// token's embedding row by kernel_0 (nothing vocab-sized is packed: for short runs of large
+// vocabularies). The dense kernel is read in place when vocab is a multiple of 16.
+//
+// Every input is checked before it is read, with an InvalidArgument error naming it: the
+// scalars have rank 0, `temperature` is finite and > 0, `top_p` in (0, 1], `top_k` >= 1,
+// `length` >= 0 (all as the float32 / int32 the op receives, whether a filter is on or not),
+// the shapes agree, the prime's ids and `pad_id` are in [0, vocab), and no buffer would hold
+// over 2**56 elements. `eos_id` may be any int: one outside [0, vocab) (-1 by convention)
+// never matches, so rows run to `length`. Every buffer is allocated before the threads start;
+// a failed allocation is a ResourceExhausted error and a thread that cannot start an Internal
+// one (`Guarded`), never std::terminate.
+//
+// NaN logits, as `zoo.logits.choose_tokens` treats them on the XLA path: a NaN logit counts
+// as -inf, so it is never chosen (greedy or drawn) while any other token is allowed; a row
+// whose logits are all NaN or -inf gets token 0. The row's log-probability (`scored`) becomes
+// NaN, as XLA's log-softmax gives.
+//
+// `SeqzooPhiloxUniform(seed, step, shape)` returns the uniforms the sampler draws for
+// `(seed, step)`, from the same C++ function, so a test can compare them with XLA's.
 
 #include <algorithm>
 #include <atomic>
@@ -30,6 +54,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <limits>
 #include <memory>
 #include <string>
@@ -62,10 +87,17 @@ struct Floats {
     void operator()(float* p) const { std::free(p); }
   };
   std::unique_ptr<float, Free> data;
-  void Resize(int64_t n) {
-    const size_t bytes = (static_cast<size_t>(std::max<int64_t>(n, 1)) * 4 + 63) / 64 * 64;
+  size_t bytes = 0;
+  // Room for n <= kMaxElements floats, not cleared; throws std::bad_alloc when refused.
+  void Allocate(int64_t n) {
+    bytes = (static_cast<size_t>(std::max<int64_t>(n, 1)) * 4 + 63) / 64 * 64;
     data.reset(static_cast<float*>(std::aligned_alloc(64, bytes)));
-    std::memset(data.get(), 0, bytes);
+    if (data == nullptr) throw std::bad_alloc();
+  }
+  void Clear() { std::memset(data.get(), 0, bytes); }
+  void Resize(int64_t n) {
+    Allocate(n);
+    Clear();
   }
   float* get() const { return data.get(); }
 };
@@ -178,40 +210,46 @@ inline void Pause() {
 #endif
 }
 
-// A reusable barrier for a fixed number of threads: spins briefly, then yields.
+// A reusable barrier for a fixed number of threads: spins briefly, then yields. A thread
+// that fails calls Abort: every Wait then returns false at once, so no thread waits forever.
 class Barrier {
  public:
   explicit Barrier(int threads) : threads_(threads) {}
-  void Wait() {
-    if (threads_ == 1) return;
+  bool Wait() {
+    if (threads_ == 1) return !aborted_.load(std::memory_order_acquire);
     const int generation = generation_.load(std::memory_order_acquire);
     if (arrived_.fetch_add(1, std::memory_order_acq_rel) == threads_ - 1) {
       arrived_.store(0, std::memory_order_relaxed);
       generation_.fetch_add(1, std::memory_order_release);
-      return;
+      return !aborted_.load(std::memory_order_acquire);
     }
     for (int spin = 0; generation_.load(std::memory_order_acquire) == generation; ++spin) {
+      if (aborted_.load(std::memory_order_acquire)) return false;
       if (spin < 20000) {
         Pause();
       } else {
         std::this_thread::yield();
       }
     }
+    return !aborted_.load(std::memory_order_acquire);
   }
+  void Abort() { aborted_.store(true, std::memory_order_release); }
 
  private:
   const int threads_;
   std::atomic<int> arrived_{0};
   std::atomic<int> generation_{0};
+  std::atomic<bool> aborted_{false};
 };
 
 // One thread's share of one layer: units [first, first + count) of every gate.
 struct Part {
   int64_t first = 0, count = 0, cols = 0;  // cols = Padded(4 * count)
-  int64_t inputs = 0;                      // rows of the kernel part (0 for layer 0)
+  int64_t inputs = 0;                      // rows of the kernel part (0: layer 0 with a table)
   Floats weights;  // (inputs + units, cols): [kernel; recurrent_kernel], this part's columns
-  Floats init;     // layer 0: (vocab, cols) table rows; deeper: (cols,) bias
+  Floats init;     // layer 0 with a table: (vocab, cols) table rows; else (cols,) bias
   Floats z;        // (cols,) scratch
+  Floats x;        // layer 0 with the embedding: (batch, inputs), the fed tokens' rows
 };
 
 // Copies columns g * units + first .. + count of each gate g of the row-major `source`
@@ -233,19 +271,25 @@ struct Settings {
   int32_t eos_id = -1, pad_id = 0;
 };
 
-// Scales and filters one row of logits as zoo.logits.filter_logits does; writes `filtered`.
+// Descending order with NaN last: a strict weak ordering even when NaN is present (a plain
+// `a > b` is not one, and std::sort with it is undefined behaviour).
+inline bool Before(float a, float b) { return a > b || (!std::isnan(a) && std::isnan(b)); }
+
+// Scales and filters one row of logits as zoo.logits.filter_logits does (a NaN logit counts
+// as -inf); writes `filtered`. `ranked` and `probs` hold `vocab` floats (no allocation here).
 void FilterLogits(const float* logits, int64_t vocab, const Settings& s, float* filtered,
                   std::vector<float>& ranked, std::vector<float>& probs) {
-  for (int64_t v = 0; v < vocab; ++v) filtered[v] = logits[v] / s.temperature;
+  for (int64_t v = 0; v < vocab; ++v) {
+    filtered[v] = std::isnan(logits[v]) ? kNegInf : logits[v] / s.temperature;
+  }
   if (!s.use_top_k && !s.use_top_p) return;
-  ranked.assign(filtered, filtered + vocab);
-  std::sort(ranked.begin(), ranked.end(), [](float a, float b) { return a > b; });
+  std::copy(filtered, filtered + vocab, ranked.begin());
+  std::sort(ranked.begin(), ranked.begin() + vocab, Before);
   float threshold = ranked[vocab - 1];
   if (s.use_top_k) threshold = std::max(threshold, ranked[std::min(s.top_k, vocab) - 1]);
-  if (s.use_top_p) {
+  if (s.use_top_p) {  // 0 < top_p: rank 0 is always kept, so kept >= 1
     const float top = ranked[0];
     float total = 0;
-    probs.resize(vocab);
     for (int64_t v = 0; v < vocab; ++v) {
       probs[v] = ranked[v] >= threshold ? std::exp(ranked[v] - top) : 0.0f;
       total += probs[v];
@@ -263,27 +307,38 @@ void FilterLogits(const float* logits, int64_t vocab, const Settings& s, float* 
   }
 }
 
+// The first index of the largest value, NaN counting as -inf: 0 when every value is NaN or
+// -inf (as XLA's argmax and stateless_categorical give on such a row).
 int64_t FirstArgmax(const float* x, int64_t n) {
   int64_t best = 0;
-  for (int64_t v = 1; v < n; ++v) {
-    if (x[v] > x[best]) best = v;
+  float largest = kNegInf;
+  for (int64_t v = 0; v < n; ++v) {
+    if (x[v] > largest) {
+      largest = x[v];
+      best = v;
+    }
   }
   return best;
 }
 
+// log_softmax(logits)[index]; NaN when any logit is NaN (as XLA's log-softmax).
 float LogSoftmaxAt(const float* logits, int64_t vocab, int64_t index) {
-  float top = logits[0];
-  for (int64_t v = 1; v < vocab; ++v) top = std::max(top, logits[v]);
+  float top = kNegInf;
+  for (int64_t v = 0; v < vocab; ++v) {
+    if (std::isnan(logits[v])) return std::numeric_limits<float>::quiet_NaN();
+    top = std::max(top, logits[v]);
+  }
   float total = 0;
   for (int64_t v = 0; v < vocab; ++v) total += std::exp(logits[v] - top);
   return logits[index] - top - std::log(total);
 }
 
 REGISTER_OP("SeqzooLstmSample")
-    .Input("table: float")              // (vocab, 4 U_0): embedding @ kernel_0 + bias_0
+    .Input("table: float")              // (vocab, 4 U_0): embedding @ kernel_0 + bias_0, or
+                                        // (vocab, E): the embedding, when kernels has `layers`
     .Input("recurrent: layers * float")  // (U_l, 4 U_l)
-    .Input("kernels: deeper * float")    // layers 1 ..: (U_{l-1}, 4 U_l)
-    .Input("biases: deeper * float")     // layers 1 ..: (4 U_l,)
+    .Input("kernels: deeper * float")    // layers 1 .. (or 0 ..): (U_{l-1} or E, 4 U_l)
+    .Input("biases: deeper * float")     // layers 1 .. (or 0 ..): (4 U_l,)
     .Input("dense_kernel: float")       // (U_top, vocab)
     .Input("dense_bias: float")         // (vocab,)
     .Input("h: layers * float")         // (batch, U_l)
@@ -294,7 +349,7 @@ REGISTER_OP("SeqzooLstmSample")
     .Input("temperature: float")
     .Input("top_k: int32")
     .Input("top_p: float")
-    .Input("eos_id: int32")             // -1: none
+    .Input("eos_id: int32")             // -1 (or any id outside [0, vocab)): none
     .Input("pad_id: int32")
     .Output("tokens: int32")            // (batch, length), pad_id after a row's end
     .Output("lengths: int32")           // (batch,)
@@ -335,6 +390,11 @@ class LstmSample : public OpKernel {
   }
 
   void Compute(OpKernelContext* context) override {
+    Guarded(context, "SeqzooLstmSample", [&] { Run(context); });
+  }
+
+ private:
+  void Run(OpKernelContext* context) {
     OpInputList recurrent, kernels, biases, h_in, c_in;
     OP_REQUIRES_OK(context, context->input_list("recurrent", &recurrent));
     OP_REQUIRES_OK(context, context->input_list("kernels", &kernels));
@@ -347,65 +407,77 @@ class LstmSample : public OpKernel {
     OP_REQUIRES_OK(context, context->input("dense_bias", &dense_bias));
     OP_REQUIRES_OK(context, context->input("prime", &prime_t));
     Settings s = settings_;
-    auto scalar = [&](const char* name, auto* out) -> absl::Status {
-      const Tensor* t;
-      TF_RETURN_IF_ERROR(context->input(name, &t));
-      if (t->NumElements() != 1) return absl::InvalidArgumentError(std::string(name) + " must be a scalar");
-      *out = t->flat<typename std::remove_pointer<decltype(out)>::type>()(0);
-      return absl::OkStatus();
-    };
     int32_t length = 0, top_k = 1, seed = 0;
-    OP_REQUIRES_OK(context, scalar("length", &length));
-    OP_REQUIRES_OK(context, scalar("seed", &seed));
-    OP_REQUIRES_OK(context, scalar("temperature", &s.temperature));
-    OP_REQUIRES_OK(context, scalar("top_k", &top_k));
-    OP_REQUIRES_OK(context, scalar("top_p", &s.top_p));
-    OP_REQUIRES_OK(context, scalar("eos_id", &s.eos_id));
-    OP_REQUIRES_OK(context, scalar("pad_id", &s.pad_id));
+    OP_REQUIRES_OK(context, ScalarInput(context, "seed", &seed));
+    OP_REQUIRES_OK(context, ScalarInput(context, "length", &length));
+    OP_REQUIRES_OK(context, ScalarInput(context, "temperature", &s.temperature));
+    OP_REQUIRES_OK(context, ScalarInput(context, "top_k", &top_k));
+    OP_REQUIRES_OK(context, ScalarInput(context, "top_p", &s.top_p));
+    OP_REQUIRES_OK(context, ScalarInput(context, "eos_id", &s.eos_id));
+    OP_REQUIRES_OK(context, ScalarInput(context, "pad_id", &s.pad_id));
+    OP_REQUIRES(context, length >= 0, Invalid("length must be >= 0, got ", length));
+    OP_REQUIRES(context, std::isfinite(s.temperature) && s.temperature > 0,
+                Invalid("temperature must be finite and > 0, got ", s.temperature));
+    OP_REQUIRES(context, s.top_p > 0 && s.top_p <= 1, Invalid("top_p must be in (0, 1], got ", s.top_p));
+    OP_REQUIRES(context, top_k >= 1, Invalid("top_k must be >= 1, got ", top_k));
     s.length = length;
     s.top_k = top_k;
 
     const int layers = recurrent.size();
-    OP_REQUIRES(context, kernels.size() == layers - 1 && biases.size() == layers - 1,
-                absl::InvalidArgumentError("kernels and biases must hold one tensor per layer after the first"));
+    // One kernel and bias per layer: `table` is the embedding, and each step projects the fed
+    // tokens' rows (cheaper than packing a (vocab, 4 U_0) table when vocab is large).
+    const bool embedded = kernels.size() == layers;
+    OP_REQUIRES(context, (embedded || kernels.size() == layers - 1) && biases.size() == kernels.size(),
+                absl::InvalidArgumentError("kernels and biases must hold one tensor per layer after the first "
+                                           "(or one per layer, with the embedding as table)"));
     OP_REQUIRES(context, prime_t->dims() == 2 && prime_t->dim_size(1) >= 1,
-                absl::InvalidArgumentError("prime must be (batch, prime_len >= 1)"));
+                Invalid("prime must be (batch, prime_len >= 1), got shape ", prime_t->shape().DebugString()));
     const int64_t batch = prime_t->dim_size(0), prime_len = prime_t->dim_size(1);
     OP_REQUIRES(context, table.dims() == 2, absl::InvalidArgumentError("table must be (vocab, 4 * units)"));
     const int64_t vocab = table.dim_size(0);
     std::vector<int64_t> units(layers);
+    int64_t size = 0;  // each product below: a buffer's elements, checked before it is made
     for (int l = 0; l < layers; ++l) {
-      OP_REQUIRES(context, recurrent[l].dims() == 2 && recurrent[l].dim_size(1) == 4 * recurrent[l].dim_size(0),
-                  absl::InvalidArgumentError("recurrent[" + std::to_string(l) + "] must be (units, 4 * units)"));
-      units[l] = recurrent[l].dim_size(0);
+      const std::string at = "[" + std::to_string(l) + "]";
+      units[l] = recurrent[l].dims() == 2 ? recurrent[l].dim_size(0) : -1;
+      OP_REQUIRES(context, units[l] >= 1 && Product({4, units[l]}, &size) && recurrent[l].dim_size(1) == size,
+                  Invalid("recurrent", at, " must be (units >= 1, 4 * units), got shape ",
+                          recurrent[l].shape().DebugString()));
       OP_REQUIRES(context, h_in[l].shape() == TensorShape({batch, units[l]}) &&
                                c_in[l].shape() == TensorShape({batch, units[l]}),
-                  absl::InvalidArgumentError("h[" + std::to_string(l) + "] and c[" + std::to_string(l) +
-                                             "] must be (batch, units)"));
-      if (l > 0) {
-        OP_REQUIRES(context, kernels[l - 1].shape() == TensorShape({units[l - 1], 4 * units[l]}) &&
-                                 biases[l - 1].shape() == TensorShape({4 * units[l]}),
-                    absl::InvalidArgumentError("kernels[" + std::to_string(l - 1) + "] must be (units below, 4 * units) "
-                                               "and biases[" + std::to_string(l - 1) + "] (4 * units,)"));
+                  Invalid("h", at, " and c", at, " must be (batch, units)"));
+      const int64_t inputs = l > 0 ? units[l - 1] : embedded ? table.dim_size(1) : 0;
+      const int kl = embedded ? l : l - 1;  // this layer's kernel and bias, when it has them
+      if (inputs > 0) {
+        OP_REQUIRES(context, kernels[kl].shape() == TensorShape({inputs, 4 * units[l]}) &&
+                                 biases[kl].shape() == TensorShape({4 * units[l]}),
+                    Invalid("kernels[", kl, "] must be (units below, 4 * units) and biases[", kl,
+                            "] (4 * units,)"));
       }
+      const int64_t cols = Padded(4 * units[l]);
+      OP_REQUIRES(context, Product({inputs + units[l], cols}, &size) && Product({batch, cols}, &size) &&
+                               Product({2, batch, units[l]}, &size) && Product({batch, inputs}, &size) &&
+                               (inputs > 0 || Product({vocab, cols}, &size)),
+                  Invalid("layer ", l, " is too large: a buffer would hold over 2**56 elements"));
     }
-    OP_REQUIRES(context, table.dim_size(1) == 4 * units[0],
-                absl::InvalidArgumentError("table must be (vocab, 4 * units of layer 0)"));
+    OP_REQUIRES(context, embedded ? table.dim_size(1) >= 1 : table.dim_size(1) == 4 * units[0],
+                absl::InvalidArgumentError(embedded ? "table must be the embedding (vocab, dim >= 1)"
+                                                    : "table must be (vocab, 4 * units of layer 0)"));
     const int64_t top = units[layers - 1];
     OP_REQUIRES(context, dense_kernel->shape() == TensorShape({top, vocab}) &&
                              dense_bias->shape() == TensorShape({vocab}),
                 absl::InvalidArgumentError("dense_kernel must be (units of the top layer, vocab) and dense_bias (vocab,)"));
-    OP_REQUIRES(context, s.length >= 0, absl::InvalidArgumentError("length must be >= 0"));
+    const int64_t logit_cols = Padded(vocab);
+    OP_REQUIRES(context, Product({batch, length}, &size) && Product({batch, logit_cols}, &size) &&
+                             Product({top, logit_cols}, &size),
+                Invalid("too large: batch ", batch, " x length ", length, " or x vocab ", vocab,
+                        " would hold over 2**56 elements"));
     OP_REQUIRES(context, s.pad_id >= 0 && s.pad_id < vocab,
-                absl::InvalidArgumentError("pad_id out of range [0, vocab)"));
-    OP_REQUIRES(context, s.greedy || s.temperature > 0,
-                absl::InvalidArgumentError("temperature must be > 0"));
-    OP_REQUIRES(context, !s.use_top_k || s.top_k >= 1, absl::InvalidArgumentError("top_k must be >= 1"));
+                Invalid("pad_id out of range [0, ", vocab, "), got ", s.pad_id));
     const int32_t* prime = prime_t->flat<int32_t>().data();
     for (int64_t i = 0; i < batch * prime_len; ++i) {
       OP_REQUIRES(context, prime[i] >= 0 && prime[i] < vocab,
-                  absl::InvalidArgumentError("prime token " + std::to_string(prime[i]) +
-                                             " out of range [0, " + std::to_string(vocab) + ")"));
+                  Invalid("prime token ", prime[i], " out of range [0, ", vocab, ")"));
     }
 
     Tensor *tokens_t, *lengths_t, *log_probs_t;
@@ -426,17 +498,37 @@ class LstmSample : public OpKernel {
       std::memcpy(hidden[l].get(), h_in[l].flat<float>().data(), batch * units[l] * 4);
     }
 
-    // Each thread packs its own parts (its columns), so they start in its cache.
+    // Every buffer is allocated here, before a thread starts (a failure throws std::bad_alloc
+    // with nothing running); each thread clears and packs its own parts (its columns), so
+    // they start in its cache.
     const int threads = threads_;
     std::vector<std::vector<Part>> parts(threads);
-    for (auto& own : parts) own.resize(layers);
-    const int64_t logit_cols = Padded(vocab);
+    for (int thread = 0; thread < threads; ++thread) {
+      parts[thread].resize(layers);
+      for (int l = 0; l < layers; ++l) {
+        Part& part = parts[thread][l];
+        part.first = units[l] * thread / threads;
+        part.count = units[l] * (thread + 1) / threads - part.first;
+        part.cols = Padded(4 * part.count);
+        part.inputs = l > 0 ? units[l - 1] : embedded ? table.dim_size(1) : 0;
+        part.weights.Allocate((part.inputs + units[l]) * part.cols);
+        part.init.Allocate(part.inputs == 0 ? vocab * part.cols : part.cols);
+        if (l == 0 && embedded) part.x.Allocate(batch * part.inputs);
+        part.z.Allocate(batch * part.cols);
+      }
+    }
+    // The dense kernel is read in place when vocab is a multiple of 16, else copied with each
+    // row padded to a multiple of 16 columns.
     Floats dense, dense_init, logits;
-    dense.Resize(top * logit_cols);
+    const float* dense_w = dense_kernel->flat<float>().data();
     dense_init.Resize(logit_cols);
     logits.Resize(batch * logit_cols);
-    for (int64_t r = 0; r < top; ++r) {
-      std::memcpy(dense.get() + r * logit_cols, dense_kernel->flat<float>().data() + r * vocab, vocab * 4);
+    if (logit_cols != vocab) {
+      dense.Resize(top * logit_cols);
+      for (int64_t r = 0; r < top; ++r) {
+        std::memcpy(dense.get() + r * logit_cols, dense_kernel->flat<float>().data() + r * vocab, vocab * 4);
+      }
+      dense_w = dense.get();
     }
     std::memcpy(dense_init.get(), dense_bias->flat<float>().data(), vocab * 4);
 
@@ -454,33 +546,41 @@ class LstmSample : public OpKernel {
     auto pack = [&](int thread) {
       for (int l = 0; l < layers; ++l) {
         Part& part = parts[thread][l];
-        part.first = units[l] * thread / threads;
-        part.count = units[l] * (thread + 1) / threads - part.first;
-        part.cols = Padded(4 * part.count);
-        part.inputs = l == 0 ? 0 : units[l - 1];
-        part.weights.Resize((part.inputs + units[l]) * part.cols);
-        if (l > 0) PackColumns(kernels[l - 1].flat<float>().data(), part.inputs, units[l], part, part.weights.get());
+        part.weights.Clear();
+        part.init.Clear();
+        const int kl = embedded ? l : l - 1;  // this layer's kernel and bias, when it has them
+        if (part.inputs > 0) PackColumns(kernels[kl].flat<float>().data(), part.inputs, units[l], part, part.weights.get());
         PackColumns(recurrent[l].flat<float>().data(), units[l], units[l], part,
                     part.weights.get() + part.inputs * part.cols);
-        if (l == 0) {
-          part.init.Resize(vocab * part.cols);
+        if (part.inputs == 0) {
           PackColumns(table.flat<float>().data(), vocab, units[0], part, part.init.get());
         } else {
-          part.init.Resize(part.cols);
-          PackColumns(biases[l - 1].flat<float>().data(), 1, units[l], part, part.init.get());
+          PackColumns(biases[kl].flat<float>().data(), 1, units[l], part, part.init.get());
         }
-        part.z.Resize(batch * part.cols);
       }
     };
 
-    // Advances every layer of every row by the tokens `fed`; reads state buffer `read`. Each
-    // thread computes its units of every row; the threads meet after each layer.
+    // Each thread's scratch, sized now: the pick allocates nothing.
     struct Scratch {
       std::vector<float> ranked, probs, filtered, uniforms;
     };
     std::vector<Scratch> scratch(threads);
+    for (int thread = 0; thread < threads; ++thread) {
+      Scratch& own = scratch[thread];
+      own.filtered.resize(vocab);
+      if (!s.greedy && (s.use_top_k || s.use_top_p)) {
+        own.ranked.resize(vocab);
+        own.probs.resize(vocab);
+      }
+      const int64_t rows = batch * (thread + 1) / threads - batch * thread / threads;
+      if (!s.greedy) own.uniforms.resize(rows * vocab);
+    }
     std::vector<std::vector<const float*>> inits(threads, std::vector<const float*>(batch));
     std::vector<std::vector<float*>> outs(threads, std::vector<float*>(batch));
+
+    // Advances every layer of every row by the tokens `fed`; reads state buffer `read`. Each
+    // thread computes its units of every row; the threads meet after each layer. False when
+    // the other thread failed.
     auto advance = [&](int thread, const int32_t* fed_tokens, int64_t fed_stride, int read) {
       const float** init = inits[thread].data();
       float** out = outs[thread].data();
@@ -490,15 +590,20 @@ class LstmSample : public OpKernel {
         const float* h_read = hidden[l].get() + read * batch * n;
         float* h_write = hidden[l].get() + (1 - read) * batch * n;
         float* z = part.z.get();
+        const float* x = l > 0 ? hidden[l - 1].get() + (1 - read) * batch * units[l - 1] : part.x.get();
         for (int64_t row = 0; row < batch; ++row) {
+          const int64_t token = l == 0 ? fed_tokens[row * fed_stride] : 0;
           out[row] = z + row * part.cols;
-          init[row] = l == 0 ? part.init.get() + fed_tokens[row * fed_stride] * part.cols : part.init.get();
+          init[row] = part.inputs == 0 ? part.init.get() + token * part.cols : part.init.get();
+          if (l == 0 && part.inputs > 0) {  // the embedding's row of the fed token
+            std::memcpy(part.x.get() + row * part.inputs, table.flat<float>().data() + token * part.inputs,
+                        part.inputs * 4);
+          }
         }
-        if (l == 0) {
+        if (part.inputs == 0) {
           MatMul(h_read, n, batch, n, part.weights.get(), part.cols, init, out);
-        } else {  // [x; h] @ [kernel; recurrent_kernel], x the layer below's new output
-          const float* x = hidden[l - 1].get() + (1 - read) * batch * units[l - 1];
-          MatMul(x, units[l - 1], batch, part.inputs, part.weights.get(), part.cols, init, out);
+        } else {  // [x; h] @ [kernel; recurrent_kernel], x the layer below's new output (or the embedding)
+          MatMul(x, part.inputs, batch, part.inputs, part.weights.get(), part.cols, init, out);
           MatMul(h_read, n, batch, n, part.weights.get() + part.inputs * part.cols, part.cols, out, out);
         }
         for (int64_t row = 0; row < batch && k > 0; ++row) {
@@ -507,8 +612,9 @@ class LstmSample : public OpKernel {
           c = ConstMap(zr + k, k).logistic() * c + ConstMap(zr, k).logistic() * ConstMap(zr + 2 * k, k).tanh();
           Map(h_write + row * n + part.first, k) = ConstMap(zr + 3 * k, k).logistic() * c.tanh();
         }
-        barrier.Wait();
+        if (!barrier.Wait()) return false;
       }
+      return true;
     };
 
     // Each thread: logits and the pick of its rows (the top layer's output in buffer `written`).
@@ -522,15 +628,11 @@ class LstmSample : public OpKernel {
         out[row - first] = logits.get() + row * logit_cols;
       }
       const float* h_top = hidden[layers - 1].get() + (written * batch + first) * top;
-      MatMul(h_top, top, last - first, top, dense.get(), logit_cols, init, out);
+      MatMul(h_top, top, last - first, top, dense_w, logit_cols, init, out);
       Scratch& own = scratch[thread];
       std::vector<float>&ranked = own.ranked, &probs = own.probs, &filtered = own.filtered,
                          &uniforms = own.uniforms;
-      filtered.resize(vocab);
-      if (!s.greedy) {
-        uniforms.resize((last - first) * vocab);
-        Uniforms(seed, static_cast<int32_t>(t), first * vocab, (last - first) * vocab, uniforms.data());
-      }
+      if (!s.greedy) Uniforms(seed, static_cast<int32_t>(t), first * vocab, (last - first) * vocab, uniforms.data());
       for (int64_t row = first; row < last; ++row) {
         const float* row_logits = logits.get() + row * logit_cols;
         int32_t next;
@@ -557,28 +659,43 @@ class LstmSample : public OpKernel {
 
     auto work = [&](int thread) {
       pack(thread);
-      barrier.Wait();
+      if (!barrier.Wait()) return;
       int read = 0;
       for (int64_t p = 0; p + 1 < prime_len; ++p) {
-        advance(thread, prime + p, prime_len, read);
+        if (!advance(thread, prime + p, prime_len, read)) return;
         read = 1 - read;
       }
       for (int64_t t = 0; t < s.length; ++t) {
-        advance(thread, t == 0 ? prime + prime_len - 1 : fed.data(), t == 0 ? prime_len : 1, read);
+        if (!advance(thread, t == 0 ? prime + prime_len - 1 : fed.data(), t == 0 ? prime_len : 1, read)) return;
         read = 1 - read;
         choose(thread, t, read);
-        barrier.Wait();  // every row's token is in `fed`
+        if (!barrier.Wait()) return;  // every row's token is in `fed`
         if (std::all_of(done.begin(), done.end(), [](char d) { return d != 0; })) break;
       }
       if (thread == 0) final_read = read;
     };
 
+    // A thread that throws stops the other (the barrier), and the error is raised here once
+    // both have stopped; a helper thread that cannot start throws std::system_error before
+    // any work began.
+    std::exception_ptr failures[2];
+    auto guarded = [&](int thread) {
+      try {
+        work(thread);
+      } catch (...) {
+        failures[thread] = std::current_exception();
+        barrier.Abort();
+      }
+    };
     if (threads == 1) {
-      work(0);
+      guarded(0);
     } else {
-      std::thread helper(work, 1);
-      work(0);
+      std::thread helper(guarded, 1);
+      guarded(0);
       helper.join();
+    }
+    for (const std::exception_ptr& failure : failures) {
+      if (failure) std::rethrow_exception(failure);
     }
     for (int l = 0; l < layers; ++l) {
       Tensor* h_t;
@@ -588,11 +705,63 @@ class LstmSample : public OpKernel {
     }
   }
 
- private:
   Settings settings_;
   int threads_ = 1;
 };
 
 REGISTER_KERNEL_BUILDER(Name("SeqzooLstmSample").Device(DEVICE_CPU), LstmSample);
+
+REGISTER_OP("SeqzooPhiloxUniform")
+    .Input("seed: int32")
+    .Input("step: int32")
+    .Input("shape: int64")  // (rank,): the output's shape, each size >= 0
+    .Output("uniforms: float")
+    .SetShapeFn([](shape_inference::InferenceContext* c) {
+      shape_inference::ShapeHandle scalar, shape;
+      TF_RETURN_IF_ERROR(c->WithRank(c->input(0), 0, &scalar));
+      TF_RETURN_IF_ERROR(c->WithRank(c->input(1), 0, &scalar));
+      TF_RETURN_IF_ERROR(c->MakeShapeFromShapeTensor(2, &shape));
+      c->set_output(0, shape);
+      return absl::OkStatus();
+    });
+
+// The uniforms SeqzooLstmSample draws at step `step` for `seed`: XLA's
+// `tf.random.stateless_uniform(shape, seed=(seed, step), minval=tiny)` on a CPU, row by row
+// along the last axis (each row a call of `Uniforms` at its offset, as the sampler's threads
+// draw their share of the rows), so a test can hold the sampler's generator to XLA's.
+class PhiloxUniform : public OpKernel {
+ public:
+  explicit PhiloxUniform(OpKernelConstruction* context) : OpKernel(context) {}
+
+  void Compute(OpKernelContext* context) override {
+    Guarded(context, "SeqzooPhiloxUniform", [&] { Run(context); });
+  }
+
+ private:
+  void Run(OpKernelContext* context) {
+    int32_t seed = 0, step = 0;
+    OP_REQUIRES_OK(context, ScalarInput(context, "seed", &seed));
+    OP_REQUIRES_OK(context, ScalarInput(context, "step", &step));
+    const Tensor& shape_t = context->input(2);
+    OP_REQUIRES(context, shape_t.dims() == 1,
+                Invalid("shape must be a vector (rank,), got shape ", shape_t.shape().DebugString()));
+    TensorShape shape;
+    int64_t total = 1;
+    for (int64_t i = 0; i < shape_t.NumElements(); ++i) {
+      const int64_t size = shape_t.flat<int64_t>()(i);
+      OP_REQUIRES(context, size >= 0 && Product({total, size}, &total),
+                  Invalid("shape must hold sizes >= 0 with at most 2**56 elements in all, got size ", size,
+                          " at ", i));
+      OP_REQUIRES_OK(context, shape.AddDimWithStatus(size));
+    }
+    Tensor* out_t;
+    OP_REQUIRES_OK(context, context->allocate_output(0, shape, &out_t));
+    const int64_t row = shape.dims() == 0 ? 1 : shape.dim_size(shape.dims() - 1);
+    float* out = out_t->flat<float>().data();
+    for (int64_t first = 0; row > 0 && first < total; first += row) Uniforms(seed, step, first, row, out + first);
+  }
+};
+
+REGISTER_KERNEL_BUILDER(Name("SeqzooPhiloxUniform").Device(DEVICE_CPU), PhiloxUniform);
 
 }  // namespace

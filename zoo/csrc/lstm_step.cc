@@ -17,6 +17,9 @@
 // SeqzooLstmStepGrad (backward, step t), with dh from the step after (dz' @ recurrent^T):
 //   dh += d_outputs[:, t]; dc += dh * d[4]
 //   dz = [dc d[0], dc d[1], dc d[2], dh d[3]]; dc_next = dc * d[5]
+//
+// Both check every input before reading it (`t` a scalar in range, the shapes consistent,
+// no size beyond 2**56 elements) and fail with an InvalidArgument error naming it.
 
 #include <algorithm>
 #include <cmath>
@@ -106,12 +109,24 @@ class LstmStep : public OpKernel {
   explicit LstmStep(OpKernelConstruction* context) : OpKernel(context) {}
 
   void Compute(OpKernelContext* context) override {
+    Guarded(context, "SeqzooLstmStep", [&] { Run(context); });
+  }
+
+ private:
+  void Run(OpKernelContext* context) {
     const Tensor& projected = context->input(0);
     const Tensor& bias = context->input(1);
     const Tensor& recurrent = context->input(3);
     const Tensor& c_in = context->input(4);
+    int32_t t = 0;
+    OP_REQUIRES_OK(context, ScalarInput(context, "t", &t));
     OP_REQUIRES(context, c_in.dims() == 2, absl::InvalidArgumentError("c must be (batch, units)"));
-    const int64_t batch = c_in.dim_size(0), units = c_in.dim_size(1), gates = 4 * units;
+    const int64_t batch = c_in.dim_size(0), units = c_in.dim_size(1);
+    int64_t gates = 0, derivative_size = 0;
+    OP_REQUIRES(context, Product({6, units}, &derivative_size) && Product({batch, 6, units}, &derivative_size),
+                Invalid("c is too large: (batch, 6 * units) must hold at most 2**56 elements, got shape ",
+                        c_in.shape().DebugString()));
+    gates = 4 * units;
     OP_REQUIRES(context, recurrent.shape() == TensorShape({batch, gates}),
                 absl::InvalidArgumentError("recurrent must be (batch, 4 * units)"));
     OP_REQUIRES(context, bias.shape() == TensorShape({gates}),
@@ -119,9 +134,8 @@ class LstmStep : public OpKernel {
     OP_REQUIRES(context, projected.dims() == 3 && projected.dim_size(1) == batch &&
                              projected.dim_size(2) == gates,
                 absl::InvalidArgumentError("projected must be (time, batch, 4 * units)"));
-    const int64_t t = context->input(2).scalar<int>()();
     OP_REQUIRES(context, t >= 0 && t < projected.dim_size(0),
-                absl::InvalidArgumentError("t out of range"));
+                Invalid("t out of range [0, ", projected.dim_size(0), "), got ", t));
 
     Tensor *h_out, *c_out, *d_out;
     OP_REQUIRES_OK(context, context->allocate_output(0, c_in.shape(), &h_out));
@@ -183,12 +197,24 @@ class LstmStepGrad : public OpKernel {
   explicit LstmStepGrad(OpKernelConstruction* context) : OpKernel(context) {}
 
   void Compute(OpKernelContext* context) override {
+    Guarded(context, "SeqzooLstmStepGrad", [&] { Run(context); });
+  }
+
+ private:
+  void Run(OpKernelContext* context) {
     const Tensor& dh_in = context->input(0);
     const Tensor& d_outputs = context->input(1);
     const Tensor& derivatives = context->input(2);
     const Tensor& dc_in = context->input(4);
+    int32_t t = 0;
+    OP_REQUIRES_OK(context, ScalarInput(context, "t", &t));
     OP_REQUIRES(context, dc_in.dims() == 2, absl::InvalidArgumentError("dc must be (batch, units)"));
-    const int64_t batch = dc_in.dim_size(0), units = dc_in.dim_size(1), gates = 4 * units;
+    const int64_t batch = dc_in.dim_size(0), units = dc_in.dim_size(1);
+    int64_t size = 0;
+    OP_REQUIRES(context, Product({13, units}, &size) && Product({batch, 6, units}, &size),
+                Invalid("dc is too large: (batch, 6 * units) must hold at most 2**56 elements, got shape ",
+                        dc_in.shape().DebugString()));
+    const int64_t gates = 4 * units;
     OP_REQUIRES(context, dh_in.shape() == dc_in.shape(),
                 absl::InvalidArgumentError("dh must be (batch, units)"));
     OP_REQUIRES(context, d_outputs.dims() == 3 && d_outputs.dim_size(0) == batch &&
@@ -197,8 +223,7 @@ class LstmStepGrad : public OpKernel {
     const int64_t steps = d_outputs.dim_size(1);
     OP_REQUIRES(context, derivatives.shape() == TensorShape({batch, 6 * units}),
                 absl::InvalidArgumentError("derivatives must be (batch, 6 * units)"));
-    const int64_t t = context->input(3).scalar<int>()();
-    OP_REQUIRES(context, t >= 0 && t < steps, absl::InvalidArgumentError("t out of range"));
+    OP_REQUIRES(context, t >= 0 && t < steps, Invalid("t out of range [0, ", steps, "), got ", t));
 
     Tensor *dz_out, *dc_out;
     OP_REQUIRES_OK(context, context->allocate_output(0, TensorShape({batch, gates}), &dz_out));
