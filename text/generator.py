@@ -9,6 +9,7 @@ very low).
 """
 
 import hashlib
+import json
 import math
 import os
 import warnings
@@ -20,11 +21,81 @@ import keras
 
 from text import data, limits
 from text.vocab import EOS_ID, PAD_ID, Vocabulary
-from zoo.artifacts import ArtifactError, load_artifact, save_artifact
+from zoo import artifact_fields as checks
+from zoo.artifacts import load_artifact, save_artifact
+from zoo.hardware import PRECISIONS
+from zoo.recording import set_factory_call
 
 KIND = "text.generator"
 
 MODEL_KEYS = ("cell", "units", "num_layers", "embedding_dim", "dropout")
+
+
+TRAINING_FIELDS = {
+    "epochs": checks.integer(low=1), "batch_size": checks.integer(low=1),
+    "seq_len": checks.integer(low=1), "learning_rate": checks.number(low=0, low_open=True),
+    "clipnorm": checks.optional(checks.number(low=0, low_open=True)),
+    "validation_split": checks.number(0, 1, high_open=True),
+    "warmup_steps": checks.integer(low=0),
+    "steps_per_epoch": checks.optional(checks.integer(low=1)),
+    "time_budget": checks.optional(checks.number(low=0, low_open=True)),
+    "decay_steps": checks.optional(checks.integer(low=1)),
+    "decay_over": checks.choice("steps", "time"),
+    "final_learning_rate": checks.number(0, 1), "weight_decay": checks.number(low=0),
+    "precision": checks.choice(*PRECISIONS), "seed": checks.integer(),
+}
+"""The settings `fit` records in config.json's `training` (each optional: an untrained
+generator records none)."""
+
+TEXT_METRICS = {
+    "train_loss": checks.optional(checks.number()), "val_loss": checks.optional(checks.number()),
+    "uniform_loss": checks.number(low=0), "checkpoint_epoch": checks.integer(low=1),
+    "checkpoint_loss": checks.optional(checks.number()),
+}
+"""The numbers `fit` adds to the engine's metrics (`zoo.artifact_fields.TRAINING_METRICS`)."""
+
+
+def check_artifact_fields(artifact, where):
+    """Check every field of a text generator's `config.json` and `vocab.json`.
+
+    Run by `TextGenerator.load` (through `zoo.artifacts.load_artifact`) before the model
+    loads. `config.json`: `factory` is `"zoo.build_lm"` (its arguments are the zoo's to
+    check), `preprocessing` is `["vocab"]`, `mode` is `"stream"` or `"lines"`, `model` holds
+    exactly `MODEL_KEYS`, each equal to the recorded argument, `training` and `metrics` hold
+    valid settings and numbers (`TRAINING_FIELDS`, `TEXT_METRICS`). `vocab.json`: see
+    `Vocabulary.from_config`; its token count must equal `arguments.vocab_size`.
+
+    Args:
+        artifact: the `zoo.artifacts.Artifact`, before its model loads.
+        where: `"<option> <folder>"`, the start of every message.
+
+    Raises:
+        zoo.artifact_fields.FieldError: one line naming the file and the field.
+    """
+    source = f"{where}: config.json"
+    fields = checks.Fields(artifact.config, source)
+    fields.read("factory", checks.exactly("zoo.build_lm", "the text generator's model"))
+    fields.read("preprocessing", checks.exactly(["vocab"], "its vocabulary"))
+    fields.read("mode", checks.choice(*data.MODES))
+    arguments = artifact.config["arguments"]
+    if "legacy_format" not in artifact.config:  # before format 2, "model" became "arguments"
+        model = fields.section("model").read_all(
+            {k: checks.LM_ARGUMENTS[k] for k in MODEL_KEYS}, closed=True,
+            what="the model settings")
+        for key, value in model.items():
+            if arguments.get(key, value) != value:
+                fields.fail(f"model.{key}", f"is {json.dumps(value)}, but arguments.{key} is "
+                                            f"{json.dumps(arguments[key])}; expected the same "
+                                            f"value")
+    fields.section("training").read_all(TRAINING_FIELDS, optional_names=tuple(TRAINING_FIELDS))
+    metrics = fields.section("metrics")
+    checks.check_training_metrics(metrics)
+    metrics.read_all(TEXT_METRICS, optional_names=tuple(TEXT_METRICS))
+    vocab = Vocabulary.from_config(artifact.preprocessing["vocab"], source=f"{where}: vocab.json")
+    if arguments.get("vocab_size", vocab.size) != vocab.size:
+        raise checks.FieldError(f"{where}: vocab.json: field tokens holds {vocab.size} tokens, "
+                                f"but config.json's arguments.vocab_size is "
+                                f"{arguments['vocab_size']}; expected the same number")
 
 
 class Score(dict):
@@ -429,22 +500,24 @@ class TextGenerator:
             path: the artifact folder.
             option: how error messages name the path.
 
+        Every field of `config.json` and `vocab.json` is checked before the model loads
+        (`check_artifact_fields`), and the recorded model call against the model's layers.
+
         Raises:
-            zoo.artifacts.ArtifactError: the path is missing, is not a text generator, or its
-                files cannot be read (one line naming the folder).
+            zoo.artifacts.ArtifactError: the path is missing, is not a text generator, its
+                files cannot be read, or a field is missing, of the wrong type, out of range or
+                inconsistent (one line naming the folder, the file and the field).
         """
-        loaded = load_artifact(path, kind=KIND, hint="python -m text train", option=option)
+        loaded = load_artifact(path, kind=KIND, hint="python -m text train", option=option,
+                               check=check_artifact_fields)
         config = loaded.config
-        try:
-            vocab = Vocabulary.from_config(loaded.preprocessing["vocab"])
-            mode = config["mode"]
-            data._check_mode(mode)
-            arguments = config.get("arguments") or config.get("model") or {}
-            model_config = {k: arguments[k] for k in MODEL_KEYS}
-        except (KeyError, TypeError, ValueError) as error:
-            detail = f"missing {error}" if isinstance(error, KeyError) else str(error)
-            raise ArtifactError(f"{option} {path}: not a valid text generator config "
-                                f"({detail})") from None
+        vocab = Vocabulary.from_config(loaded.preprocessing["vocab"])
+        mode = config["mode"]
+        model_config = {k: config["arguments"][k] for k in MODEL_KEYS}
+        if "vocab_size" not in config["arguments"]:  # the layout before format 2: complete it
+            set_factory_call(loaded.model, {"factory": "zoo.build_lm", "arguments": {
+                "vocab_size": vocab.size, **model_config, "conditioning_dim": None,
+                "bidirectional": False, "name": loaded.model.name}})
         gen = cls.__new__(cls)
         gen.vocab = vocab
         gen.mode = mode

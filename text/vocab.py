@@ -225,14 +225,53 @@ class Vocabulary:
         }
 
     @classmethod
-    def from_config(cls, config):
-        """Rebuild a vocabulary from `get_config()` output; raises ValueError when malformed."""
-        if not isinstance(config, dict) or config.get("format") != FORMAT:
-            raise ValueError(f"not a seqzoo vocabulary (expected format {FORMAT!r})")
-        tokens = config.get("tokens")
-        if not isinstance(tokens, list) or tuple(tokens[:3]) != SPECIAL_TOKENS:
-            raise ValueError(f"vocabulary tokens must start with {list(SPECIAL_TOKENS)}")
-        return cls(tokens[3:], level=config.get("level"), lower=config.get("lower", False))
+    def from_config(cls, config, *, source="vocabulary"):
+        """Rebuild a vocabulary from `get_config()` output, checking every field.
+
+        The fields are closed (an unknown one is refused): `format` (`FORMAT`), `version`
+        (`FORMAT_VERSION`), `level` (`"char"` or `"word"`), `lower` (true or false) and
+        `tokens` (distinct strings starting with `<PAD>`, `<UNK>`, `<EOS>`; one character each
+        at character level, non-empty at word level).
+
+        Args:
+            config: the parsed JSON of a vocabulary.
+            source: str naming the file in messages (a loader passes `"<folder>: vocab.json"`).
+                Defaults to `"vocabulary"`.
+
+        Returns:
+            A `Vocabulary`.
+
+        Raises:
+            zoo.artifact_fields.FieldError: (a ValueError) one line naming `source` and the
+                field, e.g. `vocabulary: field level must be one of "char", "word"; got "byte"`.
+
+        Example:
+
+        >>> Vocabulary.from_config(Vocabulary.build("abc").get_config()).size
+        6
+        """
+        from zoo.artifact_fields import Fields, boolean, choice, exactly, integer, list_of, text
+
+        fields = Fields(config, source)
+        values = fields.read_all({
+            "format": exactly(FORMAT, "a seqzoo vocabulary"), "version": integer(),
+            "level": choice(*LEVELS), "lower": boolean(),
+            "tokens": list_of(text(), distinct=True, min_length=len(SPECIAL_TOKENS))},
+            closed=True, what=f"vocabulary version {FORMAT_VERSION}")
+        if values["version"] != FORMAT_VERSION:
+            fields.fail("version", f"is {values['version']}, an unknown vocabulary version; "
+                                   f"expected {FORMAT_VERSION}")
+        tokens = values["tokens"]
+        if tuple(tokens[:3]) != SPECIAL_TOKENS or set(tokens[3:]) & set(SPECIAL_TOKENS):
+            fields.fail("tokens", f"must start with {json.dumps(list(SPECIAL_TOKENS))} and "
+                                  f"hold them once; got {json.dumps(tokens[:3])[:60]} first")
+        bad = next((t for t in tokens[3:] if (len(t) != 1 if values["level"] == "char"
+                                               else not t)), None)
+        if bad is not None:
+            fields.fail("tokens", f"holds {json.dumps(bad)[:40]}; expected "
+                                  + ("one character per token at level \"char\""
+                                     if values["level"] == "char" else "non-empty tokens"))
+        return cls(tokens[3:], level=values["level"], lower=values["lower"])
 
     def to_json(self):
         """Return the vocabulary as a JSON string."""
