@@ -14,8 +14,8 @@ import pytest
 keras = pytest.importorskip("keras")
 tf = pytest.importorskip("tensorflow")
 
-import zoo  # noqa: E402
-from zoo import lstm_sampling, native  # noqa: E402
+import zoo
+from zoo import lstm_sampling, native
 
 VOCAB, UNITS = 5, 4
 TINY = np.finfo(np.float32).tiny
@@ -24,13 +24,15 @@ TINY = np.finfo(np.float32).tiny
 def _inputs(**change):
     """A valid SeqzooLstmSample call (one layer of 4 units, vocabulary 5) with `change`."""
     rng = np.random.default_rng(0)
-    inputs = dict(
-        table=rng.normal(size=(VOCAB, 4 * UNITS)).astype(np.float32),
-        recurrent=[rng.normal(size=(UNITS, 4 * UNITS)).astype(np.float32)], kernels=[], biases=[],
-        dense_kernel=rng.normal(size=(UNITS, VOCAB)).astype(np.float32),
-        dense_bias=np.zeros(VOCAB, np.float32), h=[np.zeros((1, UNITS), np.float32)],
-        c=[np.zeros((1, UNITS), np.float32)], prime=np.array([[1]], np.int32), seed=0, length=3,
-        temperature=1.0, top_k=1, top_p=1.0, eos_id=-1, pad_id=0)
+    inputs = {
+        "table": rng.normal(size=(VOCAB, 4 * UNITS)).astype(np.float32),
+        "recurrent": [rng.normal(size=(UNITS, 4 * UNITS)).astype(np.float32)],
+        "kernels": [], "biases": [],
+        "dense_kernel": rng.normal(size=(UNITS, VOCAB)).astype(np.float32),
+        "dense_bias": np.zeros(VOCAB, np.float32),
+        "h": [np.zeros((1, UNITS), np.float32)], "c": [np.zeros((1, UNITS), np.float32)],
+        "prime": np.array([[1]], np.int32), "seed": 0, "length": 3, "temperature": 1.0,
+        "top_k": 1, "top_p": 1.0, "eos_id": -1, "pad_id": 0}
     return {**inputs, **change}
 
 
@@ -52,24 +54,24 @@ def test_every_scalar_of_the_sampler_must_have_rank_0(ops, name):
 
 
 @pytest.mark.parametrize("change,message", [
-    (dict(temperature=0.0), "temperature must be finite and > 0, got 0"),
-    (dict(temperature=1e-50), "temperature must be finite and > 0, got 0"),  # 0 in float32
-    (dict(temperature=-2.0), "temperature must be finite and > 0, got -2"),
-    (dict(temperature=np.inf), "temperature must be finite and > 0, got inf"),
-    (dict(temperature=np.nan), "temperature must be finite and > 0, got nan"),
-    (dict(temperature=0.0, greedy=True), "temperature must be finite and > 0, got 0"),
-    (dict(top_p=0.0), "top_p must be in (0, 1], got 0"),
-    (dict(top_p=1e-50, use_top_p=True), "top_p must be in (0, 1], got 0"),  # 0 in float32
-    (dict(top_p=1.5), "top_p must be in (0, 1], got 1.5"),
-    (dict(top_p=-0.25), "top_p must be in (0, 1], got -0.25"),
-    (dict(top_p=np.nan), "top_p must be in (0, 1], got nan"),
-    (dict(top_k=0, use_top_k=True), "top_k must be >= 1, got 0"),
-    (dict(top_k=-3), "top_k must be >= 1, got -3"),
-    (dict(length=-1), "length must be >= 0, got -1"),
-    (dict(pad_id=VOCAB), "pad_id out of range [0, 5), got 5"),
-    (dict(pad_id=-1), "pad_id out of range [0, 5), got -1"),
-    (dict(prime=[[1, 5]]), "prime token 5 out of range [0, 5)"),
-    (dict(prime=[[-1]]), "prime token -1 out of range [0, 5)"),
+    ({"temperature": 0.0}, "temperature must be finite and > 0, got 0"),
+    ({"temperature": 1e-50}, "temperature must be finite and > 0, got 0"),  # 0 in float32
+    ({"temperature": -2.0}, "temperature must be finite and > 0, got -2"),
+    ({"temperature": np.inf}, "temperature must be finite and > 0, got inf"),
+    ({"temperature": np.nan}, "temperature must be finite and > 0, got nan"),
+    ({"temperature": 0.0, "greedy": True}, "temperature must be finite and > 0, got 0"),
+    ({"top_p": 0.0}, "top_p must be in (0, 1], got 0"),
+    ({"top_p": 1e-50, "use_top_p": True}, "top_p must be in (0, 1], got 0"),  # 0 in float32
+    ({"top_p": 1.5}, "top_p must be in (0, 1], got 1.5"),
+    ({"top_p": -0.25}, "top_p must be in (0, 1], got -0.25"),
+    ({"top_p": np.nan}, "top_p must be in (0, 1], got nan"),
+    ({"top_k": 0, "use_top_k": True}, "top_k must be >= 1, got 0"),
+    ({"top_k": -3}, "top_k must be >= 1, got -3"),
+    ({"length": -1}, "length must be >= 0, got -1"),
+    ({"pad_id": VOCAB}, "pad_id out of range [0, 5), got 5"),
+    ({"pad_id": -1}, "pad_id out of range [0, 5), got -1"),
+    ({"prime": [[1, 5]]}, "prime token 5 out of range [0, 5)"),
+    ({"prime": [[-1]]}, "prime token -1 out of range [0, 5)"),
 ])
 def test_the_samplers_settings_and_ids_are_checked(ops, change, message):
     _refused(ops.seqzoo_lstm_sample, message, **_inputs(**change))
@@ -79,22 +81,22 @@ def test_the_samplers_shapes_are_checked_and_no_size_overflows(ops):
     four = np.zeros((UNITS, 4 * UNITS), np.float32)
     for change, message in [
         # 4 * 2**62 wraps to 0 in int64: the shape is refused, not trusted
-        (dict(recurrent=[tf.zeros((2**62, 0))]),
+        ({"recurrent": [tf.zeros((2**62, 0))]},
          "recurrent[0] must be (units >= 1, 4 * units), got shape [4611686018427387904,0]"),
-        (dict(recurrent=[np.zeros((0, 0), np.float32)]),
+        ({"recurrent": [np.zeros((0, 0), np.float32)]},
          "recurrent[0] must be (units >= 1, 4 * units), got shape [0,0]"),
-        (dict(recurrent=[np.zeros(4 * UNITS, np.float32)]),
+        ({"recurrent": [np.zeros(4 * UNITS, np.float32)]},
          "recurrent[0] must be (units >= 1, 4 * units), got shape [16]"),
-        (dict(table=np.zeros((VOCAB, 12), np.float32)), "table must be (vocab, 4 * units of layer 0)"),
-        (dict(h=[np.zeros((2, UNITS), np.float32)]), "h[0] and c[0] must be (batch, units)"),
-        (dict(c=[np.zeros((1, UNITS + 1), np.float32)]), "h[0] and c[0] must be (batch, units)"),
-        (dict(prime=[1]), "prime must be (batch, prime_len >= 1), got shape [1]"),
-        (dict(prime=np.zeros((1, 0), np.int32)), "prime must be (batch, prime_len >= 1), got shape [1,0]"),
-        (dict(dense_kernel=np.zeros((UNITS, VOCAB + 1), np.float32)),
+        ({"table": np.zeros((VOCAB, 12), np.float32)}, "table must be (vocab, 4 * units of layer 0)"),
+        ({"h": [np.zeros((2, UNITS), np.float32)]}, "h[0] and c[0] must be (batch, units)"),
+        ({"c": [np.zeros((1, UNITS + 1), np.float32)]}, "h[0] and c[0] must be (batch, units)"),
+        ({"prime": [1]}, "prime must be (batch, prime_len >= 1), got shape [1]"),
+        ({"prime": np.zeros((1, 0), np.int32)}, "prime must be (batch, prime_len >= 1), got shape [1,0]"),
+        ({"dense_kernel": np.zeros((UNITS, VOCAB + 1), np.float32)},
          "dense_kernel must be (units of the top layer, vocab) and dense_bias (vocab,)"),
-        (dict(recurrent=[four, four], h=[np.zeros((1, UNITS), np.float32)] * 2,
-              c=[np.zeros((1, UNITS), np.float32)] * 2, kernels=[np.zeros((3, 16), np.float32)],
-              biases=[np.zeros(16, np.float32)]),
+        ({"recurrent": [four, four], "h": [np.zeros((1, UNITS), np.float32)] * 2,
+              "c": [np.zeros((1, UNITS), np.float32)] * 2, "kernels": [np.zeros((3, 16), np.float32)],
+              "biases": [np.zeros(16, np.float32)]},
          "kernels[0] must be (units below, 4 * units) and biases[0] (4 * units,)"),
     ]:
         _refused(ops.seqzoo_lstm_sample, message, **_inputs(**change))
@@ -105,7 +107,7 @@ def test_an_eos_id_outside_the_vocabulary_never_ends_a_row_and_an_empty_batch_is
         tokens, lengths, *_ = ops.seqzoo_lstm_sample(**_inputs(eos_id=eos_id, length=6))
         assert lengths.numpy().tolist() == [6] and ((tokens.numpy() >= 0) & (tokens.numpy() < VOCAB)).all()
     empty = np.zeros((0, UNITS), np.float32)
-    tokens, lengths, log_probs, h, c = ops.seqzoo_lstm_sample(
+    tokens, lengths, _log_probs, h, _c = ops.seqzoo_lstm_sample(
         **_inputs(prime=np.zeros((0, 2), np.int32), h=[empty], c=[empty]))
     assert tokens.shape == (0, 3) and lengths.shape == (0,) and h[0].shape == (0, UNITS)
 
@@ -132,7 +134,7 @@ def test_the_step_ops_check_t_and_their_sizes(ops):
 # Under a tight address-space limit in a child process: a buffer too big for it (the logits of
 # 200,000 rows x 200,000 tokens, 160 GB) and the sampler's second thread (its stack) cannot be
 # had; both must come back as TensorFlow errors, and the process goes on.
-_LIMITS = """
+_LIMITS = r"""
 import re, resource, numpy as np, tensorflow as tf
 from zoo import native
 
@@ -164,7 +166,7 @@ print("alive", call(1, 5, 2)[0].shape)
 def test_a_failed_allocation_or_thread_start_is_an_error_not_a_crash(ops):
     done = subprocess.run([sys.executable, "-c", _LIMITS], capture_output=True, text=True,
                           env=os.environ, cwd=pathlib.Path(__file__).resolve().parents[2],
-                          timeout=300)
+                          timeout=300, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     lines = done.stdout.strip().splitlines()
     assert lines[-3] == "ResourceExhaustedError SeqzooLstmSample: out of memory", done.stdout
@@ -185,8 +187,8 @@ def _nan_model(nan_ids):
 
 
 @pytest.mark.parametrize("nan_ids", [(3, 7), tuple(range(11))])
-@pytest.mark.parametrize("settings", [dict(greedy=True), dict(), dict(top_k=4), dict(top_p=0.8),
-                                      dict(temperature=0.7, top_k=6, top_p=0.9)])
+@pytest.mark.parametrize("settings", [{"greedy": True}, {}, {"top_k": 4}, {"top_p": 0.8},
+                                      {"temperature": 0.7, "top_k": 6, "top_p": 0.9}])
 def test_nan_logits_mean_the_same_on_the_native_op_and_the_xla_loop(ops, nan_ids, settings):
     """A NaN logit is never chosen; a row of NaN logits gets token 0; its score is NaN."""
     step = _nan_model(nan_ids)
@@ -236,3 +238,28 @@ def test_the_uniform_op_checks_its_inputs(ops):
              "shape must hold sizes >= 0 with at most 2**56 elements in all, got size -1 at 1")
     _refused(lambda: ops.seqzoo_philox_uniform(0, 0, [2**40, 2**40]),
              "shape must hold sizes >= 0 with at most 2**56 elements in all, got size 1099511627776 at 1")
+
+
+@pytest.mark.parametrize("change,message", [
+    ({"temperature": 1e-50}, "temperature must be finite and > 0 as a float32, got 1e-50"),
+    ({"temperature": 1e39}, "temperature must be finite and > 0 as a float32, got 1e+39"),
+    ({"temperature": 10**400}, "temperature must be finite and > 0 as a float32, got 1" + "0" * 400),
+    ({"top_p": 1e-46}, "top_p must be > 0 as a float32, got 1e-46"),
+])
+def test_sampling_arguments_are_checked_as_the_float32_the_samplers_use(change, message):
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        zoo.logits.check_sampling_args(**change)
+
+
+@pytest.mark.parametrize("jit_compile", [True, False])
+def test_the_xla_pick_treats_nan_as_minus_infinity_on_every_path(jit_compile):
+    """TensorFlow's CPU kernel alone would draw the out-of-range id `vocab` from a row of
+    -inf, and XLA's argmax would pick a NaN."""
+    logits = tf.constant([[np.nan, 0.0, np.nan, 2.0], [np.nan] * 4, [-np.inf] * 4], tf.float32)
+    pick = tf.function(zoo.logits.choose_tokens, jit_compile=jit_compile)
+    for seed in range(4):
+        for kwargs in ({"greedy": True}, {}, {"top_k": 2, "top_p": 0.9}):
+            tokens = pick(logits, tf.constant([seed, 0]), **kwargs).numpy()
+            assert tokens[0] in (1, 3) and tokens[1:].tolist() == [0, 0], (seed, kwargs, tokens)
+    filtered = zoo.logits.filter_logits(logits, top_k=1).numpy()
+    assert filtered[0].tolist() == [-np.inf, -np.inf, -np.inf, 2.0]
