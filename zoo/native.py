@@ -103,7 +103,8 @@ def _cpu_features():
     lines = set()
     if platform.system() == "Darwin":
         with contextlib.suppress(OSError, subprocess.SubprocessError):
-            lines.update(subprocess.run(["sysctl", "machdep.cpu", "hw.optional"],
+            sysctl = shutil.which("sysctl") or "/usr/sbin/sysctl"
+            lines.update(subprocess.run([sysctl, "machdep.cpu", "hw.optional"],
                                         capture_output=True, text=True, timeout=60
                                         ).stdout.splitlines())
     else:

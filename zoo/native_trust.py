@@ -12,7 +12,8 @@ process. Before every load:
 - the library is opened without following a link, and the open file is checked the same way:
   a regular file of this user, not writable by group or others (`open_library`). On Linux
   that open file is what the loader opens (`load_name`: `/proc/self/fd/N`), so the file
-  checked is the file loaded;
+  checked is the file loaded (elsewhere the loader opens the path: that relies on no other
+  user being able to rename a folder above the cache folder, as with a home folder or /tmp);
 - the library has loaded, and its step ops have run, in a child process: a marker beside it
   (`<library>.checked`, JSON) records the sha256 of the file that passed, and a file without
   a matching marker is checked first. One that kills its child (SIGILL, on a CPU it was not
@@ -51,6 +52,10 @@ if hasattr(ops, "seqzoo_lstm_step"):  # run the step ops once, in both dtypes
 """
 """What the child process runs: load the library named by its argument, then run the step ops
 (where the library has them) once on tiny inputs."""
+
+_FROM_OUTSIDE = (signal.SIGINT, signal.SIGTERM, signal.SIGKILL, signal.SIGHUP)
+"""Signals that stop a child from outside (Ctrl-C, a shutdown, the out-of-memory killer): the
+library is not set aside for them."""
 
 _UNSAFE = ("seqzoo loads a library only from a folder and a file that belong to this user and "
            "that no one else can write")
@@ -197,14 +202,18 @@ def _check_in_child(folder_fd, library, handle):
                            f"{CHECK_TIMEOUT_S} s") from None
     if child.returncode == 0:
         return
+    if -child.returncode in _FROM_OUTSIDE:  # not the library's doing: a later process retries
+        raise RuntimeError(f"the child process loading {library.name} was stopped by "
+                           f"{signal.Signals(-child.returncode).name}")
     if child.returncode < 0:
         names = {int(s): s.name for s in signal.Signals}
         how = f"killed it with {names.get(-child.returncode, f'signal {-child.returncode}')}"
     else:
         last = (child.stderr.strip().splitlines() or [""])[-1][-300:]
         how = f"made it exit {child.returncode}" + (f" ({last})" if last else "")
-    os.replace(library.name, _set_aside(library).name, src_dir_fd=folder_fd,
-               dst_dir_fd=folder_fd)
+    with contextlib.suppress(FileNotFoundError):  # another process set it aside first
+        os.replace(library.name, _set_aside(library).name, src_dir_fd=folder_fd,
+                   dst_dir_fd=folder_fd)
     with contextlib.suppress(FileNotFoundError):  # a marker left by an earlier file
         os.unlink(_marker(library).name, dir_fd=folder_fd)
     raise RuntimeError(f"loading {library.name} in a child process {how}; it is set aside "
@@ -239,7 +248,7 @@ def open_library(folder_fd, library):
     FileNotFoundError: [Errno 2] No such file or directory: 'lib.so'
     >>> os.close(handle)
     """
-    handle = _open_file(folder_fd, library)
+    handle = _open_file(folder_fd, library)  # the only FileNotFoundError: no such library
     try:
         digest = _sha256(handle)
         if not _marked(folder_fd, library, digest):
@@ -248,6 +257,9 @@ def open_library(folder_fd, library):
 
             write_json_atomically(_marker(library), {
                 "sha256": digest, "checked": "loaded (and its step ops run) in a child process"})
+    except FileNotFoundError as error:  # the folder changed under us
+        os.close(handle)
+        raise RuntimeError(f"cannot check {library}: {error}") from None
     except BaseException:
         os.close(handle)
         raise

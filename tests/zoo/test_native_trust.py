@@ -239,6 +239,24 @@ def test_a_good_library_is_marked_once_then_loads_without_a_child(libraries, tmp
                                      f"1; it is set aside as {library}.failed")]
 
 
+def test_a_child_stopped_from_outside_sets_nothing_aside(libraries, tmp_path, monkeypatch):
+    """Ctrl-C, a shutdown or the out-of-memory killer is not the library's doing: it is not
+    loaded in this process, and stays for a later process to check again."""
+    cache = tmp_path / "cache"
+    library = _expected(cache)
+    library.parent.mkdir(mode=0o700)
+    shutil.copyfile(libraries.good, library)
+    stopped = tmp_path / "stopped-python"
+    stopped.write_text("#!/bin/sh\nkill -TERM $$\n")
+    stopped.chmod(0o755)
+    monkeypatch.setattr(sys, "executable", str(stopped))
+    results, messages = _two_calls()
+    assert results == (None, None)
+    assert messages == [_unavailable(f"the child process loading {library.name} was stopped "
+                                     f"by SIGTERM")]
+    assert os.listdir(cache) == [library.name]
+
+
 def test_the_time_limit_covers_the_whole_build_in_private_folders(tmp_path, monkeypatch):
     """Two compiles at once, then the link, 0.7 s each: over a 1 s limit together, though
     each process alone is under it. Each writes into a folder of mode 0700."""
