@@ -11,23 +11,46 @@ It draws the same tokens as the XLA loop: the op picks the argmax of
 `logits - log(-log(u))`, the rule XLA's `stateless_categorical` uses, over the uniforms XLA's
 `stateless_uniform` draws for `(seed, step)` (the op computes them with the same Philox
 generator), so a seed gives the XLA loop's text (float rounding can change a token only at a
-near-tie). Before its first use for a model the path checks itself against one step of the
-step model (states and greedy token) and stays off for that model if they differ.
+near-tie). Since the op copies TensorFlow's generator rather than calling it, a plan checks
+itself before its first use for a model (`LstmPlan.agrees`): a few sampled tokens with
+temperature, top-k and top-p, drawn by the op and by the XLA loop's pick
+(`zoo.logits.choose_tokens` under XLA) for one seed, must be the same, and the states
+close; otherwise the XLA loop runs that model and one `RuntimeWarning` says so.
+
+The first layer's input term: a run that feeds at least `vocab` tokens (batch x length) is
+given the token table `embedding @ kernel_0 + bias_0` `(vocab, 4 units)`, built once per
+weights and kept in the plan (rebuilt only when the embedding, kernel or bias changed,
+compared bit for bit before each such run); a shorter one is given the embedding and
+`kernel_0` and projects each fed token's row, so a short generation from a large vocabulary
+packs nothing vocabulary-sized.
 """
 
 import os
+import threading
+import warnings
+import weakref
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-__all__ = ["LstmPlan", "plan", "BUILD_TOKENS"]
+from zoo.logits import choose_tokens
+
+__all__ = ["LstmPlan", "plan", "BUILD_TOKENS", "CHECK"]
 
 BUILD_TOKENS = 1_000_000
 """A generation of at least this many tokens (batch x length) builds the native library when
 it is not built yet (about 20 s, once per machine: about what the XLA loop would spend on
 such a generation at batch 1); smaller ones use it only once it is built (by bfloat16
 training, by such a generation, or by calling `zoo.native.lstm_ops()`)."""
+
+CHECK = dict(length=8, temperature=1.5, top_k=0.5, top_p=0.95, seed=1)
+"""The self-check's sampled run (`LstmPlan.agrees`): 2 rows, 8 tokens drawn at a high
+temperature so that most draws depend on the uniforms, through both filters (`top_k` is a
+fraction of the vocabulary here)."""
+
+_plans = weakref.WeakKeyDictionary()  # step model -> LstmPlan or None
+_plans_lock = threading.Lock()
 
 
 def _threads(step_bytes):
@@ -41,10 +64,18 @@ def _threads(step_bytes):
     return 2 if cpus >= 2 and step_bytes >= 256 * 1024 else 1
 
 
+@tf.function(jit_compile=True, reduce_retracing=True, autograph=False)
+def _xla_choose(logits, seed, step, temperature, top_k, top_p):
+    """The XLA loop's pick (`Sampler`'s loop body: `choose_tokens` keyed by `(seed, step)`)."""
+    return choose_tokens(logits, tf.stack([seed, step]), temperature=temperature, top_k=top_k,
+                         top_p=top_p)
+
+
 class LstmPlan:
     """How one step model runs on `SeqzooLstmSample`: its layers, read at every call.
 
-    Build it with `plan(step_model)`; `run` generates like `Sampler.generate` without hooks.
+    Build it with `plan(step_model)` (one plan per step model); `run` generates like
+    `Sampler.generate` without hooks.
 
     Args:
         embedding: the step model's `keras.layers.Embedding`.
@@ -55,18 +86,65 @@ class LstmPlan:
     def __init__(self, embedding, cells, dense):
         self.embedding, self.cells, self.dense = embedding, cells, dense
         self.vocab = int(dense.units)
-        self.checked = None  # None: not yet checked against the step model
+        self.checked = None  # None: not yet checked against the XLA loop
+        self._table = None  # (the weights it was built from, the table)
+        self._lock = threading.Lock()
 
-    def weights(self):
-        """The op's weight inputs: the first layer's token table and the rest (tensors)."""
+    def uses_table(self, batch, length):
+        """Whether a run of `batch` rows and `length` tokens is given the token table.
+
+        It is when the run feeds at least `vocab` tokens: then the table's upkeep (comparing
+        the embedding and packing the table in the op) costs less than projecting each fed
+        token (`embedding_dim x 4 units` per token).
+
+        Returns:
+            bool.
+        """
+        return batch * length >= self.vocab
+
+    def table(self):
+        """The first layer's token table `embedding @ kernel_0 + bias_0`, `(vocab, 4 units)`.
+
+        Built once per weights: the plan keeps it with a copy of the three weights it came
+        from, and rebuilds it when any of them differs bit for bit (after training,
+        `set_weights`, `assign`), so it is never stale.
+
+        Returns:
+            A float32 tensor.
+        """
         first = self.cells[0]
-        table = tf.matmul(self.embedding.embeddings, first.kernel) + first.bias
-        return (table, [c.recurrent_kernel for c in self.cells],
-                [c.kernel for c in self.cells[1:]], [c.bias for c in self.cells[1:]],
-                self.dense.kernel, self.dense.bias)
+        current = [tf.convert_to_tensor(v) for v in (self.embedding.embeddings, first.kernel, first.bias)]
+        with self._lock:
+            if self._table is not None and all(
+                    bool(tf.reduce_all(tf.bitcast(a, tf.int32) == tf.bitcast(b, tf.int32)))
+                    for a, b in zip(current, self._table[0])):
+                return self._table[1]
+            kept = [tf.constant(a.numpy()) for a in current]  # a copy: the variables change
+            embedding, kernel, bias = kept
+            self._table = (kept, tf.matmul(embedding, kernel) + bias)
+            return self._table[1]
+
+    def weights(self, table=True):
+        """The op's weight inputs, the first layer's input term given as a table or not.
+
+        Args:
+            table: bool: the token table (`table()`) and the deeper layers' kernels and biases;
+                False: the embedding and every layer's kernel and bias. Defaults to True.
+
+        Returns:
+            `(table or embedding, recurrent kernels, kernels, biases, dense kernel, dense
+            bias)`, tensors and lists of them.
+        """
+        recurrent = [c.recurrent_kernel for c in self.cells]
+        rest = (self.dense.kernel, self.dense.bias)
+        if table:
+            return (self.table(), recurrent, [c.kernel for c in self.cells[1:]],
+                    [c.bias for c in self.cells[1:]], *rest)
+        return (self.embedding.embeddings, recurrent, [c.kernel for c in self.cells],
+                [c.bias for c in self.cells], *rest)
 
     def run(self, ops, prime, length, states, *, greedy=False, temperature=1.0, top_k=None,
-            top_p=None, seed=0, eos_id=-1, pad_id=0, scored=False):
+            top_p=None, seed=0, eos_id=-1, pad_id=0, scored=False, table=None):
         """Generate `length` tokens after `prime` (what `Sampler.generate` computes).
 
         Args:
@@ -78,15 +156,18 @@ class LstmPlan:
             seed: int, the 32-bit seed (`(seed, step)` keys each draw).
             eos_id: int, -1 for none. pad_id: int in `[0, vocab)`.
             scored: bool, sum the chosen tokens' log-probabilities.
+            table: bool or None: give the op the token table (see `weights`); None decides
+                by `uses_table`. Defaults to None.
 
         Returns:
             `(tokens (batch, length), lengths (batch,), log_probs (batch,), states)`, numpy.
         """
         batch = prime.shape[0]
-        table, recurrent, kernels, biases, dense_kernel, dense_bias = self.weights()
+        table = self.uses_table(batch, length) if table is None else table
+        first, recurrent, kernels, biases, dense_kernel, dense_bias = self.weights(table)
         threads = _threads(4 * batch * sum(int(np.prod(r.shape)) for r in recurrent))
         out = ops.seqzoo_lstm_sample(
-            table=table, recurrent=recurrent, kernels=kernels, biases=biases,
+            table=first, recurrent=recurrent, kernels=kernels, biases=biases,
             dense_kernel=dense_kernel, dense_bias=dense_bias,
             h=[tf.constant(s, tf.float32) for s in states[0::2]],
             c=[tf.constant(s, tf.float32) for s in states[1::2]],
@@ -99,34 +180,75 @@ class LstmPlan:
         new_states = [s.numpy() for pair in zip(h, c) for s in pair]
         return tokens.numpy(), lengths.numpy(), log_probs.numpy(), new_states
 
-    def agrees(self, ops, step_model):
-        """One step of the op against the step model (states to 1e-4, the greedy token).
+    def expected(self, step_model, prime, length, states, *, temperature=1.0, top_k=None,
+                 top_p=None, seed=0):
+        """What the XLA loop draws: the step model (eager) and the loop's pick under XLA.
+
+        Args:
+            step_model: the step model this plan was made from.
+            prime, length, states, temperature, top_k, top_p, seed: as `run` (no end token).
 
         Returns:
-            bool, cached after the first call.
+            `(tokens (batch, length), states)`, numpy.
         """
-        if self.checked is None:
-            rng = np.random.default_rng(0)
-            units = [c.units for c in self.cells]
-            states = [rng.normal(0, 0.5, (1, u)).astype(np.float32) for u in units for _ in (0, 1)]
-            prime = np.array([[1 % self.vocab, 2 % self.vocab]], np.int32)
-            tokens, _, _, native = self.run(ops, prime, 1, states, greedy=True)
-            feed = [tf.constant(s) for s in states]
-            for token in prime[0]:
-                logits, *feed = step_model([tf.constant([token], tf.int32), *feed], training=False)
-            expected = [np.asarray(s) for s in feed]
-            self.checked = bool(
-                tokens[0, 0] == int(np.argmax(np.asarray(logits)[0]))
-                and all(np.allclose(a, b, atol=1e-4) for a, b in zip(native, expected)))
-        return self.checked
+        feed = [tf.constant(s, tf.float32) for s in states]
+        for token in prime[:, :-1].T:
+            _, *feed = step_model([tf.constant(token, tf.int32), *feed], training=False)
+        token, tokens = tf.constant(prime[:, -1], tf.int32), []
+        for t in range(length):
+            logits, *feed = step_model([token, *feed], training=False)
+            token = _xla_choose(tf.cast(logits, tf.float32), tf.constant(seed, tf.int32),
+                                tf.constant(t, tf.int32), tf.constant(temperature, tf.float32),
+                                None if top_k is None else tf.constant(top_k, tf.int32),
+                                None if top_p is None else tf.constant(top_p, tf.float32))
+            tokens.append(token.numpy())
+        return np.stack(tokens, axis=1), [np.asarray(s) for s in feed]
+
+    def agrees(self, ops, step_model):
+        """Whether the op draws what the XLA loop draws for this model; asked once.
+
+        Runs `CHECK` (2 rows, a 3-token prime, random states) through the op and through
+        `expected`: the tokens must be equal and the states within 1e-4. A
+        mismatch warns once (a `RuntimeWarning`) and the XLA loop runs this model.
+
+        Args:
+            ops: the loaded native op library.
+            step_model: the step model this plan was made from.
+
+        Returns:
+            bool, kept after the first call.
+        """
+        with self._lock:
+            if self.checked is not None:
+                return self.checked
+        rng = np.random.default_rng(0)
+        states = [rng.normal(0, 0.5, (2, c.units)).astype(np.float32)
+                  for c in self.cells for _ in (0, 1)]
+        prime = rng.integers(0, self.vocab, (2, 3)).astype(np.int32)
+        settings = dict(CHECK, top_k=max(1, round(self.vocab * CHECK["top_k"])))
+        length = settings.pop("length")
+        tokens, _, _, native = self.run(ops, prime, length, states, table=False, **settings)
+        want, expected = self.expected(step_model, prime, length, states, **settings)
+        same = np.array_equal(tokens, want) and all(
+            np.allclose(a, b, atol=1e-4) for a, b in zip(native, expected))
+        with self._lock:
+            if self.checked is None:
+                self.checked = bool(same)
+                if not same:
+                    warnings.warn(
+                        f"zoo.lstm_sampling: the native sampling op drew other tokens than the XLA "
+                        f"loop for step model {step_model.name!r} (TensorFlow {tf.__version__}); "
+                        "that model samples on the XLA loop", RuntimeWarning, stacklevel=4)
+            return self.checked
 
 
 def plan(step_model):
-    """An `LstmPlan` for a `zoo.build_lm_step` twin of a float32 LSTM language model, or None.
+    """The `LstmPlan` of a `zoo.build_lm_step` twin of a float32 LSTM language model, or None.
 
     The step model must take exactly `token` and `state_h_i`, `state_c_i` per layer, and hold
     only an `Embedding` named `embedding`, `LSTMCell`s named `lstm_i_cell` (tanh and sigmoid,
-    with bias) and a linear `Dense` named `logits` with bias, all computing in float32.
+    with bias) and a linear `Dense` named `logits` with bias, all computing in float32. One
+    plan is kept per step model (with its token table and its self-check's answer).
 
     Args:
         step_model: a Keras single-step model.
@@ -143,6 +265,17 @@ def plan(step_model):
     >>> plan(zoo.build_lm_step(zoo.build_lm(12, cell="gru", units=8))) is None
     True
     """
+    with _plans_lock:
+        try:
+            if step_model in _plans:
+                return _plans[step_model]
+        except TypeError:  # not weakly referenceable: not kept
+            return _make(step_model)
+        made = _plans[step_model] = _make(step_model)
+        return made
+
+
+def _make(step_model):
     try:
         names = [t.name for t in step_model.inputs]
         layers = [layer for layer in step_model.layers

@@ -1,5 +1,9 @@
 """zoo.lstm_sampling: the native sampling op gives the XLA loop's tokens, log-probabilities and
-states for the same seed, is used only where it computes the same, and names bad input."""
+states for the same seed (with the token table or the embedding as the first layer's input),
+never from a stale table, is used only where its sampled draws match the XLA loop's, and
+names bad input."""
+
+import warnings
 
 import numpy as np
 import pytest
@@ -53,6 +57,61 @@ def test_the_op_samples_the_xla_loops_tokens_for_the_same_seed(ops, units, layer
     _same(*_both(step, prime, 60, **settings))
 
 
+# batch x length < vocab: the first layer projects the embedding at each step (no table);
+# vocabulary 32 has the dense kernel read in place, 23 copied to padded rows.
+@pytest.mark.parametrize("units,layers,batch,length,vocab,settings", [
+    (48, 1, 1, 20, 23, dict(greedy=True)),
+    (160, 1, 1, 20, 23, dict(seed=5, temperature=1.3, top_k=9, top_p=0.9)),
+    (24, 2, 5, 4, 23, dict(seed=7)),
+    (160, 2, 3, 10, 32, dict(seed=11, top_p=0.8)),
+])
+def test_a_short_generation_projects_the_embedding_and_samples_the_xla_loops_tokens(
+        ops, units, layers, batch, length, vocab, settings):
+    step = _step(units, layers, vocab=vocab)
+    assert not lstm_sampling.plan(step).uses_table(batch, length)
+    prime = np.random.default_rng(2).integers(0, vocab, (batch, 3))
+    _same(*_both(step, prime, length, **settings))
+    assert lstm_sampling.plan(step)._table is None  # nothing vocabulary-sized was built
+
+
+def test_the_table_is_built_once_per_weights_and_never_stale(ops):
+    lm = zoo.build_lm(23, units=16, embedding_dim=8)
+    step = zoo.build_lm_step(lm)
+    plan = lstm_sampling.plan(step)
+    sampler = zoo.Sampler(step)
+    prime = np.array([[1, 2], [3, 4]])
+    assert plan.uses_table(2, 30)
+
+    def check(seed):
+        ids = prime.astype(np.int32)
+        assert sampler._native_plan(ids, {}, 30, 0) is not None
+        fast = sampler.generate(prime, 30, seed=seed, top_k=8)
+        with native.disabled():
+            slow = sampler.generate(prime, 30, seed=seed, top_k=8)
+        _same(fast, slow)
+        return plan.table()
+
+    table = check(1)
+    assert check(2) is table  # the same weights: the same table, not rebuilt
+    rng = np.random.default_rng(0)
+    embedding, cell = lm.get_layer("embedding"), lm.get_layer("lstm_0").cell
+    for variable in (embedding.embeddings, cell.kernel, cell.bias):
+        before = variable.numpy()
+        variable.assign(before + rng.normal(0, 0.3, before.shape).astype(np.float32))
+        rebuilt = check(3)
+        assert rebuilt is not table
+        table = rebuilt
+    weights = embedding.get_weights()
+    weights[0][5, 0] = np.nextafter(weights[0][5, 0], np.float32(1))  # one bit of one weight
+    embedding.set_weights(weights)
+    table = check(4)
+    assert table is not rebuilt
+    lm.compile(optimizer=keras.optimizers.SGD(0.5), jit_compile=False,
+               loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    lm.fit(np.array([[1, 2, 3, 4]] * 4), np.array([[2, 3, 4, 5]] * 4), epochs=1, verbose=0)
+    assert check(5) is not table
+
+
 def test_a_row_stops_at_eos_and_the_rest_is_padding_as_in_the_xla_loop(ops):
     step = _step(32)
     prime = np.array([[1], [2], [3]])
@@ -104,15 +163,73 @@ def test_only_float32_lstm_language_models_without_hooks_get_a_plan(ops):
     assert zoo.Sampler(step)._native_plan(ids, {}, 5, 99) is None  # pad_id outside it
 
 
-def test_a_plan_that_disagrees_with_its_step_model_is_not_used(ops):
+def test_a_plan_that_disagrees_with_its_step_model_is_not_used_and_warns_once(ops):
     step = _step(8)
     good = lstm_sampling.plan(step)
-    assert good.agrees(ops, step)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert good.agrees(ops, step)
     other = keras.layers.Dense(23, name="logits")
     other.build((None, 8))
     other.kernel.assign(np.random.default_rng(0).normal(size=(8, 23)))
     bad = lstm_sampling.LstmPlan(good.embedding, good.cells, other)
-    assert not bad.agrees(ops, step)
+    with pytest.warns(RuntimeWarning) as caught:
+        assert not bad.agrees(ops, step)
+        assert not bad.agrees(ops, step)
+    assert len(caught) == 1
+
+
+def _drifted(monkeypatch, step):
+    """The model's plan with its op run on another seed, as if the op's random stream had
+    drifted from XLA's: greedy tokens and states unchanged, every sampled draw different."""
+    plan = lstm_sampling.plan(step)
+    real = plan.run
+
+    def run(*args, seed=0, **kwargs):
+        return real(*args, seed=seed + 1, **kwargs)
+
+    monkeypatch.setattr(plan, "run", run)
+    return plan
+
+
+def test_a_plan_whose_sampled_draws_drift_falls_back_to_the_xla_loop_with_one_warning(ops, monkeypatch):
+    step = _step(16)
+    plan = _drifted(monkeypatch, step)
+    prime = np.array([[1, 2], [3, 4]])
+    # the drift leaves greedy decoding alone: a greedy-only check would have passed it
+    greedy = plan.run(ops, prime.astype(np.int32), 5, [np.zeros((2, 16), np.float32)] * 2, greedy=True)
+    real = lstm_sampling.LstmPlan.run(plan, ops, prime.astype(np.int32), 5, [np.zeros((2, 16), np.float32)] * 2,
+                                      greedy=True)
+    np.testing.assert_array_equal(greedy[0], real[0])
+    sampler = zoo.Sampler(step)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        tokens = [sampler.generate(prime, 12, seed=s, top_p=0.9).tokens for s in (1, 2)]
+        assert zoo.Sampler(step)._native_plan(prime.astype(np.int32), {}, 12, 0) is None
+    ours = [w for w in caught if issubclass(w.category, RuntimeWarning)]
+    assert [str(w.message) for w in ours] == [
+        f"zoo.lstm_sampling: the native sampling op drew other tokens than the XLA loop for step "
+        f"model {step.name!r} (TensorFlow {tf.__version__}); that model samples on the XLA loop"]
+    assert ours[0].filename == __file__  # the warning points at the caller
+    with native.disabled():
+        for s, got in zip((1, 2), tokens):
+            np.testing.assert_array_equal(got, sampler.generate(prime, 12, seed=s, top_p=0.9).tokens)
+    drifted = plan.run(ops, prime.astype(np.int32), 12, [np.zeros((2, 16), np.float32)] * 2, seed=1, top_p=0.9)
+    assert not np.array_equal(drifted[0], tokens[0])  # the XLA loop ran, not the drifted op
+
+
+def test_a_passing_model_is_checked_once_and_then_sampled_by_the_op(ops, monkeypatch):
+    step = _step(16)
+    plan = lstm_sampling.plan(step)
+    calls = []
+    real = plan.run
+    monkeypatch.setattr(plan, "run", lambda *a, **k: calls.append(k.get("table")) or real(*a, **k))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(2):
+            zoo.Sampler(step).generate(np.array([[1, 2]]), 4, seed=3, temperature=0.8)
+    assert plan.checked is True
+    assert calls == [False, None, None]  # the check (no table), then the two generations
 
 
 def test_the_op_names_bad_input(ops):
@@ -130,6 +247,12 @@ def test_the_op_names_bad_input(ops):
         (dict(pad_id=23), r"pad_id out of range"),
         (dict(length=-1), r"length must be >= 0"),
         (dict(dense_bias=tf.zeros(5)), r"dense_bias \(vocab,\)"),
+        (dict(kernels=[tf.zeros((4, 32))] * 2, biases=[tf.zeros(32)] * 2),
+         r"kernels and biases must hold one tensor per layer"),
+        (dict(table=tf.zeros((23, 4)), kernels=[tf.zeros((5, 32))], biases=[tf.zeros(32)]),
+         r"kernels\[0\] must be \(units below, 4 \* units\) and biases\[0\] \(4 \* units,\)"),
+        (dict(table=tf.zeros((23, 0)), kernels=[tf.zeros((0, 32))], biases=[tf.zeros(32)]),
+         r"table must be the embedding \(vocab, dim >= 1\)"),
     ]:
         with pytest.raises(tf.errors.InvalidArgumentError, match=message):
             ops.seqzoo_lstm_sample(**{**base, **change})
