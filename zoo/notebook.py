@@ -1,7 +1,12 @@
 """The shared first cell of seqzoo's notebooks: where am I, what runs me, where do files go.
 
-A notebook's first cell installs the package (in Colab from `$SEQZOO_REPO_URL`, elsewhere from
-the clone it sits in) and then calls `setup()`, which:
+Every notebook's first code cell is `setup_cell(name, extras)`: the same text in all of them
+but for the notebook's name and the package extras it needs (the tests check that). It runs
+in any Jupyter kernel, even one holding nothing but Jupyter's kernel packages: when seqzoo is
+not installed there, it installs it (with its dependencies) from the clone the notebook sits
+in, else from `$SEQZOO_REPO_URL` (or `REPO_URL` in the cell), and in Colab it also installs
+FluidSynth and a General MIDI SoundFont when the notebook asks for the `audio` extra. It then
+calls `setup()`, which:
 
 - detects Colab and the accelerator (GPU name, TPU, or CPU);
 - mounts Google Drive when asked (`drive=True` or `$SEQZOO_DRIVE=1`, Colab only) and puts the
@@ -60,7 +65,12 @@ def in_colab():
     >>> isinstance(in_colab(), bool)
     True
     """
-    return "google.colab" in sys.modules or importlib.util.find_spec("google.colab") is not None
+    if "google.colab" in sys.modules:  # Colab's kernel imports it at start
+        return True
+    try:
+        return importlib.util.find_spec("google.colab") is not None
+    except ModuleNotFoundError:  # no `google` package at all (a bare kernel)
+        return False
 
 
 def accelerator():
@@ -261,5 +271,75 @@ def setup(name="seqzoo", *, drive=None, work=None, smoke=None):
                  work=folder.resolve(), data=find_shared_data(repo_root), drive=mounted)
 
 
+_SETUP_CELL_HEAD = """\
+# Set up: run this cell first (in Colab, or in a Jupyter kernel inside a clone of the repository).
+# When this kernel lacks seqzoo, the cell installs it: from the clone the notebook sits in, else
+# from REPO_URL, the git URL of this repository or your fork, e.g.
+# "https://github.com/<owner>/seqzoo.git" (set it here or in the SEQZOO_REPO_URL variable).
+# SEQZOO_DRIVE=1 (or DRIVE = True) keeps the work folder on Google Drive, so training resumes
+# after a disconnect.
+import importlib, importlib.metadata, os, pathlib, subprocess, sys
+
+"""
+
+_SETUP_CELL_BODY = """\
+REPO_URL = os.environ.get("SEQZOO_REPO_URL", "")
+DRIVE = os.environ.get("SEQZOO_DRIVE", "") == "1"
+
+here = pathlib.Path.cwd().resolve()
+# Installed = a seqzoo distribution outside this folder (a clone's own seqzoo.egg-info is not one).
+if not any(importlib.metadata.distributions(
+        name="seqzoo", path=[p for p in sys.path if p and pathlib.Path(p).resolve() != here])):
+    colab = "google.colab" in sys.modules
+    wanted = f"[{EXTRAS}]" if EXTRAS else ""
+    clone = next((p for p in (here, *here.parents)
+                  if (p / "setup.cfg").is_file() and (p / "zoo").is_dir()), None)
+    if clone is not None:
+        package = ["-e", f"{clone}{wanted}"]
+    elif REPO_URL:
+        url = REPO_URL if REPO_URL.startswith("git+") else f"git+{REPO_URL}"
+        package = [f"seqzoo{wanted} @ {url}"]
+    else:
+        raise SystemExit("seqzoo is not installed: set REPO_URL at the top of this cell "
+                         "(or the SEQZOO_REPO_URL variable) to the repository's git URL")
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", *package], check=True)
+    if colab and "audio" in EXTRAS:  # FluidSynth and a General MIDI SoundFont for music.audio
+        subprocess.run(["apt-get", "-qq", "install", "-y", "fluidsynth", "fluid-soundfont-gm"],
+                       stdout=subprocess.DEVNULL, check=False)  # without it: the synthesiser
+    if clone is not None:  # an editable install is on the path of new kernels only
+        sys.path.insert(0, str(clone))
+    importlib.invalidate_caches()
+
+from zoo import notebook
+
+info = notebook.setup(NOTEBOOK, drive=DRIVE or None)
+SMOKE = info.smoke
+print(info.describe())"""
+
+
+def setup_cell(name, extras=""):
+    """The text of a notebook's first code cell (every notebook holds this text).
+
+    The cell installs seqzoo when the kernel lacks it (see the module docstring), then runs
+    `setup(name)` and prints what it found.
+
+    Args:
+        name: str, the notebook's name without `.ipynb` (its work folder's name).
+        extras: str, seqzoo's extras the notebook needs, comma-separated (e.g. `"audio"`).
+            Defaults to `""`.
+
+    Returns:
+        str, the cell's source.
+
+    Example:
+
+    >>> print(setup_cell("04_jazz_solo", "audio").splitlines()[8])
+    NOTEBOOK, EXTRAS = "04_jazz_solo", "audio"  # this notebook's work folder; seqzoo's extras
+    """
+    return (_SETUP_CELL_HEAD
+            + f'NOTEBOOK, EXTRAS = "{name}", "{extras}"  # this notebook\'s work folder; seqzoo\'s extras\n'
+            + _SETUP_CELL_BODY)
+
+
 __all__ = ["setup", "Setup", "SMOKE", "env_flag", "in_colab", "accelerator", "find_repo_root",
-           "find_shared_data"]
+           "find_shared_data", "setup_cell"]
