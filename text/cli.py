@@ -134,6 +134,10 @@ def build_parser():
                        "on TPUs and AVX512-BF16 CPUs (weights, logits and loss stay float32)")
     train.add_argument("--mixed-precision", dest="precision", action="store_const", const="mixed_bfloat16",
                        help=argparse.SUPPRESS)  # deprecated alias of --precision mixed_bfloat16
+    train.add_argument("--strategy", choices=("auto", "multi-worker"), default=None,
+                       help="tf.distribute: auto takes the TPU or all GPUs here; multi-worker trains on the "
+                            "cluster in TF_CONFIG (the same command on every worker; only the chief writes "
+                            "OUT, the others keep their run in OUT/training/worker-N)")
     train.add_argument("--fresh", action="store_true",
                        help="forget an interrupted or finished run in OUT/training and train from scratch "
                             "(by default a run is resumed where it stopped)")
@@ -159,12 +163,21 @@ def build_parser():
 
 
 def _train(args, out):
+    if args.strategy == "multi-worker":
+        from zoo.workers import read_tf_config
+
+        if args.minutes is not None:
+            raise ValueError("--minutes cannot bound a multi-worker run: each worker's clock would stop it at a "
+                             "different step; bound it by --epochs and --steps-per-epoch")
+        read_tf_config()
     from text.generator import KIND, TextGenerator
     from zoo.artifacts import check_output_folder
+    from zoo.hardware import resolve_strategy
 
     if args.decay_over == "time" and args.minutes is None:
         raise ValueError("--decay-over time needs --minutes: the learning rate's cosine ends when they are spent")
     check_output_folder(args.out, kind=KIND, option="--out")  # before any work
+    strategy = resolve_strategy(args.strategy)  # before any other TensorFlow work (multi-worker)
 
     corpus = [pathlib.Path(p) for p in args.corpus]
     gen = TextGenerator.from_corpus(corpus, level=args.level, lower=args.lower, lines=args.lines,
@@ -176,8 +189,13 @@ def _train(args, out):
             steps_per_epoch=args.steps_per_epoch,
             time_budget=None if args.minutes is None else args.minutes * 60, precision=args.precision,
             decay_over=args.decay_over or ("steps" if args.minutes is None else "time"),
-            checkpoint=args.out, fresh=args.fresh, seed=args.seed, verbose=0 if args.quiet else 1)
+            checkpoint=args.out, fresh=args.fresh, seed=args.seed, verbose=0 if args.quiet else 1,
+            strategy=strategy)
     result = gen.training_result
+    if not result.chief:
+        print(f"this worker trained {result.epochs_run} epochs ({result.message}); the chief writes the model",
+              file=out)
+        return 1 if result.failed else 0
     if result.failed:
         held = (f"the artifact in {args.out} holds epoch {result.best_epoch}" if result.best_epoch
                 else "no epoch finished, nothing was saved")

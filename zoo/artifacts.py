@@ -113,7 +113,8 @@ def folder_kind(path, config=None):
             return "text.generator"
         if "format" not in config and set(LEGACY_MUSIC_FILES) <= names:
             return "music.improviser"
-    if names == {RUN_FOLDER} and (path / RUN_FOLDER / "run.json").is_file():
+    if names == {RUN_FOLDER} and ((path / RUN_FOLDER / "run.json").is_file() or any(
+            (path / RUN_FOLDER).glob("*-*/run.json"))):  # a non-chief worker's (zoo.workers)
         return "run"
     return None
 

@@ -97,13 +97,16 @@ def resolve_strategy(strategy=None):
     Args:
         strategy: None (the default strategy: one device), `"auto"` (a `TPUStrategy` when a
             TPU is attached, a `MirroredStrategy` over all GPUs when there are two or more,
-            else the default strategy) or a `tf.distribute.Strategy` (used as is).
+            else the default strategy), `"multi-worker"` (a `MultiWorkerMirroredStrategy`
+            over the cluster in `TF_CONFIG`, `zoo.workers.multi_worker_strategy`: create it
+            before any other TensorFlow work) or a `tf.distribute.Strategy` (used as is).
 
     Returns:
         A `tf.distribute.Strategy`.
 
     Raises:
-        ValueError: an unknown setting, or a TPU that is announced but cannot be reached.
+        ValueError: an unknown setting, a TPU that is announced but cannot be reached, or
+            `"multi-worker"` without a usable `TF_CONFIG`.
 
     Example:
 
@@ -116,9 +119,13 @@ def resolve_strategy(strategy=None):
         return tf.distribute.get_strategy()
     if isinstance(strategy, tf.distribute.Strategy):
         return strategy
+    if strategy == "multi-worker":
+        from zoo.workers import multi_worker_strategy
+
+        return multi_worker_strategy()
     if strategy != "auto":
-        raise ValueError(f"strategy must be None, 'auto' or a tf.distribute.Strategy; got "
-                         f"{strategy!r}")
+        raise ValueError(f"strategy must be None, 'auto', 'multi-worker' or a "
+                         f"tf.distribute.Strategy; got {strategy!r}")
     facts = hardware_facts()
     if facts["tpu"]:
         try:

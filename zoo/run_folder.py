@@ -7,6 +7,7 @@ deletes exactly these and nothing else the user put in the folder.
 """
 
 import json
+import os
 import pathlib
 import shutil
 
@@ -162,5 +163,97 @@ def repair_backup(folder):
                 path.unlink(missing_ok=True)
 
 
+NO_BACKUP = (-1, -1)
+
+
+def backup_generations(folder):
+    """The `(epoch, batch)` of a backup's latest and previous generation.
+
+    `keras.callbacks.BackupAndRestore(double_checkpoint=True)` keeps two: `latest.*` and the
+    one before it (`*.bkp`); `epoch` counts finished epochs, `batch` the batches of the next
+    one (0 for a backup taken at an epoch's end).
+
+    Args:
+        folder: `pathlib.Path` of the backup folder.
+
+    Returns:
+        A list of two `(epoch, batch)` tuples, latest first; `NO_BACKUP` `(-1, -1)` for a
+        generation that is missing or unreadable.
+
+    Example:
+
+    >>> backup_generations(pathlib.Path("no/such/backup"))
+    [(-1, -1), (-1, -1)]
+    """
+    found = []
+    for suffix in ("", ".bkp"):
+        record = folder / f"training_metadata.json{suffix}"
+        weights = folder / f"latest.weights.h5{suffix}"
+        try:
+            data = json.loads(record.read_text(encoding="utf-8"))
+            found.append((int(data["epoch"]), int(data.get("batch") or 0))
+                         if weights.exists() else NO_BACKUP)
+        except (OSError, ValueError, KeyError, TypeError, UnicodeDecodeError):
+            found.append(NO_BACKUP)
+    return found
+
+
+def common_generation(generations):
+    """The newest backup generation that every worker holds, or None (all start over).
+
+    Args:
+        generations: one list per worker of its generations' `(epoch, batch)` pairs (as
+            `backup_generations` returns them, or flattened into four ints).
+
+    Returns:
+        The `(epoch, batch)` tuple every worker can load, or None.
+
+    Example:
+
+    >>> common_generation([[(3, 0), (2, 0)], [(2, 0), (1, 0)]])  # worker 1 missed a backup
+    (2, 0)
+    >>> common_generation([[(3, 0), (2, 0)], [(-1, -1), (-1, -1)]]) is None
+    True
+    """
+    held = [{tuple(pair) for pair in _pairs(worker)} - {NO_BACKUP} for worker in generations]
+    shared = set.intersection(*held) if held else set()
+    return max(shared) if shared else None
+
+
+def _pairs(worker):
+    flat = [int(v) for pair in worker for v in (pair if isinstance(pair, (list, tuple))
+                                                 else [pair])]
+    return [tuple(flat[i:i + 2]) for i in range(0, len(flat), 2)]
+
+
+def use_generation(folder, generation):
+    """Make `generation` the backup's latest (None: delete the backup, training starts over).
+
+    Args:
+        folder: `pathlib.Path` of the backup folder.
+        generation: an `(epoch, batch)` pair from `backup_generations(folder)`, or None.
+
+    Returns:
+        None.
+
+    Raises:
+        ValueError: the folder holds no such generation.
+    """
+    latest, previous = backup_generations(folder)
+    if generation is None:
+        if folder.is_dir():
+            shutil.rmtree(folder)
+        return
+    generation = tuple(generation)
+    if generation == latest:
+        return
+    if generation != previous:
+        raise ValueError(f"{folder} holds no backup of epoch {generation[0]}, batch "
+                         f"{generation[1]}")
+    for name in ("latest.weights.h5", "training_metadata.json"):
+        os.replace(folder / f"{name}.bkp", folder / name)
+
+
 __all__ = ["RUN_FORMAT", "RUN_VERSION", "OWN_FILES", "write_json", "read_json", "jsonable",
-           "clear_run", "check_settings", "repair_backup"]
+           "clear_run", "check_settings", "repair_backup", "NO_BACKUP", "backup_generations",
+           "common_generation", "use_generation"]

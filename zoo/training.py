@@ -31,19 +31,30 @@ learning-rate schedule (`keras.optimizers.schedules.CosineDecay` over steps, or
   picks by the hardware (`resolve_precision`). Under a mixed policy the layer named `"logits"`
   computes in float32, so logits and the loss are float32; weights are always float32 and
   `on_best` receives a float32-policy model.
-- **distribution**: `strategy=` any `tf.distribute.Strategy`, or `"auto"` (TPU when one is
+- **distribution**: `strategy=` any `tf.distribute.Strategy`, `"auto"` (TPU when one is
   attached, `MirroredStrategy` over all GPUs when there are two or more, else the default
-  strategy). The model is built and compiled under `strategy.scope()`. Batch sizes are
-  *global*: a dataset batch of 64 on 4 replicas gives each replica 16 rows.
+  strategy) or `"multi-worker"`. The model is built and compiled under `strategy.scope()`.
+  Batch sizes are *global*: a dataset batch of 64 on 4 replicas gives each replica 16 rows.
 
-Multi-worker training: start the same script on every machine with `TF_CONFIG` describing the
-cluster and this worker's index, e.g.
-`TF_CONFIG='{"cluster": {"worker": ["host1:12345", "host2:12345"]},
-"task": {"type": "worker", "index": 0}}'`, and pass
-`strategy=tf.distribute.MultiWorkerMirroredStrategy()` created before any other TensorFlow
-call. Every worker calls `fit` with the same arguments; give each worker its own `run_dir`
-(BackupAndRestore keeps one per worker) and write artifacts from worker 0 only (check
-`strategy.cluster_resolver.task_id == 0` inside `on_best`).
+Multi-worker training (`zoo.workers`; tried on two processes in `tests/zoo/test_multi_worker.py`):
+start the same script on every machine with `TF_CONFIG` describing the cluster and this
+worker's index, e.g. `TF_CONFIG='{"cluster": {"worker": ["host1:12345", "host2:12345"]},
+"task": {"type": "worker", "index": 0}}'`, create the strategy first, before any other
+TensorFlow work (`strategy = resolve_strategy("multi-worker")`: ring all-reduce on CPUs), and
+call `fit` with the same arguments and the same seeded pipeline on every worker. Then:
+
+- the **chief** (worker 0, or the task of type `"chief"`) alone calls `on_best`, so the
+  artifact is written once; `result.chief` says which process this is;
+- **each worker's run folder is its own**: the chief keeps `run_dir`, worker `i` keeps
+  `run_dir/worker-i` (on a shared disk or on separate machines alike);
+- `tf.data` inputs are **sharded by data**: each global batch is split across the workers, so
+  the run equals a one-process run of the same global batch (to float32 summation order);
+- **a restarted cluster resumes from the last backup every worker holds**: when one worker
+  dies, the others stop with an error from their collectives; started again with the same
+  command, the workers exchange their backups' epochs, load the newest generation they share
+  (one that died between the chief's backup and its own is a generation behind) and continue
+  with the epoch after it; differing optimizer steps after loading are refused;
+- `max_seconds` is refused (the workers' clocks would stop them at different steps).
 
 Resume details: the backup is Keras's (two generations, `double_checkpoint=True`; a backup cut
 while it was written falls back to the previous generation). A backup taken inside an epoch
@@ -56,7 +67,8 @@ epoch. The NaN check reads the loss after every batch (as `keras.callbacks.Termi
 Where the parts live (their public names are importable from here too): the rules above run
 in one Keras callback, `zoo.training_callback.EngineCallback` (with `Monitor` and
 `Stopwatch`); the run folder's files in `zoo.run_folder`; `resolve_precision`,
-`resolve_strategy` and `hardware_facts` in `zoo.hardware`.
+`resolve_strategy` and `hardware_facts` in `zoo.hardware`; the multi-worker rules in
+`zoo.workers`.
 """
 
 import math
@@ -71,6 +83,7 @@ from zoo.run_folder import (RUN_FORMAT, RUN_VERSION, check_settings, clear_run, 
 from zoo.schedules import BudgetCosine
 from zoo.training_callback import (FAILED_REASONS, STOPPED_REASONS, EngineCallback, Monitor,
                                    Stopwatch)
+from zoo.workers import prepare_model, shard_by_data, worker_role, worker_run_dir
 
 
 
@@ -82,8 +95,9 @@ class TrainingResult(dict):
     `monitor`, `epochs_run`, `stopped_reason` (one of `STOPPED_REASONS`), `message` (one line
     saying how training ended), `train_seconds`, `steps_per_epoch`, `precision` (the dtype
     policy used), `resumed` (continued a killed run), `already_finished` (nothing was trained:
-    the run folder holds a finished run) and `model` (a float32-policy `keras.Model` holding
-    the best epoch's weights).
+    the run folder holds a finished run), `chief` (this process writes the artifact: False
+    only on the other workers of a multi-worker run) and `model` (a float32-policy
+    `keras.Model` holding the best epoch's weights).
 
     Example:
 
@@ -191,14 +205,18 @@ def fit(build_model, train_data, *, epochs, validation_data=None, steps_per_epoc
             `SparseCategoricalCrossentropy(from_logits=True)`.
         metrics, weighted_metrics: passed to `compile`.
         max_seconds: float > 0 or None, the wall-clock training budget, checked after every
-            batch, counted across resumes (evaluation inside `fit` counts).
+            batch, counted across resumes (evaluation inside `fit` counts). Refused under a
+            multi-worker strategy.
         precision: `"auto"`, `"float32"`, `"mixed_float16"` or `"mixed_bfloat16"`
             (see `resolve_precision`). Defaults to `"auto"`.
-        strategy: None, `"auto"` or a `tf.distribute.Strategy` (see `resolve_strategy`).
+        strategy: None, `"auto"`, `"multi-worker"` or a `tf.distribute.Strategy` (see
+            `resolve_strategy`; a multi-worker strategy follows the rules of the module
+            docstring: create it before any other TensorFlow work).
         monitor: the log key whose lowest value picks the best epoch, or a `Monitor` (a
             log key whose highest value is best, or a metric computed by `fn(model)` after
-            every epoch, e.g. F1 on a development set). Defaults to `"val_loss"`; `"loss"`
-            when there is no validation data.
+            every epoch, e.g. F1 on a development set; in a multi-worker run `fn` must give
+            every worker the same value). Defaults to `"val_loss"`; `"loss"` when there is no
+            validation data.
         patience: int >= 1 or None: stop after this many epochs in a row without improvement
             (as `keras.callbacks.EarlyStopping`; 0 means 1).
         divergence_factor: float > 1 or None: an epoch loss above this multiple of the lowest
@@ -206,8 +224,10 @@ def fit(build_model, train_data, *, epochs, validation_data=None, steps_per_epoc
         on_best: callable `(model, info)` or None, called after every improving epoch with the
             float32 twin holding that epoch's weights and `info` = dict(`epoch` (1-based),
             `monitor`, `value`, `logs`, `history`, `train_seconds`). Write the artifact here.
+            In a multi-worker run only the chief calls it.
         run_dir: path or None: the run folder for resume (see the module docstring). Without
-            it nothing is written and a kill loses the run.
+            it nothing is written and a kill loses the run. A multi-worker run's non-chief
+            worker `i` keeps its run in `run_dir/worker-i`.
         fresh: bool: delete the run folder's state first and start over. Defaults to False.
         backup_every_steps: int or None: also back up every N batches (default: every epoch).
         callbacks: extra Keras callbacks.
@@ -221,11 +241,12 @@ def fit(build_model, train_data, *, epochs, validation_data=None, steps_per_epoc
     Returns:
         A `TrainingResult` (dict with attribute access): `history`, `best_epoch`,
         `best_value`, `monitor`, `epochs_run`, `stopped_reason`, `message`, `train_seconds`,
-        `precision`, `resumed`, `already_finished`, `model` (float32, best weights).
+        `precision`, `resumed`, `already_finished`, `chief`, `model` (float32, best weights).
 
     Raises:
-        ValueError: a bad argument, an unknown precision or strategy, or a `run_dir` that
-            holds a run with other settings (the message names them).
+        ValueError: a bad argument, an unknown precision or strategy, a `run_dir` that
+            holds a run with other settings (the message names them), `max_seconds` under a
+            multi-worker strategy, or workers whose backups disagree.
 
     Example:
 
@@ -273,6 +294,14 @@ def fit(build_model, train_data, *, epochs, validation_data=None, steps_per_epoc
         None if v is None else float(v) for v in (clipnorm, max_seconds, divergence_factor))
     policy = resolve_precision(precision)
     strategy = resolve_strategy(strategy)
+    role = worker_role(strategy)
+    if role.workers > 1:  # the rules of zoo.workers
+        if max_seconds is not None:
+            raise ValueError("max_seconds cannot bound a multi-worker run: each worker's clock "
+                             "would stop it at a different step; bound it by epochs and "
+                             "steps_per_epoch")
+        train_data, validation_data = shard_by_data(train_data), shard_by_data(validation_data)
+        on_best = on_best if role.chief else None
     if not isinstance(monitor, (str, Monitor)):
         raise ValueError(f"monitor must be a log key (str) or a zoo.training.Monitor; got "
                          f"{type(monitor).__name__}")
@@ -306,7 +335,7 @@ def fit(build_model, train_data, *, epochs, validation_data=None, steps_per_epoc
              "train_seconds": 0.0, "epochs_done": 0, "monitor": monitor, "finished": False}
     resumed = False
     if run_dir is not None:
-        run_dir = pathlib.Path(run_dir)
+        run_dir = worker_run_dir(pathlib.Path(run_dir), role)
         if fresh:
             clear_run(run_dir)
         if check_settings(run_dir, recorded):
@@ -327,7 +356,7 @@ def fit(build_model, train_data, *, epochs, validation_data=None, steps_per_epoc
         if verbose:
             print(message)
         return _result(state, twin, policy, resumed=True, already_finished=True,
-                       message=message)
+                       message=message, chief=role.chief)
 
     with strategy.scope():
         model = _build(build_model, policy)
@@ -351,11 +380,13 @@ def fit(build_model, train_data, *, epochs, validation_data=None, steps_per_epoc
                       loss=loss or keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                       metrics=metrics, weighted_metrics=weighted_metrics)
     model.set_weights(twin.get_weights())  # one initialisation, whatever the policy/scope
+    prepare_model(model, strategy)
     engine = EngineCallback(twin=twin, state=state, run_dir=run_dir, monitor=monitor,
                      patience=patience, max_seconds=max_seconds,
                      divergence_factor=divergence_factor, on_best=on_best,
                      backup_every_steps=backup_every_steps, clock=clock, criterion=criterion,
-                     budget_schedule=budget_schedule)
+                     budget_schedule=budget_schedule,
+                     workers=strategy if role.workers > 1 else None)
     if resumed and state.get("epochs_done") and verbose:
         print(f"resuming the run in {run_dir} after epoch {state['epochs_done']}")
     if isinstance(train_data, tuple):
@@ -370,10 +401,10 @@ def fit(build_model, train_data, *, epochs, validation_data=None, steps_per_epoc
               epochs=epochs, callbacks=[engine, *(callbacks or [])], verbose=verbose,
               shuffle=isinstance(train_data, tuple))
     return _result(state, twin, policy, resumed=resumed and engine.resumed_at > 0,
-                   already_finished=False, message=state["message"])
+                   already_finished=False, message=state["message"], chief=role.chief)
 
 
-def _result(state, twin, policy, *, resumed, already_finished, message):
+def _result(state, twin, policy, *, resumed, already_finished, message, chief):
     return TrainingResult(
         history=[dict(h) for h in state["history"]], best_epoch=state.get("best_epoch"),
         best_value=state.get("best_value"), monitor=state.get("monitor"),
@@ -381,7 +412,7 @@ def _result(state, twin, policy, *, resumed, already_finished, message):
         stopped_reason=state.get("stopped_reason", "finished"),
         message=message, train_seconds=state.get("train_seconds", 0.0), precision=policy,
         steps_per_epoch=state.get("steps_per_epoch"),
-        resumed=resumed, already_finished=already_finished, model=twin)
+        resumed=resumed, already_finished=already_finished, chief=chief, model=twin)
 
 
 def _check_number(name, value, low, *, high=None, integer=False, open_low=False):

@@ -12,7 +12,8 @@ import time
 
 import keras
 
-from zoo.run_folder import repair_backup, write_json
+from zoo.run_folder import (backup_generations, common_generation, repair_backup,
+                             use_generation, write_json)
 
 STOPPED_REASONS = ("finished", "early_stopping", "time_budget", "non_finite_loss", "diverged")
 FAILED_REASONS = ("non_finite_loss", "diverged")
@@ -108,12 +109,14 @@ class EngineCallback(keras.callbacks.Callback):
     """`zoo.training.fit`'s rules as one Keras callback: the time budget, the NaN and divergence
     stops, the best epoch (copied into the float32 `twin`, saved, handed to `on_best`), early
     stopping, `state.json` and the backups. `fit` creates it; it is not meant for `model.fit`
-    calls of one's own."""
+    calls of one's own. Under a multi-worker strategy (`workers`), the workers agree on the
+    backup they all resume from before loading it, and check that they loaded the same one."""
 
     def __init__(self, *, twin, state, run_dir, monitor, patience, max_seconds,
                  divergence_factor, on_best, backup_every_steps, clock, criterion=None,
-                 budget_schedule=None):
+                 budget_schedule=None, workers=None):
         super().__init__()
+        self.workers = workers  # the multi-worker tf.distribute.Strategy, or None
         self.budget_schedule = budget_schedule  # a zoo.schedules.BudgetCosine, or None
         self.criterion = criterion or Monitor(monitor)
         self.clock = clock or time.monotonic
@@ -139,7 +142,11 @@ class EngineCallback(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         if self.backup is not None:
             repair_backup(self.run_dir / "backup")
+            if self.workers is not None:
+                self._agree_on_backup()
             self.backup.on_train_begin(logs)
+        if self.workers is not None:
+            self._check_same_step()
         done = int(getattr(self.model, "_initial_epoch", None) or 0)
         self.state["history"] = [h for h in self.state["history"] if h["epoch"] <= done]
         self.state["epochs_done"] = done
@@ -148,6 +155,24 @@ class EngineCallback(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch
+
+    def _agree_on_backup(self):
+        """Every worker loads the newest backup generation that all of them hold."""
+        from zoo.workers import gather_numbers
+
+        folder = self.run_dir / "backup"
+        mine = [v for pair in backup_generations(folder) for v in pair]
+        use_generation(folder, common_generation(gather_numbers(self.workers, mine)))
+
+    def _check_same_step(self):
+        from zoo.workers import gather_numbers
+
+        steps = [row[0] for row in gather_numbers(self.workers,
+                                                  [int(self.model.optimizer.iterations.numpy())])]
+        if len(set(steps)) > 1:
+            raise ValueError(f"the workers resumed at different optimizer steps ({steps}): "
+                             f"their backups disagree; start every worker fresh (fresh=True, "
+                             f"the CLIs: --fresh)")
 
     def on_train_batch_begin(self, batch, logs=None):
         if self.budget_schedule is not None:  # the learning rate follows the clock

@@ -269,7 +269,7 @@ def test_auto_precision_on_this_machine_and_bad_names():
         resolve_precision("mixed_float16", facts={"tpu": False, "gpus": 0, "cpu_flags": set()})
     if facts["gpus"] < 2 and not facts["tpu"]:
         assert training.resolve_strategy("auto").num_replicas_in_sync == 1
-    with pytest.raises(ValueError, match="strategy must be None, 'auto' or a "
+    with pytest.raises(ValueError, match="strategy must be None, 'auto', 'multi-worker' or a "
                                          "tf.distribute.Strategy; got 'gpus'"):
         training.resolve_strategy("gpus")
 
