@@ -56,7 +56,14 @@ def _flag_first(check):
 
 _TEMPO = _checked(_flag_first(validation.check_tempo), float, "--tempo")
 _SWING = _checked(_flag_first(validation.check_swing), str, "--swing")
-_SEED = _checked(_flag_first(validation.check_seed), int, "--seed")
+def _raw_seed(flag, value):
+    """Check a seed but keep the integer itself: the library maps it (`check_seed`), so
+    `--seed S` and `seed=S` draw the same solo."""
+    validation.check_seed(value, name=flag)
+    return value
+
+
+_SEED = _checked(_raw_seed, int, "--seed")
 _POSITIVE = {"low": 0, "low_open": True}
 
 
@@ -96,7 +103,7 @@ def _parser():
     gen.add_argument("--tempo", type=_TEMPO, default=160.0,
                      help="quarter notes per minute, 20 to 400 (default 160)")
     gen.add_argument("--seed", type=_SEED, default=0,
-                     help="any whole number (mapped into [0, 2**31 - 1))")
+                     help="any integer (mapped into [0, 2**31 - 1))")
     gen.add_argument("--temperature", type=_number("--temperature", **_POSITIVE), default=0.95)
     gen.add_argument("--top-p", type=_number("--top-p", high=1, **_POSITIVE), default=1.0)
     gen.add_argument("--primer", help="a melody file to warm the model up with")

@@ -47,6 +47,7 @@ import numpy as np
 
 from music.metrics import note_types, rhythm_bin
 from music.types import Note, Solo
+from zoo.validation import check_int
 
 FEATURES = (
     "direction_change_rate", "repeat_share", "step_share", "leap5_share", "mean_abs_interval",
@@ -77,7 +78,7 @@ def phrases(solo, *, bars=8, min_notes=4):
         list of `Solo`, in time order, each `bars` bars long at most.
 
     Raises:
-        ValueError: when `bars` or `min_notes` is not a positive whole number.
+        ValueError: when `bars` or `min_notes` is not an integer >= 1.
 
     Example:
 
@@ -86,9 +87,7 @@ def phrases(solo, *, bars=8, min_notes=4):
     >>> [len(p.notes) for p in phrases(solo, bars=8)]  # 70 beats = two whole 8-bar phrases
     [32, 32]
     """
-    for name, value in (("bars", bars), ("min_notes", min_notes)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a whole number >= 1; got {value!r}")
+    bars, min_notes = check_int("bars", bars, 1), check_int("min_notes", min_notes, 1)
     length = Fraction(bars) * solo.bar_length
     count = int(solo.duration // length)
     cut = []
@@ -200,8 +199,7 @@ def phrase_features(phrase, *, bars=None):
 
 
 def _check_folds(folds):
-    if isinstance(folds, bool) or not isinstance(folds, int) or folds < 2:
-        raise ValueError(f"folds must be a whole number >= 2; got {folds!r}")
+    check_int("folds", folds, 2)
 
 
 def _check_side(name, rows, groups):

@@ -238,7 +238,8 @@ class Improviser:
             return low, high
         shift = 0
         if self.register_spread > 0:
-            draw = np.random.default_rng([int(seed), 0x5E9]).normal(0.0, self.register_spread)
+            rng = np.random.default_rng([check_seed(seed), 0x5E9])  # the seed as sampling maps it
+            draw = rng.normal(0.0, self.register_spread)
             shift = int(np.clip(round(draw), low - self.register[0], high - self.register[1]))
         return self.register[0] + shift, self.register[1] + shift
 
@@ -305,7 +306,8 @@ class Improviser:
             beats_per_bar: meter numerator (written into the Solo).
             beat_unit: meter denominator.
             choruses: int >= 1, times through the form.
-            seed: int, seeds sampling.
+            seed: int of any size (numpy integers too), seeds sampling (mapped by
+                `music.validation.check_seed`, as `python -m music generate --seed` does).
             temperature: float > 0; below 1 is safer, above 1 wilder. Defaults to
                 `TEMPERATURE` (0.95, chosen on the validation solos with the discriminator).
             top_p: float in (0, 1]; sample from the smallest set of events holding this much

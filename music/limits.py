@@ -16,6 +16,7 @@ import dataclasses
 import os
 
 from music.errors import MusicInputError
+from music.validation import check_whole
 
 _ENVIRONMENT = {"max_bytes": "SEQZOO_MAX_MUSIC_BYTES", "max_quarters": "SEQZOO_MAX_MUSIC_QUARTERS",
                 "max_bars": "SEQZOO_MAX_MUSIC_BARS", "max_notes": "SEQZOO_MAX_MUSIC_NOTES"}
@@ -52,10 +53,8 @@ class ReadLimits:
 
     def __post_init__(self):
         for field in dataclasses.fields(self):
-            value = getattr(self, field.name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise MusicInputError(f"limits.{field.name} must be a whole number >= 1; "
-                                      f"got {value!r}")
+            object.__setattr__(self, field.name,
+                               check_whole(f"limits.{field.name}", getattr(self, field.name)))
 
     def exceeded(self, path, name, found):
         """A `MusicInputError` for `path` when `found` passes the limit `name` (else None).

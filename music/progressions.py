@@ -25,6 +25,7 @@ from fractions import Fraction
 from music.chords import chord_symbol, parse_chord
 from music.errors import ChordError
 from music.theory import parse_pitch_class
+from zoo.validation import check_int
 
 _EXAMPLE = "e.g. 'Dm7 G7 | Cmaj7 |'"
 
@@ -199,11 +200,14 @@ def parse_progression(text, *, beats_per_bar=4, beat_unit=4, music21_flats=False
 
 
 def _bar_length(beats_per_bar, beat_unit):
-    if (not isinstance(beats_per_bar, int) or beats_per_bar < 1 or beat_unit not in
-            (1, 2, 4, 8, 16, 32)):
+    try:
+        numerator = check_int("beats_per_bar", beats_per_bar, 1)
+    except ValueError:
+        numerator = None
+    if numerator is None or isinstance(beat_unit, bool) or beat_unit not in (1, 2, 4, 8, 16, 32):
         raise ChordError(f"time signature {beats_per_bar}/{beat_unit} is not supported; expected "
                          "a positive numerator over 1, 2, 4, 8, 16 or 32, e.g. 4/4, 3/4, 6/8")
-    return Fraction(beats_per_bar * 4, beat_unit)
+    return Fraction(numerator * 4, int(beat_unit))
 
 
 __all__ = ["FORMS", "named_form", "parse_progression"]

@@ -26,6 +26,7 @@ import keras
 
 from music.encoding import BOS, FEATURE_DIM, Encoding
 from music.model import KIND, WJAZZD_LICENSE, build_model, save_artifact
+from music.validation import check_seed
 from zoo.artifacts import check_output_folder
 from zoo.recording import factory_call
 
@@ -169,7 +170,8 @@ def train(solos, out_dir, *, epochs=30, seq_len=128, batch_size=32, learning_rat
         holdout_every: every n-th solo (sorted by source) is held out entirely; 0 disables.
         val_fraction: fraction of the rest used for validation. Defaults to 0.1.
         max_minutes: optional wall-clock budget, checked after every batch.
-        seed: int, seeds weights, the split, windows and transpositions.
+        seed: int of any size, seeds weights, the split, windows and transpositions
+            (mapped by `music.validation.check_seed`).
         verbose: Keras fit verbosity.
         command: optional string recorded in config.json (the command line that trained it).
         precision: `"float32"` (default), `"mixed_bfloat16"`, `"mixed_float16"` or `"auto"`
@@ -195,6 +197,7 @@ def train(solos, out_dir, *, epochs=30, seq_len=128, batch_size=32, learning_rat
     check_output_folder(out_dir, kind=KIND, option="out_dir")  # before any work
     if not solos:
         raise ValueError("train: no solos given; expected at least one readable solo")
+    seed = check_seed(seed)
     keras.utils.set_random_seed(seed)
     encoding = Encoding()
     train_solos, val_solos, heldout = split_solos(

@@ -10,7 +10,7 @@ import numbers
 from fractions import Fraction
 
 from music.errors import MusicInputError
-from zoo.validation import map_seed
+from zoo.validation import check_int, map_seed
 
 TEMPO_RANGE = (20, 400)
 """Tempi accepted for a written solo, in quarter notes per minute: slower or faster tempi give
@@ -69,11 +69,14 @@ def _show(bound, default):
 
 
 def check_whole(name, value, *, low=1, high=None):
-    """Return `value` as an int after checking it is a whole number in ``[low, high]``.
+    """Return `value` as an int after checking it is an integer in ``[low, high]``.
+
+    The rule is `zoo.validation.check_int` (Python and numpy integers; a bool or a float is
+    refused); only the error class is the music library's.
 
     Args:
         name: the parameter's name, for the message.
-        value: the value given (an int; a bool is refused).
+        value: the value given.
         low: the smallest accepted value. Defaults to 1.
         high: the largest accepted value, or None.
 
@@ -81,18 +84,18 @@ def check_whole(name, value, *, low=1, high=None):
         int.
 
     Raises:
-        MusicInputError: ``"{name} must be a whole number >= low; got {value!r}"``.
+        MusicInputError: ``"{name} must be an integer >= {low}; got {value!r}"`` (``in
+            [{low}, {high}]`` with a `high`).
 
     Example:
 
     >>> check_whole("choruses", 2)
     2
     """
-    if (isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low
-            or (high is not None and value > high)):
-        bound = f">= {low}" if high is None else f"in [{low}, {high}]"
-        raise MusicInputError(f"{name} must be a whole number {bound}; got {value!r}")
-    return int(value)
+    try:
+        return check_int(name, value, low, high)
+    except ValueError as error:
+        raise MusicInputError(str(error)) from None
 
 
 def check_tempo(tempo, name="tempo"):
@@ -144,10 +147,21 @@ def check_swing(swing, name="swing"):
 
 
 def check_seed(seed, name="seed"):
-    """Return an int seed for sampling: any whole number, mapped into [0, 2**31 - 1).
+    """Return the seed sampling uses: any integer, mapped into [0, 2**31 - 1).
 
-    Seeds in that range are kept; others are mapped deterministically (see
-    `zoo.validation.map_seed`), so ``2**31`` or ``-1`` are valid seeds too.
+    Seeds in that range are kept; others are mapped deterministically by
+    `zoo.validation.map_seed` (the one seed rule of the zoo, the text generator and the
+    command lines), so ``2**31``, ``2**70`` or ``-1`` are valid seeds too.
+
+    Args:
+        seed: int of any size (numpy integers too; a bool or a float is refused).
+        name: the parameter's name, for the message. Defaults to "seed".
+
+    Returns:
+        int in [0, 2**31 - 1).
+
+    Raises:
+        MusicInputError: ``"{name} must be an integer; got {seed!r}"``.
 
     Example:
 

@@ -42,9 +42,9 @@ CASES = [
      "error: python -m music generate: --swing must be the off-beat eighth's place in the "
      "beat, a number in [1/2, 3/4] (1/2 straight, 2/3 triplet swing); got '1/0'"),
     ("python -m music", GEN + ["--seed", "1.5"],
-     "error: python -m music generate: --seed must be a whole number; got '1.5'"),
+     "error: python -m music generate: --seed must be an integer; got '1.5'"),
     ("python -m music", GEN + ["--choruses", "0"],
-     "error: python -m music generate: --choruses must be a whole number >= 1; got 0"),
+     "error: python -m music generate: --choruses must be an integer >= 1; got 0"),
     ("python -m music", GEN + ["--chords", "blues:F", "--choruses", "100000"],
      "error: --choruses 100000: 100000 choruses of 12 bars make 1200000 bars; expected at most "
      "2000 bars in all"),
@@ -84,7 +84,7 @@ CASES = [
     ("python -m music", ["train", "far.mid", "--out", "m", "--max-minutes", "nan"],
      "error: python -m music train: --max-minutes must be a number in (0, inf); got nan"),
     ("python -m music", ["train", "far.mid", "--out", "m", "--units", "0"],
-     "error: python -m music train: --units must be a whole number in [1, 8192]; got 0"),
+     "error: python -m music train: --units must be an integer in [1, 8192]; got 0"),
     ("python -m music", ["evaluate", "/dev/zero"],
      "error: music file '/dev/zero' is a character device; expected a regular file"),
     ("python -m text", ["train", "/dev/zero", "--out", "new"],
@@ -92,7 +92,7 @@ CASES = [
     ("python -m text", ["train", "pipe.txt", "--out", "new"],
      "error: corpus file 'pipe.txt' is a FIFO (named pipe); expected a regular file"),
     ("python -m text", ["train", "corpus.txt", "--out", "new", "--units", "100000"],
-     "error: python -m text train: --units must be <= 8,192, got 100000"),
+     "error: python -m text train: --units must be an integer in [1, 8192]; got 100000"),
     ("python -m text", ["train", "corpus.txt", "--out", "new", "--learning-rate", "inf"],
      "error: python -m text train: --learning-rate must be in (0.0, inf), "
      "got inf"),
@@ -106,7 +106,7 @@ CASES = [
      "error: --beam 100000 is more than the limit of 10,000 beams at once; ask for fewer or set "
      "SEQZOO_MAX_SAMPLES"),
     ("python -m text", ["generate", "model", "--seed", "1.5"],
-     "error: python -m text generate: --seed must be a whole number, got '1.5'"),
+     "error: python -m text generate: --seed must be an integer; got '1.5'"),
     ("Python", 'read_solo("far.mid")',
      "far.mid: sounds at quarter note 268,435,455, past the limit of 20,000 quarter notes; "
      "expected a shorter file, or allow more with the environment variable "
@@ -119,7 +119,7 @@ CASES = [
      "swing must be the off-beat eighth's place in the beat, a number in [1/2, 3/4] (1/2 "
      "straight, 2/3 triplet swing); got 5"),
     ("Python", 'generate("solo.mid", choruses=2.5)',
-     "choruses must be a whole number >= 1; got 2.5"),
+     "choruses must be an integer >= 1; got 2.5"),
     ("Python", 'text_corpus(Path("/dev/zero"))',
      "corpus file '/dev/zero' is a character device; expected a regular file"),
     ("Python", 'text_corpus(Path("loop.txt"))',

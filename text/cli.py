@@ -20,6 +20,7 @@ import sys
 import warnings
 
 from zoo.console import quiet_native_stderr
+from zoo.validation import check_int, map_seed
 
 
 class _Parser(argparse.ArgumentParser):
@@ -33,27 +34,17 @@ class _UsageError(Exception):
     pass
 
 
-def _positive_int(name):
+def _int(name, low, high=None):
+    """An argparse type: an integer in [low, high] (`zoo.validation.check_int`, the flag named)."""
     def parse(text):
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be an int, got {text!r}") from None
-        if value < 1:
-            raise argparse.ArgumentTypeError(f"{name} must be >= 1, got {value}")
-        return value
-    return parse
-
-
-def _nonnegative_int(name):
-    def parse(text):
+            value = text
         try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be an int, got {text!r}") from None
-        if value < 0:
-            raise argparse.ArgumentTypeError(f"{name} must be >= 0, got {value}")
-        return value
+            return check_int(name, value, low, high)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
     return parse
 
 
@@ -74,22 +65,17 @@ def _float_in(name, low, high, low_open=True):
 
 
 def _seed(text):
-    """Any whole number is a seed: mapped into [0, 2**31 - 1) (`zoo.validation.map_seed`)."""
-    from zoo.validation import map_seed
-
+    """Any integer is a seed: the integer itself is handed to the library, which maps it with
+    `zoo.validation.map_seed` (so `--seed S` and `seed=S` draw the same sample)."""
     try:
-        return map_seed(int(text), name="--seed")
+        value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"--seed must be a whole number, got {text!r}") from None
-
-
-def _at_most(parse, name, high):
-    def check(text):
-        value = parse(text)
-        if value > high:
-            raise argparse.ArgumentTypeError(f"{name} must be <= {high:,}, got {value}")
-        return value
-    return check
+        value = text
+    try:
+        map_seed(value, name="--seed")  # the check only
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return value
 
 
 def build_parser():
@@ -105,23 +91,23 @@ def build_parser():
     train.add_argument("--level", choices=("char", "word"), default="char")
     train.add_argument("--lines", action="store_true", help="one example per line (names)")
     train.add_argument("--lower", action="store_true", help="lower-case the text")
-    train.add_argument("--max-vocab", type=_positive_int("--max-vocab"), default=None)
+    train.add_argument("--max-vocab", type=_int("--max-vocab", 1), default=None)
     train.add_argument("--cell", choices=("rnn", "gru", "lstm"), default="lstm")
-    train.add_argument("--units", type=_at_most(_positive_int("--units"), "--units", 8192), default=256)
-    train.add_argument("--layers", type=_at_most(_positive_int("--layers"), "--layers", 64), default=1)
-    train.add_argument("--embedding-dim", type=_at_most(_positive_int("--embedding-dim"), "--embedding-dim", 8192),
+    train.add_argument("--units", type=_int("--units", 1, 8192), default=256)
+    train.add_argument("--layers", type=_int("--layers", 1, 64), default=1)
+    train.add_argument("--embedding-dim", type=_int("--embedding-dim", 1, 8192),
                        default=64)
     train.add_argument("--dropout", type=_float_in("--dropout", 0.0, 0.99, low_open=False), default=0.0)
-    train.add_argument("--epochs", type=_positive_int("--epochs"), default=10)
-    train.add_argument("--steps-per-epoch", type=_positive_int("--steps-per-epoch"), default=None)
+    train.add_argument("--epochs", type=_int("--epochs", 1), default=10)
+    train.add_argument("--steps-per-epoch", type=_int("--steps-per-epoch", 1), default=None)
     train.add_argument("--minutes", type=_float_in("--minutes", 0.0, None), default=None,
                        help="stop after this wall-clock time")
     train.add_argument("--decay-over", choices=("steps", "time"), default=None,
                        help="where the learning rate's cosine ends: after all epochs' steps, or when "
                             "--minutes are spent (the default with --minutes)")
-    train.add_argument("--batch-size", type=_at_most(_positive_int("--batch-size"), "--batch-size", 65536),
+    train.add_argument("--batch-size", type=_int("--batch-size", 1, 65536),
                        default=64)
-    train.add_argument("--seq-len", type=_at_most(_positive_int("--seq-len"), "--seq-len", 100_000), default=100)
+    train.add_argument("--seq-len", type=_int("--seq-len", 1, 100_000), default=100)
     train.add_argument("--learning-rate", type=_float_in("--learning-rate", 0.0, None), default=2e-3)
     train.add_argument("--clipnorm", type=_float_in("--clipnorm", 0.0, None), default=1.0)
     train.add_argument("--weight-decay", type=_float_in("--weight-decay", 0.0, None, low_open=False),
@@ -141,19 +127,19 @@ def build_parser():
     train.add_argument("--fresh", action="store_true",
                        help="forget an interrupted or finished run in OUT/training and train from scratch "
                             "(by default a run is resumed where it stopped)")
-    train.add_argument("--seed", type=_seed, default=0, help="any whole number")
+    train.add_argument("--seed", type=_seed, default=0, help="any integer")
     train.add_argument("--quiet", action="store_true", help="no progress bars")
 
     gen = sub.add_parser("generate", help="sample text from a trained model")
     gen.add_argument("model_dir")
-    gen.add_argument("-n", type=_positive_int("-n"), default=1, help="number of samples")
-    gen.add_argument("--length", type=_nonnegative_int("--length"), default=None)
+    gen.add_argument("-n", type=_int("-n", 1), default=1, help="number of samples")
+    gen.add_argument("--length", type=_int("--length", 0), default=None)
     gen.add_argument("--prefix", default="")
     gen.add_argument("--temperature", type=_float_in("--temperature", 0.0, None), default=1.0)
-    gen.add_argument("--top-k", type=_positive_int("--top-k"), default=None)
+    gen.add_argument("--top-k", type=_int("--top-k", 1), default=None)
     gen.add_argument("--top-p", type=_float_in("--top-p", 0.0, 1.0), default=None)
-    gen.add_argument("--seed", type=_seed, default=None, help="any whole number")
-    gen.add_argument("--beam", type=_positive_int("--beam"), default=None,
+    gen.add_argument("--seed", type=_seed, default=None, help="any integer")
+    gen.add_argument("--beam", type=_int("--beam", 1), default=None,
                      help="print the N most likely continuations (beam search) instead of sampling")
 
     score = sub.add_parser("score", help="log-probability and perplexity of sentences")

@@ -21,6 +21,7 @@ import numpy as np
 from text import limits
 from text.vocab import EOS_ID, PAD_ID
 from zoo.files import read_regular_file
+from zoo.validation import check_int
 
 MODES = ("stream", "lines")
 
@@ -62,8 +63,11 @@ def read_corpus(corpus, *, max_bytes=None):
     """
     if max_bytes is None:
         max_bytes = limits.limit("SEQZOO_MAX_CORPUS_BYTES")
-    elif isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1:
-        raise CorpusError(f"max_bytes must be a whole number >= 1 or None, got {max_bytes!r}")
+    else:
+        try:
+            max_bytes = check_int("max_bytes", max_bytes, 1)
+        except ValueError as error:
+            raise CorpusError(str(error)) from None
     if isinstance(corpus, str):
         text, where = corpus, "the corpus text"
     elif isinstance(corpus, os.PathLike):
@@ -181,8 +185,8 @@ def stream_windows(ids, seq_len, *, batch_size=32, shuffle=True, seed=0, windows
     import tensorflow as tf
 
     ids = np.asarray(ids, dtype=np.int32)
-    _check_positive("seq_len", seq_len)
-    _check_positive("batch_size", batch_size)
+    check_int("seq_len", seq_len, 1)
+    check_int("batch_size", batch_size, 1)
     if len(ids) < seq_len:
         raise CorpusError(
             f"corpus has {len(ids)} tokens, shorter than one training window (seq_len={seq_len}); "
@@ -241,8 +245,8 @@ def line_windows(lines, max_len, *, batch_size=32, shuffle=True, seed=0):
     """
     import tensorflow as tf
 
-    _check_positive("max_len", max_len)
-    _check_positive("batch_size", batch_size)
+    check_int("max_len", max_len, 1)
+    check_int("batch_size", batch_size, 1)
     examples = line_examples(lines, max_len)
     if not examples:
         raise CorpusError("corpus has no non-empty lines; expected one example per line")
@@ -305,8 +309,3 @@ def make_datasets(text, vocab, *, mode="stream", seq_len=100, batch_size=32, val
 def _check_mode(mode):
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
-
-
-def _check_positive(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")

@@ -25,6 +25,7 @@ from zoo import artifact_fields as checks
 from zoo.artifacts import load_artifact, save_artifact
 from zoo.hardware import PRECISIONS
 from zoo.recording import set_factory_call
+from zoo.validation import check_int, map_seed
 
 KIND = "text.generator"
 
@@ -222,7 +223,8 @@ class TextGenerator:
             run_dir: path or None, the run folder for resume. Defaults to
                 `<checkpoint>/training` when `checkpoint` is given.
             fresh: bool, forget a previous run in `run_dir` and start over. Defaults to False.
-            seed: int, seeds the weights' shuffling and window offsets. Defaults to 0.
+            seed: int of any size (numpy integers too), seeds the weights' shuffling and
+                window offsets (mapped by `zoo.validation.map_seed`). Defaults to 0.
             verbose: 0, 1 (progress bar) or 2. Defaults to 1.
             callbacks: extra Keras callbacks.
             clock: callable returning seconds, or None: the clock of `time_budget` (a benchmark
@@ -235,7 +237,8 @@ class TextGenerator:
 
         text = data.read_corpus(corpus)
         for name, value in (("epochs", epochs), ("batch_size", batch_size), ("seq_len", seq_len)):
-            data._check_positive(name, value)
+            check_int(name, value, 1)
+        seed = map_seed(seed)
         if time_budget is not None and not time_budget > 0:
             raise ValueError(f"time_budget must be a number of seconds > 0 or None, got {time_budget!r}")
         if mixed_precision is not None:
@@ -246,7 +249,7 @@ class TextGenerator:
         train_ds, val_ds = data.make_datasets(text, self.vocab, mode=self.mode, seq_len=seq_len,
                                               batch_size=batch_size, validation_split=validation_split, seed=seed)
         if steps_per_epoch is not None:
-            data._check_positive("steps_per_epoch", steps_per_epoch)
+            check_int("steps_per_epoch", steps_per_epoch, 1)
             train_ds = train_ds.repeat()
         if run_dir is None and checkpoint is not None:
             run_dir = os.path.join(os.fspath(checkpoint), "training")
@@ -370,9 +373,7 @@ class TextGenerator:
     def _default_length(self, length):
         if length is None:
             return self.training_config.get("seq_len", 100) if self.mode == "lines" else 200
-        if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 0:
-            raise ValueError(f"length must be an int >= 0, got {length!r}")
-        return int(length)
+        return check_int("length", length, 0)
 
     def generate(self, n=1, *, length=None, prefix="", temperature=1.0, top_k=None, top_p=None, seed=None,
                  stop_at_eos=None):
@@ -388,7 +389,9 @@ class TextGenerator:
             temperature: float > 0. Defaults to 1.
             top_k: int >= 1 or None: sample among the k most likely tokens only.
             top_p: float in (0, 1] or None: nucleus sampling.
-            seed: int or None: the same seed gives the same samples. None draws a fresh seed.
+            seed: int of any size (numpy integers too) or None: the same seed gives the same
+                samples, here and through `python -m text generate --seed` (both map it with
+                `zoo.validation.map_seed`). None draws a fresh seed.
             stop_at_eos: bool or None: stop a sample at `<EOS>`. Defaults to True in lines mode.
 
         Returns:
@@ -399,14 +402,12 @@ class TextGenerator:
         >>> gen.generate(n=2, prefix="Tri", top_k=5, seed=7)  # doctest: +SKIP
         ['Triceratops', 'Trisaurus']
         """
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-            raise ValueError(f"n must be an int >= 1, got {n!r}")
+        n = check_int("n", n, 1)
+        seed = map_seed(int.from_bytes(os.urandom(8), "little") if seed is None else seed)
         length = self._default_length(length)
         stop = (self.mode == "lines") if stop_at_eos is None else bool(stop_at_eos)
         prime, _ = self._encode_prefix(prefix)
-        limits.check_generation(int(n), length, prefix=len(prime) - 1)  # bounded: text.limits
-        if seed is None:
-            seed = int.from_bytes(os.urandom(4), "little")
+        limits.check_generation(n, length, prefix=len(prime) - 1)  # bounded: text.limits
         tokens = self.sampler(np.tile(np.asarray(prime, np.int32), (n, 1)), length, temperature=temperature,
                               top_k=top_k, top_p=top_p, seed=seed, eos_id=EOS_ID if stop else None,
                               pad_id=PAD_ID)
@@ -427,8 +428,7 @@ class TextGenerator:
             probabilities of the added tokens, the closing `<EOS>` included in lines mode.
         """
         length = self._default_length(length)
-        if isinstance(width, bool) or not isinstance(width, (int, np.integer)) or width < 1:
-            raise ValueError(f"width must be an int >= 1, got {width!r}")
+        width = check_int("width", width, 1)
         prime, _ = self._encode_prefix(prefix)
         limits.check_generation(int(width), length, prefix=len(prime) - 1, count_name="width")
         stop = self.mode == "lines"

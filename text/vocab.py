@@ -15,6 +15,8 @@ import json
 import os
 import re
 
+from zoo.validation import check_int, check_optional_int
+
 PAD, UNK, EOS = "<PAD>", "<UNK>", "<EOS>"
 SPECIAL_TOKENS = (PAD, UNK, EOS)
 PAD_ID, UNK_ID, EOS_ID = 0, 1, 2
@@ -121,10 +123,8 @@ class Vocabulary:
             counts.update(tokenize(piece, level, lower))
         if not counts:
             raise ValueError("cannot build a vocabulary from an empty text")
-        if max_size is not None and (not isinstance(max_size, int) or max_size < 1):
-            raise ValueError(f"max_size must be a positive int or None, got {max_size!r}")
-        if not isinstance(min_count, int) or min_count < 1:
-            raise ValueError(f"min_count must be a positive int, got {min_count!r}")
+        max_size = check_optional_int("max_size", max_size, 1)
+        min_count = check_int("min_count", min_count, 1)
         # Sort by (-count, token) so the result does not depend on dict order.
         ranked = sorted((t for t, c in counts.items() if c >= min_count), key=lambda t: (-counts[t], t))
         if max_size is not None:

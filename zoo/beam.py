@@ -10,7 +10,8 @@ extra outputs are gathered from the beams they extend.
 import numpy as np
 import tensorflow as tf
 
-from zoo.sampling import Step, _check_int, _rows, _token
+from zoo.sampling import Step, _rows, _token
+from zoo.validation import check_int
 
 
 def _build(sampler, static_length, width):
@@ -93,8 +94,8 @@ def beam_search(sampler, prime, length, *, width=5, eos_id=None, pad_id=0, state
     """
     single = np.ndim(prime) == 1
     prime = np.reshape(prime, (1, -1)) if single else prime
-    length = _check_int("length", length, 0)
-    width = _check_int("width", width, 1)
+    length = check_int("length", length, 0)
+    width = check_int("width", width, 1)
     args = sampler._args(prime, states, inputs, carry, context, length)
     batch = args[0].shape[0]
     if length == 0:

@@ -14,7 +14,7 @@ def _build_tagger_or_classifier(per_step, *, output_dim, vocab_size, input_dim, 
                                 num_layers, bidirectional, dropout, embedding_dim,
                                 output_activation, name, pooling="last", embedding_dropout=0.0,
                                 chars=None):
-    check_int("output_dim", output_dim, 1)
+    output_dim = check_int("output_dim", output_dim, 1)
     if pooling not in POOLINGS:
         raise ValueError(f"pooling must be one of {', '.join(POOLINGS)}; got {pooling!r}")
     if not 0 <= embedding_dropout < 1:
@@ -47,10 +47,11 @@ def _build_tagger_or_classifier(per_step, *, output_dim, vocab_size, input_dim, 
 def _char_encoder(*, char_vocab_size, char_length, char_embedding_dim, char_filters,
                   char_width):
     """The `"chars"` input `(batch, time, char_length)` and one vector per word from it."""
-    for arg, value in (("char_vocab_size", char_vocab_size), ("char_length", char_length),
-                       ("char_embedding_dim", char_embedding_dim),
-                       ("char_filters", char_filters), ("char_width", char_width)):
-        check_int(arg, value, 2 if arg == "char_vocab_size" else 1)
+    char_vocab_size = check_int("char_vocab_size", char_vocab_size, 2)
+    char_length, char_embedding_dim, char_filters, char_width = (
+        check_int(arg, value, 1) for arg, value in (
+            ("char_length", char_length), ("char_embedding_dim", char_embedding_dim),
+            ("char_filters", char_filters), ("char_width", char_width)))
     chars = keras.Input((None, char_length), dtype="int32", name="chars")
     x = keras.layers.Embedding(char_vocab_size, char_embedding_dim,
                                name="char_embedding")(chars)  # (batch, time, length, dim)

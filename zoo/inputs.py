@@ -32,9 +32,10 @@ def sequence_input(*, vocab_size=None, input_dim=None, embedding_dim=64, prefix=
         `(batch, time)` or `{prefix}features` `(batch, time, input_dim)`) and the tensor
         `(batch, time, embedding_dim or input_dim)` that carries the mask.
     """
-    check_one_input_kind(vocab_size, input_dim, what=f"{prefix or 'model '}inputs")
+    vocab_size, input_dim = check_one_input_kind(vocab_size, input_dim,
+                                                 what=f"{prefix or 'model '}inputs")
     if vocab_size is not None:
-        check_int("embedding_dim", embedding_dim, 1)
+        embedding_dim = check_int("embedding_dim", embedding_dim, 1)
         tokens = keras.Input((None,), dtype="int32", name=f"{prefix}tokens")
         embed = keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=mask,
                                        name=f"{prefix}embedding")

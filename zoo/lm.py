@@ -47,8 +47,8 @@ def build_lm(vocab_size, *, cell="lstm", units=256, num_layers=1, embedding_dim=
     >>> lm(np.zeros((2, 7), "int32")).shape
     TensorShape([2, 7, 30])
     """
-    check_int("vocab_size", vocab_size, 2)
-    check_int("embedding_dim", embedding_dim, 1)
+    vocab_size = check_int("vocab_size", vocab_size, 2)
+    embedding_dim = check_int("embedding_dim", embedding_dim, 1)
     conditioning_dim = check_optional_int("conditioning_dim", conditioning_dim, 1)
     refuse_bidirectional(bidirectional, "a causal language model",
                          "it would see the tokens it must predict",

@@ -55,8 +55,8 @@ def build_one_to_many(vocab_size, *, context_dim=None, cell="lstm", units=64, nu
     >>> model([np.ones((2, 3), "float32"), np.zeros((2, 5), "int32")]).shape
     TensorShape([2, 5, 12])
     """
-    check_int("vocab_size", vocab_size, 2)
-    check_int("embedding_dim", embedding_dim, 1)
+    vocab_size = check_int("vocab_size", vocab_size, 2)
+    embedding_dim = check_int("embedding_dim", embedding_dim, 1)
     context_dim = check_optional_int("context_dim", context_dim, 1)
     refuse_bidirectional(bidirectional, "a one-to-many generator",
                          "it feeds each output back as the next input, so it cannot look ahead")

@@ -12,9 +12,18 @@ import json
 _ATTRIBUTE = "_seqzoo_factory_call"
 
 
+def _plain(value):
+    """A numpy scalar as the Python number it holds (factories take numpy integers too)."""
+    import numpy as np
+
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
 def _jsonable(value, where):
     try:
-        return json.loads(json.dumps(value))
+        return json.loads(json.dumps(value, default=_plain))
     except (TypeError, ValueError):
         raise ValueError(f"{where} = {value!r} cannot be recorded in an artifact: expected "
                          f"JSON values (numbers, strings, lists, dicts, None)") from None

@@ -81,11 +81,14 @@ def check_recurrent_args(cell, units, num_layers, dropout):
         units: hidden size, an integer >= 1.
         num_layers: stacked recurrent layers, an integer >= 1.
         dropout: rate in [0, 1) applied after each recurrent layer.
+
+    Returns:
+        `(units, num_layers, dropout)` as Python `int`, `int` and `float` (numpy numbers
+        are accepted).
     """
     check_choice("cell", cell, CELLS)
-    check_int("units", units, 1)
-    check_int("num_layers", num_layers, 1)
-    check_rate("dropout", dropout)
+    return check_int("units", units, 1), check_int("num_layers", num_layers, 1), \
+        check_rate("dropout", dropout)
 
 
 def num_states(cell):
@@ -121,7 +124,7 @@ def build_stack(cell, units, num_layers, *, prefix="", bidirectional=False, drop
     Returns:
         A list of `(recurrent_layer, dropout_layer_or_None)` pairs, bottom first.
     """
-    check_recurrent_args(cell, units, num_layers, dropout)
+    units, num_layers, dropout = check_recurrent_args(cell, units, num_layers, dropout)
     layer_class = _layer_class(cell)
     stack = []
     for i in range(num_layers):

@@ -26,6 +26,7 @@ import numpy as np
 import tensorflow as tf
 
 from zoo.logits import check_sampling_args, choose_tokens, filter_logits  # noqa: F401 (public here too)
+from zoo.validation import check_int, map_seed
 
 __all__ = ["Sampler", "Step", "Generation", "check_sampling_args", "filter_logits", "choose_tokens",
            "NO_TOKEN"]
@@ -297,7 +298,9 @@ class Sampler:
             length: int >= 0, the most tokens to add per row.
             greedy: bool, take the most likely token (no draw). Defaults to False.
             temperature, top_k, top_p: see `check_sampling_args`.
-            seed: int, the random seed; the same seed, prime and settings give the same tokens.
+            seed: int of any size (numpy integers too), the random seed, mapped by
+                `zoo.validation.map_seed`; the same seed, prime and settings give the
+                same tokens. Defaults to 0.
             eos_id: int or None: a row that emits this token stops; later positions hold
                 `pad_id`. Defaults to None.
             pad_id: int written after a row's end. Defaults to 0.
@@ -322,7 +325,8 @@ class Sampler:
         [4, 4]
         """
         temperature, top_k, top_p = check_sampling_args(temperature, top_k, top_p)
-        length = _check_int("length", length, 0)
+        length = check_int("length", length, 0)
+        seed = map_seed(seed)
         args = self._args(prime, states, inputs, carry, context, length)
         if length == 0:
             batch = args[0].shape[0]
@@ -335,7 +339,7 @@ class Sampler:
             plan, ops = native
             tokens, count, logp, states = plan.run(
                 ops, ids, length, [s.numpy() for s in args[2]], greedy=greedy,
-                temperature=temperature, top_k=top_k, top_p=top_p, seed=_seed32(seed),
+                temperature=temperature, top_k=top_k, top_p=top_p, seed=seed,
                 eos_id=NO_TOKEN if eos_id is None else int(eos_id), pad_id=int(pad_id),
                 scored=bool(log_probs))
             return Generation(tokens, count, logp, {}, states,
@@ -347,7 +351,7 @@ class Sampler:
         tokens, count, logp, extras, states, carry = self._fns[key](
             args[0], tf.constant(length), *args[1:], tf.constant(temperature, tf.float32),
             tf.constant(top_k or 1, tf.int32), tf.constant(top_p or 1.0, tf.float32),
-            tf.constant(_seed32(seed), tf.int32), _token(eos_id), _token(pad_id))
+            tf.constant(seed, tf.int32), _token(eos_id), _token(pad_id))
         return Generation(tokens.numpy(), count.numpy(), logp.numpy(),
                           {n: e.numpy() for n, e in zip(self.output_names, extras)},
                           [s.numpy() for s in states], {k: v.numpy() for k, v in carry.items()})
@@ -457,12 +461,6 @@ def _token(value):
     return tf.constant(NO_TOKEN if value is None else int(value), tf.int32)
 
 
-def _seed32(seed):
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise ValueError(f"seed must be an int, got {seed!r}")
-    return int(seed) % (2**31 - 1)
-
-
 def _check_prime(prime):
     prime = np.asarray(prime)
     if prime.ndim != 2 or prime.shape[0] < 1 or prime.shape[1] < 1:
@@ -470,9 +468,3 @@ def _check_prime(prime):
     if not np.issubdtype(prime.dtype, np.integer):
         raise ValueError(f"prime must hold integer token ids, got dtype {prime.dtype}")
     return prime.astype(np.int32)
-
-
-def _check_int(name, value, low):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
-    return int(value)

@@ -59,8 +59,9 @@ def build_encoder_decoder(*, target_vocab_size, source_vocab_size=None, source_d
     >>> model([np.ones((2, 5), "int32"), np.ones((2, 7), "int32")]).shape
     TensorShape([2, 7, 12])
     """
-    check_int("target_vocab_size", target_vocab_size, 2)
+    target_vocab_size = check_int("target_vocab_size", target_vocab_size, 2)
     check_choice("attention", attention, (None, "dot", "additive"))
+    units = check_int("units", units, 1)
     decoder_units = units * (2 if bidirectional else 1)
     encoder = build_stack(cell, units, num_layers, prefix="encoder_",
                           bidirectional=bidirectional, dropout=dropout, return_state=True)
@@ -262,6 +263,6 @@ def greedy_decode(encoder, decoder_step, source, *, start_id, end_id=None, max_l
     """
     from zoo.decoding import cached_decoder
 
-    check_int("max_length", max_length, 1)
+    max_length = check_int("max_length", max_length, 1)
     return cached_decoder(encoder, decoder_step)(
         source, start_id=start_id, end_id=end_id, max_length=max_length, method="greedy").tokens

@@ -22,6 +22,8 @@ Machines with more CPUs keep TensorFlow's defaults (not measured here).
 
 import os
 
+from zoo.validation import check_int
+
 SMALL_MACHINE_CPUS = 2
 """The most usable CPUs for which `thread_settings` chooses one thread per op."""
 
@@ -63,9 +65,7 @@ def thread_settings(cpus):
     >>> thread_settings(8)
     {}
     """
-    if isinstance(cpus, bool) or not isinstance(cpus, int) or cpus < 1:
-        raise ValueError(f"cpus must be an integer >= 1, got {cpus!r}")
-    if cpus > SMALL_MACHINE_CPUS:
+    if check_int("cpus", cpus, 1) > SMALL_MACHINE_CPUS:
         return {}
     return {"TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": str(SMALL_MACHINE_CPUS)}
 

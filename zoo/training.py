@@ -83,6 +83,7 @@ from zoo.run_folder import (RUN_FORMAT, RUN_VERSION, check_settings, clear_run, 
 from zoo.schedules import BudgetCosine
 from zoo.training_callback import (FAILED_REASONS, STOPPED_REASONS, EngineCallback, Monitor,
                                    Stopwatch)
+from zoo.validation import check_int, check_optional_int
 from zoo.workers import prepare_model, shard_by_data, worker_role, worker_run_dir
 
 
@@ -261,17 +262,16 @@ def fit(build_model, train_data, *, epochs, validation_data=None, steps_per_epoc
     if not callable(build_model):
         raise ValueError(f"build_model must be a callable returning a keras.Model; got "
                          f"{type(build_model).__name__}")
-    _check_number("epochs", epochs, 1, integer=True)
+    check_int("epochs", epochs, 1)
     _check_number("learning_rate", learning_rate, 0, open_low=True)
-    _check_number("warmup_steps", warmup_steps, 0, integer=True)
+    check_int("warmup_steps", warmup_steps, 0)
     _check_number("final_learning_rate", final_learning_rate, 0, high=1)
     _check_number("weight_decay", weight_decay, 0)
     for name, value, low in (("steps_per_epoch", steps_per_epoch, 1),
                              ("decay_steps", decay_steps, 1), ("patience", patience, 0),
                              ("backup_every_steps", backup_every_steps, 1),
                              ("batch_size", batch_size, 1)):
-        if value is not None:
-            _check_number(name, value, low, integer=True)
+        check_optional_int(name, value, low)
     for name, value in (("clipnorm", clipnorm), ("max_seconds", max_seconds)):
         if value is not None:
             _check_number(name, value, 0, open_low=True)
@@ -415,17 +415,15 @@ def _result(state, twin, policy, *, resumed, already_finished, message, chief):
         resumed=resumed, already_finished=already_finished, chief=chief, model=twin)
 
 
-def _check_number(name, value, low, *, high=None, integer=False, open_low=False):
-    kind = "an int" if integer else "a number"
-    ok = (not isinstance(value, bool) and isinstance(value, numbers.Real) and
-          (not integer or float(value).is_integer()) and math.isfinite(value))
+def _check_number(name, value, low, *, high=None, open_low=False):
+    ok = not isinstance(value, bool) and isinstance(value, numbers.Real) and math.isfinite(value)
     if ok:
         ok = (value > low if open_low else value >= low) and (high is None or value <= high)
     if not ok:
         bound = f"> {low}" if open_low else f">= {low}"
         if high is not None:
             bound += f" and <= {high}"
-        raise ValueError(f"{name} must be {kind} {bound}; got {value!r}")
+        raise ValueError(f"{name} must be a number {bound}; got {value!r}")
 
 
 __all__ = ["fit", "TrainingResult", "Monitor", "Stopwatch", "resolve_precision",

@@ -1,4 +1,12 @@
-"""Argument checks shared by every factory: one clear `ValueError` per mistake."""
+"""Argument checks shared by the zoo and its applications: one clear `ValueError` per mistake.
+
+The integer rule (`check_int`) and the seed rule (`map_seed`) live here only: every factory,
+sampler, application and command line calls them, so a value accepted (or refused) in one
+place is accepted (or refused) everywhere.
+"""
+
+import hashlib
+import numbers
 
 
 def check_choice(name, value, allowed):
@@ -18,25 +26,42 @@ def check_choice(name, value, allowed):
     return value
 
 
-def check_int(name, value, minimum):
-    """Raise `ValueError` unless `value` is an integer >= `minimum`.
+def check_int(name, value, minimum, maximum=None):
+    """Return `value` as an `int` after checking it is an integer in ``[minimum, maximum]``.
+
+    Python and numpy integers are accepted; a bool, a float (even ``2.0``), a string or
+    anything else is refused, so ``build_lm(np.int64(65))`` and ``build_lm(65)`` build the
+    same model and ``units=True`` is a mistake, not ``units=1``.
 
     Args:
-        name: the parameter's name, for the message.
+        name: str, the parameter's name, for the message.
         value: the value given.
-        minimum: the smallest accepted value.
+        minimum: int, the smallest accepted value.
+        maximum: int or None, the largest accepted value. Defaults to None (no upper bound).
 
     Returns:
-        `value` as an `int`.
+        `value` as a Python `int`.
+
+    Raises:
+        ValueError: ``"{name} must be an integer >= {minimum}; got {value!r}"`` (``in
+            [{minimum}, {maximum}]`` with a maximum).
+
+    Example:
+
+    >>> import numpy as np
+    >>> check_int("units", np.int64(65), 1)
+    65
     """
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}")
+    if (isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum
+            or (maximum is not None and value > maximum)):
+        bound = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum}]"
+        raise ValueError(f"{name} must be an integer {bound}; got {value!r}")
     return int(value)
 
 
-def check_optional_int(name, value, minimum):
+def check_optional_int(name, value, minimum, maximum=None):
     """Like `check_int`, but `None` is accepted and returned as is."""
-    return None if value is None else check_int(name, value, minimum)
+    return None if value is None else check_int(name, value, minimum, maximum)
 
 
 def check_rate(name, value):
@@ -53,6 +78,9 @@ def check_one_input_kind(vocab_size, input_dim, what="inputs"):
         vocab_size: number of token ids, or None.
         input_dim: size of each feature vector, or None.
         what: which input this is, for the message.
+
+    Returns:
+        `(vocab_size, input_dim)`, the one given as an `int`, the other None.
     """
     if (vocab_size is None) == (input_dim is None):
         raise ValueError(
@@ -60,9 +88,8 @@ def check_one_input_kind(vocab_size, input_dim, what="inputs"):
             f"vectors); got vocab_size={vocab_size!r}, input_dim={input_dim!r}"
         )
     if vocab_size is not None:
-        check_int("vocab_size", vocab_size, 2)
-    else:
-        check_int("input_dim", input_dim, 1)
+        return check_int("vocab_size", vocab_size, 2), None
+    return None, check_int("input_dim", input_dim, 1)
 
 
 def refuse_bidirectional(bidirectional, what, why, instead="bidirectional=False"):
@@ -83,31 +110,33 @@ SEED_RANGE = 2**31 - 1
 
 
 def map_seed(seed, name="seed"):
-    """Map a whole number of any size to a seed in [0, 2**31 - 1), deterministically.
+    """Map an integer seed of any size to the seed every random path uses, in [0, 2**31 - 1).
 
-    Seeds already in the range are returned unchanged; any other int (negative, or ``2**31``
-    and beyond) is hashed, so every int is a valid, reproducible seed.
+    This is the only seed rule: the samplers, the applications' Python APIs and their command
+    lines all call it (a command line hands the integer it read to the same library call), so
+    one number draws one sample everywhere. Seeds already in the range are returned unchanged;
+    any other integer (negative, or ``2**31 - 1`` and beyond, of any size) is hashed
+    (SHA-256 of its decimal digits), so every integer is a valid, reproducible seed and
+    nearby large seeds do not collide the way a modulo would make ``2**31 - 1`` and ``0``.
 
     Args:
-        seed: int (numpy ints too; a bool is refused).
-        name: the parameter's name, for the message.
+        seed: int (numpy integers too; a bool or a float is refused).
+        name: str, the parameter's name, for the message. Defaults to "seed".
 
     Returns:
         int in [0, 2**31 - 1).
 
     Raises:
-        ValueError: for a value that is not a whole number.
+        ValueError: ``"{name} must be an integer; got {seed!r}"`` for a value that is not an
+            integer.
 
     Example:
 
     >>> map_seed(7), map_seed(2**31) == map_seed(2**31), 0 <= map_seed(-1) < 2**31 - 1
     (7, True, True)
     """
-    import hashlib
-    import numbers
-
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise ValueError(f"{name} must be a whole number; got {seed!r}")
+        raise ValueError(f"{name} must be an integer; got {seed!r}")
     seed = int(seed)
     if 0 <= seed < SEED_RANGE:
         return seed

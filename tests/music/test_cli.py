@@ -56,7 +56,7 @@ def test_generate_writes_midi_and_musicxml(tmp_path, tiny_model, capsys):
 
 
 @pytest.mark.parametrize("args, fragments", [
-    (["--choruses", "0"], ["--choruses must be a whole number >= 1; got 0"]),
+    (["--choruses", "0"], ["--choruses must be an integer >= 1; got 0"]),
     (["--chords", "blues:F", "--choruses", "100000"],
      ["--choruses 100000: 100000 choruses of 12 bars make 1200000 bars; expected at most 2000 "
       "bars in all"]),
@@ -204,7 +204,7 @@ def test_train_then_evaluate(tmp_path, capsys):
     assert 0 <= result["chord_tone_ratio"] <= 1
     assert result["interval_hist_distance"] is not None
     code, _, err = run(capsys, "train", data, "--out", tmp_path / "m2", "--units", "0")
-    assert_user_error(code, err, "--units must be a whole number in [1, 8192]; got 0")
+    assert_user_error(code, err, "--units must be an integer in [1, 8192]; got 0")
 
 
 def test_readme_command_on_the_shipped_model_and_one_line_errors(tmp_path):

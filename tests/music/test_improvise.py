@@ -132,7 +132,7 @@ def test_primer_warms_the_state_and_is_not_in_the_output(tiny):
 
 def test_bad_arguments_are_refused(tiny):
     chords = parse_progression("C7 |")
-    with pytest.raises(MusicInputError, match="choruses must be a whole number >= 1; got 0"):
+    with pytest.raises(MusicInputError, match="choruses must be an integer >= 1; got 0"):
         tiny.improvise(chords, choruses=0)
     with pytest.raises(MusicInputError, match="temperature must be"):
         tiny.improvise(chords, temperature=0)

@@ -52,7 +52,7 @@ def test_notes_bars_and_bytes_limits(tmp_path):
         read_solo(path, limits={"max_bars": 2})
     with pytest.raises(MusicInputError, match="larger than the limit of 20 bytes"):
         read_solo(path, limits=ReadLimits(max_bytes=20))
-    with pytest.raises(MusicInputError, match="limits.max_notes must be a whole number >= 1"):
+    with pytest.raises(MusicInputError, match="limits.max_notes must be an integer >= 1"):
         read_solo(path, limits={"max_notes": 0})
 
 

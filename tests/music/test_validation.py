@@ -32,7 +32,7 @@ def test_valid_numbers_pass_through():
     assert check_swing(None) is None
     assert check_number("top_p", 1, low=0, high=1, low_open=True) == 1.0
     assert check_whole("choruses", 3) == 3
-    with pytest.raises(MusicInputError, match=r"^choruses must be a whole number >= 1; got 2.5"):
+    with pytest.raises(MusicInputError, match=r"^choruses must be an integer >= 1; got 2.5"):
         check_whole("choruses", 2.5)
 
 
@@ -43,7 +43,7 @@ def test_any_whole_number_is_a_seed_in_range_and_the_same_every_time(seed):
     assert 0 <= mapped < SEED_RANGE and mapped == map_seed(seed)
     if 0 <= seed < SEED_RANGE:
         assert mapped == seed
-    with pytest.raises(MusicInputError, match="seed must be a whole number; got 1.5"):
+    with pytest.raises(MusicInputError, match="seed must be an integer; got 1.5"):
         check_seed(1.5)
 
 
@@ -58,8 +58,8 @@ def test_any_whole_number_is_a_seed_in_range_and_the_same_every_time(seed):
     (lambda: generate(5), "out must be a path"),
     (lambda: generate("s.mid", primer=5), "primer must be a path"),
     (lambda: generate("s.mid", tempo="fast"), "tempo must be a number of beats per minute"),
-    (lambda: generate("s.mid", seed="x"), "seed must be a whole number; got 'x'"),
-    (lambda: generate("s.mid", choruses=True), "choruses must be a whole number >= 1; got True"),
+    (lambda: generate("s.mid", seed="x"), "seed must be an integer; got 'x'"),
+    (lambda: generate("s.mid", choruses=True), "choruses must be an integer >= 1; got True"),
     (lambda: generate("s.mid", meter=34), "meter must be a string such as '3/4'; got 34"),
     (lambda: generate("s.mid", temperature=float("inf")), "temperature must be a number in"),
 ])

@@ -116,8 +116,8 @@ def test_score_prints_json_lines(trained, capsys):
     (["generate", "{out}", "--temperature", "-1"], "--temperature must be in (0.0, inf), got -1"),
     (["generate", "{out}", "--top-p", "1.5"], "--top-p must be in (0.0, 1.0], got 1.5"),
     (["generate", "{out}", "--top-p", "0"], "--top-p must be in (0.0, 1.0], got 0"),
-    (["generate", "{out}", "--top-k", "0"], "--top-k must be >= 1, got 0"),
-    (["generate", "{out}", "--length", "-5"], "--length must be >= 0, got -5"),
+    (["generate", "{out}", "--top-k", "0"], "--top-k must be an integer >= 1; got 0"),
+    (["generate", "{out}", "--length", "-5"], "--length must be an integer >= 0; got -5"),
     (["generate", "{folder}/missing"], "error: model folder {folder}/missing: does not exist; expected a text.generator artifact folder"),
     (["generate", "{folder}"], "not a seqzoo artifact (no readable config.json)"),
     (["score", "{folder}/names.txt", "hi"], "names.txt: is a file; expected a text.generator artifact folder"),
@@ -169,7 +169,7 @@ def test_python_dash_m_entry_point_exits_2_with_one_line():
     result = subprocess.run([sys.executable, "-m", "text", "generate", "x", "--top-k", "zero"],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
-    assert result.stderr.strip() == "error: python -m text generate: --top-k must be an int, got 'zero'"
+    assert result.stderr.strip() == "error: python -m text generate: --top-k must be an integer >= 1; got 'zero'"
 
 
 def test_errors_found_after_tensorflow_starts_are_still_one_line(tmp_path):

@@ -118,7 +118,7 @@ def test_bad_arguments():
     vocab = Vocabulary.build("abc")
     with pytest.raises(ValueError, match="mode must be one of"):
         data.make_datasets("abc" * 50, vocab, mode="paragraphs")
-    with pytest.raises(ValueError, match="seq_len must be a positive int, got 0"):
+    with pytest.raises(ValueError, match="seq_len must be an integer >= 1; got 0"):
         data.stream_windows(np.arange(50), 0)
     with pytest.raises(ValueError, match=r"validation_split must be in \[0, 1\), got 1.5"):
         data.split_by_position(np.arange(50), 1.5)

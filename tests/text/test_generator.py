@@ -117,15 +117,15 @@ def test_bad_generation_arguments(names_model):
     for kwargs, message in [
         (dict(temperature=0), "temperature must be a number > 0, got 0"),
         (dict(temperature=-0.5), "temperature must be a number > 0, got -0.5"),
-        (dict(top_k=0), "top_k must be an int >= 1 or None, got 0"),
+        (dict(top_k=0), "top_k must be an integer >= 1; got 0"),
         (dict(top_p=1.2), r"top_p must be a number in \(0, 1\] or None, got 1.2"),
         (dict(top_p=0), r"top_p must be a number in \(0, 1\] or None, got 0"),
-        (dict(length=-3), "length must be an int >= 0, got -3"),
-        (dict(n=0), "n must be an int >= 1, got 0"),
+        (dict(length=-3), "length must be an integer >= 0; got -3"),
+        (dict(n=0), "n must be an integer >= 1; got 0"),
     ]:
         with pytest.raises(ValueError, match=message):
             names_model.generate(**kwargs)
-    with pytest.raises(ValueError, match="width must be an int >= 1, got 0"):
+    with pytest.raises(ValueError, match="width must be an integer >= 1; got 0"):
         names_model.beam_search(width=0)
     with pytest.raises(ValueError, match="text to score is empty"):
         names_model.score("")

@@ -97,5 +97,5 @@ def test_seeds_of_any_size_are_mapped_deterministically(tiny, capsys):
     assert outputs[0] == outputs[1]
     assert main(["generate", str(folder), "--seed", "-5", "--length", "3"]) == 0
     assert main(["generate", str(folder), "--seed", "1.5"]) == 2
-    assert one_line(capsys) == "error: python -m text generate: --seed must be a whole " \
-                               "number, got '1.5'"
+    assert one_line(capsys) == "error: python -m text generate: --seed must be an integer; " \
+                               "got '1.5'"

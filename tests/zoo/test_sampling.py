@@ -223,17 +223,17 @@ def test_bad_sampling_arguments(step):
     for kwargs, message in [
         (dict(temperature=0), "temperature must be a number > 0, got 0"),
         (dict(temperature=-1.0), "temperature must be a number > 0"),
-        (dict(top_k=0), "top_k must be an int >= 1 or None, got 0"),
+        (dict(top_k=0), "top_k must be an integer >= 1; got 0"),
         (dict(top_p=0.0), r"top_p must be a number in \(0, 1\] or None, got 0.0"),
         (dict(top_p=1.5), r"top_p must be a number in \(0, 1\]"),
     ]:
         with pytest.raises(ValueError, match=message):
             sampler(prime, 5, **kwargs)
-    with pytest.raises(ValueError, match="length must be an int >= 0, got -1"):
+    with pytest.raises(ValueError, match="length must be an integer >= 0; got -1"):
         sampler(prime, -1)
     with pytest.raises(ValueError, match=r"prime must be an int array"):
         sampler(np.zeros((2, 0), int), 5)
-    with pytest.raises(ValueError, match="width must be an int >= 1, got 0"):
+    with pytest.raises(ValueError, match="width must be an integer >= 1; got 0"):
         sampler.beam_search(np.array([EOS]), 5, width=0)
     assert sampler(prime, 0).shape == (1, 0)
     assert check_sampling_args(1, None, 1) == (1.0, None, 1.0)

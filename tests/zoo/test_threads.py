@@ -26,7 +26,7 @@ def test_larger_machines_keep_tensorflows_defaults(cpus):
 
 @pytest.mark.parametrize("cpus", [0, -1, 1.5, "2", True, None])
 def test_bad_cpu_counts_are_refused_by_name(cpus):
-    with pytest.raises(ValueError, match=r"cpus must be an integer >= 1, got "):
+    with pytest.raises(ValueError, match=r"cpus must be an integer >= 1; got "):
         thread_settings(cpus)
 
 

@@ -352,7 +352,7 @@ def test_mirrored_strategy_on_two_logical_cpus_gives_the_same_losses(tmp_path):
 def test_bad_arguments_name_the_parameter():
     x = np.zeros((4, 3), "int32")
     build = lambda: zoo.build_lm(4, units=2, embedding_dim=2)  # noqa: E731
-    for kwargs, message in (({"epochs": 0}, "epochs must be an int >= 1; got 0"),
+    for kwargs, message in (({"epochs": 0}, "epochs must be an integer >= 1; got 0"),
                             ({"epochs": 1, "learning_rate": -1.0},
                              "learning_rate must be a number > 0; got -1.0"),
                             ({"epochs": 1, "max_seconds": float("nan")},
