@@ -21,10 +21,10 @@ states them for users):
 - **No time budget**: each worker's clock would stop it at a different step (and the others
   would wait for it forever), so `max_seconds` is refused; bound the run by epochs and steps.
 
-`multi_worker_strategy` creates the strategy (ring all-reduce on CPUs) and works around two
-faults of Keras 3's TensorFlow trainer under it (keras-team/keras#20329: the model's symbolic
-build reduces a whole input batch across workers, and the per-step metrics are reduced with
-`axis=0` although they are scalars).
+`multi_worker_strategy` creates the strategy (ring all-reduce on CPUs); `prepare_model` works
+around two faults of Keras 3's TensorFlow trainer under any multi-worker strategy
+(keras-team/keras#20329: the model's symbolic build reduces a whole input batch across
+workers, and the per-step metrics are reduced with `axis=0` although they are scalars).
 """
 
 import collections
@@ -117,7 +117,6 @@ def multi_worker_strategy():
     except RuntimeError as error:
         raise ValueError(f"the multi-worker strategy must be created before any other "
                          f"TensorFlow work in the process (a dataset, a model): {error}") from None
-    _fix_keras_metric_reduction()
     return strategy
 
 
@@ -236,7 +235,9 @@ def prepare_model(model, strategy):
     Keras builds a model's metrics and optimizer from a batch it first reduces across all
     replicas (`strategy.reduce` of a whole input tuple), which
     `MultiWorkerMirroredStrategy` refuses; only the batch's shapes matter, so this model
-    builds from its first local replica's batch. Nothing changes for other strategies.
+    builds from its first local replica's batch. Keras also reduces each step's scalar
+    metrics across workers with `axis=0`; they are reduced with `axis=None` instead (for
+    multi-worker strategies only, once per process). Nothing changes for other strategies.
 
     Args:
         model: a compiled `keras.Model` created under `strategy.scope()`.
@@ -256,6 +257,7 @@ def prepare_model(model, strategy):
 
     if worker_role(strategy).workers == 1 or not hasattr(model, "_symbolic_build"):
         return model
+    _fix_keras_metric_reduction()
     from keras.src import tree
 
     def local(value):
