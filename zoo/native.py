@@ -55,8 +55,10 @@ BUILD_TIMEOUT_S = 600
 """The longest a whole build (every compile and the link together) may take before it counts
 as failed."""
 
+
 def _fresh_state():
-    """A process's state before its first `lstm_ops()` (tests swap in a fresh one)."""
+    """A process's state before its first `lstm_ops()`. The test hook: a test starts over as a
+    new process would with `monkeypatch.setattr(native, "_state", native._fresh_state())`."""
     return {"ops": None, "tried": False, "disabled": 0}
 
 
@@ -105,8 +107,8 @@ def _cpu_features():
         with contextlib.suppress(OSError, subprocess.SubprocessError):
             sysctl = shutil.which("sysctl") or "/usr/sbin/sysctl"
             lines.update(subprocess.run([sysctl, "machdep.cpu", "hw.optional"],
-                                        capture_output=True, text=True, timeout=60
-                                        ).stdout.splitlines())
+                                        capture_output=True, text=True, timeout=60,
+                                        check=False).stdout.splitlines())
     else:
         with contextlib.suppress(OSError), open("/proc/cpuinfo") as info:
             for line in info:
@@ -121,7 +123,7 @@ def _native_target(compiler):
     on this CPU (asked once per process; empty where the compiler does not say)."""
     try:
         return subprocess.run([compiler, "-march=native", "-dM", "-E", "-x", "c++", os.devnull],
-                              capture_output=True, text=True, timeout=60).stdout
+                              capture_output=True, text=True, timeout=60, check=False).stdout
     except (OSError, subprocess.SubprocessError):
         return ""
 
@@ -176,7 +178,7 @@ def _compiler_version(compiler):
     """`compiler --version` (asked once per process: generation looks the library up often)."""
     try:
         return subprocess.run([compiler, "--version"], capture_output=True, text=True,
-                              timeout=60).stdout
+                              timeout=60, check=False).stdout
     except (OSError, subprocess.SubprocessError):
         return ""
 
