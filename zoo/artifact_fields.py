@@ -18,6 +18,7 @@ After the model itself is loaded, `check_lm_model` compares the factory call rec
 conditioning), so a `config.json` that does not describe its `model.keras` is refused too.
 """
 
+import itertools
 import json
 import math
 import numbers
@@ -128,7 +129,7 @@ def list_of(spec, *, distinct=False, increasing=False, min_length=0, what=None):
             return False
         if distinct and len({json.dumps(item) for item in value}) != len(value):
             return False
-        return not increasing or all(a < b for a, b in zip(value, value[1:]))
+        return not increasing or all(a < b for a, b in itertools.pairwise(value))
 
     return Spec(test, what or f"a list, each item {spec.what}" + (
         ", no repeats" if distinct else ""))
@@ -328,7 +329,8 @@ def check_lm_model(arguments, model, source, prefix="arguments."):
         cell, stack = find_stack(model)
     except ValueError:
         cell, stack = None, []
-    recurrent = [layer for layer, _ in stack]
+    sizes = [getattr(getattr(layer, "cell", None), "units", None) for layer, _ in stack]
+    rates = [drop.rate if drop is not None else 0.0 for _, drop in stack]
     found = {
         "vocab_size": (embedding.input_dim == logits.units == arguments.get("vocab_size"),
                        f"has an embedding of {embedding.input_dim} tokens and "
@@ -338,15 +340,10 @@ def check_lm_model(arguments, model, source, prefix="arguments."):
         "cell": (cell == arguments.get("cell"), f"has {cell or 'no'} recurrent layers"),
         "num_layers": (len(stack) == arguments.get("num_layers"),
                        f"has {len(stack)} recurrent layers"),
-        "units": (all(getattr(getattr(layer, "cell", None), "units", None)
-                      == arguments.get("units") for layer in recurrent),
-                  "has recurrent layers of " + ", ".join(
-                      str(getattr(getattr(layer, "cell", None), "units", "?"))
-                      for layer in recurrent) + " units"),
-        "dropout": (all((drop.rate if drop is not None else 0.0) == arguments.get("dropout")
-                        for _, drop in stack),
-                    "has dropout rates " + ", ".join(
-                        str(drop.rate if drop is not None else 0.0) for _, drop in stack)),
+        "units": (all(size == arguments.get("units") for size in sizes),
+                  f"has recurrent layers of {', '.join(map(str, sizes))} units"),
+        "dropout": (all(rate == arguments.get("dropout") for rate in rates),
+                    f"has dropout rates {', '.join(map(str, rates))}"),
         "name": (model.name == arguments.get("name"), f"is named {_show(model.name)}"),
     }
     joined = "join_conditioning" in names

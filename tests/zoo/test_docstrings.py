@@ -10,7 +10,7 @@ import importlib
 import pytest
 
 MODULES = ["zoo.lm", "zoo.states", "zoo.classifiers", "zoo.one_to_many", "zoo.seq2seq",
-           "zoo.layers", "zoo.artifacts", "zoo.atomic", "zoo.recording", "zoo.sampling", "zoo.logits",
+           "zoo.layers", "zoo.artifacts", "zoo.artifact_fields", "zoo.atomic", "zoo.recording", "zoo.sampling", "zoo.logits",
            "zoo.beam", "zoo.decoding", "zoo.console", "zoo.training", "zoo.hardware", "zoo.workers", "zoo.run_folder",
            "zoo.training_callback", "zoo.threads", "zoo.schedules", "zoo.native", "zoo.native_trust", "zoo.fused_lstm", "zoo.lstm_sampling",
            "zoo.reference.rnn", "zoo.reference.lstm", "zoo.reference.gru",
