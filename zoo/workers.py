@@ -281,8 +281,8 @@ def _fix_keras_metric_reduction():
     """Reduce each step's scalar metrics across workers with `axis=None` (Keras passes `axis=0`,
     which a scalar does not have). Installed once; other strategies go through Keras's own."""
     try:
-        from keras.src.backend.tensorflow import trainer
         from keras.src import tree
+        from keras.src.backend.tensorflow import trainer
     except ImportError:
         return
     original = getattr(trainer, "reduce_per_replica", None)
