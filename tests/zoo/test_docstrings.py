@@ -1,7 +1,7 @@
 """The examples in the zoo's docstrings run and print what they say.
 
-Only modules with public examples are listed (zoo.validation, zoo.recurrent and zoo.inputs are
-internal helpers without any).
+Only modules with public examples are listed (zoo.recurrent and zoo.inputs are internal
+helpers without any).
 """
 
 import doctest
@@ -9,7 +9,7 @@ import importlib
 
 import pytest
 
-MODULES = ["zoo.lm", "zoo.states", "zoo.classifiers", "zoo.one_to_many", "zoo.seq2seq",
+MODULES = ["zoo.validation", "zoo.lm", "zoo.states", "zoo.classifiers", "zoo.one_to_many", "zoo.seq2seq",
            "zoo.layers", "zoo.artifacts", "zoo.artifact_fields", "zoo.atomic", "zoo.recording", "zoo.sampling", "zoo.logits",
            "zoo.beam", "zoo.decoding", "zoo.console", "zoo.training", "zoo.hardware", "zoo.workers", "zoo.run_folder",
            "zoo.training_callback", "zoo.threads", "zoo.schedules", "zoo.native", "zoo.native_trust", "zoo.fused_lstm", "zoo.lstm_sampling",
