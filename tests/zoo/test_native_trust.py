@@ -257,25 +257,38 @@ def test_a_child_stopped_from_outside_sets_nothing_aside(libraries, tmp_path, mo
     assert os.listdir(cache) == [library.name]
 
 
-def test_the_time_limit_covers_the_whole_build_in_private_folders(tmp_path, monkeypatch):
-    """Two compiles at once, then the link, 0.7 s each: over a 1 s limit together, though
-    each process alone is under it. Each writes into a folder of mode 0700."""
+def test_the_build_runs_in_private_folders_within_one_time_limit(tmp_path, monkeypatch):
+    """A stand-in compiler records the mode of the folder it writes into. It fails at once:
+    both compiles wrote into a folder of mode 0700. It takes 0.7 s: two compiles at once,
+    then the link, go over a 1 s limit together, though each process alone is under it."""
     log = tmp_path / "folder-modes"
     compiler = tmp_path / "fake-c++"
-    compiler.write_text('#!/bin/sh\ncase "$*" in *--version*|*-dM*) exit 0;; esac\n'
-                        'previous=; for arg; do [ "$previous" = -o ] && out=$arg; '
-                        'previous=$arg; done\n'
-                        f'stat -c %a "$(dirname "$out")" >> {log}\nsleep 0.7\n')
+    compiler.write_text(f"#!{sys.executable}\n"
+                        "import os, sys, time\n"
+                        "if '--version' in sys.argv or '-dM' in sys.argv: sys.exit(0)\n"
+                        "out = os.path.dirname(sys.argv[sys.argv.index('-o') + 1])\n"
+                        f"with open({str(log)!r}, 'a') as log:\n"
+                        "    log.write(f'{os.stat(out).st_mode & 0o777:o}\\n')\n"
+                        "if os.environ.get('FAKE_CXX_FAILS'): sys.exit(1)\n"
+                        "time.sleep(0.7)\n")
     compiler.chmod(0o755)
     monkeypatch.setenv("CXX", str(compiler))
-    monkeypatch.setattr(native, "BUILD_TIMEOUT_S", 1)
     sources = [tmp_path / "a.cc", tmp_path / "b.cc"]
     for source in sources:
         source.write_text("\n")
+    cache = tmp_path / "cache"
+
+    monkeypatch.setenv("FAKE_CXX_FAILS", "1")
+    with pytest.raises(RuntimeError, match=r"^fake-c\+\+ exited 1: $"):
+        native.build(sources, cache)
+    assert log.read_text().split() == ["700", "700"]  # the build's temporary folder
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o700 and os.listdir(cache) == []
+
+    monkeypatch.delenv("FAKE_CXX_FAILS")
+    monkeypatch.setattr(native, "BUILD_TIMEOUT_S", 1)
     with pytest.raises(RuntimeError, match=r"^the build took over 1 s$"):
-        native.build(sources, tmp_path / "cache")
-    assert os.listdir(tmp_path / "cache") == []
-    assert set(log.read_text().split()) == {"700"}
+        native.build(sources, cache)
+    assert os.listdir(cache) == []
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/cpuinfo"), reason="reads /proc/cpuinfo (Linux)")
