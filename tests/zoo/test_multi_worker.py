@@ -216,6 +216,25 @@ def test_the_text_cli_refuses_a_multi_worker_run_it_cannot_do(tmp_path, argv, me
     assert not (tmp_path / "out").exists()
 
 
+def test_the_strategy_made_after_other_tensorflow_work_is_refused_with_a_reason():
+    script = ("import tensorflow as tf\n"
+              "tf.constant(1) + 1  # TensorFlow starts\n"
+              "from zoo.training import resolve_strategy\n"
+              "try:\n"
+              "    resolve_strategy('multi-worker')\n"
+              "except ValueError as error:\n"
+              "    print(error)\n")
+    env = dict(os.environ, PYTHONPATH=str(REPO), TF_CPP_MIN_LOG_LEVEL="2",
+               TF_CONFIG=json.dumps({"cluster": {"worker": [f"127.0.0.1:{_free_ports(1)[0]}"]},
+                                     "task": {"type": "worker", "index": 0}}))
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                          text=True, timeout=TIMEOUT_S, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == ("the multi-worker strategy must be created before any other "
+                                   "TensorFlow work in the process (a dataset, a model): "
+                                   "Collective ops must be configured at program startup")
+
+
 # ----------------------------------------------------------------------------- two workers
 
 
