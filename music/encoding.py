@@ -696,7 +696,7 @@ class Encoding:
             "ticks_per_quarter": checks.exactly(TICKS_PER_QUARTER, fixed),
             "durations": checks.Spec(
                 lambda v: checks.list_of(checks.integer(low=1), increasing=True)(v)
-                and v[:1] == [1], "a strictly increasing list of whole numbers of ticks "
+                and v[:1] == [1], "a strictly increasing list of integer ticks "
                                   "starting at 1"),
             "pitch_range": checks.Spec(
                 lambda v: isinstance(v, list) and len(v) == 2 and all(map(pitch, v))

@@ -37,7 +37,7 @@ class FieldError(ValueError):
     >>> Fields({"units": 0}, "config.json").read("units", integer(low=1))
     Traceback (most recent call last):
     ...
-    zoo.artifact_fields.FieldError: config.json: field units must be a whole number >= 1; got 0
+    zoo.artifact_fields.FieldError: config.json: field units must be an integer >= 1; got 0
     """
 
 
@@ -46,7 +46,7 @@ class Spec:
 
     Args:
         test: callable(value) -> bool.
-        what: str, the expectation as it reads after "must be", e.g. "a whole number >= 1".
+        what: str, the expectation as it reads after "must be", e.g. "an integer >= 1".
     """
 
     def __init__(self, test, what):
@@ -81,9 +81,9 @@ def _within(value, low, high, low_open=False, high_open=False):
 
 
 def integer(low=None, high=None):
-    """A whole number (not a bool) in [low, high]; None leaves a side open."""
+    """An integer (not a bool) in [low, high]; None leaves a side open."""
     return Spec(lambda v: _is_int(v) and _within(v, low, high),
-                f"a whole number{_bounds(low, high)}")
+                f"an integer{_bounds(low, high)}")
 
 
 def number(low=None, high=None, *, low_open=False, high_open=False):

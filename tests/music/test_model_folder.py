@@ -16,13 +16,15 @@ import pytest
 
 from music.encoding import FEATURE_BLOCKS
 from music.errors import MusicInputError
-from music.model import PRETRAINED_DIR, load_artifact
+from music.model import (MUSIC_METRICS, PRETRAINED_DIR, SOURCES, TRAINING_FIELDS,
+                         load_artifact)
+from zoo.artifact_fields import TRAINING_METRICS
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SHIPPED = ("config.json", "encoding.json", "model.keras")
 DURATIONS = [1, 2, 3, 4, 6, 8, 9, 12, 16, 18, 24, 32, 36, 48, 72, 96]
 FIXED = "(fixed in encoding version 2)"
-NUMBER = "a whole number"
+NUMBER = "an integer"
 DELETE = object()
 
 
@@ -72,13 +74,13 @@ ENCODING_CASES = [
      "pitch_range is missing; expected [low, high] MIDI pitches (0..127) with low < high, at "
      "least an octave apart"),
     ([("durations", DURATIONS[::-1])],
-     "durations must be a strictly increasing list of whole numbers of ticks starting at 1; "
+     "durations must be a strictly increasing list of integer ticks starting at 1; "
      "got [96, 72, 48, 36, 32, 24, 18, 16, 12, 9, 8, 6, 4, 3, 2, 1]"),
     ([("durations", DURATIONS[1:]), ("vocab_size", 1126)],
-     "durations must be a strictly increasing list of whole numbers of ticks starting at 1; "
+     "durations must be a strictly increasing list of integer ticks starting at 1; "
      "got [2, 3, 4, 6, 8, 9, 12, 16, 18, 24, 32, 36, 48, 72, 96]"),
     ([("durations", [1, 2, 2.5])],
-     "durations must be a strictly increasing list of whole numbers of ticks starting at 1; "
+     "durations must be a strictly increasing list of integer ticks starting at 1; "
      "got [1, 2, 2.5]"),
     ([("interval_range", 0)], f"interval_range must be {NUMBER} in [1, 127]; got 0"),
     ([("interval_range", "36")], f"interval_range must be {NUMBER} in [1, 127]; got \"36\""),
@@ -312,6 +314,14 @@ def test_a_vocabulary_that_agrees_everywhere_but_in_the_model_is_refused(folder)
     assert str(error.value) == (f"--model {folder}: config.json: field arguments.vocab_size is "
                                 f"1169, but model.keras has an embedding of 1201 tokens and 1201 "
                                 f"logits")
+
+
+def test_every_field_the_shipped_model_holds_has_a_rule():
+    """What `music train` writes is what the checks know (a new setting needs its rule)."""
+    config = json.loads((PRETRAINED_DIR / "config.json").read_text())
+    assert set(config["training"]) == set(TRAINING_FIELDS)
+    assert set(config["metrics"]) <= set(MUSIC_METRICS) | set(TRAINING_METRICS)
+    assert set(config["data"]) == {*SOURCES, "train_events"}
 
 
 def test_the_untouched_shipped_model_loads_and_stays_byte_identical(folder):

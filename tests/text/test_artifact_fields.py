@@ -6,6 +6,7 @@ inconsistent, missing, unknown version) and expects the exact one-line refusal n
 file and the field.
 """
 
+import inspect
 import json
 import os
 import shutil
@@ -14,12 +15,14 @@ import sys
 
 import pytest
 
-from text.generator import TextGenerator
+import zoo
+from text.generator import TEXT_METRICS, TRAINING_FIELDS, TextGenerator
+from zoo.artifact_fields import LM_ARGUMENTS, TRAINING_METRICS
 from zoo.artifacts import ArtifactError
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 NAMES = "abc\nabd\nbad\ncab\n" * 40
-NUMBER = "a whole number"
+NUMBER = "an integer"
 ONE_WHOLE = f"{NUMBER} >= 1"
 DELETE = object()
 
@@ -220,6 +223,17 @@ def test_a_freshly_saved_artifact_loads_and_generates(folder):
     assert gen.mode == "lines" and gen.model_config["units"] == 8
     assert gen.metrics["epochs_run"] == 2 and gen.training_config["seq_len"] == 8
     assert len(gen.generate(2, seed=1, length=5)) == 2
+
+
+def test_every_field_written_has_a_rule(folder):
+    """What `build_lm`, `fit` and `save` write is what the checks know: a new argument,
+    setting or metric needs its rule (a changed record would otherwise be refused or
+    unchecked)."""
+    config = json.loads((folder / "config.json").read_text())
+    assert set(LM_ARGUMENTS) == set(inspect.signature(zoo.build_lm).parameters)
+    assert set(config["arguments"]) == set(LM_ARGUMENTS)
+    assert set(config["training"]) == set(TRAINING_FIELDS)
+    assert set(config["metrics"]) <= set(TEXT_METRICS) | set(TRAINING_METRICS)
 
 
 def test_the_cli_refuses_a_bad_field_in_one_line_and_prints_no_sample(folder):
