@@ -10,6 +10,10 @@ improviser is a `zoo.artifacts` folder of kind "music.improviser":
                     encoding version (a folder of another version is refused, naming both)
     config.json     the factory call, hyperparameters, training data (sources, held-out list),
                     licence, and the measured metrics (losses, epochs, seconds)
+
+Every field of both JSON files is checked on load (`check_artifact_fields`, with the shared
+rules of `zoo.artifact_fields`), and the recorded model against `model.keras`'s layers: a
+corrupt folder is refused in one line naming the file and the field, never played.
 """
 
 import dataclasses

@@ -9,6 +9,11 @@ Layout of an artifact folder:
     model.keras     the model, float32 weights, no optimizer; loaded in Keras safe mode
     training/       (optional) the training engine's run folder: kept across saves
 
+Loading checks every field before the model is used (`zoo.artifact_fields`): the header and
+the factory call here, the application's own files through `load_artifact(check=...)`, and the
+recorded `zoo.build_lm` call against the loaded model's layers; a refusal is one line naming the
+file and the field.
+
 Safety rules (nothing a user had is lost):
 - `check_output_folder` refuses, before any work, a path that exists and is not an artifact of
   the same kind (or an empty folder, or a run folder of ours): a user's folder is never
