@@ -12,6 +12,11 @@
     XLA-compiled loop (`zoo.native.disabled()`) is reported beside it (`seqzoo_xla_b1_tok_s`,
     `seqzoo_xla_b64_tok_s`).
 
+(d) a short generation from a large model (`short_50k_1024`): `--short-tokens` (20) tokens at
+    batch 1 from a 50,000-token, 1,024-unit LSTM language model (random weights), on the native
+    op (a second call: the first runs its self-check) and on the XLA loop, both best of
+    `--repeats`: what a chat-sized reply from a word-level model costs.
+
 (a) and (b) are the other methods, written here only to be measured against; seqzoo itself
 generates only through the engine.
 
@@ -36,6 +41,7 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
@@ -109,12 +115,44 @@ def matvec_gflops(units, inputs, steps, repeats):
     return 2 * inputs * 4 * units * steps / seconds / 1e9
 
 
+def short_large(tokens, repeats, vocab=50_000, units=1024, embedding_dim=256):
+    """(d): `tokens` tokens at batch 1 from a `vocab` x `units` LSTM LM, native op and XLA loop.
+
+    Returns:
+        A dict: tokens/s of each path, their ratio, which path the default took and whether
+        the two drew the same tokens.
+    """
+    from zoo import lstm_sampling
+
+    keras.utils.set_random_seed(0)
+    step = zoo.build_lm_step(zoo.build_lm(vocab, units=units, embedding_dim=embedding_dim))
+    sampler = zoo.Sampler(step)
+    prime = np.array([[1, 2, 3]], np.int32)
+    path = "native" if sampler._native_plan(prime, {}, tokens, 0) is not None else "xla"
+    sampler(prime, tokens, seed=1)  # the first native call for a model runs its self-check
+    t_native = best_of(repeats, lambda: sampler(prime, tokens, seed=1))
+    default_tokens = sampler(prime, tokens, seed=1)
+    with native.disabled():
+        sampler(prime, tokens, seed=1)  # compile the XLA loop
+        t_xla = best_of(repeats, lambda: sampler(prime, tokens, seed=1))
+        same = bool((sampler(prime, tokens, seed=1) == default_tokens).all())
+    plan = lstm_sampling.plan(step)
+    return {"vocab": vocab, "units": units, "embedding_dim": embedding_dim, "batch": 1,
+            "tokens": tokens, "path": path,
+            "first_layer": "table" if plan.uses_table(1, tokens) else "embedding",
+            "native_tok_s": round(tokens / t_native, 1), "xla_tok_s": round(tokens / t_xla, 1),
+            "native_vs_xla": round(t_xla / t_native, 2), "same_tokens": same,
+            "target_native_vs_xla": 1.0}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tokens", type=int, default=2000, help="tokens per row for (b) and (c)")
     parser.add_argument("--rerun-tokens", type=int, default=100, help="tokens for (a), which is slow")
     parser.add_argument("--window", type=int, default=100, help="characters (a) re-runs per token")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--short-tokens", type=int, default=20,
+                        help="tokens of (d), the short generation from a 50k x 1,024 model")
     parser.add_argument("--train-seconds", type=float, default=60.0,
                         help="train the model this long first (0: random weights)")
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "text"))
@@ -166,6 +204,7 @@ def main(argv=None):
     flops_per_token = 2 * (embedding_dim * 4 * units + units * 4 * units + units * vocab)
     matvec = matvec_gflops(units, units, args.tokens, args.repeats)
     sample = gen.vocab.decode(sampler(np.asarray([prime], np.int32), 200, seed=1, temperature=0.8)[0])
+    short = short_large(args.short_tokens, args.repeats)
     n = args.tokens
     out = {
         "benchmark": "generation_lstm_1x256_char",
@@ -192,6 +231,7 @@ def main(argv=None):
         "flops_per_token": flops_per_token,
         "speedup_b1_vs_prefix_rerun": round((args.rerun_tokens / t_a) ** -1 / (results[1] / n), 1),
         "speedup_b64_vs_onestep_b64": round(t_b64 / results[64], 2),
+        "short_50k_1024": short,
         "targets": {"speedup_b1_vs_onestep": 15, "seqzoo_b64_tok_s": 100000},
         "tokens_per_row": n,
         "sample": "ROMEO:\n" + sample,

@@ -55,8 +55,9 @@ _plans_lock = threading.Lock()
 
 def _threads(step_bytes):
     """Two threads when two CPUs are usable and a step's work is big enough to pay for them:
-    `step_bytes` (the batch times the recurrent weights' bytes) from 256 KB (measured on 2
-    cores: at 32-128 units one thread is as fast below it, two up to 1.6x faster above)."""
+    `step_bytes` (the batch times the recurrent and dense kernels' bytes) from 256 KB
+    (measured on 2 cores: at 32-128 units one thread is as fast below it, two up to 1.6x
+    faster above; with a large vocabulary the threads split the dense layer)."""
     try:
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
@@ -165,7 +166,7 @@ class LstmPlan:
         batch = prime.shape[0]
         table = self.uses_table(batch, length) if table is None else table
         first, recurrent, kernels, biases, dense_kernel, dense_bias = self.weights(table)
-        threads = _threads(4 * batch * sum(int(np.prod(r.shape)) for r in recurrent))
+        threads = _threads(4 * batch * sum(int(np.prod(w.shape)) for w in [*recurrent, dense_kernel]))
         out = ops.seqzoo_lstm_sample(
             table=first, recurrent=recurrent, kernels=kernels, biases=biases,
             dense_kernel=dense_kernel, dense_bias=dense_bias,

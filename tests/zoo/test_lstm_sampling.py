@@ -74,6 +74,20 @@ def test_a_short_generation_projects_the_embedding_and_samples_the_xla_loops_tok
     assert lstm_sampling.plan(step)._table is None  # nothing vocabulary-sized was built
 
 
+# vocabulary 1,030 at one row a thread: the logits are computed in column ranges (split between
+# the op's two threads at 64 units and more, one thread at 16), with the embedding (batch 1) or
+# the token table (batch 2 x 520 tokens) as the first layer's input. At batch 1, a thread's
+# share of a layer over 256K floats is streamed (layer 1 of the 320-unit model, the 512-unit
+# layer), a smaller one computed in blocks.
+@pytest.mark.parametrize("units,layers,batch,length", [
+    (64, 1, 1, 20), (64, 1, 2, 520), (16, 1, 1, 20), (320, 2, 1, 20), (512, 1, 1, 20)])
+def test_a_large_vocabulary_at_a_small_batch_samples_the_xla_loops_tokens(ops, units, layers, batch, length):
+    step = _step(units, layers, vocab=1030)
+    assert lstm_sampling.plan(step).uses_table(batch, length) == (batch == 2)
+    prime = np.random.default_rng(4).integers(0, 1030, (batch, 2))
+    _same(*_both(step, prime, length, seed=9, temperature=1.2, top_k=300, top_p=0.95))
+
+
 def test_the_table_is_built_once_per_weights_and_never_stale(ops):
     lm = zoo.build_lm(23, units=16, embedding_dim=8)
     step = zoo.build_lm_step(lm)
