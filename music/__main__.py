@@ -54,8 +54,6 @@ def _flag_first(check):
     return lambda flag, value: check(value, name=flag)
 
 
-_TEMPO = _checked(_flag_first(validation.check_tempo), float, "--tempo")
-_SWING = _checked(_flag_first(validation.check_swing), str, "--swing")
 def _raw_seed(flag, value):
     """Check a seed but keep the integer itself: the library maps it (`check_seed`), so
     `--seed S` and `seed=S` draw the same solo."""
@@ -63,6 +61,8 @@ def _raw_seed(flag, value):
     return value
 
 
+_TEMPO = _checked(_flag_first(validation.check_tempo), float, "--tempo")
+_SWING = _checked(_flag_first(validation.check_swing), str, "--swing")
 _SEED = _checked(_raw_seed, int, "--seed")
 _POSITIVE = {"low": 0, "low_open": True}
 
