@@ -36,7 +36,7 @@ import tensorflow as tf
 
 from zoo.logits import choose_tokens
 
-__all__ = ["LstmPlan", "plan", "BUILD_TOKENS", "CHECK"]
+__all__ = ["BUILD_TOKENS", "CHECK", "LstmPlan", "plan"]
 
 BUILD_TOKENS = 1_000_000
 """A generation of at least this many tokens (batch x length) builds the native library when
@@ -44,7 +44,7 @@ it is not built yet (about 20 s, once per machine: about what the XLA loop would
 such a generation at batch 1); smaller ones use it only once it is built (by bfloat16
 training, by such a generation, or by calling `zoo.native.lstm_ops()`)."""
 
-CHECK = dict(length=8, temperature=1.5, top_k=0.5, top_p=0.95, seed=1)
+CHECK = {"length": 8, "temperature": 1.5, "top_k": 0.5, "top_p": 0.95, "seed": 1}
 """The self-check's sampled run (`LstmPlan.agrees`): 2 rows, 8 tokens drawn at a high
 temperature so that most draws depend on the uniforms, through both filters (`top_k` is a
 fraction of the vocabulary here)."""
@@ -114,15 +114,14 @@ class LstmPlan:
             A float32 tensor.
         """
         first = self.cells[0]
-        current = [tf.convert_to_tensor(v) for v in (self.embedding.embeddings, first.kernel, first.bias)]
+        current = [v.numpy() for v in (self.embedding.embeddings, first.kernel, first.bias)]  # copies
         with self._lock:
             if self._table is not None and all(
-                    bool(tf.reduce_all(tf.bitcast(a, tf.int32) == tf.bitcast(b, tf.int32)))
+                    np.array_equal(a.view(np.int32), b.view(np.int32))
                     for a, b in zip(current, self._table[0])):
                 return self._table[1]
-            kept = [tf.constant(a.numpy()) for a in current]  # a copy: the variables change
-            embedding, kernel, bias = kept
-            self._table = (kept, tf.matmul(embedding, kernel) + bias)
+            embedding, kernel, bias = current
+            self._table = (current, tf.matmul(embedding, kernel) + bias)
             return self._table[1]
 
     def weights(self, table=True):
