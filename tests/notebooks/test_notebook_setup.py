@@ -114,8 +114,8 @@ def _run(command, timeout, **kwargs):
 def bare(tmp_path_factory):
     """A fresh virtual environment holding only Jupyter's kernel packages, and a clone.
 
-    Both tests share it (the second uninstalls only seqzoo): about 105 s of CPU in all, most
-    of it pip installing TensorFlow; 6 min on the shared 2-CPU machine at a load of 11."""
+    Both tests share it (the second uninstalls only seqzoo): 110 s in all on the 2-CPU machine
+    at a load average of 2 (6 min at 11), most of it pip installing TensorFlow."""
     if shutil.which("git") is None:
         pytest.skip("needs git (the clone, and pip's git+file:// install)")
     root = tmp_path_factory.mktemp("bare")
