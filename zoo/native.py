@@ -11,8 +11,9 @@ that is installed, for this CPU (`-march=native`), and keeps it in a cache folde
 all of those (the CPU by its feature flags: `/proc/cpuinfo` on Linux, `sysctl` on macOS, and
 what the compiler makes of `-march=native`), so later processes load it at once.
 
-The cache folder is `$SEQZOO_CACHE`, else `$XDG_CACHE_HOME/seqzoo`, else `~/.cache/seqzoo`;
-when that cannot be written, `seqzoo-native-<uid>` in the system's temporary folder. Either is
+The cache folder is `$SEQZOO_CACHE`, else `$XDG_CACHE_HOME/seqzoo/native`, else
+`~/.cache/seqzoo/native` (a folder of its own: `~/.cache/seqzoo`, shared with the music
+corpus cache, may have been made group-writable by a umask); when that cannot be written, `seqzoo-native-<uid>` in the system's temporary folder. Either is
 created with mode 0700. Before every load `zoo.native_trust` checks the folder and the library
 (no symbolic link, this user's, writable by no one else, and, once per file, loaded in a child
 process first: a library that crashes there is set aside, never loaded again).
@@ -74,13 +75,13 @@ def cache_folder():
 
     Example:
 
-    >>> cache_folder().name == "seqzoo" or "SEQZOO_CACHE" in os.environ
+    >>> cache_folder().parts[-2:] == ("seqzoo", "native") or "SEQZOO_CACHE" in os.environ
     True
     """
     if os.environ.get("SEQZOO_CACHE"):
         return pathlib.Path(os.environ["SEQZOO_CACHE"]).expanduser()
     base = os.environ.get("XDG_CACHE_HOME") or pathlib.Path.home() / ".cache"
-    return pathlib.Path(base) / "seqzoo"
+    return pathlib.Path(base) / "seqzoo" / "native"
 
 
 def _fallback_folder():
