@@ -567,8 +567,12 @@ class LstmSample : public OpKernel {
     auto pack = [&](int thread) {
       for (int l = 0; l < layers; ++l) {
         Part& part = parts[thread][l];
+        // Every buffer starts zeroed: the padding columns of z are computed with the rest, and
+        // garbage there (denormals, NaN) slows every step several times over.
         part.weights.Clear();
         part.init.Clear();
+        part.z.Clear();
+        if (part.x.get() != nullptr) part.x.Clear();
         const int kl = embedded ? l : l - 1;  // this layer's kernel and bias, when it has them
         if (part.inputs > 0) PackColumns(kernels[kl].flat<float>().data(), part.inputs, units[l], part, part.weights.get());
         PackColumns(recurrent[l].flat<float>().data(), units[l], units[l], part,
