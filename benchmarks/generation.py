@@ -8,8 +8,9 @@
 (c) seqzoo: the zoo's generation engine (`zoo.Sampler`, what `TextGenerator.generate`, the
     improviser and seq2seq decoding run), the whole loop (state, top-k/top-p filters and
     sampling) in one call, at batch 1 and batch 64. This model runs on the native
-    sampling op (`zoo.lstm_sampling`) when `zoo.native` can build it; the same batch 1 on the
-    XLA-compiled loop (`zoo.native.disabled()`) is reported beside it (`seqzoo_xla_b1_tok_s`,
+    sampling op (`zoo.lstm_sampling`) when `zoo.native` can build it, here on any CPU
+    (`default_sampling_path` says what `zoo.Sampler` picks by default: the op only on AVX-512
+    CPUs, `vector_bits` 512); the same batch 1 on the XLA-compiled loop (`zoo.native.disabled()`) is reported beside it (`seqzoo_xla_b1_tok_s`,
     `seqzoo_xla_b64_tok_s`).
 
 (d) a short generation from a large model (`short_50k_1024`): `--short-tokens` (20) tokens at
@@ -46,7 +47,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import zoo  # noqa: E402
-from zoo import native  # noqa: E402
+from zoo import lstm_sampling, native  # noqa: E402
 from text import datasets  # noqa: E402
 from text.generator import TextGenerator  # noqa: E402
 from text.vocab import EOS_ID  # noqa: E402
@@ -122,7 +123,6 @@ def short_large(tokens, repeats, vocab=50_000, units=1024, embedding_dim=256):
         A dict: tokens/s of each path, their ratio, which path the default took and whether
         the two drew the same tokens.
     """
-    from zoo import lstm_sampling
 
     keras.utils.set_random_seed(0)
     step = zoo.build_lm_step(zoo.build_lm(vocab, units=units, embedding_dim=embedding_dim))
@@ -182,6 +182,8 @@ def main(argv=None):
     # (c) seqzoo: the whole loop in one call (temperature 1, no filters, like (b)).
     ops = native.lstm_ops()  # build the native kernels now if they are not cached
     p1 = np.asarray([prime], np.int32)
+    default_path = "native" if sampler._native_plan(p1, {}, args.tokens, 0) is not None else "xla"
+    lstm_sampling.MIN_VECTOR_BITS = 0  # measure the op on this CPU even where it is not the default
     native_b1 = sampler._native_plan(p1, {}, args.tokens, 0) is not None
     results = {}
     for batch in (1, 64):
@@ -219,6 +221,8 @@ def main(argv=None):
         "seqzoo_b64_topk_topp_tok_s": round(64 * n / t_c64_filtered, 1),
         "speedup_b1_vs_onestep": round(t_b1 / results[1], 2),
         "seqzoo_b1_path": "native" if native_b1 else "xla",
+        "default_sampling_path": default_path,
+        "vector_bits": native.vector_bits(),
         "seqzoo_xla_b1_tok_s": round(n / t_xla_b1, 1),
         "native_vs_xla_b1": round(t_xla_b1 / results[1], 2),
         "seqzoo_xla_b64_tok_s": round(64 * n / t_xla_b64, 1),

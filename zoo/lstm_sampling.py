@@ -36,13 +36,19 @@ import tensorflow as tf
 
 from zoo.logits import choose_tokens
 
-__all__ = ["BUILD_TOKENS", "CHECK", "LstmPlan", "plan"]
+__all__ = ["BUILD_TOKENS", "CHECK", "MIN_VECTOR_BITS", "LstmPlan", "plan"]
 
 BUILD_TOKENS = 1_000_000
 """A generation of at least this many tokens (batch x length) builds the native library when
 it is not built yet (about 20 s, once per machine: about what the XLA loop would spend on
 such a generation at batch 1); smaller ones use it only once it is built (by bfloat16
 training, by such a generation, or by calling `zoo.native.lstm_ops()`)."""
+
+MIN_VECTOR_BITS = 512
+"""The op samples only where the kernels are compiled for vector registers at least this wide
+(`zoo.native.vector_bits()`): its register blocks are sized for AVX-512's 32 registers, and
+on an AVX2 CPU (Zen 3, 2 cores) they spill and ran at 0.5x the XLA loop at batch 1 and 0.16x
+at batch 64, so the XLA loop samples there. Set it to 0 to run the op anyway (benchmarks)."""
 
 CHECK = {"length": 8, "temperature": 1.5, "top_k": 0.5, "top_p": 0.95, "seed": 1}
 """The self-check's sampled run (`LstmPlan.agrees`): 2 rows, 8 tokens drawn at a high

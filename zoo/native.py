@@ -40,7 +40,7 @@ import warnings
 
 from zoo import native_trust
 
-__all__ = ["lstm_ops", "disabled", "build", "cache_folder"]
+__all__ = ["lstm_ops", "disabled", "build", "cache_folder", "vector_bits"]
 
 SOURCES = tuple(pathlib.Path(__file__).with_name("csrc") / name
                 for name in ("lstm_step.cc", "lstm_sample.cc"))
@@ -127,6 +127,31 @@ def _native_target(compiler):
                               capture_output=True, text=True, timeout=60, check=False).stdout
     except (OSError, subprocess.SubprocessError):
         return ""
+
+
+def vector_bits():
+    """The width of the vector registers the kernels are compiled for on this CPU.
+
+    What `-march=native` means to the machine's compiler: 512 with AVX-512, 256 with AVX or
+    AVX2, else 128 (SSE, NEON), and 0 without a compiler. `zoo.lstm_sampling` runs its
+    sampling op only at 512 bits, where its register blocks were measured faster than the XLA
+    loop.
+
+    Returns:
+        int.
+
+    Example:
+
+    >>> vector_bits() in (0, 128, 256, 512)
+    True
+    """
+    compiler = _compiler()
+    macros = _native_target(compiler) if compiler else ""
+    if not compiler:
+        return 0
+    if "__AVX512F__" in macros:
+        return 512
+    return 256 if "__AVX__" in macros else 128
 
 
 def _compile_command(compiler, source, output):

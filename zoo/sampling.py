@@ -97,9 +97,11 @@ class Sampler:
             different (equally valid) samples for one seed.
 
     With `jit_compile=True`, no hooks and no extra inputs, a `zoo.build_lm_step` twin of a
-    float32 LSTM language model is sampled by one native op instead (`zoo.lstm_sampling`;
-    2.7-2.9x the XLA loop on a 2-core CPU at batch 1 and 64): the same tokens for the same
-    seed, since the op draws XLA's random numbers. It is used once `zoo.native` has the
+    float32 LSTM language model is sampled by one native op instead (`zoo.lstm_sampling`) on
+    CPUs with AVX-512 (2.7-2.9x the XLA loop on a 2-core one at batch 1 and 64; on AVX2 CPUs
+    the XLA loop runs, see `zoo.lstm_sampling.MIN_VECTOR_BITS`): the same tokens for the same
+    seed, since the op draws XLA's random numbers, which a self-check on a few sampled tokens
+    confirms before a model's first native run (`LstmPlan.agrees`). It is used once `zoo.native` has the
     library built (bfloat16 training or `zoo.native.lstm_ops()` builds it; so does a
     generation of at least `zoo.lstm_sampling.BUILD_TOKENS` tokens); `SEQZOO_NATIVE=0` turns
     it off. With a GPU (not measured there) the XLA loop runs.
@@ -375,6 +377,8 @@ class Sampler:
         if tf.config.list_logical_devices("GPU"):  # not measured there: the XLA loop runs
             return None
         if prime.min() < 0 or prime.max() >= plan.vocab:
+            return None
+        if native.vector_bits() < lstm_sampling.MIN_VECTOR_BITS:  # slower than XLA there
             return None
         ops = native.lstm_ops(build_missing=batch * length >= lstm_sampling.BUILD_TOKENS)
         if ops is None or not hasattr(ops, "seqzoo_lstm_sample"):

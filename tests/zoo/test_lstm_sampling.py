@@ -15,6 +15,26 @@ import zoo  # noqa: E402
 from zoo import lstm_sampling, native  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def _op_on_any_cpu(monkeypatch):
+    """Run the op whatever this CPU's vector width (the default samples with it only on
+    AVX-512; `test_narrow_vector_cpus_sample_on_the_xla_loop` checks that rule)."""
+    monkeypatch.setattr(lstm_sampling, "MIN_VECTOR_BITS", 0)
+
+
+def test_narrow_vector_cpus_sample_on_the_xla_loop(monkeypatch, ops):
+    step = _step(8)
+    ids = np.ones((2, 3), np.int32)
+    assert zoo.Sampler(step)._native_plan(ids, {}, 5, 0) is not None
+    monkeypatch.setattr(lstm_sampling, "MIN_VECTOR_BITS", 512)
+    monkeypatch.setattr(native, "vector_bits", lambda: 256)
+    sampler = zoo.Sampler(step)
+    assert sampler._native_plan(ids, {}, 5, 0) is None
+    with native.disabled():
+        expected = zoo.Sampler(step)(ids, 5, seed=3)
+    np.testing.assert_array_equal(sampler(ids, 5, seed=3), expected)
+
+
 def _step(units, layers=1, vocab=23, seed=0):
     keras.utils.set_random_seed(seed)
     return zoo.build_lm_step(zoo.build_lm(vocab, units=units, num_layers=layers, embedding_dim=8))
