@@ -11,8 +11,8 @@ Case kinds (mixed at random, reproducible from `--seed`):
 - ``midi``: a MIDI file mutated from a real one (``original_metheny.mid``, and small MIDI files
   written from WJazzD solos at start-up): byte flips, inserted/deleted/duplicated chunks,
   huge delta times (up to 268 million quarter notes), odd header fields, tempo and time
-  signature events, truncation. Read with `music.io.read_solo` (a random harmony mode) and
-  encoded with `music.encoding.Encoding` (what training does with it).
+  signature events, truncation. Read with `music.reading.solos.read_solo` (a random harmony mode) and
+  encoded with `music.encoding.events.Encoding` (what training does with it).
 - ``musicxml``: a WJazzD MusicXML solo mutated as text: numbers replaced by extreme values
   (durations, divisions, beats, offsets), elements deleted or duplicated, bytes flipped,
   truncation; 15% written as compressed .mxl (container sometimes missing, pointing
@@ -20,7 +20,7 @@ Case kinds (mixed at random, reproducible from `--seed`):
 - ``music-cli``: ``python -m music`` command lines (generate, train, evaluate) built from a
   grammar of flags with extreme, malformed and valid values, mutated files, FIFOs, devices,
   symlink loops and unwritable paths. The model is stubbed (a bar-filling stand-in for
-  `Improviser`; `music.train.train` stops at once: reaching it counts as ok), so each case
+  `Improviser`; `music.model.train.train` stops at once: reaching it counts as ok), so each case
   costs milliseconds but every argument check, file read and file write runs for real.
 - ``text-cli``: ``python -m text`` command lines (train, generate, score) built the same way
   around mutated corpora; training stops (ok) once the corpus has been read. Command lines that
@@ -295,7 +295,7 @@ class _Trained(Exception):
 
 
 class _StubImproviser:
-    """Stands in for `music.improvise.Improviser` (no TensorFlow): fills every bar."""
+    """Stands in for `music.model.improvise.Improviser` (no TensorFlow): fills every bar."""
 
     def __init__(self, artifact):
         self.artifact = artifact
@@ -304,7 +304,7 @@ class _StubImproviser:
                   temperature, top_p, tempo, primer=None):
         from fractions import Fraction
 
-        from music.improvise import repeat_form
+        from music.model.improvise import repeat_form
         from music.types import Note, Solo
 
         spans, length = repeat_form(chords, bar_length, choruses)
@@ -320,19 +320,19 @@ def _stub_modules(kind):
     import types
 
     if kind == "music-cli":
-        import music.improvise
+        import music.model.improvise
 
-        fake = types.ModuleType("music.model")
+        fake = types.ModuleType("music.model.artifact")
         fake.KIND = "music.improviser"
         fake.load_artifact = lambda *args, **kwargs: None
-        sys.modules["music.model"] = fake
-        music.improvise.Improviser = _StubImproviser
-        train = types.ModuleType("music.train")
+        sys.modules["music.model.artifact"] = fake
+        music.model.improvise.Improviser = _StubImproviser
+        train = types.ModuleType("music.model.train")
 
         def stop_training(*args, **kwargs):
             raise _Trained()
         train.train = stop_training
-        sys.modules["music.train"] = train
+        sys.modules["music.model.train"] = train
     elif kind == "text-cli-train":
         from text import data
 
@@ -349,9 +349,9 @@ def _stub_modules(kind):
 
 
 def _run_read(case):
-    from music.encoding import Encoding
+    from music.encoding.events import Encoding
     from music.errors import MusicInputError
-    from music.io import read_solo
+    from music.reading.solos import read_solo
 
     try:
         solo = read_solo(case["path"], harmony=case["harmony"])
@@ -430,7 +430,7 @@ class Fuzzer:
         self.metheny = (music / "original_metheny.mid").read_bytes()
         xmls = sorted((music / "wjazzd").glob("*.xml"), key=lambda p: p.stat().st_size)
         self.xml_texts = [p.read_text(encoding="utf-8") for p in xmls[:40]]
-        from music.io import read_solo
+        from music.reading.solos import read_solo
 
         self.midi_seeds = [solo_to_midi(read_solo(p)) for p in xmls[:12:2]]
         self.midi_seeds.append(self.metheny)
@@ -659,11 +659,11 @@ def run(cases=5000, jobs=2, seed=0, data=None, real=10, timeout=20.0, memory_gb=
     import music21  # noqa: F401  (imported once, before forking)
 
     import music.__main__  # noqa: F401
-    import music.encoding  # noqa: F401
-    import music.improvise  # noqa: F401
-    import music.io  # noqa: F401
-    import music.metrics  # noqa: F401
-    import music.render  # noqa: F401
+    import music.encoding.events  # noqa: F401
+    import music.model.improvise  # noqa: F401
+    import music.reading.solos  # noqa: F401
+    import music.evaluation.metrics  # noqa: F401
+    import music.writing.render  # noqa: F401
     import text.cli  # noqa: F401
     import text.data  # noqa: F401
 

@@ -8,9 +8,9 @@
 (c) seqzoo: the zoo's generation engine (`zoo.Sampler`, what `TextGenerator.generate`, the
     improviser and seq2seq decoding run), the whole loop (state, top-k/top-p filters and
     sampling) in one call, at batch 1 and batch 64. This model runs on the native
-    sampling op (`zoo.lstm_sampling`) when `zoo.native` can build it, here on any CPU
+    sampling op (`zoo.generation.native_lstm`) when `zoo.native.library` can build it, here on any CPU
     (`default_sampling_path` says what `zoo.Sampler` picks by default: the op only on AVX-512
-    CPUs, `vector_bits` 512); the same batch 1 on the XLA-compiled loop (`zoo.native.disabled()`) is reported beside it (`seqzoo_xla_b1_tok_s`,
+    CPUs, `vector_bits` 512); the same batch 1 on the XLA-compiled loop (`zoo.native.library.disabled()`) is reported beside it (`seqzoo_xla_b1_tok_s`,
     `seqzoo_xla_b64_tok_s`).
 
 (d) a short generation from a large model (`short_50k_1024`): `--short-tokens` (20) tokens at
@@ -47,7 +47,8 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import zoo  # noqa: E402
-from zoo import lstm_sampling, native  # noqa: E402
+from zoo.generation import native_lstm as lstm_sampling  # noqa: E402
+from zoo.native import library as native  # noqa: E402
 from text import datasets  # noqa: E402
 from text.generator import TextGenerator  # noqa: E402
 from text.vocab import EOS_ID  # noqa: E402

@@ -12,9 +12,9 @@
 1. The model (default: the shipped one) lists the WJazzD solos it never saw (config.json,
    `heldout_sources`). For each, the improviser plays over that solo's own chord progression
    (its first `--max-bars` bars), seeded by its index plus `--seed-offset` (default 0), with
-   the sampling settings of `music.improvise` unless a flag overrides one (`--register`,
+   the sampling settings of `music.model.improvise` unless a flag overrides one (`--register`,
    `--span`, ...: for sweeps on the validation solos), and the result is compared with the human
-   solos over the same bars (`music.metrics.evaluate`; copying is checked against the solos the
+   solos over the same bars (`music.evaluation.metrics.evaluate`; copying is checked against the solos the
    model trained on).
 2. "The course's method", written here from its description: an LSTM over one-hot (pitch,
    duration) values, no chords, trained on the same training solos with fixed-length windows,
@@ -25,7 +25,7 @@
    (for sweeps on the validation solos): its keys are then null and `course_method_skipped`
    says so.
 3. Speed: seconds to improvise 32 bars with a loaded model (median of 5, after one warm-up).
-4. The discriminator (`music.discriminator.discriminate`): every solo above (cropped like the
+4. The discriminator (`music.evaluation.discriminator.discriminate`): every solo above (cropped like the
    human one) is cut into `--phrase-bars`-bar phrases, and a standardised logistic regression
    and gradient-boosted trees are cross-validated at telling the generated phrases from the
    held-out human ones over the same progressions (grouped by progression: a tune is never on
@@ -56,15 +56,15 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import zoo  # noqa: E402
 import keras  # noqa: E402
 
-from music.discriminator import discriminate  # noqa: E402
-from music.encoding import to_ticks  # noqa: E402
-from music.improvise import (CENTRE_DECAY, REGISTER, REGISTER_PENALTY,  # noqa: E402
+from music.evaluation.discriminator import discriminate  # noqa: E402
+from music.encoding.events import to_ticks  # noqa: E402
+from music.model.improvise import (CENTRE_DECAY, REGISTER, REGISTER_PENALTY,  # noqa: E402
                              REGISTER_SPREAD, SPAN, SPAN_PENALTY, TEMPERATURE, Improviser)
-from music.io import read_corpus, read_solo  # noqa: E402
-from music.metrics import CopyIndex, evaluate  # noqa: E402
-from music.model import load_artifact  # noqa: E402
+from music.reading.solos import read_corpus, read_solo  # noqa: E402
+from music.evaluation.metrics import CopyIndex, evaluate  # noqa: E402
+from music.model.artifact import load_artifact  # noqa: E402
 from music.types import Note, Solo  # noqa: E402
-from zoo.training import fit  # noqa: E402
+from zoo.training.engine import fit  # noqa: E402
 
 FIELDS = ("chord_tone_ratio", "scale_tone_ratio", "note_type_profile", "interval_hist_distance",
           "rhythm_hist_distance", "notes_per_bar", "longest_copied_run", "pitch_class_entropy",
@@ -169,7 +169,7 @@ def improvise_over(improviser, human, seed, temperature, top_p):
     bars = int(human.duration // human.bar_length)
     chords = [c for c in human.chords if c.offset < bars * human.bar_length]
     if not chords or chords[0].offset > 0:
-        from music.chords import parse_chord
+        from music.theory.chords import parse_chord
 
         first = parse_chord("N.C.", offset=Fraction(0), duration=chords[0].offset if chords else
                             bars * human.bar_length)
@@ -199,7 +199,7 @@ def _d(result, kind):
 
 
 def discriminator(humans, generated, args):
-    """`music.discriminator.discriminate` of generated vs human solos (``generated[i]`` over the
+    """`music.evaluation.discriminator.discriminate` of generated vs human solos (``generated[i]`` over the
     progression of ``humans[i]``), or ``{"error": ...}`` when there is too little to judge."""
     try:  # every phrase with a note counts: a generator must not escape by near-silence
         return discriminate(humans, generated, bars=args.phrase_bars, seed=0, min_notes=1,
@@ -357,7 +357,7 @@ def main():
     result["targets"]["model_at_most_20_MB"] = result["model"]["size_bytes"] <= 20e6
 
     if not args.skip_metheny:
-        from music.train import train
+        from music.model.train import train
         import tempfile
 
         melody = read_solo(args.metheny)

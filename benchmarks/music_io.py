@@ -6,7 +6,7 @@ Usage::
 
 Prints one JSON object: seconds to read every file cold (empty cache), seconds to read them
 again from the cache, their ratio, how many chord symbols the files hold and how many
-`music.chords.parse_chord` reads (all of them must), and an independent check of every distinct
+`music.theory.chords.parse_chord` reads (all of them must), and an independent check of every distinct
 symbol: the pitch classes `parse_chord` gives for music21's figure against the pitch classes of
 music21's own `ChordSymbol` built from the same root, kind and bass.
 """
@@ -24,7 +24,9 @@ import xml.etree.ElementTree as ET
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-from music import chords, io, theory  # noqa: E402
+from music.theory import chords  # noqa: E402
+from music.reading import solos as io  # noqa: E402
+from music.theory import pitch_classes as theory  # noqa: E402
 
 
 def _symbols(path):

@@ -29,7 +29,7 @@ import keras  # noqa: E402  (zoo, imported by text, sets the TensorFlow environm
 from text import data, datasets  # noqa: E402
 from text.generator import TextGenerator  # noqa: E402
 
-from zoo.training import Stopwatch  # noqa: E402
+from zoo.training.engine import Stopwatch  # noqa: E402
 
 
 class Curve(keras.callbacks.Callback):
@@ -90,7 +90,7 @@ def main(argv=None):
                         help="decoupled weight decay of the weight matrices (AdamW)")
     parser.add_argument("--decay-steps", type=int, default=None,
                         help="end the cosine at this step instead of when the budget is spent (the default: "
-                             "zoo.training.fit(decay_over='time'))")
+                             "zoo.training.engine.fit(decay_over='time'))")
     parser.add_argument("--no-mixed-precision", action="store_true")
     parser.add_argument("--eval-every", type=float, default=1.0, help="minutes between evaluations")
     parser.add_argument("--eval-seq-len", type=int, default=None,

@@ -3,7 +3,7 @@
 For each configuration (LSTM 256, LSTM 512, GRU 256; float32 and bfloat16) it trains
 
 - seqzoo: `zoo.build_lm(65, cell=..., units=..., embedding_dim=64)` through the training
-  engine `zoo.training.fit` (Adam, gradient-norm clipping 1.0, the engine's compile settings,
+  engine `zoo.training.engine.fit` (Adam, gradient-norm clipping 1.0, the engine's compile settings,
   `precision="float32"` or `"mixed_bfloat16"`), full training steps on batches of 64 x 100
   tokens;
 - PyTorch: `Embedding(65, 64)` -> `nn.LSTM`/`nn.GRU` -> `Linear(units, 65)`, Adam, the same
@@ -11,9 +11,9 @@ For each configuration (LSTM 256, LSTM 512, GRU 256; float32 and bfloat16) it tr
   `torch.autocast("cpu", dtype=torch.bfloat16)`.
 
 `seqzoo_tok_s` is the model as the zoo builds it by default (`seqzoo_layer` names its
-recurrent layer: `zoo.fast_rnn.LSTM`, the fused loop of `zoo.fused_lstm`, and Keras's `GRU`); the
+recurrent layer: `zoo.models.fast_rnn.LSTM`, the fused loop of `zoo.native.fused_lstm`, and Keras's `GRU`); the
 run also trains it with the other layer kind (`seqzoo_stock_tok_s`: Keras's own layer,
-`seqzoo_fast_tok_s`: the zoo's `zoo.fast_rnn` layer, `fast_vs_stock` their ratio;
+`seqzoo_fast_tok_s`: the zoo's `zoo.models.fast_rnn` layer, `fast_vs_stock` their ratio;
 `--no-fast` skips it). The sides alternate in rounds and each reports its best window of `--window` steps,
 because on a shared machine the minimum is the signal. Tokens per second count
 `batch * seq_len` per full step (forward, backward, clipping, update). The ceiling is the
@@ -21,7 +21,7 @@ machine's matrix-multiply rate (float32 and bfloat16 `--gemm-size` square multip
 cores), and `fraction_of_peak` is the model's matrix-multiply FLOPs per token (3x the forward
 pass: forward, input and weight gradients) times tokens/s over that rate.
 
-`seqzoo_tok_s` runs on the thread pools `zoo.threads` chose when `zoo` was imported (one
+`seqzoo_tok_s` runs on the thread pools `zoo.runtime.threads` chose when `zoo` was imported (one
 thread per op, two ops at a time, on a machine with at most 2 CPUs); `seqzoo_tf_threads_tok_s`
 is the same model in a child process with TensorFlow's default pools (a thread per CPU for
 each), and `zoo_threads_vs_tf_threads` their ratio (`--no-threads` skips it). The gemm
@@ -64,9 +64,9 @@ if "--keras-jax-worker" not in sys.argv[1:]:  # that child loads neither TensorF
     import zoo  # noqa: E402,F401  (sets the TensorFlow environment before TensorFlow loads)
     import tensorflow as tf  # noqa: E402
 
-    from zoo.recurrent import fast_layers  # noqa: E402
-    from zoo.threads import usable_cpus  # noqa: E402
-    from zoo.training import fit, hardware_facts  # noqa: E402
+    from zoo.models.recurrent import fast_layers  # noqa: E402
+    from zoo.runtime.threads import usable_cpus  # noqa: E402
+    from zoo.training.engine import fit, hardware_facts  # noqa: E402
 
 CONFIGS = {"lstm256": ("lstm", 256), "lstm512": ("lstm", 512), "gru256": ("gru", 256)}
 PRECISIONS = {"float32": "float32", "bfloat16": "mixed_bfloat16"}
@@ -136,8 +136,8 @@ def best_window(stamps, window, skip):
 def seqzoo_round(cell, units, precision, batches, args, fast=False):
     """One engine run of `warmup + windows * window` steps; its best window (seconds).
 
-    `fast`: True builds the zoo's fast layer for `cell` (`zoo.fast_rnn.LSTM`, the default,
-    or `FastGRU`), False Keras's own layer (`zoo.recurrent.fast_layers(False)`); whichever is
+    `fast`: True builds the zoo's fast layer for `cell` (`zoo.models.fast_rnn.LSTM`, the default,
+    or `FastGRU`), False Keras's own layer (`zoo.models.recurrent.fast_layers(False)`); whichever is
     the default is built exactly as the factories build it by default.
     """
     steps = args.warmup + args.windows * args.window + 1
@@ -159,8 +159,8 @@ def default_layer(cell):
 
 
 def default_is_fast(cell):
-    """Whether the zoo's default layer for `cell` is one of `zoo.fast_rnn`'s."""
-    return default_layer(cell).__module__ == "zoo.fast_rnn"
+    """Whether the zoo's default layer for `cell` is one of `zoo.models.fast_rnn`'s."""
+    return default_layer(cell).__module__ == "zoo.models.fast_rnn"
 
 
 def torch_trainer(cell, units, bfloat16, x, y):
@@ -230,7 +230,7 @@ def tf_threads_env():
 def tf_threads_round(cell, units, precision, args):
     """The zoo's model with TensorFlow's default thread pools, in a child process; best window.
 
-    `zoo.threads` chose the pools of this process when `zoo` was imported; a child with
+    `zoo.runtime.threads` chose the pools of this process when `zoo` was imported; a child with
     `tf_threads_env` measures what the zoo trains at without that choice.
     """
     return float(run_child("seqzoo", f"{cell},{units},{precision}", args, env=tf_threads_env()))
@@ -251,7 +251,7 @@ def gemm_worker(size, args):
 
 def gemm_ceiling(size, args):
     """`gemm_gflops` on all cores: measured in a child with a thread per CPU for one op (this
-    process may run one thread per op, `zoo.threads`)."""
+    process may run one thread per op, `zoo.runtime.threads`)."""
     return json.loads(run_child("gemm", str(size), args, env=tf_threads_env()))
 
 
@@ -450,7 +450,7 @@ def main(argv=None):
             layer = default_layer(cell)
             row["seqzoo_layer"] = (layer.__module__ if layer.__module__.startswith("zoo")
                                    else "keras.layers") + "." + layer.__name__
-            if not args.no_fast:  # Keras's layer and zoo.fast_rnn's, whichever is the default
+            if not args.no_fast:  # Keras's layer and zoo.models.fast_rnn's, whichever is the default
                 row["seqzoo_stock_tok_s"] = round(tokens / best[False])
                 row["seqzoo_fast_tok_s"] = round(tokens / best[True])
                 row["fast_vs_stock"] = round(best[False] / best[True], 3)

@@ -16,9 +16,9 @@ import re
 import sys
 import warnings
 
-from music import validation
-from music.io import HARMONY_MODES
-from zoo.console import quiet_native_stderr
+from music import checks as validation
+from music.reading.solos import HARMONY_MODES
+from zoo.core.cli import quiet_native_stderr
 
 
 class _Parser(argparse.ArgumentParser):
@@ -153,7 +153,7 @@ def _parser():
 
 
 def _generate(args):
-    from music.improvise import generate
+    from music.model.improvise import generate
 
     solo, midi, xml = generate(args.out, chords=args.chords, meter=args.meter,
                                choruses=args.choruses,
@@ -165,10 +165,10 @@ def _generate(args):
 
 
 def _train(args):
-    from music.io import read_corpus
-    from music.model import KIND
-    from music.train import train
-    from zoo.artifacts import check_output_folder
+    from music.reading.solos import read_corpus
+    from music.model.artifact import KIND
+    from music.model.train import train
+    from zoo.artifacts.format import check_output_folder
 
     check_output_folder(args.out, kind=KIND, option="--out")  # before reading the corpus
     solos = read_corpus(args.data, cache_dir=args.cache_dir, skip_errors=True,
@@ -193,8 +193,8 @@ def _train(args):
 
 
 def _evaluate(args):
-    from music.io import read_corpus
-    from music.metrics import evaluate
+    from music.reading.solos import read_corpus
+    from music.evaluation.metrics import evaluate
 
     solos = read_corpus(args.solos, cache_dir=args.cache_dir)
     against = read_corpus(args.against, cache_dir=args.cache_dir) if args.against else None

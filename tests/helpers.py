@@ -55,8 +55,8 @@ def write_lead_sheets(folder):
     """
     from fractions import Fraction
 
-    from music.progressions import parse_progression
-    from music.render import write_solo
+    from music.theory.progressions import parse_progression
+    from music.writing.render import write_solo
     from music.types import Note, Solo
 
     for k, progression in enumerate(("Dm7 G7 | Cmaj7 |", "Fm7 Bb7 | Ebmaj7 |", "C7 | F7 |")):

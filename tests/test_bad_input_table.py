@@ -166,8 +166,8 @@ def text_model(scratch):
 
 
 def _namespace(text_model):
-    from music.improvise import generate
-    from music.io import read_solo
+    from music.model.improvise import generate
+    from music.reading.solos import read_solo
     from text.data import read_corpus
 
     return {"read_solo": read_solo, "generate": generate, "text_corpus": read_corpus,

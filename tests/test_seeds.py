@@ -1,8 +1,8 @@
-"""One seed, one sample; one integer rule: `zoo.validation.map_seed` and `check_int` everywhere.
+"""One seed, one sample; one integer rule: `zoo.core.checks.map_seed` and `check_int` everywhere.
 
 A command line hands the integer it read to the same library call the Python API makes, so
 `python -m text generate --seed S` and `TextGenerator.generate(seed=S)`, and `python -m music
-generate --seed S` and `music.improvise.generate(seed=S)`, draw the same sample for every S:
+generate --seed S` and `music.model.improvise.generate(seed=S)`, draw the same sample for every S:
 in the int32 range, past it, far past int64, and negative. The command lines run as real
 processes, two at a time (each costs a TensorFlow import), while this process draws the
 same samples through the Python API.
@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from zoo.validation import SEED_RANGE, check_int, check_optional_int, map_seed
+from zoo.core.checks import SEED_RANGE, check_int, check_optional_int, map_seed
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SEEDS = (0, 2**31, 2**70, -1)
@@ -34,8 +34,8 @@ def _run(argv, cwd):
 
 
 def test_the_command_lines_and_the_python_apis_draw_the_same_samples(tmp_path):
-    from music.improvise import Improviser, generate
-    from music.model import load_artifact
+    from music.model.improvise import Improviser, generate
+    from music.model.artifact import load_artifact
     from text.generator import TextGenerator
 
     folder = tmp_path / "text_model"  # untrained weights sample just as deterministically
@@ -120,9 +120,9 @@ def test_check_int_with_a_maximum():
 
 def test_numpy_integers_are_accepted_by_every_entry():
     import zoo
-    from music.validation import check_seed, check_whole
+    from music.checks import check_seed, check_whole
     from text.generator import TextGenerator
-    from zoo.sampling import Sampler
+    from zoo.generation.sampler import Sampler
 
     model = zoo.build_lm(np.int64(65), units=np.int32(8), embedding_dim=np.int64(4),
                          num_layers=np.int8(1))

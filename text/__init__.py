@@ -17,7 +17,7 @@ _EXPORTS = {
     "Score": "text.generator",
     "Vocabulary": "text.vocab",
     "CorpusError": "text.data",
-    "ArtifactError": "zoo.artifacts",
+    "ArtifactError": "zoo.artifacts.format",
 }
 
 __all__ = sorted(_EXPORTS) + ["datasets"]

@@ -19,8 +19,8 @@ import re
 import sys
 import warnings
 
-from zoo.console import quiet_native_stderr
-from zoo.validation import check_int, map_seed
+from zoo.core.cli import quiet_native_stderr
+from zoo.core.checks import check_int, map_seed
 
 
 class _Parser(argparse.ArgumentParser):
@@ -35,7 +35,7 @@ class _UsageError(Exception):
 
 
 def _int(name, low, high=None):
-    """An argparse type: an integer in [low, high] (`zoo.validation.check_int`, the flag named)."""
+    """An argparse type: an integer in [low, high] (`zoo.core.checks.check_int`, the flag named)."""
     def parse(text):
         try:
             value = int(text)
@@ -66,7 +66,7 @@ def _float_in(name, low, high, low_open=True):
 
 def _seed(text):
     """Any integer is a seed: the integer itself is handed to the library, which maps it with
-    `zoo.validation.map_seed` (so `--seed S` and `seed=S` draw the same sample)."""
+    `zoo.core.checks.map_seed` (so `--seed S` and `seed=S` draw the same sample)."""
     try:
         value = int(text)
     except ValueError:
@@ -150,15 +150,15 @@ def build_parser():
 
 def _train(args, out):
     if args.strategy == "multi-worker":
-        from zoo.workers import read_tf_config
+        from zoo.training.distribute import read_tf_config
 
         if args.minutes is not None:
             raise ValueError("--minutes cannot bound a multi-worker run: each worker's clock would stop it at a "
                              "different step; bound it by --epochs and --steps-per-epoch")
         read_tf_config()
     from text.generator import KIND, TextGenerator
-    from zoo.artifacts import check_output_folder
-    from zoo.hardware import resolve_strategy
+    from zoo.artifacts.format import check_output_folder
+    from zoo.runtime.devices import resolve_strategy
 
     if args.decay_over == "time" and args.minutes is None:
         raise ValueError("--decay-over time needs --minutes: the learning rate's cosine ends when they are spent")

@@ -20,8 +20,8 @@ import numpy as np
 
 from text import limits
 from text.vocab import EOS_ID, PAD_ID
-from zoo.files import read_regular_file
-from zoo.validation import check_int
+from zoo.io.files import read_regular_file
+from zoo.core.checks import check_int
 
 MODES = ("stream", "lines")
 

@@ -1,7 +1,7 @@
 """`TextGenerator`: train, sample, beam-search and score a character- or word-level LM.
 
 The model is `zoo.build_lm` (token ids -> next-token logits); generation runs its single-step
-twin from `zoo.build_lm_step` inside one compiled loop (`zoo.sampling.Sampler`).
+twin from `zoo.build_lm_step` inside one compiled loop (`zoo.generation.sampler.Sampler`).
 
 Unknown tokens in a prefix or a scored text are mapped to `<UNK>` with a `UserWarning` that
 names them (the model has never been trained to predict `<UNK>`, so scores of such texts are
@@ -21,11 +21,11 @@ import keras
 
 from text import data, limits
 from text.vocab import EOS_ID, PAD_ID, Vocabulary
-from zoo import artifact_fields as checks
-from zoo.artifacts import load_artifact, save_artifact
-from zoo.hardware import PRECISIONS
-from zoo.recording import set_factory_call
-from zoo.validation import check_int, map_seed
+from zoo.artifacts import fields as checks
+from zoo.artifacts.format import load_artifact, save_artifact
+from zoo.runtime.devices import PRECISIONS
+from zoo.models.recording import set_factory_call
+from zoo.core.checks import check_int, map_seed
 
 KIND = "text.generator"
 
@@ -53,13 +53,13 @@ TEXT_METRICS = {
     "uniform_loss": checks.number(low=0), "checkpoint_epoch": checks.integer(low=1),
     "checkpoint_loss": checks.optional(checks.number()),
 }
-"""The numbers `fit` adds to the engine's metrics (`zoo.artifact_fields.TRAINING_METRICS`)."""
+"""The numbers `fit` adds to the engine's metrics (`zoo.artifacts.fields.TRAINING_METRICS`)."""
 
 
 def check_artifact_fields(artifact, where):
     """Check every field of a text generator's `config.json` and `vocab.json`.
 
-    Run by `TextGenerator.load` (through `zoo.artifacts.load_artifact`) before the model
+    Run by `TextGenerator.load` (through `zoo.artifacts.format.load_artifact`) before the model
     loads. `config.json`: `factory` is `"zoo.build_lm"` (its arguments are the zoo's to
     check), `preprocessing` is `["vocab"]`, `mode` is `"stream"` or `"lines"`, `model` holds
     exactly `MODEL_KEYS`, each equal to the recorded argument, `training` and `metrics` hold
@@ -67,11 +67,11 @@ def check_artifact_fields(artifact, where):
     `Vocabulary.from_config`; its token count must equal `arguments.vocab_size`.
 
     Args:
-        artifact: the `zoo.artifacts.Artifact`, before its model loads.
+        artifact: the `zoo.artifacts.format.Artifact`, before its model loads.
         where: `"<option> <folder>"`, the start of every message.
 
     Raises:
-        zoo.artifact_fields.FieldError: one line naming the file and the field.
+        zoo.artifacts.fields.FieldError: one line naming the file and the field.
     """
     source = f"{where}: config.json"
     fields = checks.Fields(artifact.config, source)
@@ -184,7 +184,7 @@ class TextGenerator:
             mixed_precision=None,
             strategy=None, checkpoint=None, run_dir=None, fresh=False, seed=0, verbose=1,
             callbacks=None, clock=None):
-        """Train on a corpus with `zoo.training.fit` (teacher forcing, Adam, clipping, warm-up + cosine).
+        """Train on a corpus with `zoo.training.engine.fit` (teacher forcing, Adam, clipping, warm-up + cosine).
 
         The best epoch by validation loss (training loss without validation text) is what the
         generator keeps; with `checkpoint`, it is saved there after every improving epoch, and
@@ -201,7 +201,7 @@ class TextGenerator:
             learning_rate: float, peak Adam learning rate. Defaults to 2e-3.
             clipnorm: float or None, clip each gradient's norm (on by default: 1.0).
             weight_decay: float >= 0, decoupled weight decay of the weight matrices (AdamW;
-                `zoo.training.fit`). Defaults to 0.
+                `zoo.training.engine.fit`). Defaults to 0.
             validation_split: float in [0, 1), the last part of the corpus held out. Defaults to 0.1.
             warmup_steps: int, linear warm-up steps. Defaults to 100.
             steps_per_epoch: int or None, batches per epoch (stream mode draws fresh random
@@ -211,11 +211,11 @@ class TextGenerator:
                 `epochs * steps_per_epoch`.
             decay_over: `"steps"` (default) or `"time"`: the cosine ends when `time_budget`
                 is spent, however many steps that is (needs `time_budget`, not
-                `decay_steps`; `zoo.training.fit`).
+                `decay_steps`; `zoo.training.engine.fit`).
             final_learning_rate: float in [0, 1], where the cosine ends, as a fraction of
                 `learning_rate`. Defaults to 0.1.
             precision: `"float32"` (default), `"mixed_bfloat16"`, `"mixed_float16"` or
-                `"auto"` (see `zoo.training.resolve_precision`). Weights, logits and loss stay
+                `"auto"` (see `zoo.training.engine.resolve_precision`). Weights, logits and loss stay
                 float32.
             mixed_precision: deprecated alias: True means `precision="mixed_bfloat16"`.
             strategy: None, `"auto"` or a `tf.distribute.Strategy`.
@@ -224,7 +224,7 @@ class TextGenerator:
                 `<checkpoint>/training` when `checkpoint` is given.
             fresh: bool, forget a previous run in `run_dir` and start over. Defaults to False.
             seed: int of any size (numpy integers too), seeds the weights' shuffling and
-                window offsets (mapped by `zoo.validation.map_seed`). Defaults to 0.
+                window offsets (mapped by `zoo.core.checks.map_seed`). Defaults to 0.
             verbose: 0, 1 (progress bar) or 2. Defaults to 1.
             callbacks: extra Keras callbacks.
             clock: callable returning seconds, or None: the clock of `time_budget` (a benchmark
@@ -233,7 +233,7 @@ class TextGenerator:
         Returns:
             dict: the per-epoch history (`loss`, `val_loss`, ... lists) of the whole run.
         """
-        from zoo import training
+        from zoo.training import engine as training
 
         text = data.read_corpus(corpus)
         for name, value in (("epochs", epochs), ("batch_size", batch_size), ("seq_len", seq_len)):
@@ -350,9 +350,9 @@ class TextGenerator:
 
     @property
     def sampler(self):
-        """The compiled `zoo.sampling.Sampler` over this model's single-step twin."""
+        """The compiled `zoo.generation.sampler.Sampler` over this model's single-step twin."""
         if self._sampler is None:
-            from zoo.sampling import Sampler
+            from zoo.generation.sampler import Sampler
 
             self._sampler = Sampler(zoo.build_lm_step(self.model))
         return self._sampler
@@ -391,7 +391,7 @@ class TextGenerator:
             top_p: float in (0, 1] or None: nucleus sampling.
             seed: int of any size (numpy integers too) or None: the same seed gives the same
                 samples, here and through `python -m text generate --seed` (both map it with
-                `zoo.validation.map_seed`). None draws a fresh seed.
+                `zoo.core.checks.map_seed`). None draws a fresh seed.
             stop_at_eos: bool or None: stop a sample at `<EOS>`. Defaults to True in lines mode.
 
         Returns:
@@ -473,7 +473,7 @@ class TextGenerator:
     # ----------------------------------------------------------------------------- saving
 
     def save(self, path, *, option="path"):
-        """Save the generator as one `zoo.artifacts` folder (model, vocabulary, config, metrics).
+        """Save the generator as one `zoo.artifacts.format` folder (model, vocabulary, config, metrics).
 
         The folder is staged and swapped in atomically, so an interrupted save leaves the
         previous artifact intact. An existing folder is replaced only when it is a text
@@ -484,7 +484,7 @@ class TextGenerator:
             option: how error messages name the path (the CLI passes `"--out"`).
 
         Raises:
-            zoo.artifacts.ArtifactError: the path may not be replaced or cannot be written.
+            zoo.artifacts.format.ArtifactError: the path may not be replaced or cannot be written.
         """
         save_artifact(path, kind=KIND, model=self.model,
                       preprocessing={"vocab": self.vocab.get_config()},
@@ -494,7 +494,7 @@ class TextGenerator:
 
     @classmethod
     def load(cls, path, *, option="path"):
-        """Load a generator saved by `save` (or by seqzoo before the `zoo.artifacts` format).
+        """Load a generator saved by `save` (or by seqzoo before the `zoo.artifacts.format` format).
 
         Args:
             path: the artifact folder.
@@ -504,7 +504,7 @@ class TextGenerator:
         (`check_artifact_fields`), and the recorded model call against the model's layers.
 
         Raises:
-            zoo.artifacts.ArtifactError: the path is missing, is not a text generator, its
+            zoo.artifacts.format.ArtifactError: the path is missing, is not a text generator, its
                 files cannot be read, or a field is missing, of the wrong type, out of range or
                 inconsistent (one line naming the folder, the file and the field).
         """

@@ -15,7 +15,7 @@ import json
 import os
 import re
 
-from zoo.validation import check_int, check_optional_int
+from zoo.core.checks import check_int, check_optional_int
 
 PAD, UNK, EOS = "<PAD>", "<UNK>", "<EOS>"
 SPECIAL_TOKENS = (PAD, UNK, EOS)
@@ -242,7 +242,7 @@ class Vocabulary:
             A `Vocabulary`.
 
         Raises:
-            zoo.artifact_fields.FieldError: (a ValueError) one line naming `source` and the
+            zoo.artifacts.fields.FieldError: (a ValueError) one line naming `source` and the
                 field, e.g. `vocabulary: field level must be one of "char", "word"; got "byte"`.
 
         Example:
@@ -250,7 +250,7 @@ class Vocabulary:
         >>> Vocabulary.from_config(Vocabulary.build("abc").get_config()).size
         6
         """
-        from zoo.artifact_fields import Fields, boolean, choice, exactly, integer, list_of, text
+        from zoo.artifacts.fields import Fields, boolean, choice, exactly, integer, list_of, text
 
         fields = Fields(config, source)
         values = fields.read_all({
@@ -284,7 +284,7 @@ class Vocabulary:
 
     def save(self, path):
         """Write the vocabulary to a JSON file atomically (temporary file, then rename)."""
-        from zoo.atomic import atomic_file
+        from zoo.io.atomic import atomic_file
 
         with atomic_file(path) as temporary:
             temporary.write_text(self.to_json(), encoding="utf-8")

@@ -1,4 +1,4 @@
-"""music.audio: a WAV of the MIDI's length that is not silent, from a file or a Solo."""
+"""music.writing.audio: a WAV of the MIDI's length that is not silent, from a file or a Solo."""
 
 import doctest
 import wave
@@ -7,7 +7,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from music import audio
+from music.writing import audio
 from music.errors import MusicInputError
 from music.types import Chord, Note, Solo
 from tests.midi import midi_bytes
@@ -134,7 +134,7 @@ def solo_share(samples, rate, events):
 @pytest.fixture(scope="module")
 def shipped_solo(tmp_path_factory):
     """A 12-bar blues from the shipped model, its MIDI (tenor sax, piano, bass), and its length."""
-    from music.improvise import generate
+    from music.model.improvise import generate
 
     solo, midi, _ = generate(tmp_path_factory.mktemp("solo") / "solo.mid", chords="blues:F",
                              choruses=1, seed=7)

@@ -1,5 +1,5 @@
-"""Chord symbols (`music.chords`), progression strings and named forms (`music.progressions`),
-lead-sheet specs (`music.leadsheet`), and music21 figures (`music.symbols`).
+"""Chord symbols (`music.theory.chords`), progression strings and named forms (`music.theory.progressions`),
+lead-sheet specs (`music.reading.leadsheet`), and music21 figures (`music.theory.symbols`).
 
 Chord / scale / approach tones are tested in test_theory.py.
 """
@@ -10,12 +10,12 @@ from fractions import Fraction
 
 import pytest
 
-from music.chords import chord_symbol, parse_chord
+from music.theory.chords import chord_symbol, parse_chord
 from music.errors import ChordError, MusicInputError
-from music.leadsheet import parse_meter, progression_and_meter, progression_from_spec
-from music.progressions import FORMS, named_form, parse_progression
-from music.symbols import music21_figure
-from music.theory import chord_tones
+from music.reading.leadsheet import parse_meter, progression_and_meter, progression_from_spec
+from music.theory.progressions import FORMS, named_form, parse_progression
+from music.theory.symbols import music21_figure
+from music.theory.pitch_classes import chord_tones
 
 F = Fraction
 MAJ7, M7, DOM7 = (0, 4, 7, 11), (0, 3, 7, 10), (0, 4, 7, 10)
@@ -226,7 +226,7 @@ def test_meter_text():
 def test_progressions_parse_strings_without_the_file_reader():
     """The import circle chords -> progressions -> io -> parts -> chords is gone: parsing
     progressions (and chords) loads neither the file reader nor music21."""
-    code = ("import sys, music.progressions, music.chords, music.theory; "
-            "print(sorted(m for m in sys.modules if m in ('music.io', 'music.parts', 'music21')))")
+    code = ("import sys, music.theory.progressions, music.theory.chords, music.theory.pitch_classes; "
+            "print(sorted(m for m in sys.modules if m in ('music.reading.solos', 'music.reading.parts', 'music21')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

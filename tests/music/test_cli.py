@@ -10,10 +10,10 @@ from fractions import Fraction as F
 import pytest
 
 from music.__main__ import main
-from music.progressions import parse_progression
-from music.encoding import Encoding
-from music.io import read_solo
-from music.model import build_model, load_artifact, save_artifact
+from music.theory.progressions import parse_progression
+from music.encoding.events import Encoding
+from music.reading.solos import read_solo
+from music.model.artifact import build_model, load_artifact, save_artifact
 from tests.helpers import write_lead_sheets
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -142,16 +142,16 @@ def test_a_folder_where_nothing_can_be_created_fails_first_even_as_root(tmp_path
 
 @needs_proc
 def test_a_failing_final_write_names_the_users_file(tmp_path, tiny_model, capsys, monkeypatch):
-    import music.render
+    import music.writing.render
 
     # get past the check
-    monkeypatch.setattr(music.render, "check_writable", lambda path, **_: None)
+    monkeypatch.setattr(music.writing.render, "check_writable", lambda path, **_: None)
     code, _, err = run(capsys, "generate", "--model", tiny_model, "--chords", "C7 |",
                        "--out", "/proc/x.mid")
     assert_user_error(code, err, "/proc/x.mid: ")
     assert ".tmp" not in err and "/proc/." not in err
     enc = Encoding()
-    with pytest.raises(ValueError) as error:  # zoo.artifacts.ArtifactError
+    with pytest.raises(ValueError) as error:  # zoo.artifacts.format.ArtifactError
         save_artifact("/proc/m", build_model(enc, units=4, embedding_dim=3), enc, {}, {})
     assert "/proc/m: cannot write in /proc" in str(error.value) and ".tmp" not in str(error.value)
 
@@ -170,7 +170,7 @@ def test_corrupt_primer_and_model_are_refused(tmp_path, tiny_model, capsys):
 
 
 def test_primer_file_is_accepted(tmp_path, tiny_model, capsys):
-    from music.render import write_solo
+    from music.writing.render import write_solo
     from music.types import Note, Solo
 
     melody = Solo([Note(F(0), F(1), 60), Note(F(1), F(1), 64), Note(F(2), F(2), 67)],
@@ -252,7 +252,7 @@ def test_train_harmony_option_reaches_the_reader(tmp_path, capsys):
 def test_train_resumes_refuses_other_settings_and_reports_a_failed_run(tmp_path, capsys):
     """The training engine under `music train`: a finished run is not retrained, a run folder
     with other settings is refused naming them, and a run whose loss blows up exits 1."""
-    from music.render import write_solo
+    from music.writing.render import write_solo
     from music.types import Note, Solo
 
     data = tmp_path / "data"

@@ -6,8 +6,8 @@ from fractions import Fraction
 
 import pytest
 
-from music.chords import parse_chord
-from music.discriminator import FEATURES, compare_phrases, discriminate, phrase_features, phrases
+from music.theory.chords import parse_chord
+from music.evaluation.discriminator import FEATURES, compare_phrases, discriminate, phrase_features, phrases
 from music.types import Note, Solo
 from tests.conftest import REPO_ROOT, shared_data_dir
 
@@ -26,7 +26,7 @@ SOLOS = ("KennyDorham_PrinceAlbert_Solo.xml", "BobBerg_Angles_Solo.xml",
 def human_solos(tmp_path_factory):
     """The solos above, read through a throw-away cache."""
     pytest.importorskip("sklearn", reason="scikit-learn (the test and bench extras) is missing")
-    from music.io import read_corpus
+    from music.reading.solos import read_corpus
 
     root = shared_data_dir()
     folder = root / "music" / "wjazzd" if root is not None else None
@@ -101,7 +101,7 @@ def test_import_music_does_not_need_scikit_learn():
     import subprocess
     import sys
 
-    code = ("import sys, music, music.discriminator; "
+    code = ("import sys, music, music.evaluation.discriminator; "
             "assert 'sklearn' not in sys.modules, 'sklearn imported'")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO_ROOT)
 
@@ -181,7 +181,7 @@ def test_too_few_phrases_or_groups_is_a_clear_error():
 def test_docstring_examples_run():
     import doctest
 
-    from music import discriminator
+    from music.evaluation import discriminator
 
     result = doctest.testmod(discriminator)
     assert result.failed == 0 and result.attempted > 0

@@ -6,11 +6,11 @@ from fractions import Fraction as F
 import numpy as np
 import pytest
 
-from music.encoding import (BOS, DURATIONS, ENCODING_VERSION, FEATURE_DIM, INTERVAL_RANGE,
+from music.encoding.events import (BOS, DURATIONS, ENCODING_VERSION, FEATURE_DIM, INTERVAL_RANGE,
                             PITCH_RANGE, REFERENCE_PITCH, STATIC_DIM, TICKS_PER_QUARTER,
                             ChordTimeline, Encoding, EncodingVersionError, split_duration,
                             to_ticks, transpose_solo)
-from music.progressions import parse_progression
+from music.theory.progressions import parse_progression
 from music.types import Note, Solo
 
 WJAZZD_FILES = ("ArtPepper_BluesForBlanche_Solo.xml", "JohnColtrane_GiantSteps-1_Solo.xml")
@@ -77,7 +77,7 @@ def test_every_bar_of_an_encoding_sums_to_the_bar():
 
 @pytest.mark.parametrize("name", WJAZZD_FILES)
 def test_round_trip_on_wjazzd_solos(shared_data, name):
-    from music.io import read_solo
+    from music.reading.solos import read_solo
 
     solo = read_solo(shared_data / "music" / "wjazzd" / name)
     enc = Encoding()
@@ -100,7 +100,7 @@ def test_round_trip_on_wjazzd_solos(shared_data, name):
 
 
 def test_round_trip_on_the_metheny_midi(shared_data):
-    from music.io import read_solo
+    from music.reading.solos import read_solo
 
     solo = read_solo(shared_data / "music" / "original_metheny.mid")
     enc = Encoding()

@@ -6,13 +6,13 @@ from fractions import Fraction as F
 import numpy as np
 import pytest
 
-from music.progressions import parse_progression
-from music.theory import chord_tones
-from music.encoding import Encoding, to_ticks
+from music.theory.progressions import parse_progression
+from music.theory.pitch_classes import chord_tones
+from music.encoding.events import Encoding, to_ticks
 from music.errors import MusicInputError
-from music.improvise import Improviser, repeat_form
-from music.model import Artifact, build_model, load_artifact
-from zoo.artifacts import RESERVED_KEYS
+from music.model.improvise import Improviser, repeat_form
+from music.model.artifact import Artifact, build_model, load_artifact
+from zoo.artifacts.format import RESERVED_KEYS
 from music.types import Note, Solo
 
 
@@ -54,8 +54,8 @@ def test_generate_in_other_meters_fills_every_bar_and_writes_the_time_signature(
         tiny, tmp_path, meter, bar_length):
     import music21
 
-    from music.improvise import generate
-    from music.io import read_solo
+    from music.model.improvise import generate
+    from music.reading.solos import read_solo
 
     solo, midi, xml = generate(tmp_path / "solo.mid", chords="Dm7 | G7 C7 | Cmaj7 | A7 |",
                                meter=meter, choruses=2, seed=2, improviser=tiny)
@@ -74,8 +74,8 @@ def test_generate_in_other_meters_fills_every_bar_and_writes_the_time_signature(
 
 
 def test_a_lead_sheet_keeps_its_meter_and_refuses_another(tiny, tmp_path):
-    from music.improvise import generate
-    from music.render import write_solo
+    from music.model.improvise import generate
+    from music.writing.render import write_solo
 
     waltz = Solo([Note(F(0), F(6), 62)], parse_progression("Dm7 | G7 |", beats_per_bar=3),
                  beats_per_bar=3, beat_unit=4)
@@ -143,7 +143,7 @@ def test_bad_arguments_are_refused(tiny):
 
 
 def test_a_solo_longer_than_max_bars_is_refused(tiny):
-    from music.improvise import MAX_BARS
+    from music.model.improvise import MAX_BARS
 
     blues = parse_progression("C7 | F7 | C7 | C7 | F7 | F7 | C7 | C7 | G7 | F7 | C7 | G7 |")
     spans, length = repeat_form(blues, F(4), MAX_BARS // 12)
@@ -158,8 +158,8 @@ def test_a_tiny_model_learns_chord_tones_and_applies_them_in_another_key(tmp_pat
     """Trained for seconds on random chord-tone lines over ii-V-I in C, F, Bb, G and D, it plays
     chord tones over ii-V-I in Eb: which intervals from the last note land on chord tones is in
     the conditioning, and the lines are random, so that is all there is to learn."""
-    from music.encoding import transpose_solo
-    from music.train import train
+    from music.encoding.events import transpose_solo
+    from music.model.train import train
 
     chords = parse_progression("Dm7 | G7 | Cmaj7 | Cmaj7 |" * 4)
     solos = []
@@ -200,7 +200,7 @@ def test_training_splits_clips_stops_early_and_keeps_the_best_epoch(tmp_path):
 
     import keras
 
-    from music.train import WindowDataset, split_solos, train
+    from music.model.train import WindowDataset, split_solos, train
 
     rng = np.random.default_rng(0)
     chords = parse_progression("Dm7 | G7 | Cmaj7 | A7 |" * 2)
@@ -212,7 +212,7 @@ def test_training_splits_clips_stops_early_and_keeps_the_best_epoch(tmp_path):
                      dropout=0.0, learning_rate=1.0, clipnorm=0.5, patience=1, holdout_every=3,
                      val_fraction=0.25, seed=0, verbose=0)
     config = json.loads((out / "config.json").read_text())
-    metrics = config["metrics"]  # zoo.artifacts keeps the metrics in config.json
+    metrics = config["metrics"]  # zoo.artifacts.format keeps the metrics in config.json
     assert metrics["history"] == returned["history"]
     # validation split: held-out and validation solos are never trained on
     data = config["data"]
@@ -264,7 +264,7 @@ def test_the_conditioning_in_the_loop_equals_the_encoding_of_the_generated_solo(
     `Encoding.encode` gives for the solo it generated, event by event."""
     import tensorflow as tf
 
-    from music.encoding import ChordTimeline
+    from music.encoding.events import ChordTimeline
 
     chords = parse_progression("Dm7 G7 | Cmaj7 | N.C. | F7 . . Bb7 |")
     solo = tiny.improvise(chords, seed=2, tempo=200)
@@ -286,8 +286,8 @@ def test_the_conditioning_in_the_loop_equals_the_encoding_of_the_generated_solo(
 def test_a_model_of_an_older_encoding_is_refused_naming_both_versions(tmp_path):
     import json
 
-    from music.encoding import ENCODING_VERSION
-    from music.model import save_artifact
+    from music.encoding.events import ENCODING_VERSION
+    from music.model.artifact import save_artifact
 
     enc = Encoding()
     folder = save_artifact(tmp_path / "old", build_model(enc, units=4, embedding_dim=3), enc,
@@ -336,8 +336,8 @@ def _repeating_artifact():
 def test_each_solo_plays_in_a_register_drawn_from_its_seed():
     """The soft register guard is REGISTER shifted per solo (same seed, same shift), the shift
     spreads like REGISTER_SPREAD, stays inside the pitch range, and the solo starts in it."""
-    from music.encoding import REFERENCE_PITCH
-    from music.improvise import REGISTER, REGISTER_SPREAD
+    from music.encoding.events import REFERENCE_PITCH
+    from music.model.improvise import REGISTER, REGISTER_SPREAD
 
     artifact = _repeating_artifact()
     low, high = artifact.encoding.pitch_range

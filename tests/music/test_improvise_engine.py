@@ -8,7 +8,7 @@ from fractions import Fraction as F
 
 import pytest
 
-from music.progressions import parse_progression
+from music.theory.progressions import parse_progression
 from music.types import Note, Solo
 
 MODEL = pathlib.Path(__file__).resolve().parents[2] / "music" / "pretrained" / "model.keras"
@@ -28,14 +28,14 @@ def fingerprint(solo):
 def shipped():
     if hashlib.sha256(MODEL.read_bytes()).hexdigest() != MODEL_SHA256:
         pytest.skip("the shipped model changed since these solos were recorded")
-    from music.improvise import Improviser
-    from music.model import load_artifact
+    from music.model.improvise import Improviser
+    from music.model.artifact import load_artifact
 
     return Improviser(load_artifact())
 
 
 def test_same_seed_same_solo_as_before_the_engine(shipped):
-    from music.leadsheet import progression_from_spec
+    from music.reading.leadsheet import progression_from_spec
 
     blues = progression_from_spec("blues:Bb")
     primer = Solo([Note(F(0), F(1), 60), Note(F(1), F(1), 64), Note(F(2), F(2), 67)],

@@ -8,10 +8,10 @@ from fractions import Fraction
 
 import pytest
 
-from music import corpus
-from music.chords import parse_chord
+from music.reading import cache as corpus
+from music.theory.chords import parse_chord
 from music.errors import ChordError, MusicInputError
-from music.io import (choose_melody, list_music_files, monophonic_notes, read_corpus,
+from music.reading.solos import (choose_melody, list_music_files, monophonic_notes, read_corpus,
                       read_midi_parts, read_solo)
 from tests.conftest import shared_data_dir
 
@@ -361,13 +361,13 @@ def test_read_corpus_in_worker_processes(tmp_path):
 
 
 def test_one_list_of_readable_suffixes(tmp_path):
-    """`music.files.SUFFIXES` is what folders are searched for, what the error names and what a
+    """`music.reading.files.SUFFIXES` is what folders are searched for, what the error names and what a
     lead-sheet spec is taken for; no other music module spells a readable suffix."""
     import pathlib
 
     import music
-    from music import files
-    from music.leadsheet import progression_and_meter
+    from music.reading import files
+    from music.reading.leadsheet import progression_and_meter
 
     for suffix in files.SUFFIXES:
         (tmp_path / f"tune{suffix.upper()}").write_text("x")

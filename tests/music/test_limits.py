@@ -8,8 +8,8 @@ import pytest
 
 from music.__main__ import main
 from music.errors import MusicInputError
-from music.io import read_corpus, read_solo
-from music.limits import ReadLimits, read_limits
+from music.reading.solos import read_corpus, read_solo
+from music.reading.limits import ReadLimits, read_limits
 from tests.midi import midi_bytes
 
 
@@ -119,7 +119,7 @@ def test_infer_chords_work_grows_with_windows_plus_notes(tmp_path):
     """Long notes under many windows: the sweep gives the same chords as the plain scan."""
     from fractions import Fraction as F
 
-    from music.chord_inference import infer_chords
+    from music.reading.chord_inference import infer_chords
 
     events = [(F(0), F(400), (48,), 90), (F(0), F(400), (52,), 90), (F(0), F(400), (55,), 90)]
     events += [(F(k), F(k + 1), (62 + k % 3,), 90) for k in range(400)]

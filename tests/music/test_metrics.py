@@ -8,9 +8,9 @@ from fractions import Fraction
 
 import pytest
 
-from music.progressions import parse_progression
+from music.theory.progressions import parse_progression
 from music.errors import MusicInputError
-from music.metrics import CopyIndex, evaluate, intervals, jensen_shannon, note_types, rhythm_bin
+from music.evaluation.metrics import CopyIndex, evaluate, intervals, jensen_shannon, note_types, rhythm_bin
 from music.types import Note, Solo
 
 F = Fraction
@@ -124,7 +124,7 @@ def test_copy_index_matches_brute_force():
 
 
 def test_real_solo_against_itself(shared_data):
-    from music.io import read_solo
+    from music.reading.solos import read_solo
 
     solo = read_solo(shared_data / "music" / "wjazzd" / "ArtPepper_Stardust-1_Solo.xml")
     result = evaluate([solo], against=[solo])

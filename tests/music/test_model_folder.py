@@ -14,11 +14,11 @@ import sys
 
 import pytest
 
-from music.encoding import FEATURE_BLOCKS
+from music.encoding.events import FEATURE_BLOCKS
 from music.errors import MusicInputError
-from music.model import (MUSIC_METRICS, PRETRAINED_DIR, SOURCES, TRAINING_FIELDS,
+from music.model.artifact import (MUSIC_METRICS, PRETRAINED_DIR, SOURCES, TRAINING_FIELDS,
                          load_artifact)
-from zoo.artifact_fields import TRAINING_METRICS
+from zoo.artifacts.fields import TRAINING_METRICS
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SHIPPED = ("config.json", "encoding.json", "model.keras")

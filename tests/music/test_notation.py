@@ -4,10 +4,10 @@
   in the solo part, every MusicXML bar holds exactly one full voice, the MIDI sounds the pitches
   the MusicXML sounds (transposition applied), and the MusicXML is the solo as generated.
 - Every chord quality in the parser's table, written to MusicXML, is read back by music21 and
-  by `music.io` as the same pitch classes.
+  by `music.reading.solos` as the same pitch classes.
 - Swing lengthens and shortens eighth pairs only.
 
-The MIDI is read with ``quantizePost=False`` (as `music.io` reads it): it is a performance on a
+The MIDI is read with ``quantizePost=False`` (as `music.reading.solos` reads it): it is a performance on a
 fine grid, and music21's default quantisation would snap each onset and each duration of a
 1/24-grid solo to 16ths or 8th triplets separately, which makes even a straight MIDI overlap.
 """
@@ -17,11 +17,11 @@ from fractions import Fraction as F
 import music21
 import pytest
 
-from music.chords import QUALITIES, chord_symbol, parse_chord
-from music.io import read_solo
-from music.progressions import parse_progression
-from music.render import SWING, musicxml_bytes, swing_notes, to_score, write_solo
-from music.theory import chord_tones
+from music.theory.chords import QUALITIES, chord_symbol, parse_chord
+from music.reading.solos import read_solo
+from music.theory.progressions import parse_progression
+from music.writing.render import SWING, musicxml_bytes, swing_notes, to_score, write_solo
+from music.theory.pitch_classes import chord_tones
 from music.types import Note, Solo
 
 
@@ -91,8 +91,8 @@ def check_files(solo, midi, xml):
 
 @pytest.fixture(scope="module")
 def improviser():
-    from music.improvise import Improviser
-    from music.model import load_artifact
+    from music.model.improvise import Improviser
+    from music.model.artifact import load_artifact
 
     return Improviser(load_artifact(None))
 
@@ -103,7 +103,7 @@ def improviser():
     ("Dm7 | G7 | Cmaj7 | Cmaj7 |", "3/4", 5),
 ])
 def test_generated_files_reread(tmp_path, improviser, chords, meter, seed):
-    from music.improvise import generate
+    from music.model.improvise import generate
 
     solo, midi, xml = generate(tmp_path / "solo.mid", chords=chords, meter=meter, seed=seed,
                                improviser=improviser)

@@ -1,4 +1,4 @@
-"""music.plot.piano_roll: a PNG with content, from a Solo or a MIDI file."""
+"""music.writing.plot.piano_roll: a PNG with content, from a Solo or a MIDI file."""
 
 import doctest
 from fractions import Fraction
@@ -6,7 +6,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from music import plot
+from music.writing import plot
 from music.errors import MusicInputError
 from music.types import Chord, Note, Solo
 from tests.midi import midi_bytes

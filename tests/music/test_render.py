@@ -8,10 +8,10 @@ import music21
 import pytest
 
 from music.errors import MusicInputError
-from music.io import read_solo
-from music.progressions import parse_progression
-from music.render import SWING, check_writable, swing_notes, to_score, write_solo
-from music.theory import chord_tones
+from music.reading.solos import read_solo
+from music.theory.progressions import parse_progression
+from music.writing.render import SWING, check_writable, swing_notes, to_score, write_solo
+from music.theory.pitch_classes import chord_tones
 from music.types import Note, Solo
 
 PROGRESSION = "Dm7 G7 | Cmaj7 | Bm7b5 E7b9 | Am6 | Ebm7 Ab7 | Dbmaj7 | C7sus4 | F7#9 |"
@@ -116,7 +116,7 @@ def test_the_midi_file_needs_a_midi_name_and_its_own_path(tmp_path):
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="no /proc on this system")
 def test_the_writability_check_really_tries_to_write(tmp_path, monkeypatch):
     """/proc passes os.access for root, but no file can be created there."""
-    import music.render
+    import music.writing.render
 
     solo = solo_over("C7 |")
     with pytest.raises(MusicInputError) as error:
@@ -125,7 +125,7 @@ def test_the_writability_check_really_tries_to_write(tmp_path, monkeypatch):
     assert str(error.value).endswith("); expected a path in a writable folder")
     check_writable(tmp_path / "solo.mid")  # a writable folder passes and keeps no probe file
     assert list(tmp_path.iterdir()) == []
-    monkeypatch.setattr(music.render, "check_writable", lambda path, **_: None)
+    monkeypatch.setattr(music.writing.render, "check_writable", lambda path, **_: None)
     with pytest.raises(OSError) as error:  # the write itself fails: the user's file is named
         write_solo(solo, "/proc/x.mid")
     assert error.value.filename == "/proc/x.mid"

@@ -1,9 +1,9 @@
-"""Chord theory (`music.theory`): note names, chord tones, scales, approach tones, note types."""
+"""Chord theory (`music.theory.pitch_classes`): note names, chord tones, scales, approach tones, note types."""
 
 import pytest
 
-from music.chords import parse_chord
-from music.theory import (approach_tones, chord_tones, note_type, parse_pitch_class,
+from music.theory.chords import parse_chord
+from music.theory.pitch_classes import (approach_tones, chord_tones, note_type, parse_pitch_class,
                           pitch_class_name, scale_for, scale_name)
 
 

@@ -4,10 +4,10 @@ that names the parameter; seeds of any size are mapped into the generator's rang
 import pytest
 
 from music.errors import MusicInputError
-from music.improvise import generate
-from music.io import list_music_files, read_corpus, read_solo
-from music.validation import (check_number, check_seed, check_swing, check_tempo, check_whole)
-from zoo.validation import SEED_RANGE, map_seed
+from music.model.improvise import generate
+from music.reading.solos import list_music_files, read_corpus, read_solo
+from music.checks import (check_number, check_seed, check_swing, check_tempo, check_whole)
+from zoo.core.checks import SEED_RANGE, map_seed
 
 
 @pytest.mark.parametrize("value", [float("inf"), float("nan"), 1e9, 19.9, 400.5, "fast", None,

@@ -1,4 +1,4 @@
-"""zoo.notebook: the notebooks' first cell, outside Colab, down to a kernel that holds nothing
+"""zoo.notebook.environment: the notebooks' first cell, outside Colab, down to a kernel that holds nothing
 but Jupyter's kernel packages (a fresh virtual environment; the first cell installs seqzoo from
 a clone, and from `SEQZOO_REPO_URL`)."""
 
@@ -77,7 +77,7 @@ def first_code_cell(path):
 def test_every_notebook_starts_with_the_shared_setup_cell(path):
     expected = notebook.setup_cell(path.stem, EXTRAS.get(path.stem, ""))
     assert first_code_cell(path) == expected, (
-        f"{path.name}: its first code cell is not zoo.notebook.setup_cell({path.stem!r}, "
+        f"{path.name}: its first code cell is not zoo.notebook.environment.setup_cell({path.stem!r}, "
         f"{EXTRAS.get(path.stem, '')!r}); paste that text in, then re-run the notebook")
 
 

@@ -1,7 +1,7 @@
 """The notebooks: each runs headless top to bottom in smoke mode, and the committed copies carry
 the outputs of a real run of their current code.
 
-Smoke mode is the environment variable `SMOKE=1`, read by `zoo.notebook.setup` (the notebooks'
+Smoke mode is the environment variable `SMOKE=1`, read by `zoo.notebook.environment.setup` (the notebooks'
 first cell): every training shrinks to seconds. The kernel runs from the repository root (as
 in Colab after a clone), with its work folder in a temporary directory, and without network:
 the proxies point at a closed port, so a notebook that tried to download would fail here

@@ -17,8 +17,8 @@ import pytest
 
 import zoo
 from text.generator import TEXT_METRICS, TRAINING_FIELDS, TextGenerator
-from zoo.artifact_fields import LM_ARGUMENTS, TRAINING_METRICS
-from zoo.artifacts import ArtifactError
+from zoo.artifacts.fields import LM_ARGUMENTS, TRAINING_METRICS
+from zoo.artifacts.format import ArtifactError
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 NAMES = "abc\nabd\nbad\ncab\n" * 40

@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 import pytest
 
-from zoo.artifacts import ArtifactError
+from zoo.artifacts.format import ArtifactError
 from text.data import CorpusError
 from text.generator import TextGenerator
 from text.vocab import EOS_ID

@@ -5,7 +5,7 @@ import pytest
 
 @pytest.fixture(scope="session")
 def ops():
-    """The native op library (`zoo.native.lstm_ops()`), built once.
+    """The native op library (`zoo.native.library.lstm_ops()`), built once.
 
     Skips where no C++ compiler is found or `SEQZOO_NATIVE` turns the kernels off; fails
     where a compiler is found and the library still cannot be built, checked or loaded
@@ -13,7 +13,7 @@ def ops():
     pytest.importorskip("tensorflow")
     import os
 
-    from zoo import native
+    from zoo.native import library as native
 
     if os.environ.get("SEQZOO_NATIVE", "1").strip().lower() in native.OFF:
         pytest.skip("SEQZOO_NATIVE turns the native kernels off")

@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 
 import zoo
-from zoo import artifacts
-from zoo.artifacts import ArtifactError, check_output_folder, load_artifact, save_artifact
-from zoo.atomic import recover_folder, replace_folder_atomically
+from zoo.artifacts import format as artifacts
+from zoo.artifacts.format import ArtifactError, check_output_folder, load_artifact, save_artifact
+from zoo.io.atomic import recover_folder, replace_folder_atomically
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -49,7 +49,7 @@ def test_round_trip_records_the_factory_call_and_outputs(tmp_path):
     inputs = [np.array([[1, 2, 3]], "int32"), np.ones((1, 3, 2), "float32")]
     np.testing.assert_allclose(loaded.model(inputs), model(inputs), atol=1e-6)
     # The loaded model still knows its factory call (a later save records it again).
-    assert zoo.recording.factory_call(loaded.model)["factory"] == "zoo.build_lm"
+    assert zoo.models.recording.factory_call(loaded.model)["factory"] == "zoo.build_lm"
 
 
 def test_optimizer_state_is_not_saved_and_mixed_models_save_float32(tmp_path):
@@ -171,7 +171,7 @@ def test_stale_leftovers_are_removed_and_never_restored_by_name(tmp_path):
 
 SAVE_LOOP = textwrap.dedent("""
     import sys, zoo
-    from zoo.artifacts import save_artifact
+    from zoo.artifacts.format import save_artifact
     model = zoo.build_lm(9, units=4, embedding_dim=3)
     print("ready", flush=True)
     epoch = 0
@@ -264,15 +264,15 @@ def _function_keras_file(path, source):
 @pytest.mark.parametrize("attack", ["lambda", "function"])
 def test_every_loader_refuses_unsafe_model_files_in_one_line(tmp_path, attack):
     from music.errors import MusicInputError
-    from music.model import load_artifact as load_improviser
+    from music.model.artifact import load_artifact as load_improviser
     from text.generator import TextGenerator
     from text.vocab import Vocabulary
 
     gen_folder = tmp_path / "text"
     TextGenerator(Vocabulary(list("ab")), units=4, embedding_dim=3).save(gen_folder)
     music_folder = tmp_path / "music"
-    from music.encoding import Encoding
-    from music.model import build_model, save_artifact as save_improviser
+    from music.encoding.events import Encoding
+    from music.model.artifact import build_model, save_artifact as save_improviser
 
     save_improviser(music_folder, build_model(Encoding(), units=4, embedding_dim=3), Encoding(),
                     {}, {})
@@ -290,7 +290,7 @@ def test_every_loader_refuses_unsafe_model_files_in_one_line(tmp_path, attack):
 
 
 def test_the_shipped_model_and_old_text_artifacts_still_load(tmp_path):
-    from music.model import PRETRAINED_DIR, load_artifact as load_improviser
+    from music.model.artifact import PRETRAINED_DIR, load_artifact as load_improviser
     from text.generator import TextGenerator
     from text.vocab import Vocabulary
 
@@ -317,11 +317,11 @@ def test_the_shipped_model_and_old_text_artifacts_still_load(tmp_path):
 
 def test_the_music_layout_before_the_zoo_format_still_loads(tmp_path):
     """model.keras + encoding.json + config.json (no format tag) + metrics.json, as music train
-    wrote them before zoo.artifacts; the next save converts the folder in place."""
+    wrote them before zoo.artifacts.format; the next save converts the folder in place."""
     import shutil
 
-    from music.model import PRETRAINED_DIR, load_artifact as load_improviser
-    from music.model import save_artifact as save_improviser
+    from music.model.artifact import PRETRAINED_DIR, load_artifact as load_improviser
+    from music.model.artifact import save_artifact as save_improviser
 
     old = tmp_path / "old"
     old.mkdir()

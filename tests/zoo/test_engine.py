@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import zoo
-from zoo.sampling import Sampler
+from zoo.generation.sampler import Sampler
 
 VOCAB = 7
 POLICIES = ["mixed_float16", "mixed_bfloat16"]

@@ -25,7 +25,7 @@ def test_lm(cell, num_layers, tmp_path):
     model = zoo.build_lm(VOCAB, cell=cell, units=8, num_layers=num_layers, embedding_dim=4,
                          dropout=0.1, conditioning_dim=conditioning_dim)
     if conditioning_dim:  # the checked join: save/load below covers it
-        assert isinstance(model.get_layer("join_conditioning"), zoo.layers.JoinConditioning)
+        assert isinstance(model.get_layer("join_conditioning"), zoo.models.layers.JoinConditioning)
     tokens = _tokens(rng, low=0)
     inputs = tokens if conditioning_dim is None else [
         tokens, rng.normal(size=(BATCH, TIME, 3)).astype("float32")]
@@ -137,9 +137,9 @@ def test_many_to_one_pooling_default_and_bad_values():
 def test_pooling_module_docstring_examples():
     import doctest
 
-    import zoo.pooling
+    import zoo.models.pooling
 
-    result = doctest.testmod(zoo.pooling, optionflags=doctest.ELLIPSIS)
+    result = doctest.testmod(zoo.models.pooling, optionflags=doctest.ELLIPSIS)
     assert result.failed == 0 and result.attempted > 0
 
 

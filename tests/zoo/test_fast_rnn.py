@@ -1,4 +1,4 @@
-"""zoo.fast_rnn's LSTM / FastLSTM / FastGRU are the stock Keras layers: same outputs,
+"""zoo.models.fast_rnn's LSTM / FastLSTM / FastGRU are the stock Keras layers: same outputs,
 gradients (the fused LSTM's hand-written one included), config and files."""
 
 import contextlib
@@ -10,9 +10,9 @@ keras = pytest.importorskip("keras")
 tf = pytest.importorskip("tensorflow")
 
 import zoo  # noqa: E402
-from zoo.fast_rnn import LSTM, FastGRU, FastLSTM, _fused_path, _stock_path  # noqa: E402
-from zoo.recurrent import fast_layers  # noqa: E402
-from zoo.training import fit  # noqa: E402
+from zoo.models.fast_rnn import LSTM, FastGRU, FastLSTM, _fused_path, _stock_path  # noqa: E402
+from zoo.models.recurrent import fast_layers  # noqa: E402
+from zoo.training.engine import fit  # noqa: E402
 
 CASES = [
     (keras.layers.LSTM, LSTM, {"return_sequences": True, "return_state": True}),
@@ -124,9 +124,9 @@ def test_defers_to_the_stock_code_where_cudnn_would_run(monkeypatch):
 def test_docstring_examples():
     import doctest
 
-    import zoo.fast_rnn
+    import zoo.models.fast_rnn
 
-    failures, tried = doctest.testmod(zoo.fast_rnn, optionflags=doctest.ELLIPSIS)
+    failures, tried = doctest.testmod(zoo.models.fast_rnn, optionflags=doctest.ELLIPSIS)
     assert tried and not failures
     finder, runner = doctest.DocTestFinder(), doctest.DocTestRunner()
     for test in finder.find(fast_layers, "fast_layers", globs={"fast_layers": fast_layers}):
@@ -245,11 +245,11 @@ def test_a_new_process_loads_a_saved_lm_with_zoo_load_model(tmp_path):
     out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "lm.keras")],
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.split("\n")[:2] == ["keras alone: True", "zoo.fast_rnn lm"]
+    assert out.stdout.split("\n")[:2] == ["keras alone: True", "zoo.models.fast_rnn lm"]
 
 
 def test_lstm_sequence_names_the_bad_argument():
-    from zoo.fused_lstm import lstm_sequence
+    from zoo.native.fused_lstm import lstm_sequence
 
     x, h = tf.zeros((2, 5, 3)), tf.zeros((2, 4))
     kernel, recurrent, bias = tf.zeros((3, 16)), tf.zeros((4, 16)), tf.zeros(16)

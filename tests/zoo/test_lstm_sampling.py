@@ -1,4 +1,4 @@
-"""zoo.lstm_sampling: the native sampling op gives the XLA loop's tokens, log-probabilities and
+"""zoo.generation.native_lstm: the native sampling op gives the XLA loop's tokens, log-probabilities and
 states for the same seed (with the token table or the embedding as the first layer's input),
 never from a stale table, is used only where its sampled draws match the XLA loop's, and
 names bad input."""
@@ -12,7 +12,8 @@ keras = pytest.importorskip("keras")
 tf = pytest.importorskip("tensorflow")
 
 import zoo  # noqa: E402
-from zoo import lstm_sampling, native  # noqa: E402
+from zoo.generation import native_lstm as lstm_sampling  # noqa: E402
+from zoo.native import library as native  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -243,7 +244,7 @@ def test_a_plan_whose_sampled_draws_drift_falls_back_to_the_xla_loop_with_one_wa
         assert zoo.Sampler(step)._native_plan(prime.astype(np.int32), {}, 12, 0) is None
     ours = [w for w in caught if issubclass(w.category, RuntimeWarning)]
     assert [str(w.message) for w in ours] == [(
-        f"zoo.lstm_sampling: the native sampling op drew other tokens than the XLA loop for step "
+        f"zoo.generation.native_lstm: the native sampling op drew other tokens than the XLA loop for step "
         f"model {step.name!r} (TensorFlow {tf.__version__}); that model samples on the XLA loop")]
     assert ours[0].filename == __file__  # the warning points at the caller
     with native.disabled():

@@ -1,5 +1,5 @@
 """Multi-worker training on real processes: two workers on 127.0.0.1 ports with `TF_CONFIG`,
-through `zoo.fit` and through `python -m text train --strategy multi-worker` (zoo.workers).
+through `zoo.fit` and through `python -m text train --strategy multi-worker` (zoo.training.distribute).
 
 Each worker is a Python process that imports TensorFlow, so the two-worker tests are `slow`
 (tens of seconds each); every process has a hard timeout and is killed in `finally`.
@@ -19,9 +19,9 @@ import numpy as np
 import pytest
 
 import zoo  # environment before keras
-from zoo.run_folder import (NO_BACKUP, backup_generations, common_generation, use_generation,
+from zoo.training.run_folder import (NO_BACKUP, backup_generations, common_generation, use_generation,
                             write_json)
-from zoo.workers import WorkerRole, read_tf_config, worker_run_dir
+from zoo.training.distribute import WorkerRole, read_tf_config, worker_run_dir
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 TIMEOUT_S = 300  # one worker process, at most
@@ -31,7 +31,7 @@ TIMEOUT_S = 300  # one worker process, at most
 WORKER = textwrap.dedent("""
     import json, os, sys
     import numpy as np
-    from zoo.training import fit, resolve_strategy
+    from zoo.training.engine import fit, resolve_strategy
 
     strategy = resolve_strategy("multi-worker") if os.environ.get("TF_CONFIG") else None
     import tensorflow as tf, zoo, keras
@@ -219,7 +219,7 @@ def test_the_text_cli_refuses_a_multi_worker_run_it_cannot_do(tmp_path, argv, me
 def test_the_strategy_made_after_other_tensorflow_work_is_refused_with_a_reason():
     script = ("import tensorflow as tf\n"
               "tf.constant(1) + 1  # TensorFlow starts\n"
-              "from zoo.training import resolve_strategy\n"
+              "from zoo.training.engine import resolve_strategy\n"
               "try:\n"
               "    resolve_strategy('multi-worker')\n"
               "except ValueError as error:\n"
@@ -243,7 +243,7 @@ def test_two_workers_resume_after_a_kill_and_equal_one_process(tmp_path):
     import keras
     import tensorflow as tf
 
-    from zoo.training import fit
+    from zoo.training.engine import fit
 
     arrays = _data(tmp_path / "data.npz")
     script = tmp_path / "worker.py"

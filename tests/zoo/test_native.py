@@ -1,4 +1,4 @@
-"""zoo.native's LSTM step ops: the same math as numpy and as the TensorFlow-ops loop, a build
+"""zoo.native.library's LSTM step ops: the same math as numpy and as the TensorFlow-ops loop, a build
 that leaves nothing half-made, and the fall-back when they cannot be built or run."""
 
 import pathlib
@@ -13,8 +13,9 @@ keras = pytest.importorskip("keras")
 tf = pytest.importorskip("tensorflow")
 
 import zoo  # noqa: E402,F401
-from zoo import fused_lstm, native  # noqa: E402
-from zoo.fast_rnn import LSTM  # noqa: E402
+from zoo.native import fused_lstm  # noqa: E402
+from zoo.native import library as native  # noqa: E402
+from zoo.models.fast_rnn import LSTM  # noqa: E402
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -196,8 +197,8 @@ def test_a_fresh_build_in_a_new_process_trains_and_is_reused(tmp_path):
     """From an empty cache: the build writes one library and its marker (no temporary left),
     a bfloat16 training step runs on it, and a second process loads it without building."""
     code = ("import zoo, numpy as np, tensorflow as tf\n"
-            "from zoo.native import lstm_ops\n"
-            "from zoo.fast_rnn import LSTM\n"
+            "from zoo.native.library import lstm_ops\n"
+            "from zoo.models.fast_rnn import LSTM\n"
             "assert lstm_ops() is not None\n"
             "layer = LSTM(8, dtype='mixed_bfloat16')\n"
             "x = tf.ones((4, 5, 3))\n"

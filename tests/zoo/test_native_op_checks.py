@@ -15,7 +15,8 @@ keras = pytest.importorskip("keras")
 tf = pytest.importorskip("tensorflow")
 
 import zoo
-from zoo import lstm_sampling, native
+from zoo.generation import native_lstm as lstm_sampling
+from zoo.native import library as native
 
 VOCAB, UNITS = 5, 4
 TINY = np.finfo(np.float32).tiny
@@ -136,7 +137,7 @@ def test_the_step_ops_check_t_and_their_sizes(ops):
 # had; both must come back as TensorFlow errors, and the process goes on.
 _LIMITS = r"""
 import re, resource, numpy as np, tensorflow as tf
-from zoo import native
+from zoo.native import library as native
 
 ops = native.lstm_ops()
 def vm_bytes():
@@ -243,7 +244,7 @@ def test_the_uniform_op_checks_its_inputs(ops):
 ])
 def test_sampling_arguments_are_checked_as_the_float32_the_samplers_use(change, message):
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
-        zoo.logits.check_sampling_args(**change)
+        zoo.generation.choice.check_sampling_args(**change)
 
 
 @pytest.mark.parametrize("jit_compile", [True, False])
@@ -251,10 +252,10 @@ def test_the_xla_pick_treats_nan_as_minus_infinity_on_every_path(jit_compile):
     """TensorFlow's CPU kernel alone would draw the out-of-range id `vocab` from a row of
     -inf, and XLA's argmax would pick a NaN."""
     logits = tf.constant([[np.nan, 0.0, np.nan, 2.0], [np.nan] * 4, [-np.inf] * 4], tf.float32)
-    pick = tf.function(zoo.logits.choose_tokens, jit_compile=jit_compile)
+    pick = tf.function(zoo.generation.choice.choose_tokens, jit_compile=jit_compile)
     for seed in range(2):
         for kwargs in ({"greedy": True}, {}, {"top_k": 2, "top_p": 0.9}):
             tokens = pick(logits, tf.constant([seed, 0]), **kwargs).numpy()
             assert tokens[0] in (1, 3) and tokens[1:].tolist() == [0, 0], (seed, kwargs, tokens)
-    filtered = zoo.logits.filter_logits(logits, top_k=1).numpy()
+    filtered = zoo.generation.choice.filter_logits(logits, top_k=1).numpy()
     assert filtered[0].tolist() == [-np.inf, -np.inf, -np.inf, 2.0]

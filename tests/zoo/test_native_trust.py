@@ -1,9 +1,9 @@
-"""zoo.native loads only this user's own library, proven in a child process first: refused
+"""zoo.native.library loads only this user's own library, proven in a child process first: refused
 folders and files (another uid, writable by others, links, a planted fallback), a library that
 kills its child, the marker, the whole-build time limit and the CPU in the cache key.
 
 Real files, real processes: tiny shared libraries stand in for the kernels under the name
-`zoo.native` looks for (one that records that it ran, one that raises SIGILL when loaded).
+`zoo.native.library` looks for (one that records that it ran, one that raises SIGILL when loaded).
 Making a folder of another uid needs root, as the suite runs in CI.
 """
 
@@ -24,7 +24,7 @@ import pytest
 
 pytest.importorskip("tensorflow")
 
-from zoo import native  # noqa: E402
+from zoo.native import library as native  # noqa: E402
 
 OTHER_UID = 65534  # nobody
 UNSAFE = ("seqzoo loads a library only from a folder and a file that belong to this user and "
@@ -66,7 +66,7 @@ def fresh(monkeypatch, tmp_path):
 
 
 def _expected(folder):
-    """Where `zoo.native` looks for its library in `folder`."""
+    """Where `zoo.native.library` looks for its library in `folder`."""
     return folder / native._library_name(native._compiler(), list(native.SOURCES))
 
 

@@ -1,11 +1,11 @@
-"""zoo.plot: attention heat maps and training curves as PNGs with content."""
+"""zoo.notebook.plot: attention heat maps and training curves as PNGs with content."""
 
 import doctest
 
 import numpy as np
 import pytest
 
-from zoo import plot
+from zoo.notebook import plot
 
 
 def drawn_fraction(png):
@@ -46,7 +46,7 @@ def test_history_png_from_a_dict_and_a_history_object(tmp_path):
 
     assert len(plot.history(History()).axes) == 1
     records = [{"epoch": 1, "loss": 2.0, "val_loss": 2.5}, {"epoch": 2, "loss": 1.0, "val_loss": 1.5}]
-    assert len(plot.history(records).axes[0].lines) == 2  # zoo.training's per-epoch records
+    assert len(plot.history(records).axes[0].lines) == 2  # zoo.training.engine's per-epoch records
 
 
 def test_history_without_values():

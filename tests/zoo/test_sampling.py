@@ -1,4 +1,4 @@
-"""zoo.sampling: logit filters, the compiled sampler against a slow reference, beam search."""
+"""zoo.generation.sampler: logit filters, the compiled sampler against a slow reference, beam search."""
 
 import math
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import zoo
-from zoo.sampling import Sampler, check_sampling_args, filter_logits
+from zoo.generation.sampler import Sampler, check_sampling_args, filter_logits
 
 VOCAB, EOS = 7, 2
 

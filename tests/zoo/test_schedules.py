@@ -1,4 +1,4 @@
-"""`zoo.schedules.BudgetCosine` against the formula computed in numpy."""
+"""`zoo.training.schedules.BudgetCosine` against the formula computed in numpy."""
 
 import numpy as np
 import pytest
@@ -6,7 +6,7 @@ import pytest
 import zoo  # noqa: F401  (environment before keras)
 import keras
 
-from zoo.schedules import BudgetCosine
+from zoo.training.schedules import BudgetCosine
 
 
 @pytest.mark.parametrize("warmup", [0, 4])

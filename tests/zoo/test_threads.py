@@ -1,4 +1,4 @@
-"""`zoo.threads`: the thread pools the zoo chooses before TensorFlow starts, and the user's win."""
+"""`zoo.runtime.threads`: the thread pools the zoo chooses before TensorFlow starts, and the user's win."""
 
 import json
 import os
@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from zoo.threads import SMALL_MACHINE_CPUS, apply_thread_settings, thread_settings
+from zoo.runtime.threads import SMALL_MACHINE_CPUS, apply_thread_settings, thread_settings
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 NAMES = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")

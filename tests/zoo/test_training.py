@@ -1,4 +1,4 @@
-"""zoo.training: resume after SIGKILL, NaN stop, best epoch, precision, tf.distribute, run
+"""zoo.training.engine: resume after SIGKILL, NaN stop, best epoch, precision, tf.distribute, run
 folders."""
 
 import json
@@ -15,8 +15,8 @@ import pytest
 import zoo  # noqa: F401  (environment before keras)
 import keras
 
-from zoo import training
-from zoo.training import fit, resolve_precision
+from zoo.training import engine as training
+from zoo.training.engine import fit, resolve_precision
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -25,7 +25,7 @@ SCRIPT = textwrap.dedent("""
     import json, os, sys
     import numpy as np
     import zoo, keras
-    from zoo.training import fit
+    from zoo.training.engine import fit
 
     run, out = sys.argv[1], sys.argv[2]
     keras.utils.set_random_seed(0)
@@ -320,7 +320,7 @@ MIRRORED = textwrap.dedent("""
         [tf.config.LogicalDeviceConfiguration(), tf.config.LogicalDeviceConfiguration()])
     import numpy as np
     import zoo, keras
-    from zoo.training import fit
+    from zoo.training.engine import fit
 
     x = np.random.default_rng(0).integers(0, 16, (64, 12)).astype("int32")
     data = tf.data.Dataset.from_tensor_slices((x[:, :-1], x[:, 1:])).batch(16)

@@ -2,7 +2,7 @@
 
 Each task module loads its data (a local copy or a sha256-checked download; generated with a
 seed for dates and addition), turns it into ids with a vocabulary saved beside the model, builds
-its model with a zoo factory, trains through `zoo.training.fit` (the artifact is written on the
+its model with a zoo factory, trains through `zoo.training.engine.fit` (the artifact is written on the
 best epoch), evaluates with the task's standard metric, predicts on raw text with the same
 preprocessing as training, and loads back from its artifact folder:
 

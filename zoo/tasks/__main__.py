@@ -18,7 +18,7 @@ import argparse
 import json
 import sys
 
-from zoo.console import quiet_native_stderr
+from zoo.core.cli import quiet_native_stderr
 
 TASKS = ("sentiment", "ner", "dates", "addition")
 
@@ -82,7 +82,7 @@ def _parser():
 
 
 def _train(args):
-    from zoo.artifacts import check_output_folder
+    from zoo.artifacts.format import check_output_folder
     from zoo.tasks import addition, dates, ner, sentiment
     from zoo.tasks.common import KINDS
 

@@ -1,5 +1,5 @@
 """What every task shares: errors, artifact kinds, data files, the word tokeniser and vocabulary,
-right-padding, and training through `zoo.training.fit` with the artifact written on the best
+right-padding, and training through `zoo.training.engine.fit` with the artifact written on the best
 epoch.
 
 A task's preprocessing is saved with its model, and prediction runs the very same functions on
@@ -16,7 +16,7 @@ import zipfile
 
 import numpy as np
 
-from zoo.artifacts import ArtifactError, check_output_folder, load_artifact, save_artifact
+from zoo.artifacts.format import ArtifactError, check_output_folder, load_artifact, save_artifact
 
 # The artifact kinds written by the tasks (`config.json` "kind"); `python -m zoo.tasks predict`
 # dispatches on them.
@@ -385,22 +385,22 @@ def train_and_save(build, train_data, *, kind, out, preprocessing, config, epoch
                    validation_data=None, learning_rate=1e-3, max_seconds=None,
                    precision="float32", patience=None, verbose=0, loss=None, extra_metrics=None,
                    fresh=False, monitor="val_loss"):
-    """Train through `zoo.training.fit`; on every best epoch, write the task's artifact.
+    """Train through `zoo.training.engine.fit`; on every best epoch, write the task's artifact.
 
     Args:
         build: callable returning the uncompiled model (a zoo factory call).
-        train_data, validation_data: datasets of batches, as `zoo.training.fit` takes.
+        train_data, validation_data: datasets of batches, as `zoo.training.engine.fit` takes.
         kind: the artifact kind (a value of `KINDS`).
         out: the artifact folder or None (nothing written, no resume).
         preprocessing: dict name -> JSON value (vocabularies).
         config: dict of the task's settings saved in `config.json`.
         epochs, learning_rate, max_seconds, precision, patience, verbose, loss: passed to
-            `zoo.training.fit`.
+            `zoo.training.engine.fit`.
         extra_metrics: callable model -> dict of metrics measured on the best model before the
             final save, or None.
         fresh: start over instead of resuming (or returning) the run in `out/training`.
             Defaults to False.
-        monitor: what picks the best epoch: a log key or a `zoo.training.Monitor` (e.g.
+        monitor: what picks the best epoch: a log key or a `zoo.training.engine.Monitor` (e.g.
             entity F1 on a development set). Defaults to `"val_loss"`.
 
     Returns:
@@ -417,7 +417,7 @@ def train_and_save(build, train_data, *, kind, out, preprocessing, config, epoch
     >>> m["epochs_run"]
     1
     """
-    from zoo import training
+    from zoo.training import engine as training
 
     if out is not None:
         check_output_folder(out, kind=kind, option="out")
@@ -457,19 +457,19 @@ def load_task(path, *, kind, option="path"):
         option: how messages name the path.
 
     Returns:
-        A `zoo.artifacts.Artifact`.
+        A `zoo.artifacts.format.Artifact`.
 
     Raises:
-        zoo.artifacts.ArtifactError: not such an artifact (the message names the folder).
+        zoo.artifacts.format.ArtifactError: not such an artifact (the message names the folder).
 
     Example:
 
     >>> load_task("no/such/run", kind="tasks.dates")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    zoo.artifacts.ArtifactError: path no/such/run: does not exist; ...
+    zoo.artifacts.format.ArtifactError: path no/such/run: does not exist; ...
     """
-    import zoo.pooling  # noqa: F401  (registers the pooling layer of sentiment models)
+    import zoo.models.pooling  # noqa: F401  (registers the pooling layer of sentiment models)
 
     return load_artifact(path, kind=kind, hint="python -m zoo.tasks train", option=option)
 
@@ -491,9 +491,9 @@ def artifact_kind(path):
     >>> artifact_kind("no/such/run")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    zoo.artifacts.ArtifactError: path no/such/run: does not exist...
+    zoo.artifacts.format.ArtifactError: path no/such/run: does not exist...
     """
-    from zoo.artifacts import folder_kind
+    from zoo.artifacts.format import folder_kind
 
     p = pathlib.Path(path)
     if not p.is_dir():

@@ -15,7 +15,7 @@ word outside the vocabulary (read as its shape) is still seen letter by letter.
 
 The model is `zoo.build_many_to_many(bidirectional=True)` over padded, masked batches; the
 metric is entity-level F1 with the CoNLL rules (`zoo.tasks.conll.entity_scores`), and the
-epoch kept is the one with the best entity F1 on `esp.testa` (`zoo.training.Monitor`).
+epoch kept is the one with the best entity F1 on `esp.testa` (`zoo.training.engine.Monitor`).
 """
 
 import collections
@@ -296,7 +296,7 @@ def load(path):
     >>> load("no/such/run")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    zoo.artifacts.ArtifactError: path no/such/run: does not exist; ...
+    zoo.artifacts.format.ArtifactError: path no/such/run: does not exist; ...
     """
     return Tagger.load(path)
 
@@ -332,7 +332,7 @@ def train(data, *, max_train=None, max_length=250, cell="lstm", units=128, embed
     import keras
 
     import zoo
-    from zoo.training import Monitor
+    from zoo.training.engine import Monitor
 
     keras.utils.set_random_seed(seed)
     train_split = data["train"][:max_train] if max_train else data["train"]

@@ -1,7 +1,7 @@
 """Character-level sequence-to-sequence tasks (dates, addition) on `zoo.build_encoder_decoder`.
 
 `Translator` holds the trained model and its two character vocabularies; it trains through
-`zoo.training.fit` (teacher forcing), decodes batches through `zoo.Seq2SeqDecoder` (greedy or
+`zoo.training.engine.fit` (teacher forcing), decodes batches through `zoo.Seq2SeqDecoder` (greedy or
 beam) and draws the attention weights the decoder returns as a heat map.
 
 Ids: source 0 = padding, 1.. = the source characters; target 0 = padding, 1 = start,
@@ -183,7 +183,7 @@ class Translator:
             width: beams for `"beam"`. Defaults to 4.
 
         Returns:
-            `(outputs, decoded)`: list of str, and the engine's `zoo.decoding.Decoded`
+            `(outputs, decoded)`: list of str, and the engine's `zoo.generation.seq2seq.Decoded`
             (tokens, log_probs, attention `(batch, max_target_length + 1,
             max_source_length)`, 0 past each source's end, or None without attention).
 
@@ -297,7 +297,7 @@ class Translator:
         >>> translator.plot_attention("3 May 1979", "attention.png")  # doctest: +SKIP
         '1979-05-03'
         """
-        from zoo import plot
+        from zoo.notebook import plot
 
         weights, source, output = self.attention(text, method=method)
         # An output cut at max_target_length has no end token: one row per output character.
@@ -307,7 +307,7 @@ class Translator:
     # ------------------------------------------------------------------ save / load
 
     def save(self, path):
-        """Write the artifact folder (see `zoo.artifacts.save_artifact`).
+        """Write the artifact folder (see `zoo.artifacts.format.save_artifact`).
 
         Args:
             path: the folder.
@@ -319,7 +319,7 @@ class Translator:
 
         >>> translator.save("runs/dates")  # doctest: +SKIP
         """
-        from zoo.artifacts import save_artifact
+        from zoo.artifacts.format import save_artifact
 
         save_artifact(path, kind=self.config["kind"], model=self.model,
                       preprocessing={"source_chars": self.source_chars,

@@ -74,7 +74,7 @@ def test_a_file_that_is_not_a_zip_is_named(tmp_path):
 
 
 def test_artifact_kind_refuses_other_folders(tmp_path):
-    from zoo.artifacts import ArtifactError
+    from zoo.artifacts.format import ArtifactError
 
     (tmp_path / "notes.txt").write_text("mine")
     with pytest.raises(ArtifactError, match="is not a task artifact"):

@@ -1,0 +1,1 @@
+"""Solos as the improviser's token sequences and conditioning features."""

@@ -1,0 +1,1 @@
+"""Measuring solos: metrics and the discriminator."""

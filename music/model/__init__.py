@@ -1,0 +1,1 @@
+"""The improviser: network, training, generation and its artifact."""

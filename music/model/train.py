@@ -1,0 +1,270 @@
+"""Training the improviser: solos -> encoded windows -> `zoo.build_lm` with conditioning.
+
+Data handling:
+- hold-out: solos sorted by source name, every `holdout_every`-th one (index % n == n - 1) is
+  never trained on or validated on; the list goes into config.json (the benchmark reads it);
+- validation: a seeded `val_fraction` of the remaining solos;
+- training windows of `seq_len` events, cut at a fresh random offset every epoch, each window
+  transposed by a random interval in -5..+6 semitones (augmentation: the interval tokens stay
+  but for the first note, the absolute root and the register features move,
+  `Encoding.transpose`).
+
+Training runs on `zoo.training.engine.fit`: Adam with gradient-norm clipping, early stopping on
+validation loss, and checkpoints: the artifact folder is saved atomically after every epoch that
+improves validation loss (the checkpoint *is* the artifact, so an interrupted run leaves its
+best model behind) and once more at the end with the final metrics. `out_dir/training` holds
+the run state, so the same call continues a killed run.
+"""
+
+import math
+import os
+
+import numpy as np
+
+import zoo  # noqa: F401
+import keras
+
+from music.encoding.events import BOS, FEATURE_DIM, Encoding
+from music.model.artifact import KIND, WJAZZD_LICENSE, build_model, save_artifact
+from music.checks import check_seed
+from zoo.artifacts.format import check_output_folder
+from zoo.models.recording import factory_call
+
+
+def split_solos(solos, *, holdout_every=10, val_fraction=0.1, seed=0):
+    """Split solos into train, validation and held-out lists (see the module docstring).
+
+    Args:
+        solos: list of `Solo`.
+        holdout_every: int; every n-th solo by sorted source name is held out; 0 disables.
+        val_fraction: fraction of the remaining solos used for validation (at least one when
+            there are two or more solos; 0 disables).
+        seed: int, seeds the validation choice.
+
+    Returns:
+        (train, validation, heldout): three lists of `Solo`.
+
+    Example:
+        >>> train, val, held = split_solos(solos, holdout_every=10)
+    """
+    ordered = sorted(solos, key=lambda s: (os.path.basename(str(s.source)), str(s.source)))
+    heldout, rest = [], []
+    for index, solo in enumerate(ordered):
+        (heldout if holdout_every and index % holdout_every == holdout_every - 1 else rest).append(
+            solo)
+    order = np.random.default_rng(seed).permutation(len(rest))
+    n_val = 0
+    if val_fraction and len(rest) >= 2:
+        n_val = max(1, int(round(val_fraction * len(rest))))
+    val = [rest[i] for i in sorted(order[:n_val])]
+    train = [rest[i] for i in sorted(order[n_val:])]
+    return train, val, heldout
+
+
+def _aligned(encoded):
+    """(inputs, features, targets) for one encoded solo: inputs are targets shifted right."""
+    targets = encoded.tokens
+    inputs = np.concatenate([[BOS], targets[:-1]]).astype(np.int32)
+    return inputs, encoded.features, targets
+
+
+class WindowDataset(keras.utils.PyDataset):
+    """Batches of fixed-length windows over encoded solos, optionally transposed at random.
+
+    Args:
+        encoded: list of `EncodedSolo`.
+        encoding: the `Encoding`.
+        seq_len: events per window.
+        batch_size: windows per batch.
+        augment: transpose each window by a random interval in -5..+6 and cut windows at a
+            random offset each epoch.
+        seed: int.
+
+    Returns (per item): ({"tokens", "conditioning"}, targets, sample_weight); padding has weight 0.
+    """
+
+    def __init__(self, encoded, encoding, *, seq_len=128, batch_size=32, augment=True, seed=0,
+                 **kwargs):
+        super().__init__(**kwargs)
+        self.solos = [_aligned(e) for e in encoded if len(e.tokens)]
+        self.encoding = encoding
+        self.seq_len = seq_len
+        self.batch_size = batch_size
+        self.augment = augment
+        self.rng = np.random.default_rng(seed)
+        self._cut()
+
+    def _cut(self):
+        # A fixed number of windows per solo (Keras wants the same length every epoch): with
+        # augmentation, ceil(n / seq_len) + 1 windows shifted back by a random offset.
+        windows = []
+        for index, (inputs, *_) in enumerate(self.solos):
+            n, t = len(inputs), self.seq_len
+            count = -(-n // t)
+            if self.augment:
+                shift = int(self.rng.integers(0, t))
+                bounds = [min(n, max(0, k * t - shift)) for k in range(count + 2)]
+                windows += [(index, bounds[k], bounds[k + 1]) for k in range(count + 1)]
+            else:
+                windows += [(index, k * t, min(n, (k + 1) * t)) for k in range(count)]
+        order = self.rng.permutation(len(windows)) if self.augment else np.arange(len(windows))
+        self.windows = [windows[i] for i in order]
+        self.shifts = (self.rng.integers(-5, 7, len(self.windows)) if self.augment
+                       else np.zeros(len(self.windows), int))
+
+    def __len__(self):
+        return math.ceil(len(self.windows) / self.batch_size)
+
+    def __getitem__(self, batch):
+        chosen = range(batch * self.batch_size, min(len(self.windows), (batch + 1) * self.batch_size))
+        n, t = len(chosen), self.seq_len
+        tokens = np.zeros((n, t), np.int32)
+        features = np.zeros((n, t, FEATURE_DIM), np.float32)
+        targets = np.zeros((n, t), np.int32)
+        weights = np.zeros((n, t), np.float32)
+        for row, w in enumerate(chosen):
+            index, start, stop = self.windows[w]
+            stop = min(stop, start + t)
+            inputs, feats, target = self.solos[index]
+            length = stop - start
+            x, y, f = inputs[start:stop], target[start:stop], feats[start:stop]
+            shift = int(self.shifts[w])
+            if shift:  # from the event before the window: the first input is that event
+                lo = max(0, start - 1)
+                moved, f_all = self.encoding.transpose(target[lo:stop], feats[lo:stop], shift)
+                y, f = moved[start - lo:], f_all[start - lo:]
+                x = np.concatenate([[BOS] if start == 0 else moved[:1], y[:-1]])
+            tokens[row, :length], targets[row, :length] = x, y
+            features[row, :length] = f
+            weights[row, :length] = 1.0
+        return {"tokens": tokens, "conditioning": features}, targets, weights
+
+    def on_epoch_end(self):
+        if self.augment:
+            self._cut()
+
+
+def train(solos, out_dir, *, epochs=30, seq_len=128, batch_size=32, learning_rate=2e-3,
+          final_learning_rate=1.0, clipnorm=1.0, patience=3, holdout_every=10, val_fraction=0.1, max_minutes=None,
+          seed=0, verbose=1, command=None, precision="float32", strategy=None, fresh=False,
+          **hparams):
+    """Train an improviser on solos with `zoo.training.engine.fit` and save it as an artifact folder.
+
+    The artifact holds the best epoch by validation loss (training loss without validation
+    solos): it is saved after every epoch that improves it, and once more at the end with the
+    final metrics. The run folder `out_dir/training` lets the same call continue after a kill
+    (same epoch counter and optimizer state); a finished run is not trained again. A loss that
+    becomes NaN or diverges stops training and leaves the last good artifact.
+
+    Args:
+        solos: list of `Solo` (with chords; melody-only solos train unconditioned on N.C.).
+        out_dir: the artifact folder to write (replaced atomically at every improvement).
+        epochs: int, the most epochs to run. Defaults to 30.
+        seq_len: int, events per training window. Defaults to 128.
+        batch_size: int, the global batch size. Defaults to 32.
+        learning_rate: Adam learning rate. Defaults to 2e-3.
+        final_learning_rate: float in [0, 1], the end of a cosine decay over `epochs` as a
+            fraction of `learning_rate`; 1 (the default) keeps the rate constant.
+        clipnorm: gradient-norm clipping. Defaults to 1.0.
+        patience: early-stopping patience in epochs (on validation loss). Defaults to 3.
+        holdout_every: every n-th solo (sorted by source) is held out entirely; 0 disables.
+        val_fraction: fraction of the rest used for validation. Defaults to 0.1.
+        max_minutes: optional wall-clock budget, checked after every batch.
+        seed: int of any size, seeds weights, the split, windows and transpositions
+            (mapped by `music.checks.check_seed`).
+        verbose: Keras fit verbosity.
+        command: optional string recorded in config.json (the command line that trained it).
+        precision: `"float32"` (default), `"mixed_bfloat16"`, `"mixed_float16"` or `"auto"`
+            (`zoo.training.engine.resolve_precision`).
+        strategy: None, `"auto"` or a `tf.distribute.Strategy`.
+        fresh: bool, forget a previous run in `out_dir/training` and start over.
+        **hparams: model hyperparameters for `build_model` (units, num_layers, cell, ...).
+
+    Returns:
+        dict: the metrics written with the artifact: best_epoch, best_val_loss (best_loss
+            without validation solos), epochs_run, stopped_early, stopped_reason (see
+            `zoo.training.engine.STOPPED_REASONS`; "non_finite_loss" and "diverged" mean training
+            failed), message, train_seconds and the per-epoch history; `already_finished`
+            when the run folder held a finished run and nothing was trained. config.json
+            records the split (train, validation and held-out sources), clipnorm, the
+            early-stopping monitor and patience, and how checkpoints are kept.
+
+    Example:
+        >>> train(read_corpus(["../shared/data/music/wjazzd"]), "runs/jazz", max_minutes=20)
+    """
+    from zoo.training import engine as training
+
+    check_output_folder(out_dir, kind=KIND, option="out_dir")  # before any work
+    if not solos:
+        raise ValueError("train: no solos given; expected at least one readable solo")
+    seed = check_seed(seed)
+    keras.utils.set_random_seed(seed)
+    encoding = Encoding()
+    train_solos, val_solos, heldout = split_solos(
+        solos, holdout_every=holdout_every, val_fraction=val_fraction, seed=seed)
+    if not train_solos:
+        raise ValueError(f"train: all {len(solos)} solos were held out or used for validation")
+    encoded_train = [encoding.encode(s) for s in train_solos]
+    encoded_val = [encoding.encode(s) for s in val_solos]
+    data = WindowDataset(encoded_train, encoding, seq_len=seq_len, batch_size=batch_size,
+                         augment=True, seed=seed)
+    val_data = WindowDataset(encoded_val, encoding, seq_len=seq_len, batch_size=batch_size,
+                             augment=False) if encoded_val else None
+    monitor = "val_loss" if val_data is not None else "loss"
+    sources = {"train_sources": [os.path.basename(str(s.source)) for s in train_solos],
+               "validation_sources": [os.path.basename(str(s.source)) for s in val_solos],
+               "heldout_sources": [os.path.basename(str(s.source)) for s in heldout]}
+    config = {
+        "hparams": {},
+        "training": {"epochs": epochs, "seq_len": seq_len, "batch_size": batch_size,
+                     "learning_rate": learning_rate,
+                     "final_learning_rate": final_learning_rate, "clipnorm": clipnorm, "patience": patience,
+                     "holdout_every": holdout_every, "val_fraction": val_fraction,
+                     "max_minutes": max_minutes, "seed": seed, "precision": precision,
+                     "augmentation": "random transposition -5..+6 per window (the first "
+                                     "note's interval, root and register features)",
+                     "early_stopping": {"monitor": monitor, "patience": patience},
+                     "checkpoints": f"this folder, saved after every epoch that improves "
+                                    f"{monitor}: it holds the best epoch's weights"},
+        "data": {**sources, "train_events": int(sum(len(e.tokens) for e in encoded_train))},
+        "license": WJAZZD_LICENSE,
+        "command": command,
+    }
+
+    def metrics(history, best_epoch, best_value, seconds, reason=None, message=None):
+        return {"best_epoch": best_epoch, f"best_{monitor}": best_value,
+                "epochs_run": len(history), "stopped_early": reason == "early_stopping",
+                "stopped_reason": reason, "message": message,
+                "train_seconds": round(seconds, 1), "history": history}
+
+    def on_best(model, info):
+        config["hparams"] = _model_hparams(model)
+        save_artifact(out_dir, model, encoding, config,
+                      metrics(info["history"], info["epoch"], info["value"],
+                              info["train_seconds"]))
+
+    result = training.fit(
+        lambda: build_model(encoding, **hparams), data, validation_data=val_data, epochs=epochs,
+        learning_rate=learning_rate, final_learning_rate=final_learning_rate, clipnorm=clipnorm,
+        weighted_metrics=["sparse_categorical_accuracy"], precision=precision,
+        strategy=strategy, monitor=monitor, patience=patience,
+        max_seconds=max_minutes * 60 if max_minutes else None, on_best=on_best,
+        run_dir=os.path.join(os.fspath(out_dir), "training"), fresh=fresh, verbose=verbose,
+        settings={"seq_len": seq_len, "holdout_every": holdout_every,
+                  "val_fraction": val_fraction, "seed": seed, "hparams": hparams, **sources})
+    final = metrics(result.history, result.best_epoch, result.best_value, result.train_seconds,
+                    result.stopped_reason, result.message)
+    if result.already_finished:
+        return {**final, "already_finished": True}
+    if not result.failed and result.best_epoch is not None:
+        config["hparams"] = _model_hparams(result.model)
+        save_artifact(out_dir, result.model, encoding, config, final)  # the final metrics
+    return final
+
+
+def _model_hparams(model):
+    """The arguments `zoo.build_lm` recorded when it built `model`, plus its parameter count."""
+    return {**factory_call(model)["arguments"], "parameters": int(model.count_params())}
+
+
+__all__ = ["train", "split_solos", "WindowDataset"]

@@ -1,0 +1,1 @@
+"""Reading solos from MIDI and MusicXML, with limits, chord inference and a cache."""

@@ -1,0 +1,1 @@
+"""Pitch classes, chord symbols, progressions: music theory without files."""

@@ -1,0 +1,1 @@
+"""Writing solos: MIDI and MusicXML, accompaniment, audio and pictures."""

@@ -1,0 +1,1 @@
+"""The generation engine: one compiled loop over any step model, token choice, beam search, seq2seq decoding and the native LSTM sampling path."""

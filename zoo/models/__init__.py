@@ -1,0 +1,1 @@
+"""The factories, the registered layers and the single-step twins."""

@@ -1,0 +1,1 @@
+"""Where the zoo runs: threads, devices and the precision policy."""
