@@ -7,10 +7,11 @@
     gen.generate(n=5, temperature=0.8, top_p=0.9, seed=0)
 
 The command line is `python -m text train | generate | score` (see `text.cli`).
-Public names are loaded lazily, so `import text.vocab` does not import TensorFlow.
+Public names are loaded lazily (`zoo.core.lazy`), so `import text.vocab` does not import
+TensorFlow.
 """
 
-import importlib
+from zoo.core.lazy import lazy_face
 
 _EXPORTS = {
     "TextGenerator": "text.generator",
@@ -20,19 +21,7 @@ _EXPORTS = {
     "ArtifactError": "zoo.artifacts.format",
 }
 
+_MODULES = {"datasets": "text.datasets"}
+
 __all__ = sorted(_EXPORTS) + ["datasets"]
-
-
-def __getattr__(name):
-    if name == "datasets":
-        return importlib.import_module("text.datasets")
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'text' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_face(__name__, _EXPORTS, _MODULES)
