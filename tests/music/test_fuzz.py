@@ -1,4 +1,4 @@
-"""A small run of `benchmarks/fuzz.py`: mutated MIDI/MusicXML files and command lines of both
+"""A small run of the fuzzer `tests/fuzz.py`: mutated MIDI/MusicXML files and command lines of both
 CLIs end ok or with a documented error, never a crash, a hang or a blown memory limit."""
 
 import json
@@ -10,7 +10,7 @@ REPO = pathlib.Path(__file__).resolve().parents[2]
 
 
 def test_a_few_hundred_fuzz_cases_crash_hang_and_blow_memory_never(shared_data):
-    command = [sys.executable, str(REPO / "benchmarks" / "fuzz.py"), "--cases", "240",
+    command = [sys.executable, "-m", "tests.fuzz", "--cases", "240",
                "--seed", "11", "--real", "0", "--data", str(shared_data)]
     done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]

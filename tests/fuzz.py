@@ -3,7 +3,7 @@ documented error, within a time and a memory limit.
 
 Usage::
 
-    python benchmarks/fuzz.py [--cases 5000] [--jobs 2] [--seed 0] [--data ../shared/data]
+    python -m tests.fuzz [--cases 5000] [--jobs 2] [--seed 0] [--data ../shared/data]
         [--real 10] [--timeout 20] [--memory-gb 4]
 
 Case kinds (mixed at random, reproducible from `--seed`):
@@ -64,7 +64,7 @@ sys.path.insert(0, str(ROOT))
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from tests.midi import vlq as _vlq  # noqa: E402  (the raw MIDI bytes the tests build too)
+from tests.midi import midi_file, track_chunk, vlq  # noqa: E402  (the tests' MIDI writer)
 
 # ----------------------------------------------------------------------------- values
 
@@ -108,12 +108,11 @@ def solo_to_midi(solo, ppq=480):
         if note.pitch is None:
             continue
         on, off = int(note.offset * ppq), int(note.end * ppq)
-        events.append(_vlq(on - time_now) + bytes([0x90, note.pitch, note.velocity]))
-        events.append(_vlq(off - on) + bytes([0x80, note.pitch, 0]))
+        events.append(vlq(on - time_now) + bytes([0x90, note.pitch, note.velocity]))
+        events.append(vlq(off - on) + bytes([0x80, note.pitch, 0]))
         time_now = off
     melody = b"\x00\xff\x03\x04Solo" + b"".join(events) + b"\x00\xff\x2f\x00"
-    chunks = b"".join(b"MTrk" + struct.pack(">I", len(t)) + t for t in (meta, melody))
-    return b"MThd" + struct.pack(">IHHH", 6, 1, 2, ppq) + chunks
+    return midi_file([meta, melody], ppq=ppq)
 
 
 def _tracks(data):
@@ -141,7 +140,7 @@ def mutate_midi(data, rng):
             header = bytearray(header)
             header[rng.choice([9, 11, 12, 13])] = rng.randrange(256)
             header = bytes(header)
-        return header + b"".join(b"MTrk" + struct.pack(">I", len(t)) + t for t in tracks)
+        return header + b"".join(track_chunk(t) for t in tracks)
     return mutate_raw_midi(data, rng)
 
 
@@ -169,7 +168,7 @@ def mutate_events(track, rng):
                     data[k + 3:k + 3 + width] = bytes(rng.choice([0, 1, 255, rng.randrange(256)])
                                                       for _ in range(width))
         elif op == 5:
-            data[i:i] = _vlq(rng.choice([10**4, 10**5, 10**7, 0x0FFFFFFF])) + bytes(
+            data[i:i] = vlq(rng.choice([10**4, 10**5, 10**7, 0x0FFFFFFF])) + bytes(
                 [0x90 | rng.randrange(16), rng.randrange(128), rng.randrange(1, 128)])
         else:
             data[i:i] = bytes([0x00, rng.choice([0x90, 0x80, 0xB0, 0xC0, 0xE0, 0xFF, 0xF0]),
@@ -216,7 +215,7 @@ def mutate_raw_midi(data, rng):
             data[12:14] = struct.pack(">H", rng.choice([0, 1, 2, 3, 0x7FFF, 0x8000, 0xE728,
                                                          0xFFFF]))
         else:  # a note far past the end
-            data[i:i] = _vlq(rng.choice([10**5, 10**7, 0x0FFFFFFF])) + bytes(
+            data[i:i] = vlq(rng.choice([10**5, 10**7, 0x0FFFFFFF])) + bytes(
                 [0x90 | rng.randrange(16), rng.randrange(128), rng.randrange(1, 128)])
     return bytes(data)
 
