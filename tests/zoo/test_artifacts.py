@@ -14,9 +14,10 @@ import numpy as np
 import pytest
 
 import zoo
-from zoo.artifacts import format as artifacts
-from zoo.artifacts.format import ArtifactError, check_output_folder, load_artifact, save_artifact
-from zoo.io.atomic import recover_folder, replace_folder_atomically
+from zoo.artifacts.folders import check_output_folder
+from zoo.artifacts.format import load_artifact, save_artifact
+from zoo.artifacts.layout import ArtifactError
+from zoo.io.atomic import recover_folder, replace_folder_atomically, write_json_atomically
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -152,7 +153,7 @@ def test_a_swap_cut_short_is_rolled_forward_from_its_journal(tmp_path):
     # The state a kill leaves right after the journal was written (and one after the old
     # folder moved aside): the next load finishes the swap.
     os.replace(newer, tmp_path / ".m.staging-abc")
-    artifacts.write_json_atomically(tmp_path / ".m.swap.json", {
+    write_json_atomically(tmp_path / ".m.swap.json", {
         "staging": ".m.staging-abc", "previous": ".m.previous-abc",
         "replaced": ["config.json", "model.keras"]})
     assert load_artifact(folder, kind="demo").metrics == {"epoch": 2}

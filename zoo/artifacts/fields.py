@@ -13,9 +13,8 @@ a fixed meaning (a music encoding, a vocabulary, a factory call) are closed: an 
 is refused. Records of settings and measurements (`training`, `data`, `metrics`) are open:
 their known fields are checked, new ones are kept.
 
-After the model itself is loaded, `check_lm_model` compares the factory call recorded in
-`config.json` with the model's layers (vocabulary, embedding, cell, units, layers, dropout,
-conditioning), so a `config.json` that does not describe its `model.keras` is refused too.
+The rules of the zoo's own records (a `zoo.build_lm` call, the training engine's metrics) are
+in `zoo.artifacts.lm_fields`.
 """
 
 import itertools
@@ -112,7 +111,7 @@ def exactly(value, why, *, shown=None):
     """Exactly the JSON value `value`; `why` says why (e.g. "fixed in encoding version 2");
     `shown` names a long value in messages instead of the value itself."""
     return Spec(lambda v: json.dumps(v, sort_keys=True) == json.dumps(value, sort_keys=True),
-                f"{shown or _show(value)} ({why})")
+                f"{shown or show(value)} ({why})")
 
 
 def optional(spec):
@@ -140,7 +139,21 @@ def obj():
     return Spec(lambda v: isinstance(v, dict), "an object {...}")
 
 
-def _show(value, limit=60):
+def show(value, limit=60):
+    """A JSON value as a message shows it: compact, cut to `limit` characters with "...".
+
+    Args:
+        value: the value (not JSON-able values are shown by `repr`).
+        limit: int, the longest text returned. Defaults to 60.
+
+    Returns:
+        str.
+
+    Example:
+
+    >>> show({"units": 4})
+    '{"units": 4}'
+    """
     try:
         shown = json.dumps(value, ensure_ascii=False)
     except (TypeError, ValueError):
@@ -174,7 +187,7 @@ class Fields:
         if not isinstance(document, dict):
             where = f"field {prefix[:-1]}" if prefix else "the file"
             raise FieldError(f"{source}: {where} must be an object {{...}}; got "
-                             f"{_show(document)}")
+                             f"{show(document)}")
         self.document = document
 
     def fail(self, name, message):
@@ -198,7 +211,7 @@ class Fields:
             self.fail(name, f"is missing; expected {spec.what}")
         value = self.document[name]
         if not spec(value):
-            self.fail(name, f"must be {spec.what}; got {_show(value)}")
+            self.fail(name, f"must be {spec.what}; got {show(value)}")
         return value
 
     def read_all(self, specs, *, optional_names=(), closed=False, what="this section"):
@@ -234,128 +247,5 @@ class Fields:
         return Fields(value, self.source, f"{self.prefix}{name}.")
 
 
-# --------------------------------------------------------------------- the zoo's own records
-
-LM_ARGUMENTS = {
-    "vocab_size": integer(low=2),
-    "cell": choice("rnn", "gru", "lstm"),
-    "units": integer(low=1),
-    "num_layers": integer(low=1),
-    "embedding_dim": integer(low=1),
-    "dropout": number(0, 1, high_open=True),
-    "conditioning_dim": optional(integer(low=1)),
-    "bidirectional": exactly(False, "a causal model cannot look ahead"),
-    "name": text(),
-}
-"""The arguments `zoo.build_lm` records (`zoo.models.recording`), as field rules."""
-
-TRAINING_METRICS = {
-    "best_epoch": optional(integer(low=1)),
-    "epochs_run": integer(low=0),
-    "train_seconds": number(low=0),
-    "stopped_reason": optional(choice("finished", "early_stopping", "time_budget",
-                                      "non_finite_loss", "diverged")),
-    "history": list_of(obj(), what="a list of per-epoch objects {\"epoch\": ..., ...}"),
-}
-"""Metrics every application copies from `zoo.training.engine.fit`'s result (each optional)."""
-
-
-def check_lm_arguments(fields, *, optional_names=()):
-    """Check a recorded `zoo.build_lm` call (closed: every argument known).
-
-    Args:
-        fields: `Fields` of the `arguments` object.
-        optional_names: arguments that an older layout may lack.
-
-    Returns:
-        dict of the arguments.
-    """
-    return fields.read_all(LM_ARGUMENTS, optional_names=optional_names, closed=True,
-                           what="zoo.build_lm's arguments")
-
-
-def check_training_metrics(fields):
-    """Check the engine's metrics in a `metrics` section (open: other numbers are kept).
-
-    Every epoch of `history` must hold a whole `epoch` >= 1, and `best_epoch` must not pass
-    `epochs_run`.
-
-    Args:
-        fields: `Fields` of the `metrics` object.
-
-    Returns:
-        dict of the engine's metrics that are present.
-    """
-    values = fields.read_all(TRAINING_METRICS, optional_names=tuple(TRAINING_METRICS))
-    for i, epoch in enumerate(values.get("history") or []):
-        Fields(epoch, fields.source, f"{fields.prefix}history[{i}].").read(
-            "epoch", integer(low=1))
-    best, run = values.get("best_epoch"), values.get("epochs_run")
-    if best is not None and run is not None and best > run:
-        fields.fail("best_epoch", f"is {best}, but epochs_run is {run}; expected best_epoch "
-                                  f"<= epochs_run")
-    return values
-
-
-def check_lm_model(arguments, model, source, prefix="arguments."):
-    """Refuse a model whose layers do not match its recorded `zoo.build_lm` call.
-
-    Compares each argument present with the loaded model: `vocab_size` with the embedding's
-    input size and the logits' units, `embedding_dim`, `cell`, `units` and `num_layers` with
-    the recurrent stack, `dropout` with its dropout layers, `conditioning_dim` with the
-    conditioning input, `name` with the model's name.
-
-    Args:
-        arguments: dict, the recorded (and already field-checked) arguments.
-        model: the loaded `keras.Model`.
-        source: str naming config.json for messages (see `Fields`).
-        prefix: the arguments' path in the file. Defaults to `"arguments."`.
-
-    Raises:
-        FieldError: naming the field, its value and what `model.keras` holds instead.
-    """
-    from zoo.models.recurrent import find_stack
-
-    def refuse(name, found):
-        raise FieldError(f"{source}: field {prefix}{name} is {_show(arguments[name])}, but "
-                         f"model.keras {found}")
-
-    names = {layer.name for layer in model.layers}
-    if not {"embedding", "logits"} <= names:
-        raise FieldError(f"{source}: field factory says zoo.build_lm, but model.keras has no "
-                         f"'embedding' and 'logits' layers")
-    embedding, logits = model.get_layer("embedding"), model.get_layer("logits")
-    try:
-        cell, stack = find_stack(model)
-    except ValueError:
-        cell, stack = None, []
-    sizes = [getattr(getattr(layer, "cell", None), "units", None) for layer, _ in stack]
-    rates = [drop.rate if drop is not None else 0.0 for _, drop in stack]
-    found = {
-        "vocab_size": (embedding.input_dim == logits.units == arguments.get("vocab_size"),
-                       f"has an embedding of {embedding.input_dim} tokens and "
-                       f"{logits.units} logits"),
-        "embedding_dim": (embedding.output_dim == arguments.get("embedding_dim"),
-                          f"has an embedding of size {embedding.output_dim}"),
-        "cell": (cell == arguments.get("cell"), f"has {cell or 'no'} recurrent layers"),
-        "num_layers": (len(stack) == arguments.get("num_layers"),
-                       f"has {len(stack)} recurrent layers"),
-        "units": (all(size == arguments.get("units") for size in sizes),
-                  f"has recurrent layers of {', '.join(map(str, sizes))} units"),
-        "dropout": (all(rate == arguments.get("dropout") for rate in rates),
-                    f"has dropout rates {', '.join(map(str, rates))}"),
-        "name": (model.name == arguments.get("name"), f"is named {_show(model.name)}"),
-    }
-    joined = "join_conditioning" in names
-    width = model.get_layer("join_conditioning").input[1].shape[-1] if joined else None
-    found["conditioning_dim"] = (width == arguments.get("conditioning_dim"),
-                                 f"takes conditioning of size {width}" if joined else
-                                 "takes no conditioning")
-    for name, (agrees, what) in found.items():
-        if name in arguments and not agrees:
-            refuse(name, what)
-
-
-__all__ = ["FieldError", "Fields", "Spec", "LM_ARGUMENTS", "TRAINING_METRICS", "boolean",
-           "check_lm_arguments", "check_lm_model", "check_training_metrics", "choice",
-           "exactly", "integer", "list_of", "number", "obj", "optional", "text"]
+__all__ = ["FieldError", "Fields", "Spec", "boolean", "choice", "exactly", "integer", "list_of",
+           "number", "obj", "optional", "show", "text"]

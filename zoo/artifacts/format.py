@@ -1,6 +1,6 @@
 """THE artifact format of seqzoo: one folder per trained model, written by one atomic writer.
 
-Layout of an artifact folder:
+Layout of an artifact folder (its names are in `zoo.artifacts.layout`):
 
     config.json     {"format": "seqzoo.artifact", "version": 2, "kind": "text.generator",
                      "factory": "zoo.build_lm", "arguments": {...the exact factory call...},
@@ -15,7 +15,7 @@ recorded `zoo.build_lm` call against the loaded model's layers; a refusal is one
 file and the field.
 
 Safety rules (nothing a user had is lost):
-- `check_output_folder` refuses, before any work, a path that exists and is not an artifact of
+- `zoo.artifacts.folders.check_output_folder` refuses, before any work, a path that exists and is not an artifact of
   the same kind (or an empty folder, or a run folder of ours): a user's folder is never
   replaced, and `.`/the current folder or one of its parents never is.
 - A save goes through `zoo.io.atomic.replace_folder_atomically`: staged beside the target, swapped
@@ -26,188 +26,18 @@ Safety rules (nothing a user had is lost):
 """
 
 import contextlib
-import dataclasses
 import errno
 import json
 import os
 import pathlib
 
-from zoo.artifacts.fields import FieldError, Fields, check_lm_arguments, check_lm_model
-from zoo.artifacts.fields import choice, integer, list_of, obj, optional, text
-from zoo.io.atomic import read_json as _read_json
-from zoo.io.atomic import recover_folder, replace_folder_atomically
-from zoo.io.atomic import probe_writable
-from zoo.io.atomic import write_json_atomically  # noqa: F401  (re-exported for callers of zoo.artifacts.format)
-
-FORMAT = "seqzoo.artifact"
-FORMAT_VERSION = 2
-CONFIG_FILE, MODEL_FILE, RUN_FOLDER = "config.json", "model.keras", "training"
-RESERVED_KEYS = ("format", "version", "kind", "factory", "arguments", "preprocessing", "metrics")
-# Layouts written before format 2 (still read; `save_artifact` converts them on the next save).
-LEGACY_TEXT_FORMAT = "seqzoo.text.generator"
-LEGACY_MUSIC_FILES = ("model.keras", "encoding.json", "config.json", "metrics.json")
-
-
-class ArtifactError(ValueError):
-    """A path that cannot be saved to or loaded from as a seqzoo artifact; the message names it.
-
-    Example:
-
-    >>> raise ArtifactError("runs/x: missing model.keras")
-    Traceback (most recent call last):
-    ...
-    zoo.artifacts.format.ArtifactError: runs/x: missing model.keras
-    """
-
-
-@dataclasses.dataclass
-class Artifact:
-    """A loaded artifact.
-
-    Args:
-        path: `pathlib.Path`, the folder.
-        kind: str, e.g. `"text.generator"`.
-        config: dict, the whole `config.json` (legacy layouts converted to this shape).
-        preprocessing: dict name -> the JSON value of `<name>.json`.
-        model: the `keras.Model` (None when loaded with `load_model=False`).
-    """
-
-    path: pathlib.Path
-    kind: str
-    config: dict
-    preprocessing: dict
-    model: object = None
-
-    @property
-    def metrics(self):
-        """The measured numbers saved with the model (a dict)."""
-        return self.config.get("metrics", {})
-
-
-# ----------------------------------------------------------------------------- what a folder is
-
-
-def folder_kind(path, config=None):
-    """What a folder holds: the artifact kind, `"run"`, `"empty"`, or None (something else).
-
-    Args:
-        path: a folder.
-        config: its `config.json` already read (None: read it here).
-
-    Returns:
-        The artifact kind (`"text.generator"`, `"music.improviser"`, ...) for an artifact of
-        this package in any layout it can read; `"run"` for a folder that holds only a training
-        run folder of ours; `"empty"`; None for anything else (a user's folder).
-
-    Example:
-
-    >>> import tempfile
-    >>> folder_kind(tempfile.mkdtemp())
-    'empty'
-    """
-    path = pathlib.Path(path)
-    names = {p.name for p in path.iterdir()}
-    if not names:
-        return "empty"
-    if config is None and CONFIG_FILE in names:
-        config = _read_json(path / CONFIG_FILE)
-    if isinstance(config, dict):
-        if config.get("format") == FORMAT and isinstance(config.get("kind"), str):
-            return config["kind"]
-        if config.get("format") == LEGACY_TEXT_FORMAT:
-            return "text.generator"
-        if "format" not in config and set(LEGACY_MUSIC_FILES) <= names:
-            return "music.improviser"
-    if names == {RUN_FOLDER} and ((path / RUN_FOLDER / "run.json").is_file() or any(
-            (path / RUN_FOLDER).glob("*-*/run.json"))):  # a non-chief worker's (zoo.training.distribute)
-        return "run"
-    return None
-
-
-def _own_files(path):
-    """The names in an artifact folder that belong to the artifact itself (replaced on save)."""
-    config = _read_json(path / CONFIG_FILE)
-    names = {CONFIG_FILE, MODEL_FILE}
-    if isinstance(config, dict) and config.get("format") == FORMAT:
-        names |= {f"{name}.json" for name in config.get("preprocessing", [])
-                  if isinstance(name, str)}
-    elif isinstance(config, dict):
-        names |= {"vocab.json", "encoding.json", "metrics.json"}  # the legacy layouts
-    return names
-
-
-def _refuse_cwd(path, option):
-    here = pathlib.Path.cwd().resolve()
-    resolved = path.resolve()
-    if resolved == here or resolved in here.parents or resolved.parent == resolved:
-        raise ArtifactError(f"{option} {str(path) or repr('')}: that is the current folder or "
-                            f"one of its parents, which is never replaced; name a new folder "
-                            f"such as runs/model")
-
-
-def check_output_folder(path, *, kind, option="path"):
-    """Refuse, before any work, an output folder that a save must not replace.
-
-    Allowed: a path that does not exist yet (its nearest existing parent must be writable), an
-    empty folder, an artifact of the same `kind`, or a folder holding only a run folder of
-    ours. Refused: an empty path, the current folder or a parent of it, a file, an artifact of
-    another kind, and any other folder (a user's files are never replaced).
-
-    Args:
-        path: the artifact folder to write.
-        kind: the artifact kind that will be written.
-        option: how the message names the path (a CLI passes its flag, e.g. `"--out"`).
-
-    Returns:
-        The absolute `pathlib.Path`.
-
-    Raises:
-        ArtifactError: naming the path, what it holds and how to proceed.
-
-    Example:
-
-    >>> import tempfile, os
-    >>> folder = tempfile.mkdtemp()
-    >>> _ = open(os.path.join(folder, "thesis.tex"), "w").close()
-    >>> check_output_folder(folder, kind="text.generator")
-    Traceback (most recent call last):
-    ...
-    zoo.artifacts.format.ArtifactError: path ...: it exists and is not a text.generator artifact...
-    """
-    if not isinstance(path, (str, os.PathLike)) or not os.fspath(path):
-        raise ArtifactError(f"{option} {path!r}: expected a folder name such as runs/model")
-    path = pathlib.Path(path)
-    _refuse_cwd(path, option)
-    shown = os.fspath(path)
-    path = path.absolute()
-    if path.exists() and not path.is_dir():
-        raise ArtifactError(f"{option} {shown}: it is a file; expected a folder to create or "
-                            f"replace")
-    if path.is_dir():
-        try:
-            found = folder_kind(path)
-        except OSError as error:
-            raise ArtifactError(f"{option} {shown}: cannot read it ({error.strerror})") from None
-        if found not in (kind, "run", "empty"):
-            count = len(list(path.iterdir()))
-            what = (f"a {found} artifact" if found else
-                    f"a folder of {count} {'entry' if count == 1 else 'entries'} that is not a "
-                    f"seqzoo artifact")
-            raise ArtifactError(
-                f"{option} {shown}: it exists and is not a {kind} artifact (it is {what}); "
-                f"nothing was changed: choose a new or empty folder")
-    parent = path.parent
-    while not parent.exists():
-        parent = parent.parent
-    if not parent.is_dir():
-        raise ArtifactError(f"{option} {shown}: {parent} is a file; expected a path in a "
-                            f"writable folder")
-    try:
-        probe_writable(parent)
-    except OSError as error:
-        raise ArtifactError(f"{option} {shown}: cannot write in {parent} "
-                            f"({error.strerror or error}); expected a writable folder") from None
-    return path
+from zoo.artifacts.fields import FieldError, Fields, choice, integer, list_of, obj, optional, text
+from zoo.artifacts.folders import check_output_folder, folder_kind, own_files
+from zoo.artifacts.layout import CONFIG_FILE, FORMAT, FORMAT_VERSION, LEGACY_TEXT_FORMAT
+from zoo.artifacts.layout import MODEL_FILE, RESERVED_KEYS, Artifact, ArtifactError
+from zoo.artifacts.lm_fields import check_lm_arguments, check_lm_model
+from zoo.io.atomic import read_json, recover_folder, replace_folder_atomically
+from zoo.models.recording import factory_call, set_factory_call
 
 
 # ----------------------------------------------------------------------------- save and load
@@ -215,7 +45,7 @@ def check_output_folder(path, *, kind, option="path"):
 
 def _bare_float32_copy(model):
     """The model without optimizer state (and in float32 when it was built mixed)."""
-    import keras
+    import keras  # lazy: TensorFlow
 
     policy = getattr(model, "dtype_policy", None)
     mixed = policy is not None and getattr(policy, "compute_dtype", "float32") != "float32"
@@ -233,7 +63,7 @@ def _bare_float32_copy(model):
 
 @contextlib.contextmanager
 def _float32_policy():
-    import keras
+    import keras  # lazy: TensorFlow
 
     previous = keras.config.dtype_policy()
     keras.config.set_dtype_policy("float32")
@@ -286,8 +116,6 @@ def save_artifact(path, *, kind, model, preprocessing=None, config=None, metrics
     >>> loaded.config["factory"], loaded.preprocessing["vocab"], loaded.metrics["loss"]
     ('zoo.build_lm', ['a', 'b'], 1.5)
     """
-    from zoo.models.recording import factory_call
-
     shown = os.fspath(path) if isinstance(path, (str, os.PathLike)) else path
     path = check_output_folder(path, kind=kind, option=option)
     config = dict(config or {})
@@ -306,7 +134,7 @@ def save_artifact(path, *, kind, model, preprocessing=None, config=None, metrics
         raise ArtifactError(f"cannot save to {shown}: the config is not JSON ({error})") from None
     bare = _bare_float32_copy(model)
     try:
-        with replace_folder_atomically(path, replaced=_own_files) as staging:
+        with replace_folder_atomically(path, replaced=own_files) as staging:
             bare.save(staging / MODEL_FILE)
             for name, content in files.items():
                 (staging / name).write_text(content, encoding="utf-8")
@@ -325,7 +153,7 @@ def _convert_legacy(path, config):
                 "preprocessing": ["vocab"], "metrics": config.get("metrics", {}),
                 **{k: v for k, v in config.items()
                    if k not in RESERVED_KEYS and k != "model"}, "legacy_format": 1}
-    metrics = _read_json(path / "metrics.json")
+    metrics = read_json(path / "metrics.json")
     return {"format": FORMAT, "version": FORMAT_VERSION, "kind": "music.improviser",
             "factory": None, "arguments": None, "preprocessing": ["encoding"],
             "metrics": metrics if isinstance(metrics, dict) else {},
@@ -383,7 +211,7 @@ def read_artifact_config(path, *, kind, hint="", option="path"):
     >>> read_artifact_config("no/such/folder", kind="text.generator")
     Traceback (most recent call last):
     ...
-    zoo.artifacts.format.ArtifactError: path no/such/folder: does not exist; expected a text.generator artifact folder
+    zoo.artifacts.layout.ArtifactError: path no/such/folder: does not exist; expected a text.generator artifact folder
     """
     shown = os.fspath(path) if isinstance(path, (str, os.PathLike)) else repr(path)
     expected = f"expected a {kind} artifact folder" + (f" (written by {hint})" if hint else "")
@@ -393,7 +221,7 @@ def read_artifact_config(path, *, kind, hint="", option="path"):
         raise ArtifactError(f"{option} {shown}: does not exist; {expected}")
     if not path.is_dir():
         raise ArtifactError(f"{option} {shown}: is a file; {expected}")
-    config = _read_json(path / CONFIG_FILE)
+    config = read_json(path / CONFIG_FILE)
     if not isinstance(config, dict):
         raise ArtifactError(f"{option} {shown}: not a seqzoo artifact (no readable "
                             f"{CONFIG_FILE}); {expected}")
@@ -450,14 +278,14 @@ def load_artifact(path, *, kind, hint="", option="path", load_model=True, check=
     >>> load_artifact("no/such/folder", kind="music.improviser", option="--model")
     Traceback (most recent call last):
     ...
-    zoo.artifacts.format.ArtifactError: --model no/such/folder: does not exist; expected a music.improviser artifact folder
+    zoo.artifacts.layout.ArtifactError: --model no/such/folder: does not exist; expected a music.improviser artifact folder
     """
     shown = os.fspath(path) if isinstance(path, (str, os.PathLike)) else repr(path)
     config = read_artifact_config(path, kind=kind, hint=hint, option=option)
     path = pathlib.Path(path)
     preprocessing = {}
     for name in config["preprocessing"]:
-        value = _read_json(path / f"{name}.json")
+        value = read_json(path / f"{name}.json")
         if value is None:
             raise ArtifactError(f"{option} {shown}: {name}.json is not readable JSON")
         preprocessing[name] = value
@@ -473,15 +301,13 @@ def load_artifact(path, *, kind, hint="", option="path", load_model=True, check=
     except FieldError as error:
         raise ArtifactError(str(error)) from None
     if artifact.model is not None and config.get("factory"):
-        from zoo.models.recording import set_factory_call
-
         set_factory_call(artifact.model, {"factory": config["factory"],
                                           "arguments": config["arguments"]})
     return artifact
 
 
 def _load_keras(model_path, shown, option):
-    from zoo.models.layers import load_model  # Keras's loader with the zoo's layers registered
+    from zoo.models.layers import load_model  # lazy: TensorFlow (registers the zoo's layers)
 
     try:
         return load_model(model_path, compile=False, safe_mode=True)
@@ -493,5 +319,4 @@ def _load_keras(model_path, shown, option):
                             f"({type(error).__name__}: {first[:300]})") from None
 
 
-__all__ = ["Artifact", "ArtifactError", "FORMAT", "FORMAT_VERSION", "check_output_folder",
-           "folder_kind", "load_artifact", "read_artifact_config", "save_artifact"]
+__all__ = ["load_artifact", "read_artifact_config", "save_artifact"]
