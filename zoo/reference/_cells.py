@@ -102,12 +102,12 @@ def step_forward(xt, state, parameters):
     """One step of any cell on already-validated parameters: returns `(new_state, yt)`."""
     cell, reset_after = cell_of(parameters)
     if cell == "lstm":
-        a, c, yt, _ = lstm._step_forward(xt, state[0], state[1], parameters)
+        a, c, yt, _ = lstm.raw_step_forward(xt, state[0], state[1], parameters)
         return (a, c), yt
     if cell == "gru":
-        a, yt, _ = gru._step_forward(xt, state, parameters, reset_after)
+        a, yt, _ = gru.raw_step_forward(xt, state, parameters, reset_after)
         return a, yt
-    a, yt, _ = rnn._step_forward(xt, state, parameters)
+    a, yt, _ = rnn.raw_step_forward(xt, state, parameters)
     return a, yt
 
 
@@ -115,7 +115,7 @@ def step_backward(da_next, dc_next, cache, parameters):
     """One backward step of any cell: returns `(da_prev, dc_prev or None)`."""
     cell, _ = cell_of(parameters)
     if cell == "lstm":
-        grads = lstm._step_backward(da_next, dc_next, cache)
+        grads = lstm.raw_step_backward(da_next, dc_next, cache)
         return grads["da_prev"], grads["dc_prev"]
     module = gru if cell == "gru" else rnn
-    return module._step_backward(da_next, cache)["da_prev"], None
+    return module.raw_step_backward(da_next, cache)["da_prev"], None

@@ -87,11 +87,30 @@ def gru_cell_forward(xt, a_prev, parameters, reset_after=True):
     (n_x, m), n_a = xt.shape, a_prev.shape[0]
     check_shape("a_prev", a_prev, (n_a, m), "(n_a, m) with m from xt")
     p = _check(parameters, n_x, n_a, reset_after, "gru_cell_forward", ("xt", "a_prev"))
-    return _step_forward(xt, a_prev, p, bool(reset_after))
+    return raw_step_forward(xt, a_prev, p, bool(reset_after))
 
 
-def _step_forward(xt, a_prev, p, reset_after):
-    """The cell's math on already-checked arrays."""
+def raw_step_forward(xt, a_prev, p, reset_after):
+    """One GRU step on arrays already checked by `gru_cell_forward` (no checks).
+
+    Args:
+        xt: input at this step, `(n_x, m)`.
+        a_prev: hidden state, `(n_a, m)`.
+        p: dict of the checked parameters (see `gru_cell_forward`).
+        reset_after: bool, Keras's `reset_after` convention.
+
+    Returns:
+        `(a_next, yt_pred, cache)`: the new state `(n_a, m)`, the softmax output `(n_y, m)` and
+        the cache for `raw_step_backward`.
+
+    Example:
+
+    >>> import zoo.reference as ref
+    >>> p = ref.initialize_parameters(n_a=2, n_x=3, n_y=4, cell="gru")
+    >>> a, y, _ = raw_step_forward(np.ones((3, 5)), np.zeros((2, 5)), p, True)
+    >>> a.shape, y.shape
+    ((2, 5), (4, 5))
+    """
     n_a = a_prev.shape[0]
     concat = np.concatenate([a_prev, xt], axis=0)  # (n_a + n_x, m)
     ut = sigmoid(p["Wu"] @ concat + p["bu"])  # (n_a, m)
@@ -145,7 +164,7 @@ def gru_forward(x, a0, parameters, reset_after=True):
     caches = []
     a_next = a0
     for t in range(T_x):
-        a_next, yt, cache = _step_forward(x[:, :, t], a_next, p, bool(reset_after))
+        a_next, yt, cache = raw_step_forward(x[:, :, t], a_next, p, bool(reset_after))
         a[:, :, t], y[:, :, t] = a_next, yt
         caches.append(cache)
     return a, y, (caches, x)
@@ -175,11 +194,27 @@ def gru_cell_backward(da_next, cache):
     check_cache(cache, 9, "gru_cell_backward")
     da_next = as_array("da_next", da_next, 2, "(n_a, m)")
     check_shape("da_next", da_next, cache[0].shape, "(n_a, m)")
-    return _step_backward(da_next, cache)
+    return raw_step_backward(da_next, cache)
 
 
-def _step_backward(da_next, cache):
-    """The cell's backward math on already-checked arrays."""
+def raw_step_backward(da_next, cache):
+    """The backward pass of one GRU step, on a cache from `raw_step_forward` (no checks).
+
+    Args:
+        da_next: gradient of the loss with respect to the step's new state, `(n_a, m)`.
+        cache: the third value `raw_step_forward` returned.
+
+    Returns:
+        dict of gradients, with `dxt`, `da_prev` and one entry per parameter.
+
+    Example:
+
+    >>> import zoo.reference as ref
+    >>> p = ref.initialize_parameters(n_a=2, n_x=3, n_y=4, cell="gru")
+    >>> _, _, cache = raw_step_forward(np.ones((3, 5)), np.zeros((2, 5)), p, True)
+    >>> raw_step_backward(np.ones((2, 5)), cache)["da_prev"].shape
+    (2, 5)
+    """
     a_next, a_prev, ut, rt, cct, ha, xt, p, reset_after = cache
     n_a = a_prev.shape[0]
     dz_c = da_next * ut * (1.0 - cct**2)  # (n_a, m): before the candidate's tanh
@@ -246,7 +281,7 @@ def gru_backward(da, caches):
     dx = np.zeros((n_x, m, T_x), dtype=np.result_type(x, da))
     da_prev = np.zeros((n_a, m), dtype=da.dtype)
     for t in reversed(range(T_x)):
-        step = _step_backward(da[:, :, t] + da_prev, step_caches[t])
+        step = raw_step_backward(da[:, :, t] + da_prev, step_caches[t])
         dx[:, :, t] = step["dxt"]
         da_prev = step["da_prev"]
         for key in keys:

@@ -75,11 +75,30 @@ def lstm_cell_forward(xt, a_prev, c_prev, parameters):
     n_y = get_matrix(parameters, "Wy", "(n_y, n_a)", "lstm_cell_forward").shape[0]
     p = check_parameters(parameters, lstm_spec(n_x, n_a, n_y), "lstm_cell_forward",
                          sizes=f"n_x = {n_x} from xt, n_a = {n_a} from a_prev")
-    return _step_forward(xt, a_prev, c_prev, p)
+    return raw_step_forward(xt, a_prev, c_prev, p)
 
 
-def _step_forward(xt, a_prev, c_prev, p):
-    """The cell's math on already-checked arrays."""
+def raw_step_forward(xt, a_prev, c_prev, p):
+    """One LSTM step on arrays already checked by `lstm_cell_forward` (no checks).
+
+    Args:
+        xt: input at this step, `(n_x, m)`.
+        a_prev: hidden state, `(n_a, m)`.
+        c_prev: memory cell, `(n_a, m)`.
+        p: dict of the checked parameters (see `lstm_cell_forward`).
+
+    Returns:
+        `(a_next, c_next, yt_pred, cache)`: the new hidden state and memory cell `(n_a, m)`,
+        the softmax output `(n_y, m)` and the cache for `raw_step_backward`.
+
+    Example:
+
+    >>> import zoo.reference as ref
+    >>> p = ref.initialize_parameters(n_a=2, n_x=3, n_y=4, cell="lstm")
+    >>> a, c, y, _ = raw_step_forward(np.ones((3, 5)), np.zeros((2, 5)), np.zeros((2, 5)), p)
+    >>> a.shape, c.shape, y.shape
+    ((2, 5), (2, 5), (4, 5))
+    """
     concat = np.concatenate([a_prev, xt], axis=0)  # (n_a + n_x, m)
     ft = sigmoid(p["Wf"] @ concat + p["bf"])  # (n_a, m)
     it = sigmoid(p["Wi"] @ concat + p["bi"])
@@ -135,7 +154,7 @@ def lstm_forward(x, a0, parameters, c0=None):
     caches = []
     a_next, c_next = a0, c0
     for t in range(T_x):
-        a_next, c_next, yt, cache = _step_forward(x[:, :, t], a_next, c_next, p)
+        a_next, c_next, yt, cache = raw_step_forward(x[:, :, t], a_next, c_next, p)
         a[:, :, t], c[:, :, t], y[:, :, t] = a_next, c_next, yt
         caches.append(cache)
     return a, y, c, (caches, x)
@@ -169,11 +188,28 @@ def lstm_cell_backward(da_next, dc_next, cache):
     dc_next = as_array("dc_next", dc_next, 2, "(n_a, m)")
     check_shape("da_next", da_next, cache[0].shape, "(n_a, m)")
     check_shape("dc_next", dc_next, cache[0].shape, "(n_a, m)")
-    return _step_backward(da_next, dc_next, cache)
+    return raw_step_backward(da_next, dc_next, cache)
 
 
-def _step_backward(da_next, dc_next, cache):
-    """The cell's backward math on already-checked arrays."""
+def raw_step_backward(da_next, dc_next, cache):
+    """The backward pass of one LSTM step, on a cache from `raw_step_forward` (no checks).
+
+    Args:
+        da_next: gradient of the loss with respect to the new hidden state, `(n_a, m)`.
+        dc_next: gradient with respect to the new memory cell, `(n_a, m)`.
+        cache: the last value `raw_step_forward` returned.
+
+    Returns:
+        dict of gradients, with `dxt`, `da_prev`, `dc_prev` and one entry per parameter.
+
+    Example:
+
+    >>> import zoo.reference as ref
+    >>> p = ref.initialize_parameters(n_a=2, n_x=3, n_y=4, cell="lstm")
+    >>> *_, cache = raw_step_forward(np.ones((3, 5)), np.zeros((2, 5)), np.zeros((2, 5)), p)
+    >>> raw_step_backward(np.ones((2, 5)), np.zeros((2, 5)), cache)["dc_prev"].shape
+    (2, 5)
+    """
     a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, p = cache
     n_a = a_next.shape[0]
     tanh_c = np.tanh(c_next)
@@ -232,7 +268,7 @@ def lstm_backward(da, caches):
     da_prev = np.zeros((n_a, m), dtype=da.dtype)
     dc_prev = np.zeros((n_a, m), dtype=da.dtype)
     for t in reversed(range(T_x)):
-        step = _step_backward(da[:, :, t] + da_prev, dc_prev, step_caches[t])
+        step = raw_step_backward(da[:, :, t] + da_prev, dc_prev, step_caches[t])
         dx[:, :, t] = step["dxt"]
         da_prev, dc_prev = step["da_prev"], step["dc_prev"]
         for key in keys:

@@ -66,11 +66,31 @@ def rnn_cell_forward(xt, a_prev, parameters):
     p = check_parameters(parameters, rnn_spec(n_x, n_a, n_y), "rnn_cell_forward",
                          sizes=f"n_x = {n_x} from xt, n_a = {n_a} from a_prev")
 
-    return _step_forward(xt, a_prev, p)
+    return raw_step_forward(xt, a_prev, p)
 
 
-def _step_forward(xt, a_prev, p):
-    """The cell's math on already-checked arrays (the sequence loop calls this directly)."""
+def raw_step_forward(xt, a_prev, p):
+    """One RNN step on arrays already checked by `rnn_cell_forward` (no checks).
+
+    `rnn_forward` and the reference's cell adapter call this directly, once per time step.
+
+    Args:
+        xt: input at this step, `(n_x, m)`.
+        a_prev: hidden state, `(n_a, m)`.
+        p: dict of the checked parameters `Wax`, `Waa`, `Wya`, `ba`, `by`.
+
+    Returns:
+        `(a_next, yt_pred, cache)`: the new state `(n_a, m)`, the softmax output `(n_y, m)` and
+        the cache for `raw_step_backward`.
+
+    Example:
+
+    >>> p = {"Wax": np.zeros((2, 3)), "Waa": np.zeros((2, 2)), "Wya": np.zeros((4, 2)),
+    ...      "ba": np.zeros((2, 1)), "by": np.zeros((4, 1))}
+    >>> a, y, _ = raw_step_forward(np.ones((3, 5)), np.zeros((2, 5)), p)
+    >>> a.shape, y.shape
+    ((2, 5), (4, 5))
+    """
     a_next = np.tanh(p["Wax"] @ xt + p["Waa"] @ a_prev + p["ba"])  # (n_a, m)
     yt_pred = softmax(p["Wya"] @ a_next + p["by"])  # (n_y, m)
     return a_next, yt_pred, (a_next, a_prev, xt, p)
@@ -111,7 +131,7 @@ def rnn_forward(x, a0, parameters):
     caches = []
     a_next = a0
     for t in range(T_x):
-        a_next, yt_pred, cache = _step_forward(x[:, :, t], a_next, p)
+        a_next, yt_pred, cache = raw_step_forward(x[:, :, t], a_next, p)
         a[:, :, t] = a_next
         y_pred[:, :, t] = yt_pred
         caches.append(cache)
@@ -142,11 +162,27 @@ def rnn_cell_backward(da_next, cache):
     a_next, a_prev, xt, parameters = cache
     da_next = as_array("da_next", da_next, 2, "(n_a, m)")
     check_shape("da_next", da_next, a_next.shape, "(n_a, m)")
-    return _step_backward(da_next, cache)
+    return raw_step_backward(da_next, cache)
 
 
-def _step_backward(da_next, cache):
-    """The cell's backward math on already-checked arrays."""
+def raw_step_backward(da_next, cache):
+    """The backward pass of one RNN step, on a cache from `raw_step_forward` (no checks).
+
+    Args:
+        da_next: gradient of the loss with respect to the step's new state, `(n_a, m)`.
+        cache: the third value `raw_step_forward` returned.
+
+    Returns:
+        dict of gradients: `dxt`, `da_prev`, `dWax`, `dWaa`, `dba`.
+
+    Example:
+
+    >>> p = {"Wax": np.ones((2, 3)), "Waa": np.ones((2, 2)), "Wya": np.ones((4, 2)),
+    ...      "ba": np.zeros((2, 1)), "by": np.zeros((4, 1))}
+    >>> _, _, cache = raw_step_forward(np.ones((3, 5)), np.zeros((2, 5)), p)
+    >>> raw_step_backward(np.ones((2, 5)), cache)["da_prev"].shape
+    (2, 5)
+    """
     a_next, a_prev, xt, parameters = cache
     dz = (1.0 - a_next**2) * da_next  # (n_a, m): gradient before the tanh
     return {
@@ -191,7 +227,7 @@ def rnn_backward(da, caches):
     dx = np.zeros((n_x, m, T_x), dtype=np.result_type(x, da))
     da_prev = np.zeros((n_a, m), dtype=da.dtype)  # gradient flowing back through the recurrence
     for t in reversed(range(T_x)):
-        step = _step_backward(da[:, :, t] + da_prev, step_caches[t])
+        step = raw_step_backward(da[:, :, t] + da_prev, step_caches[t])
         dx[:, :, t] = step["dxt"]
         da_prev = step["da_prev"]
         for key in grads:
