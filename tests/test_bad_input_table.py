@@ -1,4 +1,6 @@
-"""The README's bad-input table: every row is a case run here, and the table is generated from them.
+"""The bad-input table of docs/guide/bad-input.md: every row is a case run here.
+
+The table is generated from the cases.
 
 Each case is a command line of `python -m music` / `python -m text` (run in-process: exit
 status 2 and exactly one line on stderr) or a Python call (a `ValueError` subclass of the
@@ -21,7 +23,7 @@ import pytest
 from tests.conftest import REPO_ROOT
 from tests.midi import midi_bytes
 
-README = REPO_ROOT / "README.md"
+PAGE = REPO_ROOT / "docs" / "guide" / "bad-input.md"
 BEGIN, END = "<!-- bad-input-table -->", "<!-- /bad-input-table -->"
 
 GEN = ["generate", "--out", "solo.mid"]
@@ -235,31 +237,31 @@ def render(messages):
     return "\n".join(rows)
 
 
-def readme_table():
-    text = README.read_text()
+def page_table():
+    text = PAGE.read_text()
     if BEGIN not in text or END not in text:
         return None
     return text.split(BEGIN, 1)[1].split(END, 1)[0].strip()
 
 
-def write_readme(table):
-    text = README.read_text()
+def write_page(table):
+    text = PAGE.read_text()
     head, rest = text.split(BEGIN, 1)
     tail = rest.split(END, 1)[1]
-    README.write_text(f"{head}{BEGIN}\n{table}\n{END}{tail}")
+    PAGE.write_text(f"{head}{BEGIN}\n{table}\n{END}{tail}")
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="the cases use FIFOs")
-def test_readme_table_is_up_to_date(scratch, text_model, capsys, monkeypatch):
+def test_table_is_up_to_date(scratch, text_model, capsys, monkeypatch):
     monkeypatch.chdir(scratch)
     messages = [_message(case, text_model, lambda: capsys.readouterr().err) for case in CASES]
-    assert readme_table() == render(messages), (
-        "the README's bad-input table is out of date: python -m tests.test_bad_input_table "
-        "--write")
+    assert page_table() == render(messages), (
+        "the bad-input table of docs/guide/bad-input.md is out of date: "
+        "python -m tests.test_bad_input_table --write")
 
 
 def _write():
-    """Run the cases in a scratch folder and write the table into README.md."""
+    """Run the cases in a scratch folder and write the table into docs/guide/bad-input.md."""
     import contextlib
     import io
     import tempfile
@@ -282,8 +284,8 @@ def _write():
                 messages = [_message(case, model, read_stderr) for case in CASES]
         finally:
             os.chdir(here)
-    write_readme(render(messages))
-    print(f"wrote {len(messages)} rows to {README}")
+    write_page(render(messages))
+    print(f"wrote {len(messages)} rows to {PAGE}")
 
 
 if __name__ == "__main__":

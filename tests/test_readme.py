@@ -1,4 +1,7 @@
-"""The README's Python examples run as written."""
+"""The Python examples of the README and of the user guide (docs/guide/) run as written.
+
+Every ```python block is one test; a block that appears in several files runs once.
+"""
 
 import re
 
@@ -6,9 +9,28 @@ import pytest
 
 from tests.conftest import REPO_ROOT
 
-BLOCKS = re.findall(r"```python\n(.*?)```", (REPO_ROOT / "README.md").read_text(), re.S)
+PAGES = [REPO_ROOT / "README.md", *sorted((REPO_ROOT / "docs" / "guide").glob("*.md"))]
 
 
-@pytest.mark.parametrize("code", BLOCKS, ids=[f"block{i}" for i in range(len(BLOCKS))])
-def test_readme_example_runs(code):
-    exec(compile(code, "README.md", "exec"), {"__name__": "readme_example"})
+def _blocks():
+    seen, blocks = set(), []
+    for page in PAGES:
+        name = page.relative_to(REPO_ROOT).with_suffix("").as_posix()
+        for i, code in enumerate(re.findall(r"```python\n(.*?)```", page.read_text(), re.S)):
+            if code not in seen:
+                seen.add(code)
+                blocks.append(pytest.param(code, str(page.relative_to(REPO_ROOT)),
+                                           id=f"{name}-block{i}"))
+    return blocks
+
+
+BLOCKS = _blocks()
+
+
+def test_there_are_examples():
+    assert any("README" in p.id for p in BLOCKS), "README.md has no ```python example"
+
+
+@pytest.mark.parametrize("code, page", BLOCKS)
+def test_example_runs(code, page):
+    exec(compile(code, page, "exec"), {"__name__": "readme_example"})
