@@ -6,9 +6,10 @@ margin, under the header rather than indented below it. Google-style parsing (wh
 mkdocstrings reads) expects a section's body to be indented, and it knows one parameter per
 ``Args:`` entry. This extension bridges the two without touching the sources:
 
-- the body of an ``Example:`` / ``Examples:`` section that starts at the left margin is
-  indented, so the doctest renders as code under "Examples" (as Markdown, ``>>>`` lines
-  would be block quotes and ``[a]`` ``[b]`` on consecutive lines a broken link);
+- an ``Example:`` section is read as griffe's ``Examples:`` section (griffe takes the
+  singular for an admonition of Markdown text), and its body is indented when it starts at
+  the left margin, so the doctest renders as code (as Markdown, ``>>>`` lines would be block
+  quotes and ``[a]`` ``[b]`` on consecutive lines a broken link);
 - an ``Args:`` entry may name several parameters (``temperature, top_k, top_p: ...``); every
   name must be a parameter of the documented function (or of the class's own
   ``__init__``), else a warning fails ``mkdocs build --strict``. A class that inherits its
@@ -30,14 +31,17 @@ _ENTRY = re.compile(r"^    (?P<names>\*{0,2}\w+(?:, *\*{0,2}\w+)*)(?: *\([^)]*\)
 
 
 def indent_examples(text):
-    """Indent an Example section's body that starts at the left margin."""
+    """Read ``Example:`` as ``Examples:``, its body right under it and indented."""
     lines = text.split("\n")
-    out, inside = [], False
+    out, inside, opening = [], False, False
     for line in lines:
         if _HEADER.match(line):
-            inside = True
-            out.append(line)
+            inside = opening = True
+            out.append("Examples:")  # griffe's doctest section ("Example:" is an admonition)
             continue
+        if opening and not line.strip():
+            continue  # griffe wants the section's body right under its header
+        opening = False
         if inside and _SECTION.match(line) and not line.startswith(">>>"):
             inside = False
         if inside and line and not line.startswith("    "):
