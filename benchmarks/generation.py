@@ -129,7 +129,7 @@ def short_large(tokens, repeats, vocab=50_000, units=1024, embedding_dim=256):
     step = zoo.build_lm_step(zoo.build_lm(vocab, units=units, embedding_dim=embedding_dim))
     sampler = zoo.Sampler(step)
     prime = np.array([[1, 2, 3]], np.int32)
-    path = "native" if sampler._native_plan(prime, {}, tokens, 0) is not None else "xla"
+    path = "native" if sampler.native_plan(prime, tokens) is not None else "xla"
     sampler(prime, tokens, seed=1)  # the first native call for a model runs its self-check
     t_native = best_of(repeats, lambda: sampler(prime, tokens, seed=1))
     default_tokens = sampler(prime, tokens, seed=1)
@@ -183,9 +183,9 @@ def main(argv=None):
     # (c) seqzoo: the whole loop in one call (temperature 1, no filters, like (b)).
     ops = native.lstm_ops()  # build the native kernels now if they are not cached
     p1 = np.asarray([prime], np.int32)
-    default_path = "native" if sampler._native_plan(p1, {}, args.tokens, 0) is not None else "xla"
+    default_path = "native" if sampler.native_plan(p1, args.tokens) is not None else "xla"
     lstm_sampling.MIN_VECTOR_BITS = 0  # measure the op on this CPU even where it is not the default
-    native_b1 = sampler._native_plan(p1, {}, args.tokens, 0) is not None
+    native_b1 = sampler.native_plan(p1, args.tokens) is not None
     results = {}
     for batch in (1, 64):
         p = np.tile(np.asarray(prime, np.int32), (batch, 1))

@@ -26,11 +26,11 @@ def _op_on_any_cpu(monkeypatch):
 def test_narrow_vector_cpus_sample_on_the_xla_loop(monkeypatch, ops):
     step = _step(8)
     ids = np.ones((2, 3), np.int32)
-    assert zoo.Sampler(step)._native_plan(ids, {}, 5, 0) is not None
+    assert zoo.Sampler(step).native_plan(ids, 5) is not None
     monkeypatch.setattr(lstm_sampling, "MIN_VECTOR_BITS", 512)
     monkeypatch.setattr(native, "vector_bits", lambda: 256)
     sampler = zoo.Sampler(step)
-    assert sampler._native_plan(ids, {}, 5, 0) is None
+    assert sampler.native_plan(ids, 5) is None
     with native.disabled():
         expected = zoo.Sampler(step)(ids, 5, seed=3)
     np.testing.assert_array_equal(sampler(ids, 5, seed=3), expected)
@@ -45,10 +45,10 @@ def _both(step, prime, length, **kwargs):
     """(native Generation, XLA Generation) of one call, checking the native path ran."""
     sampler = zoo.Sampler(step)
     ids = np.asarray(prime, np.int32)
-    assert sampler._native_plan(ids, {}, length, kwargs.get("pad_id", 0)) is not None
+    assert sampler.native_plan(ids, length, pad_id=kwargs.get("pad_id", 0)) is not None
     fast = sampler.generate(prime, length, **kwargs)
     with native.disabled():
-        assert sampler._native_plan(ids, {}, length, 0) is None
+        assert sampler.native_plan(ids, length) is None
         slow = zoo.Sampler(step).generate(prime, length, **kwargs)
     return fast, slow
 
@@ -119,7 +119,7 @@ def test_the_table_is_built_once_per_weights_and_never_stale(ops):
 
     def check(seed):
         ids = prime.astype(np.int32)
-        assert sampler._native_plan(ids, {}, 30, 0) is not None
+        assert sampler.native_plan(ids, 30) is not None
         fast = sampler.generate(prime, 30, seed=seed, top_k=8)
         with native.disabled():
             slow = sampler.generate(prime, 30, seed=seed, top_k=8)
@@ -189,13 +189,13 @@ def test_only_float32_lstm_language_models_without_hooks_get_a_plan(ops):
         keras.mixed_precision.set_global_policy("float32")
     step = _step(8)
     ids = np.ones((1, 2), np.int32)
-    assert zoo.Sampler(step)._native_plan(ids, {}, 5, 0) is not None
+    assert zoo.Sampler(step).native_plan(ids, 5) is not None
     never = zoo.Sampler(step, mask_fn=lambda s, logits: tf.ones_like(logits, tf.bool))
-    assert never._native_plan(ids, {}, 5, 0) is None
-    assert zoo.Sampler(step, jit_compile=False)._native_plan(ids, {}, 5, 0) is None
-    assert zoo.Sampler(step)._native_plan(np.ones((300, 2), np.int32), {}, 5, 0) is not None
-    assert zoo.Sampler(step)._native_plan(np.array([[23]]), {}, 5, 0) is None  # not in the vocabulary
-    assert zoo.Sampler(step)._native_plan(ids, {}, 5, 99) is None  # pad_id outside it
+    assert never.native_plan(ids, 5) is None
+    assert zoo.Sampler(step, jit_compile=False).native_plan(ids, 5) is None
+    assert zoo.Sampler(step).native_plan(np.ones((300, 2), np.int32), 5) is not None
+    assert zoo.Sampler(step).native_plan(np.array([[23]]), 5) is None  # not in the vocabulary
+    assert zoo.Sampler(step).native_plan(ids, 5, pad_id=99) is None  # pad_id outside it
 
 
 def test_a_plan_that_disagrees_with_its_step_model_is_not_used_and_warns_once(ops):
@@ -241,7 +241,7 @@ def test_a_plan_whose_sampled_draws_drift_falls_back_to_the_xla_loop_with_one_wa
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         tokens = [sampler.generate(prime, 12, seed=s, top_p=0.9).tokens for s in (1, 2)]
-        assert zoo.Sampler(step)._native_plan(prime.astype(np.int32), {}, 12, 0) is None
+        assert zoo.Sampler(step).native_plan(prime.astype(np.int32), 12) is None
     ours = [w for w in caught if issubclass(w.category, RuntimeWarning)]
     assert [str(w.message) for w in ours] == [(
         f"zoo.generation.native_lstm: the native sampling op drew other tokens than the XLA loop for step "

@@ -1,12 +1,13 @@
 """THE generation engine: one compiled loop over any single-step model.
 
 Every generator in seqzoo runs here: text sampling and beam search, the jazz improviser,
-encoder-decoder decoding (`zoo.generation.seq2seq`) and the one-to-many generator. The whole loop runs
-inside one `tf.function` (a `tf.while_loop` over the step model, XLA-compiled by default): the
-prime tokens are fed to build the state, then each step calls the step model, applies an
-optional logits mask, picks the next token (greedy, or a stateless draw keyed by
+encoder-decoder decoding (`zoo.generation.seq2seq`) and the one-to-many generator. The whole
+loop runs inside one `tf.function` (a `tf.while_loop` over the step model, XLA-compiled by
+default): the prime tokens are fed to build the state, then each step calls the step model,
+applies an optional logits mask, picks the next token (greedy, or a stateless draw keyed by
 `(seed, step)` after temperature / top-k / top-p) and feeds it back, for a whole batch at once.
-Nothing returns to Python until the batch is done.
+Nothing returns to Python until the batch is done. The loop's pieces (`Step`, the step call,
+the hooks) live in `zoo.generation.loop`, shared with beam search (`zoo.generation.beam`).
 
 A step model is any Keras model whose first input is the token `(batch,)`, whose inputs named
 `state_*` are recurrent states and whose outputs are `[logits, *new_states, *extra_outputs]`
@@ -25,32 +26,15 @@ from typing import NamedTuple
 import numpy as np
 import tensorflow as tf
 
-from zoo.generation.choice import check_sampling_args, choose_tokens, filter_logits  # noqa: F401 (public here too)
 from zoo.core.checks import check_int, map_seed
+from zoo.generation.beam import beam_search
+from zoo.generation.choice import check_sampling_args, choose_tokens, filter_logits
+from zoo.generation.loop import (NO_TOKEN, Step, StepLoop, batch_first, check_prime, rows,
+                                 token_tensor)
 
-__all__ = ["Sampler", "Step", "Generation", "check_sampling_args", "filter_logits", "choose_tokens",
-           "NO_TOKEN"]
-
-NO_TOKEN = -1  # "no end-of-sequence token": generation runs to the full length
-
-
-class Step(NamedTuple):
-    """What a hook sees at one step of the loop (all tensors, inside the graph).
-
-    Attributes:
-        position: scalar int32, index of the fed token in the whole fed sequence (the prime
-            is positions 0 .. prime_len - 1).
-        index: scalar int32, the generation step (0 when the first new token is chosen).
-        token: int32 `(batch,)`, the token fed at this position.
-        carry: dict of per-row tensors `(batch, ...)`, the hooks' own loop state.
-        context: dict of call-time tensors, the same at every step (tables, lengths).
-    """
-
-    position: object
-    index: object
-    token: object
-    carry: dict
-    context: dict
+# check_sampling_args, filter_logits, NO_TOKEN and Step are public here too (zoo.Step).
+__all__ = ["Sampler", "Step", "Generation", "check_sampling_args", "filter_logits",
+           "choose_tokens", "NO_TOKEN"]
 
 
 class Generation(NamedTuple):
@@ -76,10 +60,12 @@ class Generation(NamedTuple):
     carry: dict
 
 
-class Sampler:
+class Sampler(StepLoop):
     """The compiled generation loop over any single-step model (sampling, greedy, beam search).
 
-    Traces are cached per (length, method, filters used); XLA compiles each new shape.
+    Greedy decoding is a flag of the same compiled loop (`choose_tokens` takes the argmax), and
+    beam search (`zoo.generation.beam`) runs on the same `zoo.generation.loop.StepLoop`
+    pieces. Traces are cached per (length, method, filters used); XLA compiles each new shape.
 
     Args:
         step_model: a step model (see the module docstring): inputs `[token, *extra, *state_*]`
@@ -97,14 +83,17 @@ class Sampler:
             different (equally valid) samples for one seed.
 
     With `jit_compile=True`, no hooks and no extra inputs, a `zoo.build_lm_step` twin of a
-    float32 LSTM language model is sampled by one native op instead (`zoo.generation.native_lstm`) on
-    CPUs with AVX-512 (2.7-2.9x the XLA loop on a 2-core one at batch 1 and 64; on AVX2 CPUs
-    the XLA loop runs, see `zoo.generation.native_lstm.MIN_VECTOR_BITS`): the same tokens for the same
-    seed, since the op draws XLA's random numbers, which a self-check on a few sampled tokens
-    confirms before a model's first native run (`LstmPlan.agrees`). It is used once `zoo.native.library` has the
-    library built (bfloat16 training or `zoo.native.library.lstm_ops()` builds it; so does a
-    generation of at least `zoo.generation.native_lstm.BUILD_TOKENS` tokens); `SEQZOO_NATIVE=0` turns
-    it off. With a GPU (not measured there) the XLA loop runs.
+    float32 LSTM language model is sampled by one native op instead
+    (`zoo.generation.native_lstm`) on CPUs with AVX-512; on AVX2 CPUs the XLA loop runs (see
+    `zoo.generation.native_lstm.MIN_VECTOR_BITS`). How fast each path runs, and on which
+    machine, is measured by `benchmarks/generation.py` and reported in the README and in
+    docs/results/generation.md. The op gives the same tokens for the same seed, since it draws
+    XLA's random numbers; a self-check on a few sampled tokens confirms it before a model's
+    first native run (`zoo.generation.native_lstm.LstmPlan.agrees`), and the XLA loop runs if
+    it disagrees. It is used once `zoo.native.library` has the library built (bfloat16
+    training or `zoo.native.library.lstm_ops()` builds it; so does a generation of at least
+    `zoo.generation.native_lstm.BUILD_TOKENS` tokens); `SEQZOO_NATIVE=0` turns it off. With a
+    GPU (not measured there) the XLA loop runs. `native_plan` says whether a call would use it.
 
     Hooks are traced once into the graph (AutoGraph off): write them with TensorFlow ops
     (`tf.where`, `tf.gather`), not Python `if` on tensors.
@@ -120,92 +109,6 @@ class Sampler:
     False
     """
 
-    def __init__(self, step_model, *, inputs_fn=None, mask_fn=None, update_fn=None, done_fn=None,
-                 jit_compile=True):
-        specs = list(step_model.inputs)
-        if not specs or not str(specs[0].dtype).startswith("int"):
-            raise ValueError(f"step model {step_model.name!r} must take the token id (int, "
-                             f"(batch,)) as its first input; it takes {[t.name for t in specs]}")
-        self.step_model = step_model
-        self.input_names = [t.name for t in specs]
-        self.state_names = [n for n in self.input_names[1:] if n.startswith("state_")]
-        self.extra_specs = {t.name: t for t in specs[1:] if not t.name.startswith("state_")}
-        count = 1 + len(self.state_names)
-        if len(step_model.outputs) < count:
-            raise ValueError(f"step model {step_model.name!r} has {len(self.state_names)} state "
-                             f"inputs but {len(step_model.outputs)} outputs; expected [logits, "
-                             f"*new_states, *extra_outputs]")
-        names = list(getattr(step_model, "output_names", None) or [])
-        self.output_names = [names[i] if i < len(names) else f"output_{i}"
-                             for i in range(count, len(step_model.outputs))]
-        self._state_specs = [t for t in specs if t.name.startswith("state_")]
-        self.inputs_fn, self.mask_fn = inputs_fn, mask_fn
-        self.update_fn, self.done_fn = update_fn, done_fn
-        self.jit_compile = bool(jit_compile)
-        self._fns = {}
-
-    # ------------------------------------------------------------------ graph pieces
-    def _call(self, token, step, given, states):
-        """One step-model call: (float32 logits, float32 states, extra outputs)."""
-        values = {}
-        for name, x in given.items():
-            per_step = x.shape.rank == len(self.extra_specs[name].shape) + 1
-            values[name] = tf.gather(x, step.position, axis=1) if per_step else x
-        if self.inputs_fn is not None and set(self.extra_specs) - set(given):
-            values = {**self.inputs_fn(step), **values}  # given inputs win
-        it = iter(states)
-        feed = [token if i == 0 else next(it) if name.startswith("state_")
-                else tf.cast(values[name], self.extra_specs[name].dtype)
-                for i, name in enumerate(self.input_names)]
-        out = self.step_model(feed, training=False)
-        out = list(out) if isinstance(out, (list, tuple)) else [out]
-        k = len(states)
-        new_states = [tf.cast(s, old.dtype) for s, old in zip(out[1:1 + k], states)]
-        extra = [tf.cast(e, tf.float32) if e.dtype.is_floating else e for e in out[1 + k:]]
-        return tf.cast(out[0], tf.float32), new_states, extra
-
-    def _mask(self, step, logits):
-        if self.mask_fn is None:
-            return logits
-        mask = self.mask_fn(step, logits)
-        if mask.dtype == tf.bool:
-            return tf.where(mask, logits, tf.constant(-np.inf, tf.float32))
-        return tf.cast(mask, tf.float32)
-
-    def _update(self, step, token, done):
-        if self.update_fn is None:
-            return step.carry
-        new = self.update_fn(step, token)
-        return {k: tf.where(tf.reshape(done, [-1] + [1] * (v.shape.rank - 1)), step.carry[k], v)
-                for k, v in new.items()}
-
-    def _done(self, step):
-        return self.done_fn(step) if self.done_fn is not None else tf.zeros_like(step.token, tf.bool)
-
-    def _feed(self, tokens, count, given, states, carry, context):
-        """Feed tokens[:, :count] (positions 0 .. count - 1); return the states after them."""
-        def body(i, states):
-            step = Step(i, i - count, tokens[:, i], carry, context)
-            return i + 1, self._call(tokens[:, i], step, given, states)[1]
-
-        return tf.while_loop(lambda i, s: i < count, body, (tf.constant(0), states))[1]
-
-    def _template(self, prime, given, states, carry, context):
-        """Zeros shaped like one step's extra outputs (for padding finished positions)."""
-        if not self.output_names:
-            return []
-        step = Step(tf.shape(prime)[1] - 1, tf.constant(0), prime[:, -1], carry, context)
-        return [tf.zeros_like(e) for e in self._call(prime[:, -1], step, given, states)[2]]
-
-    def _stack(self, array, t, length, fill):
-        """(length, batch, ...) from a TensorArray written at 0 .. t - 1, `fill` after."""
-        if self.jit_compile:  # XLA needs static sizes: write the fill, then stack
-            array = tf.while_loop(lambda i, a: i < length, lambda i, a: (i + 1, a.write(i, fill)),
-                                  (t, array))[1]
-            return array.stack()
-        done = array.gather(tf.range(t))
-        return tf.concat([done, tf.repeat(fill[None], length - t, axis=0)], axis=0)
-
     # ------------------------------------------------------------------ sampling
     def _build_sample(self, static_length, greedy, use_top_k, use_top_p, scored):
         def sample(prime, length, given, states, carry, context, temperature, top_k, top_p,
@@ -213,16 +116,17 @@ class Sampler:
             length = length if static_length is None else static_length
             batch, fed = tf.shape(prime)[0], tf.shape(prime)[1] - 1
             if prime.shape[1] != 1:  # a single start token feeds nothing
-                states = self._feed(prime, fed, given, states, carry, context)
-            zeros = self._template(prime, given, states, carry, context)
+                states = self.feed(prime, fed, given, states, carry, context)
+            zeros = self.template(prime, given, states, carry, context)
             tokens = tf.TensorArray(tf.int32, size=length, element_shape=tf.TensorShape([None]))
             extras = [tf.TensorArray(z.dtype, size=length, element_shape=z.shape) for z in zeros]
             first = Step(fed, tf.constant(0), prime[:, -1], carry, context)
 
-            def body(t, token, done, count, logp, carry, states, tokens, extras):  # logp: () unscored
+            # logp is () when unscored
+            def body(t, token, done, count, logp, carry, states, tokens, extras):
                 step = Step(fed + t, t, token, carry, context)
-                logits, states, extra = self._call(token, step, given, states)
-                logits = self._mask(step, logits)
+                logits, states, extra = self.call(token, step, given, states)
+                logits = self.mask(step, logits)
                 nxt = choose_tokens(logits, tf.stack([seed, t]), greedy=greedy,
                                     temperature=temperature, top_k=top_k if use_top_k else None,
                                     top_p=top_p if use_top_p else None)
@@ -231,63 +135,25 @@ class Sampler:
                     chosen = tf.gather(tf.nn.log_softmax(logits), nxt, batch_dims=1)
                     logp = logp + tf.where(done, 0.0, chosen)
                 tokens = tokens.write(t, nxt)
-                extras = [a.write(t, tf.where(_rows(done, e), z, e))
+                extras = [a.write(t, tf.where(rows(done, e), z, e))
                           for a, e, z in zip(extras, extra, zeros)]
                 count += tf.cast(~done, tf.int32)
-                carry = self._update(step, nxt, done)
-                done = done | tf.equal(nxt, eos_id) | self._done(Step(fed + t + 1, t + 1, nxt, carry, context))
+                carry = self.update(step, nxt, done)
+                done = done | tf.equal(nxt, eos_id) | self.done(
+                    Step(fed + t + 1, t + 1, nxt, carry, context))
                 return t + 1, nxt, done, count, logp, carry, states, tokens, extras
 
-            init = (tf.constant(0), prime[:, -1], self._done(first), tf.zeros([batch], tf.int32),
+            init = (tf.constant(0), prime[:, -1], self.done(first), tf.zeros([batch], tf.int32),
                     tf.zeros([batch], tf.float32) if scored else (), carry, states, tokens, extras)
             t, _, _, count, logp, carry, states, tokens, extras = tf.while_loop(
                 lambda t, token, done, *_: tf.logical_and(t < length, ~tf.reduce_all(done)),
                 body, init)
-            tokens = tf.transpose(self._stack(tokens, t, length, tf.fill([batch], pad_id)))
-            extras = [_batch_first(self._stack(a, t, length, z)) for a, z in zip(extras, zeros)]
+            tokens = tf.transpose(self.stack(tokens, t, length, tf.fill([batch], pad_id)))
+            extras = [batch_first(self.stack(a, t, length, z)) for a, z in zip(extras, zeros)]
             return tokens, count, logp if scored else tf.zeros([batch]), extras, states, carry
 
         return tf.function(sample, jit_compile=self.jit_compile, reduce_retracing=True,
                            autograph=False)
-
-    def _args(self, prime, states, inputs, carry, context, length=0):
-        prime = _check_prime(prime)
-        steps = prime.shape[1] - 1 + length  # positions fed: the prime's but the last, then one per token
-        given = {}
-        for name, value in (inputs or {}).items():
-            if name not in self.extra_specs:
-                raise ValueError(f"inputs has {name!r}, which is not an extra input of step model "
-                                 f"{self.step_model.name!r}; expected one of {sorted(self.extra_specs)}")
-            given[name] = tf.constant(value, dtype=self.extra_specs[name].dtype)
-        if self.inputs_fn is None:
-            missing = sorted(set(self.extra_specs) - set(given))
-            if missing:
-                raise ValueError(f"step model {self.step_model.name!r} needs {missing} at every "
-                                 "step: pass inputs={name: (batch, steps, dim) or (batch, dim)} or "
-                                 "compute them with inputs_fn")
-        batch = prime.shape[0]
-        for name, x in given.items():
-            if x.shape.rank not in (len(self.extra_specs[name].shape), len(self.extra_specs[name].shape) + 1) \
-                    or x.shape[0] != batch:
-                raise ValueError(f"inputs[{name!r}] has shape {tuple(x.shape)}; expected (batch={batch}, "
-                                 f"steps, ...) per step or (batch={batch}, ...) for every step, "
-                                 f"where the step model takes {tuple(self.extra_specs[name].shape)}")
-            if x.shape.rank == len(self.extra_specs[name].shape) + 1 and x.shape[1] < steps:
-                raise ValueError(f"inputs[{name!r}] gives {x.shape[1]} steps; expected at least "
-                                 f"{steps} (one per fed token: the prime, then each new token)")
-        if states is None:
-            states = [np.zeros((batch, t.shape[-1]), np.float32) for t in self._state_specs]
-        if len(states) != len(self._state_specs):
-            raise ValueError(f"states must hold {len(self._state_specs)} arrays "
-                             f"({self.state_names}), got {len(states)}")
-        states = [tf.cast(s, tf.float32) for s in states]
-        for name, s, spec in zip(self.state_names, states, self._state_specs):
-            if tuple(s.shape) != (batch, spec.shape[-1]):
-                raise ValueError(f"states[{name!r}] has shape {tuple(s.shape)}; expected "
-                                 f"(batch={batch}, {spec.shape[-1]})")
-        carry = {k: tf.convert_to_tensor(v) for k, v in (carry or {}).items()}
-        context = {k: tf.convert_to_tensor(v) for k, v in (context or {}).items()}
-        return tf.constant(prime), given, states, carry, context
 
     def generate(self, prime, length, *, greedy=False, temperature=1.0, top_k=None, top_p=None,
                  seed=0, eos_id=None, pad_id=0, states=None, inputs=None, carry=None,
@@ -329,7 +195,7 @@ class Sampler:
         temperature, top_k, top_p = check_sampling_args(temperature, top_k, top_p)
         length = check_int("length", length, 0)
         seed = map_seed(seed)
-        args = self._args(prime, states, inputs, carry, context, length)
+        args = self.prepare_args(prime, states, inputs, carry, context, length)
         if length == 0:
             batch = args[0].shape[0]
             return Generation(np.zeros((batch, 0), np.int32), np.zeros(batch, np.int32),
@@ -348,31 +214,60 @@ class Sampler:
                               {k: v.numpy() for k, v in args[3].items()})
         key = ("sample", length if self.jit_compile else None, bool(greedy),
                top_k is not None and not greedy, top_p is not None and not greedy, bool(log_probs))
-        if key not in self._fns:
-            self._fns[key] = self._build_sample(*key[1:])
-        tokens, count, logp, extras, states, carry = self._fns[key](
+        sample = self.cached(key, lambda: self._build_sample(*key[1:]))
+        tokens, count, logp, extras, states, carry = sample(
             args[0], tf.constant(length), *args[1:], tf.constant(temperature, tf.float32),
             tf.constant(top_k or 1, tf.int32), tf.constant(top_p or 1.0, tf.float32),
-            tf.constant(seed, tf.int32), _token(eos_id), _token(pad_id))
+            tf.constant(seed, tf.int32), token_tensor(eos_id), token_tensor(pad_id))
         return Generation(tokens.numpy(), count.numpy(), logp.numpy(),
                           {n: e.numpy() for n, e in zip(self.output_names, extras)},
                           [s.numpy() for s in states], {k: v.numpy() for k, v in carry.items()})
+
+    def native_plan(self, prime, length, *, pad_id=0):
+        """How the native LSTM op would sample `length` tokens after `prime`, if it would.
+
+        The op (`zoo.generation.native_lstm`) runs a call when the loop is XLA-compiled, has
+        no hooks and no extra inputs, the step model is a float32 LSTM language model twin,
+        the CPU has AVX-512, no GPU is visible, the library is built (or the call is long
+        enough to build it) and the op passed its self-check on this model
+        (`zoo.generation.native_lstm.LstmPlan.agrees`). Otherwise the XLA loop runs.
+
+        Args:
+            prime: int array `(batch, prime_len)`, as in `generate`.
+            length: int >= 0, the tokens to add per row.
+            pad_id: int, the padding token of the call. Defaults to 0.
+
+        Returns:
+            `(plan, ops)`: the `zoo.generation.native_lstm.LstmPlan` and the loaded ops
+            library, when the native op would run this call (without extra inputs), else None.
+
+        Raises:
+            ValueError: if `prime` or `length` is not valid.
+
+        Example:
+
+        >>> import zoo
+        >>> step = zoo.build_lm_step(zoo.build_lm(12, units=8))
+        >>> Sampler(step, jit_compile=False).native_plan(np.full((2, 1), 3), 5) is None
+        True
+        """
+        length = check_int("length", length, 0)
+        return self._native_plan(check_prime(prime), {}, length, pad_id)
 
     def _native_plan(self, prime, given, length, pad_id):
         """`(LstmPlan, ops)` when `zoo.generation.native_lstm` can run this call, else None.
 
         `prime` is the int numpy array `(batch, prime_len)`, `given` the extra inputs."""
-        from zoo.generation import native_lstm as lstm_sampling
-        from zoo.native import library as native
+        # lazy: the native path and its library load only when a call may use them
+        import zoo.generation.native_lstm as lstm_sampling
+        import zoo.native.library as native
 
         batch = prime.shape[0]
         if not self.jit_compile or given or any(
                 hook is not None for hook in (self.inputs_fn, self.mask_fn, self.update_fn,
                                               self.done_fn)):
             return None
-        if "native_plan" not in self._fns:
-            self._fns["native_plan"] = lstm_sampling.plan(self.step_model)
-        plan = self._fns["native_plan"]
+        plan = self.cached("native_plan", lambda: lstm_sampling.plan(self.step_model))
         if plan is None or not 0 <= int(pad_id) < plan.vocab:
             return None
         if tf.config.list_logical_devices("GPU"):  # not measured there: the XLA loop runs
@@ -413,12 +308,11 @@ class Sampler:
         >>> [s.shape for s in Sampler(step).warm_up(np.ones((2, 5), "int32"))]
         [(2, 8), (2, 8)]
         """
-        args = self._args(tokens, states, inputs, carry, context, length=1)
-        if "warm_up" not in self._fns:
-            self._fns["warm_up"] = tf.function(
-                lambda t, *a: self._feed(t, tf.shape(t)[1], *a), reduce_retracing=True,
-                autograph=False)
-        return [s.numpy() for s in self._fns["warm_up"](*args)]
+        args = self.prepare_args(tokens, states, inputs, carry, context, length=1)
+        warm_up = self.cached("warm_up", lambda: tf.function(
+            lambda t, *a: self.feed(t, tf.shape(t)[1], *a), reduce_retracing=True,
+            autograph=False))
+        return [s.numpy() for s in warm_up(*args)]
 
     def beam_search(self, prime, length, *, width=5, eos_id=None, pad_id=0, **kwargs):
         """The `width` most likely continuations of each prime, by batched beam search.
@@ -447,29 +341,6 @@ class Sampler:
         >>> tokens.shape, scores.shape
         ((2, 3, 4), (2, 3))
         """
-        from zoo.generation.beam import beam_search
+        return beam_search(self, prime, length, width=width, eos_id=eos_id, pad_id=pad_id,
+                           **kwargs)
 
-        return beam_search(self, prime, length, width=width, eos_id=eos_id, pad_id=pad_id, **kwargs)
-
-
-def _rows(done, like):
-    """`done (batch,)` reshaped to broadcast against `like (batch, ...)`."""
-    return tf.reshape(done, [-1] + [1] * (like.shape.rank - 1))
-
-
-def _batch_first(stacked):
-    """(length, batch, ...) -> (batch, length, ...)."""
-    return tf.transpose(stacked, [1, 0] + list(range(2, stacked.shape.rank)))
-
-
-def _token(value):
-    return tf.constant(NO_TOKEN if value is None else int(value), tf.int32)
-
-
-def _check_prime(prime):
-    prime = np.asarray(prime)
-    if prime.ndim != 2 or prime.shape[0] < 1 or prime.shape[1] < 1:
-        raise ValueError(f"prime must be an int array (batch >= 1, prime_len >= 1), got shape {prime.shape}")
-    if not np.issubdtype(prime.dtype, np.integer):
-        raise ValueError(f"prime must hold integer token ids, got dtype {prime.dtype}")
-    return prime.astype(np.int32)
