@@ -50,7 +50,7 @@ _EXPORTS = {
     "build_encoder_decoder_inference": "zoo.models.seq2seq",
     "greedy_decode": "zoo.models.seq2seq",
     "TokenSampler": "zoo.models.layers",
-    "load_model": "zoo.models.layers",
+    "load_model": "zoo.models.saving",
     "Sampler": "zoo.generation.sampler",
     "Step": "zoo.generation.sampler",
     "Generation": "zoo.generation.sampler",

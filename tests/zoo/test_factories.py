@@ -160,3 +160,76 @@ def test_many_to_many_reads_characters_too(tmp_path):
     run_model_test(model, padded, rng.integers(0, 3, size=(2, 6)), SPARSE, (2, 6, 3), tmp_path)
     with pytest.raises(ValueError, match="char_vocab_size needs token-id inputs"):
         zoo.build_many_to_many(input_dim=3, output_dim=2, char_vocab_size=5)
+
+
+LOAD_IN_A_NEW_PROCESS = """
+import sys
+import numpy as np
+import zoo
+model = zoo.load_model(sys.argv[1])
+if len(sys.argv) > 2:
+    np.save(sys.argv[2], np.asarray(model([np.ones((2, 4), "int32"), np.ones((2, 3), "int32")])))
+print(" ".join(sorted({f"{type(layer).__module__}.{type(layer).__name__}"
+                       for layer in model.layers if type(layer).__module__.startswith("zoo")})))
+"""
+
+
+def _load_in_a_new_process(*arguments):
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", LOAD_IN_A_NEW_PROCESS, *map(str, arguments)],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return out.stdout.split("\n")[0].split()
+
+
+@pytest.mark.parametrize("written_by", ["this layout", "the layout before the move"])
+def test_a_bare_encoder_decoder_with_attention_loads_in_a_new_process(written_by, tmp_path):
+    """`zoo.load_model` registers the zoo's layers in a process that built nothing; a file
+    written before the move (it records the modules `zoo.layers` and `zoo.fast_rnn`) loads too
+    and computes what it computed there."""
+    import pathlib
+
+    if written_by == "this layout":
+        model = zoo.build_encoder_decoder(source_vocab_size=10, target_vocab_size=12, units=8,
+                                          attention="dot")
+        path = tmp_path / "encoder_decoder.keras"
+        model.save(path)
+    else:
+        path = pathlib.Path(__file__).parents[1] / "fixtures/layout_v0/encoder_decoder.keras"
+        model = zoo.load_model(path)
+    found = _load_in_a_new_process(path, tmp_path / "y.npy")
+    assert found == ["zoo.models.fast_rnn.LSTM", "zoo.models.layers.RequireRightPadding"]
+    inputs = [np.ones((2, 4), "int32"), np.ones((2, 3), "int32")]
+    np.testing.assert_allclose(np.load(tmp_path / "y.npy"), np.asarray(model(inputs)),
+                               rtol=1e-6, atol=1e-6)
+
+
+def test_a_saved_attention_decoder_step_loads_in_a_new_process(tmp_path):
+    """The inference decoder holds `AttentionWithWeights` (zoo.models.seq2seq): it loads in a
+    process that imported no factory, through `zoo.load_model`."""
+    model = zoo.build_encoder_decoder(source_vocab_size=10, target_vocab_size=12, units=8,
+                                      attention="dot")
+    _, decoder = zoo.build_encoder_decoder_inference(model)
+    decoder.save(tmp_path / "decoder.keras")
+    assert "zoo.models.seq2seq.AttentionWithWeights" in _load_in_a_new_process(
+        tmp_path / "decoder.keras")
+
+def test_load_model_registers_every_module_that_registers_a_layer():
+    """A module that registers a Keras class is imported by `zoo.models.saving`, so
+    `zoo.load_model` knows every class a `model.keras` file may name."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import zoo.models
+    from zoo.models.saving import REGISTERING_MODULES
+
+    registering = set()
+    for info in pkgutil.iter_modules(zoo.models.__path__, "zoo.models."):
+        module = importlib.import_module(info.name)
+        if "register_keras_serializable" in inspect.getsource(module):
+            registering.add(info.name)
+    registering.discard("zoo.models.saving")
+    assert registering == {module.__name__ for module in REGISTERING_MODULES}

@@ -46,8 +46,9 @@ def folder_kind(path, config=None):
             return "text.generator"
         if "format" not in config and set(LEGACY_MUSIC_FILES) <= names:
             return "music.improviser"
+    # A run folder of ours, or the run folders of non-chief workers (zoo.training.distribute).
     if names == {RUN_FOLDER} and ((path / RUN_FOLDER / "run.json").is_file() or any(
-            (path / RUN_FOLDER).glob("*-*/run.json"))):  # a non-chief worker's (zoo.training.distribute)
+            (path / RUN_FOLDER).glob("*-*/run.json"))):
         return "run"
     return None
 

@@ -15,9 +15,9 @@ recorded `zoo.build_lm` call against the loaded model's layers; a refusal is one
 file and the field.
 
 Safety rules (nothing a user had is lost):
-- `zoo.artifacts.folders.check_output_folder` refuses, before any work, a path that exists and is not an artifact of
-  the same kind (or an empty folder, or a run folder of ours): a user's folder is never
-  replaced, and `.`/the current folder or one of its parents never is.
+- `zoo.artifacts.folders.check_output_folder` refuses, before any work, a path that exists
+  and is not an artifact of the same kind (or an empty folder, or a run folder of ours): a
+  user's folder is never replaced, and `.`/the current folder or one of its parents never is.
 - A save goes through `zoo.io.atomic.replace_folder_atomically`: staged beside the target, swapped
   in by renames recorded in a journal, rolled forward by the next save or load if a process
   dies mid-swap. Everything in the old folder that is not one of its own artifact files (a
@@ -307,7 +307,7 @@ def load_artifact(path, *, kind, hint="", option="path", load_model=True, check=
 
 
 def _load_keras(model_path, shown, option):
-    from zoo.models.layers import load_model  # lazy: TensorFlow (registers the zoo's layers)
+    from zoo.models.saving import load_model  # lazy: TensorFlow (registers the zoo's layers)
 
     try:
         return load_model(model_path, compile=False, safe_mode=True)

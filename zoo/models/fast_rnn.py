@@ -36,7 +36,7 @@ def fast_layers_enabled():
     >>> isinstance(fast_layers_enabled(), bool)
     True
     """
-    import tensorflow as tf
+    import tensorflow as tf  # lazy: TensorFlow
 
     return not tf.config.list_physical_devices("GPU")
 
@@ -49,7 +49,7 @@ def _stock_path(layer, training):
     if training and (cell.dropout or cell.recurrent_dropout):
         return True
     if layer.use_cudnn in ("auto", True) and not cell.recurrent_dropout:
-        from keras.src.backend.tensorflow.rnn import cudnn_ok
+        from keras.src.backend.tensorflow.rnn import cudnn_ok  # lazy: TensorFlow
 
         kwargs = {"reset_after": cell.reset_after} if hasattr(cell, "reset_after") else {}
         if cudnn_ok(cell.activation, cell.recurrent_activation, layer.unroll, cell.use_bias,
@@ -60,7 +60,7 @@ def _stock_path(layer, training):
 
 def _run(layer, step, projected, initial_state, mask):
     """Run `step(projected_t, states)` over time with Keras's backend loop."""
-    from keras.src.backend import rnn
+    from keras.src.backend import rnn  # lazy: the active Keras backend
 
     if isinstance(mask, (list, tuple)):
         mask = mask[0]
@@ -73,7 +73,7 @@ def _run(layer, step, projected, initial_state, mask):
 
 def _fused_path(layer, mask, training):
     """True when `zoo.native.fused_lstm.lstm_sequence` computes what the stock loop would."""
-    from zoo.native.fused_lstm import applies
+    from zoo.native.fused_lstm import applies  # lazy: TensorFlow (the native op)
 
     masks = mask if isinstance(mask, (list, tuple)) else [mask]
     return (not _stock_path(layer, training) and all(m is None for m in masks)
@@ -112,7 +112,7 @@ class LSTM(keras.layers.LSTM):
     def inner_loop(self, sequences, initial_state, mask, training=False):
         if not _fused_path(self, mask, training):
             return super().inner_loop(sequences, initial_state, mask, training=training)
-        from zoo.native.fused_lstm import lstm_sequence
+        from zoo.native.fused_lstm import lstm_sequence  # lazy: TensorFlow (the native op)
 
         cell = self.cell
         if self.go_backwards:  # Keras returns the outputs in the order it ran them

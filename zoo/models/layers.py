@@ -1,38 +1,14 @@
-"""The few custom layers of the zoo, each registered and serializable (safe-mode loadable)."""
+"""The few custom layers of the zoo, each registered and serializable (safe-mode loadable).
+
+Load a saved model with `zoo.models.saving.load_model` (`zoo.load_model`), which registers
+these and every other zoo layer.
+"""
 
 import keras
 from keras import ops
 
-from zoo.models.fast_rnn import FastGRU, FastLSTM  # noqa: F401 (registered for loading)
-from zoo.models.pooling import MaskedGlobalMaxPooling1D  # noqa: F401 (registered for loading)
 from zoo.core.checks import check_choice
-
-
-def load_model(path, **kwargs):
-    """Load a `.keras` file of a zoo model: `keras.saving.load_model` with the zoo's layers known.
-
-    The zoo's models hold layers Keras does not have (`zoo.models.fast_rnn.LSTM`, the default LSTM of
-    every factory, and the few below); Keras finds them only once this module is imported.
-    `import zoo` alone does not import it (it imports nothing heavy), so in a new process
-    load with this function, or `import zoo.models.layers` before `keras.saving.load_model`.
-
-    Args:
-        path: the `.keras` file.
-        **kwargs: passed to `keras.saving.load_model` (safe mode stays on unless you pass
-            `safe_mode=False`).
-
-    Returns:
-        The `keras.Model`.
-
-    Example:
-
-    >>> import os, tempfile, zoo
-    >>> path = os.path.join(tempfile.mkdtemp(), "lm.keras")
-    >>> zoo.build_lm(10, units=4).save(path)
-    >>> zoo.load_model(path).name
-    'lm'
-    """
-    return keras.saving.load_model(path, **kwargs)
+from zoo.generation.choice import choose_tokens
 
 
 @keras.saving.register_keras_serializable(package="seqzoo")
@@ -74,8 +50,6 @@ class TokenSampler(keras.layers.Layer):
         self.seed_generator = keras.random.SeedGenerator(seed) if mode == "sample" else None
 
     def call(self, logits):
-        from zoo.generation.choice import choose_tokens
-
         seed = None
         if self.mode == "sample":  # a fresh stateless seed from the layer's seed generator
             seed = keras.random.randint((2,), 0, 2**31 - 1, seed=self.seed_generator, dtype="int32")
@@ -226,7 +200,7 @@ class RequireRightPadding(keras.layers.Layer):
     def call(self, inputs, mask=None):
         if mask is None:
             return inputs
-        import tensorflow as tf
+        import tensorflow as tf  # lazy: TensorFlow
 
         mask = tf.cast(mask, tf.bool)  # (batch, time)
         lengths = tf.reduce_sum(tf.cast(mask, tf.int32), axis=1)  # (batch,)

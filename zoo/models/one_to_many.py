@@ -17,6 +17,8 @@ from zoo.models.lm import build_lm_step
 from zoo.models.recurrent import build_stack, find_stack, run_stack, state_suffixes
 from zoo.models.recording import records_call
 from zoo.core.checks import check_choice, check_int, check_optional_int, refuse_bidirectional
+from zoo.generation.choice import check_sampling_args
+from zoo.generation.sampler import Sampler
 
 
 @records_call
@@ -170,8 +172,6 @@ class OneToManyGenerator:
     """
 
     def __init__(self, model, *, steps, mode="argmax", temperature=1.0, seed=None, jit_compile=True):
-        from zoo.generation.sampler import Sampler, check_sampling_args
-
         self.steps = check_int("steps", steps, 1)
         self.mode = check_choice("mode", mode, ("argmax", "sample"))
         self.temperature = check_sampling_args(temperature)[0]

@@ -11,6 +11,7 @@ import contextlib
 import keras
 
 from zoo.core.checks import check_choice, check_int, check_rate
+from zoo.models.fast_rnn import LSTM, FastGRU, FastLSTM, fast_layers_enabled
 
 CELLS = ("rnn", "gru", "lstm")
 
@@ -63,8 +64,6 @@ def fast_layers(enabled=True):
 
 def _layer_class(cell):
     """The layer class `build_stack` uses for `cell` (see `fast_layers`)."""
-    from zoo.models.fast_rnn import LSTM, FastGRU, FastLSTM, fast_layers_enabled
-
     wanted = _FAST["enabled"]
     if wanted is False:
         return _LAYER_CLASSES[cell]

@@ -14,6 +14,7 @@ from zoo.models.recurrent import build_stack, find_stack, run_stack, state_suffi
 from zoo.models.states import state_inputs
 from zoo.models.recording import records_call
 from zoo.core.checks import check_choice, check_int
+from zoo.generation.seq2seq import cached_decoder
 
 ATTENTION = {"dot": keras.layers.Attention, "additive": keras.layers.AdditiveAttention}
 
@@ -261,8 +262,6 @@ def greedy_decode(encoder, decoder_step, source, *, start_id, end_id=None, max_l
     >>> zoo.greedy_decode(enc, dec, np.ones((2, 4), "int32"), start_id=1, max_length=3).shape
     (2, 3)
     """
-    from zoo.generation.seq2seq import cached_decoder
-
     max_length = check_int("max_length", max_length, 1)
     return cached_decoder(encoder, decoder_step)(
         source, start_id=start_id, end_id=end_id, max_length=max_length, method="greedy").tokens

@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from zoo.models.recurrent import state_suffixes
+
 
 def state_names(step_model):
     """Names of a step model's state inputs, in the order it takes them.
@@ -56,8 +58,6 @@ def state_inputs(keras, cell, sizes, prefix="state"):
     Returns:
         A flat list `[h_0, (c_0,) h_1, ...]` of `keras.Input` tensors `(batch, size)`.
     """
-    from zoo.models.recurrent import state_suffixes
-
     inputs = []
     for i, size in enumerate(sizes):
         for suffix in state_suffixes(cell):

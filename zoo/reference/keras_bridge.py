@@ -186,7 +186,7 @@ def dense_from_keras(weights, cell):
 
 
 def _layer_cell(layer):
-    import keras
+    import keras  # lazy: TensorFlow (the reference itself is numpy only)
 
     for cell, cls in (("lstm", keras.layers.LSTM), ("gru", keras.layers.GRU),
                       ("rnn", keras.layers.SimpleRNN)):

@@ -36,7 +36,7 @@ def build_keras_layers(parameters, *, dtype="float32", name="reference"):
     >>> type(layer).__name__, dense.units
     ('SimpleRNN', 2)
     """
-    import keras
+    import keras  # lazy: TensorFlow (the reference itself is numpy only)
 
     cell, reset_after = cell_of(parameters)
     n_y, n_a = get_matrix(parameters, output_key(cell), "(n_y, n_a)", "build_keras_layers").shape
