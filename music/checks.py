@@ -1,8 +1,13 @@
 """Argument checks for the music library: one `MusicInputError` naming the parameter per mistake.
 
-Library messages name the Python parameter (``tempo must be a number in [20, 400] ...``); the
-command line (`music.__main__`) shows the same messages with the flag (``--tempo ...``).
-Wrong types (``tempo="fast"``) get the same error class as wrong values.
+Music's own rules live here: a tempo (`check_tempo`) and a swing ratio (`check_swing`). The
+rules for integers, numbers and seeds are the zoo's (`zoo.core.checks`); `check_whole`,
+`check_number` and `check_seed` call them with ``error=MusicInputError``, so the same value is
+refused with the same words by the zoo, the text generator and the improviser.
+
+Library messages name the Python parameter (``tempo must be a number of beats per minute in
+[20, 400] ...``); the command line (`music.__main__`) shows the same messages with the flag
+(``--tempo ...``). Wrong types (``tempo="fast"``) get the same error class as wrong values.
 """
 
 import math
@@ -10,7 +15,7 @@ import numbers
 from fractions import Fraction
 
 from music.errors import MusicInputError
-from zoo.core.checks import check_int, map_seed
+from zoo.core import checks
 
 TEMPO_RANGE = (20, 400)
 """Tempi accepted for a written solo, in quarter notes per minute: slower or faster tempi give
@@ -21,13 +26,11 @@ SWING_RANGE = (Fraction(1, 2), Fraction(3, 4))
 3/4 a dotted-eighth feel (3:1); later would overlap the next beat's notes."""
 
 
-def _is_number(value):
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
-
-
 def check_number(name, value, *, low=None, high=None, low_open=False, high_open=False,
                  what="a number"):
     """Return `value` as a float after checking it is a finite number in a range.
+
+    The rule and the words are `zoo.core.checks.check_number`'s; the error is music's.
 
     Args:
         name: the parameter's name, for the message.
@@ -49,23 +52,8 @@ def check_number(name, value, *, low=None, high=None, low_open=False, high_open=
     >>> check_number("temperature", 0.8, low=0, low_open=True)
     0.8
     """
-    ok = _is_number(value) and math.isfinite(float(value))
-    if ok:
-        number = float(value)
-        ok = not (low is not None and (number < low or (low_open and number == low)))
-        ok = ok and not (high is not None and (number > high or (high_open and number == high)))
-    if not ok:
-        left = "(" if low_open else "["
-        right = ")" if high_open or high is None else "]"
-        span = f"{left}{_show(low, '-inf')}, {_show(high, 'inf')}{right}"
-        raise MusicInputError(f"{name} must be {what} in {span}; got {value!r}")
-    return float(value)
-
-
-def _show(bound, default):
-    if bound is None:
-        return default
-    return str(int(bound)) if float(bound).is_integer() else str(bound)
+    return checks.check_number(name, value, low=low, high=high, low_open=low_open,
+                               high_open=high_open, what=what, error=MusicInputError)
 
 
 def check_whole(name, value, *, low=1, high=None):
@@ -92,14 +80,47 @@ def check_whole(name, value, *, low=1, high=None):
     >>> check_whole("choruses", 2)
     2
     """
-    try:
-        return check_int(name, value, low, high)
-    except ValueError as error:
-        raise MusicInputError(str(error)) from None
+    return checks.check_int(name, value, low, high, error=MusicInputError)
+
+
+def check_seed(seed, name="seed"):
+    """Return the seed sampling uses: any integer, mapped into [0, 2**31 - 1).
+
+    Seeds in that range are kept; others are mapped deterministically by
+    `zoo.core.checks.map_seed` (the one seed rule of the zoo, the text generator and the
+    command lines), so ``2**31``, ``2**70`` or ``-1`` are valid seeds too.
+
+    Args:
+        seed: int of any size (numpy integers too; a bool or a float is refused).
+        name: the parameter's name, for the message. Defaults to "seed".
+
+    Returns:
+        int in [0, 2**31 - 1).
+
+    Raises:
+        MusicInputError: ``"{name} must be an integer; got {seed!r}"``.
+
+    Example:
+
+    >>> check_seed(7)
+    7
+    """
+    return checks.map_seed(seed, name=name, error=MusicInputError)
 
 
 def check_tempo(tempo, name="tempo"):
     """Return `tempo` as a float: quarter notes per minute within `TEMPO_RANGE` (20 to 400).
+
+    Args:
+        tempo: int or float (numpy numbers too).
+        name: the parameter's name, for the message. Defaults to "tempo".
+
+    Returns:
+        float.
+
+    Raises:
+        MusicInputError: ``"{name} must be a number of beats per minute in [20, 400]; got
+            {tempo!r}"``.
 
     Example:
 
@@ -144,34 +165,6 @@ def check_swing(swing, name="swing"):
                               f"in [{low}, {high}] (1/2 straight, 2/3 triplet swing); "
                               f"got {swing!r}")
     return value
-
-
-def check_seed(seed, name="seed"):
-    """Return the seed sampling uses: any integer, mapped into [0, 2**31 - 1).
-
-    Seeds in that range are kept; others are mapped deterministically by
-    `zoo.core.checks.map_seed` (the one seed rule of the zoo, the text generator and the
-    command lines), so ``2**31``, ``2**70`` or ``-1`` are valid seeds too.
-
-    Args:
-        seed: int of any size (numpy integers too; a bool or a float is refused).
-        name: the parameter's name, for the message. Defaults to "seed".
-
-    Returns:
-        int in [0, 2**31 - 1).
-
-    Raises:
-        MusicInputError: ``"{name} must be an integer; got {seed!r}"``.
-
-    Example:
-
-    >>> check_seed(7)
-    7
-    """
-    try:
-        return map_seed(seed, name=name)
-    except ValueError as error:
-        raise MusicInputError(str(error)) from None
 
 
 __all__ = ["TEMPO_RANGE", "SWING_RANGE", "check_number", "check_whole", "check_tempo",
