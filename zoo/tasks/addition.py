@@ -11,9 +11,10 @@ Example:
 [('535+61', '596'), ...]
 """
 
+import functools
 import random
 
-from zoo.tasks.common import KINDS
+from zoo.tasks.common import KINDS, task_loader
 from zoo.tasks.translation import Translator
 
 KIND = KINDS["addition"]
@@ -97,23 +98,8 @@ def train(*, digits=3, n_train=50000, n_val=1000, attention="dot", units=128,
                "source_help": f"two numbers of 1 to {digits} digits joined by '+', e.g. 535+61"})
 
 
-def load(path):
-    """Load an adder artifact.
-
-    Args:
-        path: the folder written by `train(out=...)`.
-
-    Returns:
-        A `zoo.tasks.translation.Translator`.
-
-    Example:
-
-    >>> load("no/such/run")  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    zoo.artifacts.format.ArtifactError: path no/such/run: does not exist; ...
-    """
-    return Translator.load(path, kind=KIND)
+load = task_loader(functools.partial(Translator.load, kind=KIND), "an adder artifact",
+                   "A `zoo.tasks.translation.Translator`.")
 
 
 def predict(translator, texts, *, method="greedy", width=4):

@@ -8,7 +8,6 @@ training.
 """
 
 import collections
-import hashlib
 import os
 import pathlib
 import re
@@ -17,6 +16,7 @@ import zipfile
 import numpy as np
 
 from zoo.artifacts.format import ArtifactError, check_output_folder, load_artifact, save_artifact
+from zoo.io.downloads import fetch_verified
 
 # The artifact kinds written by the tasks (`config.json` "kind"); `python -m zoo.tasks predict`
 # dispatches on them.
@@ -64,29 +64,6 @@ class DataError(TaskError):
     """
 
 
-def sha256_of(path):
-    """The hex sha256 of a file.
-
-    Args:
-        path: the file.
-
-    Returns:
-        str, 64 hex digits.
-
-    Example:
-
-    >>> import tempfile
-    >>> f = tempfile.NamedTemporaryFile(delete=False); f.close()
-    >>> sha256_of(f.name)[:8]
-    'e3b0c442'
-    """
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def fetch(name, path=None, *, origin=None, cache_dir=None):
     """The local path of a task's data zip: a given file, checked, or a sha256-checked download.
 
@@ -100,8 +77,9 @@ def fetch(name, path=None, *, origin=None, cache_dir=None):
         `pathlib.Path` of a zip whose sha256 is the published one.
 
     Raises:
-        DataError: a missing file, a download that fails, or a file whose sha256 differs (a
-            corrupt or wrong download); the message names the file or URL.
+        DataError: an unknown name, a missing file, a download that fails, or a file whose
+            sha256 differs (a corrupt or wrong download); the message names the file or URL
+            (`zoo.io.downloads.fetch_verified`).
 
     Example:
 
@@ -114,34 +92,8 @@ def fetch(name, path=None, *, origin=None, cache_dir=None):
         raise DataError(f"dataset {name!r} is unknown; expected one of "
                         f"{', '.join(sorted(DATASETS))}")
     url, expected = DATASETS[name]
-    if path is not None:
-        path = pathlib.Path(path)
-        if not path.is_file():
-            raise DataError(f"{path}: no such file; expected {name}.zip (or no path, to "
-                            f"download it from {url})")
-        found = sha256_of(path)
-        if found != expected:
-            raise DataError(f"{path}: sha256 {found[:12]}..., expected {expected[:12]}... "
-                            f"for {name}.zip; the file is corrupt or another file")
-        return path
-    import keras
-
-    origin = origin or url
-    try:
-        local = keras.utils.get_file(f"{name}.zip", origin=origin, file_hash=expected,
-                                     hash_algorithm="sha256", cache_dir=cache_dir,
-                                     cache_subdir="seqzoo_tasks")
-    except ValueError as error:  # Keras: "Incomplete or corrupted file detected ..."
-        raise DataError(f"{origin}: the download's sha256 is not {expected[:12]}... ({error}); "
-                        f"nothing was kept") from None
-    except Exception as error:  # noqa: BLE001  urllib raises many types
-        raise DataError(f"{origin}: cannot download {name}.zip "
-                        f"({type(error).__name__}: {error})") from None
-    if sha256_of(local) != expected:  # Keras keeps a cached file when validation fails
-        os.remove(local)
-        raise DataError(f"{origin}: the download's sha256 is not {expected[:12]}...; the file "
-                        f"is corrupt or another file, nothing was kept")
-    return pathlib.Path(local)
+    return fetch_verified(f"{name}.zip", origin or url, expected, path=path,
+                          cache_dir=cache_dir, cache_subdir="seqzoo_tasks", error=DataError)
 
 
 def open_zip(path):
@@ -460,18 +412,63 @@ def load_task(path, *, kind, option="path"):
         A `zoo.artifacts.format.Artifact`.
 
     Raises:
-        zoo.artifacts.format.ArtifactError: not such an artifact (the message names the folder).
+        zoo.artifacts.ArtifactError: not such an artifact (the message names the folder).
 
     Example:
 
     >>> load_task("no/such/run", kind="tasks.dates")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    zoo.artifacts.format.ArtifactError: path no/such/run: does not exist; ...
+    zoo.artifacts.layout.ArtifactError: path no/such/run: does not exist; ...
     """
-    import zoo.models.pooling  # noqa: F401  (registers the pooling layer of sentiment models)
-
     return load_artifact(path, kind=kind, hint="python -m zoo.tasks train", option=option)
+
+
+def task_loader(read, what, returns):
+    """The `load(path)` function of a task module, written once and documented for each task.
+
+    Args:
+        read: callable path -> the task's object (e.g. `Tagger.load`).
+        what: str, what it loads, for the docstring (e.g. `"a tagger artifact"`).
+        returns: str, the `Returns:` line of the docstring (e.g. ``"A `Tagger`."``).
+
+    Returns:
+        A function `load(path)` that calls `read(path)`; an unknown folder raises
+        `zoo.artifacts.format.ArtifactError` naming it.
+
+    Example:
+
+    >>> load = task_loader(lambda path: load_task(path, kind=KINDS["dates"]),
+    ...                    "a date translator artifact", "An `Artifact`.")
+    >>> load.__doc__.splitlines()[0]
+    'Load a date translator artifact.'
+    >>> load("no/such/run")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    zoo.artifacts.layout.ArtifactError: path no/such/run: does not exist; ...
+    """
+    def load(path):
+        return read(path)
+
+    load.__doc__ = _LOAD_DOC.format(what=what, returns=returns)
+    return load
+
+
+_LOAD_DOC = """Load {what}.
+
+    Args:
+        path: the folder written by `train(out=...)`.
+
+    Returns:
+        {returns}
+
+    Raises:
+        zoo.artifacts.ArtifactError: not such an artifact (the message names the folder).
+
+    Example:
+
+    >>> load("runs/task")  # doctest: +SKIP
+    """
 
 
 def artifact_kind(path):
@@ -491,7 +488,7 @@ def artifact_kind(path):
     >>> artifact_kind("no/such/run")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    zoo.artifacts.format.ArtifactError: path no/such/run: does not exist...
+    zoo.artifacts.layout.ArtifactError: path no/such/run: does not exist...
     """
     from zoo.artifacts.format import folder_kind
 

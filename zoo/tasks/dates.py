@@ -16,10 +16,11 @@ True
 """
 
 import datetime
+import functools
 import random
 import re
 
-from zoo.tasks.common import KINDS, TaskError
+from zoo.tasks.common import KINDS, TaskError, task_loader
 from zoo.tasks.translation import Translator
 
 KIND = KINDS["dates"]
@@ -256,23 +257,8 @@ def train(*, n_train=30000, n_val=1000, attention="dot", units=64, embedding_dim
         seed=seed, verbose=verbose, fresh=fresh, extra={"data_seed": seed, "n_train": n_train})
 
 
-def load(path):
-    """Load a date translator artifact.
-
-    Args:
-        path: the folder written by `train(out=...)`.
-
-    Returns:
-        A `zoo.tasks.translation.Translator`.
-
-    Example:
-
-    >>> load("no/such/run")  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    zoo.artifacts.format.ArtifactError: path no/such/run: does not exist; ...
-    """
-    return Translator.load(path, kind=KIND)
+load = task_loader(functools.partial(Translator.load, kind=KIND),
+                   "a date translator artifact", "A `zoo.tasks.translation.Translator`.")
 
 
 def predict(translator, texts, *, method="greedy", width=4, strict=False):

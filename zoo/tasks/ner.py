@@ -22,8 +22,10 @@ import collections
 
 import numpy as np
 
+from zoo.core.checks import map_seed
 from zoo.tasks.common import (KINDS, TaskError, Vocabulary, compiled_forward, fetch, load_task,
-                              open_zip, pad_right, padded_batches, tokenize, train_and_save)
+                              open_zip, pad_right, padded_batches, task_loader, tokenize,
+                              train_and_save)
 from zoo.tasks.conll import entities, entity_scores, read_conll
 
 KIND = KINDS["ner"]
@@ -282,23 +284,7 @@ class Tagger:
                    chars=art.preprocessing.get("chars"))
 
 
-def load(path):
-    """Load a tagger artifact.
-
-    Args:
-        path: the folder written by `train(out=...)`.
-
-    Returns:
-        A `Tagger`.
-
-    Example:
-
-    >>> load("no/such/run")  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    zoo.artifacts.format.ArtifactError: path no/such/run: does not exist; ...
-    """
-    return Tagger.load(path)
+load = task_loader(Tagger.load, "a tagger artifact", "A `Tagger`.")
 
 
 def train(data, *, max_train=None, max_length=250, cell="lstm", units=128, embedding_dim=100,
@@ -318,7 +304,7 @@ def train(data, *, max_train=None, max_length=250, cell="lstm", units=128, embed
         char_features: also read each word's characters (see the module). Defaults to True.
         epochs, batch_size, learning_rate, max_seconds, patience: training settings.
         out: artifact folder or None.
-        seed: int.
+        seed: int, mapped by `zoo.core.checks.map_seed`. Defaults to 0.
         verbose: Keras verbosity.
         fresh: start over instead of resuming the run in `out/training`. Defaults to False.
 
@@ -334,6 +320,7 @@ def train(data, *, max_train=None, max_length=250, cell="lstm", units=128, embed
     import zoo
     from zoo.training.engine import Monitor
 
+    seed = map_seed(seed)
     keras.utils.set_random_seed(seed)
     train_split = data["train"][:max_train] if max_train else data["train"]
     train_split = [s for s in train_split if len(s[0]) <= max_length]

@@ -21,8 +21,9 @@ Documents longer than `max_length` tokens keep their **last** `max_length` token
 
 import numpy as np
 
+from zoo.core.checks import map_seed
 from zoo.tasks.common import (KINDS, TaskError, Vocabulary, compiled_forward, fetch, load_task,
-                              open_zip, padded_batches, tokenize, train_and_save)
+                              open_zip, padded_batches, task_loader, tokenize, train_and_save)
 
 KIND = KINDS["sentiment"]
 LABELS = ("negative", "positive")
@@ -273,23 +274,7 @@ class Classifier:
         return cls(art.model, Vocabulary(art.preprocessing["vocab"][2:]), config)
 
 
-def load(path):
-    """Load a sentiment artifact.
-
-    Args:
-        path: the folder written by `train(out=...)`.
-
-    Returns:
-        A `Classifier`.
-
-    Example:
-
-    >>> load("no/such/run")  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    zoo.artifacts.format.ArtifactError: path no/such/run: does not exist; ...
-    """
-    return Classifier.load(path)
+load = task_loader(Classifier.load, "a sentiment artifact", "A `Classifier`.")
 
 
 def train(texts, labels, *, test_fold=0, folds=10, val_fraction=0.1, max_length=60,
@@ -318,7 +303,8 @@ def train(texts, labels, *, test_fold=0, folds=10, val_fraction=0.1, max_length=
             trained first on the lines of the training texts (never the held-out fold).
         epochs, batch_size, learning_rate, max_seconds, patience: training settings.
         out: artifact folder or None.
-        seed: int: folds, split, weights. Defaults to 0.
+        seed: int: folds, split, weights (mapped by `zoo.core.checks.map_seed`). Defaults
+            to 0.
         verbose: Keras verbosity.
         dataset: the dataset name, recorded for `evaluate`.
         fresh: start over instead of resuming the run in `out/training`. Defaults to False.
@@ -339,6 +325,7 @@ def train(texts, labels, *, test_fold=0, folds=10, val_fraction=0.1, max_length=
         raise TaskError(f"texts and labels: {len(texts)} texts and {len(labels)} labels; "
                         f"expected the same non-zero number")
     labels = np.asarray(labels, "int32")
+    seed = map_seed(seed)
     keras.utils.set_random_seed(seed)
     fold = folds_of(len(texts), folds, seed=seed)
     pool = np.flatnonzero(fold != test_fold) if test_fold is not None else np.arange(len(texts))

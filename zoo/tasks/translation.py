@@ -12,6 +12,7 @@ import re
 
 import numpy as np
 
+from zoo.core.checks import map_seed
 from zoo.tasks.common import TaskError, load_task, pad_right, train_and_save
 
 START, END = 1, 2
@@ -365,7 +366,7 @@ class Translator:
             cell, units, embedding_dim, bidirectional: `zoo.build_encoder_decoder` arguments.
             epochs, batch_size, learning_rate, max_seconds: training settings.
             out: artifact folder or None.
-            seed: int. Defaults to 0.
+            seed: int, mapped by `zoo.core.checks.map_seed`. Defaults to 0.
             verbose: Keras verbosity. Defaults to 0.
             extra: dict of JSON settings saved in the config (e.g. the data seeds).
             fresh: start over instead of resuming the run in `out/training`. Defaults to False.
@@ -387,6 +388,7 @@ class Translator:
 
         import zoo
 
+        seed = map_seed(seed)
         keras.utils.set_random_seed(seed)
         config = {"kind": kind, "max_source_length": max_source_length,
                   "max_target_length": max_target_length, "lowercase": lowercase,

@@ -5,7 +5,10 @@ import zipfile
 import numpy as np
 import pytest
 
-from zoo.tasks import common
+from zoo.core.checks import map_seed
+from zoo.io.downloads import sha256_of
+from zoo.tasks import addition, common, dates, ner, sentiment
+from zoo.tasks.translation import Translator
 from zoo.tasks.common import DataError, TaskError, Vocabulary, pad_right, tokenize
 
 
@@ -55,15 +58,17 @@ def test_a_corrupt_download_is_refused_and_not_kept(tmp_path):
     source = tmp_path / "served.zip"
     source.write_bytes(b"not the corpus")
     cache = tmp_path / "cache"
-    with pytest.raises(DataError, match="served.zip"):
+    with pytest.raises(DataError, match="served.zip: the download's sha256 .* nothing was kept"):
         common.fetch("conll2002", origin=source.as_uri(), cache_dir=str(cache))
+    assert (cache / "seqzoo_tasks").is_dir()  # the download went where asked, and was removed
     assert not list(cache.rglob("conll2002.zip"))
 
 
 def test_a_download_with_the_right_sha256_is_used(tmp_path, task_zip):
     source = task_zip("sentence_polarity")
     got = common.fetch("sentence_polarity", origin=source.as_uri(), cache_dir=str(tmp_path))
-    assert common.sha256_of(got) == common.DATASETS["sentence_polarity"][1]
+    assert got == tmp_path / "seqzoo_tasks" / "sentence_polarity.zip"
+    assert sha256_of(got) == common.DATASETS["sentence_polarity"][1]
 
 
 def test_a_file_that_is_not_a_zip_is_named(tmp_path):
@@ -80,3 +85,36 @@ def test_artifact_kind_refuses_other_folders(tmp_path):
     with pytest.raises(ArtifactError, match="is not a task artifact"):
         common.artifact_kind(tmp_path)
     assert np.isscalar(common.KINDS["dates"])
+
+
+@pytest.mark.parametrize("module", [addition, dates, ner, sentiment])
+def test_every_task_loads_through_the_one_loader(module, tmp_path):
+    from zoo.artifacts.format import ArtifactError
+
+    assert module.load.__doc__.startswith("Load a")
+    with pytest.raises(ArtifactError, match="no/such/run: does not exist"):
+        module.load("no/such/run")
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(ArtifactError, match=str(tmp_path)):
+        module.load(tmp_path)
+
+
+@pytest.mark.parametrize("seed", [-1, 2**40])
+def test_task_seeds_of_any_size_are_mapped_like_everywhere(seed):
+    texts, labels = ["good film", "bad film", "fine film", "awful film"] * 4, [1, 0, 1, 0] * 4
+    runs = [sentiment.train(texts, labels, test_fold=None, units=2, embedding_dim=2, epochs=1,
+                            seed=seed, min_count=1) for _ in range(2)]
+    (first, _), (second, _) = runs
+    assert first.config["seed"] == map_seed(seed)
+    for a, b in zip(first.model.get_weights(), second.model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    data = {"train": [(["Juan", "vive", "en", "Madrid"], ["B-PER", "O", "O", "B-LOC"])] * 4}
+    data["testa"] = data["train"][:1]
+    tagger, _ = ner.train(data, units=2, embedding_dim=2, epochs=1, seed=seed,
+                          char_features=False)
+    assert tagger.config["seed"] == map_seed(seed)
+    translator, metrics = Translator.train([("ab", "x")] * 8, [("ab", "x")], kind="demo",
+                                           source_chars="ab", target_chars="x",
+                                           max_source_length=2, max_target_length=1, units=2,
+                                           epochs=1, seed=seed)
+    assert metrics["epochs_run"] == 1

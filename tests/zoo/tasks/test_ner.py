@@ -6,6 +6,7 @@ import zipfile
 import numpy as np
 import pytest
 
+from zoo.io.downloads import sha256_of
 from zoo.tasks import common, ner
 from zoo.tasks.common import TaskError
 from zoo.tasks.conll import ConllFormatError
@@ -86,8 +87,9 @@ def test_a_malformed_line_in_a_corpus_file_is_named(tmp_path, monkeypatch):
     with zipfile.ZipFile(bad, "w") as zf:
         for split in ner.SPLITS:
             zf.writestr(f"conll2002/esp.{split}", "El DA O\nMadrid NP B-LOC\n\nroto\n")
-    # The sha256 check passes (as for a genuine file) so that the reader meets the bad line.
-    monkeypatch.setattr(common, "sha256_of", lambda path: common.DATASETS["conll2002"][1])
+    # The published sha256 is this file's (as for a genuine file), so the reader meets the line.
+    url, _ = common.DATASETS["conll2002"]
+    monkeypatch.setitem(common.DATASETS, "conll2002", (url, sha256_of(bad)))
     with pytest.raises(ConllFormatError, match="esp.train line 4: 'roto'"):
         ner.load_data(bad)
 
