@@ -1,20 +1,21 @@
 """Public text corpora: Tiny Shakespeare, the Dinosaurus Island names and the Sonnets.
 
 Each loader returns the corpus text. Given `path`, it reads that local file (and checks its
-sha256); otherwise it downloads the file once from its public source with
-`keras.utils.get_file`, which verifies the sha256 and caches it under `~/.keras/datasets`
-(or `cache_dir`). A file whose sha256 differs from the one below is refused.
+sha256); otherwise it downloads the file once from its public source and caches it under
+`~/.keras/seqzoo_text` (or `cache_dir`), through `zoo.io.downloads.fetch_verified`. A file whose
+sha256 differs from the one below is refused, and a bad download is not kept.
 
 The hashes are those of the copies in `../shared/data/text`. The Tiny Shakespeare URL is the
 canonical char-rnn file (same sha256); the dinosaur-names URL is a mirror of the course file
 pinned to a commit whose size matches; the Sonnets mirror could not be checked from the
-development machine (no network): if it ever differs, `get_file` refuses it and `path=` works.
+development machine (no network): if it ever differs, the download is refused and `path=`
+works.
 """
 
-import hashlib
 import os
 
 from text.data import CorpusError, read_corpus
+from zoo.io.downloads import fetch_verified
 
 # name -> (file name, public URL, sha256, mode the corpus is meant for)
 SOURCES = {
@@ -40,48 +41,41 @@ SOURCES = {
 }
 
 
-def sha256_of(path):
-    """Return the hex sha256 of a file."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def fetch(name, path=None, cache_dir=None):
     """Return the local path of a corpus, downloading and caching it when `path` is None.
+
+    The check and the download are `zoo.io.downloads.fetch_verified`'s: a local copy is
+    hashed, a download is verified, hashed again and removed when it does not match.
 
     Args:
         name: str, one of `"tinyshakespeare"`, `"dinos"`, `"sonnets"`.
         path: str or path-like or None, a local copy (a file, or a folder holding the file
             under its usual name, e.g. `../shared/data/text`). Defaults to None (download).
-        cache_dir: str or None, where `keras.utils.get_file` caches downloads.
+        cache_dir: str or None, where `keras.utils.get_file` caches downloads (under
+            `seqzoo_text`). Defaults to None (`~/.keras`).
 
     Returns:
         The path (str) of a file whose sha256 matches the published one.
 
     Raises:
-        ValueError: unknown name, missing local file, or a sha256 mismatch.
+        ValueError: an unknown name.
+        CorpusError: a missing local file, a sha256 mismatch or a failed download (the
+            message names the file or URL).
+
+    Example:
+
+    >>> fetch("wiki")
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown corpus 'wiki'; expected one of ['dinos', 'sonnets', 'tinyshakespeare']
     """
     if name not in SOURCES:
         raise ValueError(f"unknown corpus {name!r}; expected one of {sorted(SOURCES)}")
     filename, url, sha256, _ = SOURCES[name]
-    if path is not None:
-        path = os.fspath(path)
-        if os.path.isdir(path):
-            path = os.path.join(path, filename)
-        if not os.path.isfile(path):
-            raise CorpusError(f"corpus file {path!r} for {name!r} does not exist")
-        actual = sha256_of(path)
-        if actual != sha256:
-            raise CorpusError(f"corpus file {path!r} has sha256 {actual}, expected {sha256} for {name!r}")
-        return path
-    import keras
-
-    return keras.utils.get_file(
-        f"seqzoo-{filename}", origin=url, file_hash=sha256, hash_algorithm="sha256", cache_dir=cache_dir
-    )
+    if path is not None and os.path.isdir(path):
+        path = os.path.join(path, filename)
+    return str(fetch_verified(filename, url, sha256, path=path, cache_dir=cache_dir,
+                              cache_subdir="seqzoo_text", error=CorpusError))
 
 
 def load(name, path=None, cache_dir=None):

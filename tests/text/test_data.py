@@ -142,7 +142,10 @@ def test_datasets_refuse_wrong_hash_and_unknown_name(tmp_path):
 
     fake = tmp_path / "dinos.txt"
     fake.write_text("Notasaurus\n")
-    with pytest.raises(CorpusError, match=r"has sha256 [0-9a-f]{64}, expected ad6465"):
+    with pytest.raises(CorpusError, match=r"dinos.txt: sha256 [0-9a-f]{12}\.\.\., expected "
+                                          r"ad6465621cf5\.\.\. for dinos.txt; the file is corrupt"):
         datasets.dinosaur_names(tmp_path)
+    with pytest.raises(CorpusError, match="nope.txt: no such file; expected sonnets.txt"):
+        datasets.sonnets(tmp_path / "nope.txt")
     with pytest.raises(ValueError, match="unknown corpus 'wiki'"):
         datasets.fetch("wiki", path=tmp_path)
