@@ -2,9 +2,10 @@
 
 Parsing MusicXML with music21 costs about a second a file; the cache makes the second read of a
 corpus a matter of milliseconds a file. A cache entry is valid for exactly one file content
-(sha256 of the bytes) and one set of reading options (grid, harmony mode, cache version), so an
-edited file or a changed option is parsed again. Entries are JSON (no pickle) and written to a
-temporary file that is renamed into place, so a crash never leaves a half-written entry.
+(the sha256 of its bytes, `zoo.io.downloads.sha256_of`) and one set of reading options (grid,
+harmony mode, cache version), so an edited file or a changed option is parsed again. Entries
+are JSON (no pickle) and written to a temporary file that is renamed into place, so a crash
+never leaves a half-written entry.
 
 The cache folder is, in order: the `cache_dir` argument, ``$SEQZOO_CACHE_DIR``,
 ``$XDG_CACHE_HOME/seqzoo/music``, ``~/.cache/seqzoo/music``.
@@ -34,21 +35,6 @@ def default_cache_dir():
         return pathlib.Path(os.environ["SEQZOO_CACHE_DIR"])
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return pathlib.Path(base) / "seqzoo" / "music"
-
-
-def file_sha256(path):
-    """The sha256 hex digest of a file's bytes.
-
-    Example:
-
-    >>> len(file_sha256(__file__))
-    64
-    """
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def solo_to_json(solo):
@@ -145,5 +131,5 @@ def store_cached(cache_dir, key, solo):
     return folder / f"{key}.json"
 
 
-__all__ = ["CACHE_VERSION", "default_cache_dir", "file_sha256", "solo_to_json", "solo_from_json",
+__all__ = ["CACHE_VERSION", "default_cache_dir", "solo_to_json", "solo_from_json",
            "cache_key", "load_cached", "store_cached"]

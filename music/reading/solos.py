@@ -45,6 +45,7 @@ from music.reading.scores import (meter_of, music21_errors, parse_score, symbol_
 from music.reading.timemap import TimeMap, score_time_map
 from music.types import Solo
 from music.checks import check_whole
+from zoo.io.downloads import sha256_of
 from zoo.io.files import check_regular_file
 
 HARMONY_MODES = ("auto", "symbols", "accompaniment", "melody", "none")
@@ -267,7 +268,7 @@ def read_corpus(paths_or_folders, cache_dir=None, *, harmony="auto", grid=DEFAUL
             except MusicInputError:
                 missing.append(i)  # read_solo raises (or skips) it in file order
                 continue
-            keys[i] = corpus.cache_key(corpus.file_sha256(path), options)
+            keys[i] = corpus.cache_key(sha256_of(path), options)
             cached = corpus.load_cached(folder, keys[i])
             if cached is not None:
                 cached.source = path
