@@ -21,7 +21,7 @@ import numpy as np
 from text import limits
 from text.vocab import EOS_ID, PAD_ID
 from zoo.io.files import read_regular_file
-from zoo.core.checks import check_int
+from zoo.core.checks import check_choice, check_int
 
 MODES = ("stream", "lines")
 
@@ -128,7 +128,7 @@ def encode_corpus(text, vocab, mode="stream"):
         For `"stream"`, a 1-D int32 numpy array of token ids. For `"lines"`, a list of 1-D
         int32 arrays, one per non-empty line, each without `<EOS>`.
     """
-    _check_mode(mode)
+    check_choice("mode", mode, MODES)
     if mode == "stream":
         return np.asarray(vocab.encode(text), dtype=np.int32)
     return [np.asarray(vocab.encode(line), dtype=np.int32) for line in corpus_lines(text)]
@@ -284,7 +284,7 @@ def make_datasets(text, vocab, *, mode="stream", seq_len=100, batch_size=32, val
     >>> bool((x[:, 1:] == y[:, :-1]).numpy().all())
     True
     """
-    _check_mode(mode)
+    check_choice("mode", mode, MODES)
     encoded = encode_corpus(text, vocab, mode)
     if mode == "stream" and len(encoded) < seq_len + 1:
         raise CorpusError(
@@ -304,8 +304,3 @@ def make_datasets(text, vocab, *, mode="stream", seq_len=100, batch_size=32, val
         train_ds = line_windows(train, seq_len, batch_size=batch_size, shuffle=True, seed=seed)
         val_ds = None if val is None else line_windows(val, seq_len, batch_size=batch_size, shuffle=False)
     return train_ds, val_ds
-
-
-def _check_mode(mode):
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")

@@ -9,6 +9,7 @@ very low).
 """
 
 import hashlib
+import inspect
 import json
 import math
 import os
@@ -22,10 +23,12 @@ import keras
 from text import data, limits
 from text.vocab import EOS_ID, PAD_ID, Vocabulary
 from zoo.artifacts import fields as checks
+from zoo.artifacts import lm_fields
 from zoo.artifacts.format import load_artifact, save_artifact
-from zoo.runtime.devices import PRECISIONS
+from zoo.runtime.precision import PRECISIONS
 from zoo.models.recording import set_factory_call
-from zoo.core.checks import check_int, map_seed
+from zoo.core.checks import check_choice, check_int, map_seed
+from zoo.core.results import Result
 
 KIND = "text.generator"
 
@@ -53,7 +56,7 @@ TEXT_METRICS = {
     "uniform_loss": checks.number(low=0), "checkpoint_epoch": checks.integer(low=1),
     "checkpoint_loss": checks.optional(checks.number()),
 }
-"""The numbers `fit` adds to the engine's metrics (`zoo.artifacts.fields.TRAINING_METRICS`)."""
+"""The numbers `fit` adds to the engine's metrics (`zoo.artifacts.lm_fields.TRAINING_METRICS`)."""
 
 
 def check_artifact_fields(artifact, where):
@@ -61,8 +64,9 @@ def check_artifact_fields(artifact, where):
 
     Run by `TextGenerator.load` (through `zoo.artifacts.format.load_artifact`) before the model
     loads. `config.json`: `factory` is `"zoo.build_lm"` (its arguments are the zoo's to
-    check), `preprocessing` is `["vocab"]`, `mode` is `"stream"` or `"lines"`, `model` holds
-    exactly `MODEL_KEYS`, each equal to the recorded argument, `training` and `metrics` hold
+    check, and the one record of the model settings), `preprocessing` is `["vocab"]`, `mode`
+    is `"stream"` or `"lines"`; `model`, written only by seqzoo before issue 26, holds exactly
+    `MODEL_KEYS`, each equal to the recorded argument, when present; `training` and `metrics` hold
     valid settings and numbers (`TRAINING_FIELDS`, `TEXT_METRICS`). `vocab.json`: see
     `Vocabulary.from_config`; its token count must equal `arguments.vocab_size`.
 
@@ -79,9 +83,11 @@ def check_artifact_fields(artifact, where):
     fields.read("preprocessing", checks.exactly(["vocab"], "its vocabulary"))
     fields.read("mode", checks.choice(*data.MODES))
     arguments = artifact.config["arguments"]
-    if "legacy_format" not in artifact.config:  # before format 2, "model" became "arguments"
+    # Artifacts written before issue 26 also hold the settings as "model" (before format 2,
+    # "model" became "arguments"): still read and cross-checked, never written.
+    if "model" in artifact.config and "legacy_format" not in artifact.config:
         model = fields.section("model").read_all(
-            {k: checks.LM_ARGUMENTS[k] for k in MODEL_KEYS}, closed=True,
+            {k: lm_fields.LM_ARGUMENTS[k] for k in MODEL_KEYS}, closed=True,
             what="the model settings")
         for key, value in model.items():
             if arguments.get(key, value) != value:
@@ -90,7 +96,7 @@ def check_artifact_fields(artifact, where):
                                             f"value")
     fields.section("training").read_all(TRAINING_FIELDS, optional_names=tuple(TRAINING_FIELDS))
     metrics = fields.section("metrics")
-    checks.check_training_metrics(metrics)
+    lm_fields.check_training_metrics(metrics)
     metrics.read_all(TEXT_METRICS, optional_names=tuple(TEXT_METRICS))
     vocab = Vocabulary.from_config(artifact.preprocessing["vocab"], source=f"{where}: vocab.json")
     if arguments.get("vocab_size", vocab.size) != vocab.size:
@@ -99,18 +105,42 @@ def check_artifact_fields(artifact, where):
                                 f"{arguments['vocab_size']}; expected the same number")
 
 
-class Score(dict):
-    """The result of `TextGenerator.score`: a dict with attribute access.
+TEXT_FIT_DEFAULTS = {"learning_rate": 2e-3, "warmup_steps": 100, "precision": "float32"}
+"""The options of `zoo.fit` whose default differs in `TextGenerator.fit`."""
+
+OWN_FIT_OPTIONS = ("build_model", "train_data", "validation_data", "batch_size", "loss",
+                   "max_seconds", "on_best", "settings")
+"""Options of `zoo.fit` that `TextGenerator.fit` sets itself (`max_seconds` is its
+`time_budget`; `batch_size` cuts the windows)."""
+
+
+def _engine_options(engine_fit, options):
+    """`options` if each names an option of `engine_fit` that `TextGenerator.fit` forwards.
+
+    Raises:
+        ValueError: one line naming the first option that is refused.
+    """
+    accepted = inspect.signature(engine_fit).parameters
+    for name in options:
+        if name in OWN_FIT_OPTIONS:
+            raise ValueError(f"TextGenerator.fit sets the training option {name!r} itself; "
+                             f"remove it")
+        if name not in accepted or accepted[name].kind is not inspect.Parameter.KEYWORD_ONLY:
+            known = ", ".join(sorted(n for n, p in accepted.items()
+                                     if p.kind is inspect.Parameter.KEYWORD_ONLY
+                                     and n not in OWN_FIT_OPTIONS))
+            raise ValueError(f"{name!r} is not a training option of zoo.fit; expected one of "
+                             f"{known}")
+    return dict(options)
+
+
+class Score(Result):
+    """The result of `TextGenerator.score`: a `zoo.core.results.Result` (a dict with
+    attribute access).
 
     Keys: `log_prob` (natural log, summed), `num_tokens`, `nats_per_token` and `perplexity`
     (= exp(nats_per_token)), `unknown` (tokens mapped to `<UNK>`).
     """
-
-    def __getattr__(self, name):
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(name) from None
 
 
 class TextGenerator:
@@ -139,7 +169,7 @@ class TextGenerator:
                  dropout=0.0):
         if not isinstance(vocab, Vocabulary):
             raise ValueError(f"vocab must be a text.vocab.Vocabulary, got {type(vocab).__name__}")
-        data._check_mode(mode)
+        check_choice("mode", mode, data.MODES)
         self.vocab = vocab
         self.mode = mode
         self.model_config = dict(cell=cell, units=units, num_layers=num_layers, embedding_dim=embedding_dim,
@@ -177,64 +207,53 @@ class TextGenerator:
     def _loss(self):
         return keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=PAD_ID)
 
-    def fit(self, corpus, *, epochs=10, batch_size=64, seq_len=100, learning_rate=2e-3, clipnorm=1.0,
-            validation_split=0.1, warmup_steps=100, steps_per_epoch=None, time_budget=None,
-            decay_steps=None, decay_over="steps", final_learning_rate=0.1, weight_decay=0.0,
-            precision="float32",
-            mixed_precision=None,
-            strategy=None, checkpoint=None, run_dir=None, fresh=False, seed=0, verbose=1,
-            callbacks=None, clock=None):
-        """Train on a corpus with `zoo.training.engine.fit` (teacher forcing, Adam, clipping, warm-up + cosine).
+    def fit(self, corpus, *, epochs=10, batch_size=64, seq_len=100, validation_split=0.1,
+            steps_per_epoch=None, time_budget=None, checkpoint=None, seed=0,
+            mixed_precision=None, **fit_options):
+        """Train on a corpus with the zoo's training engine, `zoo.fit`.
 
-        The best epoch by validation loss (training loss without validation text) is what the
-        generator keeps; with `checkpoint`, it is saved there after every improving epoch, and
-        the run can be resumed after a kill by calling `fit` again with the same arguments
-        (its state lives in `<checkpoint>/training`). A loss that becomes NaN or diverges stops
-        training; `self.training_result.failed` is then True and the checkpoint keeps the last
-        good epoch.
+        The text is cut into windows (`text.data.make_datasets`) and the model trained with
+        teacher forcing by `zoo.fit`, whose documentation describes every training option
+        (schedule, clipping, weight decay, precision, distribution, resume, callbacks) and the
+        rules of the run. The best epoch by validation loss (training loss without validation
+        text) is what the generator keeps; with `checkpoint`, it is saved there after every
+        improving epoch, and a killed run resumes when `fit` is called again with the same
+        arguments (its state lives in `<checkpoint>/training`). A loss that becomes NaN or
+        diverges stops training; `self.training_result.failed` is then True.
 
         Args:
             corpus: str (the text), a path or a list of paths.
             epochs: int >= 1, passes over the training windows. Defaults to 10.
-            batch_size: int, the global batch size. Defaults to 64.
-            seq_len: int, tokens per window (stream) or the longest example (lines). Defaults to 100.
-            learning_rate: float, peak Adam learning rate. Defaults to 2e-3.
-            clipnorm: float or None, clip each gradient's norm (on by default: 1.0).
-            weight_decay: float >= 0, decoupled weight decay of the weight matrices (AdamW;
-                `zoo.training.engine.fit`). Defaults to 0.
-            validation_split: float in [0, 1), the last part of the corpus held out. Defaults to 0.1.
-            warmup_steps: int, linear warm-up steps. Defaults to 100.
+            batch_size: int >= 1, the global batch size. Defaults to 64.
+            seq_len: int >= 1, tokens per window (stream) or the longest example (lines).
+                Defaults to 100.
+            validation_split: float in [0, 1), the last part of the corpus held out.
+                Defaults to 0.1.
             steps_per_epoch: int or None, batches per epoch (stream mode draws fresh random
                 windows every epoch). Defaults to one pass over the training tokens.
-            time_budget: float or None, stop after this many seconds of training.
-            decay_steps: int or None, the step where the cosine decay ends. Defaults to
-                `epochs * steps_per_epoch`.
-            decay_over: `"steps"` (default) or `"time"`: the cosine ends when `time_budget`
-                is spent, however many steps that is (needs `time_budget`, not
-                `decay_steps`; `zoo.training.engine.fit`).
-            final_learning_rate: float in [0, 1], where the cosine ends, as a fraction of
-                `learning_rate`. Defaults to 0.1.
-            precision: `"float32"` (default), `"mixed_bfloat16"`, `"mixed_float16"` or
-                `"auto"` (see `zoo.training.engine.resolve_precision`). Weights, logits and loss stay
-                float32.
+            time_budget: float or None, stop after this many seconds of training (the
+                engine's `max_seconds`).
+            checkpoint: path or None, save the artifact here after every best epoch; the run
+                folder defaults to `<checkpoint>/training`.
+            seed: int of any size (numpy integers too), seeds the weights, the shuffling and
+                the window offsets (mapped by `zoo.core.checks.map_seed`). Defaults to 0.
             mixed_precision: deprecated alias: True means `precision="mixed_bfloat16"`.
-            strategy: None, `"auto"` or a `tf.distribute.Strategy`.
-            checkpoint: path or None, save the artifact here after every best epoch.
-            run_dir: path or None, the run folder for resume. Defaults to
-                `<checkpoint>/training` when `checkpoint` is given.
-            fresh: bool, forget a previous run in `run_dir` and start over. Defaults to False.
-            seed: int of any size (numpy integers too), seeds the weights' shuffling and
-                window offsets (mapped by `zoo.core.checks.map_seed`). Defaults to 0.
-            verbose: 0, 1 (progress bar) or 2. Defaults to 1.
-            callbacks: extra Keras callbacks.
-            clock: callable returning seconds, or None: the clock of `time_budget` (a benchmark
-                passes one that stops while it evaluates).
+            **fit_options: options of `zoo.fit`, forwarded unchanged (see `zoo.fit`):
+                `learning_rate`, `warmup_steps`, `decay_steps`, `decay_over`,
+                `final_learning_rate`, `clipnorm`, `weight_decay`, `precision`, `strategy`,
+                `run_dir`, `fresh`, `callbacks`, `verbose`, `clock`, ... Defaults that differ
+                from the engine's are `TEXT_FIT_DEFAULTS`.
 
         Returns:
             dict: the per-epoch history (`loss`, `val_loss`, ... lists) of the whole run.
+
+        Raises:
+            ValueError: a bad argument, or an option that `zoo.fit` does not take (or that
+                `fit` sets itself), named in the message.
         """
         from zoo.training import engine as training
 
+        options = {**TEXT_FIT_DEFAULTS, **_engine_options(training.fit, fit_options)}
         text = data.read_corpus(corpus)
         for name, value in (("epochs", epochs), ("batch_size", batch_size), ("seq_len", seq_len)):
             check_int(name, value, 1)
@@ -244,15 +263,16 @@ class TextGenerator:
         if mixed_precision is not None:
             warnings.warn("mixed_precision is deprecated; use precision='mixed_bfloat16' (or 'auto')",
                           DeprecationWarning, stacklevel=2)
-            precision = "mixed_bfloat16" if mixed_precision else precision
+            if mixed_precision:
+                options["precision"] = "mixed_bfloat16"
         keras.utils.set_random_seed(seed)
         train_ds, val_ds = data.make_datasets(text, self.vocab, mode=self.mode, seq_len=seq_len,
                                               batch_size=batch_size, validation_split=validation_split, seed=seed)
         if steps_per_epoch is not None:
             check_int("steps_per_epoch", steps_per_epoch, 1)
             train_ds = train_ds.repeat()
-        if run_dir is None and checkpoint is not None:
-            run_dir = os.path.join(os.fspath(checkpoint), "training")
+        if options.get("run_dir") is None and checkpoint is not None:
+            options["run_dir"] = os.path.join(os.fspath(checkpoint), "training")
         initial = self.model.get_weights()
         vocab_size, model_config = self.vocab.size, dict(self.model_config)
 
@@ -268,25 +288,22 @@ class TextGenerator:
             if checkpoint is not None:
                 self.save(checkpoint)
 
-        self.training_config = dict(epochs=epochs, batch_size=batch_size, seq_len=seq_len,
-                                    learning_rate=learning_rate, clipnorm=clipnorm,
-                                    validation_split=validation_split, warmup_steps=warmup_steps,
-                                    steps_per_epoch=steps_per_epoch, time_budget=time_budget,
-                                    decay_steps=decay_steps, decay_over=decay_over,
-                                    final_learning_rate=final_learning_rate,
-                                    weight_decay=weight_decay, precision=precision, seed=seed)
+        engine_defaults = {name: p.default for name, p in
+                           inspect.signature(training.fit).parameters.items()}
+        chosen = {**engine_defaults, **options}
+        self.training_config = {
+            **{k: chosen[k] for k in TRAINING_FIELDS if k in chosen},
+            "epochs": epochs, "batch_size": batch_size, "seq_len": seq_len,
+            "validation_split": validation_split, "steps_per_epoch": steps_per_epoch,
+            "time_budget": time_budget, "seed": seed}
         settings = {"mode": self.mode, "vocab_size": vocab_size, "level": self.vocab.level,
                     "model": model_config, "seq_len": seq_len,
                     "validation_split": validation_split, "seed": seed,
                     "corpus_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]}
         result = self.training_result = training.fit(
             build, train_ds, validation_data=val_ds, epochs=epochs, steps_per_epoch=steps_per_epoch,
-            learning_rate=learning_rate, warmup_steps=warmup_steps, decay_steps=decay_steps,
-            decay_over=decay_over,
-            final_learning_rate=final_learning_rate, clipnorm=clipnorm, weight_decay=weight_decay,
-            loss=self._loss(), max_seconds=time_budget, precision=precision,
-            strategy=strategy, on_best=on_best, run_dir=run_dir, fresh=fresh, callbacks=callbacks,
-            verbose=verbose, settings=settings, clock=clock)
+            loss=self._loss(), max_seconds=time_budget, on_best=on_best, settings=settings,
+            **options)
         self.training_config.update(precision=result.precision,
                                     steps_per_epoch=result.get("steps_per_epoch", steps_per_epoch))
         self.model.set_weights(result.model.get_weights())  # the best epoch, not the last
@@ -484,12 +501,11 @@ class TextGenerator:
             option: how error messages name the path (the CLI passes `"--out"`).
 
         Raises:
-            zoo.artifacts.format.ArtifactError: the path may not be replaced or cannot be written.
+            zoo.artifacts.ArtifactError: the path may not be replaced or cannot be written.
         """
         save_artifact(path, kind=KIND, model=self.model,
                       preprocessing={"vocab": self.vocab.get_config()},
-                      config={"mode": self.mode, "model": dict(self.model_config),
-                              "training": dict(self.training_config)},
+                      config={"mode": self.mode, "training": dict(self.training_config)},
                       metrics=self.metrics, option=option)
 
     @classmethod
@@ -504,7 +520,7 @@ class TextGenerator:
         (`check_artifact_fields`), and the recorded model call against the model's layers.
 
         Raises:
-            zoo.artifacts.format.ArtifactError: the path is missing, is not a text generator, its
+            zoo.artifacts.ArtifactError: the path is missing, is not a text generator, its
                 files cannot be read, or a field is missing, of the wrong type, out of range or
                 inconsistent (one line naming the folder, the file and the field).
         """

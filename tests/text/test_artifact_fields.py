@@ -17,14 +17,15 @@ import pytest
 
 import zoo
 from text.generator import TEXT_METRICS, TRAINING_FIELDS, TextGenerator
-from zoo.artifacts.fields import LM_ARGUMENTS, TRAINING_METRICS
-from zoo.artifacts.format import ArtifactError
+from zoo.artifacts.lm_fields import LM_ARGUMENTS, TRAINING_METRICS
+from zoo.artifacts import ArtifactError
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 NAMES = "abc\nabd\nbad\ncab\n" * 40
 NUMBER = "an integer"
 ONE_WHOLE = f"{NUMBER} >= 1"
 DELETE = object()
+OLD_MODEL = {"cell": "lstm", "units": 8, "num_layers": 1, "embedding_dim": 4, "dropout": 0.0}
 
 
 @pytest.fixture(scope="module")
@@ -84,12 +85,12 @@ CONFIG_CASES = [
      "field preprocessing must be a list of file names without .json; got \"vocab\""),
     ([("mode", "poem")], "field mode must be one of \"stream\", \"lines\"; got \"poem\""),
     ([("mode", DELETE)], "field mode is missing; expected one of \"stream\", \"lines\""),
-    ([("model", DELETE)], "field model is missing; expected an object {...}"),
-    ([("model.units", 16)],
+    # `model` is written only by seqzoo before issue 26; still checked when present.
+    ([("model", OLD_MODEL), ("model.units", 16)],
      "field model.units is 16, but arguments.units is 8; expected the same value"),
-    ([("model.dropout", -0.1)],
+    ([("model", OLD_MODEL), ("model.dropout", -0.1)],
      "field model.dropout must be a finite number in [0, 1); got -0.1"),
-    ([("model.heads", 2)],
+    ([("model", OLD_MODEL), ("model.heads", 2)],
      "field model.heads is not a field of the model settings; expected only cell, units, "
      "num_layers, embedding_dim, dropout"),
     ([("training", [])], "field training must be an object {...}; got []"),
@@ -211,7 +212,7 @@ def test_a_folder_that_agrees_with_itself_but_not_with_its_model_is_refused(fold
         f"model.keras has an embedding of {len(tokens)} tokens and {len(tokens)} logits")
     _mutate(folder, "vocab.json", [("tokens", tokens)])
     _mutate(folder, "config.json", [("arguments.vocab_size", len(tokens)),
-                                    ("arguments.units", 16), ("model.units", 16)])
+                                    ("arguments.units", 16)])
     with pytest.raises(ArtifactError) as error:
         TextGenerator.load(folder)
     assert str(error.value) == (f"path {folder}: config.json: field arguments.units is 16, but "

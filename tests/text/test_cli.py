@@ -29,7 +29,7 @@ def test_train_prints_final_validation_loss_and_writes_artifact(trained, capsys)
     state = json.loads((out / "training" / "state.json").read_text())  # the training engine's run folder
     assert state["finished"] and state["stopped_reason"] == "finished"
     config = json.loads((out / "config.json").read_text())
-    assert config["mode"] == "lines" and config["model"]["units"] == 32
+    assert config["mode"] == "lines" and config["arguments"]["units"] == 32
     assert config["metrics"]["val_loss"] > 0
     # The best epoch was checkpointed to --out while training (what an interrupted run keeps),
     # and the artifact holds that epoch, not the last one.

@@ -116,7 +116,7 @@ def test_corpus_shorter_than_one_window():
 
 def test_bad_arguments():
     vocab = Vocabulary.build("abc")
-    with pytest.raises(ValueError, match="mode must be one of"):
+    with pytest.raises(ValueError, match="mode='paragraphs' is not supported; expected one of 'stream', 'lines'"):
         data.make_datasets("abc" * 50, vocab, mode="paragraphs")
     with pytest.raises(ValueError, match="seq_len must be an integer >= 1; got 0"):
         data.stream_windows(np.arange(50), 0)

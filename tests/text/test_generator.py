@@ -138,7 +138,7 @@ def test_save_load_gives_identical_samples_and_metadata(names_model, tmp_path):
     config = json.loads((path / "config.json").read_text())
     assert (config["format"], config["kind"], config["mode"]) == ("seqzoo.artifact", "text.generator", "lines")
     assert config["factory"] == "zoo.build_lm" and config["arguments"]["cell"] == "gru"
-    assert config["model"]["cell"] == "gru" and config["metrics"]["val_loss"] == names_model.metrics["val_loss"]
+    assert "model" not in config and config["metrics"]["val_loss"] == names_model.metrics["val_loss"]
     again = TextGenerator.load(path)
     assert again.vocab == names_model.vocab
     kwargs = dict(n=6, seed=9, temperature=0.8, top_k=10)
@@ -275,3 +275,32 @@ def test_an_interrupted_fit_resumes_from_the_checkpoints_run_folder(tmp_path):
     assert len(hist["loss"]) == 4 and again.training_result.resumed
     saved = TextGenerator.load(tmp_path / "ckpt")
     assert saved.metrics["checkpoint_epoch"] == 1 + int(np.argmin(hist["val_loss"]))
+
+
+TINY_NAMES = "abc\nabd\nbad\ncab\n" * 20
+
+
+def test_fit_forwards_engine_options_and_refuses_unknown_ones(tmp_path):
+    """An option of `zoo.fit` that `TextGenerator.fit` does not name reaches the engine
+    (`metrics`); a misspelt one, or one `fit` sets itself, is refused naming it."""
+    gen = TextGenerator.from_corpus(TINY_NAMES, lines=True, units=4, embedding_dim=4)
+    history = gen.fit(TINY_NAMES, epochs=1, batch_size=16, seq_len=8, warmup_steps=1,
+                      metrics=["accuracy"], verbose=0)
+    assert "accuracy" in history and len(history["accuracy"]) == 1
+    assert gen.training_config["learning_rate"] == 2e-3  # the text default, recorded
+    with pytest.raises(ValueError, match="'learning_rat' is not a training option of zoo.fit; "
+                                         "expected one of .*learning_rate"):
+        gen.fit(TINY_NAMES, epochs=1, learning_rat=0.1)
+    with pytest.raises(ValueError, match="sets the training option 'loss' itself"):
+        gen.fit(TINY_NAMES, epochs=1, loss="mse")
+
+
+def test_a_saved_config_records_the_model_settings_once(tmp_path):
+    """config.json holds the factory call (`arguments`) and no second copy (`model`)."""
+    gen = TextGenerator.from_corpus(TINY_NAMES, lines=True, units=4, embedding_dim=4)
+    gen.save(tmp_path / "gen")
+    config = json.loads((tmp_path / "gen" / "config.json").read_text())
+    assert "model" not in config
+    assert config["arguments"]["units"] == 4 and config["arguments"]["cell"] == "lstm"
+    loaded = TextGenerator.load(tmp_path / "gen")
+    assert loaded.model_config == gen.model_config
