@@ -19,8 +19,8 @@ in `zoo.artifacts.lm_fields`.
 
 import itertools
 import json
-import math
-import numbers
+
+from zoo.core.checks import is_integer, is_number
 
 MISSING = object()
 
@@ -55,15 +55,6 @@ class Spec:
         return self.test(value)
 
 
-def _is_int(value):
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value):
-    return (isinstance(value, numbers.Real) and not isinstance(value, bool)
-            and math.isfinite(value))
-
-
 def _bounds(low, high, low_open=False, high_open=False):
     if low is not None and high is not None:
         return (f" in {'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}")
@@ -81,13 +72,13 @@ def _within(value, low, high, low_open=False, high_open=False):
 
 def integer(low=None, high=None):
     """An integer (not a bool) in [low, high]; None leaves a side open."""
-    return Spec(lambda v: _is_int(v) and _within(v, low, high),
+    return Spec(lambda v: is_integer(v) and _within(v, low, high),
                 f"an integer{_bounds(low, high)}")
 
 
 def number(low=None, high=None, *, low_open=False, high_open=False):
     """A finite number (not a bool) in the range; `low_open`/`high_open` exclude the ends."""
-    return Spec(lambda v: _is_number(v) and _within(v, low, high, low_open, high_open),
+    return Spec(lambda v: is_number(v) and _within(v, low, high, low_open, high_open),
                 f"a finite number{_bounds(low, high, low_open, high_open)}")
 
 

@@ -12,7 +12,33 @@ import pathlib
 from zoo.artifacts.layout import CONFIG_FILE, FORMAT, LEGACY_MUSIC_FILES, LEGACY_TEXT_FORMAT
 from zoo.artifacts.layout import MODEL_FILE, RUN_FOLDER, ArtifactError
 from zoo.io.atomic import probe_writable
-from zoo.io.atomic import read_json
+from zoo.io.jsonio import JSONFileError, read_json
+
+
+def read_config(path):
+    """The `config.json` of a folder, or None when it is missing or not readable JSON.
+
+    A folder whose `config.json` cannot be read is not an artifact this package recognises:
+    `folder_kind` then says None and `check_output_folder` refuses to replace it.
+
+    Args:
+        path: `pathlib.Path`, a folder.
+
+    Returns:
+        The decoded JSON value (not necessarily a dict), or None.
+
+    Example:
+
+    >>> import tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "config.json").write_text("{cut")
+    >>> read_config(folder) is None
+    True
+    """
+    try:
+        return read_json(path / CONFIG_FILE)
+    except JSONFileError:
+        return None
 
 
 def folder_kind(path, config=None):
@@ -38,7 +64,7 @@ def folder_kind(path, config=None):
     if not names:
         return "empty"
     if config is None and CONFIG_FILE in names:
-        config = read_json(path / CONFIG_FILE)
+        config = read_config(path)
     if isinstance(config, dict):
         if config.get("format") == FORMAT and isinstance(config.get("kind"), str):
             return config["kind"]
@@ -71,7 +97,7 @@ def own_files(path):
     >>> sorted(own_files(pathlib.Path(tempfile.mkdtemp())))
     ['config.json', 'model.keras']
     """
-    config = read_json(path / CONFIG_FILE)
+    config = read_config(path)
     names = {CONFIG_FILE, MODEL_FILE}
     if isinstance(config, dict) and config.get("format") == FORMAT:
         names |= {f"{name}.json" for name in config.get("preprocessing", [])
@@ -155,4 +181,4 @@ def check_output_folder(path, *, kind, option="path"):
     return path
 
 
-__all__ = ["check_output_folder", "folder_kind", "own_files"]
+__all__ = ["check_output_folder", "folder_kind", "own_files", "read_config"]

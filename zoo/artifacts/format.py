@@ -25,63 +25,23 @@ Safety rules (nothing a user had is lost):
   are serialised by a lock.
 """
 
-import contextlib
 import errno
 import json
 import os
 import pathlib
 
 from zoo.artifacts.fields import FieldError, Fields, choice, integer, list_of, obj, optional, text
-from zoo.artifacts.folders import check_output_folder, folder_kind, own_files
+from zoo.artifacts.folders import check_output_folder, folder_kind, own_files, read_config
 from zoo.artifacts.layout import CONFIG_FILE, FORMAT, FORMAT_VERSION, LEGACY_TEXT_FORMAT
 from zoo.artifacts.layout import MODEL_FILE, RESERVED_KEYS, Artifact, ArtifactError
 from zoo.artifacts.lm_fields import check_lm_arguments, check_lm_model
-from zoo.io.atomic import read_json, recover_folder, replace_folder_atomically
+from zoo.io.atomic import recover_folder, replace_folder_atomically
+from zoo.io.jsonio import JSONFileError, read_json
 from zoo.models.recording import factory_call, set_factory_call
+from zoo.runtime.precision import float32_copy
 
 
 # ----------------------------------------------------------------------------- save and load
-
-
-def _bare_float32_copy(model):
-    """The model without optimizer state (and in float32 when it was built mixed)."""
-    import keras  # lazy: TensorFlow
-
-    policy = getattr(model, "dtype_policy", None)
-    mixed = policy is not None and getattr(policy, "compute_dtype", "float32") != "float32"
-    if getattr(model, "optimizer", None) is None and not mixed:
-        return model
-    config = model.get_config()
-    if mixed:
-        with _float32_policy():
-            bare = keras.Model.from_config(_strip_policies(config))
-    else:
-        bare = keras.Model.from_config(config)
-    bare.set_weights(model.get_weights())
-    return bare
-
-
-@contextlib.contextmanager
-def _float32_policy():
-    import keras  # lazy: TensorFlow
-
-    previous = keras.config.dtype_policy()
-    keras.config.set_dtype_policy("float32")
-    try:
-        yield
-    finally:
-        keras.config.set_dtype_policy(previous)
-
-
-def _strip_policies(config):
-    """A model config with every layer's dtype policy removed (they then follow float32)."""
-    if isinstance(config, dict):
-        return {k: _strip_policies(v) for k, v in config.items()
-                if not (k == "dtype" and isinstance(v, dict)
-                        and v.get("class_name") == "DTypePolicy")}
-    if isinstance(config, list):
-        return [_strip_policies(v) for v in config]
-    return config
 
 
 def save_artifact(path, *, kind, model, preprocessing=None, config=None, metrics=None,
@@ -132,7 +92,7 @@ def save_artifact(path, *, kind, model, preprocessing=None, config=None, metrics
                  for name, value in preprocessing.items()}
     except (TypeError, ValueError) as error:
         raise ArtifactError(f"cannot save to {shown}: the config is not JSON ({error})") from None
-    bare = _bare_float32_copy(model)
+    bare = float32_copy(model)
     try:
         with replace_folder_atomically(path, replaced=own_files) as staging:
             bare.save(staging / MODEL_FILE)
@@ -153,7 +113,10 @@ def _convert_legacy(path, config):
                 "preprocessing": ["vocab"], "metrics": config.get("metrics", {}),
                 **{k: v for k, v in config.items()
                    if k not in RESERVED_KEYS and k != "model"}, "legacy_format": 1}
-    metrics = read_json(path / "metrics.json")
+    try:
+        metrics = read_json(path / "metrics.json")
+    except JSONFileError:  # the legacy layout's optional record: unreadable counts as none
+        metrics = None
     return {"format": FORMAT, "version": FORMAT_VERSION, "kind": "music.improviser",
             "factory": None, "arguments": None, "preprocessing": ["encoding"],
             "metrics": metrics if isinstance(metrics, dict) else {},
@@ -221,7 +184,7 @@ def read_artifact_config(path, *, kind, hint="", option="path"):
         raise ArtifactError(f"{option} {shown}: does not exist; {expected}")
     if not path.is_dir():
         raise ArtifactError(f"{option} {shown}: is a file; {expected}")
-    config = read_json(path / CONFIG_FILE)
+    config = read_config(path)
     if not isinstance(config, dict):
         raise ArtifactError(f"{option} {shown}: not a seqzoo artifact (no readable "
                             f"{CONFIG_FILE}); {expected}")
@@ -285,7 +248,10 @@ def load_artifact(path, *, kind, hint="", option="path", load_model=True, check=
     path = pathlib.Path(path)
     preprocessing = {}
     for name in config["preprocessing"]:
-        value = read_json(path / f"{name}.json")
+        try:
+            value = read_json(path / f"{name}.json")
+        except JSONFileError:
+            value = None
         if value is None:
             raise ArtifactError(f"{option} {shown}: {name}.json is not readable JSON")
         preprocessing[name] = value

@@ -9,24 +9,9 @@ import functools
 import inspect
 import json
 
+from zoo.io.jsonio import jsonable
+
 _ATTRIBUTE = "_seqzoo_factory_call"
-
-
-def _plain(value):
-    """A numpy scalar as the Python number it holds (factories take numpy integers too)."""
-    import numpy as np
-
-    if isinstance(value, np.generic):
-        return value.item()
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
-
-
-def _jsonable(value, where):
-    try:
-        return json.loads(json.dumps(value, default=_plain))
-    except (TypeError, ValueError):
-        raise ValueError(f"{where} = {value!r} cannot be recorded in an artifact: expected "
-                         f"JSON values (numbers, strings, lists, dicts, None)") from None
 
 
 def records_call(factory):
@@ -55,7 +40,7 @@ def records_call(factory):
         model = factory(*args, **kwargs)
         bound = signature.bind(*args, **kwargs)
         bound.apply_defaults()
-        arguments = {name: _jsonable(value, f"{factory.__name__}({name}=...)")
+        arguments = {name: jsonable(value, f"{factory.__name__}({name}=...)")
                      for name, value in bound.arguments.items()}
         # object.__setattr__: Keras would otherwise wrap the dict in a tracked container.
         object.__setattr__(model, _ATTRIBUTE,
