@@ -57,7 +57,7 @@ import zoo  # noqa: E402
 import keras  # noqa: E402
 
 from music.evaluation.discriminator import discriminate  # noqa: E402
-from music.encoding.events import to_ticks  # noqa: E402
+from music.encoding.timegrid import to_ticks  # noqa: E402
 from music.model.improvise import (CENTRE_DECAY, REGISTER, REGISTER_PENALTY,  # noqa: E402
                              REGISTER_SPREAD, SPAN, SPAN_PENALTY, TEMPERATURE, Improviser)
 from music.reading.solos import read_corpus, read_solo  # noqa: E402
@@ -346,7 +346,7 @@ def main():
                                     **sampling, "seed_offset": args.seed_offset,
                                     "phrase_bars": args.phrase_bars,
                                     "max_solos": args.max_solos, "solos": args.solos}
-    result["model"] = {"path": str(artifact.path), "hparams": artifact.config.get("hparams"),
+    result["model"] = {"path": str(artifact.path), "hparams": artifact.arguments,
                        "train_solos": len(training), "heldout_solos": len(humans),
                        "size_bytes": os.path.getsize(os.path.join(artifact.path, "model.keras"))}
     result["course_method_training_seconds"] = None if course is None else round(

@@ -15,21 +15,11 @@ Events never cross a bar line, so the durations of a bar's events sum exactly to
 Decoding needs only the tokens: `decode(encode(s))` gives back the notes of `s` exactly when `s`
 is on the grid, see `quantise` for what is not representable.
 
-Beside every token goes a conditioning vector (`FEATURE_DIM` floats) that describes *where the
-event starts*, in two parts:
-
-- from the progression and the clock (`ChordTimeline`, `STATIC_DIM` floats): the current chord
-  (pitch classes relative to its root, absolute root), the next chord (relative to the current
-  root), ticks to the chord change, the beat and the position inside the beat, what is left of
-  the bar, the bar within a 4-bar group;
-- from the melody so far (`melody_features`): which intervals from the previous pitch land on
-  a tone of the current chord, of the next chord, on the current root (three 12-wide rings,
-  interval mod 12), the register of the previous pitch, whether there was one, how long the
-  current phrase has lasted (since the first note after a rest of at least a beat,
-  `BREATH_TICKS`), how long the rest before this event is, and the tempo.
-
-At generation time the same vector is computed from the progression, the position reached and
-the melody generated so far (`music.model.improvise`), which is how the model "hears" the changes.
+Beside every token goes a conditioning vector (`music.encoding.features.FEATURE_DIM` floats)
+that describes where the event starts: the progression and the clock, and the melody so far
+(`music.encoding.features`). At generation time the same vector is computed from the
+progression, the position reached and the melody generated so far (`music.model.improvise`),
+which is how the model "hears" the changes.
 `ENCODING_VERSION` changes whenever the meaning of tokens or features changes: a model folder
 written for another version is refused with a message naming both (`EncodingVersionError`).
 
@@ -43,286 +33,41 @@ Not representable (and what `quantise` does with it):
 - bars are assumed to start at offset 0 with `solo.bar_length` (no pickups, one meter per solo).
 """
 
-import bisect
 import dataclasses
-import functools
-import math
+from collections.abc import Sequence
 from fractions import Fraction
-from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from music.encoding.features import (
+    BREATH_TICKS,
+    FEATURE_BLOCKS,
+    FEATURE_DIM,
+    REFERENCE_PITCH,
+    REGISTER_SPAN,
+    STATIC_DIM,
+    ChordTimeline,
+    feature_block,
+    melody_features,
+)
+from music.encoding.timegrid import (
+    DURATIONS,
+    TICKS_PER_QUARTER,
+    split_duration,
+    to_ticks,
+)
 from music.types import Chord, Note, Solo
 
-TICKS_PER_QUARTER = 24
-DURATIONS = (1, 2, 3, 4, 6, 8, 9, 12, 16, 18, 24, 32, 36, 48, 72, 96)
 PITCH_RANGE = (36, 99)  # lowest and highest MIDI pitch kept (C2 .. D#7)
 BOS = 0
 INTERVAL_RANGE = 36  # largest leap encoded, in semitones (up or down)
-REFERENCE_PITCH = 67  # the "previous pitch" before the first note (G4)
-BREATH_TICKS = 24  # a rest at least this long (a beat) ends a phrase
 ENCODING_NAME = "interval-events"
 ENCODING_VERSION = 2
 NOTE_NAMES = ("C", "C#", "D", "E-", "E", "F", "F#", "G", "A-", "A", "B-", "B")
 
-# Layout of the conditioning vector: (name, width), in order. The first blocks come from the
-# progression and the clock (`ChordTimeline`), the others from the melody (`melody_features`).
-STATIC_BLOCKS = (
-    ("chord_pcs", 12),        # current chord pitch classes relative to its root
-    ("root", 12),             # current chord root, absolute pitch class one-hot
-    ("next_pcs", 12),         # next chord pitch classes relative to the current root
-    ("next_root", 12),        # next chord root relative to the current root, one-hot
-    ("no_chord", 1),          # 1 under N.C. or where the solo has no chords
-    ("to_change", 1),         # ticks to the next chord change / 96, clipped to 1
-    ("beat", 8),              # quarter-note beat in the bar, one-hot (beats >= 8 share the last)
-    ("sub_beat", 24),         # tick inside the beat, one-hot
-    ("bar_left", 1),          # ticks left in the bar / bar ticks
-    ("phrase_bar", 4),        # bar index mod 4, one-hot
-)
-MELODY_BLOCKS = (
-    ("chord_from_prev", 12),  # 1 at d if previous pitch + d is a tone of the current chord
-    ("next_from_prev", 12),   # the same for the next chord
-    ("root_from_prev", 12),   # 1 at d if previous pitch + d is the current root (mod 12)
-    ("register", 1),          # (previous pitch - REFERENCE_PITCH) / 24
-    ("no_prev", 1),           # 1 before the first note
-    ("phrase_length", 1),     # ticks since the phrase began / (8 bars), clipped to 1
-    ("rest_before", 1),       # ticks of rest just before this event / 96, clipped to 1
-    ("tempo", 1),             # log2(tempo / 160)
-)
-FEATURE_BLOCKS = STATIC_BLOCKS + MELODY_BLOCKS
-STATIC_DIM = sum(width for _, width in STATIC_BLOCKS)
-FEATURE_DIM = sum(width for _, width in FEATURE_BLOCKS)
-
-
 class EncodingVersionError(ValueError):
     """A saved encoding of another `ENCODING_VERSION` than this code reads."""
 
-
-def _block(name):
-    start = 0
-    for block, width in FEATURE_BLOCKS:
-        if block == name:
-            return slice(start, start + width)
-        start += width
-    raise KeyError(name)
-
-
-def to_ticks(value) -> int:
-    """Convert quarter notes (Fraction/float) to the nearest whole tick.
-
-    Args:
-        value: a time in quarter notes.
-
-    Returns:
-        int: `round(value * TICKS_PER_QUARTER)`, halves rounded up.
-
-    Example:
-        >>> to_ticks(Fraction(1, 3))
-        8
-    """
-    return int(math.floor(Fraction(value) * TICKS_PER_QUARTER + Fraction(1, 2)))
-
-
-def split_duration(ticks: int) -> List[int]:
-    """Split a duration into the fewest `DURATIONS` values, longest first.
-
-    Args:
-        ticks: a positive number of ticks.
-
-    Returns:
-        list of int: values from `DURATIONS` summing to `ticks` (the first one is the note, the
-        rest become ties).
-
-    Example:
-        >>> split_duration(30)
-        [24, 6]
-    """
-    return list(_split_duration(int(ticks)))
-
-
-@functools.lru_cache(maxsize=4096)
-def _split_duration(ticks):
-    best = [None] * (ticks + 1)
-    best[0] = ()
-    for total in range(1, ticks + 1):
-        for value in DURATIONS:
-            if value <= total and best[total - value] is not None:
-                candidate = tuple(sorted(best[total - value] + (value,), reverse=True))
-                if best[total] is None or len(candidate) < len(best[total]) or (
-                        len(candidate) == len(best[total]) and candidate > best[total]):
-                    best[total] = candidate
-    return best[ticks]
-
-
-class ChordTimeline:
-    """The chords of a solo or a progression on the tick grid, for root and feature look-ups.
-
-    Args:
-        chords: `Chord` spans in time order (may be empty: then no chord anywhere).
-        bar_ticks: ticks per bar.
-
-    Example:
-        >>> timeline = ChordTimeline(solo.chords, to_ticks(solo.bar_length))
-        >>> timeline.root_at(0)
-    """
-
-    def __init__(self, chords: Sequence[Chord], bar_ticks: int):
-        self.bar_ticks = int(bar_ticks)
-        self.starts = [to_ticks(c.offset) for c in chords]
-        self.chords = list(chords)
-        self._feature_cache = {}
-
-    def index_at(self, tick: int) -> int:
-        """Index of the chord sounding at `tick`, or -1 before the first chord."""
-        return bisect.bisect_right(self.starts, tick) - 1
-
-    def chord_at(self, tick: int) -> Optional[Chord]:
-        index = self.index_at(tick)
-        return self.chords[index] if index >= 0 else None
-
-    def root_at(self, tick: int) -> int:
-        """Root pitch class at `tick`; 0 (C) under N.C. or with no chord, so pitches stay absolute."""
-        chord = self.chord_at(tick)
-        return chord.root if chord is not None and chord.root is not None else 0
-
-    def features(self, tick: int) -> np.ndarray:
-        """The progression/clock part of the conditioning (`STATIC_DIM` float32) at `tick`."""
-        index = self.index_at(tick)
-        key_chord = self._chord_features(index, tick)
-        out = np.zeros(STATIC_DIM, np.float32)
-        out[: len(key_chord)] = key_chord
-        bar, pos = divmod(tick, self.bar_ticks)
-        beat, sub = divmod(pos, TICKS_PER_QUARTER)
-        out[_block("beat")][min(beat, 7)] = 1.0
-        out[_block("sub_beat")][sub] = 1.0
-        out[_block("bar_left")] = (self.bar_ticks - pos) / self.bar_ticks
-        out[_block("phrase_bar")][bar % 4] = 1.0
-        if index + 1 < len(self.starts):
-            out[_block("to_change")] = min(1.0, (self.starts[index + 1] - tick) / 96.0)
-        return out
-
-    def feature_table(self, total_ticks: int) -> np.ndarray:
-        """`features(t)` for every tick in [0, total_ticks), vectorised.
-
-        Args:
-            total_ticks: int, how many ticks.
-
-        Returns:
-            np.ndarray float32 (total_ticks, STATIC_DIM): row t == `features(t)`.
-        """
-        ticks = np.arange(total_ticks)
-        index = np.searchsorted(np.asarray(self.starts, np.int64), ticks, side="right") - 1
-        width = _block("to_change").start
-        per_chord = np.stack([self._chord_features(i, 0) for i in range(-1, len(self.chords))]
-                             ) if total_ticks else np.zeros((0, width), np.float32)
-        out = np.zeros((total_ticks, STATIC_DIM), np.float32)
-        out[:, :width] = per_chord[index + 1]
-        starts = np.asarray(self.starts + [0], np.int64)
-        has_next = index + 1 < len(self.starts)
-        to_change = np.minimum(1.0, (starts[np.minimum(index + 1, len(self.starts))] - ticks) / 96.0)
-        out[:, _block("to_change").start] = np.where(has_next, to_change, 0.0)
-        bar, pos = np.divmod(ticks, self.bar_ticks)
-        beat, sub = np.divmod(pos, TICKS_PER_QUARTER)
-        out[ticks, _block("beat").start + np.minimum(beat, 7)] = 1.0
-        out[ticks, _block("sub_beat").start + sub] = 1.0
-        out[:, _block("bar_left").start] = (self.bar_ticks - pos) / self.bar_ticks
-        out[ticks, _block("phrase_bar").start + bar % 4] = 1.0
-        return out
-
-    def root_table(self, total_ticks: int) -> np.ndarray:
-        """`root_at(t)` for every tick in [0, total_ticks), as int32."""
-        roots = np.array([0] + [c.root if c.root is not None else 0 for c in self.chords], np.int32)
-        index = np.searchsorted(np.asarray(self.starts, np.int64), np.arange(total_ticks),
-                                side="right")
-        return roots[index]
-
-    def pitch_class_table(self, total_ticks: int) -> np.ndarray:
-        """Absolute pitch-class rings at every tick, for `melody_features`.
-
-        Args:
-            total_ticks: int, how many ticks.
-
-        Returns:
-            np.ndarray float32 (total_ticks, 3, 12): per tick, the current chord's pitch
-            classes, the next chord's, and the current root (one-hot), all absolute (C = 0);
-            zeros under N.C. (and for the next chord after the last one).
-        """
-        rings = np.zeros((len(self.chords) + 1, 3, 12), np.float32)
-        for i in range(-1, len(self.chords)):
-            chord = self.chords[i] if i >= 0 else None
-            if chord is not None and chord.root is not None:
-                rings[i + 1, 0, [(chord.root + pc) % 12 for pc in chord.pitch_classes]] = 1.0
-                rings[i + 1, 2, chord.root % 12] = 1.0
-            following = next((c for c in self.chords[i + 1:] if c.root is not None), None)
-            if following is not None:
-                rings[i + 1, 1, [(following.root + pc) % 12
-                                 for pc in following.pitch_classes]] = 1.0
-        index = np.searchsorted(np.asarray(self.starts, np.int64), np.arange(total_ticks),
-                                side="right")
-        return rings[index]
-
-    def _chord_features(self, index: int, tick: int) -> np.ndarray:
-        cached = self._feature_cache.get(index)
-        if cached is not None:
-            return cached
-        width = _block("to_change").start
-        out = np.zeros(width, np.float32)
-        chord = self.chords[index] if index >= 0 else None
-        if chord is None or chord.root is None:
-            out[_block("no_chord")] = 1.0
-            root = 0
-        else:
-            root = chord.root
-            out[_block("chord_pcs")][list(chord.pitch_classes)] = 1.0
-            out[_block("root")][root] = 1.0
-        following = None
-        for later in self.chords[index + 1:]:
-            if later.root is not None:
-                following = later
-                break
-        if following is not None:
-            shift = (following.root - root) % 12
-            out[_block("next_pcs")][[(shift + pc) % 12 for pc in following.pitch_classes]] = 1.0
-            out[_block("next_root")][shift] = 1.0
-        self._feature_cache[index] = out
-        return out
-
-
-def melody_features(rings, pitch, started, phrase_ticks, rest_ticks, bar_ticks, tempo):
-    """The melody part of the conditioning, from the melody state before each event.
-
-    `music.model.improvise` computes the same numbers in its TensorFlow loop (a test checks both).
-
-    Args:
-        rings: float (n, 3, 12), `ChordTimeline.pitch_class_table` rows at the events' onsets.
-        pitch: int (n,), the previous sounding pitch (`REFERENCE_PITCH` before the first note).
-        started: bool (n,), whether a note has sounded before.
-        phrase_ticks: int (n,), ticks since the current phrase's first note (0 before any).
-        rest_ticks: int (n,), ticks of rest right before the event.
-        bar_ticks: ticks per bar.
-        tempo: quarter notes per minute (a missing or non-positive tempo counts as 160).
-
-    Returns:
-        np.ndarray float32 (n, FEATURE_DIM - STATIC_DIM).
-    """
-    try:
-        tempo = float(tempo)
-    except (TypeError, ValueError):
-        tempo = 160.0
-    if not (math.isfinite(tempo) and tempo > 0):
-        tempo = 160.0
-    pitch = np.asarray(pitch, np.int64)
-    n = len(pitch)
-    turn = (pitch[:, None] + np.arange(12)[None, :]) % 12  # (n, 12): pitch class of pitch + d
-    rolled = np.take_along_axis(np.asarray(rings, np.float32), turn[:, None, :], axis=2)
-    scalars = np.stack([
-        (pitch - REFERENCE_PITCH) / 24.0,
-        1.0 - np.asarray(started, np.float32),
-        np.minimum(1.0, np.asarray(phrase_ticks) / (8.0 * bar_ticks)),
-        np.minimum(1.0, np.asarray(rest_ticks) / 96.0),
-        np.full(n, math.log2(float(tempo) / 160.0)),
-    ], axis=1)
-    return np.concatenate([rolled.reshape(n, 36), scalars], axis=1).astype(np.float32)
 
 
 @dataclasses.dataclass
@@ -357,12 +102,19 @@ class Encoding:
         interval_range: the largest leap encoded, in semitones (default `INTERVAL_RANGE`).
 
     Example:
+        >>> from music.theory.progressions import parse_progression
+        >>> solo = Solo([Note(Fraction(0), Fraction(3), 62), Note(Fraction(3), Fraction(1), 65)],
+        ...             parse_progression("Dm7 |"))
         >>> enc = Encoding()
         >>> encoded = enc.encode(solo)
+        >>> [enc.describe(token) for token in encoded.tokens]
+        ['-5/72', '+3/24']
         >>> enc.decode(encoded.tokens, solo.chords, solo.bar_length).notes == solo.notes
+        True
     """
 
-    def __init__(self, durations=DURATIONS, pitch_range=PITCH_RANGE, interval_range=INTERVAL_RANGE):
+    def __init__(self, durations=DURATIONS, pitch_range=PITCH_RANGE,
+                 interval_range=INTERVAL_RANGE):
         self.durations = tuple(int(d) for d in durations)
         self.pitch_range = (int(pitch_range[0]), int(pitch_range[1]))
         self.interval_range = int(interval_range)
@@ -607,12 +359,12 @@ class Encoding:
         """
         tokens = np.array(tokens, np.int32, copy=True)
         out = np.array(features, np.float32, copy=True)
-        block = _block("root")
+        block = feature_block("root")
         out[:, block] = np.roll(out[:, block], semitones, axis=-1)
-        before = out[:, _block("no_prev").start] > 0.5
-        out[~before, _block("register").start] += semitones / 24.0
+        before = out[:, feature_block("no_prev").start] > 0.5
+        out[~before, feature_block("register").start] += semitones / REGISTER_SPAN
         for name in ("chord_from_prev", "next_from_prev", "root_from_prev"):
-            ring = _block(name)
+            ring = feature_block(name)
             out[before, ring] = np.roll(out[before, ring], semitones, axis=-1)
         kinds = self.token_kind[tokens]
         first = np.flatnonzero(before & (kinds >= 0) & (kinds < self.num_pitch_kinds))
@@ -746,7 +498,15 @@ def transpose_solo(solo: Solo, semitones: int) -> Solo:
     return dataclasses.replace(solo, notes=notes, chords=chords)
 
 
-__all__ = ["Encoding", "EncodedSolo", "EncodingVersionError", "ChordTimeline", "BOS",
-           "BREATH_TICKS", "DURATIONS", "ENCODING_VERSION", "FEATURE_DIM", "FEATURE_BLOCKS",
-           "INTERVAL_RANGE", "PITCH_RANGE", "REFERENCE_PITCH", "STATIC_DIM", "TICKS_PER_QUARTER",
-           "melody_features", "split_duration", "to_ticks", "transpose_solo"]
+__all__ = [
+    "BOS",
+    "ENCODING_NAME",
+    "ENCODING_VERSION",
+    "INTERVAL_RANGE",
+    "NOTE_NAMES",
+    "PITCH_RANGE",
+    "EncodedSolo",
+    "Encoding",
+    "EncodingVersionError",
+    "transpose_solo",
+]

@@ -1,15 +1,18 @@
 """The improviser's network and its self-describing artifact folder.
 
 The network is `zoo.build_lm` with conditioning: event tokens (intervals and durations, see
-`music.encoding.events`) plus the per-event chord/bar/melody feature vector, one LSTM layer by default,
-next-event logits out. A saved
+`music.encoding.events`) plus the per-event chord/bar/melody feature vector
+(`music.encoding.features`), one LSTM layer by default, next-event logits out. A saved
 improviser is a `zoo.artifacts.format` folder of kind "music.improviser":
 
     model.keras     the Keras model (loads with safe_mode=True)
     encoding.json   `Encoding.get_config()`: what the tokens and features mean, with the
                     encoding version (a folder of another version is refused, naming both)
-    config.json     the factory call, hyperparameters, training data (sources, held-out list),
-                    licence, and the measured metrics (losses, epochs, seconds)
+    config.json     the factory call (`arguments`: the hyperparameters), the training settings
+                    and data (sources, held-out list), licence, and the measured metrics
+                    (losses, epochs, seconds, the parameter count); folders written before
+                    may also hold `hparams`, the factory call again with the parameter count,
+                    which is still read and checked against the model
 
 Every field of both JSON files is checked on load (`check_artifact_fields`, with the shared
 rules of `zoo.artifacts.fields`), and the recorded model against `model.keras`'s layers: a
@@ -23,13 +26,15 @@ import pathlib
 import zoo  # noqa: F401  (sets the Keras backend and TF flags before keras is imported)
 import keras
 
-from music.encoding.events import FEATURE_DIM, Encoding, EncodingVersionError
+from music.encoding.events import Encoding, EncodingVersionError
+from music.encoding.features import FEATURE_DIM
 from music.errors import MusicInputError
 from zoo.artifacts import fields as checks
+from zoo.artifacts import lm_fields
 from zoo.artifacts.format import RESERVED_KEYS, ArtifactError
 from zoo.artifacts.format import load_artifact as load_zoo_artifact
 from zoo.artifacts.format import save_artifact as save_zoo_artifact
-from zoo.runtime.devices import PRECISIONS
+from zoo.training.engine import PRECISIONS
 from zoo.models.recording import set_factory_call
 
 PRETRAINED_DIR = pathlib.Path(__file__).resolve().parents[1] / "pretrained"
@@ -73,6 +78,8 @@ class Artifact:
         config: training configuration (dict).
         metrics: measured numbers (dict).
         path: the folder it came from (None when not saved).
+        arguments: the `zoo.build_lm` keyword arguments that built the model (config.json's
+            `arguments`; from `hparams` in the layout before format 2).
     """
 
     model: keras.Model
@@ -80,6 +87,7 @@ class Artifact:
     config: dict
     metrics: dict
     path: object = None
+    arguments: dict = dataclasses.field(default_factory=dict)
 
 
 KIND = "music.improviser"
@@ -101,7 +109,8 @@ TRAINING_FIELDS = {
 SOURCES = ("train_sources", "validation_sources", "heldout_sources")
 MUSIC_METRICS = {"best_val_loss": checks.optional(checks.number()),
                  "best_loss": checks.optional(checks.number()),
-                 "stopped_early": checks.boolean(), "message": checks.optional(checks.text())}
+                 "stopped_early": checks.boolean(), "message": checks.optional(checks.text()),
+                 "parameters": checks.integer(low=1)}
 """The numbers `music.model.train.train` adds to the engine's metrics (each optional)."""
 
 
@@ -137,7 +146,7 @@ def check_artifact_fields(artifact, where):
     calls = [("arguments", config["arguments"])] if config.get("arguments") else []
     hparams = fields.section("hparams", default=None)
     if hparams is not None:
-        specs = {**checks.LM_ARGUMENTS, "parameters": checks.integer(low=1)}
+        specs = {**lm_fields.LM_ARGUMENTS, "parameters": checks.integer(low=1)}
         record = hparams.read_all(specs, optional_names=tuple(specs), closed=True,
                                   what="the model's hyperparameters")
         for key, value in (config.get("arguments") or {}).items():
@@ -179,23 +188,25 @@ def check_artifact_fields(artifact, where):
     fields.read("license", checks.text(), default=None)
     fields.read("command", checks.optional(checks.text()), default=None)
     metrics = fields.section("metrics")
-    checks.check_training_metrics(metrics)
+    lm_fields.check_training_metrics(metrics)
     metrics.read_all(MUSIC_METRICS, optional_names=tuple(MUSIC_METRICS))
 
 
 def _check_against_model(loaded, source):
-    """After the model loads: `hparams` describes it (layers and parameter count); the zoo
-    has already compared the recorded `arguments` with its layers."""
-    hparams = loaded.config.get("hparams")
-    if not hparams:
-        return
-    checks.check_lm_model({k: v for k, v in hparams.items() if k != "parameters"},
-                          loaded.model, source, prefix="hparams.")
+    """After the model loads: the recorded parameter count (`metrics.parameters`, and
+    `hparams.parameters` in older folders) is the model's, and `hparams` (when present)
+    describes its layers; the zoo has already compared `arguments` with its layers."""
     count = int(loaded.model.count_params())
-    if hparams.get("parameters", count) != count:
-        raise checks.FieldError(f"{source}: field hparams.parameters is "
-                                f"{hparams['parameters']}, but model.keras holds {count} "
-                                f"parameters; expected the same number")
+    recorded = [("metrics.parameters", loaded.metrics.get("parameters", count))]
+    hparams = loaded.config.get("hparams")
+    if hparams:
+        lm_fields.check_lm_model({k: v for k, v in hparams.items() if k != "parameters"},
+                                 loaded.model, source, prefix="hparams.")
+        recorded.append(("hparams.parameters", hparams.get("parameters", count)))
+    for field, value in recorded:
+        if value != count:
+            raise checks.FieldError(f"{source}: field {field} is {value}, but model.keras "
+                                    f"holds {count} parameters; expected the same number")
 
 
 def save_artifact(directory, model, encoding, config, metrics) -> pathlib.Path:
@@ -210,17 +221,26 @@ def save_artifact(directory, model, encoding, config, metrics) -> pathlib.Path:
         directory: target folder (created or replaced).
         model: the trained `keras.Model`.
         encoding: its `Encoding`.
-        config: JSON-able training configuration (hparams, training, data, licence, command).
+        config: JSON-able training configuration (training, data, licence, command); the
+            model's hyperparameters are its recorded factory call.
         metrics: JSON-able measured numbers.
 
     Returns:
         pathlib.Path: the folder.
 
     Raises:
-        zoo.artifacts.format.ArtifactError: (a MusicInputError-compatible ValueError) naming the folder.
+        zoo.artifacts.ArtifactError: (a MusicInputError-compatible ValueError) naming
+            the folder.
 
     Example:
-        >>> save_artifact("runs/jazz", model, Encoding(), {"hparams": {}}, {"val_loss": 2.1})
+        >>> import tempfile
+        >>> folder = pathlib.Path(tempfile.mkdtemp()) / "jazz"
+        >>> model = build_model(Encoding(), units=4, embedding_dim=4)
+        >>> save_artifact(folder, model, Encoding(), {}, {"val_loss": 2.1}).name
+        'jazz'
+        >>> "hparams" in json.loads((folder / "config.json").read_text())
+        False
+        >>> import shutil; shutil.rmtree(folder.parent)
     """
     return save_zoo_artifact(directory, kind=KIND, model=model,
                              preprocessing={"encoding": encoding.get_config()},
@@ -249,7 +269,8 @@ def load_artifact(directory=None) -> Artifact:
 
     Example:
         >>> artifact = load_artifact()
-        >>> artifact.encoding.vocab_size
+        >>> artifact.arguments["units"], artifact.encoding.vocab_size
+        (384, 1201)
     """
     directory = pathlib.Path(directory) if directory is not None else PRETRAINED_DIR
     try:
@@ -269,7 +290,10 @@ def load_artifact(directory=None) -> Artifact:
                               f"(encoding.json field version); retrain it with {HINT}") from None
     settings = {k: v for k, v in loaded.config.items()
                 if k not in RESERVED_KEYS and k != "legacy_format"}
-    return Artifact(loaded.model, encoding, settings, dict(loaded.metrics), directory)
+    arguments = loaded.config.get("arguments") or {
+        k: v for k, v in (loaded.config.get("hparams") or {}).items() if k != "parameters"}
+    return Artifact(loaded.model, encoding, settings, dict(loaded.metrics), directory,
+                    dict(arguments))
 
 
 __all__ = ["Artifact", "build_model", "save_artifact", "load_artifact", "DEFAULT_HPARAMS",

@@ -3,10 +3,10 @@
 Each step feeds the previous event token and the conditioning vector of the position reached so
 far (current and next chord, beat, what is left of the bar) and of the melody so far (which
 intervals from the last pitch land on chord tones, its register, the phrase length, the rest
-before, the tempo: `music.encoding.events.melody_features`) to `zoo.build_lm_step`'s model and samples
-the next event, inside the zoo's generation engine (`zoo.Sampler`): music only adds its hooks
-(the carried tick, "a note is sounding" flag and melody state, the conditioning computed in the
-graph, and the mask below).
+before, the tempo: `music.encoding.features.melody_features`) to `zoo.build_lm_step`'s model
+and samples the next event, inside the zoo's generation engine (`zoo.Sampler`): music only adds
+its hooks (the carried tick, "a note is sounding" flag and melody state, the conditioning
+computed in the graph, and the mask below).
 
 Constraints applied to the distribution before sampling (nothing else is hard-coded):
 - bar filling: events whose duration would cross the bar line are masked out, so every bar's
@@ -33,7 +33,6 @@ same solo). The whole loop over events runs inside the engine's one `tf.function
 """
 
 import dataclasses
-import math
 import os
 from fractions import Fraction
 
@@ -41,7 +40,10 @@ import numpy as np
 
 import zoo
 
-from music.encoding.events import BOS, BREATH_TICKS, REFERENCE_PITCH, ChordTimeline, to_ticks
+from music.encoding.events import BOS
+from music.encoding.features import (BREATH_TICKS, ChordTimeline, melody_features_graph,
+                                     tempo_feature)
+from music.encoding.timegrid import to_ticks
 from music.errors import MusicInputError
 from music.types import Solo
 from music.checks import check_number, check_seed, check_swing, check_tempo, check_whole
@@ -86,6 +88,7 @@ def form_bars(chords, bar_length, choruses):
             bars in all.
 
     Example:
+        >>> from music.reading.leadsheet import progression_from_spec
         >>> form_bars(progression_from_spec("blues:Bb"), 4, 2)
         12
     """
@@ -111,6 +114,7 @@ def repeat_form(chords, bar_length, choruses):
         (chords, total_length): the repeated spans and the length in quarter notes.
 
     Example:
+        >>> from music.reading.leadsheet import progression_from_spec
         >>> spans, length = repeat_form(progression_from_spec("blues:Bb"), 4, 2)
         >>> length
         Fraction(96, 1)
@@ -143,8 +147,12 @@ class Improviser:
             new pitch gets the rest). Defaults to `CENTRE_DECAY`.
 
     Example:
-        >>> improviser = Improviser(load_artifact())
+        >>> from music.model.artifact import load_artifact
+        >>> from music.reading.leadsheet import progression_from_spec
+        >>> improviser = Improviser(load_artifact())  # the shipped model
         >>> solo = improviser.improvise(progression_from_spec("blues:Bb"), seed=1)
+        >>> solo.notes[-1].end == 12 * solo.bar_length  # every bar filled, the form ends
+        True
     """
 
     def __init__(self, artifact, *, register=REGISTER, register_penalty=REGISTER_PENALTY,
@@ -230,6 +238,7 @@ class Improviser:
         pitch range), or the whole pitch range when there is no register guard.
 
         Example:
+            >>> from music.model.artifact import load_artifact
             >>> Improviser(load_artifact(), register_spread=0).solo_register(7)
             (50, 82)
         """
@@ -245,7 +254,8 @@ class Improviser:
 
     @staticmethod
     def _conditioning(carry, context, tick):
-        """The conditioning vector in the graph: `music.encoding.events.melody_features` in TensorFlow.
+        """The conditioning vector in the graph: the static row of the tables at `tick` and
+        `music.encoding.features.melody_features_graph` of the melody state in `carry`.
 
         Args:
             carry: the loop carry (pitch, started, phrase_start, rest; `tick` unclamped).
@@ -257,22 +267,12 @@ class Improviser:
         """
         import tensorflow as tf
 
-        pitch = carry["pitch"]
-        turn = (pitch[:, None] + tf.range(12)[None, :]) % 12  # (batch, 12)
-        rings = tf.gather(context["rings"], tick)  # (batch, 3, 12)
-        rolled = tf.gather(rings, tf.tile(turn[:, None, :], [1, 3, 1]), axis=2, batch_dims=2)
-        started = tf.cast(carry["started"], tf.float32)
-        phrase = tf.cast(carry["tick"] - carry["phrase_start"], tf.float32) * started
-        bar = tf.cast(context["bar_ticks"], tf.float32)
-        scalars = tf.stack([
-            tf.cast(pitch - REFERENCE_PITCH, tf.float32) / 24.0,
-            1.0 - started,
-            tf.minimum(1.0, phrase / (8.0 * bar)),
-            tf.minimum(1.0, tf.cast(carry["rest"], tf.float32) / 96.0),
-            tf.fill(tf.shape(started), tf.cast(context["tempo"], tf.float32)),
-        ], axis=1)
-        return tf.concat([tf.gather(context["static"], tick),
-                          tf.reshape(rolled, [-1, 36]), scalars], axis=1)
+        started = carry["started"]
+        phrase = (carry["tick"] - carry["phrase_start"]) * tf.cast(started, tf.int32)
+        melody = melody_features_graph(tf.gather(context["rings"], tick), carry["pitch"],
+                                       started, phrase, carry["rest"], context["bar_ticks"],
+                                       context["tempo"])
+        return tf.concat([tf.gather(context["static"], tick), melody], axis=1)
 
     def warm_up(self, primer: Solo):
         """Run a primer solo through the network (teacher forcing).
@@ -321,7 +321,14 @@ class Improviser:
             Solo: the generated notes with the repeated chords; every bar is exactly filled.
 
         Example:
+            >>> from music.encoding.events import Encoding
+            >>> from music.model.artifact import Artifact, build_model
+            >>> from music.reading.leadsheet import progression_from_spec
+            >>> model = build_model(Encoding(), units=4, embedding_dim=4)  # untrained, tiny
+            >>> improviser = Improviser(Artifact(model, Encoding(), {}, {}))
             >>> solo = improviser.improvise(progression_from_spec("Dm7 G7 | Cmaj7 |"), seed=3)
+            >>> sum(note.duration for note in solo.notes)
+            Fraction(8, 1)
         """
         temperature, top_p, seed, tempo = _check_sampling(temperature, top_p, seed, tempo)
         all_chords, length = repeat_form(chords, bar_length, choruses)
@@ -350,7 +357,7 @@ class Improviser:
             context={"static": timeline.feature_table(total),
                      "rings": timeline.pitch_class_table(total),
                      "bar_ticks": np.int32(bar_ticks),
-                     "tempo": np.float32(math.log2(float(tempo) / 160.0)),
+                     "tempo": np.float32(tempo_feature(tempo)),
                      "register": np.array(register, np.int32)},
             log_probs=False)
         tokens = result.tokens[0, :result.lengths[0]]
@@ -402,8 +409,16 @@ def generate(out, *, chords=None, meter=None, choruses=1, tempo=160.0, seed=0,
         (solo, midi_path, musicxml_path).
 
     Example:
-        >>> solo, midi, xml = generate("solo.mid", chords="blues:F", choruses=2, seed=7)
-        >>> solo, midi, xml = generate("waltz.mid", chords="Dm7 | G7 | Cmaj7 |", meter="3/4")
+        >>> import pathlib, shutil, tempfile
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> solo, midi, xml = generate(folder / "solo.mid", chords="blues:F", choruses=2, seed=7)
+        >>> os.path.basename(midi), os.path.basename(xml)
+        ('solo.mid', 'solo.musicxml')
+        >>> solo, midi, xml = generate(folder / "waltz.mid", chords="Dm7 | G7 | Cmaj7 |",
+        ...                            meter="3/4")
+        >>> solo.beats_per_bar, solo.beat_unit
+        (3, 4)
+        >>> shutil.rmtree(folder)
     """
     from music.reading import solos as music_io
     from music.reading import leadsheet

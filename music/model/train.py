@@ -24,11 +24,11 @@ import numpy as np
 import zoo  # noqa: F401
 import keras
 
-from music.encoding.events import BOS, FEATURE_DIM, Encoding
+from music.encoding.events import BOS, Encoding
+from music.encoding.features import FEATURE_DIM
 from music.model.artifact import KIND, WJAZZD_LICENSE, build_model, save_artifact
 from music.checks import check_seed
 from zoo.artifacts.format import check_output_folder
-from zoo.models.recording import factory_call
 
 
 def split_solos(solos, *, holdout_every=10, val_fraction=0.1, seed=0):
@@ -45,7 +45,13 @@ def split_solos(solos, *, holdout_every=10, val_fraction=0.1, seed=0):
         (train, validation, heldout): three lists of `Solo`.
 
     Example:
-        >>> train, val, held = split_solos(solos, holdout_every=10)
+        >>> from fractions import Fraction
+        >>> from music.types import Note, Solo
+        >>> solos = [Solo([Note(Fraction(0), Fraction(4), 60)], [], source=f"solo{k}.xml")
+        ...          for k in range(20)]
+        >>> training, validation, heldout = split_solos(solos, holdout_every=10)
+        >>> len(training), len(validation), [solo.source for solo in heldout]
+        (16, 2, ['solo17.xml', 'solo9.xml'])
     """
     ordered = sorted(solos, key=lambda s: (os.path.basename(str(s.source)), str(s.source)))
     heldout, rest = [], []
@@ -190,7 +196,24 @@ def train(solos, out_dir, *, epochs=30, seq_len=128, batch_size=32, learning_rat
             early-stopping monitor and patience, and how checkpoints are kept.
 
     Example:
-        >>> train(read_corpus(["../shared/data/music/wjazzd"]), "runs/jazz", max_minutes=20)
+        >>> import pathlib, shutil, tempfile
+        >>> from fractions import Fraction
+        >>> from music.theory.progressions import parse_progression
+        >>> from music.types import Note, Solo
+        >>> chords = parse_progression("Dm7 | G7 | Cmaj7 | A7 |")
+        >>> solos = [Solo([Note(Fraction(i, 2), Fraction(1, 2), 60 + i * k % 12)
+        ...                for i in range(32)], chords, source=f"solo{k}.xml") for k in range(4)]
+        >>> folder = pathlib.Path(tempfile.mkdtemp()) / "jazz"
+        >>> metrics = train(solos, folder, epochs=1, seq_len=16, units=4, embedding_dim=4,
+        ...                 holdout_every=0, verbose=0)
+        >>> metrics["epochs_run"], sorted(path.name for path in folder.iterdir())
+        (1, ['config.json', 'encoding.json', 'model.keras', 'training'])
+        >>> shutil.rmtree(folder.parent)
+
+        On the WJazzD corpus (`music.reading.solos.read_corpus`), twenty minutes at most:
+
+        >>> train(read_corpus(["../shared/data/music/wjazzd"]), "runs/jazz",
+        ...       max_minutes=20)  # doctest: +SKIP
     """
     from zoo.training import engine as training
 
@@ -215,7 +238,6 @@ def train(solos, out_dir, *, epochs=30, seq_len=128, batch_size=32, learning_rat
                "validation_sources": [os.path.basename(str(s.source)) for s in val_solos],
                "heldout_sources": [os.path.basename(str(s.source)) for s in heldout]}
     config = {
-        "hparams": {},
         "training": {"epochs": epochs, "seq_len": seq_len, "batch_size": batch_size,
                      "learning_rate": learning_rate,
                      "final_learning_rate": final_learning_rate, "clipnorm": clipnorm, "patience": patience,
@@ -231,17 +253,18 @@ def train(solos, out_dir, *, epochs=30, seq_len=128, batch_size=32, learning_rat
         "command": command,
     }
 
-    def metrics(history, best_epoch, best_value, seconds, reason=None, message=None):
-        return {"best_epoch": best_epoch, f"best_{monitor}": best_value,
+    def metrics(history, best_epoch, best_value, seconds, reason=None, message=None,
+                model=None):
+        counted = {} if model is None else {"parameters": int(model.count_params())}
+        return {**counted, "best_epoch": best_epoch, f"best_{monitor}": best_value,
                 "epochs_run": len(history), "stopped_early": reason == "early_stopping",
                 "stopped_reason": reason, "message": message,
                 "train_seconds": round(seconds, 1), "history": history}
 
     def on_best(model, info):
-        config["hparams"] = _model_hparams(model)
         save_artifact(out_dir, model, encoding, config,
                       metrics(info["history"], info["epoch"], info["value"],
-                              info["train_seconds"]))
+                              info["train_seconds"], model=model))
 
     result = training.fit(
         lambda: build_model(encoding, **hparams), data, validation_data=val_data, epochs=epochs,
@@ -257,14 +280,9 @@ def train(solos, out_dir, *, epochs=30, seq_len=128, batch_size=32, learning_rat
     if result.already_finished:
         return {**final, "already_finished": True}
     if not result.failed and result.best_epoch is not None:
-        config["hparams"] = _model_hparams(result.model)
+        final["parameters"] = int(result.model.count_params())
         save_artifact(out_dir, result.model, encoding, config, final)  # the final metrics
     return final
-
-
-def _model_hparams(model):
-    """The arguments `zoo.build_lm` recorded when it built `model`, plus its parameter count."""
-    return {**factory_call(model)["arguments"], "parameters": int(model.count_params())}
 
 
 __all__ = ["train", "split_solos", "WindowDataset"]

@@ -194,7 +194,7 @@ def test_train_then_evaluate(tmp_path, capsys):
     metrics = json.loads(out.strip().splitlines()[-1])
     assert metrics["epochs_run"] == 2
     artifact = load_artifact(tmp_path / "model")
-    assert artifact.config["hparams"]["units"] == 8
+    assert artifact.arguments["units"] == 8
     assert len(artifact.config["data"]["validation_sources"]) == 1
     code, out, err = run(capsys, "evaluate", data / "solo0.musicxml", "--against",
                          data / "solo1.musicxml", data / "solo2.musicxml",
@@ -246,7 +246,7 @@ def test_train_harmony_option_reaches_the_reader(tmp_path, capsys):
     # Harmony inferred from the melody itself: trains.
     code, out, err = run(capsys, "train", data, "--out", tmp_path / "m2", "--harmony", "melody", *common)
     assert code == 0, err
-    assert load_artifact(tmp_path / "m2").config["hparams"]["units"] == 8
+    assert load_artifact(tmp_path / "m2").arguments["units"] == 8
 
 
 def test_train_resumes_refuses_other_settings_and_reports_a_failed_run(tmp_path, capsys):

@@ -6,10 +6,10 @@ from fractions import Fraction as F
 import numpy as np
 import pytest
 
-from music.encoding.events import (BOS, DURATIONS, ENCODING_VERSION, FEATURE_DIM, INTERVAL_RANGE,
-                            PITCH_RANGE, REFERENCE_PITCH, STATIC_DIM, TICKS_PER_QUARTER,
-                            ChordTimeline, Encoding, EncodingVersionError, split_duration,
-                            to_ticks, transpose_solo)
+from music.encoding.events import (BOS, ENCODING_VERSION, INTERVAL_RANGE, PITCH_RANGE, Encoding,
+                                   EncodingVersionError, transpose_solo)
+from music.encoding.features import FEATURE_DIM, REFERENCE_PITCH, STATIC_DIM, ChordTimeline
+from music.encoding.timegrid import DURATIONS, TICKS_PER_QUARTER, split_duration, to_ticks
 from music.theory.progressions import parse_progression
 from music.types import Note, Solo
 

@@ -8,7 +8,8 @@ import pytest
 
 from music.theory.progressions import parse_progression
 from music.theory.pitch_classes import chord_tones
-from music.encoding.events import Encoding, to_ticks
+from music.encoding.events import Encoding
+from music.encoding.timegrid import to_ticks
 from music.errors import MusicInputError
 from music.model.improvise import Improviser, repeat_form
 from music.model.artifact import Artifact, build_model, load_artifact
@@ -238,7 +239,10 @@ def test_training_splits_clips_stops_early_and_keeps_the_best_epoch(tmp_path):
     loaded = load_artifact(out)
     assert loaded.config == {k: v for k, v in config.items() if k not in RESERVED_KEYS}
     assert loaded.metrics == metrics and config["factory"] == "zoo.build_lm"
-    assert config["hparams"]["units"] == config["arguments"]["units"] == 8
+    # the factory call is written once: no `hparams` copy, the parameter count in the metrics
+    assert "hparams" not in config
+    assert config["arguments"]["units"] == loaded.arguments["units"] == 8
+    assert metrics["parameters"] == model.count_params() == returned["parameters"]
     _, val, _ = split_solos(solos, holdout_every=3, val_fraction=0.25, seed=0)
     assert [s.source for s in val] == data["validation_sources"]
     enc = Encoding()
@@ -264,7 +268,7 @@ def test_the_conditioning_in_the_loop_equals_the_encoding_of_the_generated_solo(
     `Encoding.encode` gives for the solo it generated, event by event."""
     import tensorflow as tf
 
-    from music.encoding.events import ChordTimeline
+    from music.encoding.features import ChordTimeline
 
     chords = parse_progression("Dm7 G7 | Cmaj7 | N.C. | F7 . . Bb7 |")
     solo = tiny.improvise(chords, seed=2, tempo=200)
@@ -291,7 +295,7 @@ def test_a_model_of_an_older_encoding_is_refused_naming_both_versions(tmp_path):
 
     enc = Encoding()
     folder = save_artifact(tmp_path / "old", build_model(enc, units=4, embedding_dim=3), enc,
-                           {"hparams": {}}, {})
+                           {}, {})
     path = folder / "encoding.json"
     config = json.loads(path.read_text())
     config.update(name="chord-relative-events-v1")
@@ -336,7 +340,7 @@ def _repeating_artifact():
 def test_each_solo_plays_in_a_register_drawn_from_its_seed():
     """The soft register guard is REGISTER shifted per solo (same seed, same shift), the shift
     spreads like REGISTER_SPREAD, stays inside the pitch range, and the solo starts in it."""
-    from music.encoding.events import REFERENCE_PITCH
+    from music.encoding.features import REFERENCE_PITCH
     from music.model.improvise import REGISTER, REGISTER_SPREAD
 
     artifact = _repeating_artifact()

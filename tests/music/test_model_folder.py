@@ -14,11 +14,11 @@ import sys
 
 import pytest
 
-from music.encoding.events import FEATURE_BLOCKS
+from music.encoding.features import FEATURE_BLOCKS
 from music.errors import MusicInputError
 from music.model.artifact import (MUSIC_METRICS, PRETRAINED_DIR, SOURCES, TRAINING_FIELDS,
                          load_artifact)
-from zoo.artifacts.fields import TRAINING_METRICS
+from zoo.artifacts.lm_fields import TRAINING_METRICS
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SHIPPED = ("config.json", "encoding.json", "model.keras")
@@ -332,6 +332,36 @@ def test_the_untouched_shipped_model_loads_and_stays_byte_identical(folder):
     assert copied.encoding.pitch_range == (36, 99)
     assert copied.config["hparams"]["parameters"] == shipped.model.count_params()
     assert {name: (PRETRAINED_DIR / name).read_bytes() for name in SHIPPED} == before
+    assert shipped.arguments == {k: v for k, v in shipped.config["hparams"].items()
+                                 if k != "parameters"}
+
+
+def test_a_saved_improviser_writes_its_factory_call_once(tmp_path):
+    """config.json holds `arguments` only (no `hparams` copy); the parameter count goes in
+    the metrics and is checked against the model on load."""
+    from music.encoding.events import Encoding
+    from music.model.artifact import build_model, save_artifact
+
+    encoding = Encoding()
+    model = build_model(encoding, units=4, embedding_dim=3)
+    count = model.count_params()
+    folder = save_artifact(tmp_path / "new", model, encoding, {}, {"parameters": count})
+    config = json.loads((folder / "config.json").read_text())
+    assert "hparams" not in config and config["arguments"]["units"] == 4
+    assert load_artifact(folder).arguments["units"] == 4
+    _mutate(folder, "config.json", [("metrics.parameters", count - 1)])
+    with pytest.raises(MusicInputError) as error:
+        load_artifact(folder)
+    assert str(error.value) == (f"--model {folder}: config.json: field metrics.parameters is "
+                                f"{count - 1}, but model.keras holds {count} parameters; "
+                                f"expected the same number")
+
+
+def test_an_improviser_written_by_the_layout_before_the_move_still_loads():
+    folder = os.path.join(REPO, "tests", "fixtures", "layout_v0", "music_improviser")
+    artifact = load_artifact(folder)
+    assert "hparams" in artifact.config  # read and checked against the model, never written
+    assert artifact.arguments["units"] == 4 == artifact.config["hparams"]["units"]
 
 
 def test_the_cli_refuses_a_reversed_pitch_range_in_one_line_and_writes_nothing(folder,

@@ -1,0 +1,358 @@
+"""The conditioning features of the music encoding: where an event starts and what came before.
+
+Beside every event token goes a conditioning vector (`FEATURE_DIM` floats) that describes
+*where the event starts*, in two parts:
+
+- from the progression and the clock (`ChordTimeline`, `STATIC_DIM` floats): the current chord
+  (pitch classes relative to its root, absolute root), the next chord (relative to the current
+  root), ticks to the chord change, the beat and the position inside the beat, what is left of
+  the bar, the bar within a 4-bar group;
+- from the melody so far (`melody_features`): which intervals from the previous pitch land on
+  a tone of the current chord, of the next chord, on the current root (three 12-wide rings,
+  interval mod 12), the register of the previous pitch, whether there was one, how long the
+  current phrase has lasted (since the first note after a rest of at least a beat,
+  `BREATH_TICKS`), how long the rest before this event is, and the tempo.
+
+Each melody feature is written once, over an array namespace: `melody_features` runs it in
+numpy for training, `melody_features_graph` in TensorFlow (`tensorflow.experimental.numpy`)
+inside the improviser's generation loop, so the two cannot drift apart.
+"""
+
+import bisect
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from music.encoding.timegrid import TICKS_PER_QUARTER, to_ticks
+from music.types import Chord
+
+REFERENCE_PITCH = 67  # the "previous pitch" before the first note (G4)
+BREATH_TICKS = 24  # a rest at least this long (a beat) ends a phrase
+REGISTER_SPAN = 24  # semitones from REFERENCE_PITCH that make a register feature of 1
+PHRASE_BARS = 8  # bars of phrase that make a phrase-length feature of 1
+REST_SPAN_TICKS = 96  # ticks of rest that make a rest-before feature of 1 (a 4/4 bar)
+CHANGE_SPAN_TICKS = 96  # ticks to the next chord change that make a to-change feature of 1
+NEUTRAL_TEMPO = 160.0  # quarter notes per minute with a tempo feature of 0 (and the fallback)
+PITCH_CLASSES = 12
+RING_WIDTH = 3 * PITCH_CLASSES  # the three interval rings of the melody features
+
+# Layout of the conditioning vector: (name, width), in order. The first blocks come from the
+# progression and the clock (`ChordTimeline`), the others from the melody (`melody_features`).
+STATIC_BLOCKS = (
+    ("chord_pcs", 12),        # current chord pitch classes relative to its root
+    ("root", 12),             # current chord root, absolute pitch class one-hot
+    ("next_pcs", 12),         # next chord pitch classes relative to the current root
+    ("next_root", 12),        # next chord root relative to the current root, one-hot
+    ("no_chord", 1),          # 1 under N.C. or where the solo has no chords
+    ("to_change", 1),         # ticks to the next chord change / 96, clipped to 1
+    ("beat", 8),              # quarter-note beat in the bar, one-hot (beats >= 8 share the last)
+    ("sub_beat", 24),         # tick inside the beat, one-hot
+    ("bar_left", 1),          # ticks left in the bar / bar ticks
+    ("phrase_bar", 4),        # bar index mod 4, one-hot
+)
+MELODY_BLOCKS = (
+    ("chord_from_prev", 12),  # 1 at d if previous pitch + d is a tone of the current chord
+    ("next_from_prev", 12),   # the same for the next chord
+    ("root_from_prev", 12),   # 1 at d if previous pitch + d is the current root (mod 12)
+    ("register", 1),          # (previous pitch - REFERENCE_PITCH) / 24
+    ("no_prev", 1),           # 1 before the first note
+    ("phrase_length", 1),     # ticks since the phrase began / (8 bars), clipped to 1
+    ("rest_before", 1),       # ticks of rest just before this event / 96, clipped to 1
+    ("tempo", 1),             # log2(tempo / 160)
+)
+FEATURE_BLOCKS = STATIC_BLOCKS + MELODY_BLOCKS
+STATIC_DIM = sum(width for _, width in STATIC_BLOCKS)
+FEATURE_DIM = sum(width for _, width in FEATURE_BLOCKS)
+
+
+def feature_block(name):
+    """The slice of the conditioning vector that holds the block `name` of `FEATURE_BLOCKS`.
+
+    Args:
+        name: str, a block name such as "root" or "register".
+
+    Returns:
+        slice: its columns.
+
+    Raises:
+        KeyError: for an unknown name.
+
+    Example:
+        >>> feature_block("root")
+        slice(12, 24, None)
+    """
+    start = 0
+    for block, width in FEATURE_BLOCKS:
+        if block == name:
+            return slice(start, start + width)
+        start += width
+    raise KeyError(name)
+
+
+class ChordTimeline:
+    """The chords of a solo or a progression on the tick grid, for root and feature look-ups.
+
+    Args:
+        chords: `Chord` spans in time order (may be empty: then no chord anywhere).
+        bar_ticks: ticks per bar.
+
+    Example:
+        >>> from music.theory.progressions import parse_progression
+        >>> timeline = ChordTimeline(parse_progression("Dm7 G7 | Cmaj7 |"), to_ticks(4))
+        >>> timeline.root_at(0), timeline.root_at(48), timeline.root_at(96)
+        (2, 7, 0)
+    """
+
+    def __init__(self, chords: Sequence[Chord], bar_ticks: int):
+        self.bar_ticks = int(bar_ticks)
+        self.starts = [to_ticks(c.offset) for c in chords]
+        self.chords = list(chords)
+        self._feature_cache = {}
+
+    def index_at(self, tick: int) -> int:
+        """Index of the chord sounding at `tick`, or -1 before the first chord."""
+        return bisect.bisect_right(self.starts, tick) - 1
+
+    def chord_at(self, tick: int) -> Chord | None:
+        index = self.index_at(tick)
+        return self.chords[index] if index >= 0 else None
+
+    def root_at(self, tick: int) -> int:
+        """Root pitch class at `tick`; 0 (C) under N.C. or with no chord (pitches stay absolute)."""
+        chord = self.chord_at(tick)
+        return chord.root if chord is not None and chord.root is not None else 0
+
+    def features(self, tick: int) -> np.ndarray:
+        """The progression/clock part of the conditioning (`STATIC_DIM` float32) at `tick`."""
+        index = self.index_at(tick)
+        key_chord = self._chord_features(index, tick)
+        out = np.zeros(STATIC_DIM, np.float32)
+        out[: len(key_chord)] = key_chord
+        bar, pos = divmod(tick, self.bar_ticks)
+        beat, sub = divmod(pos, TICKS_PER_QUARTER)
+        out[feature_block("beat")][min(beat, 7)] = 1.0
+        out[feature_block("sub_beat")][sub] = 1.0
+        out[feature_block("bar_left")] = (self.bar_ticks - pos) / self.bar_ticks
+        out[feature_block("phrase_bar")][bar % 4] = 1.0
+        if index + 1 < len(self.starts):
+            out[feature_block("to_change")] = min(
+                1.0, (self.starts[index + 1] - tick) / CHANGE_SPAN_TICKS)
+        return out
+
+    def feature_table(self, total_ticks: int) -> np.ndarray:
+        """`features(t)` for every tick in [0, total_ticks), vectorised.
+
+        Args:
+            total_ticks: int, how many ticks.
+
+        Returns:
+            np.ndarray float32 (total_ticks, STATIC_DIM): row t == `features(t)`.
+        """
+        ticks = np.arange(total_ticks)
+        index = np.searchsorted(np.asarray(self.starts, np.int64), ticks, side="right") - 1
+        width = feature_block("to_change").start
+        per_chord = np.stack([self._chord_features(i, 0) for i in range(-1, len(self.chords))]
+                             ) if total_ticks else np.zeros((0, width), np.float32)
+        out = np.zeros((total_ticks, STATIC_DIM), np.float32)
+        out[:, :width] = per_chord[index + 1]
+        starts = np.asarray(self.starts + [0], np.int64)
+        has_next = index + 1 < len(self.starts)
+        following = starts[np.minimum(index + 1, len(self.starts))]
+        to_change = np.minimum(1.0, (following - ticks) / CHANGE_SPAN_TICKS)
+        out[:, feature_block("to_change").start] = np.where(has_next, to_change, 0.0)
+        bar, pos = np.divmod(ticks, self.bar_ticks)
+        beat, sub = np.divmod(pos, TICKS_PER_QUARTER)
+        out[ticks, feature_block("beat").start + np.minimum(beat, 7)] = 1.0
+        out[ticks, feature_block("sub_beat").start + sub] = 1.0
+        out[:, feature_block("bar_left").start] = (self.bar_ticks - pos) / self.bar_ticks
+        out[ticks, feature_block("phrase_bar").start + bar % 4] = 1.0
+        return out
+
+    def root_table(self, total_ticks: int) -> np.ndarray:
+        """`root_at(t)` for every tick in [0, total_ticks), as int32."""
+        roots = np.array([0] + [c.root if c.root is not None else 0 for c in self.chords], np.int32)
+        index = np.searchsorted(np.asarray(self.starts, np.int64), np.arange(total_ticks),
+                                side="right")
+        return roots[index]
+
+    def pitch_class_table(self, total_ticks: int) -> np.ndarray:
+        """Absolute pitch-class rings at every tick, for `melody_features`.
+
+        Args:
+            total_ticks: int, how many ticks.
+
+        Returns:
+            np.ndarray float32 (total_ticks, 3, 12): per tick, the current chord's pitch
+            classes, the next chord's, and the current root (one-hot), all absolute (C = 0);
+            zeros under N.C. (and for the next chord after the last one).
+        """
+        rings = np.zeros((len(self.chords) + 1, 3, 12), np.float32)
+        for i in range(-1, len(self.chords)):
+            chord = self.chords[i] if i >= 0 else None
+            if chord is not None and chord.root is not None:
+                rings[i + 1, 0, [(chord.root + pc) % 12 for pc in chord.pitch_classes]] = 1.0
+                rings[i + 1, 2, chord.root % 12] = 1.0
+            following = next((c for c in self.chords[i + 1:] if c.root is not None), None)
+            if following is not None:
+                rings[i + 1, 1, [(following.root + pc) % 12
+                                 for pc in following.pitch_classes]] = 1.0
+        index = np.searchsorted(np.asarray(self.starts, np.int64), np.arange(total_ticks),
+                                side="right")
+        return rings[index]
+
+    def _chord_features(self, index: int, tick: int) -> np.ndarray:
+        cached = self._feature_cache.get(index)
+        if cached is not None:
+            return cached
+        width = feature_block("to_change").start
+        out = np.zeros(width, np.float32)
+        chord = self.chords[index] if index >= 0 else None
+        if chord is None or chord.root is None:
+            out[feature_block("no_chord")] = 1.0
+            root = 0
+        else:
+            root = chord.root
+            out[feature_block("chord_pcs")][list(chord.pitch_classes)] = 1.0
+            out[feature_block("root")][root] = 1.0
+        following = None
+        for later in self.chords[index + 1:]:
+            if later.root is not None:
+                following = later
+                break
+        if following is not None:
+            shift = (following.root - root) % 12
+            out[feature_block("next_pcs")][
+                [(shift + pc) % 12 for pc in following.pitch_classes]] = 1.0
+            out[feature_block("next_root")][shift] = 1.0
+        self._feature_cache[index] = out
+        return out
+
+
+def tempo_feature(tempo) -> float:
+    """The tempo feature: log2(tempo / `NEUTRAL_TEMPO`).
+
+    Args:
+        tempo: quarter notes per minute; a missing, non-finite or non-positive tempo counts as
+            `NEUTRAL_TEMPO`.
+
+    Returns:
+        float: 0.0 at `NEUTRAL_TEMPO`, +1.0 at twice as fast.
+
+    Example:
+        >>> tempo_feature(320)
+        1.0
+    """
+    try:
+        tempo = float(tempo)
+    except (TypeError, ValueError):
+        tempo = NEUTRAL_TEMPO
+    if not (math.isfinite(tempo) and tempo > 0):
+        tempo = NEUTRAL_TEMPO
+    return math.log2(tempo / NEUTRAL_TEMPO)
+
+
+def _melody_block(xp, dtype, rings, pitch, started, phrase_ticks, rest_ticks, bar_ticks, tempo):
+    """The melody features over the array namespace `xp` (numpy or TensorFlow's numpy)."""
+    turn = (pitch[:, None] + xp.arange(PITCH_CLASSES, dtype=pitch.dtype)[None, :]
+            ) % PITCH_CLASSES  # (n, 12): pitch class of pitch + d
+    rolled = xp.take_along_axis(rings, turn[:, None, :], axis=2)  # (n, 3, 12)
+    started = xp.asarray(started, dtype)
+    scalars = xp.stack([
+        xp.asarray(pitch - REFERENCE_PITCH, dtype) / REGISTER_SPAN,
+        1.0 - started,
+        xp.minimum(1.0, xp.asarray(phrase_ticks, dtype) / (PHRASE_BARS * xp.asarray(
+            bar_ticks, dtype))),
+        xp.minimum(1.0, xp.asarray(rest_ticks, dtype) / REST_SPAN_TICKS),
+        xp.full_like(started, tempo),
+    ], axis=1)  # (n, 5)
+    return xp.concatenate([xp.asarray(xp.reshape(rolled, (-1, RING_WIDTH)), dtype), scalars],
+                          axis=1)
+
+
+def melody_features(rings, pitch, started, phrase_ticks, rest_ticks, bar_ticks, tempo):
+    """The melody part of the conditioning, from the melody state before each event (numpy).
+
+    `melody_features_graph` computes the same numbers in TensorFlow for the generation loop;
+    both run one definition.
+
+    Args:
+        rings: float (n, 3, 12), `ChordTimeline.pitch_class_table` rows at the events' onsets.
+        pitch: int (n,), the previous sounding pitch (`REFERENCE_PITCH` before the first note).
+        started: bool (n,), whether a note has sounded before.
+        phrase_ticks: int (n,), ticks since the current phrase's first note (0 before any).
+        rest_ticks: int (n,), ticks of rest right before the event.
+        bar_ticks: ticks per bar.
+        tempo: quarter notes per minute (`tempo_feature`: a missing or non-positive tempo
+            counts as `NEUTRAL_TEMPO`).
+
+    Returns:
+        np.ndarray float32 (n, FEATURE_DIM - STATIC_DIM).
+
+    Example:
+        >>> rings = np.zeros((1, 3, 12), np.float32)
+        >>> melody_features(rings, [REFERENCE_PITCH], [False], [0], [0], 96, 160).shape
+        (1, 41)
+    """
+    return _melody_block(np, np.float64, np.asarray(rings, np.float32),
+                         np.asarray(pitch, np.int64), np.asarray(started, bool),
+                         np.asarray(phrase_ticks), np.asarray(rest_ticks), bar_ticks,
+                         tempo_feature(tempo)).astype(np.float32)
+
+
+def melody_features_graph(rings, pitch, started, phrase_ticks, rest_ticks, bar_ticks,
+                          tempo_log2):
+    """`melody_features` in TensorFlow, for the improviser's generation loop.
+
+    The same definition as `melody_features`, run with `tensorflow.experimental.numpy` on
+    tensors, in float32; it works eagerly and inside a `tf.function`.
+
+    Args:
+        rings: float32 (batch, 3, 12), the pitch-class rings at each row's tick.
+        pitch: int32 (batch,), the previous sounding pitch.
+        started: bool (batch,), whether a note has sounded before.
+        phrase_ticks: int32 (batch,), ticks since the current phrase's first note (0 before
+            any).
+        rest_ticks: int32 (batch,), ticks of rest right before the event.
+        bar_ticks: int32 scalar, ticks per bar.
+        tempo_log2: float32 scalar, the tempo feature (`tempo_feature`).
+
+    Returns:
+        tf.Tensor float32 (batch, FEATURE_DIM - STATIC_DIM).
+
+    Example:
+        >>> rings = np.zeros((1, 3, 12), np.float32)
+        >>> melody_features_graph(rings, np.int32([67]), np.array([False]), np.int32([0]),
+        ...                       np.int32([0]), np.int32(96), np.float32(0.0)).shape
+        TensorShape([1, 41])
+    """
+    import tensorflow as tf
+    import tensorflow.experimental.numpy as tnp
+
+    pitch = tf.convert_to_tensor(pitch, tf.int32)
+    return _melody_block(tnp, tnp.float32, tf.convert_to_tensor(rings, tf.float32), pitch,
+                         tf.convert_to_tensor(started, tf.bool), phrase_ticks, rest_ticks,
+                         bar_ticks, tf.cast(tempo_log2, tf.float32))
+
+
+__all__ = [
+    "BREATH_TICKS",
+    "CHANGE_SPAN_TICKS",
+    "FEATURE_BLOCKS",
+    "FEATURE_DIM",
+    "MELODY_BLOCKS",
+    "NEUTRAL_TEMPO",
+    "PHRASE_BARS",
+    "PITCH_CLASSES",
+    "REFERENCE_PITCH",
+    "REGISTER_SPAN",
+    "REST_SPAN_TICKS",
+    "RING_WIDTH",
+    "STATIC_BLOCKS",
+    "STATIC_DIM",
+    "ChordTimeline",
+    "feature_block",
+    "melody_features",
+    "melody_features_graph",
+    "tempo_feature",
+]
