@@ -434,7 +434,7 @@ def task_loader(read, what, returns):
 
     Returns:
         A function `load(path)` that calls `read(path)`; an unknown folder raises
-        `zoo.artifacts.format.ArtifactError` naming it.
+        `zoo.artifacts.ArtifactError` naming it.
 
     Example:
 
