@@ -1,11 +1,14 @@
 """zoo's generation engine: any step model (per-step conditioning, hooks with a carry), batched
 beam search, and every dtype policy."""
 
+import contextlib
+
 import numpy as np
 import pytest
 
 import zoo
 from zoo.generation.sampler import Sampler
+from zoo.runtime.precision import dtype_policy
 
 VOCAB = 7
 POLICIES = ["mixed_float16", "mixed_bfloat16"]
@@ -13,14 +16,10 @@ POLICIES = ["mixed_float16", "mixed_bfloat16"]
 
 @pytest.fixture
 def policy():
-    """Set a global dtype policy for one test and always restore the previous one."""
-    import keras
-
-    previous = keras.config.dtype_policy()
-    try:
-        yield lambda name: keras.config.set_dtype_policy(name)
-    finally:
-        keras.config.set_dtype_policy(previous)
+    """Set a global dtype policy for one test (`zoo.runtime.precision.dtype_policy`); the
+    previous one comes back when the test ends."""
+    with contextlib.ExitStack() as stack:
+        yield lambda name: stack.enter_context(dtype_policy(name))
 
 
 def far_apart_lm(conditioning_dim=None):

@@ -245,6 +245,22 @@ def test_mismatched_settings_are_refused_and_a_finished_run_is_not_retrained(tmp
     assert (tmp_path / "mine.txt").read_text() == "keep"
 
 
+@pytest.mark.parametrize("record", ["run.json", "state.json"])
+def test_an_unreadable_run_record_is_named_and_settings_must_be_json(tmp_path, record):
+    x = np.random.default_rng(2).integers(0, 6, (16, 5)).astype("int32")
+    common = dict(epochs=1, batch_size=8, precision="float32", verbose=0,
+                  run_dir=tmp_path / "run")
+    build = lambda: zoo.build_lm(6, units=4, embedding_dim=2)  # noqa: E731
+    fit(build, (x, x), **common)
+    (tmp_path / "run" / record).write_text('{"settings": ')  # cut short
+    with pytest.raises(ValueError, match=rf"run/{record} cannot be read as JSON \(.*\); it is "
+                                         r"no training record: start fresh with fresh=True"):
+        fit(build, (x, x), **common)
+    assert fit(build, (x, x), fresh=True, **common).stopped_reason == "finished"
+    with pytest.raises(ValueError, match=r"^settings = .* is not JSON: expected JSON values"):
+        fit(build, (x, x), settings={"corpus": {"a", "b"}}, **common)
+
+
 @pytest.mark.parametrize("facts, expected", [
     ({"tpu": False, "gpus": 1, "cpu_flags": {"avx512_bf16"}}, "mixed_float16"),
     ({"tpu": True, "gpus": 0, "cpu_flags": set()}, "mixed_bfloat16"),

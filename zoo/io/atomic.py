@@ -21,7 +21,7 @@ import pathlib
 import shutil
 import tempfile
 
-
+from zoo.io import jsonio
 
 
 @contextlib.contextmanager
@@ -111,7 +111,16 @@ def write_json_atomically(path, data):
 
 
 def read_json(path):
-    """The JSON value in `path`, or None when it is missing or unreadable.
+    """The JSON value in `path`, or None when it is missing or unreadable (the old contract).
+
+    Kept only until `zoo.artifacts` reads through `zoo.io.jsonio.read_json`, the one JSON
+    reading contract (issue 26); new code uses that one.
+
+    Args:
+        path: the file.
+
+    Returns:
+        The decoded JSON, or None.
 
     Example:
 
@@ -119,12 +128,9 @@ def read_json(path):
     True
     """
     try:
-        with open(path, encoding="utf-8") as handle:
-            return json.load(handle)
-    except (OSError, ValueError):
+        return jsonio.read_json(path)
+    except jsonio.JSONFileError:
         return None
-
-
 
 
 @contextlib.contextmanager
@@ -145,7 +151,10 @@ def _journal(path):
 def _finish_swap(path):
     """Roll an interrupted swap forward from its journal; return True when one was found."""
     journal = _journal(path)
-    record = read_json(journal)
+    try:
+        record = jsonio.read_json(journal)
+    except jsonio.JSONFileError:  # a corrupt journal counts as none (see below)
+        record = None
     if not isinstance(record, dict):
         if journal.exists():
             journal.unlink()  # written atomically, so an unreadable one was never complete

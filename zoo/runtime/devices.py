@@ -1,14 +1,12 @@
-"""What the engine runs on: the machine's facts, and the precision and strategy they call for.
+"""What the machine offers: GPUs, a TPU, the CPU's instructions (`hardware_facts`).
 
-`resolve_precision("auto")` and `resolve_strategy("auto")` turn the settings of
-`zoo.training.engine.fit` into a Keras dtype policy name and a `tf.distribute.Strategy` from what
-`hardware_facts()` sees (GPUs, a TPU, the CPU's bfloat16 instructions).
+`zoo.runtime.precision.resolve_precision("auto")` and
+`zoo.training.distribute.resolve_strategy("auto")` turn the settings of
+`zoo.training.engine.fit` into a Keras dtype policy name and a `tf.distribute.Strategy` from
+what `hardware_facts()` sees.
 """
 
 import os
-import warnings
-
-PRECISIONS = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
 
 
 def hardware_facts():
@@ -42,103 +40,4 @@ def hardware_facts():
             "cpu_flags": frozenset(flags)}
 
 
-def resolve_precision(precision="auto", *, facts=None):
-    """The dtype policy name a `precision` setting means on this (or the described) hardware.
-
-    `"auto"` picks `"mixed_float16"` on CUDA GPUs, `"mixed_bfloat16"` on TPUs and on CPUs whose
-    flags include `avx512_bf16`, `"float32"` otherwise. An explicit name is kept; a mixed
-    policy the hardware lacks runs (TensorFlow emulates it, slowly) with a `UserWarning`.
-
-    Args:
-        precision: `"auto"`, `"float32"`, `"mixed_float16"` or `"mixed_bfloat16"`.
-            Defaults to `"auto"`.
-        facts: dict like `hardware_facts()` (`tpu`, `gpus`, `cpu_flags`), or None to look at
-            this machine.
-
-    Returns:
-        str: a Keras dtype policy name.
-
-    Raises:
-        ValueError: an unknown precision name.
-
-    Example:
-
-    >>> resolve_precision("auto", facts={"tpu": False, "gpus": 1, "cpu_flags": set()})
-    'mixed_float16'
-    >>> resolve_precision("auto", facts={"tpu": False, "gpus": 0, "cpu_flags": {"avx512_bf16"}})
-    'mixed_bfloat16'
-    >>> resolve_precision("auto", facts={"tpu": False, "gpus": 0, "cpu_flags": {"avx2"}})
-    'float32'
-    """
-    if precision not in PRECISIONS:
-        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}; got {precision!r}")
-    if precision == "float32":
-        return precision
-    facts = hardware_facts() if facts is None else facts
-    bf16_cpu = "avx512_bf16" in facts.get("cpu_flags", ())
-    if precision == "auto":
-        if facts.get("gpus"):
-            return "mixed_float16"
-        if facts.get("tpu") or bf16_cpu:
-            return "mixed_bfloat16"
-        return "float32"
-    if precision == "mixed_float16" and not facts.get("gpus"):
-        warnings.warn("precision='mixed_float16' without a GPU: float16 is emulated on this "
-                      "machine and slower than float32", UserWarning, stacklevel=3)
-    if precision == "mixed_bfloat16" and not (facts.get("tpu") or bf16_cpu or facts.get("gpus")):
-        warnings.warn("precision='mixed_bfloat16' on hardware without bfloat16 support: it is "
-                      "emulated and slower than float32", UserWarning, stacklevel=3)
-    return precision
-
-
-def resolve_strategy(strategy=None):
-    """The `tf.distribute.Strategy` a `strategy` setting means.
-
-    Args:
-        strategy: None (the default strategy: one device), `"auto"` (a `TPUStrategy` when a
-            TPU is attached, a `MirroredStrategy` over all GPUs when there are two or more,
-            else the default strategy), `"multi-worker"` (a `MultiWorkerMirroredStrategy`
-            over the cluster in `TF_CONFIG`, `zoo.training.distribute.multi_worker_strategy`: create it
-            before any other TensorFlow work) or a `tf.distribute.Strategy` (used as is).
-
-    Returns:
-        A `tf.distribute.Strategy`.
-
-    Raises:
-        ValueError: an unknown setting, a TPU that is announced but cannot be reached, or
-            `"multi-worker"` without a usable `TF_CONFIG`.
-
-    Example:
-
-    >>> resolve_strategy(None).num_replicas_in_sync
-    1
-    """
-    import tensorflow as tf
-
-    if strategy is None:
-        return tf.distribute.get_strategy()
-    if isinstance(strategy, tf.distribute.Strategy):
-        return strategy
-    if strategy == "multi-worker":
-        from zoo.training.distribute import multi_worker_strategy
-
-        return multi_worker_strategy()
-    if strategy != "auto":
-        raise ValueError(f"strategy must be None, 'auto', 'multi-worker' or a "
-                         f"tf.distribute.Strategy; got {strategy!r}")
-    facts = hardware_facts()
-    if facts["tpu"]:
-        try:
-            resolver = tf.distribute.cluster_resolver.TPUClusterResolver()
-            tf.config.experimental_connect_to_cluster(resolver)
-            tf.tpu.experimental.initialize_tpu_system(resolver)
-        except (ValueError, tf.errors.OpError) as error:
-            raise ValueError(f"strategy='auto': a TPU is announced but cannot be reached "
-                             f"({error})") from None
-        return tf.distribute.TPUStrategy(resolver)
-    if facts["gpus"] > 1:
-        return tf.distribute.MirroredStrategy()
-    return tf.distribute.get_strategy()
-
-
-__all__ = ["PRECISIONS", "hardware_facts", "resolve_precision", "resolve_strategy"]
+__all__ = ["hardware_facts"]

@@ -6,9 +6,16 @@
 
 from zoo.core.lazy import lazy_face
 
-_EXPORTS = {name: "zoo.training.engine" for name in (
-    "fit", "TrainingResult", "Monitor", "Stopwatch", "resolve_precision", "resolve_strategy",
-    "hardware_facts", "clear_run", "PRECISIONS", "STOPPED_REASONS", "FAILED_REASONS")}
+_EXPORTS = {
+    **{name: "zoo.training.engine" for name in ("fit", "TrainingResult")},
+    **{name: "zoo.training.callback" for name in (
+        "Monitor", "Stopwatch", "STOPPED_REASONS", "FAILED_REASONS")},
+    "clear_run": "zoo.training.run_folder",
+    "resolve_strategy": "zoo.training.distribute",
+    "resolve_precision": "zoo.runtime.precision",
+    "PRECISIONS": "zoo.runtime.precision",
+    "hardware_facts": "zoo.runtime.devices",
+}
 
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_face(__name__, _EXPORTS)

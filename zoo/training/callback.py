@@ -106,11 +106,12 @@ class Stopwatch:
 
 
 class EngineCallback(keras.callbacks.Callback):
-    """`zoo.training.engine.fit`'s rules as one Keras callback: the time budget, the NaN and divergence
-    stops, the best epoch (copied into the float32 `twin`, saved, handed to `on_best`), early
-    stopping, `state.json` and the backups. `fit` creates it; it is not meant for `model.fit`
-    calls of one's own. Under a multi-worker strategy (`workers`), the workers agree on the
-    backup they all resume from before loading it, and check that they loaded the same one."""
+    """`zoo.training.engine.fit`'s rules as one Keras callback: the time budget, the NaN and
+    divergence stops, the best epoch (copied into the float32 `twin`, saved, handed to
+    `on_best`), early stopping, `state.json` and the backups. `fit` creates it; it is not meant
+    for `model.fit` calls of one's own. Under a multi-worker strategy (`workers`), the workers
+    agree on the backup they all resume from before loading it, and check that they loaded the
+    same one."""
 
     def __init__(self, *, twin, state, run_dir, monitor, patience, max_seconds,
                  divergence_factor, on_best, backup_every_steps, clock, criterion=None,

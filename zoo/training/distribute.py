@@ -2,8 +2,8 @@
 the backup every worker resumes from.
 
 Under `tf.distribute.MultiWorkerMirroredStrategy` every worker runs the same script and the
-same `zoo.training.engine.fit` call; the rules `fit` applies (the module docstring of `zoo.training.engine`
-states them for users):
+same `zoo.training.engine.fit` call; the rules `fit` applies (the module docstring of
+`zoo.training.engine` states them for users):
 
 - **The chief writes, the others train.** The chief is the task of type `"chief"`, or worker 0
   when the cluster has none (`worker_role`). Only the chief calls `on_best`, so the artifact is
@@ -21,16 +21,20 @@ states them for users):
 - **No time budget**: each worker's clock would stop it at a different step (and the others
   would wait for it forever), so `max_seconds` is refused; bound the run by epochs and steps.
 
-`multi_worker_strategy` creates the strategy (ring all-reduce on CPUs); `prepare_model` works
-around two faults of Keras 3's TensorFlow trainer under any multi-worker strategy
-(keras-team/keras#20329: the model's symbolic build reduces a whole input batch across
-workers, and the per-step metrics are reduced with `axis=0` although they are scalars).
+`resolve_strategy` turns `fit`'s `strategy=` setting into a strategy (`"auto"` by the
+hardware); `multi_worker_strategy` creates the multi-worker one (ring all-reduce on CPUs);
+`prepare_model` works around two faults of Keras 3's TensorFlow trainer under any
+multi-worker strategy (keras-team/keras#20329: the model's symbolic build reduces a whole
+input batch across workers, and the per-step metrics are reduced with `axis=0` although they
+are scalars).
 """
 
 import collections
 import json
 import os
 import pathlib
+
+from zoo.runtime.devices import hardware_facts
 
 #: The role of this process in a run: `chief` (bool: it writes the artifact), `task` (the
 #: folder name of a non-chief worker, e.g. `"worker-1"`, else None) and `workers` (the number
@@ -118,6 +122,54 @@ def multi_worker_strategy():
         raise ValueError(f"the multi-worker strategy must be created before any other "
                          f"TensorFlow work in the process (a dataset, a model): {error}") from None
     return strategy
+
+
+def resolve_strategy(strategy=None):
+    """The `tf.distribute.Strategy` a `strategy` setting means.
+
+    Args:
+        strategy: None (the default strategy: one device), `"auto"` (a `TPUStrategy` when a
+            TPU is attached, a `MirroredStrategy` over all GPUs when there are two or more,
+            else the default strategy), `"multi-worker"` (a `MultiWorkerMirroredStrategy`
+            over the cluster in `TF_CONFIG`, `multi_worker_strategy`: create it before any other
+            TensorFlow work) or a `tf.distribute.Strategy` (used as is).
+
+    Returns:
+        A `tf.distribute.Strategy`.
+
+    Raises:
+        ValueError: an unknown setting, a TPU that is announced but cannot be reached, or
+            `"multi-worker"` without a usable `TF_CONFIG`.
+
+    Example:
+
+    >>> resolve_strategy(None).num_replicas_in_sync
+    1
+    """
+    import tensorflow as tf
+
+    if strategy is None:
+        return tf.distribute.get_strategy()
+    if isinstance(strategy, tf.distribute.Strategy):
+        return strategy
+    if strategy == "multi-worker":
+        return multi_worker_strategy()
+    if strategy != "auto":
+        raise ValueError(f"strategy must be None, 'auto', 'multi-worker' or a "
+                         f"tf.distribute.Strategy; got {strategy!r}")
+    facts = hardware_facts()
+    if facts["tpu"]:
+        try:
+            resolver = tf.distribute.cluster_resolver.TPUClusterResolver()
+            tf.config.experimental_connect_to_cluster(resolver)
+            tf.tpu.experimental.initialize_tpu_system(resolver)
+        except (ValueError, tf.errors.OpError) as error:
+            raise ValueError(f"strategy='auto': a TPU is announced but cannot be reached "
+                             f"({error})") from None
+        return tf.distribute.TPUStrategy(resolver)
+    if facts["gpus"] > 1:
+        return tf.distribute.MirroredStrategy()
+    return tf.distribute.get_strategy()
 
 
 def worker_role(strategy):
@@ -299,5 +351,5 @@ def _fix_keras_metric_reduction():
     trainer.reduce_per_replica = reduce_per_replica
 
 
-__all__ = ["WorkerRole", "read_tf_config", "multi_worker_strategy", "worker_role",
-           "worker_run_dir", "shard_by_data", "gather_numbers", "prepare_model"]
+__all__ = ["WorkerRole", "read_tf_config", "multi_worker_strategy", "resolve_strategy",
+           "worker_role", "worker_run_dir", "shard_by_data", "gather_numbers", "prepare_model"]

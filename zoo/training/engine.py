@@ -3,7 +3,8 @@
 `fit(build_model, train_data, ...)` builds the model under the chosen dtype policy and
 `tf.distribute` strategy, compiles it with Adam, gradient-norm clipping and a warm-up + cosine
 learning-rate schedule (`keras.optimizers.schedules.CosineDecay` over steps, or
-`zoo.training.schedules.BudgetCosine` over the time budget: `decay_over="time"`), and trains it with:
+`zoo.training.schedules.BudgetCosine` over the time budget: `decay_over="time"`), and trains
+it with:
 
 - a **wall-clock budget** (`max_seconds`), checked after every batch and counted across resumes;
 - **the best epoch kept**: every epoch whose `monitor` (default `"val_loss"`, `"loss"` without
@@ -36,10 +37,11 @@ learning-rate schedule (`keras.optimizers.schedules.CosineDecay` over steps, or
   strategy) or `"multi-worker"`. The model is built and compiled under `strategy.scope()`.
   Batch sizes are *global*: a dataset batch of 64 on 4 replicas gives each replica 16 rows.
 
-Multi-worker training (`zoo.training.distribute`; tried on two processes in `tests/zoo/test_multi_worker.py`):
-start the same script on every machine with `TF_CONFIG` describing the cluster and this
-worker's index, e.g. `TF_CONFIG='{"cluster": {"worker": ["host1:12345", "host2:12345"]},
-"task": {"type": "worker", "index": 0}}'`, create the strategy first, before any other
+Multi-worker training (`zoo.training.distribute`; tried on two processes in
+`tests/zoo/test_multi_worker.py`): start the same script on every machine with `TF_CONFIG`
+describing the cluster and this worker's index, e.g.
+`TF_CONFIG='{"cluster": {"worker": ["host1:12345", "host2:12345"]}, "task": {"type": "worker",
+"index": 0}}'`, create the strategy first, before any other
 TensorFlow work (`strategy = resolve_strategy("multi-worker")`: ring all-reduce on CPUs), and
 call `fit` with the same arguments and the same seeded pipeline on every worker. Then:
 
@@ -66,8 +68,9 @@ epoch. The NaN check reads the loss after every batch (as `keras.callbacks.Termi
 
 Where the parts live (their public names are importable from here too): the rules above run
 in one Keras callback, `zoo.training.callback.EngineCallback` (with `Monitor` and
-`Stopwatch`); the run folder's files in `zoo.training.run_folder`; `resolve_precision`,
-`resolve_strategy` and `hardware_facts` in `zoo.runtime.devices`; the multi-worker rules in
+`Stopwatch`); the run folder's files in `zoo.training.run_folder`; `resolve_precision` and
+the mixed-precision rules in `zoo.runtime.precision`; `hardware_facts` in
+`zoo.runtime.devices`; `resolve_strategy` and the multi-worker rules in
 `zoo.training.distribute`.
 """
 
@@ -77,19 +80,22 @@ import pathlib
 
 import keras
 
-from zoo.runtime.devices import PRECISIONS, hardware_facts, resolve_precision, resolve_strategy
-from zoo.training.run_folder import (RUN_FORMAT, RUN_VERSION, check_settings, clear_run, jsonable,
-                            read_json, write_json)
-from zoo.training.schedules import BudgetCosine
+from zoo.core.checks import check_int, check_optional_int
+from zoo.core.results import Result
+from zoo.io.jsonio import jsonable
+from zoo.runtime.devices import hardware_facts
+from zoo.runtime.precision import PRECISIONS, dtype_policy, float32_logits, resolve_precision
 from zoo.training.callback import (FAILED_REASONS, STOPPED_REASONS, EngineCallback, Monitor,
                                    Stopwatch)
-from zoo.core.checks import check_int, check_optional_int
-from zoo.training.distribute import prepare_model, shard_by_data, worker_role, worker_run_dir
+from zoo.training.distribute import (prepare_model, resolve_strategy, shard_by_data,
+                                     worker_role, worker_run_dir)
+from zoo.training.run_folder import (RUN_FORMAT, RUN_VERSION, check_settings, clear_run,
+                                     read_record, write_json)
+from zoo.training.schedules import BudgetCosine
 
 
-
-class TrainingResult(dict):
-    """What `fit` returns: a dict with attribute access.
+class TrainingResult(Result):
+    """What `fit` returns: a `zoo.core.results.Result` (a dict with attribute access).
 
     Keys: `history` (list of per-epoch dicts: `epoch` (1-based) and the Keras logs),
     `best_epoch` (1-based, or None when no epoch finished with a finite value), `best_value`,
@@ -107,20 +113,10 @@ class TrainingResult(dict):
     (True, 2)
     """
 
-    def __getattr__(self, name):
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(name) from None
-
     @property
     def failed(self):
         """True when training stopped on a non-finite or diverged loss."""
         return self.get("stopped_reason") in FAILED_REASONS
-
-    def summary(self):
-        """The JSON-serialisable part (everything except the model)."""
-        return {k: v for k, v in self.items() if k != "model"}
 
 
 # ----------------------------------------------------------------------------- fit
@@ -140,19 +136,11 @@ def _count_steps(train_data, batch_size):
 
 
 def _build(build_model, policy):
-    previous = keras.config.dtype_policy()
-    keras.config.set_dtype_policy(policy)
-    try:
+    with dtype_policy(policy):
         model = build_model()
-    finally:
-        keras.config.set_dtype_policy(previous)
     if not isinstance(model, keras.Model):
         raise ValueError(f"build_model must return a keras.Model; got {type(model).__name__}")
-    if policy != "float32":
-        names = {layer.name for layer in model.layers}
-        if "logits" in names:  # logits and loss in float32 (the zoo names its output layer so)
-            model.get_layer("logits").dtype_policy = keras.dtype_policies.DTypePolicy("float32")
-    return model
+    return float32_logits(model) if policy != "float32" else model
 
 
 def fit(build_model, train_data, *, epochs, validation_data=None, steps_per_epoch=None,
@@ -328,7 +316,7 @@ def fit(build_model, train_data, *, epochs, validation_data=None, steps_per_epoc
     if criterion.mode != "min" or criterion.computed:  # runs recorded before Monitor resume
         engine_settings["monitor_mode"] = criterion.mode
         engine_settings["monitor_computed"] = criterion.computed
-    recorded = jsonable({**engine_settings, **(settings or {})})
+    recorded = jsonable({**engine_settings, **(settings or {})}, "settings")
 
     state = {"history": [], "best_value": None, "best_epoch": None, "wait": 0,
              "steps_per_epoch": steps,
@@ -339,7 +327,7 @@ def fit(build_model, train_data, *, epochs, validation_data=None, steps_per_epoc
         if fresh:
             clear_run(run_dir)
         if check_settings(run_dir, recorded):
-            state.update(read_json(run_dir / "state.json") or {})
+            state.update(read_record(run_dir / "state.json") or {})
             resumed = True
         else:
             clear_run(run_dir)  # stale state without a settings record is not ours to trust

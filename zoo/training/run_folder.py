@@ -1,7 +1,7 @@
 """The files of a training run folder: settings, state, best weights and Keras's backup.
 
-`zoo.training.engine.fit(run_dir=...)` keeps `run.json` (the settings, `check_settings` refuses a
-folder recorded with others), `state.json` (history and best epoch, written atomically),
+`zoo.training.engine.fit(run_dir=...)` keeps `run.json` (the settings, `check_settings`
+refuses a folder recorded with others), `state.json` (history and best epoch, written atomically),
 `best.weights.h5` and `backup/` (`keras.callbacks.BackupAndRestore`) there. `clear_run`
 deletes exactly these and nothing else the user put in the folder.
 """
@@ -10,6 +10,9 @@ import json
 import os
 import pathlib
 import shutil
+
+from zoo.io.atomic import write_json_atomically
+from zoo.io.jsonio import JSONFileError, read_json
 
 RUN_FORMAT = "seqzoo.training"
 RUN_VERSION = 1
@@ -26,14 +29,15 @@ def write_json(path, data):
     Returns:
         None.
     """
-    from zoo.io.atomic import write_json_atomically
-
     pathlib.Path(path).parent.mkdir(parents=True, exist_ok=True)
     write_json_atomically(path, data)
 
 
-def read_json(path):
-    """A JSON record of a run folder, or None when the file is missing.
+def read_record(path):
+    """A JSON record of a run folder (`run.json`, `state.json`), or None when it is missing.
+
+    Read by `zoo.io.jsonio.read_json`; a record that is there but unreadable is an error whose
+    message says how to start over.
 
     Args:
         path: the file to read.
@@ -42,41 +46,19 @@ def read_json(path):
         The decoded JSON, or None.
 
     Raises:
-        ValueError: the file exists but cannot be read as JSON (the message says to start
-            fresh).
-    """
-    try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError) as error:
-        raise ValueError(f"{path} cannot be read as a training record ({error}); start fresh "
-                         f"with fresh=True") from None
-
-
-def jsonable(settings):
-    """`settings` as they read back from JSON (tuples become lists, keys strings).
-
-    Args:
-        settings: a dict of JSON values.
-
-    Returns:
-        The same values after a JSON round trip.
-
-    Raises:
-        ValueError: a value JSON cannot hold.
+        ValueError: the file exists but cannot be read as JSON (the message names it and says
+            to start fresh).
 
     Example:
 
-    >>> jsonable({"sizes": (1, 2)})
-    {'sizes': [1, 2]}
+    >>> read_record("no/such/run/state.json") is None
+    True
     """
     try:
-        return json.loads(json.dumps(settings, sort_keys=True))
-    except (TypeError, ValueError):
-        raise ValueError(f"settings must hold JSON values (numbers, strings, lists, dicts, "
-                         f"None); got {settings!r}") from None
+        return read_json(path)
+    except JSONFileError as error:
+        raise ValueError(f"{error}; it is no training record: start fresh with fresh=True "
+                         f"(the CLIs: --fresh)") from None
 
 
 def clear_run(run_dir):
@@ -110,7 +92,7 @@ def check_settings(run_dir, settings):
 
     Args:
         run_dir: `pathlib.Path` of the run folder.
-        settings: the JSON settings of the call (`jsonable`).
+        settings: the JSON settings of the call (`zoo.io.jsonio.jsonable`).
 
     Returns:
         bool: True when `run_dir/run.json` records the same settings.
@@ -119,7 +101,7 @@ def check_settings(run_dir, settings):
         ValueError: the record belongs to something else, or to other settings (the
             message names each one that differs).
     """
-    recorded = read_json(run_dir / "run.json")
+    recorded = read_record(run_dir / "run.json")
     if recorded is None:
         return False
     if recorded.get("format") != RUN_FORMAT:
@@ -254,6 +236,6 @@ def use_generation(folder, generation):
         os.replace(folder / f"{name}.bkp", folder / name)
 
 
-__all__ = ["RUN_FORMAT", "RUN_VERSION", "OWN_FILES", "write_json", "read_json", "jsonable",
+__all__ = ["RUN_FORMAT", "RUN_VERSION", "OWN_FILES", "write_json", "read_record",
            "clear_run", "check_settings", "repair_backup", "NO_BACKUP", "backup_generations",
            "common_generation", "use_generation"]
