@@ -50,12 +50,12 @@ from music.checks import check_number, check_seed, check_swing, check_tempo, che
 
 
 TEMPERATURE = 0.95
-"""The default sampling temperature, chosen on the validation solos (see README)."""
+"""The default sampling temperature, chosen on the validation solos (docs/results/jazz.md)."""
 
 REGISTER = (50, 82)
 """The soft register guard before each solo's shift: each semitone a note would land below D3
 or above Bb5 costs `REGISTER_PENALTY` nats of log-probability (the hard guard is the encoding's
-pitch range). Chosen on the validation solos (see README)."""
+pitch range). Chosen on the validation solos (docs/results/jazz.md)."""
 REGISTER_PENALTY = 1.0
 REGISTER_SPREAD = 4.8
 """The standard deviation in semitones of each solo's register shift (that of the mean pitches

@@ -1,1 +1,1 @@
-"""The default jazz improviser shipped with seqzoo (see README: "Jazz improviser")."""
+"""The default jazz improviser shipped with seqzoo (see docs/results/jazz.md)."""

@@ -86,7 +86,7 @@ class Sampler(StepLoop):
     float32 LSTM language model is sampled by one native op instead
     (`zoo.generation.native_lstm`) on CPUs with AVX-512; on AVX2 CPUs the XLA loop runs (see
     `zoo.generation.native_lstm.MIN_VECTOR_BITS`). How fast each path runs, and on which
-    machine, is measured by `benchmarks/generation.py` and reported in the README and in
+    machine, is measured by `benchmarks/generation.py` and reported in
     docs/results/generation.md. The op gives the same tokens for the same seed, since it draws
     XLA's random numbers; a self-check on a few sampled tokens confirms it before a model's
     first native run (`zoo.generation.native_lstm.LstmPlan.agrees`), and the XLA loop runs if

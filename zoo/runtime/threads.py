@@ -8,7 +8,7 @@ backward pass has independent multiplies at every step (the gradient of the stat
 weights). On a machine with at most `SMALL_MACHINE_CPUS` usable CPUs (this project's 2-core
 CI machine, a Colab CPU runtime), one thread per op and two ops at a time trained the zoo's
 character LSTMs 1.28x-1.31x faster in float32 (1.10x in bfloat16 at 256 units, the same at
-512) and GRUs 1.07x-1.09x faster, measured alone on a 2-core machine (README, Performance).
+512) and GRUs 1.07x-1.09x faster, measured alone on a 2-core machine (docs/results/training.md).
 The price: one op can no longer use both cores, so batch-64 generation through the
 XLA-compiled loop ran about 0.73x as fast (106,000 instead of 146,000 tokens/s) and large
 whole-batch inference slightly slower; batch-1 generation is unchanged.

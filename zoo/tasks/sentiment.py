@@ -28,8 +28,9 @@ from zoo.tasks.common import (KINDS, TaskError, Vocabulary, compiled_forward, fe
 KIND = KINDS["sentiment"]
 LABELS = ("negative", "positive")
 DATASETS = ("sentence_polarity", "movie_reviews")
-# The settings `benchmarks/tasks.py` measured (README), as `train` keyword arguments; the CLI
-# trains with them. Long reviews need pooling over every state, not the last one.
+# The settings `benchmarks/tasks.py` measured (docs/results/tasks.md), as `train` keyword
+# arguments; the CLI trains with them. Long reviews need pooling over every state, not the last
+# one.
 PRESETS = {
     "sentence_polarity": dict(pooling="max_mean", embedding_dropout=0.3, dropout=0.5, epochs=2,
                               batch_size=128, learning_rate=3e-3),
