@@ -263,6 +263,18 @@ def test_the_shipped_model_loads_in_safe_mode_and_improvises():
     assert sum(n.pitch is not None for n in solo.notes) >= 8
 
 
+def test_the_shipped_model_plays_the_same_solo_for_a_seed_as_before_the_encoding_split():
+    """Recorded before the conditioning features were defined once for numpy and TensorFlow
+    (issue 26): same model, progression and seed, the same notes."""
+    from music.reading.leadsheet import progression_from_spec
+
+    solo = Improviser(load_artifact()).improvise(progression_from_spec("Dm7 G7 | Cmaj7 |"),
+                                                 seed=3)
+    assert [(n.offset, n.duration, n.pitch) for n in solo.notes] == [
+        (F(0), F(2), None), (F(2), F(1, 2), 59), (F(5, 2), F(3, 2), None), (F(4), F(1, 2), 59),
+        (F(9, 2), F(1), None), (F(11, 2), F(3, 8), 59), (F(47, 8), F(3, 4), 62),
+        (F(53, 8), F(1, 8), 59), (F(27, 4), F(5, 4), None)]
+
 def test_the_conditioning_in_the_loop_equals_the_encoding_of_the_generated_solo(tiny):
     """What the network heard while generating (the carry and tables in TensorFlow) is what
     `Encoding.encode` gives for the solo it generated, event by event."""
