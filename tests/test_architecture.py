@@ -18,8 +18,6 @@ Each violation is printed as `file:line importer -> imported (rule)`.
 import ast
 import pathlib
 
-import pytest
-
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[1]
 ROOTS = ("zoo", "text", "music", "benchmarks")
 
@@ -63,12 +61,9 @@ APPLICATIONS = ("text", "music", "zoo.tasks", "benchmarks")
 # benchmarks (dinosaurus.py measures its char model) import it.
 APART = "zoo.reference"
 
-# Explicit exceptions, each with its reason: (importer, imported) module pairs.
-ALLOWED_EDGES = {
-    # The fuzzer is not a benchmark and its MIDI writer lives in tests/; it moves out of
-    # benchmarks/ in issue 26 item 9.
-    ("benchmarks.fuzz", "tests.midi"),
-}
+# Explicit exceptions: (importer, imported) module pairs, each with a comment giving its
+# reason. None today (the fuzzer, which imported tests/midi.py, left benchmarks/ in issue 26).
+ALLOWED_EDGES = set()
 
 # Private members of third-party objects that the project uses on purpose: (attribute, why).
 ALLOWED_PRIVATE_MEMBERS = {
@@ -364,12 +359,12 @@ def violations():
             found.append(f"{edge.where()} {edge.importer} -> {edge.imported} ({rule})")
     for component in _circles(edges):
         for edge in edges:
-            if edge.importer in component and edge.imported in component:
-                if edge.importer != edge.imported:
-                    found.append(
-                        f"{edge.where()} {edge.importer} -> {edge.imported} "
-                        f"(circle: {', '.join(sorted(component))})"
-                    )
+            inside = edge.importer in component and edge.imported in component
+            if inside and edge.importer != edge.imported:
+                found.append(
+                    f"{edge.where()} {edge.importer} -> {edge.imported} "
+                    f"(circle: {', '.join(sorted(component))})"
+                )
     reported = {line.split(" ", 1)[0] for line in found}
     for importer in MODULES:
         found.extend(m for m in _foreign_members(importer) if m.split(" ", 1)[0] not in reported)
@@ -402,12 +397,6 @@ def test_the_rules_catch_what_they_name():
     assert not _private_rules(Edge("zoo.reference.lstm", 1, "zoo.reference._cells"))
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="issue 26 wave B in progress: text.generator -> text.data._check_mode (P6), "
-    "zoo.reference._cells -> _step_forward/_step_backward (P4), zoo.runtime.devices -> "
-    "zoo.training.distribute (P2), benchmarks/generation.py sampler._native_plan (P3)",
-)
 def test_the_import_graph_keeps_the_layers():
     found = violations()
     assert not found, "\n" + "\n".join(found)

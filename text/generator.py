@@ -259,15 +259,17 @@ class TextGenerator:
             check_int(name, value, 1)
         seed = map_seed(seed)
         if time_budget is not None and not time_budget > 0:
-            raise ValueError(f"time_budget must be a number of seconds > 0 or None, got {time_budget!r}")
+            raise ValueError(f"time_budget must be a number of seconds > 0 or None, "
+                             f"got {time_budget!r}")
         if mixed_precision is not None:
-            warnings.warn("mixed_precision is deprecated; use precision='mixed_bfloat16' (or 'auto')",
-                          DeprecationWarning, stacklevel=2)
+            warnings.warn("mixed_precision is deprecated; use precision='mixed_bfloat16' "
+                          "(or 'auto')", DeprecationWarning, stacklevel=2)
             if mixed_precision:
                 options["precision"] = "mixed_bfloat16"
         keras.utils.set_random_seed(seed)
         train_ds, val_ds = data.make_datasets(text, self.vocab, mode=self.mode, seq_len=seq_len,
-                                              batch_size=batch_size, validation_split=validation_split, seed=seed)
+                                              batch_size=batch_size,
+                                              validation_split=validation_split, seed=seed)
         if steps_per_epoch is not None:
             check_int("steps_per_epoch", steps_per_epoch, 1)
             train_ds = train_ds.repeat()
