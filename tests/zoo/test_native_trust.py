@@ -239,6 +239,28 @@ def test_a_good_library_is_marked_once_then_loads_without_a_child(libraries, tmp
                                      f"1; it is set aside as {library}.failed")]
 
 
+
+def test_the_hash_is_of_the_file_held_open_not_of_the_path(libraries, tmp_path):
+    """trust hashes the descriptor it opened and checked (zoo.io.downloads.sha256_of reads
+    it with os.pread): a file renamed over the path afterwards is not what is vouched for."""
+    from zoo.io.downloads import sha256_of
+    from zoo.native import trust
+
+    folder = tmp_path / "held"
+    folder.mkdir(mode=0o700)
+    shutil.copyfile(libraries.good, folder / "lib.so")
+    folder_fd = trust.open_folder(folder)
+    try:
+        handle = os.open("lib.so", os.O_RDONLY | os.O_NOFOLLOW, dir_fd=folder_fd)
+        shutil.copyfile(libraries.planted, folder / "swap.so")
+        os.replace(folder / "swap.so", folder / "lib.so")  # the path now names other bytes
+        assert sha256_of(handle) == _sha256(libraries.good) != _sha256(folder / "lib.so")
+        assert sha256_of(handle) == _sha256(libraries.good)  # its offset did not move
+        os.close(handle)
+    finally:
+        os.close(folder_fd)
+    assert not libraries.proof.exists()
+
 def test_a_child_stopped_from_outside_sets_nothing_aside(libraries, tmp_path, monkeypatch):
     """Ctrl-C, a shutdown or the out-of-memory killer is not the library's doing: it is not
     loaded in this process, and stays for a later process to check again."""

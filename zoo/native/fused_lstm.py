@@ -32,6 +32,8 @@ the stock code elsewhere, including cuDNN on a GPU.
 
 import tensorflow as tf
 
+from zoo.native.library import lstm_ops
+
 __all__ = ["lstm_sequence", "applies"]
 
 
@@ -53,7 +55,7 @@ def applies(cell):
     >>> applies(keras.layers.LSTMCell(4)), applies(keras.layers.LSTMCell(4, activation="relu"))
     (True, False)
     """
-    import keras
+    import keras  # lazy: TensorFlow (Keras)
 
     return (keras.backend.backend() == "tensorflow" and cell.use_bias
             and cell.activation is keras.activations.tanh
@@ -251,12 +253,10 @@ def _native_ops(dtype):
     (README, Performance). Under XLA (`jit_compile=True`) a custom op cannot compile."""
     if dtype != tf.bfloat16:
         return None
-    from tensorflow.python.ops import control_flow_util
+    from tensorflow.python.ops import control_flow_util  # lazy: TensorFlow internals
 
     if control_flow_util.GraphOrParentsInXlaContext(tf.compat.v1.get_default_graph()):
         return None
-    from zoo.native.library import lstm_ops
-
     return lstm_ops()
 
 

@@ -38,6 +38,7 @@ import threading
 import time
 import warnings
 
+from zoo.io.atomic import atomic_file, probe_writable
 from zoo.native import trust as native_trust
 
 __all__ = ["lstm_ops", "disabled", "build", "cache_folder", "vector_bits"]
@@ -155,14 +156,14 @@ def vector_bits():
 
 
 def _compile_command(compiler, source, output):
-    import tensorflow as tf
+    import tensorflow as tf  # lazy: TensorFlow
 
     return [compiler, "-O3", "-march=native", "-fPIC", "-Wno-deprecated-declarations",
             *tf.sysconfig.get_compile_flags(), "-c", str(source), "-o", str(output)]
 
 
 def _link_command(compiler, objects, output):
-    import tensorflow as tf
+    import tensorflow as tf  # lazy: TensorFlow
 
     return [compiler, "-shared", *[str(o) for o in objects], "-o", str(output),
             *tf.sysconfig.get_link_flags()]
@@ -210,7 +211,7 @@ def _compiler_version(compiler):
 
 
 def _library_name(compiler, sources):
-    import tensorflow as tf
+    import tensorflow as tf  # lazy: TensorFlow
 
     version = _compiler_version(compiler)
     key = hashlib.sha256()
@@ -225,8 +226,6 @@ def _library_name(compiler, sources):
 
 def _writable(folder):
     """Whether `folder` exists or can be made (mode 0700) and accepts a new file."""
-    from zoo.io.atomic import probe_writable
-
     try:
         pathlib.Path(folder).mkdir(mode=0o700, parents=True, exist_ok=True)
         probe_writable(folder)
@@ -270,8 +269,6 @@ def _find(sources, folder, compile):
 def _compile(compiler, sources, library):
     """Compile and link `sources` into `library` (through a private temporary folder and a
     temporary name renamed into place), all within `BUILD_TIMEOUT_S`."""
-    from zoo.io.atomic import atomic_file
-
     print(f"seqzoo: building the native LSTM kernels for this machine (once; about 20 s) "
           f"into {library.parent}", file=sys.stderr, flush=True)
     deadline = time.monotonic() + BUILD_TIMEOUT_S
@@ -374,7 +371,7 @@ def lstm_ops(build_missing=True):
     with _lock:
         if not _state["tried"]:
             try:
-                import tensorflow as tf
+                import tensorflow as tf  # lazy: TensorFlow
 
                 library, handle = _find(SOURCES, None, build_missing)
                 # the descriptor stays open: on Linux the loader opens the library through it,

@@ -22,13 +22,15 @@ process. Before every load:
 """
 
 import contextlib
-import hashlib
 import json
 import os
 import signal
 import stat
 import subprocess
 import sys
+
+from zoo.io.atomic import write_json_atomically
+from zoo.io.downloads import sha256_of
 
 __all__ = ["CHECK_TIMEOUT_S", "load_name", "open_folder", "open_library", "refuse_set_aside"]
 
@@ -138,14 +140,6 @@ def _open_file(folder_fd, path):
     return handle
 
 
-def _sha256(handle):
-    digest, offset = hashlib.sha256(), 0
-    while chunk := os.pread(handle, 1 << 20, offset):
-        digest.update(chunk)
-        offset += len(chunk)
-    return digest.hexdigest()
-
-
 def _marker(library):
     return library.with_name(library.name + ".checked")
 
@@ -250,11 +244,9 @@ def open_library(folder_fd, library):
     """
     handle = _open_file(folder_fd, library)  # the only FileNotFoundError: no such library
     try:
-        digest = _sha256(handle)
+        digest = sha256_of(handle)  # the descriptor opened and checked, read with pread
         if not _marked(folder_fd, library, digest):
             _check_in_child(folder_fd, library, handle)
-            from zoo.io.atomic import write_json_atomically
-
             write_json_atomically(_marker(library), {
                 "sha256": digest, "checked": "loaded (and its step ops run) in a child process"})
     except FileNotFoundError as error:  # the folder changed under us
