@@ -9,103 +9,38 @@
 A user mistake prints one line to stderr and exits with status 2.
 """
 
-import argparse
+import contextlib
 import json
 import os
-import re
 import sys
 import warnings
 
-from music import checks as validation
+from music.checks import check_swing, check_tempo
 from music.reading.solos import HARMONY_MODES
-from zoo.core.cli import quiet_native_stderr
+from zoo.core.cli import Parser, argument_type, fail, integer, number, run, seed
+from zoo.runtime.precision import PRECISIONS
 
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # one line, status 2 (argparse prints usage + message otherwise)
-        match = re.fullmatch(r"argument (\S+?)(?:/\S+)?: (\1 .*)", message, flags=re.S)
-        raise SystemExit(_fail(f"{self.prog}: {match.group(2) if match else message}"))
-
-
-def _checked(check, parse, flag, **limits):
-    """An argparse type: `parse` the text, then `check(flag, value, **limits)` (one clear line)."""
-    def convert(text):
-        try:
-            value = parse(text)
-        except (ValueError, ArithmeticError):
-            value = text
-        try:
-            return check(flag, value, **limits)
-        except ValueError as error:
-            raise argparse.ArgumentTypeError(str(error)) from None
-    convert.__name__ = flag  # argparse names the type in some messages
-    return convert
-
-
-def _whole(flag, low=1, high=None):
-    return _checked(validation.check_whole, int, flag, low=low, high=high)
-
-
-def _number(flag, **limits):
-    return _checked(validation.check_number, float, flag, **limits)
-
-
-def _flag_first(check):
-    return lambda flag, value: check(value, name=flag)
-
-
-def _raw_seed(flag, value):
-    """Check a seed but keep the integer itself: the library maps it (`check_seed`), so
-    `--seed S` and `seed=S` draw the same solo."""
-    validation.check_seed(value, name=flag)
-    return value
-
-
-_TEMPO = _checked(_flag_first(validation.check_tempo), float, "--tempo")
-_SWING = _checked(_flag_first(validation.check_swing), str, "--swing")
-_SEED = _checked(_raw_seed, int, "--seed")
+_TEMPO = argument_type(float, lambda value: check_tempo(value, name="--tempo"), "--tempo")
+_SWING = argument_type(str, lambda value: check_swing(value, name="--swing"), "--swing")
 _POSITIVE = {"low": 0, "low_open": True}
 
 
-def _speak_flags(message, parser):
-    """A library message names parameters: one that starts with a parameter name (`tempo must`)
-    and every `name=value` in it (`choruses=3:`, `meter=3/4`) name the command-line flag instead
-    (`--tempo must`, `--choruses 3:`, `--meter 3/4`). Other names are left as they are."""
-    flags = {}
-    for action in parser._actions:  # the subcommands' options too
-        for choice in getattr(action, "choices", None) or {}:
-            sub = action.choices[choice]
-            if isinstance(sub, argparse.ArgumentParser):
-                flags.update((a.dest, a.option_strings[-1]) for a in sub._actions
-                             if a.option_strings and a.option_strings[-1].startswith("--"))
-    match = re.match(r"([a-z_]+) must ", message)
-    if match and match.group(1) in flags:
-        message = flags[match.group(1)] + message[len(match.group(1)):]
-    return re.sub(r"(?<![\w.])([a-z_]+)=(?!=)",
-                  lambda m: flags[m.group(1)] + " " if m.group(1) in flags else m.group(0),
-                  message)
-
-
-def _fail(message):
-    print(f"error: {message}", file=sys.stderr)
-    return 2
-
-
 def _parser():
-    parser = _Parser(prog="python -m music", description="LSTM jazz improviser.")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser = Parser(prog="python -m music", description="LSTM jazz improviser.")
+    commands = parser.add_subparsers(dest="command", required=True)
     gen = commands.add_parser("generate", help="improvise over a progression, write MIDI + MusicXML")
     gen.add_argument("--out", required=True, help="the .mid file (MusicXML goes beside it)")
     gen.add_argument("--chords", help='progression ("Dm7 G7 | Cmaj7 |"), form (blues:F) or file')
     gen.add_argument("--meter", help="N/D for --chords text or a form, e.g. 3/4, 6/8 (default "
                      "4/4; a lead-sheet file keeps its own)")
-    gen.add_argument("--choruses", type=_whole("--choruses"), default=1)
+    gen.add_argument("--choruses", type=integer("--choruses", 1), default=1)
     gen.add_argument("--tempo", type=_TEMPO, default=160.0,
                      help="quarter notes per minute, 20 to 400 (default 160)")
-    gen.add_argument("--seed", type=_SEED, default=0,
+    gen.add_argument("--seed", type=seed(), default=0,
                      help="any integer (mapped into [0, 2**31 - 1))")
-    gen.add_argument("--temperature", type=_number("--temperature", **_POSITIVE), default=0.95)
-    gen.add_argument("--top-p", type=_number("--top-p", high=1, **_POSITIVE), default=1.0)
+    gen.add_argument("--temperature", type=number("--temperature", **_POSITIVE),
+                     default=0.95)
+    gen.add_argument("--top-p", type=number("--top-p", high=1, **_POSITIVE), default=1.0)
     gen.add_argument("--primer", help="a melody file to warm the model up with")
     gen.add_argument("--model", help="an artifact folder from `train` (default: shipped model)")
     gen.add_argument("--swing", type=_SWING, default=None,
@@ -114,31 +49,31 @@ def _parser():
     tr = commands.add_parser("train", help="train an improviser on solos")
     tr.add_argument("data", nargs="+", help="music files or folders")
     tr.add_argument("--out", required=True, help="artifact folder to write")
-    tr.add_argument("--epochs", type=_whole("--epochs"), default=30)
-    tr.add_argument("--max-minutes", type=_number("--max-minutes", **_POSITIVE), default=None)
-    tr.add_argument("--units", type=_whole("--units", high=8192), default=256)
-    tr.add_argument("--layers", type=_whole("--layers", high=64), default=1)
-    tr.add_argument("--dropout", type=_number("--dropout", low=0, high=1, high_open=True),
+    tr.add_argument("--epochs", type=integer("--epochs", 1), default=30)
+    tr.add_argument("--max-minutes", type=number("--max-minutes", **_POSITIVE), default=None)
+    tr.add_argument("--units", type=integer("--units", 1, 8192), default=256)
+    tr.add_argument("--layers", type=integer("--layers", 1, 64), default=1)
+    tr.add_argument("--dropout", type=number("--dropout", low=0, high=1, high_open=True),
                     default=0.1)
-    tr.add_argument("--seq-len", type=_whole("--seq-len", high=100_000), default=128)
-    tr.add_argument("--batch-size", type=_whole("--batch-size", high=100_000), default=32)
-    tr.add_argument("--learning-rate", type=_number("--learning-rate", **_POSITIVE), default=2e-3)
-    tr.add_argument("--final-learning-rate", type=_number("--final-learning-rate", low=0, high=1),
+    tr.add_argument("--seq-len", type=integer("--seq-len", 1, 100_000), default=128)
+    tr.add_argument("--batch-size", type=integer("--batch-size", 1, 100_000), default=32)
+    tr.add_argument("--learning-rate", type=number("--learning-rate", **_POSITIVE), default=2e-3)
+    tr.add_argument("--final-learning-rate", type=number("--final-learning-rate", low=0, high=1),
                     default=1.0, help="end of a cosine decay over --epochs, as a fraction of "
                     "--learning-rate (default 1: constant)")
-    tr.add_argument("--patience", type=_whole("--patience", low=0), default=3)
-    tr.add_argument("--holdout-every", type=_whole("--holdout-every", low=0), default=10)
-    tr.add_argument("--val-fraction", type=_number("--val-fraction", low=0, high=1, high_open=True),
+    tr.add_argument("--patience", type=integer("--patience", 0), default=3)
+    tr.add_argument("--holdout-every", type=integer("--holdout-every", 0), default=10)
+    tr.add_argument("--val-fraction", type=number("--val-fraction", low=0, high=1, high_open=True),
                     default=0.1)
-    tr.add_argument("--seed", type=_SEED, default=0)
+    tr.add_argument("--seed", type=seed(), default=0)
     tr.add_argument("--cache-dir", default=None)
-    tr.add_argument("--workers", type=_whole("--workers", high=max(64, os.cpu_count() or 1)),
+    tr.add_argument("--workers", type=integer("--workers", 1, max(64, os.cpu_count() or 1)),
                     default=1, help="processes parsing uncached files")
     tr.add_argument("--harmony", choices=HARMONY_MODES, default="auto",
                     help="where chords come from: auto (symbols, else inferred from the other "
                          "parts, else none), symbols, accompaniment, melody (inferred from the "
                          "melody itself: melody-only files), none (unconditioned)")
-    tr.add_argument("--precision", choices=("auto", "float32", "mixed_float16", "mixed_bfloat16"),
+    tr.add_argument("--precision", choices=PRECISIONS,
                     default="float32", help="compute precision: auto picks float16 on CUDA GPUs, "
                     "bfloat16 on TPUs and AVX512-BF16 CPUs (weights and logits stay float32)")
     tr.add_argument("--fresh", action="store_true",
@@ -164,7 +99,7 @@ def _generate(args):
     print(f"wrote {midi} and {xml}: {sum(not n.is_rest for n in solo.notes)} notes, {bars} bars")
 
 
-def _train(args):
+def _train(args, argv):
     from music.reading.solos import read_corpus
     from music.model.artifact import KIND
     from music.model.train import train
@@ -180,12 +115,11 @@ def _train(args):
                     final_learning_rate=args.final_learning_rate,
                     holdout_every=args.holdout_every, val_fraction=args.val_fraction,
                     seed=args.seed, verbose=2, precision=args.precision, fresh=args.fresh,
-                    command="python -m music " + " ".join(args.argv))
+                    command="python -m music " + " ".join(argv))
     if metrics["stopped_reason"] in ("non_finite_loss", "diverged"):
         held = (f"the artifact in {args.out} holds epoch {metrics['best_epoch']}"
                 if metrics["best_epoch"] else "no epoch finished, nothing was saved")
-        print(f"error: training stopped: {metrics['message']}; {held}", file=sys.stderr)
-        return 1
+        return fail(f"training stopped: {metrics['message']}; {held}", status=1)
     if metrics.get("already_finished"):
         print(f"{args.out} already holds this finished run; nothing to train (--fresh trains "
               f"again)", file=sys.stderr)
@@ -203,26 +137,31 @@ def _evaluate(args):
 
 
 def main(argv=None):
-    """Run the command line; returns the exit status (0, or 2 for a user mistake)."""
-    try:
-        args = _parser().parse_args(argv)
-        args.argv = [str(a) for a in (sys.argv[1:] if argv is None else argv)]
-    except SystemExit as stop:
-        return stop.code
-    with quiet_native_stderr(), warnings.catch_warnings():
+    """Run the command line; returns the exit status.
+
+    Args:
+        argv: list of str, or None for `sys.argv[1:]`.
+
+    Returns:
+        int: 0; 1 when training stopped on a failure; 2 for a user mistake (one line on
+        stderr); 130 after Ctrl-C.
+
+    Example:
+
+    >>> main(["generate", "--out", "solo.txt"])  # doctest: +SKIP
+    2
+    """
+    argv = [str(a) for a in (sys.argv[1:] if argv is None else argv)]
+    commands = {"generate": _generate, "train": lambda args: _train(args, argv),
+                "evaluate": _evaluate}
+    return run(_parser(), commands, argv, context=_music21_warnings_off)
+
+
+@contextlib.contextmanager
+def _music21_warnings_off():
+    with warnings.catch_warnings():
         warnings.filterwarnings("ignore", module="music21")  # its warnings: one line only
-        return _run(args)
-
-
-def _run(args):
-    try:
-        status = {"generate": _generate, "train": _train, "evaluate": _evaluate}[args.command](args)
-    except ValueError as error:  # MusicInputError and ChordError are ValueErrors
-        message = str(error).splitlines()[0] if str(error) else type(error).__name__
-        return _fail(_speak_flags(message, _parser()))
-    except OSError as error:
-        return _fail(f"{getattr(error, 'filename', '') or ''}: {error.strerror or error}")
-    return status or 0
+        yield
 
 
 if __name__ == "__main__":

@@ -314,6 +314,7 @@ def test_a_seed_of_any_size_is_accepted_and_reproducible(tmp_path, tiny_model, c
     ("midi_path=x.mid: not writable", "midi_path=x.mid: not writable"),
 ])
 def test_only_the_command_line_speaks_flags(library, command_line):
-    from music.__main__ import _parser, _speak_flags
+    from music.__main__ import _parser
+    from zoo.core.cli import speak_flags
 
-    assert _speak_flags(library, _parser()) == command_line
+    assert speak_flags(library, _parser()) == command_line
