@@ -156,6 +156,19 @@ def test_beam_search_stops_beams_at_eos(step):
             assert (row[ends[0] + 1:] == 0).all()
 
 
+
+def test_beam_search_runs_on_the_loop_pieces_alone(step):
+    """zoo.generation.beam needs only a StepLoop (no Sampler, no import of sampler): on a bare
+    StepLoop it finds the same beams and scores as Sampler.beam_search."""
+    from zoo.generation.beam import beam_search
+    from zoo.generation.loop import StepLoop
+
+    prime = np.array([[1, 3], [4, 5]])
+    tokens, scores = beam_search(StepLoop(step), prime, 6, width=3, eos_id=EOS)
+    expected_tokens, expected_scores = Sampler(step).beam_search(prime, 6, width=3, eos_id=EOS)
+    np.testing.assert_array_equal(tokens, expected_tokens)
+    np.testing.assert_allclose(scores, expected_scores, rtol=1e-6)
+
 def test_eos_stops_a_row_and_pads_the_rest(step):
     tokens = Sampler(step)(np.full((64, 1), EOS), 25, seed=2, temperature=2.0, eos_id=EOS, pad_id=0)
     ended = 0
