@@ -122,7 +122,8 @@ class WindowDataset(keras.utils.PyDataset):
         return math.ceil(len(self.windows) / self.batch_size)
 
     def __getitem__(self, batch):
-        chosen = range(batch * self.batch_size, min(len(self.windows), (batch + 1) * self.batch_size))
+        chosen = range(batch * self.batch_size,
+                       min(len(self.windows), (batch + 1) * self.batch_size))
         n, t = len(chosen), self.seq_len
         tokens = np.zeros((n, t), np.int32)
         features = np.zeros((n, t, FEATURE_DIM), np.float32)
@@ -150,11 +151,25 @@ class WindowDataset(keras.utils.PyDataset):
             self._cut()
 
 
-def train(solos, out_dir, *, epochs=30, seq_len=128, batch_size=32, learning_rate=2e-3,
-          final_learning_rate=1.0, clipnorm=1.0, patience=3, holdout_every=10, val_fraction=0.1, max_minutes=None,
-          seed=0, verbose=1, command=None, precision="float32", strategy=None, fresh=False,
-          **hparams):
-    """Train an improviser on solos with `zoo.training.engine.fit` and save it as an artifact folder.
+MUSIC_FIT_DEFAULTS = {"learning_rate": 2e-3, "final_learning_rate": 1.0, "clipnorm": 1.0,
+                      "patience": 3, "precision": "float32"}
+"""The options of `zoo.fit` whose default differs in `train` (recorded in config.json)."""
+
+
+def _split_options(options):
+    """`options` split into `zoo.build_lm` hyperparameters and `zoo.fit` training options;
+    a name that is neither goes to `zoo.fit`, which refuses it."""
+    import inspect
+
+    model_names = set(inspect.signature(zoo.build_lm).parameters)
+    hparams = {k: v for k, v in options.items() if k in model_names}
+    return hparams, {**MUSIC_FIT_DEFAULTS,
+                     **{k: v for k, v in options.items() if k not in model_names}}
+
+
+def train(solos, out_dir, *, epochs=30, seq_len=128, batch_size=32, holdout_every=10,
+          val_fraction=0.1, max_minutes=None, seed=0, command=None, **options):
+    """Train an improviser on solos with `zoo.fit` and save it as an artifact folder.
 
     The artifact holds the best epoch by validation loss (training loss without validation
     solos): it is saved after every epoch that improves it, and once more at the end with the
@@ -168,23 +183,18 @@ def train(solos, out_dir, *, epochs=30, seq_len=128, batch_size=32, learning_rat
         epochs: int, the most epochs to run. Defaults to 30.
         seq_len: int, events per training window. Defaults to 128.
         batch_size: int, the global batch size. Defaults to 32.
-        learning_rate: Adam learning rate. Defaults to 2e-3.
-        final_learning_rate: float in [0, 1], the end of a cosine decay over `epochs` as a
-            fraction of `learning_rate`; 1 (the default) keeps the rate constant.
-        clipnorm: gradient-norm clipping. Defaults to 1.0.
-        patience: early-stopping patience in epochs (on validation loss). Defaults to 3.
         holdout_every: every n-th solo (sorted by source) is held out entirely; 0 disables.
         val_fraction: fraction of the rest used for validation. Defaults to 0.1.
         max_minutes: optional wall-clock budget, checked after every batch.
         seed: int of any size, seeds weights, the split, windows and transpositions
             (mapped by `music.checks.check_seed`).
-        verbose: Keras fit verbosity.
         command: optional string recorded in config.json (the command line that trained it).
-        precision: `"float32"` (default), `"mixed_bfloat16"`, `"mixed_float16"` or `"auto"`
-            (`zoo.training.engine.resolve_precision`).
-        strategy: None, `"auto"` or a `tf.distribute.Strategy`.
-        fresh: bool, forget a previous run in `out_dir/training` and start over.
-        **hparams: model hyperparameters for `build_model` (units, num_layers, cell, ...).
+        **options: model hyperparameters for `build_model` (the `zoo.build_lm` arguments:
+            units, num_layers, cell, embedding_dim, dropout), and the training options of
+            `zoo.fit`, forwarded unchanged (learning_rate, final_learning_rate, clipnorm,
+            patience, precision, strategy, fresh, verbose, warmup_steps, weight_decay, ...;
+            see `zoo.fit`). Defaults that differ from the engine's are `MUSIC_FIT_DEFAULTS`;
+            `max_minutes` is the engine's `max_seconds`.
 
     Returns:
         dict: the metrics written with the artifact: best_epoch, best_val_loss (best_loss
@@ -217,6 +227,7 @@ def train(solos, out_dir, *, epochs=30, seq_len=128, batch_size=32, learning_rat
     """
     from zoo.training import engine as training
 
+    hparams, fit_options = _split_options(options)
     check_output_folder(out_dir, kind=KIND, option="out_dir")  # before any work
     if not solos:
         raise ValueError("train: no solos given; expected at least one readable solo")
@@ -239,13 +250,13 @@ def train(solos, out_dir, *, epochs=30, seq_len=128, batch_size=32, learning_rat
                "heldout_sources": [os.path.basename(str(s.source)) for s in heldout]}
     config = {
         "training": {"epochs": epochs, "seq_len": seq_len, "batch_size": batch_size,
-                     "learning_rate": learning_rate,
-                     "final_learning_rate": final_learning_rate, "clipnorm": clipnorm, "patience": patience,
+                     **{name: fit_options[name] for name in MUSIC_FIT_DEFAULTS},
                      "holdout_every": holdout_every, "val_fraction": val_fraction,
-                     "max_minutes": max_minutes, "seed": seed, "precision": precision,
+                     "max_minutes": max_minutes, "seed": seed,
                      "augmentation": "random transposition -5..+6 per window (the first "
                                      "note's interval, root and register features)",
-                     "early_stopping": {"monitor": monitor, "patience": patience},
+                     "early_stopping": {"monitor": monitor,
+                                        "patience": fit_options["patience"]},
                      "checkpoints": f"this folder, saved after every epoch that improves "
                                     f"{monitor}: it holds the best epoch's weights"},
         "data": {**sources, "train_events": int(sum(len(e.tokens) for e in encoded_train))},
@@ -268,11 +279,9 @@ def train(solos, out_dir, *, epochs=30, seq_len=128, batch_size=32, learning_rat
 
     result = training.fit(
         lambda: build_model(encoding, **hparams), data, validation_data=val_data, epochs=epochs,
-        learning_rate=learning_rate, final_learning_rate=final_learning_rate, clipnorm=clipnorm,
-        weighted_metrics=["sparse_categorical_accuracy"], precision=precision,
-        strategy=strategy, monitor=monitor, patience=patience,
+        weighted_metrics=["sparse_categorical_accuracy"], monitor=monitor,
         max_seconds=max_minutes * 60 if max_minutes else None, on_best=on_best,
-        run_dir=os.path.join(os.fspath(out_dir), "training"), fresh=fresh, verbose=verbose,
+        run_dir=os.path.join(os.fspath(out_dir), "training"), **fit_options,
         settings={"seq_len": seq_len, "holdout_every": holdout_every,
                   "val_fraction": val_fraction, "seed": seed, "hparams": hparams, **sources})
     final = metrics(result.history, result.best_epoch, result.best_value, result.train_seconds,
@@ -285,4 +294,4 @@ def train(solos, out_dir, *, epochs=30, seq_len=128, batch_size=32, learning_rat
     return final
 
 
-__all__ = ["train", "split_solos", "WindowDataset"]
+__all__ = ["train", "split_solos", "WindowDataset", "MUSIC_FIT_DEFAULTS"]

@@ -245,6 +245,10 @@ def test_training_splits_clips_stops_early_and_keeps_the_best_epoch(tmp_path):
     assert metrics["parameters"] == model.count_params() == returned["parameters"]
     _, val, _ = split_solos(solos, holdout_every=3, val_fraction=0.25, seed=0)
     assert [s.source for s in val] == data["validation_sources"]
+    # the training options are zoo.fit's, forwarded: the engine refuses what it does not take
+    with pytest.raises(TypeError, match="no_such_option"):
+        train(solos, tmp_path / "other", epochs=1, units=8, no_such_option=1)
+    assert not (tmp_path / "other").exists()
     enc = Encoding()
     model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     loss = model.evaluate(WindowDataset([enc.encode(s) for s in val], enc, seq_len=16,
