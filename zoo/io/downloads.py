@@ -90,7 +90,7 @@ def fetch_verified(filename, url, sha256, *, path=None, cache_dir=None, cache_su
     >>> fetch_verified("a.txt", "https://example.org/a.txt", "0" * 64, path=folder / "a.txt")
     Traceback (most recent call last):
     ...
-    ValueError: ...a.txt: sha256 ba7816bf8f01..., expected 000000000000... for a.txt; the file is corrupt or another file
+    ValueError: ...a.txt: sha256 ba7816bf8f01..., expected 000000000000... for a.txt; ...
     """
     if path is not None:
         path = pathlib.Path(path)

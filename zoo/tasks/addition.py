@@ -11,7 +11,6 @@ Example:
 [('535+61', '596'), ...]
 """
 
-import functools
 import random
 
 from zoo.tasks.common import KINDS, task_loader
@@ -98,7 +97,7 @@ def train(*, digits=3, n_train=50000, n_val=1000, attention="dot", units=128,
                "source_help": f"two numbers of 1 to {digits} digits joined by '+', e.g. 535+61"})
 
 
-load = task_loader(functools.partial(Translator.load, kind=KIND), "an adder artifact",
+load = task_loader(KIND, Translator.from_artifact, "an adder artifact",
                    "A `zoo.tasks.translation.Translator`.")
 
 

@@ -424,37 +424,40 @@ def load_task(path, *, kind, option="path"):
     return load_artifact(path, kind=kind, hint="python -m zoo.tasks train", option=option)
 
 
-def task_loader(read, what, returns):
+def task_loader(kind, from_artifact, what, returns):
     """The `load(path)` function of a task module, written once and documented for each task.
 
     Args:
-        read: callable path -> the task's object (e.g. `Tagger.load`).
+        kind: the artifact kind the task writes (a value of `KINDS`).
+        from_artifact: callable `zoo.artifacts.Artifact` -> the task's object (e.g.
+            `Tagger.from_artifact`).
         what: str, what it loads, for the docstring (e.g. `"a tagger artifact"`).
         returns: str, the `Returns:` line of the docstring (e.g. ``"A `Tagger`."``).
 
     Returns:
-        A function `load(path)` that calls `read(path)`; an unknown folder raises
+        A function `load(path)`: `from_artifact` of the artifact `load_task` reads (Keras
+        safe mode); a folder that is not such an artifact raises
         `zoo.artifacts.ArtifactError` naming it.
 
     Example:
 
-    >>> load = task_loader(lambda path: load_task(path, kind=KINDS["dates"]),
-    ...                    "a date translator artifact", "An `Artifact`.")
+    >>> load = task_loader(KINDS["dates"], lambda art: art.config, "a date translator artifact",
+    ...                    "The artifact's config.")
     >>> load.__doc__.splitlines()[0]
-    'Load a date translator artifact.'
+    'Load a date translator artifact (Keras safe mode).'
     >>> load("no/such/run")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     zoo.artifacts.layout.ArtifactError: path no/such/run: does not exist; ...
     """
     def load(path):
-        return read(path)
+        return from_artifact(load_task(path, kind=kind))
 
     load.__doc__ = _LOAD_DOC.format(what=what, returns=returns)
     return load
 
 
-_LOAD_DOC = """Load {what}.
+_LOAD_DOC = """Load {what} (Keras safe mode).
 
     Args:
         path: the folder written by `train(out=...)`.

@@ -16,7 +16,6 @@ True
 """
 
 import datetime
-import functools
 import random
 import re
 
@@ -257,8 +256,8 @@ def train(*, n_train=30000, n_val=1000, attention="dot", units=64, embedding_dim
         seed=seed, verbose=verbose, fresh=fresh, extra={"data_seed": seed, "n_train": n_train})
 
 
-load = task_loader(functools.partial(Translator.load, kind=KIND),
-                   "a date translator artifact", "A `zoo.tasks.translation.Translator`.")
+load = task_loader(KIND, Translator.from_artifact, "a date translator artifact",
+                   "A `zoo.tasks.translation.Translator`.")
 
 
 def predict(translator, texts, *, method="greedy", width=4, strict=False):

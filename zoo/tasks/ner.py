@@ -23,9 +23,19 @@ import collections
 import numpy as np
 
 from zoo.core.checks import map_seed
-from zoo.tasks.common import (KINDS, TaskError, Vocabulary, compiled_forward, fetch, load_task,
-                              open_zip, pad_right, padded_batches, task_loader, tokenize,
-                              train_and_save)
+from zoo.tasks.common import (
+    KINDS,
+    TaskError,
+    Vocabulary,
+    compiled_forward,
+    fetch,
+    open_zip,
+    pad_right,
+    padded_batches,
+    task_loader,
+    tokenize,
+    train_and_save,
+)
 from zoo.tasks.conll import entities, entity_scores, read_conll
 
 KIND = KINDS["ner"]
@@ -264,27 +274,30 @@ class Tagger:
         return {"tokens": words, "tags": tags, "entities": found}
 
     @classmethod
-    def load(cls, path):
-        """Load a tagger artifact (Keras safe mode).
+    def from_artifact(cls, art):
+        """The tagger in an artifact (what `load` returns).
+
+        Unknown words map to their shape class again, and the character vocabulary is the
+        saved one (None for a words-only model).
 
         Args:
-            path: the folder.
+            art: a `zoo.artifacts.Artifact` of kind `tasks.ner`.
 
         Returns:
             A `Tagger`.
 
         Example:
 
-        >>> Tagger.load("runs/ner")  # doctest: +SKIP
+        >>> Tagger.from_artifact(artifact).tags  # doctest: +SKIP
+        ['O', 'B-LOC', ...]
         """
-        art = load_task(path, kind=KIND)
         vocab = Vocabulary(art.preprocessing["vocab"][2:], unknown=shape)
         return cls(art.model, vocab, art.preprocessing["tags"],
                    dict(art.config["task"], metrics=art.metrics),
                    chars=art.preprocessing.get("chars"))
 
 
-load = task_loader(Tagger.load, "a tagger artifact", "A `Tagger`.")
+load = task_loader(KIND, Tagger.from_artifact, "a tagger artifact", "A `Tagger`.")
 
 
 def train(data, *, max_train=None, max_length=250, cell="lstm", units=128, embedding_dim=100,

@@ -22,8 +22,18 @@ Documents longer than `max_length` tokens keep their **last** `max_length` token
 import numpy as np
 
 from zoo.core.checks import map_seed
-from zoo.tasks.common import (KINDS, TaskError, Vocabulary, compiled_forward, fetch, load_task,
-                              open_zip, padded_batches, task_loader, tokenize, train_and_save)
+from zoo.tasks.common import (
+    KINDS,
+    TaskError,
+    Vocabulary,
+    compiled_forward,
+    fetch,
+    open_zip,
+    padded_batches,
+    task_loader,
+    tokenize,
+    train_and_save,
+)
 
 KIND = KINDS["sentiment"]
 LABELS = ("negative", "positive")
@@ -257,25 +267,26 @@ class Classifier:
         return correct / len(rows)
 
     @classmethod
-    def load(cls, path):
-        """Load a sentiment artifact (Keras safe mode).
+    def from_artifact(cls, art):
+        """The classifier saved in a sentiment artifact: its model, and the vocabulary rebuilt
+        from the saved word list (`load` reads the folder and calls this).
 
         Args:
-            path: the folder.
+            art: a `zoo.artifacts.Artifact` of kind `tasks.sentiment`.
 
         Returns:
-            A `Classifier`.
+            A `Classifier` whose config holds the training settings and metrics.
 
         Example:
 
-        >>> Classifier.load("runs/mr")  # doctest: +SKIP
+        >>> Classifier.from_artifact(artifact)  # doctest: +SKIP
         """
-        art = load_task(path, kind=KIND)
         config = dict(art.config["task"], metrics=art.metrics)
         return cls(art.model, Vocabulary(art.preprocessing["vocab"][2:]), config)
 
 
-load = task_loader(Classifier.load, "a sentiment artifact", "A `Classifier`.")
+load = task_loader(KIND, Classifier.from_artifact, "a sentiment artifact",
+                   "A `Classifier`.")
 
 
 def train(texts, labels, *, test_fold=0, folds=10, val_fraction=0.1, max_length=60,

@@ -13,7 +13,7 @@ import re
 import numpy as np
 
 from zoo.core.checks import map_seed
-from zoo.tasks.common import TaskError, load_task, pad_right, train_and_save
+from zoo.tasks.common import TaskError, pad_right, train_and_save
 
 START, END = 1, 2
 
@@ -328,21 +328,20 @@ class Translator:
                       config={"task": self.config})
 
     @classmethod
-    def load(cls, path, *, kind):
-        """Load a translator artifact (Keras safe mode).
+    def from_artifact(cls, art):
+        """The translator of a dates or addition artifact (their `load` calls this).
 
         Args:
-            path: the folder.
-            kind: the expected artifact kind.
+            art: a `zoo.artifacts.Artifact` written by `Translator.train` (as
+                `zoo.tasks.common.load_task` reads it).
 
         Returns:
-            A `Translator`.
+            A `Translator` with the saved character tables and settings (metrics included).
 
         Example:
 
-        >>> Translator.load("runs/dates", kind="tasks.dates")  # doctest: +SKIP
+        >>> Translator.from_artifact(artifact)  # doctest: +SKIP
         """
-        art = load_task(path, kind=kind)
         task = dict(art.config["task"])
         task["metrics"] = art.metrics
         return cls(art.model, art.preprocessing["source_chars"],

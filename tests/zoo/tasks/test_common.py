@@ -8,8 +8,8 @@ import pytest
 from zoo.core.checks import map_seed
 from zoo.io.downloads import sha256_of
 from zoo.tasks import addition, common, dates, ner, sentiment
-from zoo.tasks.translation import Translator
 from zoo.tasks.common import DataError, TaskError, Vocabulary, pad_right, tokenize
+from zoo.tasks.translation import Translator
 
 
 def test_tokenize_matches_the_polarity_corpus_tokenisation():
@@ -100,19 +100,26 @@ def test_every_task_loads_through_the_one_loader(module, tmp_path):
 
 
 @pytest.mark.parametrize("seed", [-1, 2**40])
-def test_task_seeds_of_any_size_are_mapped_like_everywhere(seed):
+def test_task_seeds_of_any_size_are_mapped_like_everywhere(seed, tmp_path):
     texts, labels = ["good film", "bad film", "fine film", "awful film"] * 4, [1, 0, 1, 0] * 4
     runs = [sentiment.train(texts, labels, test_fold=None, units=2, embedding_dim=2, epochs=1,
-                            seed=seed, min_count=1) for _ in range(2)]
+                            seed=seed, min_count=1, out=str(tmp_path / f"clf{k}"))
+            for k in range(2)]
     (first, _), (second, _) = runs
     assert first.config["seed"] == map_seed(seed)
-    for a, b in zip(first.model.get_weights(), second.model.get_weights()):
+    for a, b in zip(first.model.get_weights(), second.model.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
+    loaded = sentiment.load(tmp_path / "clf0")  # the shared loader, on a real artifact
+    assert loaded.config["seed"] == map_seed(seed) and loaded.vocab.words == first.vocab.words
+    np.testing.assert_allclose(loaded.probabilities(texts[:4]), first.probabilities(texts[:4]),
+                               rtol=1e-5)
     data = {"train": [(["Juan", "vive", "en", "Madrid"], ["B-PER", "O", "O", "B-LOC"])] * 4}
     data["testa"] = data["train"][:1]
     tagger, _ = ner.train(data, units=2, embedding_dim=2, epochs=1, seed=seed,
-                          char_features=False)
+                          out=str(tmp_path / "ner"))
     assert tagger.config["seed"] == map_seed(seed)
+    sentence = [["Ana", "vive", "en", "Lima"]]
+    assert ner.load(tmp_path / "ner").tag_sentences(sentence) == tagger.tag_sentences(sentence)
     translator, metrics = Translator.train([("ab", "x")] * 8, [("ab", "x")], kind="demo",
                                            source_chars="ab", target_chars="x",
                                            max_source_length=2, max_target_length=1, units=2,
