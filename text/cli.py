@@ -13,75 +13,26 @@ have been checked.
 
 import argparse
 import json
-import math
 import pathlib
-import re
 import sys
-import warnings
 
-from zoo.core.cli import quiet_native_stderr
-from zoo.core.checks import check_int, map_seed
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):
-        # "argument --seed: --seed must be ..." says the flag twice: keep the second
-        match = re.fullmatch(r"argument (\S+?)(?:/\S+)?: (\1 .*)", message, flags=re.S)
-        raise _UsageError(f"{self.prog}: {match.group(2) if match else message}")
+from zoo.core.cli import Parser, fail, integer, number, one_line_warnings, run, seed
+from zoo.runtime.precision import PRECISIONS
 
 
-class _UsageError(Exception):
-    pass
-
-
-def _int(name, low, high=None):
-    """An argparse type: an integer in [low, high] (`zoo.core.checks.check_int`, the flag named)."""
-    def parse(text):
-        try:
-            value = int(text)
-        except ValueError:
-            value = text
-        try:
-            return check_int(name, value, low, high)
-        except ValueError as error:
-            raise argparse.ArgumentTypeError(str(error)) from None
-    return parse
-
-
-def _float_in(name, low, high, low_open=True):
-    def parse(text):
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a number, got {text!r}") from None
-        bad_low = value <= low if low_open else value < low
-        if not math.isfinite(value) or bad_low or (high is not None and value > high):
-            bracket = "(" if low_open else "["
-            raise argparse.ArgumentTypeError(
-                f"{name} must be in {bracket}{low}, {high if high is not None else 'inf'}{']' if high is not None else ')'}, got {text}"
-            )
-        return value
-    return parse
-
-
-def _seed(text):
-    """Any integer is a seed: the integer itself is handed to the library, which maps it with
-    `zoo.core.checks.map_seed` (so `--seed S` and `seed=S` draw the same sample)."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = text
-    try:
-        map_seed(value, name="--seed")  # the check only
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
-    return value
+def _number(flag, low, high=None, low_open=True):
+    """`zoo.core.cli.number` in this command line's words: ``--top-p must be in (0.0, 1.0], got
+    1.5`` (the bounds as given, the text as typed)."""
+    interval = f"{'(' if low_open else '['}{low}, {'inf)' if high is None else f'{high}]'}"
+    return number(flag, low=low, high=high, low_open=low_open,
+                  message=f"{flag} must be in {interval}, got {{text}}")
 
 
 def build_parser():
     """The argument parser of `python -m text`."""
-    parser = _Parser(prog="python -m text", description="Train, sample and score text language models.")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser = Parser(prog="python -m text",
+                    description="Train, sample and score text language models.")
+    sub = parser.add_subparsers(dest="command", required=True)
 
     train = sub.add_parser("train", help="train a model on text files")
     train.add_argument("corpus", nargs="+", help="UTF-8 text file(s)")
@@ -91,31 +42,33 @@ def build_parser():
     train.add_argument("--level", choices=("char", "word"), default="char")
     train.add_argument("--lines", action="store_true", help="one example per line (names)")
     train.add_argument("--lower", action="store_true", help="lower-case the text")
-    train.add_argument("--max-vocab", type=_int("--max-vocab", 1), default=None)
+    train.add_argument("--max-vocab", type=integer("--max-vocab", 1), default=None)
     train.add_argument("--cell", choices=("rnn", "gru", "lstm"), default="lstm")
-    train.add_argument("--units", type=_int("--units", 1, 8192), default=256)
-    train.add_argument("--layers", type=_int("--layers", 1, 64), default=1)
-    train.add_argument("--embedding-dim", type=_int("--embedding-dim", 1, 8192),
+    train.add_argument("--units", type=integer("--units", 1, 8192), default=256)
+    train.add_argument("--layers", type=integer("--layers", 1, 64), default=1)
+    train.add_argument("--embedding-dim", type=integer("--embedding-dim", 1, 8192),
                        default=64)
-    train.add_argument("--dropout", type=_float_in("--dropout", 0.0, 0.99, low_open=False), default=0.0)
-    train.add_argument("--epochs", type=_int("--epochs", 1), default=10)
-    train.add_argument("--steps-per-epoch", type=_int("--steps-per-epoch", 1), default=None)
-    train.add_argument("--minutes", type=_float_in("--minutes", 0.0, None), default=None,
+    train.add_argument("--dropout", type=_number("--dropout", 0.0, 0.99, low_open=False),
+                       default=0.0)
+    train.add_argument("--epochs", type=integer("--epochs", 1), default=10)
+    train.add_argument("--steps-per-epoch", type=integer("--steps-per-epoch", 1), default=None)
+    train.add_argument("--minutes", type=_number("--minutes", 0.0, None), default=None,
                        help="stop after this wall-clock time")
     train.add_argument("--decay-over", choices=("steps", "time"), default=None,
                        help="where the learning rate's cosine ends: after all epochs' steps, or when "
                             "--minutes are spent (the default with --minutes)")
-    train.add_argument("--batch-size", type=_int("--batch-size", 1, 65536),
+    train.add_argument("--batch-size", type=integer("--batch-size", 1, 65536),
                        default=64)
-    train.add_argument("--seq-len", type=_int("--seq-len", 1, 100_000), default=100)
-    train.add_argument("--learning-rate", type=_float_in("--learning-rate", 0.0, None), default=2e-3)
-    train.add_argument("--clipnorm", type=_float_in("--clipnorm", 0.0, None), default=1.0)
-    train.add_argument("--weight-decay", type=_float_in("--weight-decay", 0.0, None, low_open=False),
+    train.add_argument("--seq-len", type=integer("--seq-len", 1, 100_000), default=100)
+    train.add_argument("--learning-rate", type=_number("--learning-rate", 0.0, None), default=2e-3)
+    train.add_argument("--clipnorm", type=_number("--clipnorm", 0.0, None), default=1.0)
+    train.add_argument("--weight-decay", type=_number("--weight-decay", 0.0, None, low_open=False),
                        default=0.0, help="decoupled weight decay of the weight matrices (AdamW; "
                        "benchmarks/shakespeare.py uses 0.2 with --dropout 0.5)")
-    train.add_argument("--validation-split", type=_float_in("--validation-split", 0.0, 0.9, low_open=False),
+    train.add_argument("--validation-split",
+                       type=_number("--validation-split", 0.0, 0.9, low_open=False),
                        default=0.1)
-    train.add_argument("--precision", choices=("auto", "float32", "mixed_float16", "mixed_bfloat16"),
+    train.add_argument("--precision", choices=PRECISIONS,
                        default="float32", help="compute precision: auto picks float16 on CUDA GPUs, bfloat16 "
                        "on TPUs and AVX512-BF16 CPUs (weights, logits and loss stay float32)")
     train.add_argument("--mixed-precision", dest="precision", action="store_const", const="mixed_bfloat16",
@@ -127,19 +80,19 @@ def build_parser():
     train.add_argument("--fresh", action="store_true",
                        help="forget an interrupted or finished run in OUT/training and train from scratch "
                             "(by default a run is resumed where it stopped)")
-    train.add_argument("--seed", type=_seed, default=0, help="any integer")
+    train.add_argument("--seed", type=seed(), default=0, help="any integer")
     train.add_argument("--quiet", action="store_true", help="no progress bars")
 
     gen = sub.add_parser("generate", help="sample text from a trained model")
     gen.add_argument("model_dir")
-    gen.add_argument("-n", type=_int("-n", 1), default=1, help="number of samples")
-    gen.add_argument("--length", type=_int("--length", 0), default=None)
+    gen.add_argument("-n", type=integer("-n", 1), default=1, help="number of samples")
+    gen.add_argument("--length", type=integer("--length", 0), default=None)
     gen.add_argument("--prefix", default="")
-    gen.add_argument("--temperature", type=_float_in("--temperature", 0.0, None), default=1.0)
-    gen.add_argument("--top-k", type=_int("--top-k", 1), default=None)
-    gen.add_argument("--top-p", type=_float_in("--top-p", 0.0, 1.0), default=None)
-    gen.add_argument("--seed", type=_seed, default=None, help="any integer")
-    gen.add_argument("--beam", type=_int("--beam", 1), default=None,
+    gen.add_argument("--temperature", type=_number("--temperature", 0.0, None), default=1.0)
+    gen.add_argument("--top-k", type=integer("--top-k", 1), default=None)
+    gen.add_argument("--top-p", type=_number("--top-p", 0.0, 1.0), default=None)
+    gen.add_argument("--seed", type=seed(), default=None, help="any integer")
+    gen.add_argument("--beam", type=integer("--beam", 1), default=None,
                      help="print the N most likely continuations (beam search) instead of sampling")
 
     score = sub.add_parser("score", help="log-probability and perplexity of sentences")
@@ -158,7 +111,7 @@ def _train(args, out):
         read_tf_config()
     from text.generator import KIND, TextGenerator
     from zoo.artifacts.format import check_output_folder
-    from zoo.runtime.devices import resolve_strategy
+    from zoo.training.distribute import resolve_strategy
 
     if args.decay_over == "time" and args.minutes is None:
         raise ValueError("--decay-over time needs --minutes: the learning rate's cosine ends when they are spent")
@@ -185,8 +138,7 @@ def _train(args, out):
     if result.failed:
         held = (f"the artifact in {args.out} holds epoch {result.best_epoch}" if result.best_epoch
                 else "no epoch finished, nothing was saved")
-        print(f"error: training stopped: {result.message}; {held}", file=sys.stderr)
-        return 1
+        return fail(f"training stopped: {result.message}; {held}", status=1)
     if result.already_finished:
         print(f"{args.out} already holds this finished run; nothing to train (--fresh trains again)", file=out)
     else:
@@ -223,41 +175,33 @@ def _score(args, out):
 
 
 def main(argv=None):
-    """Run the command line; return the exit status (0; 1 when training failed; 2 for a user mistake)."""
-    try:
-        args = build_parser().parse_args(argv)
-    except _UsageError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    try:
-        with quiet_native_stderr(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # Keras/TF chatter
-            warnings.simplefilter("always", UserWarning)
-            warnings.showwarning = _one_line_warning
-            status = {"train": _train, "generate": _generate, "score": _score}[args.command](args, sys.stdout)
-    except ValueError as err:  # CorpusError, ArtifactError and argument checks subclass it
-        message = str(err).splitlines()[0] if str(err) else type(err).__name__
-        print(f"error: {_speak_flags(message)}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
-        return 130
-    return status or 0
+    """Run the command line; return the exit status.
+
+    Args:
+        argv: list of str, or None for `sys.argv[1:]`.
+
+    Returns:
+        int: 0; 1 when training failed; 2 for a user mistake (one line on stderr); 130 after
+        Ctrl-C.
+
+    Example:
+
+    >>> main(["generate", "no/such/model"])  # doctest: +SKIP
+    2
+    """
+    commands = {"train": _train, "generate": _generate, "score": _score}
+    return run(build_parser(), {name: _to_stdout(command) for name, command in commands.items()},
+               argv, context=_warnings, names=_FLAGS)
 
 
-_FLAGS = {"n": "-n", "length": "--length", "width": "--beam", "temperature": "--temperature",
-          "top_k": "--top-k", "top_p": "--top-p", "seed": "--seed", "prefix": "--prefix"}
+_FLAGS = {"n": "-n", "width": "--beam"}
+"""Library parameters whose flag has another name (the others are the flags' `dest`s)."""
 
 
-def _speak_flags(message):
-    """A library message that starts with a parameter (`length must`, `n=5 is`) names the flag."""
-    for name, flag in _FLAGS.items():
-        for joint, shown in (("=", " "), (" must ", " must ")):
-            if message.startswith(name + joint):
-                return flag + shown + message[len(name + joint):]
-    return message
+def _to_stdout(command):
+    return lambda args: command(args, sys.stdout)
 
 
-def _one_line_warning(message, category, filename, lineno, file=None, line=None):
-    if issubclass(category, UserWarning) and "vocabulary" in str(message):
-        print(f"warning: {message}", file=sys.stderr)
+def _warnings():
+    """Only the vocabulary warnings reach the terminal, as one line each."""
+    return one_line_warnings(show=lambda message: "vocabulary" in message)
