@@ -23,19 +23,8 @@ import collections
 import numpy as np
 
 from zoo.core.checks import map_seed
-from zoo.tasks.common import (
-    KINDS,
-    TaskError,
-    Vocabulary,
-    compiled_forward,
-    fetch,
-    open_zip,
-    pad_right,
-    padded_batches,
-    task_loader,
-    tokenize,
-    train_and_save,
-)
+from zoo.tasks.common import (KINDS, TaskError, Vocabulary, compiled_forward, fetch, open_zip,
+                              pad_right, padded_batches, task_loader, tokenize, train_and_save)
 from zoo.tasks.conll import entities, entity_scores, read_conll
 
 KIND = KINDS["ner"]

@@ -22,18 +22,8 @@ Documents longer than `max_length` tokens keep their **last** `max_length` token
 import numpy as np
 
 from zoo.core.checks import map_seed
-from zoo.tasks.common import (
-    KINDS,
-    TaskError,
-    Vocabulary,
-    compiled_forward,
-    fetch,
-    open_zip,
-    padded_batches,
-    task_loader,
-    tokenize,
-    train_and_save,
-)
+from zoo.tasks.common import (KINDS, TaskError, Vocabulary, compiled_forward, fetch, open_zip,
+                              padded_batches, task_loader, tokenize, train_and_save)
 
 KIND = KINDS["sentiment"]
 LABELS = ("negative", "positive")
