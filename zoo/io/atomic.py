@@ -110,29 +110,6 @@ def write_json_atomically(path, data):
 
 
 
-def read_json(path):
-    """The JSON value in `path`, or None when it is missing or unreadable (the old contract).
-
-    Kept only until `zoo.artifacts` reads through `zoo.io.jsonio.read_json`, the one JSON
-    reading contract (issue 26); new code uses that one.
-
-    Args:
-        path: the file.
-
-    Returns:
-        The decoded JSON, or None.
-
-    Example:
-
-    >>> read_json("no/such/file.json") is None
-    True
-    """
-    try:
-        return jsonio.read_json(path)
-    except jsonio.JSONFileError:
-        return None
-
-
 @contextlib.contextmanager
 def _parent_lock(path):
     """Hold an exclusive lock on the folder that contains `path` (serialises saves)."""

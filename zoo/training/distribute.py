@@ -34,6 +34,7 @@ import json
 import os
 import pathlib
 
+from zoo.core.checks import is_integer
 from zoo.runtime.devices import hardware_facts
 
 #: The role of this process in a run: `chief` (bool: it writes the artifact), `task` (the
@@ -61,10 +62,10 @@ def read_tf_config(environ=None):
     ...                                       '"task": {"type": "worker", "index": 1}}'})
     >>> config["task"]
     {'type': 'worker', 'index': 1}
-    >>> read_tf_config({})
+    >>> read_tf_config({})  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: TF_CONFIG is not set: a multi-worker run needs it on every worker, e.g. TF_CONFIG='{"cluster": {"worker": ["host1:12345", "host2:12345"]}, "task": {"type": "worker", "index": 0}}'
+    ValueError: TF_CONFIG is not set: a multi-worker run needs it on every worker, e.g. ...
     """
     environ = os.environ if environ is None else environ
     text = environ.get("TF_CONFIG")
@@ -83,8 +84,7 @@ def read_tf_config(environ=None):
         raise ValueError(f"TF_CONFIG must hold a 'cluster' and a 'task'; expected e.g. {example}")
     kind, index = task.get("type"), task.get("index")
     hosts = cluster.get(kind)
-    if (not isinstance(hosts, list) or isinstance(index, bool) or not isinstance(index, int)
-            or not 0 <= index < len(hosts)):
+    if not isinstance(hosts, list) or not is_integer(index) or not 0 <= index < len(hosts):
         raise ValueError(f"TF_CONFIG's task {task!r} is not in its cluster {cluster!r}")
     return config
 

@@ -75,12 +75,11 @@ the mixed-precision rules in `zoo.runtime.precision`; `hardware_facts` in
 """
 
 import math
-import numbers
 import pathlib
 
 import keras
 
-from zoo.core.checks import check_int, check_optional_int
+from zoo.core.checks import check_int, check_number, check_optional_int
 from zoo.core.results import Result
 from zoo.io.jsonio import jsonable
 from zoo.runtime.devices import hardware_facts
@@ -251,10 +250,10 @@ def fit(build_model, train_data, *, epochs, validation_data=None, steps_per_epoc
         raise ValueError(f"build_model must be a callable returning a keras.Model; got "
                          f"{type(build_model).__name__}")
     check_int("epochs", epochs, 1)
-    _check_number("learning_rate", learning_rate, 0, open_low=True)
+    check_number("learning_rate", learning_rate, low=0, low_open=True)
     check_int("warmup_steps", warmup_steps, 0)
-    _check_number("final_learning_rate", final_learning_rate, 0, high=1)
-    _check_number("weight_decay", weight_decay, 0)
+    check_number("final_learning_rate", final_learning_rate, low=0, high=1)
+    check_number("weight_decay", weight_decay, low=0)
     for name, value, low in (("steps_per_epoch", steps_per_epoch, 1),
                              ("decay_steps", decay_steps, 1), ("patience", patience, 0),
                              ("backup_every_steps", backup_every_steps, 1),
@@ -262,9 +261,9 @@ def fit(build_model, train_data, *, epochs, validation_data=None, steps_per_epoc
         check_optional_int(name, value, low)
     for name, value in (("clipnorm", clipnorm), ("max_seconds", max_seconds)):
         if value is not None:
-            _check_number(name, value, 0, open_low=True)
+            check_number(name, value, low=0, low_open=True)
     if divergence_factor is not None:
-        _check_number("divergence_factor", divergence_factor, 1, open_low=True)
+        check_number("divergence_factor", divergence_factor, low=1, low_open=True)
     if decay_over not in ("steps", "time"):
         raise ValueError(f"decay_over must be 'steps' or 'time'; got {decay_over!r}")
     if decay_over == "time" and (max_seconds is None or decay_steps is not None):
@@ -401,17 +400,6 @@ def _result(state, twin, policy, *, resumed, already_finished, message, chief):
         message=message, train_seconds=state.get("train_seconds", 0.0), precision=policy,
         steps_per_epoch=state.get("steps_per_epoch"),
         resumed=resumed, already_finished=already_finished, chief=chief, model=twin)
-
-
-def _check_number(name, value, low, *, high=None, open_low=False):
-    ok = not isinstance(value, bool) and isinstance(value, numbers.Real) and math.isfinite(value)
-    if ok:
-        ok = (value > low if open_low else value >= low) and (high is None or value <= high)
-    if not ok:
-        bound = f"> {low}" if open_low else f">= {low}"
-        if high is not None:
-            bound += f" and <= {high}"
-        raise ValueError(f"{name} must be a number {bound}; got {value!r}")
 
 
 __all__ = ["fit", "TrainingResult", "Monitor", "Stopwatch", "resolve_precision",
