@@ -14,40 +14,19 @@ command prints JSON on stdout. A user mistake prints one line to stderr and exit
 status 2.
 """
 
-import argparse
 import json
 import sys
 
-from zoo.core.cli import quiet_native_stderr
+from zoo.core.cli import Parser, integer, number, run, seed
 
 TASKS = ("sentiment", "ner", "dates", "addition")
 
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # one line, status 2
-        raise SystemExit(_fail(f"{self.prog}: {message}"))
-
-
-def _fail(message):
-    print(f"error: {' '.join(str(message).split())}", file=sys.stderr)
-    return 2
-
-
-def _positive(kind):
-    def convert(text):
-        try:
-            value = kind(text)
-        except ValueError:
-            value = None
-        if value is None or value <= 0:
-            raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
-        return value
-    return convert
+_POSITIVE = "expected a number > 0, got {text!r}"  # the words this command line has always used
 
 
 def _parser():
-    parser = _Parser(prog="python -m zoo.tasks", description="The zoo on real tasks.")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser = Parser(prog="python -m zoo.tasks", description="The zoo on real tasks.")
+    commands = parser.add_subparsers(dest="command", required=True)
     tr = commands.add_parser("train", help="train a task model and write its artifact")
     tr.add_argument("task", choices=TASKS)
     tr.add_argument("--out", required=True, help="artifact folder to write")
@@ -56,19 +35,22 @@ def _parser():
                     default="sentence_polarity", help="sentiment corpus")
     tr.add_argument("--vectors", action="store_true",
                     help="sentiment: start from word vectors trained on the training texts")
-    tr.add_argument("--epochs", type=_positive(int))
-    tr.add_argument("--max-minutes", type=_positive(float))
+    tr.add_argument("--epochs", type=integer("--epochs", 1, message=_POSITIVE))
+    tr.add_argument("--max-minutes",
+                    type=number("--max-minutes", low=0, low_open=True, message=_POSITIVE))
     tr.add_argument("--attention", choices=("dot", "additive", "none"), default="dot",
                     help="dates and addition: the attention of the encoder-decoder")
-    tr.add_argument("--digits", type=_positive(int), default=3, help="addition: digits")
-    tr.add_argument("--seed", type=int, default=0)
+    tr.add_argument("--digits", type=integer("--digits", 1, message=_POSITIVE), default=3,
+                    help="addition: digits")
+    tr.add_argument("--seed", type=seed(), default=0, help="any integer")
     tr.add_argument("--fresh", action="store_true",
                     help="forget an interrupted or finished run in OUT/training and train from "
                          "scratch (by default a run is resumed where it stopped)")
     pr = commands.add_parser("predict", help="run a trained task model on raw text")
     pr.add_argument("model", help="artifact folder from `train`")
     pr.add_argument("texts", nargs="+")
-    pr.add_argument("--beam", type=_positive(int), help="dates/addition: beam width")
+    pr.add_argument("--beam", type=integer("--beam", 1, message=_POSITIVE),
+                    help="dates/addition: beam width")
     pr.add_argument("--truncate", action="store_true",
                     help="sentiment: keep the last tokens of a text longer than the model reads")
     pr.add_argument("--heatmap", help="dates/addition: write the attention of the first text "
@@ -76,7 +58,7 @@ def _parser():
     ev = commands.add_parser("evaluate", help="the task's standard metric on held-out data")
     ev.add_argument("model")
     ev.add_argument("--data", help="local copy of the data zip (default: download it)")
-    ev.add_argument("--n", type=_positive(int), default=2000,
+    ev.add_argument("--n", type=integer("--n", 1, message=_POSITIVE), default=2000,
                     help="dates/addition: generated held-out examples")
     return parser
 
@@ -165,27 +147,22 @@ def main(argv=None):
         argv: list of str, or None for `sys.argv[1:]`.
 
     Returns:
-        int exit status.
+        int exit status: 0; 2 for a user mistake (one line on stderr); 130 after Ctrl-C.
 
     Example:
 
     >>> main(["predict", "no/such/run", "hello"])  # doctest: +SKIP
     2
     """
-    try:
-        args = _parser().parse_args(argv)
-    except SystemExit as stop:
-        return stop.code
-    with quiet_native_stderr():
-        try:
-            result = {"train": _train, "predict": _predict, "evaluate": _evaluate}[
-                args.command](args)
-        except ValueError as error:  # TaskError, ArtifactError, zoo argument checks
-            return _fail(error)
-        except KeyboardInterrupt:
-            return _fail("interrupted")
-    print(json.dumps(result, ensure_ascii=False))
-    return 0
+    commands = {"train": _train, "predict": _predict, "evaluate": _evaluate}
+    return run(_parser(), {name: _printing(command) for name, command in commands.items()}, argv)
+
+
+def _printing(command):
+    """The command, printing its result as one JSON line on stdout."""
+    def print_result(args):
+        print(json.dumps(command(args), ensure_ascii=False))
+    return print_result
 
 
 if __name__ == "__main__":
