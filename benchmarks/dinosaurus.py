@@ -32,10 +32,18 @@ COURSE_LOSS = 22.7  # smoothed per-name loss the course reports at iteration 22,
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("path", nargs="?", default=str(DEFAULT_PATH),
-                        help="names file, one name a line (default ../shared/data/text/dinos.txt)")
-    parser.add_argument("--iterations", type=int, default=22001,
-                        help="SGD steps, one name each (default 22001, the course's run)")
+    parser.add_argument(
+        "path",
+        nargs="?",
+        default=str(DEFAULT_PATH),
+        help="names file, one name a line (default ../shared/data/text/dinos.txt)",
+    )
+    parser.add_argument(
+        "--iterations",
+        type=int,
+        default=22001,
+        help="SGD steps, one name each (default 22001, the course's run)",
+    )
     args = parser.parse_args(argv)
     try:
         if args.iterations < 1:
@@ -51,10 +59,19 @@ def main(argv=None):
     last = max(result.samples)
     report = {
         "benchmark": "dinosaurus",
-        "data": {"path": os.path.relpath(args.path, REPO_ROOT), "names": len(names),
-                 "vocab_size": len(result.char_to_ix)},
-        "settings": {"cell": "rnn", "n_a": 50, "learning_rate": 0.01, "clip": 5.0,
-                     "shuffle_seed": 0, "init_seed": 1},
+        "data": {
+            "path": os.path.relpath(args.path, REPO_ROOT),
+            "names": len(names),
+            "vocab_size": len(result.char_to_ix),
+        },
+        "settings": {
+            "cell": "rnn",
+            "n_a": 50,
+            "learning_rate": 0.01,
+            "clip": 5.0,
+            "shuffle_seed": 0,
+            "init_seed": 1,
+        },
         "iterations": result.iterations,
         "final_smoothed_loss": round(final, 6),
         "course_smoothed_loss": COURSE_LOSS,
@@ -63,9 +80,13 @@ def main(argv=None):
         "samples": {"iteration": int(last), "names": result.samples[last]},
         "seconds": round(seconds, 2),
         "seconds_per_iteration": round(seconds / result.iterations, 6),
-        "machine": {"platform": platform.platform(), "processor": platform.processor(),
-                    "cpu_count": os.cpu_count(), "python": platform.python_version(),
-                    "numpy": np.__version__},
+        "machine": {
+            "platform": platform.platform(),
+            "processor": platform.processor(),
+            "cpu_count": os.cpu_count(),
+            "python": platform.python_version(),
+            "numpy": np.__version__,
+        },
     }
     print(json.dumps(report, indent=1))
     return 0

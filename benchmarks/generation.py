@@ -10,7 +10,8 @@
     sampling) in one call, at batch 1 and batch 64. This model runs on the native
     sampling op (`zoo.generation.native_lstm`) when `zoo.native.library` can build it, here on any CPU
     (`default_sampling_path` says what `zoo.Sampler` picks by default: the op only on AVX-512
-    CPUs, `vector_bits` 512); the same batch 1 on the XLA-compiled loop (`zoo.native.library.disabled()`) is reported beside it (`seqzoo_xla_b1_tok_s`,
+    CPUs, `vector_bits` 512); the same batch 1 on the XLA-compiled loop
+    (`zoo.native.library.disabled()`) is reported beside it (`seqzoo_xla_b1_tok_s`,
     `seqzoo_xla_b64_tok_s`).
 
 (d) a short generation from a large model (`short_50k_1024`): `--short-tokens` (20) tokens at
@@ -47,11 +48,11 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import zoo  # noqa: E402
-from zoo.generation import native_lstm as lstm_sampling  # noqa: E402
-from zoo.native import library as native  # noqa: E402
 from text import datasets  # noqa: E402
 from text.generator import TextGenerator  # noqa: E402
 from text.vocab import EOS_ID  # noqa: E402
+from zoo.generation import native_lstm as lstm_sampling  # noqa: E402
+from zoo.native import library as native  # noqa: E402
 
 
 def best_of(repeats, fn):
@@ -107,9 +108,11 @@ def matvec_gflops(units, inputs, steps, repeats):
 
     @tf.function(jit_compile=True)
     def loop(h):
-        return tf.while_loop(lambda t, h: t < steps,
-                             lambda t, h: (t + 1, tf.tanh(tf.matmul(h, weights))[:, :inputs]),
-                             (tf.constant(0), h))[1]
+        return tf.while_loop(
+            lambda t, h: t < steps,
+            lambda t, h: (t + 1, tf.tanh(tf.matmul(h, weights))[:, :inputs]),
+            (tf.constant(0), h),
+        )[1]
 
     h = tf.zeros((1, inputs))
     loop(h).numpy()
@@ -138,24 +141,42 @@ def short_large(tokens, repeats, vocab=50_000, units=1024, embedding_dim=256):
         t_xla = best_of(repeats, lambda: sampler(prime, tokens, seed=1))
         same = bool((sampler(prime, tokens, seed=1) == default_tokens).all())
     plan = lstm_sampling.plan(step)
-    return {"vocab": vocab, "units": units, "embedding_dim": embedding_dim, "batch": 1,
-            "tokens": tokens, "path": path,
-            "first_layer": "table" if plan.uses_table(1, tokens) else "embedding",
-            "native_tok_s": round(tokens / t_native, 1), "xla_tok_s": round(tokens / t_xla, 1),
-            "native_vs_xla": round(t_xla / t_native, 2), "same_tokens": same,
-            "target_native_vs_xla": 1.0}
+    return {
+        "vocab": vocab,
+        "units": units,
+        "embedding_dim": embedding_dim,
+        "batch": 1,
+        "tokens": tokens,
+        "path": path,
+        "first_layer": "table" if plan.uses_table(1, tokens) else "embedding",
+        "native_tok_s": round(tokens / t_native, 1),
+        "xla_tok_s": round(tokens / t_xla, 1),
+        "native_vs_xla": round(t_xla / t_native, 2),
+        "same_tokens": same,
+        "target_native_vs_xla": 1.0,
+    }
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tokens", type=int, default=2000, help="tokens per row for (b) and (c)")
-    parser.add_argument("--rerun-tokens", type=int, default=100, help="tokens for (a), which is slow")
+    parser.add_argument(
+        "--rerun-tokens", type=int, default=100, help="tokens for (a), which is slow"
+    )
     parser.add_argument("--window", type=int, default=100, help="characters (a) re-runs per token")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--short-tokens", type=int, default=20,
-                        help="tokens of (d), the short generation from a 50k x 1,024 model")
-    parser.add_argument("--train-seconds", type=float, default=60.0,
-                        help="train the model this long first (0: random weights)")
+    parser.add_argument(
+        "--short-tokens",
+        type=int,
+        default=20,
+        help="tokens of (d), the short generation from a 50k x 1,024 model",
+    )
+    parser.add_argument(
+        "--train-seconds",
+        type=float,
+        default=60.0,
+        help="train the model this long first (0: random weights)",
+    )
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "text"))
     args = parser.parse_args(argv)
 
@@ -163,8 +184,15 @@ def main(argv=None):
     text = datasets.tiny_shakespeare(None if args.data == "download" else args.data)
     gen = TextGenerator.from_corpus(text, cell="lstm", units=256, num_layers=1, embedding_dim=64)
     if args.train_seconds > 0:
-        gen.fit(text, epochs=100, steps_per_epoch=50, batch_size=64, seq_len=100, time_budget=args.train_seconds,
-                verbose=0)
+        gen.fit(
+            text,
+            epochs=100,
+            steps_per_epoch=50,
+            batch_size=64,
+            seq_len=100,
+            time_budget=args.train_seconds,
+            verbose=0,
+        )
     model, sampler = gen.model, gen.sampler
     step = sampler.step_model
     prime = [EOS_ID] + gen.vocab.encode("ROMEO:\n")
@@ -201,17 +229,23 @@ def main(argv=None):
         t_xla_b64 = best_of(args.repeats, lambda: sampler(p64, args.tokens, seed=1))
     p = np.tile(np.asarray(prime, np.int32), (64, 1))
     sampler(p, args.tokens, seed=1, top_k=20, top_p=0.95)
-    t_c64_filtered = best_of(args.repeats, lambda: sampler(p, args.tokens, seed=1, top_k=20, top_p=0.95))
+    t_c64_filtered = best_of(
+        args.repeats, lambda: sampler(p, args.tokens, seed=1, top_k=20, top_p=0.95)
+    )
 
     units, embedding_dim, vocab = 256, 64, gen.vocab.size
     flops_per_token = 2 * (embedding_dim * 4 * units + units * 4 * units + units * vocab)
     matvec = matvec_gflops(units, units, args.tokens, args.repeats)
-    sample = gen.vocab.decode(sampler(np.asarray([prime], np.int32), 200, seed=1, temperature=0.8)[0])
+    sample = gen.vocab.decode(
+        sampler(np.asarray([prime], np.int32), 200, seed=1, temperature=0.8)[0]
+    )
     short = short_large(args.short_tokens, args.repeats)
     n = args.tokens
     out = {
         "benchmark": "generation_lstm_1x256_char",
-        "weights": "trained %.0f s on Tiny Shakespeare" % args.train_seconds if args.train_seconds else "random (speed does not depend on training)",
+        "weights": f"trained {args.train_seconds:.0f} s on Tiny Shakespeare"
+        if args.train_seconds
+        else "random (speed does not depend on training)",
         "vocab": gen.vocab.size,
         "prefix_rerun_tok_s": round(args.rerun_tokens / t_a, 1),
         "prefix_rerun_window": args.window,
@@ -241,9 +275,12 @@ def main(argv=None):
         "tokens_per_row": n,
         "sample": "ROMEO:\n" + sample,
         "jit_compile": sampler.jit_compile,
-        "machine": {"platform": platform.platform(), "cpu_count": os.cpu_count(),
-                    "load_average": [round(x, 2) for x in os.getloadavg()],
-                    "tensorflow": tf.__version__},
+        "machine": {
+            "platform": platform.platform(),
+            "cpu_count": os.cpu_count(),
+            "load_average": [round(x, 2) for x in os.getloadavg()],
+            "tensorflow": tf.__version__,
+        },
     }
     print(json.dumps(out))
 

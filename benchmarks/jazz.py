@@ -53,32 +53,64 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import zoo  # noqa: E402
 import keras  # noqa: E402
 
+import zoo  # noqa: E402
 from music.evaluation.discriminator import discriminate  # noqa: E402
-from music.encoding.timegrid import to_ticks  # noqa: E402
-from music.model.improvise import (CENTRE_DECAY, REGISTER, REGISTER_PENALTY,  # noqa: E402
-                             REGISTER_SPREAD, SPAN, SPAN_PENALTY, TEMPERATURE, Improviser)
-from music.reading.solos import read_corpus, read_solo  # noqa: E402
 from music.evaluation.metrics import CopyIndex, evaluate  # noqa: E402
 from music.model.artifact import load_artifact  # noqa: E402
+from music.model.improvise import (  # noqa: E402
+    CENTRE_DECAY,
+    REGISTER,
+    REGISTER_PENALTY,
+    REGISTER_SPREAD,
+    SPAN,
+    SPAN_PENALTY,
+    TEMPERATURE,
+    Improviser,
+)
+from music.reading.solos import read_corpus, read_solo  # noqa: E402
 from music.types import Note, Solo  # noqa: E402
 from zoo.training.engine import fit  # noqa: E402
 
-FIELDS = ("chord_tone_ratio", "scale_tone_ratio", "note_type_profile", "interval_hist_distance",
-          "rhythm_hist_distance", "notes_per_bar", "longest_copied_run", "pitch_class_entropy",
-          "pitch_range", "solos", "bars", "notes")
+FIELDS = (
+    "chord_tone_ratio",
+    "scale_tone_ratio",
+    "note_type_profile",
+    "interval_hist_distance",
+    "rhythm_hist_distance",
+    "notes_per_bar",
+    "longest_copied_run",
+    "pitch_class_entropy",
+    "pitch_range",
+    "solos",
+    "bars",
+    "notes",
+)
 
 
 def crop(solo, bars):
     """The first `bars` bars of a solo (notes and chords cut at the end)."""
     end = Fraction(bars) * solo.bar_length
     end = min(end, -(-solo.duration // solo.bar_length) * solo.bar_length)
-    notes = [Note(n.offset, min(n.duration, end - n.offset), n.pitch, n.velocity)
-             for n in solo.notes if n.offset < end]
-    chords = [c.__class__(c.offset, min(c.duration, end - c.offset), c.root, c.quality,
-                          c.pitch_classes, c.figure, c.bass) for c in solo.chords if c.offset < end]
+    notes = [
+        Note(n.offset, min(n.duration, end - n.offset), n.pitch, n.velocity)
+        for n in solo.notes
+        if n.offset < end
+    ]
+    chords = [
+        c.__class__(
+            c.offset,
+            min(c.duration, end - c.offset),
+            c.root,
+            c.quality,
+            c.pitch_classes,
+            c.figure,
+            c.bass,
+        )
+        for c in solo.chords
+        if c.offset < end
+    ]
     return Solo(notes, chords, solo.beats_per_bar, solo.beat_unit, solo.tempo, solo.source)
 
 
@@ -112,7 +144,7 @@ class CourseMethod:
         xs, ys = [], []
         for seq in sequences:
             for start in range(0, max(1, len(seq) - self.window), self.window // 2):
-                chunk = seq[start:start + self.window]
+                chunk = seq[start : start + self.window]
                 if len(chunk) < 2:
                     continue
                 chunk = chunk + [0] * (self.window - len(chunk))
@@ -122,11 +154,20 @@ class CourseMethod:
         keras.utils.set_random_seed(self.seed)
         # One-hot input times a weight matrix == an embedding; as in the lab: LSTM, then softmax.
         # The lab's Adam(0.01) at a constant rate, clipped, for `minutes` or `epochs`.
-        result = fit(lambda: zoo.build_lm(vocab, units=self.units, embedding_dim=min(vocab, 64),
-                                          name="course_lstm"),
-                     (x, y, (y > 0).astype("float32")), epochs=epochs, batch_size=64,
-                     learning_rate=0.01, final_learning_rate=1.0, clipnorm=1.0,
-                     max_seconds=minutes * 60, precision="float32", verbose=0)
+        result = fit(
+            lambda: zoo.build_lm(
+                vocab, units=self.units, embedding_dim=min(vocab, 64), name="course_lstm"
+            ),
+            (x, y, (y > 0).astype("float32")),
+            epochs=epochs,
+            batch_size=64,
+            learning_rate=0.01,
+            final_learning_rate=1.0,
+            clipnorm=1.0,
+            max_seconds=minutes * 60,
+            precision="float32",
+            verbose=0,
+        )
         self.model = result.model
         self.step = zoo.build_lm_step(self.model)
         self._sampler = self._make_sampler(vocab)
@@ -145,17 +186,24 @@ class CourseMethod:
             self.step,
             mask_fn=lambda step, logits: tf.range(vocab)[None, :] != 0,
             update_fn=lambda step, token: {"time": step.carry["time"] + tf.gather(table, token)},
-            done_fn=lambda step: step.carry["time"] >= step.context["length"])
+            done_fn=lambda step: step.carry["time"] >= step.context["length"],
+        )
 
     def generate(self, length, *, sample=False, seed=0):
         """Values end to end until `length` quarter notes (the last one cut at the end)."""
         # Enough tokens for the shortest value to fill the length (zero-length values aside).
         most = int(np.ceil(float(length) / self._shortest)) + 64
         result = self._sampler.generate(
-            np.zeros((1, 1), np.int32), most, greedy=not sample, seed=seed, log_probs=False,
-            carry={"time": np.zeros(1, np.float64)}, context={"length": np.float64(length)})
+            np.zeros((1, 1), np.int32),
+            most,
+            greedy=not sample,
+            seed=seed,
+            log_probs=False,
+            carry={"time": np.zeros(1, np.float64)},
+            context={"length": np.float64(length)},
+        )
         t, notes = Fraction(0), []
-        for token in result.tokens[0, :result.lengths[0]]:
+        for token in result.tokens[0, : result.lengths[0]]:
             if t >= length:
                 break
             pitch, duration = self.values[int(token)]
@@ -171,15 +219,30 @@ def improvise_over(improviser, human, seed, temperature, top_p):
     if not chords or chords[0].offset > 0:
         from music.theory.chords import parse_chord
 
-        first = parse_chord("N.C.", offset=Fraction(0), duration=chords[0].offset if chords else
-                            bars * human.bar_length)
+        first = parse_chord(
+            "N.C.",
+            offset=Fraction(0),
+            duration=chords[0].offset if chords else bars * human.bar_length,
+        )
         chords = [first] + chords
-    solo = improviser.improvise(chords, bar_length=human.bar_length,
-                                beats_per_bar=human.beats_per_bar, beat_unit=human.beat_unit,
-                                seed=seed, temperature=temperature, top_p=top_p,
-                                tempo=human.tempo)
-    return Solo(solo.notes, human.chords, human.beats_per_bar, human.beat_unit, human.tempo,
-                f"generated:{os.path.basename(str(human.source))}")
+    solo = improviser.improvise(
+        chords,
+        bar_length=human.bar_length,
+        beats_per_bar=human.beats_per_bar,
+        beat_unit=human.beat_unit,
+        seed=seed,
+        temperature=temperature,
+        top_p=top_p,
+        tempo=human.tempo,
+    )
+    return Solo(
+        solo.notes,
+        human.chords,
+        human.beats_per_bar,
+        human.beat_unit,
+        human.tempo,
+        f"generated:{os.path.basename(str(human.source))}",
+    )
 
 
 def _register(text):
@@ -189,7 +252,9 @@ def _register(text):
     try:
         low, high = (int(v) for v in text.split(","))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected LOW,HIGH MIDI pitches or 'none'; got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"expected LOW,HIGH MIDI pitches or 'none'; got {text!r}"
+        ) from None
     return low, high
 
 
@@ -202,8 +267,9 @@ def discriminator(humans, generated, args):
     """`music.evaluation.discriminator.discriminate` of generated vs human solos (``generated[i]`` over the
     progression of ``humans[i]``), or ``{"error": ...}`` when there is too little to judge."""
     try:  # every phrase with a note counts: a generator must not escape by near-silence
-        return discriminate(humans, generated, bars=args.phrase_bars, seed=0, min_notes=1,
-                            top=args.top_features)
+        return discriminate(
+            humans, generated, bars=args.phrase_bars, seed=0, min_notes=1, top=args.top_features
+        )
     except ValueError as error:
         return {"error": str(error)}
 
@@ -211,16 +277,19 @@ def discriminator(humans, generated, args):
 def compare(improviser, course, humans, training, args, *, discriminate_phrases=True):
     """Improvise over each human solo's progression and measure; `course` None leaves the
     course's method out (its keys and targets null)."""
-    generated = [improvise_over(improviser, h, i + args.seed_offset, args.temperature,
-                                args.top_p) for i, h in enumerate(humans)]
+    generated = [
+        improvise_over(improviser, h, i + args.seed_offset, args.temperature, args.top_p)
+        for i, h in enumerate(humans)
+    ]
     sides = {"generated": generated, "human_heldout": humans}
     if course is not None:
         sides["course_method"], sides["course_method_sampled"] = [], []
         for i, h in enumerate(humans):
             for name, sample in (("course_method", False), ("course_method_sampled", True)):
                 notes = course.generate(h.duration, sample=sample, seed=i)
-                sides[name].append(Solo(notes, h.chords, h.beats_per_bar, h.beat_unit, h.tempo,
-                                        "course"))
+                sides[name].append(
+                    Solo(notes, h.chords, h.beats_per_bar, h.beat_unit, h.tempo, "course")
+                )
     index = CopyIndex(training)  # one suffix automaton for every copying check
     result = {}
     for name, solos in sides.items():
@@ -228,14 +297,16 @@ def compare(improviser, course, humans, training, args, *, discriminate_phrases=
         result[name] = summary(evaluate(solos, reference, training=index))
         # `longest_copied_run` is the longest over all solos; this is the typical solo's.
         result[name]["median_longest_copied_run"] = statistics.median(
-            index.longest_run(solo) for solo in solos)
+            index.longest_run(solo) for solo in solos
+        )
     for name in ("course_method", "course_method_sampled"):
         result.setdefault(name, None)
     if discriminate_phrases:  # needs several progressions: a tune never on both sides
         result["discriminator"] = discriminator(humans, generated, args)
         for name in ("course_method", "course_method_sampled"):
-            result[f"discriminator_{name}"] = (discriminator(humans, sides[name], args)
-                                               if name in sides else None)
+            result[f"discriminator_{name}"] = (
+                discriminator(humans, sides[name], args) if name in sides else None
+            )
     g, h = result["generated"], result["human_heldout"]
 
     def below(kind, name):  # None when the course's method was skipped
@@ -246,7 +317,8 @@ def compare(improviser, course, humans, training, args, *, discriminate_phrases=
         "chord_tone_ratio_within_0.03": abs(g["chord_tone_ratio"] - h["chord_tone_ratio"]) <= 0.03,
         "note_type_shares_within_0.05": all(
             abs(g["note_type_profile"][k] - h["note_type_profile"][k]) <= 0.05
-            for k in h["note_type_profile"]),
+            for k in h["note_type_profile"]
+        ),
         # An empty histogram (e.g. one repeated value, no intervals) counts as distance 1.
         "interval_distance_below_course_argmax": below("interval", "course_method"),
         "rhythm_distance_below_course_argmax": below("rhythm", "course_method"),
@@ -254,12 +326,13 @@ def compare(improviser, course, humans, training, args, *, discriminate_phrases=
         "rhythm_distance_below_course_sampled": below("rhythm", "course_method_sampled"),
         # The human solos' longest copied runs have a median of about 10 intervals.
         "longest_copied_run_at_most_10": g["longest_copied_run"] <= 10,
-        "median_longest_copied_run_at_most_human": g["median_longest_copied_run"] <= h[
-            "median_longest_copied_run"],
+        "median_longest_copied_run_at_most_human": g["median_longest_copied_run"]
+        <= h["median_longest_copied_run"],
     }
     if discriminate_phrases and "error" not in result["discriminator"]:
         result["targets"]["discriminator_accuracy_at_most_0.65"] = all(
-            result["discriminator"][f"{kind}_accuracy"] <= 0.65 for kind in ("logistic", "boosted"))
+            result["discriminator"][f"{kind}_accuracy"] <= 0.65 for kind in ("logistic", "boosted")
+        )
     return result, generated
 
 
@@ -273,54 +346,90 @@ def main():
     parser.add_argument("--max-bars", type=int, default=64)
     parser.add_argument("--temperature", type=float, default=TEMPERATURE)
     parser.add_argument("--top-p", type=float, default=1.0)
-    parser.add_argument("--seed-offset", type=int, default=0,
-                        help="added to each progression's index to seed its solo (variance "
-                             "checks)")
-    parser.add_argument("--register", type=_register, default=REGISTER,
-                        help="LOW,HIGH MIDI pitches of the soft register guard, or 'none'")
+    parser.add_argument(
+        "--seed-offset",
+        type=int,
+        default=0,
+        help="added to each progression's index to seed its solo (variance checks)",
+    )
+    parser.add_argument(
+        "--register",
+        type=_register,
+        default=REGISTER,
+        help="LOW,HIGH MIDI pitches of the soft register guard, or 'none'",
+    )
     parser.add_argument("--register-penalty", type=float, default=REGISTER_PENALTY)
-    parser.add_argument("--register-spread", type=float, default=REGISTER_SPREAD,
-                        help="standard deviation (semitones) of each solo's register shift")
+    parser.add_argument(
+        "--register-spread",
+        type=float,
+        default=REGISTER_SPREAD,
+        help="standard deviation (semitones) of each solo's register shift",
+    )
     parser.add_argument("--span", type=float, default=SPAN)
     parser.add_argument("--span-penalty", type=float, default=SPAN_PENALTY)
     parser.add_argument("--centre-decay", type=float, default=CENTRE_DECAY)
-    parser.add_argument("--skip-course", action="store_true",
-                        help="leave the course's method out (no training; its keys are null)")
+    parser.add_argument(
+        "--skip-course",
+        action="store_true",
+        help="leave the course's method out (no training; its keys are null)",
+    )
     parser.add_argument("--course-minutes", type=float, default=3.0)
     parser.add_argument("--metheny-minutes", type=float, default=2.0)
     parser.add_argument("--skip-metheny", action="store_true")
-    parser.add_argument("--phrase-bars", type=int, default=8,
-                        help="bars per phrase for the discriminator")
-    parser.add_argument("--top-features", type=int, default=5,
-                        help="give-away features to list per discriminator (21: all)")
-    parser.add_argument("--solos", choices=("heldout", "validation"), default="heldout",
-                        help="compare over the held-out solos (the benchmark) or the validation "
-                             "solos (for choosing sampling settings without the held-out ones)")
-    parser.add_argument("--max-solos", type=int, default=None,
-                        help="read only the first N held-out and N training solos (smoke runs)")
+    parser.add_argument(
+        "--phrase-bars", type=int, default=8, help="bars per phrase for the discriminator"
+    )
+    parser.add_argument(
+        "--top-features",
+        type=int,
+        default=5,
+        help="give-away features to list per discriminator (21: all)",
+    )
+    parser.add_argument(
+        "--solos",
+        choices=("heldout", "validation"),
+        default="heldout",
+        help="compare over the held-out solos (the benchmark) or the validation "
+        "solos (for choosing sampling settings without the held-out ones)",
+    )
+    parser.add_argument(
+        "--max-solos",
+        type=int,
+        default=None,
+        help="read only the first N held-out and N training solos (smoke runs)",
+    )
     args = parser.parse_args()
     if args.max_solos is not None and args.max_solos < 1:
         parser.error("--max-solos must be >= 1")
     started = time.time()
 
     artifact = load_artifact(args.model)
-    sampling = {"register": args.register, "register_penalty": args.register_penalty,
-                "register_spread": args.register_spread,
-                "span": args.span, "span_penalty": args.span_penalty,
-                "centre_decay": args.centre_decay}
+    sampling = {
+        "register": args.register,
+        "register_penalty": args.register_penalty,
+        "register_spread": args.register_spread,
+        "span": args.span,
+        "span_penalty": args.span_penalty,
+        "centre_decay": args.centre_decay,
+    }
     improviser = Improviser(artifact, **sampling)
     data = artifact.config["data"]
     compared = f"{args.solos}_sources"
     files = args.data
     if args.max_solos is not None:  # a smoke run: only the files it will use
-        names = data[compared][:args.max_solos] + data["train_sources"][:args.max_solos]
-        files = [path for path in (os.path.join(args.data, name) for name in names)
-                 if os.path.isfile(path)]
-    corpus = {os.path.basename(str(s.source)): s
-              for s in read_corpus(files, cache_dir=args.cache_dir, skip_errors=True,
-                                   workers=args.workers)}
-    humans = [crop(corpus[name], args.max_bars) for name in data[compared]
-              if name in corpus]
+        names = data[compared][: args.max_solos] + data["train_sources"][: args.max_solos]
+        files = [
+            path
+            for path in (os.path.join(args.data, name) for name in names)
+            if os.path.isfile(path)
+        ]
+    corpus = {
+        os.path.basename(str(s.source)): s
+        for s in read_corpus(
+            files, cache_dir=args.cache_dir, skip_errors=True, workers=args.workers
+        )
+    }
+    humans = [crop(corpus[name], args.max_bars) for name in data[compared] if name in corpus]
     training = [corpus[name] for name in data["train_sources"] if name in corpus]
 
     # Speed: 32 bars over a held-out progression, model already loaded.
@@ -334,51 +443,76 @@ def main():
     seconds_per_32_bars = statistics.median(times) * 32 / (probe.duration / probe.bar_length)
 
     course_started = time.time()
-    course = None if args.skip_course else CourseMethod().fit(training,
-                                                              minutes=args.course_minutes)
+    course = None if args.skip_course else CourseMethod().fit(training, minutes=args.course_minutes)
     course_seconds = time.time() - course_started
     result, generated = compare(improviser, course, humans, training, args)
     result["seconds_per_32_bars"] = round(float(seconds_per_32_bars), 3)
-    result["generated_choruses"] = {"progressions": len(humans),
-                                    "bars": sum(int(h.duration // h.bar_length) for h in humans),
-                                    "max_bars_each": args.max_bars,
-                                    "temperature": args.temperature, "top_p": args.top_p,
-                                    **sampling, "seed_offset": args.seed_offset,
-                                    "phrase_bars": args.phrase_bars,
-                                    "max_solos": args.max_solos, "solos": args.solos}
-    result["model"] = {"path": str(artifact.path), "hparams": artifact.arguments,
-                       "train_solos": len(training), "heldout_solos": len(humans),
-                       "size_bytes": os.path.getsize(os.path.join(artifact.path, "model.keras"))}
-    result["course_method_training_seconds"] = None if course is None else round(
-        course_seconds, 1)
+    result["generated_choruses"] = {
+        "progressions": len(humans),
+        "bars": sum(int(h.duration // h.bar_length) for h in humans),
+        "max_bars_each": args.max_bars,
+        "temperature": args.temperature,
+        "top_p": args.top_p,
+        **sampling,
+        "seed_offset": args.seed_offset,
+        "phrase_bars": args.phrase_bars,
+        "max_solos": args.max_solos,
+        "solos": args.solos,
+    }
+    result["model"] = {
+        "path": str(artifact.path),
+        "hparams": artifact.arguments,
+        "train_solos": len(training),
+        "heldout_solos": len(humans),
+        "size_bytes": os.path.getsize(os.path.join(artifact.path, "model.keras")),
+    }
+    result["course_method_training_seconds"] = None if course is None else round(course_seconds, 1)
     if course is None:
         result["course_method_skipped"] = "--skip-course: the course's method was not trained"
     result["targets"]["seconds_per_32_bars_at_most_0.2"] = result["seconds_per_32_bars"] <= 0.2
     result["targets"]["model_at_most_20_MB"] = result["model"]["size_bytes"] <= 20e6
 
     if not args.skip_metheny:
-        from music.model.train import train
         import tempfile
+
+        from music.model.train import train
 
         melody = read_solo(args.metheny)
         with tempfile.TemporaryDirectory() as folder:
-            train([melody], os.path.join(folder, "metheny"), epochs=200, seq_len=64,
-                  batch_size=8, holdout_every=0, val_fraction=0, patience=200,
-                  max_minutes=args.metheny_minutes, verbose=0, units=256)
+            train(
+                [melody],
+                os.path.join(folder, "metheny"),
+                epochs=200,
+                seq_len=64,
+                batch_size=8,
+                holdout_every=0,
+                val_fraction=0,
+                patience=200,
+                max_minutes=args.metheny_minutes,
+                verbose=0,
+                units=256,
+            )
             ours = Improviser(load_artifact(os.path.join(folder, "metheny")), **sampling)
-        course_m = None if args.skip_course else CourseMethod().fit(
-            [melody], minutes=args.metheny_minutes)
+        course_m = (
+            None if args.skip_course else CourseMethod().fit([melody], minutes=args.metheny_minutes)
+        )
         # One song: no discriminator (its phrases would share the one tune on both sides).
         setting, _ = compare(ours, course_m, [melody], [melody], args, discriminate_phrases=False)
         setting["human_heldout"] = setting.pop("human_heldout")  # the melody itself
-        setting["note"] = ("trained on original_metheny.mid only; 'human_heldout' is that melody "
-                           "(not held out: the course's setting has one song); copying is "
-                           "measured against it")
+        setting["note"] = (
+            "trained on original_metheny.mid only; 'human_heldout' is that melody "
+            "(not held out: the course's setting has one song); copying is "
+            "measured against it"
+        )
         result["course_setting_metheny"] = setting
 
-    result["machine"] = {"platform": platform.platform(), "processor": platform.processor(),
-                         "cpu_count": os.cpu_count(), "python": platform.python_version(),
-                         "load_average_1min": os.getloadavg()[0]}
+    result["machine"] = {
+        "platform": platform.platform(),
+        "processor": platform.processor(),
+        "cpu_count": os.cpu_count(),
+        "python": platform.python_version(),
+        "load_average_1min": os.getloadavg()[0],
+    }
     result["total_seconds"] = round(time.time() - started, 1)
     print(json.dumps(result, indent=1, default=str))
 

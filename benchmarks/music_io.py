@@ -24,8 +24,8 @@ import xml.etree.ElementTree as ET
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-from music.theory import chords  # noqa: E402
 from music.reading import solos as io  # noqa: E402
+from music.theory import chords  # noqa: E402
 from music.theory import pitch_classes as theory  # noqa: E402
 
 
@@ -33,11 +33,20 @@ def _symbols(path):
     """(root, alter, kind, bass step, bass alter) of every <harmony> in a MusicXML file."""
     found = []
     for harmony in ET.parse(path).getroot().iter("harmony"):
+
         def text(tag, default=""):
             node = harmony.find(tag)
             return node.text.strip() if node is not None and node.text else default
-        found.append((text("root/root-step"), text("root/root-alter", "0"), text("kind"),
-                      text("bass/bass-step"), text("bass/bass-alter", "0")))
+
+        found.append(
+            (
+                text("root/root-step"),
+                text("root/root-alter", "0"),
+                text("kind"),
+                text("bass/bass-step"),
+                text("bass/bass-alter", "0"),
+            )
+        )
     return found
 
 
@@ -59,8 +68,13 @@ def _music21_check(symbols):
         if set(theory.chord_tones(ours)) == theirs:
             agree += 1
         else:
-            differ.append({"figure": symbol.figure, "ours": sorted(theory.chord_tones(ours)),
-                           "music21": sorted(theirs)})
+            differ.append(
+                {
+                    "figure": symbol.figure,
+                    "ours": sorted(theory.chord_tones(ours)),
+                    "music21": sorted(theirs),
+                }
+            )
     return agree, differ
 
 
@@ -82,25 +96,33 @@ def main(argv=None):
         warm_s = time.perf_counter() - start
     spans = [c for solo in cold for c in solo.chords if c.figure != chords.NO_CHORD]
     qualities = collections.Counter(c.quality for c in spans)
-    print(json.dumps({
-        "files": len(files),
-        "workers": args.workers,
-        "cold_seconds": round(cold_s, 2),
-        "warm_seconds": round(warm_s, 3),
-        "warm_ms_per_file": round(1000 * warm_s / len(files), 2),
-        "cold_over_warm": round(cold_s / warm_s, 1),
-        "warm_equals_cold": warm == cold,
-        "notes": sum(len(s.notes) for s in cold),
-        "chord_symbols_in_files": len(symbols),
-        "chord_spans_read": len(spans),
-        "chord_symbols_unreadable": 0,  # read_corpus raises ChordError on the first one
-        "distinct_symbols": agree + len(differ),
-        "distinct_symbols_agreeing_with_music21": agree,
-        "disagreements": differ[:20],
-        "qualities": dict(qualities.most_common()),
-        "machine": {"platform": platform.platform(), "cpus": os.cpu_count(),
-                    "python": platform.python_version()},
-    }, indent=1))
+    print(
+        json.dumps(
+            {
+                "files": len(files),
+                "workers": args.workers,
+                "cold_seconds": round(cold_s, 2),
+                "warm_seconds": round(warm_s, 3),
+                "warm_ms_per_file": round(1000 * warm_s / len(files), 2),
+                "cold_over_warm": round(cold_s / warm_s, 1),
+                "warm_equals_cold": warm == cold,
+                "notes": sum(len(s.notes) for s in cold),
+                "chord_symbols_in_files": len(symbols),
+                "chord_spans_read": len(spans),
+                "chord_symbols_unreadable": 0,  # read_corpus raises ChordError on the first one
+                "distinct_symbols": agree + len(differ),
+                "distinct_symbols_agreeing_with_music21": agree,
+                "disagreements": differ[:20],
+                "qualities": dict(qualities.most_common()),
+                "machine": {
+                    "platform": platform.platform(),
+                    "cpus": os.cpu_count(),
+                    "python": platform.python_version(),
+                },
+            },
+            indent=1,
+        )
+    )
 
 
 if __name__ == "__main__":

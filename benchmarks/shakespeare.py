@@ -28,7 +28,6 @@ import keras  # noqa: E402  (zoo, imported by text, sets the TensorFlow environm
 
 from text import data, datasets  # noqa: E402
 from text.generator import TextGenerator  # noqa: E402
-
 from zoo.training.engine import Stopwatch  # noqa: E402
 
 
@@ -59,8 +58,11 @@ class Curve(keras.callbacks.Callback):
         print(f"  {minutes:6.2f} min  val_loss {loss:.4f}", file=sys.stderr, flush=True)
 
     def on_epoch_end(self, epoch, logs=None):
-        print(f"  {self.stopwatch() / 60:6.2f} min  epoch {epoch + 1} ends after step {self.steps}",
-              file=sys.stderr, flush=True)
+        print(
+            f"  {self.stopwatch() / 60:6.2f} min  epoch {epoch + 1} ends after step {self.steps}",
+            file=sys.stderr,
+            flush=True,
+        )
 
     def on_train_batch_end(self, batch, logs=None):
         self.steps += 1
@@ -72,9 +74,12 @@ class Curve(keras.callbacks.Callback):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=13.0)
-    parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "text"),
-                        help="folder or file with tinyshakespeare.txt (default ../shared/data/text); "
-                             "'download' fetches it")
+    parser.add_argument(
+        "--data",
+        default=str(ROOT.parent / "shared" / "data" / "text"),
+        help="folder or file with tinyshakespeare.txt (default ../shared/data/text); "
+        "'download' fetches it",
+    )
     parser.add_argument("--cell", default="lstm")
     parser.add_argument("--units", type=int, default=512)
     parser.add_argument("--layers", type=int, default=1)
@@ -84,25 +89,52 @@ def main(argv=None):
     parser.add_argument("--seq-len", type=int, default=128)
     parser.add_argument("--learning-rate", type=float, default=6e-3)
     parser.add_argument("--warmup-steps", type=int, default=50)
-    parser.add_argument("--final-lr", type=float, default=0.0,
-                        help="where the cosine ends, as a fraction of the peak learning rate")
-    parser.add_argument("--weight-decay", type=float, default=0.2,
-                        help="decoupled weight decay of the weight matrices (AdamW)")
-    parser.add_argument("--decay-steps", type=int, default=None,
-                        help="end the cosine at this step instead of when the budget is spent (the default: "
-                             "zoo.training.engine.fit(decay_over='time'))")
+    parser.add_argument(
+        "--final-lr",
+        type=float,
+        default=0.0,
+        help="where the cosine ends, as a fraction of the peak learning rate",
+    )
+    parser.add_argument(
+        "--weight-decay",
+        type=float,
+        default=0.2,
+        help="decoupled weight decay of the weight matrices (AdamW)",
+    )
+    parser.add_argument(
+        "--decay-steps",
+        type=int,
+        default=None,
+        help="end the cosine at this step instead of when the budget is spent (the default: "
+        "zoo.training.engine.fit(decay_over='time'))",
+    )
     parser.add_argument("--no-mixed-precision", action="store_true")
     parser.add_argument("--eval-every", type=float, default=1.0, help="minutes between evaluations")
-    parser.add_argument("--eval-seq-len", type=int, default=None,
-                        help="window length of the validation loss (default: --seq-len)")
-    parser.add_argument("--seed", type=int, default=0,
-                        help="seed of the initial weights, the window offsets and dropout")
+    parser.add_argument(
+        "--eval-seq-len",
+        type=int,
+        default=None,
+        help="window length of the validation loss (default: --seq-len)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of the initial weights, the window offsets and dropout",
+    )
     args = parser.parse_args(argv)
 
     text = datasets.tiny_shakespeare(None if args.data == "download" else args.data)
     keras.utils.set_random_seed(args.seed)  # the initial weights too, not only training's draws
-    gen = TextGenerator.from_corpus(text, level="char", cell=args.cell, units=args.units, num_layers=args.layers,
-                                    embedding_dim=args.embedding_dim, dropout=args.dropout)
+    gen = TextGenerator.from_corpus(
+        text,
+        level="char",
+        cell=args.cell,
+        units=args.units,
+        num_layers=args.layers,
+        embedding_dim=args.embedding_dim,
+        dropout=args.dropout,
+    )
     ids = data.encode_corpus(text, gen.vocab)
     _, val_ids = data.split_by_position(ids, 0.1)  # the same split fit() makes
     val_text = gen.vocab.decode(val_ids)
@@ -113,11 +145,26 @@ def main(argv=None):
     start = time.monotonic()
     decay_over = "time" if args.decay_steps is None else "steps"
     watch = curve.stopwatch = Stopwatch()  # restarted: the clock of the budget and the curve
-    gen.fit(text, epochs=1000, batch_size=args.batch_size, seq_len=args.seq_len, learning_rate=args.learning_rate,
-            warmup_steps=args.warmup_steps, decay_steps=args.decay_steps, decay_over=decay_over,
-            final_learning_rate=args.final_lr, weight_decay=args.weight_decay, validation_split=0.1, time_budget=budget,
-            precision="float32" if args.no_mixed_precision else "mixed_bfloat16", steps_per_epoch=200,
-            seed=args.seed, verbose=0, callbacks=[curve], clock=watch)
+    gen.fit(
+        text,
+        epochs=1000,
+        batch_size=args.batch_size,
+        seq_len=args.seq_len,
+        learning_rate=args.learning_rate,
+        warmup_steps=args.warmup_steps,
+        decay_steps=args.decay_steps,
+        decay_over=decay_over,
+        final_learning_rate=args.final_lr,
+        weight_decay=args.weight_decay,
+        validation_split=0.1,
+        time_budget=budget,
+        precision="float32" if args.no_mixed_precision else "mixed_bfloat16",
+        steps_per_epoch=200,
+        seed=args.seed,
+        verbose=0,
+        callbacks=[curve],
+        clock=watch,
+    )
     train_minutes = watch() / 60
     curve.record()
     t = time.monotonic()
@@ -131,25 +178,45 @@ def main(argv=None):
         "train_loss_last_epoch": round(gen.metrics["train_loss"], 4),
         "minutes": round(train_minutes, 2),
         "stopped_reason": gen.metrics.get("stopped_reason"),
-        "engine_train_minutes": round(gen.metrics.get("train_seconds", 0.0) / 60, 2),  # its own clock
+        "engine_train_minutes": round(
+            gen.metrics.get("train_seconds", 0.0) / 60, 2
+        ),  # its own clock
         "epochs_run": gen.metrics.get("epochs_run"),
         "curve": curve.points,
         "target": 1.48,
-        "model": {"cell": args.cell, "units": args.units, "num_layers": args.layers,
-                  "embedding_dim": args.embedding_dim, "dropout": args.dropout,
-                  "parameters": int(gen.model.count_params()), "vocab": gen.vocab.size},
-        "training": {"batch_size": args.batch_size, "seq_len": args.seq_len, "learning_rate": args.learning_rate,
-                     "schedule": f"linear warm-up {args.warmup_steps} steps, cosine to {args.final_lr:.0%} "
-                                 + (f"at step {args.decay_steps}" if args.decay_steps else "when the budget is spent"),
-                     "mixed_precision": not args.no_mixed_precision, "clipnorm": 1.0,
-                     "optimizer": "AdamW" if args.weight_decay else "Adam", "weight_decay": args.weight_decay,
-                     "steps": curve.steps, "seed": args.seed},
-        "train_tokens_per_second": round(curve.steps * args.batch_size * args.seq_len / max(1e-9, train_minutes * 60)),
+        "model": {
+            "cell": args.cell,
+            "units": args.units,
+            "num_layers": args.layers,
+            "embedding_dim": args.embedding_dim,
+            "dropout": args.dropout,
+            "parameters": int(gen.model.count_params()),
+            "vocab": gen.vocab.size,
+        },
+        "training": {
+            "batch_size": args.batch_size,
+            "seq_len": args.seq_len,
+            "learning_rate": args.learning_rate,
+            "schedule": f"linear warm-up {args.warmup_steps} steps, cosine to {args.final_lr:.0%} "
+            + (f"at step {args.decay_steps}" if args.decay_steps else "when the budget is spent"),
+            "mixed_precision": not args.no_mixed_precision,
+            "clipnorm": 1.0,
+            "optimizer": "AdamW" if args.weight_decay else "Adam",
+            "weight_decay": args.weight_decay,
+            "steps": curve.steps,
+            "seed": args.seed,
+        },
+        "train_tokens_per_second": round(
+            curve.steps * args.batch_size * args.seq_len / max(1e-9, train_minutes * 60)
+        ),
         "wall_minutes_total": round((time.monotonic() - start) / 60, 2),
         "full_context_eval_seconds": round(full_seconds, 1),
         "split": "first 90% train, last 10% validation, by position",
-        "machine": {"platform": platform.platform(), "cpu_count": os.cpu_count(),
-                    "load_average_at_end": [round(x, 2) for x in os.getloadavg()]},
+        "machine": {
+            "platform": platform.platform(),
+            "cpu_count": os.cpu_count(),
+            "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
+        },
     }
     print(json.dumps(result))
 

@@ -51,8 +51,11 @@ POOLED = dict(pooling="max_mean", embedding_dropout=0.3, dropout=0.5)
 
 def review_vectors(texts, source):
     """Word vectors (100-d) trained on the lines of some movie reviews."""
-    return train_word_vectors([tokenize(line) for text in texts for line in text.splitlines()
-                               if line.strip()], dim=100, source=source)
+    return train_word_vectors(
+        [tokenize(line) for text in texts for line in text.splitlines() if line.strip()],
+        dim=100,
+        source=source,
+    )
 
 
 def run_sentiment(data, quick, budget, vectors=True):
@@ -62,93 +65,151 @@ def run_sentiment(data, quick, budget, vectors=True):
     if vectors:
         reviews, _ = sentiment.load_data("movie_reviews", data / "movie_reviews.zip")
         embeddings = review_vectors(reviews, "movie_reviews.zip (unlabelled)")
-        out["sentiment_vectors"] = dict(embeddings.describe(), seconds=round(
-            time.perf_counter() - start, 1))
+        out["sentiment_vectors"] = dict(
+            embeddings.describe(), seconds=round(time.perf_counter() - start, 1)
+        )
     budget -= time.perf_counter() - start
-    settings = (dict(epochs=1, max_folds=2) if quick else
-                dict(epochs=2, batch_size=128, learning_rate=3e-3))
-    result = sentiment.cross_validate(texts, labels, folds=10, max_seconds=budget / 10,
-                                      embeddings=embeddings, **POOLED, **settings)
-    return {"sentiment_accuracy": result["accuracy"],
-            "sentiment_accuracy_std": result["accuracy_std"],
-            "sentiment_fold_accuracies": result["fold_accuracies"],
-            "sentiment_folds_run": len(result["fold_accuracies"]), **out}
+    settings = (
+        dict(epochs=1, max_folds=2) if quick else dict(epochs=2, batch_size=128, learning_rate=3e-3)
+    )
+    result = sentiment.cross_validate(
+        texts,
+        labels,
+        folds=10,
+        max_seconds=budget / 10,
+        embeddings=embeddings,
+        **POOLED,
+        **settings,
+    )
+    return {
+        "sentiment_accuracy": result["accuracy"],
+        "sentiment_accuracy_std": result["accuracy_std"],
+        "sentiment_fold_accuracies": result["fold_accuracies"],
+        "sentiment_folds_run": len(result["fold_accuracies"]),
+        **out,
+    }
 
 
 def run_reviews(data, quick, budget):
     texts, labels = sentiment.load_data("movie_reviews", data / "movie_reviews.zip")
-    settings = (dict(epochs=1, max_length=200) if quick else
-                dict(epochs=8, max_length=600, patience=3, batch_size=32))
+    settings = (
+        dict(epochs=1, max_length=200)
+        if quick
+        else dict(epochs=8, max_length=600, patience=3, batch_size=32)
+    )
     start = time.perf_counter()
     fold = sentiment.folds_of(len(texts), 10, seed=0)  # train's split: fold 0 held out
-    vectors = review_vectors([t for t, k in zip(texts, fold) if k != 0],
-                             "the 1,800 training reviews")
+    vectors = review_vectors(
+        [t for t, k in zip(texts, fold) if k != 0], "the 1,800 training reviews"
+    )
     budget -= time.perf_counter() - start
-    _, metrics = sentiment.train(texts, labels, test_fold=0, folds=10, max_seconds=budget,
-                                 embeddings=vectors, **POOLED, **settings)
-    return {"reviews_accuracy": metrics["test_accuracy"],
-            "reviews_split": "fold 0 of 10 held out (1,800 train / 200 test)",
-            "reviews_best_epoch": metrics["best_epoch"]}
+    _, metrics = sentiment.train(
+        texts,
+        labels,
+        test_fold=0,
+        folds=10,
+        max_seconds=budget,
+        embeddings=vectors,
+        **POOLED,
+        **settings,
+    )
+    return {
+        "reviews_accuracy": metrics["test_accuracy"],
+        "reviews_split": "fold 0 of 10 held out (1,800 train / 200 test)",
+        "reviews_best_epoch": metrics["best_epoch"],
+    }
 
 
 def run_ner(data, quick, budget):
     corpus = ner.load_data(data / "conll2002.zip")
-    settings = (dict(max_train=1500, epochs=4, units=32, embedding_dim=50, learning_rate=1e-2)
-                if quick else dict(epochs=8, batch_size=64, learning_rate=3e-3,
-                                   embedding_dropout=0.3))
+    settings = (
+        dict(max_train=1500, epochs=4, units=32, embedding_dim=50, learning_rate=1e-2)
+        if quick
+        else dict(epochs=8, batch_size=64, learning_rate=3e-3, embedding_dropout=0.3)
+    )
     tagger, metrics = ner.train(corpus, max_seconds=budget, **settings)
     scores = ner.evaluate(tagger, corpus["testb"])
     per_type = {k: v["f1"] for k, v in scores["per_type"].items()}
-    return {"ner_f1": scores["f1"], "ner_precision": scores["precision"],
-            "ner_recall": scores["recall"], "ner_testa_f1": metrics["testa_f1"],
-            "ner_best_epoch": metrics["best_epoch"], "ner_epochs_run": metrics["epochs_run"],
-            "ner_f1_per_type": per_type, **{f"ner_f1_{k}": v for k, v in per_type.items()}}
+    return {
+        "ner_f1": scores["f1"],
+        "ner_precision": scores["precision"],
+        "ner_recall": scores["recall"],
+        "ner_testa_f1": metrics["testa_f1"],
+        "ner_best_epoch": metrics["best_epoch"],
+        "ner_epochs_run": metrics["epochs_run"],
+        "ner_f1_per_type": per_type,
+        **{f"ner_f1_{k}": v for k, v in per_type.items()},
+    }
 
 
 def run_dates(data, quick, budget):
-    settings = (dict(n_train=4000, epochs=3, learning_rate=1e-2) if quick else
-                dict(n_train=30000, epochs=12))
+    settings = (
+        dict(n_train=4000, epochs=3, learning_rate=1e-2)
+        if quick
+        else dict(n_train=30000, epochs=12)
+    )
     n = 300 if quick else 2000
     out = {}
-    for attention, key in (("dot", "dates_exact_match"),
-                           (None, "dates_exact_match_no_attention")):
+    for attention, key in (("dot", "dates_exact_match"), (None, "dates_exact_match_no_attention")):
         translator, _ = dates.train(attention=attention, max_seconds=budget / 2, **settings)
         out[key] = dates.evaluate(translator, n=n)["exact_match"]
         if attention:
             out["dates_exact_match_beam"] = dates.evaluate(translator, n=n, method="beam")[
-                "exact_match"]
+                "exact_match"
+            ]
     return out
 
 
 def run_addition(data, quick, budget):
-    settings = (dict(digits=2, n_train=3000, epochs=6, batch_size=32, learning_rate=1e-2)
-                if quick else dict(digits=3, n_train=50000, epochs=30))
+    settings = (
+        dict(digits=2, n_train=3000, epochs=6, batch_size=32, learning_rate=1e-2)
+        if quick
+        else dict(digits=3, n_train=50000, epochs=30)
+    )
     translator, _ = addition.train(max_seconds=budget, **settings)
     result = addition.evaluate(translator, n=300 if quick else 2000)
     return {"addition_exact_match": result["exact_match"], "addition_digits": settings["digits"]}
 
 
-RUNNERS = {"sentiment": run_sentiment, "reviews": run_reviews, "ner": run_ner,
-           "dates": run_dates, "addition": run_addition}
+RUNNERS = {
+    "sentiment": run_sentiment,
+    "reviews": run_reviews,
+    "ner": run_ner,
+    "dates": run_dates,
+    "addition": run_addition,
+}
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny versions (smoke test)")
-    parser.add_argument("--tasks", default=",".join(TASK_NAMES),
-                        help=f"comma-separated subset of {','.join(TASK_NAMES)}")
-    parser.add_argument("--data", default=str(DEFAULT_DATA),
-                        help="folder of the task zips (default ../shared/data/tasks)")
-    parser.add_argument("--max-minutes", type=float, default=15.0,
-                        help="training budget per task (default 15)")
-    parser.add_argument("--no-vectors", action="store_true",
-                        help="sentiment: random initial word vectors, none trained on reviews")
+    parser.add_argument(
+        "--tasks",
+        default=",".join(TASK_NAMES),
+        help=f"comma-separated subset of {','.join(TASK_NAMES)}",
+    )
+    parser.add_argument(
+        "--data",
+        default=str(DEFAULT_DATA),
+        help="folder of the task zips (default ../shared/data/tasks)",
+    )
+    parser.add_argument(
+        "--max-minutes", type=float, default=15.0, help="training budget per task (default 15)"
+    )
+    parser.add_argument(
+        "--no-vectors",
+        action="store_true",
+        help="sentiment: random initial word vectors, none trained on reviews",
+    )
     args = parser.parse_args(argv)
     chosen = [t.strip() for t in args.tasks.split(",") if t.strip()]
     unknown = sorted(set(chosen) - set(TASK_NAMES))
     if unknown or not chosen or args.max_minutes <= 0:
-        print(f"tasks.py: --tasks {args.tasks!r} / --max-minutes {args.max_minutes}: expected "
-              f"names from {', '.join(TASK_NAMES)} and minutes > 0", file=sys.stderr)
+        print(
+            f"tasks.py: --tasks {args.tasks!r} / --max-minutes {args.max_minutes}: expected "
+            f"names from {', '.join(TASK_NAMES)} and minutes > 0",
+            file=sys.stderr,
+        )
         return 2
     report, seconds = {"benchmark": "tasks", "quick": args.quick}, {}
     data = pathlib.Path(args.data)
@@ -162,8 +223,12 @@ def main(argv=None):
         print(f"tasks.py: {error}", file=sys.stderr)
         return 2
     report["seconds"] = seconds
-    report["machine"] = {"platform": platform.platform(), "processor": platform.processor(),
-                         "cpu_count": os.cpu_count(), "python": platform.python_version()}
+    report["machine"] = {
+        "platform": platform.platform(),
+        "processor": platform.processor(),
+        "cpu_count": os.cpu_count(),
+        "python": platform.python_version(),
+    }
     print(json.dumps(report))
     return 0
 

@@ -61,9 +61,9 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 if "--keras-jax-worker" not in sys.argv[1:]:  # that child loads neither TensorFlow nor zoo
-    import zoo  # noqa: E402,F401  (sets the TensorFlow environment before TensorFlow loads)
     import tensorflow as tf  # noqa: E402
 
+    import zoo  # noqa: E402,F401  (sets the TensorFlow environment before TensorFlow loads)
     from zoo.models.recurrent import fast_layers  # noqa: E402
     from zoo.runtime.threads import usable_cpus  # noqa: E402
     from zoo.training.engine import fit, hardware_facts  # noqa: E402
@@ -86,10 +86,12 @@ def gemm_gflops(size, repeats=5):
     for name, dtype in (("float32", tf.float32), ("bfloat16", tf.bfloat16)):
         a = tf.cast(tf.random.normal((size, size)), dtype)
         b = tf.cast(tf.random.normal((size, size)), dtype)
-        matmul = tf.function(lambda a, b: tf.reduce_sum(tf.cast(tf.matmul(a, b)[:1, :1], tf.float32)))
+        matmul = tf.function(
+            lambda a, b: tf.reduce_sum(tf.cast(tf.matmul(a, b)[:1, :1], tf.float32))
+        )
         matmul(a, b).numpy()
         best = min(_timed(lambda: matmul(a, b).numpy()) for _ in range(repeats))
-        rates[name] = round(2 * size ** 3 / best / 1e9, 1)
+        rates[name] = round(2 * size**3 / best / 1e9, 1)
     return rates
 
 
@@ -148,8 +150,17 @@ def seqzoo_round(cell, units, precision, batches, args, fast=False):
         with contextlib.nullcontext() if is_default else fast_layers(fast):
             return zoo.build_lm(VOCAB, cell=cell, units=units, embedding_dim=EMBEDDING)
 
-    fit(build, batches, epochs=1, steps_per_epoch=steps, precision=precision, clipnorm=1.0,
-        learning_rate=1e-3, verbose=0, callbacks=[clock.callback])
+    fit(
+        build,
+        batches,
+        epochs=1,
+        steps_per_epoch=steps,
+        precision=precision,
+        clipnorm=1.0,
+        learning_rate=1e-3,
+        verbose=0,
+        callbacks=[clock.callback],
+    )
     return best_window(clock.stamps, args.window, args.warmup)
 
 
@@ -201,12 +212,29 @@ def run_child(worker, spec, args, env=None):
     """Run this script as `--{worker}-worker spec` in a child process; its last stdout line."""
     import subprocess
 
-    command = [sys.executable, __file__, f"--{worker}-worker", spec,
-               "--batch", str(args.batch), "--seq-len", str(args.seq_len),
-               "--window", str(args.window), "--windows", str(args.windows),
-               "--warmup", str(args.warmup)]
-    done = subprocess.run(command, capture_output=True, text=True, check=False,
-                          env=None if env is None else dict(os.environ, **env))
+    command = [
+        sys.executable,
+        __file__,
+        f"--{worker}-worker",
+        spec,
+        "--batch",
+        str(args.batch),
+        "--seq-len",
+        str(args.seq_len),
+        "--window",
+        str(args.window),
+        "--windows",
+        str(args.windows),
+        "--warmup",
+        str(args.warmup),
+    ]
+    done = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=None if env is None else dict(os.environ, **env),
+    )
     if done.returncode != 0:
         raise RuntimeError(f"the {worker} worker failed: {done.stderr[-2000:]}")
     return done.stdout.strip().splitlines()[-1]
@@ -270,8 +298,11 @@ def keras_jax_round(cell, units, bfloat16, args):
 
     The child runs with `KERAS_BACKEND=jax` and imports neither TensorFlow nor the zoo.
     """
-    return float(run_child("keras-jax", f"{cell},{units},{int(bfloat16)}", args,
-                           env={"KERAS_BACKEND": "jax"}))
+    return float(
+        run_child(
+            "keras-jax", f"{cell},{units},{int(bfloat16)}", args, env={"KERAS_BACKEND": "jax"}
+        )
+    )
 
 
 def keras_jax_model(cell, units, bfloat16):
@@ -293,8 +324,10 @@ def keras_jax_model(cell, units, bfloat16):
         model = keras.Model(tokens, logits, name="lm")
     finally:
         keras.config.set_dtype_policy(previous)
-    model.compile(optimizer=keras.optimizers.Adam(1e-3, clipnorm=1.0),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.compile(
+        optimizer=keras.optimizers.Adam(1e-3, clipnorm=1.0),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    )
     return model
 
 
@@ -326,26 +359,38 @@ def machine_facts(torch_version):
     model = ""
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as f:
-            model = next((line.split(":", 1)[1].strip() for line in f
-                          if line.startswith("model name")), "")
+            model = next(
+                (line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), ""
+            )
     except OSError:
         pass
     facts = hardware_facts()
-    return {"platform": platform.platform(), "cpu": model, "cpu_count": os.cpu_count(),
-            "avx512_bf16": "avx512_bf16" in facts["cpu_flags"], "gpus": facts["gpus"],
-            "load_average": [round(v, 2) for v in os.getloadavg()],
-            "tensorflow": tf.__version__, "keras": __import__("keras").__version__,
-            "torch": torch_version, "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS"),
-            "tf_threads": {name: os.environ.get(f"TF_NUM_{name.upper()}_THREADS", "default")
-                           for name in ("intraop", "interop")}}
+    return {
+        "platform": platform.platform(),
+        "cpu": model,
+        "cpu_count": os.cpu_count(),
+        "avx512_bf16": "avx512_bf16" in facts["cpu_flags"],
+        "gpus": facts["gpus"],
+        "load_average": [round(v, 2) for v in os.getloadavg()],
+        "tensorflow": tf.__version__,
+        "keras": __import__("keras").__version__,
+        "torch": torch_version,
+        "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS"),
+        "tf_threads": {
+            name: os.environ.get(f"TF_NUM_{name.upper()}_THREADS", "default")
+            for name in ("intraop", "interop")
+        },
+    }
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--configs", default=",".join(CONFIGS), help="comma-separated, of "
-                        + ", ".join(CONFIGS))
-    parser.add_argument("--precisions", default=",".join(PRECISIONS),
-                        help="comma-separated, of float32, bfloat16")
+    parser.add_argument(
+        "--configs", default=",".join(CONFIGS), help="comma-separated, of " + ", ".join(CONFIGS)
+    )
+    parser.add_argument(
+        "--precisions", default=",".join(PRECISIONS), help="comma-separated, of float32, bfloat16"
+    )
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--seq-len", type=int, default=100)
     parser.add_argument("--window", type=int, default=10, help="steps per timed window")
@@ -353,17 +398,27 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per side")
     parser.add_argument("--warmup", type=int, default=5, help="untimed steps per round")
     parser.add_argument("--gemm-size", type=int, default=2048)
-    parser.add_argument("--quick", action="store_true",
-                        help="smoke run: 1 round of 2 windows of 3 steps (lstm256 unless "
-                        "--configs is given)")
-    parser.add_argument("--no-fast", action="store_true",
-                        help="time only the default layers (no seqzoo_stock/fast_tok_s)")
-    parser.add_argument("--keras-jax", action="store_true",
-                        help="also train the same Keras model on the JAX backend (columns "
-                        "keras_jax_tok_s, keras_jax_ratio)")
-    parser.add_argument("--no-threads", action="store_true",
-                        help="skip the run with TensorFlow's default thread pools "
-                             "(no seqzoo_tf_threads_tok_s)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="smoke run: 1 round of 2 windows of 3 steps (lstm256 unless --configs is given)",
+    )
+    parser.add_argument(
+        "--no-fast",
+        action="store_true",
+        help="time only the default layers (no seqzoo_stock/fast_tok_s)",
+    )
+    parser.add_argument(
+        "--keras-jax",
+        action="store_true",
+        help="also train the same Keras model on the JAX backend (columns "
+        "keras_jax_tok_s, keras_jax_ratio)",
+    )
+    parser.add_argument(
+        "--no-threads",
+        action="store_true",
+        help="skip the run with TensorFlow's default thread pools (no seqzoo_tf_threads_tok_s)",
+    )
     parser.add_argument("--torch-worker", help=argparse.SUPPRESS)
     parser.add_argument("--seqzoo-worker", help=argparse.SUPPRESS)
     parser.add_argument("--gemm-worker", help=argparse.SUPPRESS)
@@ -384,8 +439,10 @@ def main(argv=None):
         args.warmup, args.gemm_size = 2, 512
     configs = [c.strip() for c in args.configs.split(",") if c.strip()]
     precisions = [p.strip() for p in args.precisions.split(",") if p.strip()]
-    for name, given, known in (("--configs", configs, CONFIGS), ("--precisions", precisions,
-                                                                  PRECISIONS)):
+    for name, given, known in (
+        ("--configs", configs, CONFIGS),
+        ("--precisions", precisions, PRECISIONS),
+    ):
         unknown = [v for v in given if v not in known]
         if unknown or not given:
             parser.error(f"{name} takes {', '.join(known)}; got {unknown or given}")
@@ -396,8 +453,10 @@ def main(argv=None):
         torch_version = importlib.metadata.version("torch")
     except importlib.metadata.PackageNotFoundError:
         torch_version = None
-        print("torch is not installed (pip install -e .[bench]): the torch columns are null",
-              file=sys.stderr)
+        print(
+            "torch is not installed (pip install -e .[bench]): the torch columns are null",
+            file=sys.stderr,
+        )
     jax_version = None
     if args.keras_jax:
         import importlib.util
@@ -405,15 +464,22 @@ def main(argv=None):
         if importlib.util.find_spec("jax") and importlib.util.find_spec("jaxlib"):
             jax_version = importlib.metadata.version("jax")
         else:
-            print('jax is not importable (pip install "jax[cpu]"): the keras_jax columns are '
-                  "null", file=sys.stderr)
+            print(
+                'jax is not importable (pip install "jax[cpu]"): the keras_jax columns are null',
+                file=sys.stderr,
+            )
 
     x, y = _batch(args)
     batches = tf.data.Dataset.from_tensors((x, y)).repeat()
     tokens = args.batch * args.seq_len * args.window
     gemm = gemm_ceiling(args.gemm_size, args)
-    out = {"benchmark": "training_char_lm", "batch": args.batch, "seq_len": args.seq_len,
-           "vocab": VOCAB, "embedding_dim": EMBEDDING}
+    out = {
+        "benchmark": "training_char_lm",
+        "batch": args.batch,
+        "seq_len": args.seq_len,
+        "vocab": VOCAB,
+        "embedding_dim": EMBEDDING,
+    }
     for config in configs:
         cell, units = CONFIGS[config]
         out[config] = {}
@@ -424,17 +490,22 @@ def main(argv=None):
             torch_best = jax_best = tf_threads_best = float("inf")
             for _ in range(args.rounds):
                 for fast in variants:
-                    best[fast] = min(best[fast], seqzoo_round(
-                        cell, units, PRECISIONS[precision], batches, args, fast=fast))
+                    best[fast] = min(
+                        best[fast],
+                        seqzoo_round(cell, units, PRECISIONS[precision], batches, args, fast=fast),
+                    )
                 if torch_version is not None:
-                    torch_best = min(torch_best, torch_round(cell, units,
-                                                             precision == "bfloat16", args))
+                    torch_best = min(
+                        torch_best, torch_round(cell, units, precision == "bfloat16", args)
+                    )
                 if jax_version is not None:
-                    jax_best = min(jax_best, keras_jax_round(cell, units,
-                                                             precision == "bfloat16", args))
+                    jax_best = min(
+                        jax_best, keras_jax_round(cell, units, precision == "bfloat16", args)
+                    )
                 if not args.no_threads:
-                    tf_threads_best = min(tf_threads_best, tf_threads_round(
-                        cell, units, precision, args))
+                    tf_threads_best = min(
+                        tf_threads_best, tf_threads_round(cell, units, precision, args)
+                    )
             seqzoo_tok_s = tokens / best[default_fast]
             torch_tok_s = tokens / torch_best if torch_version is not None else None
             flops = flops_per_token(cell, units)
@@ -443,14 +514,21 @@ def main(argv=None):
                 "torch_tok_s": None if torch_tok_s is None else round(torch_tok_s),
                 "ratio": None if torch_tok_s is None else round(seqzoo_tok_s / torch_tok_s, 3),
                 "fraction_of_peak": round(seqzoo_tok_s * flops / (gemm[precision] * 1e9), 3),
-                "torch_fraction_of_peak": None if torch_tok_s is None else round(
-                    torch_tok_s * flops / (gemm[precision] * 1e9), 3),
-                "flops_per_token": flops}
+                "torch_fraction_of_peak": None
+                if torch_tok_s is None
+                else round(torch_tok_s * flops / (gemm[precision] * 1e9), 3),
+                "flops_per_token": flops,
+            }
             row = out[config][precision]
             layer = default_layer(cell)
-            row["seqzoo_layer"] = (layer.__module__ if layer.__module__.startswith("zoo")
-                                   else "keras.layers") + "." + layer.__name__
-            if not args.no_fast:  # Keras's layer and zoo.models.fast_rnn's, whichever is the default
+            row["seqzoo_layer"] = (
+                (layer.__module__ if layer.__module__.startswith("zoo") else "keras.layers")
+                + "."
+                + layer.__name__
+            )
+            if (
+                not args.no_fast
+            ):  # Keras's layer and zoo.models.fast_rnn's, whichever is the default
                 row["seqzoo_stock_tok_s"] = round(tokens / best[False])
                 row["seqzoo_fast_tok_s"] = round(tokens / best[True])
                 row["fast_vs_stock"] = round(best[False] / best[True], 3)
@@ -460,15 +538,19 @@ def main(argv=None):
             if args.keras_jax:  # the same Keras model on the JAX backend of Keras
                 jax_tok_s = tokens / jax_best if jax_version is not None else None
                 row["keras_jax_tok_s"] = None if jax_tok_s is None else round(jax_tok_s)
-                row["keras_jax_ratio"] = (None if jax_tok_s is None or torch_tok_s is None
-                                          else round(jax_tok_s / torch_tok_s, 3))
+                row["keras_jax_ratio"] = (
+                    None
+                    if jax_tok_s is None or torch_tok_s is None
+                    else round(jax_tok_s / torch_tok_s, 3)
+                )
             print(config, precision, json.dumps(out[config][precision]), file=sys.stderr)
     out["gemm_gflops"] = gemm
     out["machine"] = machine_facts(torch_version)
     if args.keras_jax:
         out["machine"]["jax"] = jax_version
-    out["settings"] = {k: getattr(args, k) for k in ("window", "windows", "rounds", "warmup",
-                                                    "gemm_size", "quick")}
+    out["settings"] = {
+        k: getattr(args, k) for k in ("window", "windows", "rounds", "warmup", "gemm_size", "quick")
+    }
     print(json.dumps(out))
 
 

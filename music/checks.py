@@ -26,8 +26,9 @@ SWING_RANGE = (Fraction(1, 2), Fraction(3, 4))
 3/4 a dotted-eighth feel (3:1); later would overlap the next beat's notes."""
 
 
-def check_number(name, value, *, low=None, high=None, low_open=False, high_open=False,
-                 what="a number"):
+def check_number(
+    name, value, *, low=None, high=None, low_open=False, high_open=False, what="a number"
+):
     """Return `value` as a float after checking it is a finite number in a range.
 
     The rule and the words are `zoo.core.checks.check_number`'s; the error is music's.
@@ -52,8 +53,16 @@ def check_number(name, value, *, low=None, high=None, low_open=False, high_open=
     >>> check_number("temperature", 0.8, low=0, low_open=True)
     0.8
     """
-    return checks.check_number(name, value, low=low, high=high, low_open=low_open,
-                               high_open=high_open, what=what, error=MusicInputError)
+    return checks.check_number(
+        name,
+        value,
+        low=low,
+        high=high,
+        low_open=low_open,
+        high_open=high_open,
+        what=what,
+        error=MusicInputError,
+    )
 
 
 def check_whole(name, value, *, low=1, high=None):
@@ -161,11 +170,20 @@ def check_swing(swing, name="swing"):
     except (TypeError, ValueError, ZeroDivisionError, OverflowError):
         value = None
     if value is None or not low <= value <= high:
-        raise MusicInputError(f"{name} must be the off-beat eighth's place in the beat, a number "
-                              f"in [{low}, {high}] (1/2 straight, 2/3 triplet swing); "
-                              f"got {swing!r}")
+        raise MusicInputError(
+            f"{name} must be the off-beat eighth's place in the beat, a number "
+            f"in [{low}, {high}] (1/2 straight, 2/3 triplet swing); "
+            f"got {swing!r}"
+        )
     return value
 
 
-__all__ = ["TEMPO_RANGE", "SWING_RANGE", "check_number", "check_whole", "check_tempo",
-           "check_swing", "check_seed"]
+__all__ = [
+    "TEMPO_RANGE",
+    "SWING_RANGE",
+    "check_number",
+    "check_whole",
+    "check_tempo",
+    "check_swing",
+    "check_seed",
+]

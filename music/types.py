@@ -5,7 +5,6 @@ All times are in quarter notes as `fractions.Fraction`, so triplets stay exact.
 
 import dataclasses
 from fractions import Fraction
-from typing import List, Optional, Tuple
 
 
 @dataclasses.dataclass(frozen=True)
@@ -21,7 +20,7 @@ class Note:
 
     offset: Fraction
     duration: Fraction
-    pitch: Optional[int]
+    pitch: int | None
     velocity: int = 90
 
     @property
@@ -49,11 +48,11 @@ class Chord:
 
     offset: Fraction
     duration: Fraction
-    root: Optional[int]
+    root: int | None
     quality: str
-    pitch_classes: Tuple[int, ...]
+    pitch_classes: tuple[int, ...]
     figure: str
-    bass: Optional[int] = None
+    bass: int | None = None
 
     @property
     def end(self) -> Fraction:
@@ -73,8 +72,8 @@ class Solo:
         source: where it came from (a file name), for messages and the memorisation check.
     """
 
-    notes: List[Note]
-    chords: List[Chord]
+    notes: list[Note]
+    chords: list[Chord]
     beats_per_bar: int = 4
     beat_unit: int = 4
     tempo: float = 120.0

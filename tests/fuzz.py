@@ -68,26 +68,126 @@ from tests.midi import midi_file, track_chunk, vlq  # noqa: E402  (the tests' MI
 
 # ----------------------------------------------------------------------------- values
 
-NUMBERS = ["0", "-1", "1", "2", "3", "0.5", "1e9", "1e400", "-1e400", "inf", "-inf", "nan",
-           "NaN", "1/0", "2/3", "3/5", "5", "1/2", "3/4", "0.7", "0x10", "", " ", "1_000",
-           str(2**31), str(2**31 - 1), str(-2**31 - 1), str(2**63), str(2**64), "-0", "1e-300",
-           "abc", "½", "１２", "1.0.0", "--", "4/4", "7/0", "0/0", "1e9/1", "10", "100",
-           "160", "400", "20", "19.99", "400.01", "99999999999999999999999"]
-FORMS = ["blues:F", "blues:Bb", "rhythm-changes:Bb", "ii-V-I:C", "blues:H", "blues:", ":",
-         "rhythm-changes", "ii-V-I:C#", "blues:Fb"]
+NUMBERS = [
+    "0",
+    "-1",
+    "1",
+    "2",
+    "3",
+    "0.5",
+    "1e9",
+    "1e400",
+    "-1e400",
+    "inf",
+    "-inf",
+    "nan",
+    "NaN",
+    "1/0",
+    "2/3",
+    "3/5",
+    "5",
+    "1/2",
+    "3/4",
+    "0.7",
+    "0x10",
+    "",
+    " ",
+    "1_000",
+    str(2**31),
+    str(2**31 - 1),
+    str(-(2**31) - 1),
+    str(2**63),
+    str(2**64),
+    "-0",
+    "1e-300",
+    "abc",
+    "½",
+    "１２",
+    "1.0.0",
+    "--",
+    "4/4",
+    "7/0",
+    "0/0",
+    "1e9/1",
+    "10",
+    "100",
+    "160",
+    "400",
+    "20",
+    "19.99",
+    "400.01",
+    "99999999999999999999999",
+]
+FORMS = [
+    "blues:F",
+    "blues:Bb",
+    "rhythm-changes:Bb",
+    "ii-V-I:C",
+    "blues:H",
+    "blues:",
+    ":",
+    "rhythm-changes",
+    "ii-V-I:C#",
+    "blues:Fb",
+]
 ROOTS = ["C", "D", "Eb", "E", "F#", "G", "Ab", "A", "Bb", "B", "H", "c", "X", "", "Cb", "E#"]
-QUALITIES = ["", "m", "7", "m7", "maj7", "m7b5", "dim7", "6", "m6", "7sus4", "9", "13", "7#9",
-             "7b9", "alt", "/E", "/G", "?", "xyz", "°", "ø", "(b5)", "sus", "+", "7+", "^7"]
-METERS = ["4/4", "3/4", "6/8", "5/4", "7/8", "2/2", "12/8", "3/5", "0/4", "17/8", "3", "1/16",
-          "16/16", "4/32", "x", ""]
+QUALITIES = [
+    "",
+    "m",
+    "7",
+    "m7",
+    "maj7",
+    "m7b5",
+    "dim7",
+    "6",
+    "m6",
+    "7sus4",
+    "9",
+    "13",
+    "7#9",
+    "7b9",
+    "alt",
+    "/E",
+    "/G",
+    "?",
+    "xyz",
+    "°",
+    "ø",
+    "(b5)",
+    "sus",
+    "+",
+    "7+",
+    "^7",
+]
+METERS = [
+    "4/4",
+    "3/4",
+    "6/8",
+    "5/4",
+    "7/8",
+    "2/2",
+    "12/8",
+    "3/5",
+    "0/4",
+    "17/8",
+    "3",
+    "1/16",
+    "16/16",
+    "4/32",
+    "x",
+    "",
+]
 
 
 def chord_text(rng):
     """A random progression string: bars of chords, sometimes garbled."""
     bars = []
     for _ in range(rng.choice([1, 2, 4, 12, 16, 60, 300, 3000])):
-        bars.append(" ".join(rng.choice(ROOTS) + rng.choice(QUALITIES)
-                             for _ in range(rng.choice([1, 1, 2, 4]))))
+        bars.append(
+            " ".join(
+                rng.choice(ROOTS) + rng.choice(QUALITIES) for _ in range(rng.choice([1, 1, 2, 4]))
+            )
+        )
     text = " | ".join(bars) + rng.choice(["", " |", "||", " | %", " N.C. |"])
     if rng.random() < 0.2:
         i = rng.randrange(len(text) + 1)
@@ -100,9 +200,13 @@ def chord_text(rng):
 
 def solo_to_midi(solo, ppq=480):
     """A format-1 MIDI file (tempo, meter, a named melody track) from a `Solo`'s notes."""
-    meta = (b"\x00\xff\x51\x03" + int(60_000_000 / solo.tempo).to_bytes(3, "big")
-            + b"\x00\xff\x58\x04" + bytes([solo.beats_per_bar, solo.beat_unit.bit_length() - 1,
-                                            24, 8]) + b"\x00\xff\x2f\x00")
+    meta = (
+        b"\x00\xff\x51\x03"
+        + int(60_000_000 / solo.tempo).to_bytes(3, "big")
+        + b"\x00\xff\x58\x04"
+        + bytes([solo.beats_per_bar, solo.beat_unit.bit_length() - 1, 24, 8])
+        + b"\x00\xff\x2f\x00"
+    )
     events, time_now = [], 0
     for note in solo.notes:
         if note.pitch is None:
@@ -120,9 +224,9 @@ def _tracks(data):
     if data[:4] != b"MThd" or len(data) < 14:
         return None
     header, tracks, i = data[:14], [], 14
-    while i + 8 <= len(data) and data[i:i + 4] == b"MTrk":
-        length = struct.unpack(">I", data[i + 4:i + 8])[0]
-        tracks.append(data[i + 8:i + 8 + length])
+    while i + 8 <= len(data) and data[i : i + 4] == b"MTrk":
+        length = struct.unpack(">I", data[i + 4 : i + 8])[0]
+        tracks.append(data[i + 8 : i + 8 + length])
         i += 8 + length
     return (header, tracks) if tracks and i == len(data) else None
 
@@ -135,7 +239,7 @@ def mutate_midi(data, rng):
         header, tracks = parsed
         k = rng.randrange(len(tracks))
         body = mutate_events(tracks[k], rng)
-        tracks = tracks[:k] + [body] + tracks[k + 1:]
+        tracks = tracks[:k] + [body] + tracks[k + 1 :]
         if rng.random() < 0.2:  # and the header
             header = bytearray(header)
             header[rng.choice([9, 11, 12, 13])] = rng.randrange(256)
@@ -158,21 +262,29 @@ def mutate_events(track, rng):
         elif op == 1:
             data[i:i] = rng.choice([b"\x8f\xff\xff\x7f", b"\x83\xff\x7f", b"\x81\x00"])
         elif op == 2:
-            del data[i:i + rng.randint(1, 16)]
+            del data[i : i + rng.randint(1, 16)]
         elif op == 3:
-            data[i:i] = data[i:i + rng.randint(3, 48)] * rng.choice([2, 10, 100, 2000])
+            data[i:i] = data[i : i + rng.randint(3, 48)] * rng.choice([2, 10, 100, 2000])
         elif op == 4:
             for marker, width in ((b"\xff\x51\x03", 3), (b"\xff\x58\x04", 4)):
                 k = data.find(marker)
                 if k >= 0:
-                    data[k + 3:k + 3 + width] = bytes(rng.choice([0, 1, 255, rng.randrange(256)])
-                                                      for _ in range(width))
+                    data[k + 3 : k + 3 + width] = bytes(
+                        rng.choice([0, 1, 255, rng.randrange(256)]) for _ in range(width)
+                    )
         elif op == 5:
             data[i:i] = vlq(rng.choice([10**4, 10**5, 10**7, 0x0FFFFFFF])) + bytes(
-                [0x90 | rng.randrange(16), rng.randrange(128), rng.randrange(1, 128)])
+                [0x90 | rng.randrange(16), rng.randrange(128), rng.randrange(1, 128)]
+            )
         else:
-            data[i:i] = bytes([0x00, rng.choice([0x90, 0x80, 0xB0, 0xC0, 0xE0, 0xFF, 0xF0]),
-                               rng.randrange(256), rng.randrange(256)])
+            data[i:i] = bytes(
+                [
+                    0x00,
+                    rng.choice([0x90, 0x80, 0xB0, 0xC0, 0xE0, 0xFF, 0xF0]),
+                    rng.randrange(256),
+                    rng.randrange(256),
+                ]
+            )
     return bytes(data)
 
 
@@ -186,12 +298,13 @@ def mutate_raw_midi(data, rng):
                 j = rng.randrange(14, len(data)) if len(data) > 14 else 0
                 data[j] = rng.randrange(256)
         elif op == 1:  # a huge delta time where a delta time may be
-            data[i:i] = rng.choice([b"\x8f\xff\xff\x7f", b"\xff\xff\xff\x7f", b"\x81\x80\x80\x00",
-                                    b"\x83\xff\x7f"])
+            data[i:i] = rng.choice(
+                [b"\x8f\xff\xff\x7f", b"\xff\xff\xff\x7f", b"\x81\x80\x80\x00", b"\x83\xff\x7f"]
+            )
         elif op == 2:  # delete a chunk
-            del data[i:i + rng.randint(1, 64)]
+            del data[i : i + rng.randint(1, 64)]
         elif op == 3:  # duplicate a chunk many times (more notes, longer tracks)
-            chunk = data[i:i + rng.randint(4, 64)]
+            chunk = data[i : i + rng.randint(4, 64)]
             data[i:i] = chunk * rng.choice([2, 10, 100, 1000])
         elif op == 4:  # header: format, track count, division
             j = rng.choice([8, 9, 10, 11, 12, 13])
@@ -199,71 +312,126 @@ def mutate_raw_midi(data, rng):
         elif op == 5:  # a track length field
             k = data.find(b"MTrk", rng.randrange(len(data)))
             if k >= 0:
-                data[k + 4:k + 8] = struct.pack(">I", rng.choice([0, 1, 2**31, 2**32 - 1,
-                                                                  rng.randrange(2**20)]))
+                data[k + 4 : k + 8] = struct.pack(
+                    ">I", rng.choice([0, 1, 2**31, 2**32 - 1, rng.randrange(2**20)])
+                )
         elif op == 6:  # tempo and meter events
             for marker, width in ((b"\xff\x51\x03", 3), (b"\xff\x58\x04", 4)):
                 k = data.find(marker)
                 if k >= 0:
-                    data[k + 3:k + 3 + width] = bytes(rng.choice([0, 1, 255, rng.randrange(256)])
-                                                      for _ in range(width))
+                    data[k + 3 : k + 3 + width] = bytes(
+                        rng.choice([0, 1, 255, rng.randrange(256)]) for _ in range(width)
+                    )
         elif op == 7:  # truncate
-            del data[rng.randrange(14, max(15, len(data))):]
+            del data[rng.randrange(14, max(15, len(data))) :]
         elif op == 8:  # insert random events
             data[i:i] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 32)))
         elif op == 9:  # change the ticks per quarter note
-            data[12:14] = struct.pack(">H", rng.choice([0, 1, 2, 3, 0x7FFF, 0x8000, 0xE728,
-                                                         0xFFFF]))
+            data[12:14] = struct.pack(
+                ">H", rng.choice([0, 1, 2, 3, 0x7FFF, 0x8000, 0xE728, 0xFFFF])
+            )
         else:  # a note far past the end
             data[i:i] = vlq(rng.choice([10**5, 10**7, 0x0FFFFFFF])) + bytes(
-                [0x90 | rng.randrange(16), rng.randrange(128), rng.randrange(1, 128)])
+                [0x90 | rng.randrange(16), rng.randrange(128), rng.randrange(1, 128)]
+            )
     return bytes(data)
 
 
 # ----------------------------------------------------------------------------- MusicXML
 
-XML_NUMBERS = ["0", "-1", "1e9", "268435456", "99999999999999", "0.0001", "-0.5", "nan", "inf",
-               "1e400", "", "x", "3.5", "1/3", "2", "7", "64", "1024", "1000000"]
+XML_NUMBERS = [
+    "0",
+    "-1",
+    "1e9",
+    "268435456",
+    "99999999999999",
+    "0.0001",
+    "-0.5",
+    "nan",
+    "inf",
+    "1e400",
+    "",
+    "x",
+    "3.5",
+    "1/3",
+    "2",
+    "7",
+    "64",
+    "1024",
+    "1000000",
+]
 
 
-ELEMENTS = re.compile(r"<(note|measure|harmony|attributes|direction|backup|forward)\b.*?</\1>",
-                      re.S)
+ELEMENTS = re.compile(
+    r"<(note|measure|harmony|attributes|direction|backup|forward)\b.*?</\1>", re.S
+)
 
 
 def mutate_xml(text, rng):
     for _ in range(rng.choice([1, 1, 2, 3, 6])):
         op = rng.choice(["number"] * 4 + ["delete", "duplicate", "chord", "noise"])
         if op == "number":  # a number in an element replaced by an extreme value
-            tag = rng.choice(["duration", "divisions", "beats", "beat-type", "octave", "alter",
-                              "offset", "fifths", "per-minute", "staff", "voice", "tempo",
-                              "root-alter", "actual-notes", "normal-notes", "number", "step"])
+            tag = rng.choice(
+                [
+                    "duration",
+                    "divisions",
+                    "beats",
+                    "beat-type",
+                    "octave",
+                    "alter",
+                    "offset",
+                    "fifths",
+                    "per-minute",
+                    "staff",
+                    "voice",
+                    "tempo",
+                    "root-alter",
+                    "actual-notes",
+                    "normal-notes",
+                    "number",
+                    "step",
+                ]
+            )
             spots = [m for m in re.finditer(rf"<{tag}\b[^>]*>([^<]*)</{tag}>", text)]
             if spots:
                 match = rng.choice(spots)
-                value = rng.choice(XML_NUMBERS + ["A", "H", "c"] if tag == "step" else
-                                   XML_NUMBERS)
-                text = text[:match.start(1)] + value + text[match.end(1):]
+                value = rng.choice(XML_NUMBERS + ["A", "H", "c"] if tag == "step" else XML_NUMBERS)
+                text = text[: match.start(1)] + value + text[match.end(1) :]
         elif op in ("delete", "duplicate"):  # whole elements: notes, measures, chord symbols
             found = list(ELEMENTS.finditer(text[:200_000]))
             if found:
                 match = rng.choice(found)
                 copies = 0 if op == "delete" else rng.choice([2, 5, 50])
-                text = text[:match.start()] + match.group(0) * copies + text[match.end():]
+                text = text[: match.start()] + match.group(0) * copies + text[match.end() :]
         elif op == "chord":  # a chord symbol's kind or root replaced
             spots = list(re.finditer(r"<(kind|root-step|bass-step)\b[^>]*>([^<]*)</\1>", text))
             if spots:
                 match = rng.choice(spots)
-                value = rng.choice(["H", "", "major", "xyz", "dominant-13th", "none", "other",
-                                    "pedal", "Tristan", "C", "minor-ninth"])
-                text = text[:match.start(2)] + value + text[match.end(2):]
+                value = rng.choice(
+                    [
+                        "H",
+                        "",
+                        "major",
+                        "xyz",
+                        "dominant-13th",
+                        "none",
+                        "other",
+                        "pedal",
+                        "Tristan",
+                        "C",
+                        "minor-ninth",
+                    ]
+                )
+                text = text[: match.start(2)] + value + text[match.end(2) :]
         else:  # characters or truncation: not well-formed any more
             chars = list(text)
             if rng.random() < 0.3:
-                del chars[rng.randrange(len(chars)):]
+                del chars[rng.randrange(len(chars)) :]
             for _ in range(rng.randint(1, 5)):
                 if chars:
-                    chars[rng.randrange(len(chars))] = chr(rng.choice([0, 60, 62, 38, 34, 0xE9,
-                                                                       rng.randrange(32, 127)]))
+                    chars[rng.randrange(len(chars))] = chr(
+                        rng.choice([0, 60, 62, 38, 34, 0xE9, rng.randrange(32, 127)])
+                    )
             text = "".join(chars)
     return text
 
@@ -274,8 +442,10 @@ def compressed_musicxml(text, rng):
 
     buffer = io.BytesIO()
     target = rng.choice(["score.xml", "score.xml", "missing.xml", "../x.xml", ""])
-    container = (f'<?xml version="1.0"?><container><rootfiles><rootfile full-path="{target}"/>'
-                 f'</rootfiles></container>')
+    container = (
+        f'<?xml version="1.0"?><container><rootfiles><rootfile full-path="{target}"/>'
+        f"</rootfiles></container>"
+    )
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         if rng.random() < 0.9:
             archive.writestr("META-INF/container.xml", container)
@@ -289,6 +459,7 @@ def compressed_musicxml(text, rng):
 
 # ----------------------------------------------------------------------------- child side
 
+
 class _Trained(Exception):
     """Raised by the stubbed training: every input was accepted up to the training loop."""
 
@@ -299,8 +470,20 @@ class _StubImproviser:
     def __init__(self, artifact):
         self.artifact = artifact
 
-    def improvise(self, chords, *, bar_length, beats_per_bar, beat_unit, choruses, seed,
-                  temperature, top_p, tempo, primer=None):
+    def improvise(
+        self,
+        chords,
+        *,
+        bar_length,
+        beats_per_bar,
+        beat_unit,
+        choruses,
+        seed,
+        temperature,
+        top_p,
+        tempo,
+        primer=None,
+    ):
         from fractions import Fraction
 
         from music.model.improvise import repeat_form
@@ -330,6 +513,7 @@ def _stub_modules(kind):
 
         def stop_training(*args, **kwargs):
             raise _Trained()
+
         train.train = stop_training
         sys.modules["music.model.train"] = train
     elif kind == "text-cli-train":
@@ -422,6 +606,7 @@ def _child(case, folder, memory_bytes, write_fd):
 
 # ----------------------------------------------------------------------------- cases
 
+
 class Fuzzer:
     def __init__(self, data, work, rng, real_budget):
         self.data, self.work, self.rng, self.real_left = data, work, rng, real_budget
@@ -434,8 +619,10 @@ class Fuzzer:
         self.midi_seeds = [solo_to_midi(read_solo(p)) for p in xmls[:12:2]]
         self.midi_seeds.append(self.metheny)
         text_dir = data / "text"
-        self.text_seeds = [(text_dir / "dinos.txt").read_text(),
-                           (text_dir / "sonnets.txt").read_text()[:20_000]]
+        self.text_seeds = [
+            (text_dir / "dinos.txt").read_text(),
+            (text_dir / "sonnets.txt").read_text()[:20_000],
+        ]
         self.specials = self._specials()
         self.text_model = None
         self.counter = 0
@@ -453,19 +640,46 @@ class Fuzzer:
         (folder / "empty.txt").write_text("")
         (folder / "binary.txt").write_bytes(bytes(range(256)) * 4)
         (folder / "dir.mid").mkdir()
-        return [str(fifo), str(folder / "pipe.txt"), str(folder / "loop_a.mid"), "/dev/zero",
-                str(folder / "zero.mid"), str(folder / "empty.mid"), str(folder / "empty.txt"),
-                str(folder / "binary.txt"), str(folder / "dir.mid"), str(folder / "missing.mid"),
-                "/proc", "/proc/x.mid", ""]
+        return [
+            str(fifo),
+            str(folder / "pipe.txt"),
+            str(folder / "loop_a.mid"),
+            "/dev/zero",
+            str(folder / "zero.mid"),
+            str(folder / "empty.mid"),
+            str(folder / "empty.txt"),
+            str(folder / "binary.txt"),
+            str(folder / "dir.mid"),
+            str(folder / "missing.mid"),
+            "/proc",
+            "/proc/x.mid",
+            "",
+        ]
 
     def train_text_model(self):
         """A tiny real text model for generate/score cases (one subprocess, a few seconds)."""
         folder = self.work / "text_model"
         corpus = self.work / "dinos.txt"
         corpus.write_text(self.text_seeds[0])
-        command = [sys.executable, "-m", "text", "train", str(corpus), "--out", str(folder),
-                   "--lines", "--units", "8", "--embedding-dim", "4", "--epochs", "1",
-                   "--steps-per-epoch", "2", "--quiet"]
+        command = [
+            sys.executable,
+            "-m",
+            "text",
+            "train",
+            str(corpus),
+            "--out",
+            str(folder),
+            "--lines",
+            "--units",
+            "8",
+            "--embedding-dim",
+            "4",
+            "--epochs",
+            "1",
+            "--steps-per-epoch",
+            "2",
+            "--quiet",
+        ]
         done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
         self.text_model = str(folder) if done.returncode == 0 else None
 
@@ -499,13 +713,19 @@ class Fuzzer:
             return rng.choice(self.specials)
         if rng.random() < 0.5:
             path = folder / f"f{rng.randrange(10**6)}.mid"
-            path.write_bytes(mutate_midi(rng.choice(self.midi_seeds[:-1]), rng)
-                             if rng.random() < 0.7 else rng.choice(self.midi_seeds[:-1]))
+            path.write_bytes(
+                mutate_midi(rng.choice(self.midi_seeds[:-1]), rng)
+                if rng.random() < 0.7
+                else rng.choice(self.midi_seeds[:-1])
+            )
         else:
             path = folder / f"f{rng.randrange(10**6)}.xml"
             text = rng.choice(self.xml_texts)
-            path.write_text(mutate_xml(text, rng) if rng.random() < 0.7 else text,
-                            encoding="utf-8", errors="surrogatepass")
+            path.write_text(
+                mutate_xml(text, rng) if rng.random() < 0.7 else text,
+                encoding="utf-8",
+                errors="surrogatepass",
+            )
         return str(path)
 
     def _value(self, pool):
@@ -515,12 +735,25 @@ class Fuzzer:
         rng = self.rng
         command = rng.choice(["generate"] * 6 + ["train"] * 2 + ["evaluate"])
         if command == "generate":
-            argv = ["generate", "--out", rng.choice([str(folder / "s.mid")] * 8 + [
-                str(folder / "s.xml"), str(folder), str(folder / "no" / "s.mid"), "/proc/s.mid",
-                "", str(folder / "s.MIDI")])]
+            argv = [
+                "generate",
+                "--out",
+                rng.choice(
+                    [str(folder / "s.mid")] * 8
+                    + [
+                        str(folder / "s.xml"),
+                        str(folder),
+                        str(folder / "no" / "s.mid"),
+                        "/proc/s.mid",
+                        "",
+                        str(folder / "s.MIDI"),
+                    ]
+                ),
+            ]
             options = {
-                "--chords": lambda: rng.choice([rng.choice(FORMS), chord_text(rng),
-                                                self._music_file(folder)]),
+                "--chords": lambda: rng.choice(
+                    [rng.choice(FORMS), chord_text(rng), self._music_file(folder)]
+                ),
                 "--meter": lambda: rng.choice(METERS),
                 "--choruses": lambda: self._value(["1", "2", "3", "0", "100000", "170"]),
                 "--tempo": lambda: self._value(["160", "20", "400", "1e9", "inf", "0", "-5"]),
@@ -532,23 +765,38 @@ class Fuzzer:
             }
         elif command == "train":
             argv = ["train"] + [self._music_file(folder) for _ in range(rng.randint(1, 3))]
-            argv += ["--out", rng.choice([str(folder / "model")] * 5 + [str(folder), "/proc/m",
-                                                                          ""])]
-            options = {name: (lambda: self._value(["1", "2", "0", "-1", "1e9"])) for name in (
-                "--epochs", "--units", "--layers", "--seq-len", "--batch-size", "--patience",
-                "--holdout-every", "--workers")}
-            options.update({name: (lambda: self._value(["0.1", "0", "1", "-1", "nan", "inf"]))
-                            for name in ("--max-minutes", "--dropout", "--learning-rate",
-                                         "--val-fraction")})
+            argv += [
+                "--out",
+                rng.choice([str(folder / "model")] * 5 + [str(folder), "/proc/m", ""]),
+            ]
+            options = {
+                name: (lambda: self._value(["1", "2", "0", "-1", "1e9"]))
+                for name in (
+                    "--epochs",
+                    "--units",
+                    "--layers",
+                    "--seq-len",
+                    "--batch-size",
+                    "--patience",
+                    "--holdout-every",
+                    "--workers",
+                )
+            }
+            options.update(
+                {
+                    name: (lambda: self._value(["0.1", "0", "1", "-1", "nan", "inf"]))
+                    for name in ("--max-minutes", "--dropout", "--learning-rate", "--val-fraction")
+                }
+            )
             options["--seed"] = lambda: self._value(["0", str(2**31), "-3"])
-            options["--harmony"] = lambda: rng.choice(["auto", "symbols", "accompaniment",
-                                                       "melody", "none", "chords"])
+            options["--harmony"] = lambda: rng.choice(
+                ["auto", "symbols", "accompaniment", "melody", "none", "chords"]
+            )
             options["--cache-dir"] = lambda: str(folder / "cache")
         else:
             argv = ["evaluate"] + [self._music_file(folder) for _ in range(rng.randint(1, 2))]
             if rng.random() < 0.7:
-                argv += ["--against"] + [self._music_file(folder)
-                                         for _ in range(rng.randint(1, 2))]
+                argv += ["--against"] + [self._music_file(folder) for _ in range(rng.randint(1, 2))]
             options = {"--cache-dir": lambda: str(folder / "cache")}
         for name in rng.sample(sorted(options), rng.randint(0, min(5, len(options)))):
             argv += [name, options[name]()]
@@ -568,7 +816,7 @@ class Fuzzer:
                 data[rng.randrange(len(data))] = rng.randrange(256)
             data = bytes(data)
         if rng.random() < 0.2:
-            data = data[:rng.randrange(1, 200)]
+            data = data[: rng.randrange(1, 200)]
         path = folder / f"c{rng.randrange(10**6)}.txt"
         path.write_bytes(data)
         return str(path)
@@ -578,37 +826,69 @@ class Fuzzer:
         command = rng.choice(["train"] * 4 + ["generate"] * 4 + ["score"])
         if command == "train":
             argv = ["train"] + [self._text_file(folder) for _ in range(rng.randint(1, 2))]
-            argv += ["--out", rng.choice([str(folder / "model")] * 5 + [str(folder), "/proc/m",
-                                                                          ".", ""])]
-            options = {name: (lambda: self._value(["1", "4", "0", "-1", "1e9", str(2**40)]))
-                       for name in ("--units", "--layers", "--embedding-dim", "--epochs",
-                                    "--steps-per-epoch", "--batch-size", "--seq-len",
-                                    "--max-vocab")}
-            options.update({name: (lambda: self._value(["0.1", "0", "1", "-1", "nan", "inf"]))
-                            for name in ("--dropout", "--minutes", "--learning-rate",
-                                         "--clipnorm", "--validation-split")})
+            argv += [
+                "--out",
+                rng.choice([str(folder / "model")] * 5 + [str(folder), "/proc/m", ".", ""]),
+            ]
+            options = {
+                name: (lambda: self._value(["1", "4", "0", "-1", "1e9", str(2**40)]))
+                for name in (
+                    "--units",
+                    "--layers",
+                    "--embedding-dim",
+                    "--epochs",
+                    "--steps-per-epoch",
+                    "--batch-size",
+                    "--seq-len",
+                    "--max-vocab",
+                )
+            }
+            options.update(
+                {
+                    name: (lambda: self._value(["0.1", "0", "1", "-1", "nan", "inf"]))
+                    for name in (
+                        "--dropout",
+                        "--minutes",
+                        "--learning-rate",
+                        "--clipnorm",
+                        "--validation-split",
+                    )
+                }
+            )
             options["--level"] = lambda: rng.choice(["char", "word", "byte"])
             options["--cell"] = lambda: rng.choice(["rnn", "gru", "lstm", "transformer"])
             options["--seed"] = lambda: self._value(["0", str(2**31), "-3", str(10**40)])
-            flags = [rng.choice(["--lines", "--lower", "--quiet", "--mixed-precision"])
-                     for _ in range(rng.randint(0, 2))]
+            flags = [
+                rng.choice(["--lines", "--lower", "--quiet", "--mixed-precision"])
+                for _ in range(rng.randint(0, 2))
+            ]
         else:
             model = self.text_model or str(folder / "missing")
-            argv = [command, rng.choice([model] * 6 + [str(folder), "/dev/zero", "", "/proc"]
-                                        + self.specials[:3])]
+            argv = [
+                command,
+                rng.choice(
+                    [model] * 6 + [str(folder), "/dev/zero", "", "/proc"] + self.specials[:3]
+                ),
+            ]
             if command == "score":
-                argv += [rng.choice(["hello", "", "é\x00", "abc" * 1000, "\n"])
-                         for _ in range(rng.randint(0, 2))]
-            options = {
-                "-n": lambda: self._value(["1", "3", "0", str(2**31), "100000"]),
-                "--length": lambda: self._value(["5", "0", "-1", "1000000000", "20"]),
-                "--prefix": lambda: rng.choice(["", "tri", "ÿ\x00", "x" * 5000, "--"]),
-                "--temperature": lambda: self._value(["1", "0.5", "0", "inf", "nan"]),
-                "--top-k": lambda: self._value(["1", "5", "0", str(2**40)]),
-                "--top-p": lambda: self._value(["0.9", "1", "0", "2", "nan"]),
-                "--seed": lambda: self._value(["0", "7", str(2**31), "-1", str(10**30)]),
-                "--beam": lambda: self._value(["1", "3", "0", "100000"]),
-            } if command == "generate" else {}
+                argv += [
+                    rng.choice(["hello", "", "é\x00", "abc" * 1000, "\n"])
+                    for _ in range(rng.randint(0, 2))
+                ]
+            options = (
+                {
+                    "-n": lambda: self._value(["1", "3", "0", str(2**31), "100000"]),
+                    "--length": lambda: self._value(["5", "0", "-1", "1000000000", "20"]),
+                    "--prefix": lambda: rng.choice(["", "tri", "ÿ\x00", "x" * 5000, "--"]),
+                    "--temperature": lambda: self._value(["1", "0.5", "0", "inf", "nan"]),
+                    "--top-k": lambda: self._value(["1", "5", "0", str(2**40)]),
+                    "--top-p": lambda: self._value(["0.9", "1", "0", "2", "nan"]),
+                    "--seed": lambda: self._value(["0", "7", str(2**31), "-1", str(10**30)]),
+                    "--beam": lambda: self._value(["1", "3", "0", "100000"]),
+                }
+                if command == "generate"
+                else {}
+            )
             flags = []
         for name in rng.sample(sorted(options), rng.randint(0, min(5, len(options)))):
             argv += [name, options[name]()]
@@ -636,8 +916,10 @@ class Fuzzer:
         from text.cli import build_parser
 
         try:
-            with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(
-                    io.StringIO()):
+            with (
+                contextlib.redirect_stderr(io.StringIO()),
+                contextlib.redirect_stdout(io.StringIO()),
+            ):
                 build_parser().parse_args(case["argv"])
         except BaseException:
             return False
@@ -651,17 +933,25 @@ def describe(case):
     return f"read_solo({pathlib.Path(case['path']).name}, harmony={case['harmony']!r})"
 
 
-def run(cases=5000, jobs=2, seed=0, data=None, real=10, timeout=20.0, memory_gb=4.0,
-        mix=(("midi", 0.4), ("musicxml", 0.2), ("music-cli", 0.25), ("text-cli", 0.15)),
-        keep=False):
+def run(
+    cases=5000,
+    jobs=2,
+    seed=0,
+    data=None,
+    real=10,
+    timeout=20.0,
+    memory_gb=4.0,
+    mix=(("midi", 0.4), ("musicxml", 0.2), ("music-cli", 0.25), ("text-cli", 0.15)),
+    keep=False,
+):
     """Run the fuzzer and return the summary dict (see the module docstring)."""
     import music21  # noqa: F401  (imported once, before forking)
 
     import music.__main__  # noqa: F401
     import music.encoding.events  # noqa: F401
+    import music.evaluation.metrics  # noqa: F401
     import music.model.improvise  # noqa: F401
     import music.reading.solos  # noqa: F401
-    import music.evaluation.metrics  # noqa: F401
     import music.writing.render  # noqa: F401
     import text.cli  # noqa: F401
     import text.data  # noqa: F401
@@ -689,12 +979,21 @@ def run(cases=5000, jobs=2, seed=0, data=None, real=10, timeout=20.0, memory_gb=
             key = re.sub(r"\S*/\S*|'[^']*'|\d[\d,.]*", "_", detail)[:70]
             messages[key] = messages.get(key, 0) + 1
         if outcome in examples and len(examples[outcome]) < 10:
-            examples[outcome].append({"kind": case["kind"], "input": describe(case),
-                                      "seconds": round(time.time() - began, 1),
-                                      "detail": detail})
+            examples[outcome].append(
+                {
+                    "kind": case["kind"],
+                    "input": describe(case),
+                    "seconds": round(time.time() - began, 1),
+                    "detail": detail,
+                }
+            )
             if keep:
-                shutil.copytree(folder, work / f"kept-{outcome}-{len(examples[outcome])}",
-                                symlinks=True, ignore_dangling_symlinks=True)
+                shutil.copytree(
+                    folder,
+                    work / f"kept-{outcome}-{len(examples[outcome])}",
+                    symlinks=True,
+                    ignore_dangling_symlinks=True,
+                )
         shutil.rmtree(folder, ignore_errors=True)
 
     issued = 0
@@ -748,16 +1047,31 @@ def run(cases=5000, jobs=2, seed=0, data=None, real=10, timeout=20.0, memory_gb=
     if not keep:
         shutil.rmtree(work, ignore_errors=True)
     return {
-        "benchmark": "fuzz", "cases": done, "ok": counts["ok"], "errors": counts["error"],
-        "crashes": counts["crash"], "hangs": counts["hang"], "memory": counts["memory"],
-        "by_kind": by_kind, "real_model_cases": real - fuzzer.real_left,
-        "skipped_expensive": skipped, "examples": examples,
+        "benchmark": "fuzz",
+        "cases": done,
+        "ok": counts["ok"],
+        "errors": counts["error"],
+        "crashes": counts["crash"],
+        "hangs": counts["hang"],
+        "memory": counts["memory"],
+        "by_kind": by_kind,
+        "real_model_cases": real - fuzzer.real_left,
+        "skipped_expensive": skipped,
+        "examples": examples,
         "top_errors": dict(sorted(messages.items(), key=lambda item: -item[1])[:15]),
-        "settings": {"seed": seed, "jobs": jobs, "timeout_s": timeout, "memory_gb": memory_gb,
-                     "mix": dict(mix)},
+        "settings": {
+            "seed": seed,
+            "jobs": jobs,
+            "timeout_s": timeout,
+            "memory_gb": memory_gb,
+            "mix": dict(mix),
+        },
         "seconds": round(time.time() - started, 1),
-        "machine": {"platform": platform.platform(), "python": platform.python_version(),
-                    "cpus": os.cpu_count()},
+        "machine": {
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+        },
         "kept": str(work) if keep else None,
     }
 
@@ -768,18 +1082,32 @@ def main(argv=None):
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--data", default=None, help="the shared data folder")
-    parser.add_argument("--real", type=int, default=10,
-                        help="most text generate/score cases that load the real tiny model")
+    parser.add_argument(
+        "--real",
+        type=int,
+        default=10,
+        help="most text generate/score cases that load the real tiny model",
+    )
     parser.add_argument("--timeout", type=float, default=20.0)
     parser.add_argument("--memory-gb", type=float, default=4.0)
-    parser.add_argument("--kinds", default="midi,musicxml,music-cli,text-cli",
-                        help="comma-separated case kinds")
+    parser.add_argument(
+        "--kinds", default="midi,musicxml,music-cli,text-cli", help="comma-separated case kinds"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the inputs of failures")
     args = parser.parse_args(argv)
     weights = {"midi": 0.4, "musicxml": 0.2, "music-cli": 0.25, "text-cli": 0.15}
     mix = tuple((kind, weights[kind]) for kind in args.kinds.split(","))
-    summary = run(args.cases, args.jobs, args.seed, args.data, args.real, args.timeout,
-                  args.memory_gb, mix, args.keep)
+    summary = run(
+        args.cases,
+        args.jobs,
+        args.seed,
+        args.data,
+        args.real,
+        args.timeout,
+        args.memory_gb,
+        mix,
+        args.keep,
+    )
     print(json.dumps(summary))
     return 0
 

@@ -31,13 +31,13 @@ def run_model_test(model, inputs, targets, loss, expected_output_shape, tmp_path
     path = tmp_path / f"{model.name}.keras"
     model.save(path)
     loaded = keras.saving.load_model(path)
-    np.testing.assert_allclose(np.asarray(loaded(inputs, training=False)), np.asarray(outputs),
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        np.asarray(loaded(inputs, training=False)), np.asarray(outputs), atol=1e-6
+    )
 
     # One training step on a fixed batch lowers the loss on that batch. Eager: tracing a
     # training graph for every tiny model would cost more than the whole check.
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-2), loss=loss,
-                  run_eagerly=True)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-2), loss=loss, run_eagerly=True)
     before = float(loss(targets, model(inputs, training=False)))
     model.train_on_batch(inputs, targets)
     after = float(loss(targets, model(inputs, training=False)))
@@ -56,8 +56,8 @@ def write_lead_sheets(folder):
     from fractions import Fraction
 
     from music.theory.progressions import parse_progression
-    from music.writing.render import write_solo
     from music.types import Note, Solo
+    from music.writing.render import write_solo
 
     for k, progression in enumerate(("Dm7 G7 | Cmaj7 |", "Fm7 Bb7 | Ebmaj7 |", "C7 | F7 |")):
         notes = [Note(Fraction(i, 2), Fraction(1, 2), 60 + (3 * i + k) % 12) for i in range(16)]

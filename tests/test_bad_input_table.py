@@ -31,104 +31,210 @@ GEN = ["generate", "--out", "solo.mid"]
 # (entry point, input, expected message). Inputs of command lines are argument lists; Python
 # inputs are expressions evaluated with the names of `_namespace()`.
 CASES = [
-    ("python -m music", GEN + ["--tempo", "inf"],
-     "error: python -m music generate: --tempo must be a number of beats per minute in "
-     "[20, 400]; got inf"),
-    ("python -m music", GEN + ["--tempo", "1e9"],
-     "error: python -m music generate: --tempo must be a number of beats per minute in "
-     "[20, 400]; got 1000000000.0"),
-    ("python -m music", GEN + ["--swing", "5"],
-     "error: python -m music generate: --swing must be the off-beat eighth's place in the "
-     "beat, a number in [1/2, 3/4] (1/2 straight, 2/3 triplet swing); got '5'"),
-    ("python -m music", GEN + ["--swing", "1/0"],
-     "error: python -m music generate: --swing must be the off-beat eighth's place in the "
-     "beat, a number in [1/2, 3/4] (1/2 straight, 2/3 triplet swing); got '1/0'"),
-    ("python -m music", GEN + ["--seed", "1.5"],
-     "error: python -m music generate: --seed must be an integer; got '1.5'"),
-    ("python -m music", GEN + ["--choruses", "0"],
-     "error: python -m music generate: --choruses must be an integer >= 1; got 0"),
-    ("python -m music", GEN + ["--chords", "blues:F", "--choruses", "100000"],
-     "error: --choruses 100000: 100000 choruses of 12 bars make 1200000 bars; expected at most "
-     "2000 bars in all"),
-    ("python -m music", GEN + ["--temperature", "nan"],
-     "error: python -m music generate: --temperature must be a number in (0, inf); got nan"),
-    ("python -m music", GEN + ["--top-p", "2"],
-     "error: python -m music generate: --top-p must be a number in (0, 1]; got 2.0"),
+    (
+        "python -m music",
+        GEN + ["--tempo", "inf"],
+        "error: python -m music generate: --tempo must be a number of beats per minute in "
+        "[20, 400]; got inf",
+    ),
+    (
+        "python -m music",
+        GEN + ["--tempo", "1e9"],
+        "error: python -m music generate: --tempo must be a number of beats per minute in "
+        "[20, 400]; got 1000000000.0",
+    ),
+    (
+        "python -m music",
+        GEN + ["--swing", "5"],
+        "error: python -m music generate: --swing must be the off-beat eighth's place in the "
+        "beat, a number in [1/2, 3/4] (1/2 straight, 2/3 triplet swing); got '5'",
+    ),
+    (
+        "python -m music",
+        GEN + ["--swing", "1/0"],
+        "error: python -m music generate: --swing must be the off-beat eighth's place in the "
+        "beat, a number in [1/2, 3/4] (1/2 straight, 2/3 triplet swing); got '1/0'",
+    ),
+    (
+        "python -m music",
+        GEN + ["--seed", "1.5"],
+        "error: python -m music generate: --seed must be an integer; got '1.5'",
+    ),
+    (
+        "python -m music",
+        GEN + ["--choruses", "0"],
+        "error: python -m music generate: --choruses must be an integer >= 1; got 0",
+    ),
+    (
+        "python -m music",
+        GEN + ["--chords", "blues:F", "--choruses", "100000"],
+        "error: --choruses 100000: 100000 choruses of 12 bars make 1200000 bars; expected at most "
+        "2000 bars in all",
+    ),
+    (
+        "python -m music",
+        GEN + ["--temperature", "nan"],
+        "error: python -m music generate: --temperature must be a number in (0, inf); got nan",
+    ),
+    (
+        "python -m music",
+        GEN + ["--top-p", "2"],
+        "error: python -m music generate: --top-p must be a number in (0, 1]; got 2.0",
+    ),
     ("python -m music", GEN + ["--chords", "Dm7 G7 | Xq7 |"], None),
     ("python -m music", GEN + ["--meter", "3/5"], None),
     ("python -m music", ["generate", "--out", "solo.xml"], None),
-    ("python -m music", ["train", "far.mid", "--out", "mine"],
-     "error: --out mine: it exists and is not a music.improviser artifact (it is a folder of 1 "
-     "entry that is not a seqzoo artifact); nothing was changed: choose a new or empty folder"),
-    ("python -m text", ["train", "corpus.txt", "--out", "."],
-     "error: --out .: that is the current folder or one of its parents, which is never "
-     "replaced; name a new folder such as runs/model"),
-    ("python -m text", ["train", "corpus.txt", "--out", "model/vocab.json"],
-     "error: --out model/vocab.json: it is a file; expected a folder to create or replace"),
-    ("python -m music", GEN + ["--model", "model"],
-     "error: --model model: is a text.generator artifact; expected a music.improviser artifact "
-     "folder (written by python -m music train)"),
-    ("python -m music", GEN + ["--primer", "far.mid"],
-     "error: far.mid: sounds at quarter note 268,435,455, past the limit of 20,000 quarter "
-     "notes; expected a shorter file, or allow more with the environment variable "
-     "SEQZOO_MAX_MUSIC_QUARTERS or read_solo(..., limits=ReadLimits(max_quarters=...))"),
-    ("python -m music", GEN + ["--primer", "pipe.mid"],
-     "error: music file 'pipe.mid' is a FIFO (named pipe); expected a regular file"),
-    ("python -m music", GEN + ["--chords", "loop.mid"],
-     "error: music file 'loop.mid' is a symbolic link loop; expected a regular file"),
-    ("python -m music", ["train", "far.mid", "--out", "m"],
-     "error: none of the 1 music files could be read; the first error: far.mid: sounds at "
-     "quarter note 268,435,455, past the limit of 20,000 quarter notes; expected a shorter "
-     "file, or allow more with the environment variable SEQZOO_MAX_MUSIC_QUARTERS or "
-     "read_solo(..., limits=ReadLimits(max_quarters=...))"),
-    ("python -m music", ["train", "far.mid", "--out", "m", "--learning-rate", "-1"],
-     "error: python -m music train: --learning-rate must be a number in (0, inf); got -1.0"),
-    ("python -m music", ["train", "far.mid", "--out", "m", "--max-minutes", "nan"],
-     "error: python -m music train: --max-minutes must be a number in (0, inf); got nan"),
-    ("python -m music", ["train", "far.mid", "--out", "m", "--units", "0"],
-     "error: python -m music train: --units must be an integer in [1, 8192]; got 0"),
-    ("python -m music", ["evaluate", "/dev/zero"],
-     "error: music file '/dev/zero' is a character device; expected a regular file"),
-    ("python -m text", ["train", "/dev/zero", "--out", "new"],
-     "error: corpus file '/dev/zero' is a character device; expected a regular file"),
-    ("python -m text", ["train", "pipe.txt", "--out", "new"],
-     "error: corpus file 'pipe.txt' is a FIFO (named pipe); expected a regular file"),
-    ("python -m text", ["train", "corpus.txt", "--out", "new", "--units", "100000"],
-     "error: python -m text train: --units must be an integer in [1, 8192]; got 100000"),
-    ("python -m text", ["train", "corpus.txt", "--out", "new", "--learning-rate", "inf"],
-     "error: python -m text train: --learning-rate must be in (0.0, inf), "
-     "got inf"),
-    ("python -m text", ["generate", "model", "-n", "2147483648"],
-     "error: -n 2147483648 is more than the limit of 10,000 samples at once; ask for fewer or "
-     "set SEQZOO_MAX_SAMPLES"),
-    ("python -m text", ["generate", "model", "--length", "1000000000"],
-     "error: --length 1000000000: 1 x 1000000000 tokens is more than the limit of 1,000,000 "
-     "generated tokens in one call; ask for fewer or set SEQZOO_MAX_GENERATED_TOKENS"),
-    ("python -m text", ["generate", "model", "--beam", "100000"],
-     "error: --beam 100000 is more than the limit of 10,000 beams at once; ask for fewer or set "
-     "SEQZOO_MAX_SAMPLES"),
-    ("python -m text", ["generate", "model", "--seed", "1.5"],
-     "error: python -m text generate: --seed must be an integer; got '1.5'"),
-    ("Python", 'read_solo("far.mid")',
-     "far.mid: sounds at quarter note 268,435,455, past the limit of 20,000 quarter notes; "
-     "expected a shorter file, or allow more with the environment variable "
-     "SEQZOO_MAX_MUSIC_QUARTERS or read_solo(..., limits=ReadLimits(max_quarters=...))"),
-    ("Python", 'read_solo("pipe.mid")',
-     "music file 'pipe.mid' is a FIFO (named pipe); expected a regular file"),
-    ("Python", 'generate("solo.mid", tempo="fast")',
-     "tempo must be a number of beats per minute in [20, 400]; got 'fast'"),
-    ("Python", 'generate("solo.mid", swing=5)',
-     "swing must be the off-beat eighth's place in the beat, a number in [1/2, 3/4] (1/2 "
-     "straight, 2/3 triplet swing); got 5"),
-    ("Python", 'generate("solo.mid", choruses=2.5)',
-     "choruses must be an integer >= 1; got 2.5"),
-    ("Python", 'text_corpus(Path("/dev/zero"))',
-     "corpus file '/dev/zero' is a character device; expected a regular file"),
-    ("Python", 'text_corpus(Path("loop.txt"))',
-     "corpus file 'loop.txt' is a symbolic link loop; expected a regular file"),
-    ("Python", "text_model.generate(2**31)",
-     "n=2147483648 is more than the limit of 10,000 samples at once; ask for fewer or set "
-     "SEQZOO_MAX_SAMPLES"),
+    (
+        "python -m music",
+        ["train", "far.mid", "--out", "mine"],
+        "error: --out mine: it exists and is not a music.improviser artifact (it is a folder of 1 "
+        "entry that is not a seqzoo artifact); nothing was changed: choose a new or empty folder",
+    ),
+    (
+        "python -m text",
+        ["train", "corpus.txt", "--out", "."],
+        "error: --out .: that is the current folder or one of its parents, which is never "
+        "replaced; name a new folder such as runs/model",
+    ),
+    (
+        "python -m text",
+        ["train", "corpus.txt", "--out", "model/vocab.json"],
+        "error: --out model/vocab.json: it is a file; expected a folder to create or replace",
+    ),
+    (
+        "python -m music",
+        GEN + ["--model", "model"],
+        "error: --model model: is a text.generator artifact; expected a music.improviser artifact "
+        "folder (written by python -m music train)",
+    ),
+    (
+        "python -m music",
+        GEN + ["--primer", "far.mid"],
+        "error: far.mid: sounds at quarter note 268,435,455, past the limit of 20,000 quarter "
+        "notes; expected a shorter file, or allow more with the environment variable "
+        "SEQZOO_MAX_MUSIC_QUARTERS or read_solo(..., limits=ReadLimits(max_quarters=...))",
+    ),
+    (
+        "python -m music",
+        GEN + ["--primer", "pipe.mid"],
+        "error: music file 'pipe.mid' is a FIFO (named pipe); expected a regular file",
+    ),
+    (
+        "python -m music",
+        GEN + ["--chords", "loop.mid"],
+        "error: music file 'loop.mid' is a symbolic link loop; expected a regular file",
+    ),
+    (
+        "python -m music",
+        ["train", "far.mid", "--out", "m"],
+        "error: none of the 1 music files could be read; the first error: far.mid: sounds at "
+        "quarter note 268,435,455, past the limit of 20,000 quarter notes; expected a shorter "
+        "file, or allow more with the environment variable SEQZOO_MAX_MUSIC_QUARTERS or "
+        "read_solo(..., limits=ReadLimits(max_quarters=...))",
+    ),
+    (
+        "python -m music",
+        ["train", "far.mid", "--out", "m", "--learning-rate", "-1"],
+        "error: python -m music train: --learning-rate must be a number in (0, inf); got -1.0",
+    ),
+    (
+        "python -m music",
+        ["train", "far.mid", "--out", "m", "--max-minutes", "nan"],
+        "error: python -m music train: --max-minutes must be a number in (0, inf); got nan",
+    ),
+    (
+        "python -m music",
+        ["train", "far.mid", "--out", "m", "--units", "0"],
+        "error: python -m music train: --units must be an integer in [1, 8192]; got 0",
+    ),
+    (
+        "python -m music",
+        ["evaluate", "/dev/zero"],
+        "error: music file '/dev/zero' is a character device; expected a regular file",
+    ),
+    (
+        "python -m text",
+        ["train", "/dev/zero", "--out", "new"],
+        "error: corpus file '/dev/zero' is a character device; expected a regular file",
+    ),
+    (
+        "python -m text",
+        ["train", "pipe.txt", "--out", "new"],
+        "error: corpus file 'pipe.txt' is a FIFO (named pipe); expected a regular file",
+    ),
+    (
+        "python -m text",
+        ["train", "corpus.txt", "--out", "new", "--units", "100000"],
+        "error: python -m text train: --units must be an integer in [1, 8192]; got 100000",
+    ),
+    (
+        "python -m text",
+        ["train", "corpus.txt", "--out", "new", "--learning-rate", "inf"],
+        "error: python -m text train: --learning-rate must be in (0.0, inf), got inf",
+    ),
+    (
+        "python -m text",
+        ["generate", "model", "-n", "2147483648"],
+        "error: -n 2147483648 is more than the limit of 10,000 samples at once; ask for fewer or "
+        "set SEQZOO_MAX_SAMPLES",
+    ),
+    (
+        "python -m text",
+        ["generate", "model", "--length", "1000000000"],
+        "error: --length 1000000000: 1 x 1000000000 tokens is more than the limit of 1,000,000 "
+        "generated tokens in one call; ask for fewer or set SEQZOO_MAX_GENERATED_TOKENS",
+    ),
+    (
+        "python -m text",
+        ["generate", "model", "--beam", "100000"],
+        "error: --beam 100000 is more than the limit of 10,000 beams at once; ask for fewer or set "
+        "SEQZOO_MAX_SAMPLES",
+    ),
+    (
+        "python -m text",
+        ["generate", "model", "--seed", "1.5"],
+        "error: python -m text generate: --seed must be an integer; got '1.5'",
+    ),
+    (
+        "Python",
+        'read_solo("far.mid")',
+        "far.mid: sounds at quarter note 268,435,455, past the limit of 20,000 quarter notes; "
+        "expected a shorter file, or allow more with the environment variable "
+        "SEQZOO_MAX_MUSIC_QUARTERS or read_solo(..., limits=ReadLimits(max_quarters=...))",
+    ),
+    (
+        "Python",
+        'read_solo("pipe.mid")',
+        "music file 'pipe.mid' is a FIFO (named pipe); expected a regular file",
+    ),
+    (
+        "Python",
+        'generate("solo.mid", tempo="fast")',
+        "tempo must be a number of beats per minute in [20, 400]; got 'fast'",
+    ),
+    (
+        "Python",
+        'generate("solo.mid", swing=5)',
+        "swing must be the off-beat eighth's place in the beat, a number in [1/2, 3/4] (1/2 "
+        "straight, 2/3 triplet swing); got 5",
+    ),
+    ("Python", 'generate("solo.mid", choruses=2.5)', "choruses must be an integer >= 1; got 2.5"),
+    (
+        "Python",
+        'text_corpus(Path("/dev/zero"))',
+        "corpus file '/dev/zero' is a character device; expected a regular file",
+    ),
+    (
+        "Python",
+        'text_corpus(Path("loop.txt"))',
+        "corpus file 'loop.txt' is a symbolic link loop; expected a regular file",
+    ),
+    (
+        "Python",
+        "text_model.generate(2**31)",
+        "n=2147483648 is more than the limit of 10,000 samples at once; ask for fewer or set "
+        "SEQZOO_MAX_SAMPLES",
+    ),
 ]
 
 
@@ -172,8 +278,13 @@ def _namespace(text_model):
     from music.reading.solos import read_solo
     from text.data import read_corpus
 
-    return {"read_solo": read_solo, "generate": generate, "text_corpus": read_corpus,
-            "Path": pathlib.Path, "text_model": text_model}
+    return {
+        "read_solo": read_solo,
+        "generate": generate,
+        "text_corpus": read_corpus,
+        "Path": pathlib.Path,
+        "text_model": text_model,
+    }
 
 
 def run_case(entry, given, text_model, read_stderr):
@@ -188,8 +299,9 @@ def run_case(entry, given, text_model, read_stderr):
     if entry == "Python":
         with pytest.raises(ValueError) as error:
             eval(given, _namespace(text_model))  # noqa: S307 (the table's own expressions)
-        assert type(error.value).__module__.split(".")[0] in ("music", "text", "zoo"), \
+        assert type(error.value).__module__.split(".")[0] in ("music", "text", "zoo"), (
             f"{type(error.value)} is not one of the package's errors"
+        )
         return str(error.value)
     if entry == "python -m music":
         from music.__main__ import main
@@ -209,8 +321,7 @@ def _message(case, text_model, read_stderr):
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="the cases use FIFOs")
 @pytest.mark.parametrize("case", CASES, ids=[f"{i:02d}" for i in range(len(CASES))])
-def test_bad_input_gives_the_message_in_the_table(case, scratch, text_model, capsys,
-                                                  monkeypatch):
+def test_bad_input_gives_the_message_in_the_table(case, scratch, text_model, capsys, monkeypatch):
     monkeypatch.chdir(scratch)
     entry, given, expected = case
     message = run_case(entry, given, text_model, lambda: capsys.readouterr().err)
@@ -257,7 +368,8 @@ def test_table_is_up_to_date(scratch, text_model, capsys, monkeypatch):
     messages = [_message(case, text_model, lambda: capsys.readouterr().err) for case in CASES]
     assert page_table() == render(messages), (
         "the bad-input table of docs/guide/bad-input.md is out of date: "
-        "python -m tests.test_bad_input_table --write")
+        "python -m tests.test_bad_input_table --write"
+    )
 
 
 def _write():

@@ -80,9 +80,14 @@ def test_an_artifact_of_the_old_layout_loads_and_runs(name):
     fixture = FIXTURES / name
     before = _digest(fixture)
     script = f"FIXTURE = {str(fixture)!r}\n" + textwrap.dedent(SCRIPTS[name])
-    done = subprocess.run([sys.executable, "-c", script], cwd=REPO_ROOT, capture_output=True,
-                          text=True, timeout=600,
-                          env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)))
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)),
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.startswith("ok"), done.stdout
     assert _digest(fixture) == before  # loading never rewrites the fixture

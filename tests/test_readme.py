@@ -19,8 +19,9 @@ def _blocks():
         for i, code in enumerate(re.findall(r"```python\n(.*?)```", page.read_text(), re.S)):
             if code not in seen:
                 seen.add(code)
-                blocks.append(pytest.param(code, str(page.relative_to(REPO_ROOT)),
-                                           id=f"{name}-block{i}"))
+                blocks.append(
+                    pytest.param(code, str(page.relative_to(REPO_ROOT)), id=f"{name}-block{i}")
+                )
     return blocks
 
 

@@ -20,8 +20,8 @@ import numpy as np
 
 from text import limits
 from text.vocab import EOS_ID, PAD_ID
-from zoo.io.files import read_regular_file
 from zoo.core.checks import check_choice, check_int
+from zoo.io.files import read_regular_file
 
 MODES = ("stream", "lines")
 
@@ -30,8 +30,10 @@ class CorpusError(ValueError):
     """A corpus that cannot be used: missing, empty, not UTF-8 text, or too short."""
 
 
-_SIZE_HINT = ("give a smaller corpus, or allow more with the environment variable "
-              "SEQZOO_MAX_CORPUS_BYTES or read_corpus(..., max_bytes=...)")
+_SIZE_HINT = (
+    "give a smaller corpus, or allow more with the environment variable "
+    "SEQZOO_MAX_CORPUS_BYTES or read_corpus(..., max_bytes=...)"
+)
 
 
 def read_corpus(corpus, *, max_bytes=None):
@@ -83,8 +85,10 @@ def read_corpus(corpus, *, max_bytes=None):
             except CorpusError as error:
                 if len(corpus) == 1 or "larger than the limit" not in str(error):
                     raise
-                raise CorpusError(f"the corpus files together are larger than the limit of "
-                                  f"{max_bytes:,} bytes; {_SIZE_HINT}") from None
+                raise CorpusError(
+                    f"the corpus files together are larger than the limit of "
+                    f"{max_bytes:,} bytes; {_SIZE_HINT}"
+                ) from None
             left -= len(texts[-1].encode("utf-8"))
         text = "\n".join(texts)
         names = ", ".join(repr(os.fspath(p)) for p in corpus)
@@ -100,8 +104,9 @@ def read_corpus(corpus, *, max_bytes=None):
 
 def _read_file(path, max_bytes):
     path = pathlib.Path(path)
-    data = read_regular_file(path, max_bytes=max(0, max_bytes), error=CorpusError, what="corpus file",
-                             hint=_SIZE_HINT)
+    data = read_regular_file(
+        path, max_bytes=max(0, max_bytes), error=CorpusError, what="corpus file", hint=_SIZE_HINT
+    )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -209,7 +214,9 @@ def stream_windows(ids, seq_len, *, batch_size=32, shuffle=True, seed=0, windows
         return tf.concat([[EOS_ID], chunk[:-1]], axis=0), chunk
 
     ds = offsets.map(window, num_parallel_calls=tf.data.AUTOTUNE)
-    return ds.batch(batch_size, drop_remainder=shuffle and count >= batch_size).prefetch(tf.data.AUTOTUNE)
+    return ds.batch(batch_size, drop_remainder=shuffle and count >= batch_size).prefetch(
+        tf.data.AUTOTUNE
+    )
 
 
 def line_examples(lines, max_len):
@@ -260,7 +267,9 @@ def line_windows(lines, max_len, *, batch_size=32, shuffle=True, seed=0):
     return ds.prefetch(tf.data.AUTOTUNE)
 
 
-def make_datasets(text, vocab, *, mode="stream", seq_len=100, batch_size=32, validation_split=0.1, seed=0):
+def make_datasets(
+    text, vocab, *, mode="stream", seq_len=100, batch_size=32, validation_split=0.1, seed=0
+):
     """Encode a corpus, split it by position and return training and validation datasets.
 
     Args:
@@ -299,8 +308,16 @@ def make_datasets(text, vocab, *, mode="stream", seq_len=100, batch_size=32, val
                 "give more text, a smaller seq_len or a larger validation_split"
             )
         train_ds = stream_windows(train, seq_len, batch_size=batch_size, shuffle=True, seed=seed)
-        val_ds = None if val is None else stream_windows(val, seq_len, batch_size=batch_size, shuffle=False)
+        val_ds = (
+            None
+            if val is None
+            else stream_windows(val, seq_len, batch_size=batch_size, shuffle=False)
+        )
     else:
         train_ds = line_windows(train, seq_len, batch_size=batch_size, shuffle=True, seed=seed)
-        val_ds = None if val is None else line_windows(val, seq_len, batch_size=batch_size, shuffle=False)
+        val_ds = (
+            None
+            if val is None
+            else line_windows(val, seq_len, batch_size=batch_size, shuffle=False)
+        )
     return train_ds, val_ds

@@ -74,8 +74,17 @@ def fetch(name, path=None, cache_dir=None):
     filename, url, sha256, _ = SOURCES[name]
     if path is not None and os.path.isdir(path):
         path = os.path.join(path, filename)
-    return str(fetch_verified(filename, url, sha256, path=path, cache_dir=cache_dir,
-                              cache_subdir="seqzoo_text", error=CorpusError))
+    return str(
+        fetch_verified(
+            filename,
+            url,
+            sha256,
+            path=path,
+            cache_dir=cache_dir,
+            cache_subdir="seqzoo_text",
+            error=CorpusError,
+        )
+    )
 
 
 def load(name, path=None, cache_dir=None):

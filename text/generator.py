@@ -15,20 +15,19 @@ import math
 import os
 import warnings
 
+import keras
 import numpy as np
 
 import zoo  # noqa: F401  (sets the TensorFlow environment before keras is imported)
-import keras
-
 from text import data, limits
 from text.vocab import EOS_ID, PAD_ID, Vocabulary
 from zoo.artifacts import fields as checks
 from zoo.artifacts import lm_fields
 from zoo.artifacts.format import load_artifact, save_artifact
-from zoo.runtime.precision import PRECISIONS
-from zoo.models.recording import set_factory_call
 from zoo.core.checks import check_choice, check_int, map_seed
 from zoo.core.results import Result
+from zoo.models.recording import set_factory_call
+from zoo.runtime.precision import PRECISIONS
 
 KIND = "text.generator"
 
@@ -36,8 +35,10 @@ MODEL_KEYS = ("cell", "units", "num_layers", "embedding_dim", "dropout")
 
 
 TRAINING_FIELDS = {
-    "epochs": checks.integer(low=1), "batch_size": checks.integer(low=1),
-    "seq_len": checks.integer(low=1), "learning_rate": checks.number(low=0, low_open=True),
+    "epochs": checks.integer(low=1),
+    "batch_size": checks.integer(low=1),
+    "seq_len": checks.integer(low=1),
+    "learning_rate": checks.number(low=0, low_open=True),
     "clipnorm": checks.optional(checks.number(low=0, low_open=True)),
     "validation_split": checks.number(0, 1, high_open=True),
     "warmup_steps": checks.integer(low=0),
@@ -45,15 +46,19 @@ TRAINING_FIELDS = {
     "time_budget": checks.optional(checks.number(low=0, low_open=True)),
     "decay_steps": checks.optional(checks.integer(low=1)),
     "decay_over": checks.choice("steps", "time"),
-    "final_learning_rate": checks.number(0, 1), "weight_decay": checks.number(low=0),
-    "precision": checks.choice(*PRECISIONS), "seed": checks.integer(),
+    "final_learning_rate": checks.number(0, 1),
+    "weight_decay": checks.number(low=0),
+    "precision": checks.choice(*PRECISIONS),
+    "seed": checks.integer(),
 }
 """The settings `fit` records in config.json's `training` (each optional: an untrained
 generator records none)."""
 
 TEXT_METRICS = {
-    "train_loss": checks.optional(checks.number()), "val_loss": checks.optional(checks.number()),
-    "uniform_loss": checks.number(low=0), "checkpoint_epoch": checks.integer(low=1),
+    "train_loss": checks.optional(checks.number()),
+    "val_loss": checks.optional(checks.number()),
+    "uniform_loss": checks.number(low=0),
+    "checkpoint_epoch": checks.integer(low=1),
     "checkpoint_loss": checks.optional(checks.number()),
 }
 """The numbers `fit` adds to the engine's metrics (`zoo.artifacts.lm_fields.TRAINING_METRICS`)."""
@@ -87,29 +92,44 @@ def check_artifact_fields(artifact, where):
     # "model" became "arguments"): still read and cross-checked, never written.
     if "model" in artifact.config and "legacy_format" not in artifact.config:
         model = fields.section("model").read_all(
-            {k: lm_fields.LM_ARGUMENTS[k] for k in MODEL_KEYS}, closed=True,
-            what="the model settings")
+            {k: lm_fields.LM_ARGUMENTS[k] for k in MODEL_KEYS},
+            closed=True,
+            what="the model settings",
+        )
         for key, value in model.items():
             if arguments.get(key, value) != value:
-                fields.fail(f"model.{key}", f"is {json.dumps(value)}, but arguments.{key} is "
-                                            f"{json.dumps(arguments[key])}; expected the same "
-                                            f"value")
+                fields.fail(
+                    f"model.{key}",
+                    f"is {json.dumps(value)}, but arguments.{key} is "
+                    f"{json.dumps(arguments[key])}; expected the same "
+                    f"value",
+                )
     fields.section("training").read_all(TRAINING_FIELDS, optional_names=tuple(TRAINING_FIELDS))
     metrics = fields.section("metrics")
     lm_fields.check_training_metrics(metrics)
     metrics.read_all(TEXT_METRICS, optional_names=tuple(TEXT_METRICS))
     vocab = Vocabulary.from_config(artifact.preprocessing["vocab"], source=f"{where}: vocab.json")
     if arguments.get("vocab_size", vocab.size) != vocab.size:
-        raise checks.FieldError(f"{where}: vocab.json: field tokens holds {vocab.size} tokens, "
-                                f"but config.json's arguments.vocab_size is "
-                                f"{arguments['vocab_size']}; expected the same number")
+        raise checks.FieldError(
+            f"{where}: vocab.json: field tokens holds {vocab.size} tokens, "
+            f"but config.json's arguments.vocab_size is "
+            f"{arguments['vocab_size']}; expected the same number"
+        )
 
 
 TEXT_FIT_DEFAULTS = {"learning_rate": 2e-3, "warmup_steps": 100, "precision": "float32"}
 """The options of `zoo.fit` whose default differs in `TextGenerator.fit`."""
 
-OWN_FIT_OPTIONS = ("build_model", "train_data", "validation_data", "batch_size", "loss",
-                   "max_seconds", "on_best", "settings")
+OWN_FIT_OPTIONS = (
+    "build_model",
+    "train_data",
+    "validation_data",
+    "batch_size",
+    "loss",
+    "max_seconds",
+    "on_best",
+    "settings",
+)
 """Options of `zoo.fit` that `TextGenerator.fit` sets itself (`max_seconds` is its
 `time_budget`; `batch_size` cuts the windows)."""
 
@@ -123,14 +143,20 @@ def _engine_options(engine_fit, options):
     accepted = inspect.signature(engine_fit).parameters
     for name in options:
         if name in OWN_FIT_OPTIONS:
-            raise ValueError(f"TextGenerator.fit sets the training option {name!r} itself; "
-                             f"remove it")
+            raise ValueError(
+                f"TextGenerator.fit sets the training option {name!r} itself; remove it"
+            )
         if name not in accepted or accepted[name].kind is not inspect.Parameter.KEYWORD_ONLY:
-            known = ", ".join(sorted(n for n, p in accepted.items()
-                                     if p.kind is inspect.Parameter.KEYWORD_ONLY
-                                     and n not in OWN_FIT_OPTIONS))
-            raise ValueError(f"{name!r} is not a training option of zoo.fit; expected one of "
-                             f"{known}")
+            known = ", ".join(
+                sorted(
+                    n
+                    for n, p in accepted.items()
+                    if p.kind is inspect.Parameter.KEYWORD_ONLY and n not in OWN_FIT_OPTIONS
+                )
+            )
+            raise ValueError(
+                f"{name!r} is not a training option of zoo.fit; expected one of {known}"
+            )
     return dict(options)
 
 
@@ -165,15 +191,29 @@ class TextGenerator:
     3
     """
 
-    def __init__(self, vocab, *, mode="stream", cell="lstm", units=256, num_layers=1, embedding_dim=64,
-                 dropout=0.0):
+    def __init__(
+        self,
+        vocab,
+        *,
+        mode="stream",
+        cell="lstm",
+        units=256,
+        num_layers=1,
+        embedding_dim=64,
+        dropout=0.0,
+    ):
         if not isinstance(vocab, Vocabulary):
             raise ValueError(f"vocab must be a text.vocab.Vocabulary, got {type(vocab).__name__}")
         check_choice("mode", mode, data.MODES)
         self.vocab = vocab
         self.mode = mode
-        self.model_config = dict(cell=cell, units=units, num_layers=num_layers, embedding_dim=embedding_dim,
-                                 dropout=dropout)
+        self.model_config = dict(
+            cell=cell,
+            units=units,
+            num_layers=num_layers,
+            embedding_dim=embedding_dim,
+            dropout=dropout,
+        )
         self.model = zoo.build_lm(vocab.size, name="text_lm", **self.model_config)
         self.training_config = {}
         self.metrics = {}
@@ -181,8 +221,17 @@ class TextGenerator:
         self._sampler = None
 
     @classmethod
-    def from_corpus(cls, corpus, *, level="char", lower=False, lines=False, max_vocab=None, min_count=1,
-                    **model_kwargs):
+    def from_corpus(
+        cls,
+        corpus,
+        *,
+        level="char",
+        lower=False,
+        lines=False,
+        max_vocab=None,
+        min_count=1,
+        **model_kwargs,
+    ):
         """Build a vocabulary from a corpus and an untrained generator over it.
 
         Args:
@@ -198,8 +247,13 @@ class TextGenerator:
             A `TextGenerator`.
         """
         text = data.read_corpus(corpus)
-        vocab = Vocabulary.build(text if not lines else data.corpus_lines(text), level=level, lower=lower,
-                                 max_size=max_vocab, min_count=min_count)
+        vocab = Vocabulary.build(
+            text if not lines else data.corpus_lines(text),
+            level=level,
+            lower=lower,
+            max_size=max_vocab,
+            min_count=min_count,
+        )
         return cls(vocab, mode="lines" if lines else "stream", **model_kwargs)
 
     # ----------------------------------------------------------------------------- training
@@ -207,9 +261,21 @@ class TextGenerator:
     def _loss(self):
         return keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=PAD_ID)
 
-    def fit(self, corpus, *, epochs=10, batch_size=64, seq_len=100, validation_split=0.1,
-            steps_per_epoch=None, time_budget=None, checkpoint=None, seed=0,
-            mixed_precision=None, **fit_options):
+    def fit(
+        self,
+        corpus,
+        *,
+        epochs=10,
+        batch_size=64,
+        seq_len=100,
+        validation_split=0.1,
+        steps_per_epoch=None,
+        time_budget=None,
+        checkpoint=None,
+        seed=0,
+        mixed_precision=None,
+        **fit_options,
+    ):
         """Train on a corpus with the zoo's training engine, `zoo.fit`.
 
         The text is cut into windows (`text.data.make_datasets`) and the model trained with
@@ -259,17 +325,27 @@ class TextGenerator:
             check_int(name, value, 1)
         seed = map_seed(seed)
         if time_budget is not None and not time_budget > 0:
-            raise ValueError(f"time_budget must be a number of seconds > 0 or None, "
-                             f"got {time_budget!r}")
+            raise ValueError(
+                f"time_budget must be a number of seconds > 0 or None, got {time_budget!r}"
+            )
         if mixed_precision is not None:
-            warnings.warn("mixed_precision is deprecated; use precision='mixed_bfloat16' "
-                          "(or 'auto')", DeprecationWarning, stacklevel=2)
+            warnings.warn(
+                "mixed_precision is deprecated; use precision='mixed_bfloat16' (or 'auto')",
+                DeprecationWarning,
+                stacklevel=2,
+            )
             if mixed_precision:
                 options["precision"] = "mixed_bfloat16"
         keras.utils.set_random_seed(seed)
-        train_ds, val_ds = data.make_datasets(text, self.vocab, mode=self.mode, seq_len=seq_len,
-                                              batch_size=batch_size,
-                                              validation_split=validation_split, seed=seed)
+        train_ds, val_ds = data.make_datasets(
+            text,
+            self.vocab,
+            mode=self.mode,
+            seq_len=seq_len,
+            batch_size=batch_size,
+            validation_split=validation_split,
+            seed=seed,
+        )
         if steps_per_epoch is not None:
             check_int("steps_per_epoch", steps_per_epoch, 1)
             train_ds = train_ds.repeat()
@@ -290,37 +366,66 @@ class TextGenerator:
             if checkpoint is not None:
                 self.save(checkpoint)
 
-        engine_defaults = {name: p.default for name, p in
-                           inspect.signature(training.fit).parameters.items()}
+        engine_defaults = {
+            name: p.default for name, p in inspect.signature(training.fit).parameters.items()
+        }
         chosen = {**engine_defaults, **options}
         self.training_config = {
             **{k: chosen[k] for k in TRAINING_FIELDS if k in chosen},
-            "epochs": epochs, "batch_size": batch_size, "seq_len": seq_len,
-            "validation_split": validation_split, "steps_per_epoch": steps_per_epoch,
-            "time_budget": time_budget, "seed": seed}
-        settings = {"mode": self.mode, "vocab_size": vocab_size, "level": self.vocab.level,
-                    "model": model_config, "seq_len": seq_len,
-                    "validation_split": validation_split, "seed": seed,
-                    "corpus_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]}
+            "epochs": epochs,
+            "batch_size": batch_size,
+            "seq_len": seq_len,
+            "validation_split": validation_split,
+            "steps_per_epoch": steps_per_epoch,
+            "time_budget": time_budget,
+            "seed": seed,
+        }
+        settings = {
+            "mode": self.mode,
+            "vocab_size": vocab_size,
+            "level": self.vocab.level,
+            "model": model_config,
+            "seq_len": seq_len,
+            "validation_split": validation_split,
+            "seed": seed,
+            "corpus_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()[:16],
+        }
         result = self.training_result = training.fit(
-            build, train_ds, validation_data=val_ds, epochs=epochs, steps_per_epoch=steps_per_epoch,
-            loss=self._loss(), max_seconds=time_budget, on_best=on_best, settings=settings,
-            **options)
-        self.training_config.update(precision=result.precision,
-                                    steps_per_epoch=result.get("steps_per_epoch", steps_per_epoch))
+            build,
+            train_ds,
+            validation_data=val_ds,
+            epochs=epochs,
+            steps_per_epoch=steps_per_epoch,
+            loss=self._loss(),
+            max_seconds=time_budget,
+            on_best=on_best,
+            settings=settings,
+            **options,
+        )
+        self.training_config.update(
+            precision=result.precision,
+            steps_per_epoch=result.get("steps_per_epoch", steps_per_epoch),
+        )
         self.model.set_weights(result.model.get_weights())  # the best epoch, not the last
         self._sampler = None
         self._record(result.history, result.best_epoch)
-        self.metrics.update(epochs_run=result.epochs_run, stopped_reason=result.stopped_reason,
-                            train_seconds=round(result.train_seconds, 2))
+        self.metrics.update(
+            epochs_run=result.epochs_run,
+            stopped_reason=result.stopped_reason,
+            train_seconds=round(result.train_seconds, 2),
+        )
         keys = sorted({k for h in result.history for k in h if k != "epoch"})
         return {k: [h.get(k) for h in result.history] for k in keys}
 
     def _record(self, history, best_epoch):
         """Put the kept (best) epoch's losses into `metrics`."""
         best = next((h for h in history if h["epoch"] == best_epoch), {})
-        self.metrics.update(train_loss=best.get("loss"), val_loss=best.get("val_loss"),
-                            best_epoch=best_epoch, uniform_loss=math.log(self.vocab.size - 1))
+        self.metrics.update(
+            train_loss=best.get("loss"),
+            val_loss=best.get("val_loss"),
+            best_epoch=best_epoch,
+            uniform_loss=math.log(self.vocab.size - 1),
+        )
 
     def evaluate(self, corpus, *, seq_len=None, batch_size=64):
         """Mean loss (nats per target token) on a corpus, cut into windows like the training data.
@@ -339,8 +444,12 @@ class TextGenerator:
             ids = data.encode_corpus(text, self.vocab, "stream")
             ds = data.stream_windows(ids, seq_len, batch_size=batch_size, shuffle=False)
         else:
-            ds = data.line_windows(data.encode_corpus(text, self.vocab, "lines"), seq_len,
-                                   batch_size=batch_size, shuffle=False)
+            ds = data.line_windows(
+                data.encode_corpus(text, self.vocab, "lines"),
+                seq_len,
+                batch_size=batch_size,
+                shuffle=False,
+            )
         total, count = 0.0, 0
         for x, y in ds:
             logits = self._forward(x)
@@ -361,7 +470,9 @@ class TextGenerator:
             def forward(tokens):  # (batch, time) -> (batch, time, vocab)
                 return model(tokens, training=False)
 
-            self._forward_fn = tf.function(forward, input_signature=[tf.TensorSpec([None, None], tf.int32)])
+            self._forward_fn = tf.function(
+                forward, input_signature=[tf.TensorSpec([None, None], tf.int32)]
+            )
             self._forward_model = model
         return self._forward_fn(tokens)
 
@@ -394,8 +505,18 @@ class TextGenerator:
             return self.training_config.get("seq_len", 100) if self.mode == "lines" else 200
         return check_int("length", length, 0)
 
-    def generate(self, n=1, *, length=None, prefix="", temperature=1.0, top_k=None, top_p=None, seed=None,
-                 stop_at_eos=None):
+    def generate(
+        self,
+        n=1,
+        *,
+        length=None,
+        prefix="",
+        temperature=1.0,
+        top_k=None,
+        top_p=None,
+        seed=None,
+        stop_at_eos=None,
+    ):
         """Sample `n` texts at once.
 
         Args:
@@ -427,9 +548,16 @@ class TextGenerator:
         stop = (self.mode == "lines") if stop_at_eos is None else bool(stop_at_eos)
         prime, _ = self._encode_prefix(prefix)
         limits.check_generation(n, length, prefix=len(prime) - 1)  # bounded: text.limits
-        tokens = self.sampler(np.tile(np.asarray(prime, np.int32), (n, 1)), length, temperature=temperature,
-                              top_k=top_k, top_p=top_p, seed=seed, eos_id=EOS_ID if stop else None,
-                              pad_id=PAD_ID)
+        tokens = self.sampler(
+            np.tile(np.asarray(prime, np.int32), (n, 1)),
+            length,
+            temperature=temperature,
+            top_k=top_k,
+            top_p=top_p,
+            seed=seed,
+            eos_id=EOS_ID if stop else None,
+            pad_id=PAD_ID,
+        )
         # What the prefix encodes to (lower-cased, <UNK>) is what the model continued from.
         head = self.vocab.decode(prime[1:])
         return [head + self.vocab.decode(row, stop_at_eos=stop) for row in tokens]
@@ -451,11 +579,19 @@ class TextGenerator:
         prime, _ = self._encode_prefix(prefix)
         limits.check_generation(int(width), length, prefix=len(prime) - 1, count_name="width")
         stop = self.mode == "lines"
-        tokens, scores = self.sampler.beam_search(np.asarray(prime, np.int32), length, width=width,
-                                                  eos_id=EOS_ID if stop else None, pad_id=PAD_ID)
+        tokens, scores = self.sampler.beam_search(
+            np.asarray(prime, np.int32),
+            length,
+            width=width,
+            eos_id=EOS_ID if stop else None,
+            pad_id=PAD_ID,
+        )
         head = self.vocab.decode(prime[1:])
-        return [(head + self.vocab.decode(row, stop_at_eos=stop), float(s))
-                for row, s in zip(tokens, scores) if np.isfinite(s)]
+        return [
+            (head + self.vocab.decode(row, stop_at_eos=stop), float(s))
+            for row, s in zip(tokens, scores)
+            if np.isfinite(s)
+        ]
 
     def score(self, text, *, add_eos=None):
         """Log-probability of a text under the model, and its perplexity.
@@ -473,7 +609,8 @@ class TextGenerator:
 
         Example:
 
-        >>> gen.score("The apple and pear salad").log_prob > gen.score("The apple and pair salad").log_prob  # doctest: +SKIP
+        >>> pear = gen.score("The apple and pear salad")  # doctest: +SKIP
+        >>> pear.log_prob > gen.score("The apple and pair salad").log_prob  # doctest: +SKIP
         True
         """
         ids, unknown = self._encode_prefix(text, what="text")
@@ -486,8 +623,13 @@ class TextGenerator:
         logp = keras.ops.log_softmax(keras.ops.cast(logits, "float32"), axis=-1).numpy()[0]
         total = float(np.take_along_axis(logp, ids[1:, None], axis=1).astype(np.float64).sum())
         count = len(ids) - 1
-        return Score(log_prob=total, num_tokens=count, nats_per_token=-total / count,
-                     perplexity=math.exp(-total / count), unknown=unknown)
+        return Score(
+            log_prob=total,
+            num_tokens=count,
+            nats_per_token=-total / count,
+            perplexity=math.exp(-total / count),
+            unknown=unknown,
+        )
 
     # ----------------------------------------------------------------------------- saving
 
@@ -505,10 +647,15 @@ class TextGenerator:
         Raises:
             zoo.artifacts.ArtifactError: the path may not be replaced or cannot be written.
         """
-        save_artifact(path, kind=KIND, model=self.model,
-                      preprocessing={"vocab": self.vocab.get_config()},
-                      config={"mode": self.mode, "training": dict(self.training_config)},
-                      metrics=self.metrics, option=option)
+        save_artifact(
+            path,
+            kind=KIND,
+            model=self.model,
+            preprocessing={"vocab": self.vocab.get_config()},
+            config={"mode": self.mode, "training": dict(self.training_config)},
+            metrics=self.metrics,
+            option=option,
+        )
 
     @classmethod
     def load(cls, path, *, option="path"):
@@ -526,16 +673,27 @@ class TextGenerator:
                 files cannot be read, or a field is missing, of the wrong type, out of range or
                 inconsistent (one line naming the folder, the file and the field).
         """
-        loaded = load_artifact(path, kind=KIND, hint="python -m text train", option=option,
-                               check=check_artifact_fields)
+        loaded = load_artifact(
+            path, kind=KIND, hint="python -m text train", option=option, check=check_artifact_fields
+        )
         config = loaded.config
         vocab = Vocabulary.from_config(loaded.preprocessing["vocab"])
         mode = config["mode"]
         model_config = {k: config["arguments"][k] for k in MODEL_KEYS}
         if "vocab_size" not in config["arguments"]:  # the layout before format 2: complete it
-            set_factory_call(loaded.model, {"factory": "zoo.build_lm", "arguments": {
-                "vocab_size": vocab.size, **model_config, "conditioning_dim": None,
-                "bidirectional": False, "name": loaded.model.name}})
+            set_factory_call(
+                loaded.model,
+                {
+                    "factory": "zoo.build_lm",
+                    "arguments": {
+                        "vocab_size": vocab.size,
+                        **model_config,
+                        "conditioning_dim": None,
+                        "bidirectional": False,
+                        "name": loaded.model.name,
+                    },
+                },
+            )
         gen = cls.__new__(cls)
         gen.vocab = vocab
         gen.mode = mode
@@ -548,5 +706,8 @@ class TextGenerator:
         return gen
 
     def __repr__(self):
-        return (f"TextGenerator(mode={self.mode!r}, level={self.vocab.level!r}, vocab={self.vocab.size}, "
-                + ", ".join(f"{k}={v!r}" for k, v in self.model_config.items()) + ")")
+        return (
+            f"TextGenerator(mode={self.mode!r}, level={self.vocab.level!r}, vocab={self.vocab.size}, "
+            + ", ".join(f"{k}={v!r}" for k, v in self.model_config.items())
+            + ")"
+        )

@@ -31,9 +31,11 @@ MAX_GENERATED_TOKENS = 1_000_000
 MAX_SAMPLES = 10_000
 """The most samples (`n`) or beams (`width`) in one call: each is a row of the batch."""
 
-_ENVIRONMENT = {"SEQZOO_MAX_CORPUS_BYTES": MAX_CORPUS_BYTES,
-                "SEQZOO_MAX_GENERATED_TOKENS": MAX_GENERATED_TOKENS,
-                "SEQZOO_MAX_SAMPLES": MAX_SAMPLES}
+_ENVIRONMENT = {
+    "SEQZOO_MAX_CORPUS_BYTES": MAX_CORPUS_BYTES,
+    "SEQZOO_MAX_GENERATED_TOKENS": MAX_GENERATED_TOKENS,
+    "SEQZOO_MAX_SAMPLES": MAX_SAMPLES,
+}
 
 
 def limit(variable):
@@ -87,20 +89,30 @@ def check_generation(count, length, *, prefix=0, count_name="n"):
     >>> check_generation(2**31, 200)
     Traceback (most recent call last):
     ...
-    text.limits.LimitError: n=2147483648 is more than the limit of 10,000 samples at once; ask for fewer or set SEQZOO_MAX_SAMPLES
+    text.limits.LimitError: n=2147483648 is more than the limit of 10,000 samples at once; ...
     """
     most = limit("SEQZOO_MAX_SAMPLES")
     what = "beams" if count_name == "width" else "samples"
     if count > most:
-        raise LimitError(f"{count_name}={count} is more than the limit of {most:,} {what} at "
-                         f"once; ask for fewer or set SEQZOO_MAX_SAMPLES")
+        raise LimitError(
+            f"{count_name}={count} is more than the limit of {most:,} {what} at "
+            f"once; ask for fewer or set SEQZOO_MAX_SAMPLES"
+        )
     most = limit("SEQZOO_MAX_GENERATED_TOKENS")
     if count * (prefix + length) > most:
         tokens = f"({prefix} prefix + {length})" if prefix else f"{length}"
-        raise LimitError(f"length={length}: {count} x {tokens} tokens is more than the limit of "
-                         f"{most:,} generated tokens in one call; ask for fewer or set "
-                         f"SEQZOO_MAX_GENERATED_TOKENS")
+        raise LimitError(
+            f"length={length}: {count} x {tokens} tokens is more than the limit of "
+            f"{most:,} generated tokens in one call; ask for fewer or set "
+            f"SEQZOO_MAX_GENERATED_TOKENS"
+        )
 
 
-__all__ = ["LimitError", "MAX_CORPUS_BYTES", "MAX_GENERATED_TOKENS", "MAX_SAMPLES", "limit",
-           "check_generation"]
+__all__ = [
+    "LimitError",
+    "MAX_CORPUS_BYTES",
+    "MAX_GENERATED_TOKENS",
+    "MAX_SAMPLES",
+    "limit",
+    "check_generation",
+]

@@ -6,8 +6,8 @@ tokens `<PAD>` (padding, never predicted), `<UNK>` (a token the vocabulary has n
 
 Tokenisation is reversible: at character level a token is one Unicode character; at word level
 a token is a word or a punctuation mark with the one space before it, if any (`" pear"`), or
-a run of other whitespace (a line break), so `decode(encode(text)) == text` for any text whose tokens are all in the vocabulary (after
-lower-casing, when `lower=True`).
+a run of other whitespace (a line break), so `decode(encode(text)) == text` for any text
+whose tokens are all in the vocabulary (after lower-casing, when `lower=True`).
 """
 
 import collections
@@ -126,7 +126,9 @@ class Vocabulary:
         max_size = check_optional_int("max_size", max_size, 1)
         min_count = check_int("min_count", min_count, 1)
         # Sort by (-count, token) so the result does not depend on dict order.
-        ranked = sorted((t for t, c in counts.items() if c >= min_count), key=lambda t: (-counts[t], t))
+        ranked = sorted(
+            (t for t, c in counts.items() if c >= min_count), key=lambda t: (-counts[t], t)
+        )
         if max_size is not None:
             ranked = ranked[:max_size]
         if level == "char":
@@ -253,24 +255,42 @@ class Vocabulary:
         from zoo.artifacts.fields import Fields, boolean, choice, exactly, integer, list_of, text
 
         fields = Fields(config, source)
-        values = fields.read_all({
-            "format": exactly(FORMAT, "a seqzoo vocabulary"), "version": integer(),
-            "level": choice(*LEVELS), "lower": boolean(),
-            "tokens": list_of(text(), distinct=True, min_length=len(SPECIAL_TOKENS))},
-            closed=True, what=f"vocabulary version {FORMAT_VERSION}")
+        values = fields.read_all(
+            {
+                "format": exactly(FORMAT, "a seqzoo vocabulary"),
+                "version": integer(),
+                "level": choice(*LEVELS),
+                "lower": boolean(),
+                "tokens": list_of(text(), distinct=True, min_length=len(SPECIAL_TOKENS)),
+            },
+            closed=True,
+            what=f"vocabulary version {FORMAT_VERSION}",
+        )
         if values["version"] != FORMAT_VERSION:
-            fields.fail("version", f"is {values['version']}, an unknown vocabulary version; "
-                                   f"expected {FORMAT_VERSION}")
+            fields.fail(
+                "version",
+                f"is {values['version']}, an unknown vocabulary version; expected {FORMAT_VERSION}",
+            )
         tokens = values["tokens"]
         if tuple(tokens[:3]) != SPECIAL_TOKENS or set(tokens[3:]) & set(SPECIAL_TOKENS):
-            fields.fail("tokens", f"must start with {json.dumps(list(SPECIAL_TOKENS))} and "
-                                  f"hold them once; got {json.dumps(tokens[:3])[:60]} first")
-        bad = next((t for t in tokens[3:] if (len(t) != 1 if values["level"] == "char"
-                                               else not t)), None)
+            fields.fail(
+                "tokens",
+                f"must start with {json.dumps(list(SPECIAL_TOKENS))} and "
+                f"hold them once; got {json.dumps(tokens[:3])[:60]} first",
+            )
+        bad = next(
+            (t for t in tokens[3:] if (len(t) != 1 if values["level"] == "char" else not t)), None
+        )
         if bad is not None:
-            fields.fail("tokens", f"holds {json.dumps(bad)[:40]}; expected "
-                                  + ("one character per token at level \"char\""
-                                     if values["level"] == "char" else "non-empty tokens"))
+            fields.fail(
+                "tokens",
+                f"holds {json.dumps(bad)[:40]}; expected "
+                + (
+                    'one character per token at level "char"'
+                    if values["level"] == "char"
+                    else "non-empty tokens"
+                ),
+            )
         return cls(tokens[3:], level=values["level"], lower=values["lower"])
 
     def to_json(self):

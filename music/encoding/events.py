@@ -65,9 +65,9 @@ ENCODING_NAME = "interval-events"
 ENCODING_VERSION = 2
 NOTE_NAMES = ("C", "C#", "D", "E-", "E", "F", "F#", "G", "A-", "A", "B-", "B")
 
+
 class EncodingVersionError(ValueError):
     """A saved encoding of another `ENCODING_VERSION` than this code reads."""
-
 
 
 @dataclasses.dataclass
@@ -113,8 +113,7 @@ class Encoding:
         True
     """
 
-    def __init__(self, durations=DURATIONS, pitch_range=PITCH_RANGE,
-                 interval_range=INTERVAL_RANGE):
+    def __init__(self, durations=DURATIONS, pitch_range=PITCH_RANGE, interval_range=INTERVAL_RANGE):
         self.durations = tuple(int(d) for d in durations)
         self.pitch_range = (int(pitch_range[0]), int(pitch_range[1]))
         self.interval_range = int(interval_range)
@@ -127,7 +126,8 @@ class Encoding:
         token_ids = np.arange(self.vocab_size)
         self.token_kind = np.where(token_ids == 0, -1, (token_ids - 1) // len(self.durations))
         self.token_ticks = np.where(
-            token_ids == 0, 0, np.array(self.durations)[(token_ids - 1) % len(self.durations)])
+            token_ids == 0, 0, np.array(self.durations)[(token_ids - 1) % len(self.durations)]
+        )
         is_pitch = (self.token_kind >= 0) & (self.token_kind < self.num_pitch_kinds)
         self.token_interval = np.where(is_pitch, self.token_kind - self.interval_range, 0)
 
@@ -139,8 +139,9 @@ class Encoding:
     def interval_kind(self, interval: int) -> int:
         """Event kind of a note `interval` semitones from the previous pitch."""
         if abs(interval) > self.interval_range:
-            raise ValueError(f"interval {interval} is wider than interval_range "
-                             f"{self.interval_range}")
+            raise ValueError(
+                f"interval {interval} is wider than interval_range {self.interval_range}"
+            )
         return int(interval) + self.interval_range
 
     def fold_pitch(self, pitch: int) -> int:
@@ -158,7 +159,8 @@ class Encoding:
             return "BOS"
         kind, ticks = int(self.token_kind[token]), int(self.token_ticks[token])
         name = {self.rest_kind: "rest", self.tie_kind: "tie"}.get(
-            kind, f"{kind - self.interval_range:+d}")
+            kind, f"{kind - self.interval_range:+d}"
+        )
         return f"{name}/{ticks}"
 
     @staticmethod
@@ -229,8 +231,10 @@ class Encoding:
             else:
                 merged.append([start, end, pitch])
         # A trailing rest only pads: keep it, it fills the last bar.
-        notes = [Note(Fraction(s, TICKS_PER_QUARTER), Fraction(e - s, TICKS_PER_QUARTER), p)
-                 for s, e, p in merged]
+        notes = [
+            Note(Fraction(s, TICKS_PER_QUARTER), Fraction(e - s, TICKS_PER_QUARTER), p)
+            for s, e, p in merged
+        ]
         return dataclasses.replace(solo, notes=notes)
 
     # ----------------------------------------------------------------- encode
@@ -248,8 +252,10 @@ class Encoding:
         """
         bar_ticks = to_ticks(solo.bar_length)
         if bar_ticks <= 0 or bar_ticks * Fraction(1, TICKS_PER_QUARTER) != solo.bar_length:
-            raise ValueError(f"solo {solo.source!r}: bar length {solo.bar_length} quarter notes "
-                             f"is not on the {TICKS_PER_QUARTER}-ticks-per-quarter grid")
+            raise ValueError(
+                f"solo {solo.source!r}: bar length {solo.bar_length} quarter notes "
+                f"is not on the {TICKS_PER_QUARTER}-ticks-per-quarter grid"
+            )
         timeline = ChordTimeline(solo.chords, bar_ticks)
         notes = self.quantise(solo).notes
         spans = [(to_ticks(n.offset), to_ticks(n.end), n.pitch) for n in notes]
@@ -286,16 +292,28 @@ class Encoding:
             total = int(onsets[-1]) + 1
             features[:, :STATIC_DIM] = timeline.feature_table(total)[onsets]
             features[:, STATIC_DIM:] = melody_features(
-                timeline.pitch_class_table(total)[onsets], pitches,
+                timeline.pitch_class_table(total)[onsets],
+                pitches,
                 [s["started"] for s in states],
                 [o - s["phrase_start"] if s["started"] else 0 for o, s in zip(onsets, states)],
-                [s["rest"] for s in states], bar_ticks, solo.tempo)
-        return EncodedSolo(np.asarray(tokens, np.int32), features, onsets, pitches, state,
-                           solo.source)
+                [s["rest"] for s in states],
+                bar_ticks,
+                solo.tempo,
+            )
+        return EncodedSolo(
+            np.asarray(tokens, np.int32), features, onsets, pitches, state, solo.source
+        )
 
     # ----------------------------------------------------------------- decode
-    def decode(self, tokens: Sequence[int], chords: Sequence[Chord], bar_length,
-               start=Fraction(0), pitch=REFERENCE_PITCH, **solo_kwargs) -> Solo:
+    def decode(
+        self,
+        tokens: Sequence[int],
+        chords: Sequence[Chord],
+        bar_length,
+        start=Fraction(0),
+        pitch=REFERENCE_PITCH,
+        **solo_kwargs,
+    ) -> Solo:
         """Decode tokens back into a `Solo` (ties merged into their note, rests merged).
 
         Args:
@@ -318,7 +336,9 @@ class Encoding:
             if token == BOS:
                 continue
             if not 0 < token < self.vocab_size:
-                raise ValueError(f"token {token} is outside the vocabulary (1..{self.vocab_size - 1})")
+                raise ValueError(
+                    f"token {token} is outside the vocabulary (1..{self.vocab_size - 1})"
+                )
             kind, ticks = int(self.token_kind[token]), int(self.token_ticks[token])
             if kind == self.tie_kind and events:
                 events[-1][1] += ticks
@@ -331,11 +351,14 @@ class Encoding:
                 pitch = pitch + kind - self.interval_range
                 events.append([cursor, ticks, pitch])
             cursor += ticks
-        notes = [Note(Fraction(s, TICKS_PER_QUARTER), Fraction(d, TICKS_PER_QUARTER), p)
-                 for s, d, p in events]
+        notes = [
+            Note(Fraction(s, TICKS_PER_QUARTER), Fraction(d, TICKS_PER_QUARTER), p)
+            for s, d, p in events
+        ]
         if "beats_per_bar" not in solo_kwargs:
-            solo_kwargs["beats_per_bar"] = int(bar_length) if bar_length.denominator == 1 else int(
-                bar_length * 2)
+            solo_kwargs["beats_per_bar"] = (
+                int(bar_length) if bar_length.denominator == 1 else int(bar_length * 2)
+            )
             solo_kwargs["beat_unit"] = 4 if bar_length.denominator == 1 else 8
         return Solo(notes=notes, chords=list(chords), **solo_kwargs)
 
@@ -394,8 +417,8 @@ class Encoding:
             "feature_blocks": [list(b) for b in FEATURE_BLOCKS],
             "bos": BOS,
             "token_layout": "token = 1 + kind * len(durations) + duration_index; kinds: "
-                            "0..2*interval_range = interval from the previous pitch + "
-                            "interval_range, then rest, then tie",
+            "0..2*interval_range = interval from the previous pitch + "
+            "interval_range, then rest, then tie",
         }
 
     @classmethod
@@ -430,7 +453,7 @@ class Encoding:
             >>> Encoding.from_config(config)
             Traceback (most recent call last):
             ...
-            zoo.artifacts.fields.FieldError: encoding config: field pitch_range must be [low, high] MIDI pitches (0..127) with low < high, at least an octave apart; got [99, 36]
+            zoo.artifacts.fields.FieldError: encoding config: field pitch_range must be ...; got [99, 36]
         """
         from zoo.artifacts import fields as checks
 
@@ -439,38 +462,58 @@ class Encoding:
         if version != ENCODING_VERSION:
             raise EncodingVersionError(
                 f"encoding version {version} ({config.get('name')!r}), but this seqzoo reads "
-                f"encoding version {ENCODING_VERSION} ('{ENCODING_NAME}-v{ENCODING_VERSION}')")
+                f"encoding version {ENCODING_VERSION} ('{ENCODING_NAME}-v{ENCODING_VERSION}')"
+            )
         fixed = f"fixed in encoding version {ENCODING_VERSION}"
         pitch = checks.integer(0, 127)
-        values = fields.read_all({
-            "name": checks.exactly(f"{ENCODING_NAME}-v{ENCODING_VERSION}", fixed),
-            "version": checks.integer(),
-            "ticks_per_quarter": checks.exactly(TICKS_PER_QUARTER, fixed),
-            "durations": checks.Spec(
-                lambda v: checks.list_of(checks.integer(low=1), increasing=True)(v)
-                and v[:1] == [1], "a strictly increasing list of integer ticks "
-                                  "starting at 1"),
-            "pitch_range": checks.Spec(
-                lambda v: isinstance(v, list) and len(v) == 2 and all(map(pitch, v))
-                and v[1] - v[0] >= 11, "[low, high] MIDI pitches (0..127) with low < high, "
-                                       "at least an octave apart"),
-            "interval_range": checks.integer(1, 127),
-            "reference_pitch": checks.exactly(REFERENCE_PITCH, fixed),
-            "breath_ticks": checks.exactly(BREATH_TICKS, fixed),
-            "vocab_size": checks.integer(low=2),
-            "feature_dim": checks.exactly(FEATURE_DIM, fixed),
-            "feature_blocks": checks.exactly(
-                [list(b) for b in FEATURE_BLOCKS], fixed,
-                shown=f"the {len(FEATURE_BLOCKS)} [name, width] pairs of FEATURE_BLOCKS"),
-            "bos": checks.exactly(BOS, fixed),
-            "token_layout": checks.text(),
-        }, closed=True, what=f"encoding version {ENCODING_VERSION}")
-        encoding = cls(durations=values["durations"], pitch_range=values["pitch_range"],
-                       interval_range=values["interval_range"])
+        values = fields.read_all(
+            {
+                "name": checks.exactly(f"{ENCODING_NAME}-v{ENCODING_VERSION}", fixed),
+                "version": checks.integer(),
+                "ticks_per_quarter": checks.exactly(TICKS_PER_QUARTER, fixed),
+                "durations": checks.Spec(
+                    lambda v: (
+                        checks.list_of(checks.integer(low=1), increasing=True)(v) and v[:1] == [1]
+                    ),
+                    "a strictly increasing list of integer ticks starting at 1",
+                ),
+                "pitch_range": checks.Spec(
+                    lambda v: (
+                        isinstance(v, list)
+                        and len(v) == 2
+                        and all(map(pitch, v))
+                        and v[1] - v[0] >= 11
+                    ),
+                    "[low, high] MIDI pitches (0..127) with low < high, at least an octave apart",
+                ),
+                "interval_range": checks.integer(1, 127),
+                "reference_pitch": checks.exactly(REFERENCE_PITCH, fixed),
+                "breath_ticks": checks.exactly(BREATH_TICKS, fixed),
+                "vocab_size": checks.integer(low=2),
+                "feature_dim": checks.exactly(FEATURE_DIM, fixed),
+                "feature_blocks": checks.exactly(
+                    [list(b) for b in FEATURE_BLOCKS],
+                    fixed,
+                    shown=f"the {len(FEATURE_BLOCKS)} [name, width] pairs of FEATURE_BLOCKS",
+                ),
+                "bos": checks.exactly(BOS, fixed),
+                "token_layout": checks.text(),
+            },
+            closed=True,
+            what=f"encoding version {ENCODING_VERSION}",
+        )
+        encoding = cls(
+            durations=values["durations"],
+            pitch_range=values["pitch_range"],
+            interval_range=values["interval_range"],
+        )
         if encoding.vocab_size != values["vocab_size"]:
-            fields.fail("vocab_size", f"is {values['vocab_size']}, but durations and "
-                                      f"interval_range make {encoding.vocab_size} tokens "
-                                      f"(1 + (2 * interval_range + 3) * len(durations))")
+            fields.fail(
+                "vocab_size",
+                f"is {values['vocab_size']}, but durations and "
+                f"interval_range make {encoding.vocab_size} tokens "
+                f"(1 + (2 * interval_range + 3) * len(durations))",
+            )
         return encoding
 
 
@@ -484,8 +527,10 @@ def transpose_solo(solo: Solo, semitones: int) -> Solo:
     Returns:
         Solo: a transposed copy.
     """
-    notes = [dataclasses.replace(n, pitch=None if n.pitch is None else n.pitch + semitones)
-             for n in solo.notes]
+    notes = [
+        dataclasses.replace(n, pitch=None if n.pitch is None else n.pitch + semitones)
+        for n in solo.notes
+    ]
     chords = []
     for c in solo.chords:
         if c.root is None:
@@ -493,8 +538,9 @@ def transpose_solo(solo: Solo, semitones: int) -> Solo:
             continue
         root = (c.root + semitones) % 12
         bass = None if c.bass is None else (c.bass + semitones) % 12
-        chords.append(dataclasses.replace(c, root=root, bass=bass,
-                                          figure=NOTE_NAMES[root] + c.quality))
+        chords.append(
+            dataclasses.replace(c, root=root, bass=bass, figure=NOTE_NAMES[root] + c.quality)
+        )
     return dataclasses.replace(solo, notes=notes, chords=chords)
 
 

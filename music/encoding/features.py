@@ -40,26 +40,26 @@ RING_WIDTH = 3 * PITCH_CLASSES  # the three interval rings of the melody feature
 # Layout of the conditioning vector: (name, width), in order. The first blocks come from the
 # progression and the clock (`ChordTimeline`), the others from the melody (`melody_features`).
 STATIC_BLOCKS = (
-    ("chord_pcs", 12),        # current chord pitch classes relative to its root
-    ("root", 12),             # current chord root, absolute pitch class one-hot
-    ("next_pcs", 12),         # next chord pitch classes relative to the current root
-    ("next_root", 12),        # next chord root relative to the current root, one-hot
-    ("no_chord", 1),          # 1 under N.C. or where the solo has no chords
-    ("to_change", 1),         # ticks to the next chord change / 96, clipped to 1
-    ("beat", 8),              # quarter-note beat in the bar, one-hot (beats >= 8 share the last)
-    ("sub_beat", 24),         # tick inside the beat, one-hot
-    ("bar_left", 1),          # ticks left in the bar / bar ticks
-    ("phrase_bar", 4),        # bar index mod 4, one-hot
+    ("chord_pcs", 12),  # current chord pitch classes relative to its root
+    ("root", 12),  # current chord root, absolute pitch class one-hot
+    ("next_pcs", 12),  # next chord pitch classes relative to the current root
+    ("next_root", 12),  # next chord root relative to the current root, one-hot
+    ("no_chord", 1),  # 1 under N.C. or where the solo has no chords
+    ("to_change", 1),  # ticks to the next chord change / 96, clipped to 1
+    ("beat", 8),  # quarter-note beat in the bar, one-hot (beats >= 8 share the last)
+    ("sub_beat", 24),  # tick inside the beat, one-hot
+    ("bar_left", 1),  # ticks left in the bar / bar ticks
+    ("phrase_bar", 4),  # bar index mod 4, one-hot
 )
 MELODY_BLOCKS = (
     ("chord_from_prev", 12),  # 1 at d if previous pitch + d is a tone of the current chord
-    ("next_from_prev", 12),   # the same for the next chord
-    ("root_from_prev", 12),   # 1 at d if previous pitch + d is the current root (mod 12)
-    ("register", 1),          # (previous pitch - REFERENCE_PITCH) / 24
-    ("no_prev", 1),           # 1 before the first note
-    ("phrase_length", 1),     # ticks since the phrase began / (8 bars), clipped to 1
-    ("rest_before", 1),       # ticks of rest just before this event / 96, clipped to 1
-    ("tempo", 1),             # log2(tempo / 160)
+    ("next_from_prev", 12),  # the same for the next chord
+    ("root_from_prev", 12),  # 1 at d if previous pitch + d is the current root (mod 12)
+    ("register", 1),  # (previous pitch - REFERENCE_PITCH) / 24
+    ("no_prev", 1),  # 1 before the first note
+    ("phrase_length", 1),  # ticks since the phrase began / (8 bars), clipped to 1
+    ("rest_before", 1),  # ticks of rest just before this event / 96, clipped to 1
+    ("tempo", 1),  # log2(tempo / 160)
 )
 FEATURE_BLOCKS = STATIC_BLOCKS + MELODY_BLOCKS
 STATIC_DIM = sum(width for _, width in STATIC_BLOCKS)
@@ -137,7 +137,8 @@ class ChordTimeline:
         out[feature_block("phrase_bar")][bar % 4] = 1.0
         if index + 1 < len(self.starts):
             out[feature_block("to_change")] = min(
-                1.0, (self.starts[index + 1] - tick) / CHANGE_SPAN_TICKS)
+                1.0, (self.starts[index + 1] - tick) / CHANGE_SPAN_TICKS
+            )
         return out
 
     def feature_table(self, total_ticks: int) -> np.ndarray:
@@ -152,8 +153,11 @@ class ChordTimeline:
         ticks = np.arange(total_ticks)
         index = np.searchsorted(np.asarray(self.starts, np.int64), ticks, side="right") - 1
         width = feature_block("to_change").start
-        per_chord = np.stack([self._chord_features(i, 0) for i in range(-1, len(self.chords))]
-                             ) if total_ticks else np.zeros((0, width), np.float32)
+        per_chord = (
+            np.stack([self._chord_features(i, 0) for i in range(-1, len(self.chords))])
+            if total_ticks
+            else np.zeros((0, width), np.float32)
+        )
         out = np.zeros((total_ticks, STATIC_DIM), np.float32)
         out[:, :width] = per_chord[index + 1]
         starts = np.asarray(self.starts + [0], np.int64)
@@ -172,8 +176,9 @@ class ChordTimeline:
     def root_table(self, total_ticks: int) -> np.ndarray:
         """`root_at(t)` for every tick in [0, total_ticks), as int32."""
         roots = np.array([0] + [c.root if c.root is not None else 0 for c in self.chords], np.int32)
-        index = np.searchsorted(np.asarray(self.starts, np.int64), np.arange(total_ticks),
-                                side="right")
+        index = np.searchsorted(
+            np.asarray(self.starts, np.int64), np.arange(total_ticks), side="right"
+        )
         return roots[index]
 
     def pitch_class_table(self, total_ticks: int) -> np.ndarray:
@@ -193,12 +198,14 @@ class ChordTimeline:
             if chord is not None and chord.root is not None:
                 rings[i + 1, 0, [(chord.root + pc) % 12 for pc in chord.pitch_classes]] = 1.0
                 rings[i + 1, 2, chord.root % 12] = 1.0
-            following = next((c for c in self.chords[i + 1:] if c.root is not None), None)
+            following = next((c for c in self.chords[i + 1 :] if c.root is not None), None)
             if following is not None:
-                rings[i + 1, 1, [(following.root + pc) % 12
-                                 for pc in following.pitch_classes]] = 1.0
-        index = np.searchsorted(np.asarray(self.starts, np.int64), np.arange(total_ticks),
-                                side="right")
+                rings[i + 1, 1, [(following.root + pc) % 12 for pc in following.pitch_classes]] = (
+                    1.0
+                )
+        index = np.searchsorted(
+            np.asarray(self.starts, np.int64), np.arange(total_ticks), side="right"
+        )
         return rings[index]
 
     def _chord_features(self, index: int, tick: int) -> np.ndarray:
@@ -216,14 +223,15 @@ class ChordTimeline:
             out[feature_block("chord_pcs")][list(chord.pitch_classes)] = 1.0
             out[feature_block("root")][root] = 1.0
         following = None
-        for later in self.chords[index + 1:]:
+        for later in self.chords[index + 1 :]:
             if later.root is not None:
                 following = later
                 break
         if following is not None:
             shift = (following.root - root) % 12
             out[feature_block("next_pcs")][
-                [(shift + pc) % 12 for pc in following.pitch_classes]] = 1.0
+                [(shift + pc) % 12 for pc in following.pitch_classes]
+            ] = 1.0
             out[feature_block("next_root")][shift] = 1.0
         self._feature_cache[index] = out
         return out
@@ -254,20 +262,26 @@ def tempo_feature(tempo) -> float:
 
 def _melody_block(xp, dtype, rings, pitch, started, phrase_ticks, rest_ticks, bar_ticks, tempo):
     """The melody features over the array namespace `xp` (numpy or TensorFlow's numpy)."""
-    turn = (pitch[:, None] + xp.arange(PITCH_CLASSES, dtype=pitch.dtype)[None, :]
-            ) % PITCH_CLASSES  # (n, 12): pitch class of pitch + d
+    turn = (
+        pitch[:, None] + xp.arange(PITCH_CLASSES, dtype=pitch.dtype)[None, :]
+    ) % PITCH_CLASSES  # (n, 12): pitch class of pitch + d
     rolled = xp.take_along_axis(rings, turn[:, None, :], axis=2)  # (n, 3, 12)
     started = xp.asarray(started, dtype)
-    scalars = xp.stack([
-        xp.asarray(pitch - REFERENCE_PITCH, dtype) / REGISTER_SPAN,
-        1.0 - started,
-        xp.minimum(1.0, xp.asarray(phrase_ticks, dtype) / (PHRASE_BARS * xp.asarray(
-            bar_ticks, dtype))),
-        xp.minimum(1.0, xp.asarray(rest_ticks, dtype) / REST_SPAN_TICKS),
-        xp.full_like(started, tempo),
-    ], axis=1)  # (n, 5)
-    return xp.concatenate([xp.asarray(xp.reshape(rolled, (-1, RING_WIDTH)), dtype), scalars],
-                          axis=1)
+    scalars = xp.stack(
+        [
+            xp.asarray(pitch - REFERENCE_PITCH, dtype) / REGISTER_SPAN,
+            1.0 - started,
+            xp.minimum(
+                1.0, xp.asarray(phrase_ticks, dtype) / (PHRASE_BARS * xp.asarray(bar_ticks, dtype))
+            ),
+            xp.minimum(1.0, xp.asarray(rest_ticks, dtype) / REST_SPAN_TICKS),
+            xp.full_like(started, tempo),
+        ],
+        axis=1,
+    )  # (n, 5)
+    return xp.concatenate(
+        [xp.asarray(xp.reshape(rolled, (-1, RING_WIDTH)), dtype), scalars], axis=1
+    )
 
 
 def melody_features(rings, pitch, started, phrase_ticks, rest_ticks, bar_ticks, tempo):
@@ -294,14 +308,20 @@ def melody_features(rings, pitch, started, phrase_ticks, rest_ticks, bar_ticks, 
         >>> melody_features(rings, [REFERENCE_PITCH], [False], [0], [0], 96, 160).shape
         (1, 41)
     """
-    return _melody_block(np, np.float64, np.asarray(rings, np.float32),
-                         np.asarray(pitch, np.int64), np.asarray(started, bool),
-                         np.asarray(phrase_ticks), np.asarray(rest_ticks), bar_ticks,
-                         tempo_feature(tempo)).astype(np.float32)
+    return _melody_block(
+        np,
+        np.float64,
+        np.asarray(rings, np.float32),
+        np.asarray(pitch, np.int64),
+        np.asarray(started, bool),
+        np.asarray(phrase_ticks),
+        np.asarray(rest_ticks),
+        bar_ticks,
+        tempo_feature(tempo),
+    ).astype(np.float32)
 
 
-def melody_features_graph(rings, pitch, started, phrase_ticks, rest_ticks, bar_ticks,
-                          tempo_log2):
+def melody_features_graph(rings, pitch, started, phrase_ticks, rest_ticks, bar_ticks, tempo_log2):
     """`melody_features` in TensorFlow, for the improviser's generation loop.
 
     The same definition as `melody_features`, run with `tensorflow.experimental.numpy` on
@@ -330,9 +350,17 @@ def melody_features_graph(rings, pitch, started, phrase_ticks, rest_ticks, bar_t
     import tensorflow.experimental.numpy as tnp
 
     pitch = tf.convert_to_tensor(pitch, tf.int32)
-    return _melody_block(tnp, tnp.float32, tf.convert_to_tensor(rings, tf.float32), pitch,
-                         tf.convert_to_tensor(started, tf.bool), phrase_ticks, rest_ticks,
-                         bar_ticks, tf.cast(tempo_log2, tf.float32))
+    return _melody_block(
+        tnp,
+        tnp.float32,
+        tf.convert_to_tensor(rings, tf.float32),
+        pitch,
+        tf.convert_to_tensor(started, tf.bool),
+        phrase_ticks,
+        rest_ticks,
+        bar_ticks,
+        tf.cast(tempo_log2, tf.float32),
+    )
 
 
 __all__ = [

@@ -55,11 +55,13 @@ def _split_duration(ticks):
         for value in DURATIONS:
             if value <= total and best[total - value] is not None:
                 candidate = tuple(sorted(best[total - value] + (value,), reverse=True))
-                if best[total] is None or len(candidate) < len(best[total]) or (
-                        len(candidate) == len(best[total]) and candidate > best[total]):
+                if (
+                    best[total] is None
+                    or len(candidate) < len(best[total])
+                    or (len(candidate) == len(best[total]) and candidate > best[total])
+                ):
                     best[total] = candidate
     return best[ticks]
-
 
 
 __all__ = ["DURATIONS", "TICKS_PER_QUARTER", "split_duration", "to_ticks"]

@@ -50,10 +50,26 @@ from music.types import Note, Solo
 from zoo.core.checks import check_int
 
 FEATURES = (
-    "direction_change_rate", "repeat_share", "step_share", "leap5_share", "mean_abs_interval",
-    "chord_change_leap7_share", "pitch_range", "mean_pitch", "lowest_pitch", "highest_pitch",
-    "sixteenth_share", "eighth_share", "triplet_share", "longer_share", "notes_per_bar",
-    "rest_share", "offbeat_onset_share", "breaths_per_bar", "mean_run_bars", "chord_tone_ratio",
+    "direction_change_rate",
+    "repeat_share",
+    "step_share",
+    "leap5_share",
+    "mean_abs_interval",
+    "chord_change_leap7_share",
+    "pitch_range",
+    "mean_pitch",
+    "lowest_pitch",
+    "highest_pitch",
+    "sixteenth_share",
+    "eighth_share",
+    "triplet_share",
+    "longer_share",
+    "notes_per_bar",
+    "rest_share",
+    "offbeat_onset_share",
+    "breaths_per_bar",
+    "mean_run_bars",
+    "chord_tone_ratio",
     "scale_tone_ratio",
 )
 
@@ -93,15 +109,31 @@ def phrases(solo, *, bars=8, min_notes=4):
     cut = []
     for k in range(count):
         start, end = k * length, (k + 1) * length
-        notes = [Note(n.offset - start, min(n.duration, end - n.offset), n.pitch, n.velocity)
-                 for n in solo.notes if start <= n.offset < end]
+        notes = [
+            Note(n.offset - start, min(n.duration, end - n.offset), n.pitch, n.velocity)
+            for n in solo.notes
+            if start <= n.offset < end
+        ]
         if sum(n.pitch is not None for n in notes) < min_notes:
             continue
-        chords = [c.__class__(max(c.offset, start) - start, min(c.end, end) - max(c.offset, start),
-                              c.root, c.quality, c.pitch_classes, c.figure, c.bass)
-                  for c in solo.chords if c.offset < end and c.end > start]
-        cut.append(Solo(notes, chords, solo.beats_per_bar, solo.beat_unit, solo.tempo,
-                        f"{solo.source}#{k}"))
+        chords = [
+            c.__class__(
+                max(c.offset, start) - start,
+                min(c.end, end) - max(c.offset, start),
+                c.root,
+                c.quality,
+                c.pitch_classes,
+                c.figure,
+                c.bass,
+            )
+            for c in solo.chords
+            if c.offset < end and c.end > start
+        ]
+        cut.append(
+            Solo(
+                notes, chords, solo.beats_per_bar, solo.beat_unit, solo.tempo, f"{solo.source}#{k}"
+            )
+        )
     return cut
 
 
@@ -154,8 +186,11 @@ def phrase_features(phrase, *, bars=None):
     steps = [b - a for a, b in zip(pitches, pitches[1:])]
     moving = [s for s in steps if s]
     turns = sum((a > 0) != (b > 0) for a, b in zip(moving, moving[1:]))
-    across = [abs(b[0].pitch - a[0].pitch) for a, b in zip(played, played[1:])
-              if a[1] is not None and b[1] is not None and a[1] != b[1]]
+    across = [
+        abs(b[0].pitch - a[0].pitch)
+        for a, b in zip(played, played[1:])
+        if a[1] is not None and b[1] is not None and a[1] != b[1]
+    ]
     kinds = [rhythm_bin(n.duration) for n, _, _ in played]
     harmonised = [t for _, _, t in played if t is not None]
 
@@ -204,12 +239,15 @@ def _check_folds(folds):
 
 def _check_side(name, rows, groups):
     if len(rows) != len(groups):
-        raise ValueError(f"{name}_groups must have one group per {name} phrase; got "
-                         f"{len(groups)} groups for {len(rows)} phrases")
+        raise ValueError(
+            f"{name}_groups must have one group per {name} phrase; got "
+            f"{len(groups)} groups for {len(rows)} phrases"
+        )
 
 
-def compare_phrases(human, generated, *, human_groups, generated_groups, folds=5, seed=0, top=5,
-                    bars=8):
+def compare_phrases(
+    human, generated, *, human_groups, generated_groups, folds=5, seed=0, top=5, bars=8
+):
     """Cross-validate two classifiers at telling generated phrases from human ones.
 
     Both classifiers are scored on out-of-fold predictions pooled over a `GroupKFold` split:
@@ -254,14 +292,18 @@ def compare_phrases(human, generated, *, human_groups, generated_groups, folds=5
     _check_side("generated", generated, generated_groups)
     for name, side in (("human", human), ("generated", generated)):
         if len(side) < folds:
-            raise ValueError(f"too few {name} phrases to cross-validate: {len(side)}, need at "
-                             f"least folds={folds} (use longer solos, more solos or fewer bars "
-                             "per phrase)")
+            raise ValueError(
+                f"too few {name} phrases to cross-validate: {len(side)}, need at "
+                f"least folds={folds} (use longer solos, more solos or fewer bars "
+                "per phrase)"
+            )
     groups_all = list(human_groups) + list(generated_groups)
     names = {g: i for i, g in enumerate(dict.fromkeys(groups_all))}
     if len(names) < folds:
-        raise ValueError(f"too few groups to cross-validate: {len(names)} distinct "
-                         f"progressions, need at least folds={folds}")
+        raise ValueError(
+            f"too few groups to cross-validate: {len(names)} distinct "
+            f"progressions, need at least folds={folds}"
+        )
 
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.impute import SimpleImputer
@@ -279,19 +321,28 @@ def compare_phrases(human, generated, *, human_groups, generated_groups, folds=5
     splits = list(GroupKFold(n_splits=folds).split(x, y, groups))
     for train, _ in splits:
         if len(set(y[train])) < 2:
-            raise ValueError("too few groups holding both sides: a training split has only "
-                             f"{'human' if y[train][0] == 0 else 'generated'} phrases; give "
-                             "more progressions with both human and generated phrases")
+            raise ValueError(
+                "too few groups holding both sides: a training split has only "
+                f"{'human' if y[train][0] == 0 else 'generated'} phrases; give "
+                "more progressions with both human and generated phrases"
+            )
 
     def logistic():
-        return make_pipeline(SimpleImputer(strategy="mean", keep_empty_features=True),
-                             StandardScaler(),
-                             LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced"))
+        return make_pipeline(
+            SimpleImputer(strategy="mean", keep_empty_features=True),
+            StandardScaler(),
+            LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced"),
+        )
 
     def boosted():
-        return HistGradientBoostingClassifier(max_iter=100, learning_rate=0.1, max_leaf_nodes=15,
-                                              min_samples_leaf=10, class_weight="balanced",
-                                              random_state=seed)
+        return HistGradientBoostingClassifier(
+            max_iter=100,
+            learning_rate=0.1,
+            max_leaf_nodes=15,
+            min_samples_leaf=10,
+            class_weight="balanced",
+            random_state=seed,
+        )
 
     result = {}
     # A few hundred phrases: one thread is many times faster than OpenMP's start-up per tree.
@@ -301,8 +352,9 @@ def compare_phrases(human, generated, *, human_groups, generated_groups, folds=5
             for train, test in splits:
                 model = make().fit(x[train], y[train])
                 probability[test] = model.predict_proba(x[test])[:, 1]
-            result[f"{label}_accuracy"] = round(float(
-                balanced_accuracy_score(y, probability >= 0.5)), 4)
+            result[f"{label}_accuracy"] = round(
+                float(balanced_accuracy_score(y, probability >= 0.5)), 4
+            )
             result[f"{label}_auc"] = round(float(roc_auc_score(y, probability)), 4)
         coefficients = logistic().fit(x, y)[-1].coef_[0]
     order = np.argsort(-np.abs(coefficients))[:top]
@@ -310,9 +362,14 @@ def compare_phrases(human, generated, *, human_groups, generated_groups, folds=5
         human_means = np.nanmean(x[y == 0], axis=0)
         generated_means = np.nanmean(x[y == 1], axis=0)
     result["top_features"] = [
-        {"name": FEATURES[i], "human_mean": _rounded(human_means[i]),
-         "generated_mean": _rounded(generated_means[i]),
-         "coefficient": _rounded(coefficients[i])} for i in order]
+        {
+            "name": FEATURES[i],
+            "human_mean": _rounded(human_means[i]),
+            "generated_mean": _rounded(generated_means[i]),
+            "coefficient": _rounded(coefficients[i]),
+        }
+        for i in order
+    ]
     result["phrases"] = {"human": len(human), "generated": len(generated)}
     result["groups"] = len(names)
     result["folds"] = folds
@@ -362,13 +419,22 @@ def discriminate(human, generated, *, bars=8, folds=5, seed=0, top=5, min_notes=
             cut.extend(pieces)
             groups.extend([i] * len(pieces))
         if len(cut) < folds:
-            raise ValueError(f"too few {name} phrases to cross-validate: {len(cut)} whole "
-                             f"{bars}-bar phrases with at least min_notes={min_notes} notes in "
-                             f"{len(solos)} solos, need at least folds={folds}")
+            raise ValueError(
+                f"too few {name} phrases to cross-validate: {len(cut)} whole "
+                f"{bars}-bar phrases with at least min_notes={min_notes} notes in "
+                f"{len(solos)} solos, need at least folds={folds}"
+            )
         sides.append((cut, groups))
-    result = compare_phrases(sides[0][0], sides[1][0], human_groups=sides[0][1],
-                             generated_groups=sides[1][1], folds=folds, seed=seed, top=top,
-                             bars=bars)
+    result = compare_phrases(
+        sides[0][0],
+        sides[1][0],
+        human_groups=sides[0][1],
+        generated_groups=sides[1][1],
+        folds=folds,
+        seed=seed,
+        top=top,
+        bars=bars,
+    )
     result["bars"] = bars
     return result
 

@@ -32,14 +32,30 @@ import math
 from collections import Counter
 from fractions import Fraction
 
-
-from music.theory.pitch_classes import note_type
 from music.errors import MusicInputError
+from music.theory.pitch_classes import note_type
 
 NOTE_TYPES = ("C", "S", "A", "X", "R")
 INTERVAL_BINS = tuple(range(-12, 13))
-RHYTHM_BINS = tuple(Fraction(x) for x in ("1/12", "1/8", "1/6", "1/4", "1/3", "3/8", "1/2", "2/3",
-                                           "3/4", "1", "3/2", "2", "3", "4"))
+RHYTHM_BINS = tuple(
+    Fraction(x)
+    for x in (
+        "1/12",
+        "1/8",
+        "1/6",
+        "1/4",
+        "1/3",
+        "3/8",
+        "1/2",
+        "2/3",
+        "3/4",
+        "1",
+        "3/2",
+        "2",
+        "3",
+        "4",
+    )
+)
 _RHYTHM_LOGS = [math.log2(b) for b in RHYTHM_BINS]
 
 
@@ -70,8 +86,15 @@ def note_types(solo):
         if chord is None or chord.root is None:
             letters.append(None)
         else:
-            letters.append(_letter(None if note.pitch is None else note.pitch % 12, chord.root,
-                                   chord.quality, chord.pitch_classes, chord.bass))
+            letters.append(
+                _letter(
+                    None if note.pitch is None else note.pitch % 12,
+                    chord.root,
+                    chord.quality,
+                    chord.pitch_classes,
+                    chord.bass,
+                )
+            )
     return letters
 
 
@@ -133,7 +156,7 @@ class CopyIndex:
         self.next, self.link, self.length = [{}], [-1], [0]
         self.last = 0
         self.sources = []
-        for number, solo in enumerate(solos):
+        for solo in solos:
             self.sources.append(getattr(solo, "source", ""))
             self.last = 0  # each solo starts again from the root: runs never span two solos
             for symbol in intervals(solo):
@@ -227,18 +250,24 @@ def _statistics(solos):
         "notes": notes,
         "bars": round(float(bars), 3),
         "chord_tone_ratio": letters["C"] / harmonised_notes if harmonised_notes else None,
-        "scale_tone_ratio": ((letters["C"] + letters["S"]) / harmonised_notes
-                             if harmonised_notes else None),
+        "scale_tone_ratio": (
+            (letters["C"] + letters["S"]) / harmonised_notes if harmonised_notes else None
+        ),
         "note_type_profile": {t: (letters[t] / events if events else None) for t in NOTE_TYPES},
         "harmonised_events": events,
         "unharmonised_events": unharmonised,
-        "pitch_range": {"lowest": lowest, "highest": highest,
-                        "mean_span": sum(spans) / len(spans) if spans else None},
+        "pitch_range": {
+            "lowest": lowest,
+            "highest": highest,
+            "mean_span": sum(spans) / len(spans) if spans else None,
+        },
         "pitch_class_entropy": entropy,
-        "interval_hist": dict(zip((str(b) for b in INTERVAL_BINS),
-                                  _shares(interval_counts, INTERVAL_BINS))),
-        "rhythm_hist": dict(zip((str(b) for b in RHYTHM_BINS),
-                                _shares(rhythm_counts, RHYTHM_BINS))),
+        "interval_hist": dict(
+            zip((str(b) for b in INTERVAL_BINS), _shares(interval_counts, INTERVAL_BINS))
+        ),
+        "rhythm_hist": dict(
+            zip((str(b) for b in RHYTHM_BINS), _shares(rhythm_counts, RHYTHM_BINS))
+        ),
         "notes_per_bar": notes / float(bars) if bars else None,
     }
 
@@ -283,9 +312,11 @@ def evaluate(solos, against=None, *, training=None):
         reference = _statistics(against)
         result["reference"] = reference
         result["interval_hist_distance"] = jensen_shannon(
-            list(result["interval_hist"].values()), list(reference["interval_hist"].values()))
+            list(result["interval_hist"].values()), list(reference["interval_hist"].values())
+        )
         result["rhythm_hist_distance"] = jensen_shannon(
-            list(result["rhythm_hist"].values()), list(reference["rhythm_hist"].values()))
+            list(result["rhythm_hist"].values()), list(reference["rhythm_hist"].values())
+        )
     source = training if training is not None else against
     result["longest_copied_run"] = result["longest_copied_run_source"] = None
     if source:
@@ -296,5 +327,14 @@ def evaluate(solos, against=None, *, training=None):
     return result
 
 
-__all__ = ["evaluate", "CopyIndex", "note_types", "intervals", "rhythm_bin", "jensen_shannon",
-           "NOTE_TYPES", "INTERVAL_BINS", "RHYTHM_BINS"]
+__all__ = [
+    "evaluate",
+    "CopyIndex",
+    "note_types",
+    "intervals",
+    "rhythm_bin",
+    "jensen_shannon",
+    "NOTE_TYPES",
+    "INTERVAL_BINS",
+    "RHYTHM_BINS",
+]

@@ -23,9 +23,9 @@ import dataclasses
 import json
 import pathlib
 
-import zoo  # noqa: F401  (sets the Keras backend and TF flags before keras is imported)
 import keras
 
+import zoo  # noqa: F401  (sets the Keras backend and TF flags before keras is imported)
 from music.encoding.events import Encoding, EncodingVersionError
 from music.encoding.features import FEATURE_DIM
 from music.errors import MusicInputError
@@ -34,15 +34,22 @@ from zoo.artifacts import lm_fields
 from zoo.artifacts.format import RESERVED_KEYS, ArtifactError
 from zoo.artifacts.format import load_artifact as load_zoo_artifact
 from zoo.artifacts.format import save_artifact as save_zoo_artifact
-from zoo.training.engine import PRECISIONS
 from zoo.models.recording import set_factory_call
+from zoo.training.engine import PRECISIONS
 
 PRETRAINED_DIR = pathlib.Path(__file__).resolve().parents[1] / "pretrained"
-DEFAULT_HPARAMS = {"cell": "lstm", "units": 256, "num_layers": 1, "embedding_dim": 64,
-                   "dropout": 0.1}
-WJAZZD_LICENSE = ("Trained on solos from the Weimar Jazz Database (WJazzD), Jazzomat Research "
-                  "Project, HfM Franz Liszt Weimar: database licensed ODbL 1.0, contents DbCL "
-                  "1.0. Cite: Pfleiderer et al. (eds.), Inside the Jazzomat, 2017.")
+DEFAULT_HPARAMS = {
+    "cell": "lstm",
+    "units": 256,
+    "num_layers": 1,
+    "embedding_dim": 64,
+    "dropout": 0.1,
+}
+WJAZZD_LICENSE = (
+    "Trained on solos from the Weimar Jazz Database (WJazzD), Jazzomat Research "
+    "Project, HfM Franz Liszt Weimar: database licensed ODbL 1.0, contents DbCL "
+    "1.0. Cite: Pfleiderer et al. (eds.), Inside the Jazzomat, 2017."
+)
 
 
 def build_model(encoding: Encoding, **hparams) -> keras.Model:
@@ -64,8 +71,9 @@ def build_model(encoding: Encoding, **hparams) -> keras.Model:
     """
     params = dict(DEFAULT_HPARAMS)
     params.update(hparams)
-    return zoo.build_lm(encoding.vocab_size, conditioning_dim=FEATURE_DIM, name="improviser",
-                        **params)
+    return zoo.build_lm(
+        encoding.vocab_size, conditioning_dim=FEATURE_DIM, name="improviser", **params
+    )
 
 
 @dataclasses.dataclass
@@ -94,23 +102,32 @@ KIND = "music.improviser"
 HINT = "python -m music train"
 
 TRAINING_FIELDS = {
-    "epochs": checks.integer(low=1), "seq_len": checks.integer(low=1),
-    "batch_size": checks.integer(low=1), "learning_rate": checks.number(low=0, low_open=True),
+    "epochs": checks.integer(low=1),
+    "seq_len": checks.integer(low=1),
+    "batch_size": checks.integer(low=1),
+    "learning_rate": checks.number(low=0, low_open=True),
     "final_learning_rate": checks.number(0, 1),
     "clipnorm": checks.optional(checks.number(low=0, low_open=True)),
-    "patience": checks.integer(low=0), "holdout_every": checks.integer(low=0),
+    "patience": checks.integer(low=0),
+    "holdout_every": checks.integer(low=0),
     "val_fraction": checks.number(0, 1, high_open=True),
     "max_minutes": checks.optional(checks.number(low=0, low_open=True)),
-    "seed": checks.integer(), "precision": checks.choice(*PRECISIONS),
-    "augmentation": checks.text(), "early_stopping": checks.obj(), "checkpoints": checks.text(),
+    "seed": checks.integer(),
+    "precision": checks.choice(*PRECISIONS),
+    "augmentation": checks.text(),
+    "early_stopping": checks.obj(),
+    "checkpoints": checks.text(),
 }
 """The settings `music.model.train.train` records in config.json's `training` (each optional)."""
 
 SOURCES = ("train_sources", "validation_sources", "heldout_sources")
-MUSIC_METRICS = {"best_val_loss": checks.optional(checks.number()),
-                 "best_loss": checks.optional(checks.number()),
-                 "stopped_early": checks.boolean(), "message": checks.optional(checks.text()),
-                 "parameters": checks.integer(low=1)}
+MUSIC_METRICS = {
+    "best_val_loss": checks.optional(checks.number()),
+    "best_loss": checks.optional(checks.number()),
+    "stopped_early": checks.boolean(),
+    "message": checks.optional(checks.text()),
+    "parameters": checks.integer(low=1),
+}
 """The numbers `music.model.train.train` adds to the engine's metrics (each optional)."""
 
 
@@ -138,53 +155,75 @@ def check_artifact_fields(artifact, where):
     config = artifact.config
     fields = checks.Fields(config, f"{where}: config.json")
     legacy = "legacy_format" in config
-    fields.read("factory", checks.optional(checks.text()) if legacy else
-                checks.exactly("zoo.build_lm", "the improviser's model"))
+    fields.read(
+        "factory",
+        checks.optional(checks.text())
+        if legacy
+        else checks.exactly("zoo.build_lm", "the improviser's model"),
+    )
     fields.read("preprocessing", checks.exactly(["encoding"], "its encoding"))
-    encoding = Encoding.from_config(artifact.preprocessing["encoding"],
-                                    source=f"{where}: encoding.json")
+    encoding = Encoding.from_config(
+        artifact.preprocessing["encoding"], source=f"{where}: encoding.json"
+    )
     calls = [("arguments", config["arguments"])] if config.get("arguments") else []
     hparams = fields.section("hparams", default=None)
     if hparams is not None:
         specs = {**lm_fields.LM_ARGUMENTS, "parameters": checks.integer(low=1)}
-        record = hparams.read_all(specs, optional_names=tuple(specs), closed=True,
-                                  what="the model's hyperparameters")
+        record = hparams.read_all(
+            specs, optional_names=tuple(specs), closed=True, what="the model's hyperparameters"
+        )
         for key, value in (config.get("arguments") or {}).items():
             if key in record and record[key] != value:
-                hparams.fail(key, f"is {json.dumps(record.get(key))}, but arguments.{key} is "
-                                  f"{json.dumps(value)}; expected the same value")
+                hparams.fail(
+                    key,
+                    f"is {json.dumps(record.get(key))}, but arguments.{key} is "
+                    f"{json.dumps(value)}; expected the same value",
+                )
         calls.append(("hparams", record))
     for name, call in calls:  # the model reads the encoding's tokens and features
-        for key, field, size in (("vocab_size", "vocab_size", encoding.vocab_size),
-                                 ("conditioning_dim", "feature_dim", FEATURE_DIM)):
+        for key, field, size in (
+            ("vocab_size", "vocab_size", encoding.vocab_size),
+            ("conditioning_dim", "feature_dim", FEATURE_DIM),
+        ):
             if call.get(key, size) != size:
-                fields.fail(f"{name}.{key}", f"is {json.dumps(call[key])}, but encoding.json's "
-                                             f"{field} is {size}; expected the same number")
+                fields.fail(
+                    f"{name}.{key}",
+                    f"is {json.dumps(call[key])}, but encoding.json's "
+                    f"{field} is {size}; expected the same number",
+                )
     training = fields.section("training", default=None)
     if training is not None:
         settings = training.read_all(TRAINING_FIELDS, optional_names=tuple(TRAINING_FIELDS))
         if "early_stopping" in settings:
             stopping = training.section("early_stopping").read_all(
                 {"monitor": checks.choice("val_loss", "loss"), "patience": checks.integer(low=0)},
-                optional_names=("monitor", "patience"))
-            if "patience" in settings and stopping.get("patience", settings["patience"]) != \
-                    settings["patience"]:
-                training.fail("early_stopping.patience",
-                              f"is {stopping['patience']}, but patience is "
-                              f"{settings['patience']}; expected the same number")
+                optional_names=("monitor", "patience"),
+            )
+            if (
+                "patience" in settings
+                and stopping.get("patience", settings["patience"]) != settings["patience"]
+            ):
+                training.fail(
+                    "early_stopping.patience",
+                    f"is {stopping['patience']}, but patience is "
+                    f"{settings['patience']}; expected the same number",
+                )
     data = fields.section("data", default=None)
     if data is not None:
-        names = checks.list_of(checks.text(), distinct=True, what="a list of file names, "
-                                                                  "each once")
-        lists = data.read_all({**{name: names for name in SOURCES},
-                               "train_events": checks.integer(low=0)},
-                              optional_names=(*SOURCES, "train_events"))
+        names = checks.list_of(checks.text(), distinct=True, what="a list of file names, each once")
+        lists = data.read_all(
+            {**{name: names for name in SOURCES}, "train_events": checks.integer(low=0)},
+            optional_names=(*SOURCES, "train_events"),
+        )
         for i, first in enumerate(SOURCES):
-            for second in SOURCES[i + 1:]:
+            for second in SOURCES[i + 1 :]:
                 shared = sorted(set(lists.get(first, ())) & set(lists.get(second, ())))
                 if shared:
-                    data.fail(second, f"holds {json.dumps(shared[0])}, which is also in "
-                                      f"{first}; expected each solo in one list only")
+                    data.fail(
+                        second,
+                        f"holds {json.dumps(shared[0])}, which is also in "
+                        f"{first}; expected each solo in one list only",
+                    )
     fields.read("license", checks.text(), default=None)
     fields.read("command", checks.optional(checks.text()), default=None)
     metrics = fields.section("metrics")
@@ -200,13 +239,19 @@ def _check_against_model(loaded, source):
     recorded = [("metrics.parameters", loaded.metrics.get("parameters", count))]
     hparams = loaded.config.get("hparams")
     if hparams:
-        lm_fields.check_lm_model({k: v for k, v in hparams.items() if k != "parameters"},
-                                 loaded.model, source, prefix="hparams.")
+        lm_fields.check_lm_model(
+            {k: v for k, v in hparams.items() if k != "parameters"},
+            loaded.model,
+            source,
+            prefix="hparams.",
+        )
         recorded.append(("hparams.parameters", hparams.get("parameters", count)))
     for field, value in recorded:
         if value != count:
-            raise checks.FieldError(f"{source}: field {field} is {value}, but model.keras "
-                                    f"holds {count} parameters; expected the same number")
+            raise checks.FieldError(
+                f"{source}: field {field} is {value}, but model.keras "
+                f"holds {count} parameters; expected the same number"
+            )
 
 
 def save_artifact(directory, model, encoding, config, metrics) -> pathlib.Path:
@@ -242,9 +287,15 @@ def save_artifact(directory, model, encoding, config, metrics) -> pathlib.Path:
         False
         >>> import shutil; shutil.rmtree(folder.parent)
     """
-    return save_zoo_artifact(directory, kind=KIND, model=model,
-                             preprocessing={"encoding": encoding.get_config()},
-                             config=config, metrics=metrics, option="--out")
+    return save_zoo_artifact(
+        directory,
+        kind=KIND,
+        model=model,
+        preprocessing={"encoding": encoding.get_config()},
+        config=config,
+        metrics=metrics,
+        option="--out",
+    )
 
 
 def load_artifact(directory=None) -> Artifact:
@@ -274,27 +325,49 @@ def load_artifact(directory=None) -> Artifact:
     """
     directory = pathlib.Path(directory) if directory is not None else PRETRAINED_DIR
     try:
-        loaded = load_zoo_artifact(directory, kind=KIND, hint=HINT, option="--model",
-                                   check=check_artifact_fields)
+        loaded = load_zoo_artifact(
+            directory, kind=KIND, hint=HINT, option="--model", check=check_artifact_fields
+        )
         encoding = Encoding.from_config(loaded.preprocessing["encoding"])
         _check_against_model(loaded, f"--model {directory}: config.json")
-        if loaded.config["factory"] is None and "vocab_size" in (loaded.config.get("hparams")
-                                                                  or {}):
+        if loaded.config["factory"] is None and "vocab_size" in (
+            loaded.config.get("hparams") or {}
+        ):
             # The layout before format 2: record the call, so the next save writes it.
-            set_factory_call(loaded.model, {"factory": "zoo.build_lm", "arguments": {
-                k: v for k, v in loaded.config["hparams"].items() if k != "parameters"}})
+            set_factory_call(
+                loaded.model,
+                {
+                    "factory": "zoo.build_lm",
+                    "arguments": {
+                        k: v for k, v in loaded.config["hparams"].items() if k != "parameters"
+                    },
+                },
+            )
     except (ArtifactError, checks.FieldError) as error:
         raise MusicInputError(str(error)) from None
     except EncodingVersionError as error:
-        raise MusicInputError(f"--model {directory}: the model was trained with {error} "
-                              f"(encoding.json field version); retrain it with {HINT}") from None
-    settings = {k: v for k, v in loaded.config.items()
-                if k not in RESERVED_KEYS and k != "legacy_format"}
+        raise MusicInputError(
+            f"--model {directory}: the model was trained with {error} "
+            f"(encoding.json field version); retrain it with {HINT}"
+        ) from None
+    settings = {
+        k: v for k, v in loaded.config.items() if k not in RESERVED_KEYS and k != "legacy_format"
+    }
     arguments = loaded.config.get("arguments") or {
-        k: v for k, v in (loaded.config.get("hparams") or {}).items() if k != "parameters"}
-    return Artifact(loaded.model, encoding, settings, dict(loaded.metrics), directory,
-                    dict(arguments))
+        k: v for k, v in (loaded.config.get("hparams") or {}).items() if k != "parameters"
+    }
+    return Artifact(
+        loaded.model, encoding, settings, dict(loaded.metrics), directory, dict(arguments)
+    )
 
 
-__all__ = ["Artifact", "build_model", "save_artifact", "load_artifact", "DEFAULT_HPARAMS",
-           "KIND", "PRETRAINED_DIR", "WJAZZD_LICENSE"]
+__all__ = [
+    "Artifact",
+    "build_model",
+    "save_artifact",
+    "load_artifact",
+    "DEFAULT_HPARAMS",
+    "KIND",
+    "PRETRAINED_DIR",
+    "WJAZZD_LICENSE",
+]

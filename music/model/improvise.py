@@ -39,15 +39,17 @@ from fractions import Fraction
 import numpy as np
 
 import zoo
-
+from music.checks import check_number, check_seed, check_swing, check_tempo, check_whole
 from music.encoding.events import BOS
-from music.encoding.features import (BREATH_TICKS, ChordTimeline, melody_features_graph,
-                                     tempo_feature)
+from music.encoding.features import (
+    BREATH_TICKS,
+    ChordTimeline,
+    melody_features_graph,
+    tempo_feature,
+)
 from music.encoding.timegrid import to_ticks
 from music.errors import MusicInputError
 from music.types import Solo
-from music.checks import check_number, check_seed, check_swing, check_tempo, check_whole
-
 
 TEMPERATURE = 0.95
 """The default sampling temperature, chosen on the validation solos (docs/results/jazz.md)."""
@@ -97,8 +99,10 @@ def form_bars(chords, bar_length, choruses):
         raise MusicInputError("chord progression is empty; expected at least one bar of chords")
     bars = int(-(-max(c.end for c in chords) // Fraction(bar_length)))
     if bars * choruses > MAX_BARS:
-        raise MusicInputError(f"choruses={choruses}: {choruses} choruses of {bars} bars make "
-                              f"{bars * choruses} bars; expected at most {MAX_BARS} bars in all")
+        raise MusicInputError(
+            f"choruses={choruses}: {choruses} choruses of {bars} bars make "
+            f"{bars * choruses} bars; expected at most {MAX_BARS} bars in all"
+        )
     return bars
 
 
@@ -120,8 +124,9 @@ def repeat_form(chords, bar_length, choruses):
         Fraction(96, 1)
     """
     form = form_bars(chords, bar_length, choruses) * Fraction(bar_length)
-    out = [dataclasses.replace(c, offset=c.offset + k * form) for k in range(choruses)
-           for c in chords]
+    out = [
+        dataclasses.replace(c, offset=c.offset + k * form) for k in range(choruses) for c in chords
+    ]
     return out, form * choruses
 
 
@@ -155,9 +160,17 @@ class Improviser:
         True
     """
 
-    def __init__(self, artifact, *, register=REGISTER, register_penalty=REGISTER_PENALTY,
-                 register_spread=REGISTER_SPREAD, span=SPAN, span_penalty=SPAN_PENALTY,
-                 centre_decay=CENTRE_DECAY):
+    def __init__(
+        self,
+        artifact,
+        *,
+        register=REGISTER,
+        register_penalty=REGISTER_PENALTY,
+        register_spread=REGISTER_SPREAD,
+        span=SPAN,
+        span_penalty=SPAN_PENALTY,
+        centre_decay=CENTRE_DECAY,
+    ):
         import tensorflow as tf
 
         self.artifact = artifact
@@ -166,8 +179,9 @@ class Improviser:
         self.register_penalty = float(register_penalty)
         self.register_spread = check_number("register_spread", register_spread, low=0)
         self.span, self.span_penalty = float(span), float(span_penalty)
-        self.centre_decay = check_number("centre_decay", centre_decay, low=0, high=1,
-                                         high_open=True)
+        self.centre_decay = check_number(
+            "centre_decay", centre_decay, low=0, high=1, high_open=True
+        )
         decay = self.centre_decay
         self.step_model = zoo.build_lm_step(artifact.model)
         self.state_names = zoo.state_names(self.step_model)
@@ -201,8 +215,10 @@ class Improviser:
             outside = tf.maximum(soft_low - target, 0) + tf.maximum(target - soft_high, 0)
             soft = penalty * tf.cast(outside, tf.float32)
             distance = tf.abs(tf.cast(target, tf.float32) - step.carry["centre"][:, None])
-            beyond = tf.maximum(distance - self.span, 0.0) * tf.cast(
-                step.carry["started"], tf.float32)[:, None]
+            beyond = (
+                tf.maximum(distance - self.span, 0.0)
+                * tf.cast(step.carry["started"], tf.float32)[:, None]
+            )
             soft = tf.where(is_pitch[None, :], soft + self.span_penalty * beyond, 0.0)
             return tf.where(allowed, logits - soft, tf.constant(-np.inf, tf.float32))
 
@@ -212,8 +228,11 @@ class Improviser:
             note, rest = tf.gather(is_pitch, token), tf.gather(is_rest, token)
             breath = note & (~carry["started"] | (carry["rest"] >= BREATH_TICKS))
             pitch = carry["pitch"] + tf.where(note, tf.gather(intervals, token), 0)
-            moved = tf.where(carry["started"], decay * carry["centre"] + (
-                1.0 - decay) * tf.cast(pitch, tf.float32), tf.cast(pitch, tf.float32))
+            moved = tf.where(
+                carry["started"],
+                decay * carry["centre"] + (1.0 - decay) * tf.cast(pitch, tf.float32),
+                tf.cast(pitch, tf.float32),
+            )
             return {
                 "centre": tf.where(note, moved, carry["centre"]),
                 "tick": carry["tick"] + ticks,
@@ -229,8 +248,14 @@ class Improviser:
 
         # Plain TensorFlow, not XLA: every progression has its own length, and XLA would
         # compile each one (and draw other samples for the same seed than before).
-        self.sampler = zoo.Sampler(self.step_model, inputs_fn=inputs_fn, mask_fn=mask_fn,
-                                   update_fn=update_fn, done_fn=done_fn, jit_compile=False)
+        self.sampler = zoo.Sampler(
+            self.step_model,
+            inputs_fn=inputs_fn,
+            mask_fn=mask_fn,
+            update_fn=update_fn,
+            done_fn=done_fn,
+            jit_compile=False,
+        )
 
     def solo_register(self, seed):
         """The soft register guard of the solo seeded by `seed`: `register` shifted by a whole
@@ -269,9 +294,15 @@ class Improviser:
 
         started = carry["started"]
         phrase = (carry["tick"] - carry["phrase_start"]) * tf.cast(started, tf.int32)
-        melody = melody_features_graph(tf.gather(context["rings"], tick), carry["pitch"],
-                                       started, phrase, carry["rest"], context["bar_ticks"],
-                                       context["tempo"])
+        melody = melody_features_graph(
+            tf.gather(context["rings"], tick),
+            carry["pitch"],
+            started,
+            phrase,
+            carry["rest"],
+            context["bar_ticks"],
+            context["tempo"],
+        )
         return tf.concat([tf.gather(context["static"], tick), melody], axis=1)
 
     def warm_up(self, primer: Solo):
@@ -294,9 +325,20 @@ class Improviser:
         melody = dict(encoded.state, phrase_start=encoded.state["phrase_start"] - end)
         return int(encoded.tokens[-1]), states, melody
 
-    def improvise(self, chords, *, bar_length=Fraction(4), beats_per_bar=4, beat_unit=4,
-                  choruses=1, seed=0, temperature=TEMPERATURE, top_p=1.0, tempo=160.0,
-                  primer=None):
+    def improvise(
+        self,
+        chords,
+        *,
+        bar_length=Fraction(4),
+        beats_per_bar=4,
+        beat_unit=4,
+        choruses=1,
+        seed=0,
+        temperature=TEMPERATURE,
+        top_p=1.0,
+        tempo=160.0,
+        primer=None,
+    ):
         """Generate a solo over `choruses` times the progression `chords`.
 
         Args:
@@ -346,26 +388,41 @@ class Improviser:
         sounding = bool(primer is not None and (self._is_pitch[token] or self._is_tie[token]))
         # Every event lasts at least one tick, so `total` events always fill the form.
         result = self.sampler.generate(
-            np.array([[token]], np.int32), total, temperature=float(temperature),
-            top_p=None if top_p == 1 else float(top_p), seed=seed, states=states,
-            carry={"tick": np.zeros(1, np.int32), "sounding": np.array([sounding]),
-                   "pitch": np.array([melody["pitch"]], np.int32),
-                   "centre": np.array([melody["pitch"]], np.float32),
-                   "started": np.array([bool(melody["started"])]),
-                   "phrase_start": np.array([melody["phrase_start"]], np.int32),
-                   "rest": np.array([melody["rest"]], np.int32)},
-            context={"static": timeline.feature_table(total),
-                     "rings": timeline.pitch_class_table(total),
-                     "bar_ticks": np.int32(bar_ticks),
-                     "tempo": np.float32(tempo_feature(tempo)),
-                     "register": np.array(register, np.int32)},
-            log_probs=False)
-        tokens = result.tokens[0, :result.lengths[0]]
-        return self.encoding.decode(tokens, all_chords, bar_length, pitch=int(melody["pitch"]),
-                                    beats_per_bar=beats_per_bar, beat_unit=beat_unit,
-                                    tempo=float(tempo), source="generated")
-
-
+            np.array([[token]], np.int32),
+            total,
+            temperature=float(temperature),
+            top_p=None if top_p == 1 else float(top_p),
+            seed=seed,
+            states=states,
+            carry={
+                "tick": np.zeros(1, np.int32),
+                "sounding": np.array([sounding]),
+                "pitch": np.array([melody["pitch"]], np.int32),
+                "centre": np.array([melody["pitch"]], np.float32),
+                "started": np.array([bool(melody["started"])]),
+                "phrase_start": np.array([melody["phrase_start"]], np.int32),
+                "rest": np.array([melody["rest"]], np.int32),
+            },
+            context={
+                "static": timeline.feature_table(total),
+                "rings": timeline.pitch_class_table(total),
+                "bar_ticks": np.int32(bar_ticks),
+                "tempo": np.float32(tempo_feature(tempo)),
+                "register": np.array(register, np.int32),
+            },
+            log_probs=False,
+        )
+        tokens = result.tokens[0, : result.lengths[0]]
+        return self.encoding.decode(
+            tokens,
+            all_chords,
+            bar_length,
+            pitch=int(melody["pitch"]),
+            beats_per_bar=beats_per_bar,
+            beat_unit=beat_unit,
+            tempo=float(tempo),
+            source="generated",
+        )
 
 
 DEFAULT_FORM = "blues:Bb"
@@ -378,9 +435,21 @@ def _check_sampling(temperature, top_p, seed, tempo):
     return temperature, top_p, check_seed(seed), check_tempo(tempo)
 
 
-def generate(out, *, chords=None, meter=None, choruses=1, tempo=160.0, seed=0,
-             temperature=TEMPERATURE, top_p=1.0, primer=None, model=None, swing=None,
-             improviser=None):
+def generate(
+    out,
+    *,
+    chords=None,
+    meter=None,
+    choruses=1,
+    tempo=160.0,
+    seed=0,
+    temperature=TEMPERATURE,
+    top_p=1.0,
+    primer=None,
+    model=None,
+    swing=None,
+    improviser=None,
+):
     """Generate a solo over a progression and write `out` (MIDI) and its .musicxml twin.
 
     Everything that can fail on user input is checked before generating: the output path, the
@@ -420,16 +489,18 @@ def generate(out, *, chords=None, meter=None, choruses=1, tempo=160.0, seed=0,
         (3, 4)
         >>> shutil.rmtree(folder)
     """
-    from music.reading import solos as music_io
-    from music.reading import leadsheet
-    from music.writing import render
     from music.model.artifact import load_artifact
+    from music.reading import leadsheet
+    from music.reading import solos as music_io
+    from music.writing import render
 
     for name, value in (("out", out), ("primer", primer), ("model", model)):
         if (value is not None or name == "out") and (
-                isinstance(value, bytes) or not isinstance(value, (str, os.PathLike))):
-            raise MusicInputError(f"{name} must be a path (a str or os.PathLike); got "
-                                  f"{value!r:.80}")
+            isinstance(value, bytes) or not isinstance(value, (str, os.PathLike))
+        ):
+            raise MusicInputError(
+                f"{name} must be a path (a str or os.PathLike); got {value!r:.80}"
+            )
     out, xml = render.output_paths(out)
     for path in (out, xml):
         render.check_writable(path)
@@ -438,25 +509,44 @@ def generate(out, *, chords=None, meter=None, choruses=1, tempo=160.0, seed=0,
     swing = check_swing(swing)
     if meter is not None and not isinstance(meter, str):
         raise MusicInputError(f"meter must be a string such as '3/4'; got {meter!r}")
-    beats_per_bar, beat_unit = leadsheet.parse_meter(meter) if meter is not None else (
-        None, None)
+    beats_per_bar, beat_unit = leadsheet.parse_meter(meter) if meter is not None else (None, None)
     spans, beats_per_bar, beat_unit = leadsheet.progression_and_meter(
-        DEFAULT_FORM if chords is None else chords, beats_per_bar=beats_per_bar,
-        beat_unit=beat_unit)
+        DEFAULT_FORM if chords is None else chords, beats_per_bar=beats_per_bar, beat_unit=beat_unit
+    )
     bar_length = Fraction(beats_per_bar * 4, beat_unit)
     form_bars(spans, bar_length, choruses)  # refuses more than MAX_BARS before loading
     primer_solo = music_io.read_solo(primer) if primer is not None else None
     if improviser is None:
         improviser = Improviser(load_artifact(model))
-    solo = improviser.improvise(spans, bar_length=bar_length, beats_per_bar=beats_per_bar,
-                                beat_unit=beat_unit, choruses=choruses, seed=seed,
-                                temperature=temperature, top_p=top_p, tempo=tempo,
-                                primer=primer_solo)
+    solo = improviser.improvise(
+        spans,
+        bar_length=bar_length,
+        beats_per_bar=beats_per_bar,
+        beat_unit=beat_unit,
+        choruses=choruses,
+        seed=seed,
+        temperature=temperature,
+        top_p=top_p,
+        tempo=tempo,
+        primer=primer_solo,
+    )
     kwargs = {} if swing is None else {"swing": swing}
     midi_path, xml_path = render.write_solo(solo, out, xml, **kwargs)
     return solo, midi_path, xml_path
 
 
-__all__ = ["Improviser", "form_bars", "repeat_form", "generate", "DEFAULT_FORM", "MAX_BARS",
-           "TEMPERATURE", "REGISTER", "REGISTER_PENALTY", "REGISTER_SPREAD", "SPAN",
-           "SPAN_PENALTY", "CENTRE_DECAY"]
+__all__ = [
+    "Improviser",
+    "form_bars",
+    "repeat_form",
+    "generate",
+    "DEFAULT_FORM",
+    "MAX_BARS",
+    "TEMPERATURE",
+    "REGISTER",
+    "REGISTER_PENALTY",
+    "REGISTER_SPREAD",
+    "SPAN",
+    "SPAN_PENALTY",
+    "CENTRE_DECAY",
+]

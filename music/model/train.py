@@ -19,15 +19,14 @@ the run state, so the same call continues a killed run.
 import math
 import os
 
+import keras
 import numpy as np
 
 import zoo  # noqa: F401
-import keras
-
+from music.checks import check_seed
 from music.encoding.events import BOS, Encoding
 from music.encoding.features import FEATURE_DIM
 from music.model.artifact import KIND, WJAZZD_LICENSE, build_model, save_artifact
-from music.checks import check_seed
 from zoo.artifacts.format import check_output_folder
 
 
@@ -57,7 +56,8 @@ def split_solos(solos, *, holdout_every=10, val_fraction=0.1, seed=0):
     heldout, rest = [], []
     for index, solo in enumerate(ordered):
         (heldout if holdout_every and index % holdout_every == holdout_every - 1 else rest).append(
-            solo)
+            solo
+        )
     order = np.random.default_rng(seed).permutation(len(rest))
     n_val = 0
     if val_fraction and len(rest) >= 2:
@@ -89,8 +89,9 @@ class WindowDataset(keras.utils.PyDataset):
     Returns (per item): ({"tokens", "conditioning"}, targets, sample_weight); padding has weight 0.
     """
 
-    def __init__(self, encoded, encoding, *, seq_len=128, batch_size=32, augment=True, seed=0,
-                 **kwargs):
+    def __init__(
+        self, encoded, encoding, *, seq_len=128, batch_size=32, augment=True, seed=0, **kwargs
+    ):
         super().__init__(**kwargs)
         self.solos = [_aligned(e) for e in encoded if len(e.tokens)]
         self.encoding = encoding
@@ -115,15 +116,19 @@ class WindowDataset(keras.utils.PyDataset):
                 windows += [(index, k * t, min(n, (k + 1) * t)) for k in range(count)]
         order = self.rng.permutation(len(windows)) if self.augment else np.arange(len(windows))
         self.windows = [windows[i] for i in order]
-        self.shifts = (self.rng.integers(-5, 7, len(self.windows)) if self.augment
-                       else np.zeros(len(self.windows), int))
+        self.shifts = (
+            self.rng.integers(-5, 7, len(self.windows))
+            if self.augment
+            else np.zeros(len(self.windows), int)
+        )
 
     def __len__(self):
         return math.ceil(len(self.windows) / self.batch_size)
 
     def __getitem__(self, batch):
-        chosen = range(batch * self.batch_size,
-                       min(len(self.windows), (batch + 1) * self.batch_size))
+        chosen = range(
+            batch * self.batch_size, min(len(self.windows), (batch + 1) * self.batch_size)
+        )
         n, t = len(chosen), self.seq_len
         tokens = np.zeros((n, t), np.int32)
         features = np.zeros((n, t, FEATURE_DIM), np.float32)
@@ -139,7 +144,7 @@ class WindowDataset(keras.utils.PyDataset):
             if shift:  # from the event before the window: the first input is that event
                 lo = max(0, start - 1)
                 moved, f_all = self.encoding.transpose(target[lo:stop], feats[lo:stop], shift)
-                y, f = moved[start - lo:], f_all[start - lo:]
+                y, f = moved[start - lo :], f_all[start - lo :]
                 x = np.concatenate([[BOS] if start == 0 else moved[:1], y[:-1]])
             tokens[row, :length], targets[row, :length] = x, y
             features[row, :length] = f
@@ -151,8 +156,13 @@ class WindowDataset(keras.utils.PyDataset):
             self._cut()
 
 
-MUSIC_FIT_DEFAULTS = {"learning_rate": 2e-3, "final_learning_rate": 1.0, "clipnorm": 1.0,
-                      "patience": 3, "precision": "float32"}
+MUSIC_FIT_DEFAULTS = {
+    "learning_rate": 2e-3,
+    "final_learning_rate": 1.0,
+    "clipnorm": 1.0,
+    "patience": 3,
+    "precision": "float32",
+}
 """The options of `zoo.fit` whose default differs in `train` (recorded in config.json)."""
 
 
@@ -163,12 +173,26 @@ def _split_options(options):
 
     model_names = set(inspect.signature(zoo.build_lm).parameters)
     hparams = {k: v for k, v in options.items() if k in model_names}
-    return hparams, {**MUSIC_FIT_DEFAULTS,
-                     **{k: v for k, v in options.items() if k not in model_names}}
+    return hparams, {
+        **MUSIC_FIT_DEFAULTS,
+        **{k: v for k, v in options.items() if k not in model_names},
+    }
 
 
-def train(solos, out_dir, *, epochs=30, seq_len=128, batch_size=32, holdout_every=10,
-          val_fraction=0.1, max_minutes=None, seed=0, command=None, **options):
+def train(
+    solos,
+    out_dir,
+    *,
+    epochs=30,
+    seq_len=128,
+    batch_size=32,
+    holdout_every=10,
+    val_fraction=0.1,
+    max_minutes=None,
+    seed=0,
+    command=None,
+    **options,
+):
     """Train an improviser on solos with `zoo.fit` and save it as an artifact folder.
 
     The artifact holds the best epoch by validation loss (training loss without validation
@@ -235,57 +259,100 @@ def train(solos, out_dir, *, epochs=30, seq_len=128, batch_size=32, holdout_ever
     keras.utils.set_random_seed(seed)
     encoding = Encoding()
     train_solos, val_solos, heldout = split_solos(
-        solos, holdout_every=holdout_every, val_fraction=val_fraction, seed=seed)
+        solos, holdout_every=holdout_every, val_fraction=val_fraction, seed=seed
+    )
     if not train_solos:
         raise ValueError(f"train: all {len(solos)} solos were held out or used for validation")
     encoded_train = [encoding.encode(s) for s in train_solos]
     encoded_val = [encoding.encode(s) for s in val_solos]
-    data = WindowDataset(encoded_train, encoding, seq_len=seq_len, batch_size=batch_size,
-                         augment=True, seed=seed)
-    val_data = WindowDataset(encoded_val, encoding, seq_len=seq_len, batch_size=batch_size,
-                             augment=False) if encoded_val else None
+    data = WindowDataset(
+        encoded_train, encoding, seq_len=seq_len, batch_size=batch_size, augment=True, seed=seed
+    )
+    val_data = (
+        WindowDataset(encoded_val, encoding, seq_len=seq_len, batch_size=batch_size, augment=False)
+        if encoded_val
+        else None
+    )
     monitor = "val_loss" if val_data is not None else "loss"
-    sources = {"train_sources": [os.path.basename(str(s.source)) for s in train_solos],
-               "validation_sources": [os.path.basename(str(s.source)) for s in val_solos],
-               "heldout_sources": [os.path.basename(str(s.source)) for s in heldout]}
+    sources = {
+        "train_sources": [os.path.basename(str(s.source)) for s in train_solos],
+        "validation_sources": [os.path.basename(str(s.source)) for s in val_solos],
+        "heldout_sources": [os.path.basename(str(s.source)) for s in heldout],
+    }
     config = {
-        "training": {"epochs": epochs, "seq_len": seq_len, "batch_size": batch_size,
-                     **{name: fit_options[name] for name in MUSIC_FIT_DEFAULTS},
-                     "holdout_every": holdout_every, "val_fraction": val_fraction,
-                     "max_minutes": max_minutes, "seed": seed,
-                     "augmentation": "random transposition -5..+6 per window (the first "
-                                     "note's interval, root and register features)",
-                     "early_stopping": {"monitor": monitor,
-                                        "patience": fit_options["patience"]},
-                     "checkpoints": f"this folder, saved after every epoch that improves "
-                                    f"{monitor}: it holds the best epoch's weights"},
+        "training": {
+            "epochs": epochs,
+            "seq_len": seq_len,
+            "batch_size": batch_size,
+            **{name: fit_options[name] for name in MUSIC_FIT_DEFAULTS},
+            "holdout_every": holdout_every,
+            "val_fraction": val_fraction,
+            "max_minutes": max_minutes,
+            "seed": seed,
+            "augmentation": "random transposition -5..+6 per window (the first "
+            "note's interval, root and register features)",
+            "early_stopping": {"monitor": monitor, "patience": fit_options["patience"]},
+            "checkpoints": f"this folder, saved after every epoch that improves "
+            f"{monitor}: it holds the best epoch's weights",
+        },
         "data": {**sources, "train_events": int(sum(len(e.tokens) for e in encoded_train))},
         "license": WJAZZD_LICENSE,
         "command": command,
     }
 
-    def metrics(history, best_epoch, best_value, seconds, reason=None, message=None,
-                model=None):
+    def metrics(history, best_epoch, best_value, seconds, reason=None, message=None, model=None):
         counted = {} if model is None else {"parameters": int(model.count_params())}
-        return {**counted, "best_epoch": best_epoch, f"best_{monitor}": best_value,
-                "epochs_run": len(history), "stopped_early": reason == "early_stopping",
-                "stopped_reason": reason, "message": message,
-                "train_seconds": round(seconds, 1), "history": history}
+        return {
+            **counted,
+            "best_epoch": best_epoch,
+            f"best_{monitor}": best_value,
+            "epochs_run": len(history),
+            "stopped_early": reason == "early_stopping",
+            "stopped_reason": reason,
+            "message": message,
+            "train_seconds": round(seconds, 1),
+            "history": history,
+        }
 
     def on_best(model, info):
-        save_artifact(out_dir, model, encoding, config,
-                      metrics(info["history"], info["epoch"], info["value"],
-                              info["train_seconds"], model=model))
+        save_artifact(
+            out_dir,
+            model,
+            encoding,
+            config,
+            metrics(
+                info["history"], info["epoch"], info["value"], info["train_seconds"], model=model
+            ),
+        )
 
     result = training.fit(
-        lambda: build_model(encoding, **hparams), data, validation_data=val_data, epochs=epochs,
-        weighted_metrics=["sparse_categorical_accuracy"], monitor=monitor,
-        max_seconds=max_minutes * 60 if max_minutes else None, on_best=on_best,
-        run_dir=os.path.join(os.fspath(out_dir), "training"), **fit_options,
-        settings={"seq_len": seq_len, "holdout_every": holdout_every,
-                  "val_fraction": val_fraction, "seed": seed, "hparams": hparams, **sources})
-    final = metrics(result.history, result.best_epoch, result.best_value, result.train_seconds,
-                    result.stopped_reason, result.message)
+        lambda: build_model(encoding, **hparams),
+        data,
+        validation_data=val_data,
+        epochs=epochs,
+        weighted_metrics=["sparse_categorical_accuracy"],
+        monitor=monitor,
+        max_seconds=max_minutes * 60 if max_minutes else None,
+        on_best=on_best,
+        run_dir=os.path.join(os.fspath(out_dir), "training"),
+        **fit_options,
+        settings={
+            "seq_len": seq_len,
+            "holdout_every": holdout_every,
+            "val_fraction": val_fraction,
+            "seed": seed,
+            "hparams": hparams,
+            **sources,
+        },
+    )
+    final = metrics(
+        result.history,
+        result.best_epoch,
+        result.best_value,
+        result.train_seconds,
+        result.stopped_reason,
+        result.message,
+    )
     if result.already_finished:
         return {**final, "already_finished": True}
     if not result.failed and result.best_epoch is not None:

@@ -61,8 +61,18 @@ def solo_to_json(solo):
     return {
         "time_unit": unit,
         "notes": [[ticks(n.offset), ticks(n.duration), n.pitch, n.velocity] for n in solo.notes],
-        "chords": [[ticks(c.offset), ticks(c.duration), c.root, c.quality, list(c.pitch_classes),
-                    c.figure, c.bass] for c in solo.chords],
+        "chords": [
+            [
+                ticks(c.offset),
+                ticks(c.duration),
+                c.root,
+                c.quality,
+                list(c.pitch_classes),
+                c.figure,
+                c.bass,
+            ]
+            for c in solo.chords
+        ],
         "beats_per_bar": solo.beats_per_bar,
         "beat_unit": solo.beat_unit,
         "tempo": solo.tempo,
@@ -88,10 +98,17 @@ def solo_from_json(data):
         return value
 
     notes = [Note(time(o), time(d), p, v) for o, d, p, v in data["notes"]]
-    chords = [Chord(time(o), time(d), r, q, tuple(pcs), f, b)
-              for o, d, r, q, pcs, f, b in data["chords"]]
-    return Solo(notes, chords, int(data["beats_per_bar"]), int(data["beat_unit"]),
-                float(data["tempo"]), data.get("source", ""))
+    chords = [
+        Chord(time(o), time(d), r, q, tuple(pcs), f, b) for o, d, r, q, pcs, f, b in data["chords"]
+    ]
+    return Solo(
+        notes,
+        chords,
+        int(data["beats_per_bar"]),
+        int(data["beat_unit"]),
+        float(data["tempo"]),
+        data.get("source", ""),
+    )
 
 
 def cache_key(sha256, options):
@@ -131,5 +148,12 @@ def store_cached(cache_dir, key, solo):
     return folder / f"{key}.json"
 
 
-__all__ = ["CACHE_VERSION", "default_cache_dir", "solo_to_json", "solo_from_json",
-           "cache_key", "load_cached", "store_cached"]
+__all__ = [
+    "CACHE_VERSION",
+    "default_cache_dir",
+    "solo_to_json",
+    "solo_from_json",
+    "cache_key",
+    "load_cached",
+    "store_cached",
+]

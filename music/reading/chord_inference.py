@@ -64,8 +64,11 @@ def infer_chords(events, *, start, end, step):
             active = np.concatenate([active, by_onset[started:reached]])
             started = reached
         active = np.sort(active[ends[active] > float(time)])  # in event order, as summed before
-        overlap = np.clip(np.minimum(ends[active], float(window_end))
-                          - np.maximum(onsets[active], float(time)), 0.0, None)
+        overlap = np.clip(
+            np.minimum(ends[active], float(window_end)) - np.maximum(onsets[active], float(time)),
+            0.0,
+            None,
+        )
         sounding = overlap > 0
         pitches = pitch_array[active]
         profile = np.bincount(pitches[sounding] % 12, weights=overlap[sounding], minlength=12)
@@ -74,17 +77,28 @@ def infer_chords(events, *, start, end, step):
             chord = Chord(time, window_end - time, None, NO_CHORD, (), NO_CHORD)
         else:
             profile /= np.linalg.norm(profile)
-            scores = [float(profile @ v) + (0.1 if lowest % 12 == r else 0.0)
-                      for r, q, v in templates]
+            scores = [
+                float(profile @ v) + (0.1 if lowest % 12 == r else 0.0) for r, q, v in templates
+            ]
             root, quality, _ = templates[int(np.argmax(scores))]
-            chord = parse_chord(chord_symbol(root, quality), offset=time,
-                                duration=window_end - time)
+            chord = parse_chord(
+                chord_symbol(root, quality), offset=time, duration=window_end - time
+            )
         previous = spans[-1] if spans else None
-        if (previous is not None and previous.figure == chord.figure
-                and int(previous.offset // (2 * step)) == int(time // (2 * step))):
-            spans[-1] = Chord(previous.offset, previous.duration + chord.duration, previous.root,
-                              previous.quality, previous.pitch_classes, previous.figure,
-                              previous.bass)
+        if (
+            previous is not None
+            and previous.figure == chord.figure
+            and int(previous.offset // (2 * step)) == int(time // (2 * step))
+        ):
+            spans[-1] = Chord(
+                previous.offset,
+                previous.duration + chord.duration,
+                previous.root,
+                previous.quality,
+                previous.pitch_classes,
+                previous.figure,
+                previous.bass,
+            )
         else:
             spans.append(chord)
         time = window_end

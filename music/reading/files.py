@@ -19,10 +19,14 @@ ABC_SUFFIXES = (".abc",)
 SUFFIXES = MUSICXML_SUFFIXES + MIDI_SUFFIXES + ABC_SUFFIXES
 """Every file suffix `music.reading.solos` reads (compared in lower case)."""
 
-EXPECTED_FILE = (f"expected a MusicXML ({', '.join(MUSICXML_SUFFIXES)}), MIDI "
-                 f"({', '.join(MIDI_SUFFIXES)}) or ABC ({', '.join(ABC_SUFFIXES)}) file")
-SIZE_HINT = ("allow more with the environment variable SEQZOO_MAX_MUSIC_BYTES or "
-             "read_solo(..., limits=ReadLimits(max_bytes=...))")
+EXPECTED_FILE = (
+    f"expected a MusicXML ({', '.join(MUSICXML_SUFFIXES)}), MIDI "
+    f"({', '.join(MIDI_SUFFIXES)}) or ABC ({', '.join(ABC_SUFFIXES)}) file"
+)
+SIZE_HINT = (
+    "allow more with the environment variable SEQZOO_MAX_MUSIC_BYTES or "
+    "read_solo(..., limits=ReadLimits(max_bytes=...))"
+)
 
 
 def suffix(path):
@@ -98,8 +102,9 @@ def check_file(source, limits):
     """
     if not os.path.lexists(source):
         raise MusicInputError(f"{source}: no such file; {EXPECTED_FILE}")
-    size = check_regular_file(source, max_bytes=limits.max_bytes, error=MusicInputError,
-                              what="music file", hint=SIZE_HINT)
+    size = check_regular_file(
+        source, max_bytes=limits.max_bytes, error=MusicInputError, what="music file", hint=SIZE_HINT
+    )
     kind = suffix(source)
     if kind not in SUFFIXES:
         raise MusicInputError(f"{source}: unsupported file type; {EXPECTED_FILE}")
@@ -119,17 +124,28 @@ def check_file(source, limits):
                 for info in members:  # the scores inside get the same checks as a .xml file
                     if not info.filename.startswith("META-INF") and not info.is_dir():
                         _prescan(source, limits, archive.read(info))
-        except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError,
-                NotImplementedError) as error:
+        except (
+            zipfile.BadZipFile,
+            zlib.error,
+            OSError,
+            ValueError,
+            EOFError,
+            NotImplementedError,
+        ) as error:
             if isinstance(error, MusicInputError):
                 raise
-            raise MusicInputError(f"{source}: cannot be read as a compressed MusicXML file "
-                                  f"({short_reason(error)}); {EXPECTED_FILE}") from None
+            raise MusicInputError(
+                f"{source}: cannot be read as a compressed MusicXML file "
+                f"({short_reason(error)}); {EXPECTED_FILE}"
+            ) from None
 
 
 _MAX_METER_NUMBER = 64
-_METER_NUMBERS = re.compile(rb"<(beats|beat-type)>([^<]*)</(?:beats|beat-type)>|"
-                            rb"^M:\s*([^\n%]*)", re.M)
+_METER_NUMBERS = re.compile(
+    rb"<(beats|beat-type)>([^<]*)</(?:beats|beat-type)>|"
+    rb"^M:\s*([^\n%]*)",
+    re.M,
+)
 _PART = re.compile(rb"<part[\s>]")
 _MEASURE = re.compile(rb"<measure[\s>]")
 _NOTE = re.compile(rb"<note[\s>]")
@@ -142,19 +158,33 @@ def _prescan(source, limits, data):
     it hangs on a time signature such as 1000000/4, so these are checked in the text first.
     """
     starts = [m.start() for m in _PART.finditer(data)] + [len(data)]
-    measures = max((len(_MEASURE.findall(data, a, b)) for a, b in zip(starts, starts[1:])),
-                   default=0)
+    measures = max(
+        (len(_MEASURE.findall(data, a, b)) for a, b in zip(starts, starts[1:])), default=0
+    )
     limits.check(source, "max_bars", measures)
     limits.check(source, "max_notes", len(_NOTE.findall(data)))
     for match in _METER_NUMBERS.finditer(data):  # music21 hangs on a 1000000/4 time signature
         text = (match.group(2) if match.group(1) else match.group(3)) or b""
         if any(int(n) > _MAX_METER_NUMBER for n in re.findall(rb"\d+", text)):
             shown = text.decode("latin-1", "replace").strip()[:40]
-            raise MusicInputError(f"{source}: time signature {shown!r} is not supported; "
-                                  f"expected numbers up to {_MAX_METER_NUMBER} (e.g. 4/4, 3/4, "
-                                  f"6/8)")
+            raise MusicInputError(
+                f"{source}: time signature {shown!r} is not supported; "
+                f"expected numbers up to {_MAX_METER_NUMBER} (e.g. 4/4, 3/4, "
+                f"6/8)"
+            )
 
 
-__all__ = ["MUSICXML_SUFFIXES", "MIDI_SUFFIXES", "ABC_SUFFIXES", "SUFFIXES", "EXPECTED_FILE",
-           "SIZE_HINT", "suffix", "is_music_file_name", "is_midi", "short_reason",
-           "path_argument", "check_file"]
+__all__ = [
+    "MUSICXML_SUFFIXES",
+    "MIDI_SUFFIXES",
+    "ABC_SUFFIXES",
+    "SUFFIXES",
+    "EXPECTED_FILE",
+    "SIZE_HINT",
+    "suffix",
+    "is_music_file_name",
+    "is_midi",
+    "short_reason",
+    "path_argument",
+    "check_file",
+]

@@ -37,10 +37,15 @@ def parse_meter(text):
     (6, 8)
     """
     match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", text) if isinstance(text, str) else None
-    if (not match or not 1 <= int(match.group(1)) <= MAX_BEATS_PER_BAR
-            or int(match.group(2)) not in BEAT_UNITS):
-        raise MusicInputError(f"meter={text}: expected N/D with N a whole number from 1 to "
-                              f"{MAX_BEATS_PER_BAR} and {_UNITS}, e.g. 3/4, 5/4, 6/8")
+    if (
+        not match
+        or not 1 <= int(match.group(1)) <= MAX_BEATS_PER_BAR
+        or int(match.group(2)) not in BEAT_UNITS
+    ):
+        raise MusicInputError(
+            f"meter={text}: expected N/D with N a whole number from 1 to "
+            f"{MAX_BEATS_PER_BAR} and {_UNITS}, e.g. 3/4, 5/4, 6/8"
+        )
     return int(match.group(1)), int(match.group(2))
 
 
@@ -48,17 +53,23 @@ def _file_chords(path, given):
     """Chord spans and meter of a lead-sheet file; `given` is the meter asked for, or None."""
     solo = read_solo(path)
     if not solo.chords or all(c.root is None for c in solo.chords):
-        raise ChordError(f"{path}: no chord symbols or accompaniment to take chords from; "
-                         f"expected a lead sheet with chord symbols")
+        raise ChordError(
+            f"{path}: no chord symbols or accompaniment to take chords from; "
+            f"expected a lead sheet with chord symbols"
+        )
     own = (solo.beats_per_bar, solo.beat_unit)
     if given is not None and given != own:
-        raise MusicInputError(f"meter={given[0]}/{given[1]}: {path} is in {own[0]}/{own[1]}; "
-                              f"expected no meter with a lead-sheet file (its own meter is used) "
-                              f"or meter={own[0]}/{own[1]}")
+        raise MusicInputError(
+            f"meter={given[0]}/{given[1]}: {path} is in {own[0]}/{own[1]}; "
+            f"expected no meter with a lead-sheet file (its own meter is used) "
+            f"or meter={own[0]}/{own[1]}"
+        )
     if not 1 <= own[0] <= MAX_BEATS_PER_BAR or own[1] not in BEAT_UNITS:  # as parse_meter
-        raise MusicInputError(f"{path}: its time signature {own[0]}/{own[1]} cannot be "
-                              f"improvised over; expected N/D with N from 1 to "
-                              f"{MAX_BEATS_PER_BAR} and {_UNITS}")
+        raise MusicInputError(
+            f"{path}: its time signature {own[0]}/{own[1]} cannot be "
+            f"improvised over; expected N/D with N from 1 to "
+            f"{MAX_BEATS_PER_BAR} and {_UNITS}"
+        )
     return solo.chords, own[0], own[1]
 
 
@@ -90,18 +101,29 @@ def progression_and_meter(spec, *, beats_per_bar=None, beat_unit=None):
     """
     text = os.fspath(spec) if isinstance(spec, os.PathLike) else spec
     if not isinstance(text, str):
-        raise ChordError(f"chord progression {spec!r} is not text; expected a progression "
-                         f"string, a form such as 'blues:F', or a lead-sheet file")
-    given = None if beats_per_bar is None and beat_unit is None else (beats_per_bar or 4,
-                                                                      beat_unit or 4)
+        raise ChordError(
+            f"chord progression {spec!r} is not text; expected a progression "
+            f"string, a form such as 'blues:F', or a lead-sheet file"
+        )
+    given = (
+        None
+        if beats_per_bar is None and beat_unit is None
+        else (beats_per_bar or 4, beat_unit or 4)
+    )
     if os.path.isfile(text) or is_music_file_name(text.strip()):
         return _file_chords(text, given)
     beats_per_bar, beat_unit = given or (4, 4)
     if text.split(":", 1)[0].strip() in FORMS:
-        return (named_form(text, beats_per_bar=beats_per_bar, beat_unit=beat_unit),
-                beats_per_bar, beat_unit)
-    return (parse_progression(text, beats_per_bar=beats_per_bar, beat_unit=beat_unit),
-            beats_per_bar, beat_unit)
+        return (
+            named_form(text, beats_per_bar=beats_per_bar, beat_unit=beat_unit),
+            beats_per_bar,
+            beat_unit,
+        )
+    return (
+        parse_progression(text, beats_per_bar=beats_per_bar, beat_unit=beat_unit),
+        beats_per_bar,
+        beat_unit,
+    )
 
 
 def progression_from_spec(spec, *, beats_per_bar=None, beat_unit=None):
@@ -125,5 +147,10 @@ def progression_from_spec(spec, *, beats_per_bar=None, beat_unit=None):
     return progression_and_meter(spec, beats_per_bar=beats_per_bar, beat_unit=beat_unit)[0]
 
 
-__all__ = ["MAX_BEATS_PER_BAR", "BEAT_UNITS", "parse_meter", "progression_and_meter",
-           "progression_from_spec"]
+__all__ = [
+    "MAX_BEATS_PER_BAR",
+    "BEAT_UNITS",
+    "parse_meter",
+    "progression_and_meter",
+    "progression_from_spec",
+]

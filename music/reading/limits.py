@@ -15,13 +15,21 @@ has 998 bars and 7,109 notes), and two ways to allow more:
 import dataclasses
 import os
 
-from music.errors import MusicInputError
 from music.checks import check_whole
+from music.errors import MusicInputError
 
-_ENVIRONMENT = {"max_bytes": "SEQZOO_MAX_MUSIC_BYTES", "max_quarters": "SEQZOO_MAX_MUSIC_QUARTERS",
-                "max_bars": "SEQZOO_MAX_MUSIC_BARS", "max_notes": "SEQZOO_MAX_MUSIC_NOTES"}
-_UNITS = {"max_bytes": "bytes", "max_quarters": "quarter notes", "max_bars": "bars",
-          "max_notes": "notes"}
+_ENVIRONMENT = {
+    "max_bytes": "SEQZOO_MAX_MUSIC_BYTES",
+    "max_quarters": "SEQZOO_MAX_MUSIC_QUARTERS",
+    "max_bars": "SEQZOO_MAX_MUSIC_BARS",
+    "max_notes": "SEQZOO_MAX_MUSIC_NOTES",
+}
+_UNITS = {
+    "max_bytes": "bytes",
+    "max_quarters": "quarter notes",
+    "max_bars": "bars",
+    "max_notes": "notes",
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -53,8 +61,9 @@ class ReadLimits:
 
     def __post_init__(self):
         for field in dataclasses.fields(self):
-            object.__setattr__(self, field.name,
-                               check_whole(f"limits.{field.name}", getattr(self, field.name)))
+            object.__setattr__(
+                self, field.name, check_whole(f"limits.{field.name}", getattr(self, field.name))
+            )
 
     def exceeded(self, path, name, found):
         """A `MusicInputError` for `path` when `found` passes the limit `name` (else None).
@@ -71,14 +80,17 @@ class ReadLimits:
         if found <= limit:
             return None
         found = int(found) if found == int(found) else float(found)
-        what = {"max_quarters": f"sounds at quarter note {found:,}, past the limit of",
-                "max_bars": f"lasts {found:,} bars, more than the limit of",
-                "max_notes": "has more than the limit of",
-                "max_bytes": f"unpacks to {found:,} bytes, more than the limit of"}[name]
+        what = {
+            "max_quarters": f"sounds at quarter note {found:,}, past the limit of",
+            "max_bars": f"lasts {found:,} bars, more than the limit of",
+            "max_notes": "has more than the limit of",
+            "max_bytes": f"unpacks to {found:,} bytes, more than the limit of",
+        }[name]
         return MusicInputError(
             f"{path}: {what} {limit:,} {_UNITS[name]}; expected a shorter file, or allow more "
             f"with the environment variable {_ENVIRONMENT[name]} or read_solo(..., "
-            f"limits=ReadLimits({name}=...))")
+            f"limits=ReadLimits({name}=...))"
+        )
 
     def check(self, path, name, found):
         """Raise `exceeded(path, name, found)` when it is not None."""
@@ -110,8 +122,9 @@ def read_limits(limits=None):
     if isinstance(limits, dict):
         unknown = sorted(set(limits) - set(_ENVIRONMENT))
         if unknown:
-            raise MusicInputError(f"limits: unknown field {unknown[0]!r}; expected some of "
-                                  f"{', '.join(_ENVIRONMENT)}")
+            raise MusicInputError(
+                f"limits: unknown field {unknown[0]!r}; expected some of {', '.join(_ENVIRONMENT)}"
+            )
         return ReadLimits(**limits)
     if limits is not None:
         raise MusicInputError(f"limits must be a ReadLimits, a dict or None; got {limits!r}")
@@ -122,11 +135,13 @@ def read_limits(limits=None):
             try:
                 values[name] = int(text)
             except ValueError:
-                raise MusicInputError(f"environment variable {variable}={text!r}: expected a "
-                                      f"whole number >= 1") from None
+                raise MusicInputError(
+                    f"environment variable {variable}={text!r}: expected a whole number >= 1"
+                ) from None
             if values[name] < 1:
-                raise MusicInputError(f"environment variable {variable}={text!r}: expected a "
-                                      f"whole number >= 1")
+                raise MusicInputError(
+                    f"environment variable {variable}={text!r}: expected a whole number >= 1"
+                )
     return ReadLimits(**values)
 
 

@@ -18,10 +18,34 @@ from music.types import Note
 from zoo.io.files import read_regular_file
 
 DEFAULT_GRID = Fraction(1, 24)
-_MELODY_HINTS = ("melody", "melodie", "lead", "solo", "vocal", "voice", "voc", "sax", "trumpet",
-                 "flute", "clarinet", "violin", "tune", "theme")
-_BACKING_HINTS = ("bass", "drum", "perc", "pad", "string", "choir", "comp", "chord", "rhythm",
-                  "organ")
+_MELODY_HINTS = (
+    "melody",
+    "melodie",
+    "lead",
+    "solo",
+    "vocal",
+    "voice",
+    "voc",
+    "sax",
+    "trumpet",
+    "flute",
+    "clarinet",
+    "violin",
+    "tune",
+    "theme",
+)
+_BACKING_HINTS = (
+    "bass",
+    "drum",
+    "perc",
+    "pad",
+    "string",
+    "choir",
+    "comp",
+    "chord",
+    "rhythm",
+    "organ",
+)
 
 
 class PartEvents:
@@ -96,8 +120,9 @@ def read_midi_parts(path, *, limits=None):
     from music21 import instrument, midi
 
     limits = read_limits(limits)
-    data = read_regular_file(path, max_bytes=limits.max_bytes, error=MusicInputError,
-                             what="music file", hint=SIZE_HINT)
+    data = read_regular_file(
+        path, max_bytes=limits.max_bytes, error=MusicInputError, what="music file", hint=SIZE_HINT
+    )
     midi_file = midi.MidiFile()
     try:
         midi_file.readstr(data)
@@ -105,8 +130,9 @@ def read_midi_parts(path, *, limits=None):
         if not ppq or ppq <= 0:
             raise ValueError("no ticks per quarter note")
     except Exception as error:  # music21 raises many types for a corrupt file
-        raise MusicInputError(f"{path}: cannot be read as MIDI ({short_reason(error)}); "
-                              f"{EXPECTED_FILE}") from None
+        raise MusicInputError(
+            f"{path}: cannot be read as MIDI ({short_reason(error)}); {EXPECTED_FILE}"
+        ) from None
     note_on, note_off = midi.ChannelVoiceMessages.NOTE_ON, midi.ChannelVoiceMessages.NOTE_OFF
     program_change = midi.ChannelVoiceMessages.PROGRAM_CHANGE
     meta = midi.MetaEvents
@@ -140,7 +166,8 @@ def read_midi_parts(path, *, limits=None):
                     start, velocity = sounding[key].pop(0)
                     if time > start:
                         by_channel.setdefault(event.channel, []).append(
-                            (start, time, (event.pitch,), velocity))
+                            (start, time, (event.pitch,), velocity)
+                        )
                     end = max(end, time)
         for channel, events in sorted(by_channel.items()):
             label = name
@@ -160,8 +187,9 @@ def _is_percussion(part, notes):
     for inst in part.recurse().getElementsByClass(instrument.Instrument):
         if isinstance(inst, instrument.UnpitchedPercussion) or inst.midiChannel == 9:
             return True
-    return bool(notes) and all(isinstance(n, (note.Unpitched,)) or
-                               type(n).__name__ == "PercussionChord" for n in notes)
+    return bool(notes) and all(
+        isinstance(n, (note.Unpitched,)) or type(n).__name__ == "PercussionChord" for n in notes
+    )
 
 
 def part_events(part, *, limits=None, path="music file", counted=0):
@@ -185,8 +213,9 @@ def part_events(part, *, limits=None, path="music file", counted=0):
     flat = part.flatten()
     notes = [n for n in flat.notes if not isinstance(n, harmony.Harmony)]
     inst = part.getInstrument(returnDefault=False)
-    name = (getattr(part, "partName", None) or (inst.instrumentName if inst else "")
-            or "").strip()  # a score without parts stands in for its only part
+    name = (
+        getattr(part, "partName", None) or (inst.instrumentName if inst else "") or ""
+    ).strip()  # a score without parts stands in for its only part
     percussion = _is_percussion(part, notes)
     events, open_ties = [], {}
     for n in notes:
@@ -316,5 +345,13 @@ def monophonic_notes(events, *, grid=DEFAULT_GRID, end=None):
     return notes
 
 
-__all__ = ["DEFAULT_GRID", "PartEvents", "read_midi_parts", "part_events", "choose_melody",
-           "monophonic_notes", "to_fraction", "snap"]
+__all__ = [
+    "DEFAULT_GRID",
+    "PartEvents",
+    "read_midi_parts",
+    "part_events",
+    "choose_melody",
+    "monophonic_notes",
+    "to_fraction",
+    "snap",
+]

@@ -9,10 +9,10 @@ one clear error.
 import contextlib
 from fractions import Fraction
 
-from music.theory.chords import NO_CHORD, chord_symbol
 from music.errors import ChordError, MusicInputError
 from music.reading.files import EXPECTED_FILE, is_midi, short_reason
 from music.reading.parts import snap, to_fraction
+from music.theory.chords import NO_CHORD, chord_symbol
 from music.theory.symbols import from_music21
 from music.types import Chord
 
@@ -43,11 +43,11 @@ def parse_score(path):
 
     options = {"quantizePost": False} if is_midi(path) else {}
     try:
-        parsed = music21.converter.parse(str(path), forceSource=True, storePickle=False,
-                                         **options)
+        parsed = music21.converter.parse(str(path), forceSource=True, storePickle=False, **options)
     except Exception as error:  # music21 raises many types for a corrupt file
-        raise MusicInputError(f"{path}: cannot be read by music21 ({short_reason(error)}); "
-                              f"{EXPECTED_FILE}") from None
+        raise MusicInputError(
+            f"{path}: cannot be read by music21 ({short_reason(error)}); {EXPECTED_FILE}"
+        ) from None
     if isinstance(parsed, music21.stream.Opus):  # an ABC book: take its first tune
         scores = list(parsed.scores)
         if not scores:
@@ -67,10 +67,15 @@ def time_signatures(score):
     """
     from music21 import meter
 
-    return [((int(ts.numerator), int(ts.denominator)),
-             ts.measureNumber if ts.measureNumber is not None
-             else to_fraction(ts.getOffsetInHierarchy(score)))
-            for ts in score.recurse().getElementsByClass(meter.TimeSignature)]
+    return [
+        (
+            (int(ts.numerator), int(ts.denominator)),
+            ts.measureNumber
+            if ts.measureNumber is not None
+            else to_fraction(ts.getOffsetInHierarchy(score)),
+        )
+        for ts in score.recurse().getElementsByClass(meter.TimeSignature)
+    ]
 
 
 def meter_of(signatures, path, *, midi_times=False):
@@ -101,14 +106,18 @@ def meter_of(signatures, path, *, midi_times=False):
         return 4, 4
     beats, unit = changes[0][0]
     if beats < 1 or unit not in (1, 2, 4, 8, 16, 32):
-        raise MusicInputError(f"{path}: time signature {beats}/{unit} is not supported; expected "
-                              "a positive numerator over 1, 2, 4, 8, 16 or 32 (e.g. 4/4, 3/4, 6/8)")
+        raise MusicInputError(
+            f"{path}: time signature {beats}/{unit} is not supported; expected "
+            "a positive numerator over 1, 2, 4, 8, 16 or 32 (e.g. 4/4, 3/4, 6/8)"
+        )
     if len(changes) > 1:
         (c, d), where = changes[1]
         if midi_times or isinstance(where, Fraction):  # a time: count bars of the first meter
             where = int(where // Fraction(beats * 4, unit)) + 1
-        raise MusicInputError(f"{path}: the meter changes from {beats}/{unit} to {c}/{d} at bar "
-                              f"{where}; expected one time signature for the whole piece")
+        raise MusicInputError(
+            f"{path}: the meter changes from {beats}/{unit} to {c}/{d} at bar "
+            f"{where}; expected one time signature for the whole piece"
+        )
     return beats, unit
 
 
@@ -163,10 +172,18 @@ def symbol_chords(score, path, time_map, grid, total):
         except ChordError as error:
             raise ChordError(f"{path}: {error}") from None
         if chord.root is not None:  # re-spell unambiguously: music21's "E-7" is Eb7, not Em7
-            figure = chord_symbol(chord.root, chord.quality, chord.bass,
-                                  sharps="#" in symbol.figure)
-            chord = Chord(chord.offset, chord.duration, chord.root, chord.quality,
-                          chord.pitch_classes, figure, chord.bass)
+            figure = chord_symbol(
+                chord.root, chord.quality, chord.bass, sharps="#" in symbol.figure
+            )
+            chord = Chord(
+                chord.offset,
+                chord.duration,
+                chord.root,
+                chord.quality,
+                chord.pitch_classes,
+                figure,
+                chord.bass,
+            )
         found[onset] = chord
     onsets = sorted(t for t in found if t < total)
     if not onsets:
@@ -177,8 +194,9 @@ def symbol_chords(score, path, time_map, grid, total):
     for i, onset in enumerate(onsets):
         stop = onsets[i + 1] if i + 1 < len(onsets) else total
         c = found[onset]
-        spans.append(Chord(onset, stop - onset, c.root, c.quality, c.pitch_classes, c.figure,
-                           c.bass))
+        spans.append(
+            Chord(onset, stop - onset, c.root, c.quality, c.pitch_classes, c.figure, c.bass)
+        )
     return spans
 
 
@@ -205,8 +223,16 @@ def music21_errors(source):
     except MusicInputError:
         raise
     except Exception as error:  # noqa: BLE001 (music21 raises many types)
-        raise MusicInputError(f"{source}: cannot be read by music21 ({short_reason(error)}); "
-                              f"{EXPECTED_FILE}") from None
+        raise MusicInputError(
+            f"{source}: cannot be read by music21 ({short_reason(error)}); {EXPECTED_FILE}"
+        ) from None
 
-__all__ = ["parse_score", "time_signatures", "meter_of", "tempo_of", "symbol_chords",
-           "music21_errors"]
+
+__all__ = [
+    "parse_score",
+    "time_signatures",
+    "meter_of",
+    "tempo_of",
+    "symbol_chords",
+    "music21_errors",
+]

@@ -33,18 +33,31 @@ import os
 import pathlib
 from fractions import Fraction
 
+from music.checks import check_whole
+from music.errors import MusicInputError
 from music.reading import cache as corpus
 from music.reading.chord_inference import infer_chords
-from music.errors import MusicInputError
 from music.reading.files import EXPECTED_FILE, SUFFIXES, check_file, is_midi, path_argument, suffix
 from music.reading.limits import ReadLimits, read_limits
-from music.reading.parts import (DEFAULT_GRID, PartEvents, choose_melody, monophonic_notes, part_events,
-                         read_midi_parts, snap)
-from music.reading.scores import (meter_of, music21_errors, parse_score, symbol_chords, tempo_of,
-                          time_signatures)
+from music.reading.parts import (
+    DEFAULT_GRID,
+    PartEvents,
+    choose_melody,
+    monophonic_notes,
+    part_events,
+    read_midi_parts,
+    snap,
+)
+from music.reading.scores import (
+    meter_of,
+    music21_errors,
+    parse_score,
+    symbol_chords,
+    tempo_of,
+    time_signatures,
+)
 from music.reading.timemap import TimeMap, score_time_map
 from music.types import Solo
-from music.checks import check_whole
 from zoo.io.downloads import sha256_of
 from zoo.io.files import check_regular_file
 
@@ -94,11 +107,13 @@ def read_solo(path, *, harmony="auto", grid=DEFAULT_GRID, melody_part=None, limi
     """
     source = path_argument(path, "path")
     if not isinstance(harmony, str) or harmony not in HARMONY_MODES:
-        raise MusicInputError(f"harmony={harmony!r} is not supported; expected one of "
-                              f"{', '.join(HARMONY_MODES)}")
+        raise MusicInputError(
+            f"harmony={harmony!r} is not supported; expected one of {', '.join(HARMONY_MODES)}"
+        )
     if melody_part is not None and not isinstance(melody_part, str):
-        raise MusicInputError(f"melody_part must be a part name (str) or None; got "
-                              f"{melody_part!r:.80}")
+        raise MusicInputError(
+            f"melody_part must be a part name (str) or None; got {melody_part!r:.80}"
+        )
     given_grid = grid
     try:
         grid = Fraction(grid) if not isinstance(grid, bool) else None
@@ -106,8 +121,10 @@ def read_solo(path, *, harmony="auto", grid=DEFAULT_GRID, melody_part=None, limi
         grid = None
     if grid is None or grid <= 0 or grid > 1:
         shown = str(grid) if grid is not None else repr(given_grid)[:40]
-        raise MusicInputError(f"grid={shown} is not supported; expected a fraction of a quarter "
-                              "note in (0, 1], e.g. 1/12")
+        raise MusicInputError(
+            f"grid={shown} is not supported; expected a fraction of a quarter "
+            "note in (0, 1], e.g. 1/12"
+        )
     limits = read_limits(limits)
     check_file(source, limits)
     if is_midi(source):
@@ -120,9 +137,12 @@ def read_solo(path, *, harmony="auto", grid=DEFAULT_GRID, melody_part=None, limi
         with music21_errors(source):
             beats, unit = meter_of(time_signatures(score), source)
             parts = []
-            for part in (list(score.parts) or [score]):
-                parts.append(part_events(part, limits=limits, path=source,
-                                         counted=sum(p.note_count for p in parts)))
+            for part in list(score.parts) or [score]:
+                parts.append(
+                    part_events(
+                        part, limits=limits, path=source, counted=sum(p.note_count for p in parts)
+                    )
+                )
             tempo = tempo_of(score)
         last_time = None
     bar_length = Fraction(beats * 4, unit)
@@ -159,13 +179,17 @@ def read_solo(path, *, harmony="auto", grid=DEFAULT_GRID, melody_part=None, limi
         with music21_errors(source):
             chords = symbol_chords(score, source, time_map, grid, total)
     if harmony == "symbols" and not chords:
-        raise MusicInputError(f"{source}: no chord symbols; expected a lead sheet with chord "
-                              "symbols (or use harmony='accompaniment', 'melody' or 'none')")
+        raise MusicInputError(
+            f"{source}: no chord symbols; expected a lead sheet with chord "
+            "symbols (or use harmony='accompaniment', 'melody' or 'none')"
+        )
     if (harmony == "auto" and not chords and others) or harmony == "accompaniment":
         if not others:
-            raise MusicInputError(f"{source}: no accompaniment parts besides the melody "
-                                  f"{melody.name!r}; expected a multi-part file (or use "
-                                  "harmony='melody' or 'none')")
+            raise MusicInputError(
+                f"{source}: no accompaniment parts besides the melody "
+                f"{melody.name!r}; expected a multi-part file (or use "
+                "harmony='melody' or 'none')"
+            )
         chords = infer_chords(others, start=Fraction(0), end=total, step=step)
     if harmony == "melody":
         chords = infer_chords(events, start=Fraction(0), end=total, step=bar_length)
@@ -188,14 +212,19 @@ def list_music_files(paths_or_folders):
     if isinstance(paths_or_folders, (str, os.PathLike)):
         paths_or_folders = [paths_or_folders]
     if not isinstance(paths_or_folders, (list, tuple)) or not paths_or_folders:
-        raise MusicInputError(f"paths_or_folders must be a path or a non-empty list of paths; "
-                              f"got {paths_or_folders!r:.80}")
+        raise MusicInputError(
+            f"paths_or_folders must be a path or a non-empty list of paths; "
+            f"got {paths_or_folders!r:.80}"
+        )
     files = []
     for item in paths_or_folders:
         item = path_argument(item, "paths_or_folders")
         if os.path.isdir(item):
-            found = sorted(str(p) for p in pathlib.Path(item).rglob("*")
-                           if p.is_file() and suffix(p) in SUFFIXES)
+            found = sorted(
+                str(p)
+                for p in pathlib.Path(item).rglob("*")
+                if p.is_file() and suffix(p) in SUFFIXES
+            )
             if not found:
                 raise MusicInputError(f"{item}: folder has no music files; {EXPECTED_FILE}")
             files.extend(found)
@@ -216,8 +245,17 @@ def _read_one(path, harmony, grid, limits=None):
         return error
 
 
-def read_corpus(paths_or_folders, cache_dir=None, *, harmony="auto", grid=DEFAULT_GRID,
-                use_cache=True, skip_errors=False, workers=1, limits=None):
+def read_corpus(
+    paths_or_folders,
+    cache_dir=None,
+    *,
+    harmony="auto",
+    grid=DEFAULT_GRID,
+    use_cache=True,
+    skip_errors=False,
+    workers=1,
+    limits=None,
+):
     """Read many files (and folders) as solos, through the sha256-keyed JSON cache.
 
     Args:
@@ -280,8 +318,13 @@ def read_corpus(paths_or_folders, cache_dir=None, *, harmony="auto", grid=DEFAUL
         from concurrent.futures import ProcessPoolExecutor
 
         pool = ProcessPoolExecutor(max_workers=workers)
-        parsed = pool.map(_read_one, [files[i] for i in missing], [harmony] * len(missing),
-                          [grid] * len(missing), [limits] * len(missing))
+        parsed = pool.map(
+            _read_one,
+            [files[i] for i in missing],
+            [harmony] * len(missing),
+            [grid] * len(missing),
+            [limits] * len(missing),
+        )
     else:
         parsed = (_read_one(files[i], harmony, grid, limits) for i in missing)
     skipped = []
@@ -301,12 +344,24 @@ def read_corpus(paths_or_folders, cache_dir=None, *, harmony="auto", grid=DEFAUL
     solos = [solo for solo in results if solo is not None]
     if not solos and skipped:  # skipping bad files must not hide why nothing was read
         first = str(skipped[0]).splitlines()[0]
-        raise MusicInputError(f"none of the {len(files)} music files could be read; the first "
-                              f"error: {first}")
+        raise MusicInputError(
+            f"none of the {len(files)} music files could be read; the first error: {first}"
+        )
     return solos
 
 
-__all__ = ["DEFAULT_GRID", "HARMONY_MODES", "PartEvents", "ReadLimits", "TimeMap",
-           "read_midi_parts",
-           "read_solo", "read_corpus",
-           "list_music_files", "part_events", "choose_melody", "monophonic_notes", "infer_chords"]
+__all__ = [
+    "DEFAULT_GRID",
+    "HARMONY_MODES",
+    "PartEvents",
+    "ReadLimits",
+    "TimeMap",
+    "read_midi_parts",
+    "read_solo",
+    "read_corpus",
+    "list_music_files",
+    "part_events",
+    "choose_melody",
+    "monophonic_notes",
+    "infer_chords",
+]

@@ -93,9 +93,11 @@ def score_time_map(score, bar_length, parts):
     from music21 import stream
 
     best = []
-    for part in (list(score.parts) or [score]):
-        measures = [(to_fraction(m.offset), to_fraction(m.duration.quarterLength))
-                    for m in part.getElementsByClass(stream.Measure)]
+    for part in list(score.parts) or [score]:
+        measures = [
+            (to_fraction(m.offset), to_fraction(m.duration.quarterLength))
+            for m in part.getElementsByClass(stream.Measure)
+        ]
         if len(measures) > len(best):
             best = measures
     sounding = [(e[0], e[1]) for p in parts if not p.percussion for e in p.events]

@@ -66,13 +66,30 @@ class _Parts:
 
 
 _PREFIXES = (  # (spelling, kind, major seventh?), longest first within each family
-    ("minmaj", "minor", True), ("mmaj", "minor", True), ("-maj", "minor", True),
-    ("min^", "minor", True), ("m^", "minor", True), ("-^", "minor", True),
-    ("minM", "minor", True), ("mM", "minor", True), ("-M", "minor", True),
-    ("maj", "major", True), ("M", "major", True), ("^", "major", True), ("j", "major", True),
-    ("min", "minor", False), ("mi", "minor", False), ("m", "minor", False), ("-", "minor", False),
-    ("dim", "dim", False), ("o", "dim", False), ("ø", "halfdim", False), ("h", "halfdim", False),
-    ("aug", "aug", False), ("+", "aug", False), ("alt", "alt", False),
+    ("minmaj", "minor", True),
+    ("mmaj", "minor", True),
+    ("-maj", "minor", True),
+    ("min^", "minor", True),
+    ("m^", "minor", True),
+    ("-^", "minor", True),
+    ("minM", "minor", True),
+    ("mM", "minor", True),
+    ("-M", "minor", True),
+    ("maj", "major", True),
+    ("M", "major", True),
+    ("^", "major", True),
+    ("j", "major", True),
+    ("min", "minor", False),
+    ("mi", "minor", False),
+    ("m", "minor", False),
+    ("-", "minor", False),
+    ("dim", "dim", False),
+    ("o", "dim", False),
+    ("ø", "halfdim", False),
+    ("h", "halfdim", False),
+    ("aug", "aug", False),
+    ("+", "aug", False),
+    ("alt", "alt", False),
 )
 _NUMBERS = ("69", "13", "11", "9", "7", "6", "5")
 
@@ -84,7 +101,7 @@ def _parse_suffix(s):
     for spelling, kind, major_seventh in _PREFIXES:
         if s.startswith(spelling):
             parts.kind, parts.major_seventh = kind, major_seventh
-            s = s[len(spelling):]
+            s = s[len(spelling) :]
             break
     else:
         spelling = ""
@@ -103,28 +120,28 @@ def _parse_suffix(s):
                     return None
                 parts.kind = "power"
             parts.number = number
-            s = s[len(number):]
+            s = s[len(number) :]
             continue
         major = re.match(r"(maj|M|\^)(7|9|11|13)?", s)
         if major and parts.number is None and parts.kind in ("minor", "aug"):
             parts.major_seventh = True  # "Cmi(maj7)", "C+maj7"
             parts.number = major.group(2) or "7"
-            s = s[major.end():]
+            s = s[major.end() :]
             continue
         match = re.match(r"sus(4|2)?", s)
         if match:
             parts.sus = "sus" + (match.group(1) or "4")
-            s = s[match.end():]
+            s = s[match.end() :]
             continue
         match = re.match(r"add([b#]?)(2|4|6|9|11|13)", s)
         if match:
             parts.adds.append(match.group(1) + match.group(2))
-            s = s[match.end():]
+            s = s[match.end() :]
             continue
         match = re.match(r"(?:omit|no)(3|5)", s)
         if match:
             parts.omits.append(match.group(1))
-            s = s[match.end():]
+            s = s[match.end() :]
             continue
         if s.startswith("alt") and parts.kind == "major" and parts.number in ("7", None):
             parts.kind, parts.number = "alt", "7"
@@ -137,7 +154,7 @@ def _parse_suffix(s):
             if alteration not in ALTERATIONS:
                 return None
             parts.alterations.append(alteration)
-            s = s[match.end():]
+            s = s[match.end() :]
             continue
         if s == "+" and parts.number is not None:  # "C7+": augmented fifth
             parts.alterations.append("#5")
@@ -149,8 +166,9 @@ def _parse_suffix(s):
 
 def _intervals(parts):
     """The chord's pitch classes relative to the root, as a set."""
-    third = {"major": 4, "minor": 3, "dim": 3, "halfdim": 3, "aug": 4, "power": None,
-             "alt": 4}[parts.kind]
+    third = {"major": 4, "minor": 3, "dim": 3, "halfdim": 3, "aug": 4, "power": None, "alt": 4}[
+        parts.kind
+    ]
     fifth = {"dim": 6, "halfdim": 6, "aug": 8, "alt": None}.get(parts.kind, 7)
     if parts.sus:
         third = 5 if parts.sus == "sus4" else 2
@@ -199,8 +217,12 @@ def _quality_name(parts):
         name = "7alt"
     elif parts.kind == "power":
         name = "5"
-    elif parts.kind == "halfdim" or (parts.kind == "minor" and "b5" in parts.alterations
-                                     and number in ("7", "9", "11") and not parts.major_seventh):
+    elif parts.kind == "halfdim" or (
+        parts.kind == "minor"
+        and "b5" in parts.alterations
+        and number in ("7", "9", "11")
+        and not parts.major_seventh
+    ):
         name, implied = "m" + (number if number not in ("", "6") else "7") + "b5", {"b5"}
     elif parts.kind == "dim":
         name = "dim7" if number == "7" else "dim" + number
@@ -230,8 +252,7 @@ def _quality_name(parts):
     return name
 
 
-def parse_chord(symbol, *, offset=Fraction(0), duration=Fraction(0), bar=None,
-                music21_flats=False):
+def parse_chord(symbol, *, offset=Fraction(0), duration=Fraction(0), bar=None, music21_flats=False):
     """Parse one chord symbol into a `Chord`.
 
     Accepted spellings (root, then quality, then an optional ``/bass``):
@@ -302,11 +323,51 @@ def parse_chord(symbol, *, offset=Fraction(0), duration=Fraction(0), bar=None,
 # its alterations that lead sheets use; what the writers (`chord_symbol`, `music.theory.symbols`)
 # must round-trip. `parse_chord` reads more (any mix of its alterations, adds and omits).
 QUALITIES = (
-    "maj", "m", "5", "6", "69", "add9", "maj7", "maj9", "maj13", "maj7#11", "maj7#5",
-    "m6", "m69", "madd9", "m7", "m9", "m11", "m13", "mmaj7", "mmaj9",
-    "7", "9", "11", "13", "7alt", "7b9", "7#9", "7#11", "7b13", "7b5", "7#5", "7b9#11",
-    "7b9b13", "7#9b13", "9#11", "13b9", "13#11", "7sus4", "9sus4",
-    "dim", "dim7", "m7b5", "aug", "sus4", "sus2",
+    "maj",
+    "m",
+    "5",
+    "6",
+    "69",
+    "add9",
+    "maj7",
+    "maj9",
+    "maj13",
+    "maj7#11",
+    "maj7#5",
+    "m6",
+    "m69",
+    "madd9",
+    "m7",
+    "m9",
+    "m11",
+    "m13",
+    "mmaj7",
+    "mmaj9",
+    "7",
+    "9",
+    "11",
+    "13",
+    "7alt",
+    "7b9",
+    "7#9",
+    "7#11",
+    "7b13",
+    "7b5",
+    "7#5",
+    "7b9#11",
+    "7b9b13",
+    "7#9b13",
+    "9#11",
+    "13b9",
+    "13#11",
+    "7sus4",
+    "9sus4",
+    "dim",
+    "dim7",
+    "m7b5",
+    "aug",
+    "sus4",
+    "sus2",
 )
 
 

@@ -6,8 +6,6 @@ give the absolute pitch classes the metrics and the encoding need, and `note_typ
 a pitch over a chord with the course grammar's letters (chord / scale / approach / other).
 """
 
-from typing import FrozenSet
-
 _LETTER_PC = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 _FLAT_NAMES = ("C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B")
 _SHARP_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
@@ -63,7 +61,7 @@ def pitch_class_name(pc, *, sharps=False):
     return (_SHARP_NAMES if sharps else _FLAT_NAMES)[pc % 12]
 
 
-def chord_tones(chord) -> FrozenSet[int]:
+def chord_tones(chord) -> frozenset[int]:
     """The absolute pitch classes of a chord (its root plus `pitch_classes`, and a slash bass).
 
     Args:
@@ -139,7 +137,7 @@ def scale_name(chord):
     return "lydian" if "#11" in q else "ionian"
 
 
-def scale_for(chord) -> FrozenSet[int]:
+def scale_for(chord) -> frozenset[int]:
     """The absolute pitch classes of a scale that fits the chord, always including its tones.
 
     The choice (by quality): major triad/6/69/maj7/maj9/maj13 -> ionian (lydian when ``#11`` is
@@ -175,7 +173,7 @@ def scale_for(chord) -> FrozenSet[int]:
     return frozenset({(chord.root + s) % 12 for s in steps} | chord_tones(chord))
 
 
-def approach_tones(chord) -> FrozenSet[int]:
+def approach_tones(chord) -> frozenset[int]:
     """Pitch classes a half step above or below a chord tone that are not chord tones themselves.
 
     Args:
@@ -228,5 +226,14 @@ def note_type(pitch, chord):
     return "X"
 
 
-__all__ = ["ALTERATIONS", "NATURALS", "parse_pitch_class", "pitch_class_name", "chord_tones",
-           "scale_name", "scale_for", "approach_tones", "note_type"]
+__all__ = [
+    "ALTERATIONS",
+    "NATURALS",
+    "parse_pitch_class",
+    "pitch_class_name",
+    "chord_tones",
+    "scale_name",
+    "scale_for",
+    "approach_tones",
+    "note_type",
+]

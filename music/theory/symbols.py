@@ -19,8 +19,8 @@ import re
 
 import music21
 
-from music.theory.chords import NO_CHORD, parse_chord
 from music.errors import ChordError
+from music.theory.chords import NO_CHORD, parse_chord
 from music.theory.pitch_classes import chord_tones, parse_pitch_class, pitch_class_name
 
 # The standard MusicXML kinds (music21's names), simplest first, as {degree: semitones}.
@@ -63,9 +63,17 @@ def _added_degree(semitones, tones):
     """
     seventh = bool(tones & {10, 11})
     fifth = 7 in tones
-    return {1: (9, -1), 2: (9, 0), 3: (9, 1) if 4 in tones else (3, -1), 4: (3, 0),
-            5: (11, 0), 6: (11, 1) if fifth else (5, -1), 7: (5, 0),
-            8: (13, -1) if fifth else (5, 1), 9: (13, 0) if seventh else (6, 0)}.get(semitones)
+    return {
+        1: (9, -1),
+        2: (9, 0),
+        3: (9, 1) if 4 in tones else (3, -1),
+        4: (3, 0),
+        5: (11, 0),
+        6: (11, 1) if fifth else (5, -1),
+        7: (5, 0),
+        8: (13, -1) if fifth else (5, 1),
+        9: (13, 0) if seventh else (6, 0),
+    }.get(semitones)
 
 
 def _modifications(kind_tones, tones):
@@ -98,7 +106,7 @@ def _build(root, kind, steps, bass=None, text=""):
     return symbol
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _plan(tones):
     """The (kind, degree steps) music21 realises as exactly `tones` (relative semitones)."""
     candidates = []
@@ -125,9 +133,20 @@ def _spelled(figure, pc):
 
 
 _MUSIC21_QUALITIES = {
-    "maj": "", "69": "6add9", "m69": "m6add9", "maj9": "M9", "maj13": "M7add9add13",
-    "13": "9add13", "m13": "m7add9add13", "mmaj7": "mM7", "mmaj9": "mM9", "9sus4": "7sus4add9",
-    "7alt": "7#5b9#9", "m7b5": "ø7", "7#5": "7+", "aug": "+",
+    "maj": "",
+    "69": "6add9",
+    "m69": "m6add9",
+    "maj9": "M9",
+    "maj13": "M7add9add13",
+    "13": "9add13",
+    "m13": "m7add9add13",
+    "mmaj7": "mM7",
+    "mmaj9": "mM9",
+    "9sus4": "7sus4add9",
+    "7alt": "7#5b9#9",
+    "m7b5": "ø7",
+    "7#5": "7+",
+    "aug": "+",
 }
 
 
@@ -228,8 +247,11 @@ def from_music21(symbol, *, bar=None):
         figure, written = symbol.figure, None
         if text:
             bass = symbol.bass()
-            slash = ("/" + bass.name) if bass is not None and root and (
-                bass.pitchClass != symbol.root().pitchClass) else ""
+            slash = (
+                ("/" + bass.name)
+                if bass is not None and root and (bass.pitchClass != symbol.root().pitchClass)
+                else ""
+            )
             written = root + text + slash
     from_figure = _parse(figure, bar)
     from_text = _parse(written, bar) if written else None

@@ -63,7 +63,7 @@ def walking_bass(chord_spans, beat):
         while t < end:
             beats.append(t)
             t += beat
-        nxt = next((c for s, e, c in chord_spans[index + 1:] if c.root is not None), chord)
+        nxt = next((c for s, e, c in chord_spans[index + 1 :] if c.root is not None), chord)
         next_root = 36 + (nxt.root - 36) % 12 + (12 if (nxt.root - 36) % 12 < 4 else 0)
         tones = [root + pc for pc in sorted(chord.pitch_classes) if pc in (3, 4, 7, 10, 11, 9)]
         for k, b in enumerate(beats):

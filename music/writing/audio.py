@@ -32,7 +32,7 @@ from music.errors import MusicInputError
 from zoo.io.atomic import atomic_file
 
 SOUNDFONT_PATHS = (
-    "/usr/share/sounds/sf2/FluidR3_GM.sf2",           # Debian/Ubuntu fluid-soundfont-gm
+    "/usr/share/sounds/sf2/FluidR3_GM.sf2",  # Debian/Ubuntu fluid-soundfont-gm
     "/usr/share/soundfonts/FluidR3_GM.sf2",
     "/usr/share/sounds/sf2/default-GM.sf2",
     "/usr/share/soundfonts/default.sf2",
@@ -77,7 +77,9 @@ def _midi_file(path):
         finally:
             midi_file.close()
     except Exception as error:  # music21 raises several kinds on a corrupt file
-        raise MusicInputError(f"midi_path {str(path)!r}: not a readable MIDI file ({error})") from None
+        raise MusicInputError(
+            f"midi_path {str(path)!r}: not a readable MIDI file ({error})"
+        ) from None
     return midi_file
 
 
@@ -133,16 +135,27 @@ def note_events(midi_path):
     for tick, track_index, event in timed:
         channel = getattr(event, "channel", None) or 1
         if event.type == program_change:
-            programs[(track_index, channel)] = int(event.data or 0) if isinstance(event.data, int) \
+            programs[(track_index, channel)] = (
+                int(event.data or 0)
+                if isinstance(event.data, int)
                 else int(bytes(event.data or b"\0")[0])
+            )
         elif event.type in (note_on, note_off) and event.pitch is not None:
             key = (track_index, channel, event.pitch)
             if key in sounding:
                 start_tick, velocity = sounding.pop(key)
                 if tick > start_tick:
-                    events.append(NoteEvent(seconds(start_tick), seconds(tick), int(event.pitch),
-                                            int(velocity), int(channel),
-                                            programs.get((track_index, channel), 0), track_index))
+                    events.append(
+                        NoteEvent(
+                            seconds(start_tick),
+                            seconds(tick),
+                            int(event.pitch),
+                            int(velocity),
+                            int(channel),
+                            programs.get((track_index, channel), 0),
+                            track_index,
+                        )
+                    )
             if event.type == note_on and (event.velocity or 0) > 0:
                 sounding[key] = (tick, event.velocity)
     events.sort(key=lambda e: (e.start, e.pitch))
@@ -205,10 +218,14 @@ def fluidsynth_problem(soundfont=None):
     "soundfont 'missing.sf2': no such file; expected a General MIDI SoundFont (.sf2)"
     """
     if soundfont is not None and not pathlib.Path(soundfont).is_file():
-        return f"soundfont {str(soundfont)!r}: no such file; expected a General MIDI SoundFont (.sf2)"
+        return (
+            f"soundfont {str(soundfont)!r}: no such file; expected a General MIDI SoundFont (.sf2)"
+        )
     if soundfont is None and find_soundfont() is None:
-        return ("no General MIDI SoundFont found (apt-get install fluid-soundfont-gm, or set "
-                "$SOUNDFONT to a .sf2 file)")
+        return (
+            "no General MIDI SoundFont found (apt-get install fluid-soundfont-gm, or set "
+            "$SOUNDFONT to a .sf2 file)"
+        )
     for module, package in (("pretty_midi", "pretty_midi"), ("fluidsynth", "pyfluidsynth")):
         if importlib.util.find_spec(module) is None:
             return f"{package} is not installed (pip install 'seqzoo[audio]')"
@@ -245,7 +262,7 @@ def _envelope(n, sample_rate, release):
     release_n = min(n, int(release * sample_rate))
     tail = np.ones(n)
     if release_n:
-        tail[n - release_n:] = np.linspace(1.0, 0.0, release_n)
+        tail[n - release_n :] = np.linspace(1.0, 0.0, release_n)
     return attack * decay * tail
 
 
@@ -297,7 +314,7 @@ def synthesize(events, *, sample_rate=22050, duration=None):
                 if harmonic * frequency < sample_rate / 2:  # no aliasing
                     tone += amplitude * np.sin(2 * np.pi * harmonic * frequency * t)
             tone *= _envelope(n, sample_rate, release)
-        mix[start:start + n] += gain * tone
+        mix[start : start + n] += gain * tone
     peak = np.abs(mix).max() if total else 0.0
     if peak > 0:
         mix *= 0.9 / peak
@@ -335,17 +352,24 @@ def write_wav(audio, wav_path, *, sample_rate=22050):
     """
     wav_path = pathlib.Path(wav_path)
     samples = (np.clip(np.asarray(audio, dtype=np.float64), -1.0, 1.0) * 32767).astype("<i2")
-    with atomic_file(wav_path) as temporary:
-        with wave.open(str(temporary), "wb") as out:
-            out.setnchannels(1)
-            out.setsampwidth(2)
-            out.setframerate(int(sample_rate))
-            out.writeframes(samples.tobytes())
+    with atomic_file(wav_path) as temporary, wave.open(str(temporary), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(int(sample_rate))
+        out.writeframes(samples.tobytes())
     return wav_path
 
 
-def to_audio(midi_path_or_solo, wav_path, *, sample_rate=22050, max_seconds=None, tail=0.5,
-             renderer="auto", soundfont=None):
+def to_audio(
+    midi_path_or_solo,
+    wav_path,
+    *,
+    sample_rate=22050,
+    max_seconds=None,
+    tail=0.5,
+    renderer="auto",
+    soundfont=None,
+):
     """Render a MIDI file or a `Solo` to a WAV file you can play.
 
     A `Solo` is first written as MIDI with `music.writing.render.write_solo` (swing, piano comping and
@@ -384,7 +408,11 @@ def to_audio(midi_path_or_solo, wav_path, *, sample_rate=22050, max_seconds=None
 
     if renderer not in RENDERERS:
         raise MusicInputError(f"renderer {renderer!r}: expected one of {', '.join(RENDERERS)}")
-    if isinstance(sample_rate, bool) or not isinstance(sample_rate, int) or not 4000 <= sample_rate <= 96000:
+    if (
+        isinstance(sample_rate, bool)
+        or not isinstance(sample_rate, int)
+        or not 4000 <= sample_rate <= 96000
+    ):
         raise MusicInputError(f"sample_rate {sample_rate!r}: expected an int in [4000, 96000]")
     if max_seconds is not None and not (isinstance(max_seconds, (int, float)) and max_seconds > 0):
         raise MusicInputError(f"max_seconds {max_seconds!r}: expected a number > 0 or None")
@@ -407,8 +435,10 @@ def to_audio(midi_path_or_solo, wav_path, *, sample_rate=22050, max_seconds=None
         elif isinstance(midi_path_or_solo, (str, os.PathLike)):
             midi_path = pathlib.Path(midi_path_or_solo)
         else:
-            raise MusicInputError(f"midi_path_or_solo: expected a MIDI file path or a Solo, got "
-                                  f"{type(midi_path_or_solo).__name__}")
+            raise MusicInputError(
+                f"midi_path_or_solo: expected a MIDI file path or a Solo, got "
+                f"{type(midi_path_or_solo).__name__}"
+            )
         events = note_events(midi_path)
         if not events:
             raise MusicInputError(f"midi_path {str(midi_path)!r}: holds no notes; nothing to play")
@@ -420,13 +450,25 @@ def to_audio(midi_path_or_solo, wav_path, *, sample_rate=22050, max_seconds=None
             audio = _fluidsynth_audio(midi_path, sample_rate, soundfont)
             audio = np.pad(audio[:total], (0, max(0, total - len(audio))))
         else:
-            audio = synthesize([e for e in events if e.start < duration], sample_rate=sample_rate,
-                               duration=duration)
+            audio = synthesize(
+                [e for e in events if e.start < duration],
+                sample_rate=sample_rate,
+                duration=duration,
+            )
         return write_wav(audio, wav_path, sample_rate=sample_rate)
     finally:
         if folder:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-__all__ = ["to_audio", "note_events", "midi_duration", "synthesize", "write_wav",
-           "find_soundfont", "fluidsynth_available", "fluidsynth_problem", "NoteEvent"]
+__all__ = [
+    "to_audio",
+    "note_events",
+    "midi_duration",
+    "synthesize",
+    "write_wav",
+    "find_soundfont",
+    "fluidsynth_available",
+    "fluidsynth_problem",
+    "NoteEvent",
+]

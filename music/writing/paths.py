@@ -18,9 +18,11 @@ def _probe(folder, path, option):
     try:
         probe_writable(folder)
     except OSError as error:
-        raise MusicInputError(f"{option}={path}: cannot write in {folder} "
-                              f"({error.strerror or error}); expected a path in a writable "
-                              f"folder") from None
+        raise MusicInputError(
+            f"{option}={path}: cannot write in {folder} "
+            f"({error.strerror or error}); expected a path in a writable "
+            f"folder"
+        ) from None
 
 
 def check_writable(path, *, option="out"):
@@ -48,15 +50,19 @@ def check_writable(path, *, option="out"):
     path = pathlib.Path(path)
     folder = path.parent if str(path.parent) else pathlib.Path(".")
     if path.is_dir():
-        raise MusicInputError(f"{option}={path}: is a folder; expected a file name such as "
-                              f"solo.mid")
+        raise MusicInputError(
+            f"{option}={path}: is a folder; expected a file name such as solo.mid"
+        )
     if not folder.is_dir():
-        raise MusicInputError(f"{option}={path}: folder {folder} does not exist; expected a path "
-                              f"in an existing, writable folder")
+        raise MusicInputError(
+            f"{option}={path}: folder {folder} does not exist; expected a path "
+            f"in an existing, writable folder"
+        )
     _probe(folder, path, option)
     if path.exists() and not os.access(path, os.W_OK):
-        raise MusicInputError(f"{option}={path}: not writable; expected a path in a writable "
-                              f"folder")
+        raise MusicInputError(
+            f"{option}={path}: not writable; expected a path in a writable folder"
+        )
 
 
 @contextlib.contextmanager

@@ -11,16 +11,30 @@ def _solo_roll(ax, solo):
     if not notes:
         raise MusicInputError("solo: holds no pitched note; nothing to draw")
     for note in notes:
-        ax.add_patch(_rectangle(float(note.offset), note.pitch - 0.4, float(note.duration), 0.8,
-                                alpha=0.35 + 0.65 * note.velocity / 127, color="tab:blue"))
+        ax.add_patch(
+            _rectangle(
+                float(note.offset),
+                note.pitch - 0.4,
+                float(note.duration),
+                0.8,
+                alpha=0.35 + 0.65 * note.velocity / 127,
+                color="tab:blue",
+            )
+        )
     end = float(max(n.end for n in solo.notes))
     low, high = min(n.pitch for n in notes), max(n.pitch for n in notes)
     for bar in range(int(end // beats) + 1):
         ax.axvline(bar * beats, color="grey", linewidth=0.6, alpha=0.5)
     for chord in solo.chords:
         if float(chord.offset) < end:
-            ax.text(float(chord.offset) + 0.05, high + 1.6, chord.figure, fontsize=7, va="bottom",
-                    clip_on=True)
+            ax.text(
+                float(chord.offset) + 0.05,
+                high + 1.6,
+                chord.figure,
+                fontsize=7,
+                va="bottom",
+                clip_on=True,
+            )
     ax.set_xlim(0, end)
     ax.set_ylim(low - 2, high + 4)
     ax.set_xlabel("quarter notes")
@@ -36,8 +50,16 @@ def _midi_roll(ax, path):
     tracks = sorted({e.track for e in events})
     colors = {track: f"C{i % 10}" for i, track in enumerate(tracks)}
     for event in events:
-        ax.add_patch(_rectangle(event.start, event.pitch - 0.4, event.end - event.start, 0.8,
-                                alpha=0.35 + 0.65 * event.velocity / 127, color=colors[event.track]))
+        ax.add_patch(
+            _rectangle(
+                event.start,
+                event.pitch - 0.4,
+                event.end - event.start,
+                0.8,
+                alpha=0.35 + 0.65 * event.velocity / 127,
+                color=colors[event.track],
+            )
+        )
     low, high = min(e.pitch for e in events), max(e.pitch for e in events)
     ax.set_xlim(0, max(e.end for e in events))
     ax.set_ylim(low - 2, high + 2)
@@ -87,8 +109,9 @@ def piano_roll(solo_or_midi, path=None, *, title=None, width=None):
     elif isinstance(solo_or_midi, (str, pathlib.PurePath)):
         length = 12.0
     else:
-        raise MusicInputError(f"solo_or_midi: expected a Solo or a MIDI file path, got "
-                              f"{type(solo_or_midi).__name__}")
+        raise MusicInputError(
+            f"solo_or_midi: expected a Solo or a MIDI file path, got {type(solo_or_midi).__name__}"
+        )
     fig = new_figure(figsize=(width or min(18.0, max(6.0, length * 0.35 + 2)), 3.8))
     ax = fig.subplots()
     if isinstance(solo_or_midi, Solo):

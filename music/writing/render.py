@@ -30,12 +30,12 @@ from fractions import Fraction
 
 import music21
 
-from music.writing.accompaniment import comping_voicing, walking_bass
 from music.errors import MusicInputError
 from music.reading.files import MIDI_SUFFIXES
-from music.writing.paths import check_writable, naming
 from music.theory.symbols import to_music21
 from music.types import Note, Solo
+from music.writing.accompaniment import comping_voicing, walking_bass
+from music.writing.paths import check_writable, naming
 from zoo.io.atomic import atomic_file
 
 SWING = Fraction(2, 3)
@@ -71,9 +71,13 @@ def swing_notes(notes, swing=SWING):
     out = list(notes)
     for i in range(len(out) - 1):
         first, second = out[i], out[i + 1]
-        if (Fraction(first.offset).denominator == 1 and first.duration == half
-                and second.offset == first.end and second.duration == half
-                and not (first.is_rest and second.is_rest)):
+        if (
+            Fraction(first.offset).denominator == 1
+            and first.duration == half
+            and second.offset == first.end
+            and second.duration == half
+            and not (first.is_rest and second.is_rest)
+        ):
             out[i] = Note(first.offset, swing, first.pitch, first.velocity)
             out[i + 1] = Note(first.offset + swing, 1 - swing, second.pitch, second.velocity)
     return out
@@ -114,12 +118,14 @@ def _named(instrument, name):
 
 
 def _add(part_stream, offset, element):
-    part_stream.insert(float(offset) if Fraction(offset).denominator == 1 else Fraction(offset),
-                       element)
+    part_stream.insert(
+        float(offset) if Fraction(offset).denominator == 1 else Fraction(offset), element
+    )
 
 
-def to_score(solo: Solo, *, swing=None, accompaniment=True,
-             title="Improvisation") -> music21.stream.Score:
+def to_score(
+    solo: Solo, *, swing=None, accompaniment=True, title="Improvisation"
+) -> music21.stream.Score:
     """Build a music21 Score from a solo.
 
     Args:
@@ -222,9 +228,11 @@ def output_paths(out):
     """
     out = pathlib.Path(out)
     if out.suffix.lower() not in MIDI_SUFFIXES:
-        raise MusicInputError(f"out={out}: expected a MIDI file name ending in "
-                              f"{' or '.join(MIDI_SUFFIXES)} (the MusicXML is written beside "
-                              f"it as .musicxml)")
+        raise MusicInputError(
+            f"out={out}: expected a MIDI file name ending in "
+            f"{' or '.join(MIDI_SUFFIXES)} (the MusicXML is written beside "
+            f"it as .musicxml)"
+        )
     return out, out.with_suffix(".musicxml")
 
 
@@ -298,8 +306,10 @@ def write_solo(solo: Solo, midi_path, musicxml_path=None, *, swing=SWING):
     if musicxml_path:
         midi_path, musicxml_path = pathlib.Path(midi_path), pathlib.Path(musicxml_path)
         if midi_path.absolute() == musicxml_path.absolute():
-            raise MusicInputError(f"musicxml_path={musicxml_path}: the MIDI and the MusicXML "
-                                  f"would be the same file; expected two different names")
+            raise MusicInputError(
+                f"musicxml_path={musicxml_path}: the MIDI and the MusicXML "
+                f"would be the same file; expected two different names"
+            )
         check_writable(midi_path, option="midi_path")
         check_writable(musicxml_path, option="musicxml_path")
     else:
@@ -310,9 +320,11 @@ def write_solo(solo: Solo, midi_path, musicxml_path=None, *, swing=SWING):
     written = to_score(solo, swing=None)
     mode = 0o666 & ~_umask()  # like a file the user's shell would create
     # Both renames happen only after both files were rendered: no partial file, no half pair.
-    with atomic_file(midi_path, mode=mode) as midi_temporary, \
-            atomic_file(musicxml_path, mode=mode) as xml_temporary, \
-            contextlib.redirect_stderr(io.StringIO()):  # music21's beaming chatter
+    with (
+        atomic_file(midi_path, mode=mode) as midi_temporary,
+        atomic_file(musicxml_path, mode=mode) as xml_temporary,
+        contextlib.redirect_stderr(io.StringIO()),
+    ):  # music21's beaming chatter
         with naming(midi_path):  # an error names the user's file, not the temporary one
             performed.write("midi", fp=midi_temporary)
         with naming(musicxml_path):
@@ -320,5 +332,12 @@ def write_solo(solo: Solo, midi_path, musicxml_path=None, *, swing=SWING):
     return midi_path, musicxml_path
 
 
-__all__ = ["to_score", "write_solo", "swing_notes", "check_writable", "output_paths",
-           "musicxml_bytes", "SWING"]
+__all__ = [
+    "to_score",
+    "write_solo",
+    "swing_notes",
+    "check_writable",
+    "output_paths",
+    "musicxml_bytes",
+    "SWING",
+]

@@ -7,9 +7,9 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from music.writing import audio
 from music.errors import MusicInputError
 from music.types import Chord, Note, Solo
+from music.writing import audio
 from tests.midi import midi_bytes
 
 
@@ -40,14 +40,17 @@ def test_synth_wav_has_the_midi_length_and_sound(midi_file, tmp_path):
     samples, rate = read_wav(wav)
     assert rate == 8000
     assert len(samples) == round((3.0 + 0.5) * 8000)
-    assert np.abs(samples).max() > 10000                       # loud enough to hear
-    assert np.abs(samples[int(0.2 * rate):int(0.8 * rate)]).mean() > 500  # the first note sounds
-    assert np.abs(samples[int(1.2 * rate):int(1.45 * rate)]).max() < 100   # the gap is quiet
+    assert np.abs(samples).max() > 10000  # loud enough to hear
+    assert np.abs(samples[int(0.2 * rate) : int(0.8 * rate)]).mean() > 500  # the first note sounds
+    assert np.abs(samples[int(1.2 * rate) : int(1.45 * rate)]).max() < 100  # the gap is quiet
 
 
 def test_max_seconds_cuts_the_clip(midi_file, tmp_path):
-    samples, rate = read_wav(audio.to_audio(midi_file, tmp_path / "a.wav", sample_rate=8000,
-                                            max_seconds=1.25, renderer="synth"))
+    samples, rate = read_wav(
+        audio.to_audio(
+            midi_file, tmp_path / "a.wav", sample_rate=8000, max_seconds=1.25, renderer="synth"
+        )
+    )
     assert len(samples) == 10000
 
 
@@ -58,17 +61,21 @@ def test_tempo_events_are_applied(tmp_path):
     track = b"\x00\xff\x51\x03" + (1000000).to_bytes(3, "big")
     track += b"\x00\x90\x45\x64" + b"\x02\x80\x45\x00" + b"\x00\xff\x2f\x00"
     path = tmp_path / "slow.mid"
-    path.write_bytes(b"MThd" + struct.pack(">IHHH", 6, 0, 1, 1) + b"MTrk"
-                     + struct.pack(">I", len(track)) + track)
+    path.write_bytes(
+        b"MThd" + struct.pack(">IHHH", 6, 0, 1, 1) + b"MTrk" + struct.pack(">I", len(track)) + track
+    )
     assert audio.midi_duration(path) == 2.0
 
 
 def test_a_solo_is_rendered_with_its_band(tmp_path):
-    solo = Solo(notes=[Note(Fraction(i), Fraction(1), 60 + 2 * i) for i in range(8)],
-                chords=[Chord(Fraction(0), Fraction(8), 0, "maj7", (0, 4, 7, 11), "Cmaj7")],
-                tempo=120.0)
-    samples, rate = read_wav(audio.to_audio(solo, tmp_path / "solo.wav", sample_rate=8000,
-                                            renderer="synth"))
+    solo = Solo(
+        notes=[Note(Fraction(i), Fraction(1), 60 + 2 * i) for i in range(8)],
+        chords=[Chord(Fraction(0), Fraction(8), 0, "maj7", (0, 4, 7, 11), "Cmaj7")],
+        tempo=120.0,
+    )
+    samples, rate = read_wav(
+        audio.to_audio(solo, tmp_path / "solo.wav", sample_rate=8000, renderer="synth")
+    )
     # Eight quarter notes at 120 bpm: about 4 s (comping may ring to the end of the bar) + tail.
     assert 4.0 * rate <= len(samples) <= 5.0 * rate
     assert np.abs(samples).max() > 10000
@@ -100,8 +107,9 @@ def test_a_named_soundfont_must_exist(midi_file, tmp_path):
 
 
 FLUIDSYNTH_PROBLEM = audio.fluidsynth_problem()
-needs_fluidsynth = pytest.mark.skipif(FLUIDSYNTH_PROBLEM is not None,
-                                      reason=f"FluidSynth rendering: {FLUIDSYNTH_PROBLEM}")
+needs_fluidsynth = pytest.mark.skipif(
+    FLUIDSYNTH_PROBLEM is not None, reason=f"FluidSynth rendering: {FLUIDSYNTH_PROBLEM}"
+)
 
 
 @needs_fluidsynth
@@ -116,7 +124,7 @@ def solo_share(samples, rate, events):
     of the note's first three harmonics. Scale-free: each render is normalised on its own."""
     shares = []
     for event in events:
-        start = int((event.start + 0.03) * rate)        # past the attack
+        start = int((event.start + 0.03) * rate)  # past the attack
         stop = int(min(event.end, event.start + 0.3) * rate)
         if stop - start < 0.05 * rate:
             continue
@@ -136,8 +144,9 @@ def shipped_solo(tmp_path_factory):
     """A 12-bar blues from the shipped model, its MIDI (tenor sax, piano, bass), and its length."""
     from music.model.improvise import generate
 
-    solo, midi, _ = generate(tmp_path_factory.mktemp("solo") / "solo.mid", chords="blues:F",
-                             choruses=1, seed=7)
+    solo, midi, _ = generate(
+        tmp_path_factory.mktemp("solo") / "solo.mid", chords="blues:F", choruses=1, seed=7
+    )
     return solo, midi, float(solo.duration) * 60 / solo.tempo
 
 
@@ -150,8 +159,10 @@ def test_fluidsynth_plays_the_shipped_models_solo_over_its_band(shipped_solo, tm
     # As long as the solo, and at most 2 s more (the release tail).
     assert seconds * rate <= len(samples) <= (seconds + 2) * rate
     # Never silent while the band plays: every second has sound.
-    rms = [np.sqrt(np.mean((samples[i:i + rate] / 32768.0) ** 2))
-           for i in range(0, int(seconds) * rate, rate)]
+    rms = [
+        np.sqrt(np.mean((samples[i : i + rate] / 32768.0) ** 2))
+        for i in range(0, int(seconds) * rate, rate)
+    ]
     assert min(rms) > 0.02, rms
     # Loud, and below clipping.
     peak = np.abs(samples.astype(np.int32)).max()
@@ -165,8 +176,10 @@ def test_fluidsynth_plays_the_shipped_models_solo_over_its_band(shipped_solo, tm
     band_samples, _ = read_wav(audio.to_audio(band, tmp_path / "band.wav", renderer="fluidsynth"))
     with_solo, band_only = solo_share(samples, rate, events), solo_share(band_samples, rate, events)
     assert np.median(with_solo) > 0.2, np.median(with_solo)
-    assert np.median(with_solo) > 10 * np.median(band_only), (np.median(with_solo),
-                                                              np.median(band_only))
+    assert np.median(with_solo) > 10 * np.median(band_only), (
+        np.median(with_solo),
+        np.median(band_only),
+    )
     assert np.mean(with_solo > 2 * band_only) > 0.9
 
 

@@ -14,8 +14,11 @@ import pytest
 
 import music
 
-MODULES = sorted(info.name for info in pkgutil.walk_packages(music.__path__, "music.")
-                 if not info.name.endswith("__main__"))
+MODULES = sorted(
+    info.name
+    for info in pkgutil.walk_packages(music.__path__, "music.")
+    if not info.name.endswith("__main__")
+)
 
 
 @pytest.mark.parametrize("name", MODULES)

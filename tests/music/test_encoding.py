@@ -6,8 +6,15 @@ from fractions import Fraction as F
 import numpy as np
 import pytest
 
-from music.encoding.events import (BOS, ENCODING_VERSION, INTERVAL_RANGE, PITCH_RANGE, Encoding,
-                                   EncodingVersionError, transpose_solo)
+from music.encoding.events import (
+    BOS,
+    ENCODING_VERSION,
+    INTERVAL_RANGE,
+    PITCH_RANGE,
+    Encoding,
+    EncodingVersionError,
+    transpose_solo,
+)
 from music.encoding.features import FEATURE_DIM, REFERENCE_PITCH, STATIC_DIM, ChordTimeline
 from music.encoding.timegrid import DURATIONS, TICKS_PER_QUARTER, split_duration, to_ticks
 from music.theory.progressions import parse_progression
@@ -29,9 +36,23 @@ def merged(notes):
 
 def synthetic_solo(bars="Dm7 G7 | Cmaj7 | Bm7b5 E7 | Am6 |"):
     chords = parse_progression(bars)
-    spec = [(F(1, 2), 62), (F(1, 2), 65), (F(2, 3), 69), (F(1, 3), 72), (F(3), 71),  # crosses bar
-            (F(1), None), (F(5, 4), 67), (F(1, 4), 68), (F(1, 6), 70), (F(1, 6), 71),
-            (F(1, 6), 72), (F(7, 2), 64), (F(1, 2), None), (F(9, 4), 57), (F(7, 4), None)]
+    spec = [
+        (F(1, 2), 62),
+        (F(1, 2), 65),
+        (F(2, 3), 69),
+        (F(1, 3), 72),
+        (F(3), 71),  # crosses bar
+        (F(1), None),
+        (F(5, 4), 67),
+        (F(1, 4), 68),
+        (F(1, 6), 70),
+        (F(1, 6), 71),
+        (F(1, 6), 72),
+        (F(7, 2), 64),
+        (F(1, 2), None),
+        (F(9, 4), 57),
+        (F(7, 4), None),
+    ]
     notes, t = [], F(0)
     for duration, pitch in spec:
         notes.append(Note(t, duration, pitch))
@@ -86,7 +107,10 @@ def test_round_trip_on_wjazzd_solos(shared_data, name):
     original = [n for n in merged(solo.notes)]
     restored = merged(decoded.notes)
     # The encoding pads the last bar with a rest; otherwise every note comes back exactly.
-    if restored[-1][2] is None and restored[-1][0] + restored[-1][1] > original[-1][0] + original[-1][1]:
+    if (
+        restored[-1][2] is None
+        and restored[-1][0] + restored[-1][1] > original[-1][0] + original[-1][1]
+    ):
         if original[-1][2] is None:
             restored[-1] = (restored[-1][0], original[-1][1], None)
         else:
@@ -113,17 +137,26 @@ def test_round_trip_on_the_metheny_midi(shared_data):
 def test_quantise_rounds_off_grid_times_and_folds_pitches():
     enc = Encoding()
     chords = parse_progression("C7 |")
-    solo = Solo([Note(F(0), F(1, 16), 60),           # 64th: onset 0, next onset rounds to 1.5
-                 Note(F(1, 16), F(1, 3) - F(1, 16), 110),   # too high: 98, a leap: 86
-                 Note(F(1, 3), F(1, 100), 20),          # shorter than half a tick: dropped
-                 Note(F(1, 3) + F(1, 100), F(11, 3) - F(1, 100), 64)], chords)
+    solo = Solo(
+        [
+            Note(F(0), F(1, 16), 60),  # 64th: onset 0, next onset rounds to 1.5
+            Note(F(1, 16), F(1, 3) - F(1, 16), 110),  # too high: 98, a leap: 86
+            Note(F(1, 3), F(1, 100), 20),  # shorter than half a tick: dropped
+            Note(F(1, 3) + F(1, 100), F(11, 3) - F(1, 100), 64),
+        ],
+        chords,
+    )
     q = enc.quantise(solo)
     assert [(n.offset, n.duration, n.pitch) for n in q.notes] == [
-        (F(0), F(1, 12), 60), (F(1, 12), F(1, 4), 86), (F(1, 3), F(11, 3), 64)]
+        (F(0), F(1, 12), 60),
+        (F(1, 12), F(1, 4), 86),
+        (F(1, 3), F(11, 3), 64),
+    ]
     assert 98 - 60 > INTERVAL_RANGE >= 86 - 60
     decoded = enc.decode(enc.encode(solo).tokens, chords, 4)
     assert [(n.offset, n.duration, n.pitch) for n in decoded.notes] == [
-        (n.offset, n.duration, n.pitch) for n in q.notes]
+        (n.offset, n.duration, n.pitch) for n in q.notes
+    ]
 
 
 def test_the_same_phrase_over_the_same_degree_gives_the_same_tokens_and_features():
@@ -158,8 +191,12 @@ def test_transposing_encoded_events_equals_encoding_the_transposed_solo():
 def test_melody_features_hear_chord_tones_from_the_previous_pitch_and_phrases():
     enc = Encoding()
     chords = parse_progression("C7 | F7 |")
-    notes = [Note(F(0), F(1), 64), Note(F(1), F(2), None), Note(F(3), F(1), 67),
-             Note(F(4), F(4), 65)]
+    notes = [
+        Note(F(0), F(1), 64),
+        Note(F(1), F(2), None),
+        Note(F(3), F(1), 67),
+        Note(F(4), F(4), 65),
+    ]
     encoded = enc.encode(Solo(notes, chords, tempo=80.0))
     melody = encoded.features[:, STATIC_DIM:]
     assert [enc.describe(t) for t in encoded.tokens] == ["-3/24", "rest/48", "+3/24", "-2/96"]
@@ -183,11 +220,11 @@ def test_features_describe_chord_next_chord_and_bar_position():
     timeline = ChordTimeline(chords, 96)
     f = timeline.features(24 + 12)  # beat 2, the off-beat eighth, over Dm7
     assert f.shape == (STATIC_DIM,) and FEATURE_DIM == STATIC_DIM + 41
-    assert list(np.flatnonzero(f[0:12])) == [0, 3, 7, 10]           # m7 from its root
-    assert list(np.flatnonzero(f[12:24])) == [2]                    # root D
+    assert list(np.flatnonzero(f[0:12])) == [0, 3, 7, 10]  # m7 from its root
+    assert list(np.flatnonzero(f[12:24])) == [2]  # root D
     assert list(np.flatnonzero(f[24:36])) == sorted((5 + pc) % 12 for pc in (0, 4, 7, 10))
-    assert list(np.flatnonzero(f[36:48])) == [5]                    # G is a fourth up
-    assert f[48] == 0 and f[49] == pytest.approx(12 / 96)            # chord, ticks to change
+    assert list(np.flatnonzero(f[36:48])) == [5]  # G is a fourth up
+    assert f[48] == 0 and f[49] == pytest.approx(12 / 96)  # chord, ticks to change
     assert list(np.flatnonzero(f[50:58])) == [1] and list(np.flatnonzero(f[58:82])) == [12]
     assert f[82] == pytest.approx(60 / 96) and list(np.flatnonzero(f[83:87])) == [0]
     assert timeline.features(2 * 96)[48] == 1  # N.C.
@@ -196,8 +233,9 @@ def test_features_describe_chord_next_chord_and_bar_position():
     assert list(timeline.root_table(200)[[0, 47, 48, 96]]) == [2, 2, 7, 0]
     rings = timeline.pitch_class_table(200)
     assert list(np.flatnonzero(rings[47, 0])) == [0, 2, 5, 9] and list(
-        np.flatnonzero(rings[47, 2])) == [2]                           # Dm7, root D
-    assert list(np.flatnonzero(rings[47, 1])) == [2, 5, 7, 11]          # next: G7
+        np.flatnonzero(rings[47, 2])
+    ) == [2]  # Dm7, root D
+    assert list(np.flatnonzero(rings[47, 1])) == [2, 5, 7, 11]  # next: G7
     assert not rings[199].any()  # N.C. to the end
 
 
@@ -220,4 +258,5 @@ def test_an_encoding_of_another_version_is_refused_naming_both_versions():
         Encoding.from_config(old)
     assert str(error.value) == (
         f"encoding version 1 ('chord-relative-events-v1'), but this seqzoo reads encoding "
-        f"version {ENCODING_VERSION} ('interval-events-v{ENCODING_VERSION}')")
+        f"version {ENCODING_VERSION} ('interval-events-v{ENCODING_VERSION}')"
+    )

@@ -24,6 +24,5 @@ def test_an_unknown_name_is_an_attribute_error():
 
 def test_importing_the_types_does_not_import_tensorflow():
     code = "import music, music.types, sys; print('tensorflow' in sys.modules)"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"

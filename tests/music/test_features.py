@@ -5,13 +5,23 @@ import numpy as np
 import pytest
 
 from music.encoding.events import Encoding
-from music.encoding.features import (FEATURE_DIM, NEUTRAL_TEMPO, STATIC_DIM, ChordTimeline,
-                                     feature_block, melody_features, melody_features_graph,
-                                     tempo_feature)
+from music.encoding.features import (
+    FEATURE_DIM,
+    NEUTRAL_TEMPO,
+    STATIC_DIM,
+    ChordTimeline,
+    feature_block,
+    melody_features,
+    melody_features_graph,
+    tempo_feature,
+)
 from music.encoding.timegrid import to_ticks
 
-WJAZZD_FILES = ("ArtPepper_BluesForBlanche_Solo.xml", "JohnColtrane_GiantSteps-1_Solo.xml",
-                "ArtPepper_Desafinado_Solo.xml")
+WJAZZD_FILES = (
+    "ArtPepper_BluesForBlanche_Solo.xml",
+    "JohnColtrane_GiantSteps-1_Solo.xml",
+    "ArtPepper_Desafinado_Solo.xml",
+)
 
 
 def melody_states(encoding, encoded):
@@ -44,9 +54,15 @@ def test_numpy_and_graph_features_agree_on_real_solos(shared_data, name):
     np.testing.assert_array_equal(in_numpy, encoded.features[:, STATIC_DIM:])
 
     graph = tf.function(melody_features_graph)  # as in the loop: traced, batch of any size
-    in_graph = graph(tf.constant(rings), tf.constant(pitch), tf.constant(started),
-                     tf.constant(phrase), tf.constant(rest), tf.constant(bar_ticks, tf.int32),
-                     tf.constant(tempo_feature(solo.tempo), tf.float32)).numpy()
+    in_graph = graph(
+        tf.constant(rings),
+        tf.constant(pitch),
+        tf.constant(started),
+        tf.constant(phrase),
+        tf.constant(rest),
+        tf.constant(bar_ticks, tf.int32),
+        tf.constant(tempo_feature(solo.tempo), tf.float32),
+    ).numpy()
     assert in_graph.shape == (len(encoded.tokens), FEATURE_DIM - STATIC_DIM)
     assert in_graph.dtype == np.float32
     np.testing.assert_allclose(in_graph, in_numpy, atol=1e-6)
@@ -64,17 +80,19 @@ def test_the_tempo_feature_is_log2_of_the_tempo_over_the_neutral_one():
 
 
 def test_the_scalar_features_saturate_at_their_named_spans():
-    from music.encoding.features import (PHRASE_BARS, REFERENCE_PITCH, REGISTER_SPAN,
-                                         REST_SPAN_TICKS)
+    from music.encoding.features import PHRASE_BARS, REFERENCE_PITCH, REGISTER_SPAN, REST_SPAN_TICKS
 
     rings = np.zeros((3, 3, 12), np.float32)
-    pitch = np.int32([REFERENCE_PITCH, REFERENCE_PITCH + REGISTER_SPAN,
-                      REFERENCE_PITCH - REGISTER_SPAN // 2])
+    pitch = np.int32(
+        [REFERENCE_PITCH, REFERENCE_PITCH + REGISTER_SPAN, REFERENCE_PITCH - REGISTER_SPAN // 2]
+    )
     phrase = np.int32([0, PHRASE_BARS * 96 // 2, 10 * PHRASE_BARS * 96])
     rest = np.int32([0, REST_SPAN_TICKS // 4, 5 * REST_SPAN_TICKS])
     features = melody_features(rings, pitch, [False, True, True], phrase, rest, 96, 320)
-    column = {name: feature_block(name).start - STATIC_DIM
-              for name in ("register", "no_prev", "phrase_length", "rest_before", "tempo")}
+    column = {
+        name: feature_block(name).start - STATIC_DIM
+        for name in ("register", "no_prev", "phrase_length", "rest_before", "tempo")
+    }
     np.testing.assert_allclose(features[:, column["register"]], [0.0, 1.0, -0.5])
     np.testing.assert_allclose(features[:, column["no_prev"]], [1.0, 0.0, 0.0])
     np.testing.assert_allclose(features[:, column["phrase_length"]], [0.0, 0.5, 1.0])

@@ -10,8 +10,19 @@ REPO = pathlib.Path(__file__).resolve().parents[2]
 
 
 def test_a_few_hundred_fuzz_cases_crash_hang_and_blow_memory_never(shared_data):
-    command = [sys.executable, "-m", "tests.fuzz", "--cases", "240",
-               "--seed", "11", "--real", "0", "--data", str(shared_data)]
+    command = [
+        sys.executable,
+        "-m",
+        "tests.fuzz",
+        "--cases",
+        "240",
+        "--seed",
+        "11",
+        "--real",
+        "0",
+        "--data",
+        str(shared_data),
+    ]
     done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     summary = json.loads(done.stdout.strip().splitlines()[-1])

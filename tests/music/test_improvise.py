@@ -1,20 +1,19 @@
 """Improvising: bars exactly filled, seeds reproduce, primers, learning chord tones, the shipped model."""
 
-import dataclasses
 from fractions import Fraction as F
 
 import numpy as np
 import pytest
 
-from music.theory.progressions import parse_progression
-from music.theory.pitch_classes import chord_tones
 from music.encoding.events import Encoding
 from music.encoding.timegrid import to_ticks
 from music.errors import MusicInputError
-from music.model.improvise import Improviser, repeat_form
 from music.model.artifact import Artifact, build_model, load_artifact
-from zoo.artifacts.format import RESERVED_KEYS
+from music.model.improvise import Improviser, repeat_form
+from music.theory.pitch_classes import chord_tones
+from music.theory.progressions import parse_progression
 from music.types import Note, Solo
+from zoo.artifacts.format import RESERVED_KEYS
 
 
 def check_bars(solo, bars):
@@ -52,25 +51,41 @@ def test_every_bar_is_filled_in_4_4_and_3_4(tiny):
 
 @pytest.mark.parametrize("meter, bar_length", [("3/4", F(3)), ("5/4", F(5)), ("6/8", F(3))])
 def test_generate_in_other_meters_fills_every_bar_and_writes_the_time_signature(
-        tiny, tmp_path, meter, bar_length):
+    tiny, tmp_path, meter, bar_length
+):
     import music21
 
     from music.model.improvise import generate
     from music.reading.solos import read_solo
 
-    solo, midi, xml = generate(tmp_path / "solo.mid", chords="Dm7 | G7 C7 | Cmaj7 | A7 |",
-                               meter=meter, choruses=2, seed=2, improviser=tiny)
+    solo, midi, xml = generate(
+        tmp_path / "solo.mid",
+        chords="Dm7 | G7 C7 | Cmaj7 | A7 |",
+        meter=meter,
+        choruses=2,
+        seed=2,
+        improviser=tiny,
+    )
     assert f"{solo.beats_per_bar}/{solo.beat_unit}" == meter and solo.bar_length == bar_length
     check_bars(solo, 8)
-    assert [c.offset for c in solo.chords[:5]] == [0, bar_length, bar_length * 3 / 2,
-                                                   2 * bar_length, 3 * bar_length]
+    assert [c.offset for c in solo.chords[:5]] == [
+        0,
+        bar_length,
+        bar_length * 3 / 2,
+        2 * bar_length,
+        3 * bar_length,
+    ]
     for path in (midi, xml):
         score = music21.converter.parse(str(path))
         assert {ts.ratioString for ts in score.recurse().getElementsByClass("TimeSignature")} == {
-            meter}, path
+            meter
+        }, path
     back = read_solo(xml, harmony="symbols")
     assert (back.beats_per_bar, back.beat_unit, back.duration) == (
-        solo.beats_per_bar, solo.beat_unit, 8 * bar_length)
+        solo.beats_per_bar,
+        solo.beat_unit,
+        8 * bar_length,
+    )
     assert [n.pitch for n in back.notes if n.pitch] == [n.pitch for n in solo.notes if n.pitch]
 
 
@@ -78,8 +93,12 @@ def test_a_lead_sheet_keeps_its_meter_and_refuses_another(tiny, tmp_path):
     from music.model.improvise import generate
     from music.writing.render import write_solo
 
-    waltz = Solo([Note(F(0), F(6), 62)], parse_progression("Dm7 | G7 |", beats_per_bar=3),
-                 beats_per_bar=3, beat_unit=4)
+    waltz = Solo(
+        [Note(F(0), F(6), 62)],
+        parse_progression("Dm7 | G7 |", beats_per_bar=3),
+        beats_per_bar=3,
+        beat_unit=4,
+    )
     _, sheet = write_solo(waltz, tmp_path / "sheet.mid")
     solo, _, _ = generate(tmp_path / "a.mid", chords=sheet, improviser=tiny)
     check_bars(solo, 2)
@@ -90,7 +109,8 @@ def test_a_lead_sheet_keeps_its_meter_and_refuses_another(tiny, tmp_path):
         generate(tmp_path / "c.mid", chords=sheet, meter="4/4", improviser=tiny)
     assert str(error.value) == (
         f"meter=4/4: {sheet} is in 3/4; expected no meter with a lead-sheet file (its own "
-        f"meter is used) or meter=3/4")
+        f"meter is used) or meter=3/4"
+    )
     assert not (tmp_path / "c.mid").exists()
 
 
@@ -151,8 +171,10 @@ def test_a_solo_longer_than_max_bars_is_refused(tiny):
     assert length == 4 * 12 * (MAX_BARS // 12)
     with pytest.raises(MusicInputError) as error:
         tiny.improvise(blues, choruses=100000)
-    assert str(error.value) == ("choruses=100000: 100000 choruses of 12 bars make 1200000 "
-                                f"bars; expected at most {MAX_BARS} bars in all")
+    assert str(error.value) == (
+        "choruses=100000: 100000 choruses of 12 bars make 1200000 "
+        f"bars; expected at most {MAX_BARS} bars in all"
+    )
 
 
 def test_a_tiny_model_learns_chord_tones_and_applies_them_in_another_key(tmp_path):
@@ -176,17 +198,32 @@ def test_a_tiny_model_learns_chord_tones_and_applies_them_in_another_key(tmp_pat
                 notes.append(Note(t, F(1, 2), pitch))
                 t += F(1, 2)
         solos.append(Solo(notes, keyed, source=f"lines{shift}"))
-    train(solos, tmp_path / "tiny", epochs=60, seq_len=64, batch_size=4, units=64,
-          embedding_dim=16, dropout=0.0, learning_rate=1e-2, holdout_every=0, val_fraction=0.2,
-          patience=30, verbose=0)
+    train(
+        solos,
+        tmp_path / "tiny",
+        epochs=60,
+        seq_len=64,
+        batch_size=4,
+        units=64,
+        embedding_dim=16,
+        dropout=0.0,
+        learning_rate=1e-2,
+        holdout_every=0,
+        val_fraction=0.2,
+        patience=30,
+        verbose=0,
+    )
     improviser = Improviser(load_artifact(tmp_path / "tiny"))
     target = parse_progression("Fm7 | Bb7 | Ebmaj7 | Ebmaj7 |")
     solo = improviser.improvise(target, choruses=2, seed=0, temperature=0.5, top_p=0.9)
     check_bars(solo, 8)
     timeline = [(c.offset, c) for c in repeat_form(target, F(4), 2)[0]]
     pitched = [n for n in solo.notes if n.pitch is not None]
-    hits = sum(n.pitch % 12 in chord_tones(max((c for o, c in timeline if o <= n.offset),
-                                               key=lambda c: c.offset)) for n in pitched)
+    hits = sum(
+        n.pitch % 12
+        in chord_tones(max((c for o, c in timeline if o <= n.offset), key=lambda c: c.offset))
+        for n in pitched
+    )
     assert len(pitched) >= 16
     # Chance is 4 of 12 pitch classes; the interval encoding has to learn from the conditioning
     # which intervals land on chord tones (a rule, not a memorised sequence), so the bar sits
@@ -206,12 +243,32 @@ def test_training_splits_clips_stops_early_and_keeps_the_best_epoch(tmp_path):
     rng = np.random.default_rng(0)
     chords = parse_progression("Dm7 | G7 | Cmaj7 | A7 |" * 2)
     melodies = rng.integers(55, 80, (6, 64))
-    solos = [Solo([Note(F(i, 2), F(1, 2), int(p)) for i, p in enumerate(melody)], chords,
-                  source=f"solo{k}.musicxml") for k, melody in enumerate(melodies)]
+    solos = [
+        Solo(
+            [Note(F(i, 2), F(1, 2), int(p)) for i, p in enumerate(melody)],
+            chords,
+            source=f"solo{k}.musicxml",
+        )
+        for k, melody in enumerate(melodies)
+    ]
     out = tmp_path / "run"
-    returned = train(solos, out, epochs=12, seq_len=16, batch_size=4, units=8, embedding_dim=4,
-                     dropout=0.0, learning_rate=1.0, clipnorm=0.5, patience=1, holdout_every=3,
-                     val_fraction=0.25, seed=0, verbose=0)
+    returned = train(
+        solos,
+        out,
+        epochs=12,
+        seq_len=16,
+        batch_size=4,
+        units=8,
+        embedding_dim=4,
+        dropout=0.0,
+        learning_rate=1.0,
+        clipnorm=0.5,
+        patience=1,
+        holdout_every=3,
+        val_fraction=0.25,
+        seed=0,
+        verbose=0,
+    )
     config = json.loads((out / "config.json").read_text())
     metrics = config["metrics"]  # zoo.artifacts.format keeps the metrics in config.json
     assert metrics["history"] == returned["history"]
@@ -251,8 +308,10 @@ def test_training_splits_clips_stops_early_and_keeps_the_best_epoch(tmp_path):
     assert not (tmp_path / "other").exists()
     enc = Encoding()
     model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-    loss = model.evaluate(WindowDataset([enc.encode(s) for s in val], enc, seq_len=16,
-                                        batch_size=4, augment=False), verbose=0)
+    loss = model.evaluate(
+        WindowDataset([enc.encode(s) for s in val], enc, seq_len=16, batch_size=4, augment=False),
+        verbose=0,
+    )
     assert loss == pytest.approx(metrics["best_val_loss"], abs=1e-4)
 
 
@@ -261,7 +320,8 @@ def test_the_shipped_model_loads_in_safe_mode_and_improvises():
     assert "ODbL" in artifact.config["license"] and "DbCL" in artifact.config["license"]
     assert artifact.config["data"]["heldout_sources"]
     assert not set(artifact.config["data"]["heldout_sources"]) & set(
-        artifact.config["data"]["train_sources"])
+        artifact.config["data"]["train_sources"]
+    )
     solo = Improviser(artifact).improvise(parse_progression("Dm7 G7 | Cmaj7 |"), choruses=4, seed=1)
     check_bars(solo, 8)
     assert sum(n.pitch is not None for n in solo.notes) >= 8
@@ -272,12 +332,19 @@ def test_the_shipped_model_plays_the_same_solo_for_a_seed_as_before_the_encoding
     (issue 26): same model, progression and seed, the same notes."""
     from music.reading.leadsheet import progression_from_spec
 
-    solo = Improviser(load_artifact()).improvise(progression_from_spec("Dm7 G7 | Cmaj7 |"),
-                                                 seed=3)
+    solo = Improviser(load_artifact()).improvise(progression_from_spec("Dm7 G7 | Cmaj7 |"), seed=3)
     assert [(n.offset, n.duration, n.pitch) for n in solo.notes] == [
-        (F(0), F(2), None), (F(2), F(1, 2), 59), (F(5, 2), F(3, 2), None), (F(4), F(1, 2), 59),
-        (F(9, 2), F(1), None), (F(11, 2), F(3, 8), 59), (F(47, 8), F(3, 4), 62),
-        (F(53, 8), F(1, 8), 59), (F(27, 4), F(5, 4), None)]
+        (F(0), F(2), None),
+        (F(2), F(1, 2), 59),
+        (F(5, 2), F(3, 2), None),
+        (F(4), F(1, 2), 59),
+        (F(9, 2), F(1), None),
+        (F(11, 2), F(3, 8), 59),
+        (F(47, 8), F(3, 4), 62),
+        (F(53, 8), F(1, 8), 59),
+        (F(27, 4), F(5, 4), None),
+    ]
+
 
 def test_the_conditioning_in_the_loop_equals_the_encoding_of_the_generated_solo(tiny):
     """What the network heard while generating (the carry and tables in TensorFlow) is what
@@ -291,9 +358,12 @@ def test_the_conditioning_in_the_loop_equals_the_encoding_of_the_generated_solo(
     enc = tiny.encoding
     encoded = enc.encode(solo)
     timeline = ChordTimeline(solo.chords, 96)
-    context = {"static": tf.constant(timeline.feature_table(4 * 96)),
-               "rings": tf.constant(timeline.pitch_class_table(4 * 96)),
-               "bar_ticks": tf.constant(96), "tempo": tf.constant(np.log2(200 / 160), tf.float32)}
+    context = {
+        "static": tf.constant(timeline.feature_table(4 * 96)),
+        "rings": tf.constant(timeline.pitch_class_table(4 * 96)),
+        "bar_ticks": tf.constant(96),
+        "tempo": tf.constant(np.log2(200 / 160), tf.float32),
+    }
     state, carries = enc.initial_state(), []
     for token, onset in zip(encoded.tokens, encoded.onsets):
         carries.append({**state, "tick": int(onset)})
@@ -310,8 +380,9 @@ def test_a_model_of_an_older_encoding_is_refused_naming_both_versions(tmp_path):
     from music.model.artifact import save_artifact
 
     enc = Encoding()
-    folder = save_artifact(tmp_path / "old", build_model(enc, units=4, embedding_dim=3), enc,
-                           {}, {})
+    folder = save_artifact(
+        tmp_path / "old", build_model(enc, units=4, embedding_dim=3), enc, {}, {}
+    )
     path = folder / "encoding.json"
     config = json.loads(path.read_text())
     config.update(name="chord-relative-events-v1")
@@ -320,8 +391,10 @@ def test_a_model_of_an_older_encoding_is_refused_naming_both_versions(tmp_path):
     with pytest.raises(MusicInputError) as error:
         load_artifact(folder)
     message = str(error.value)
-    assert message.startswith(f"--model {folder}: the model was trained with encoding version 1 "
-                              f"('chord-relative-events-v1')")
+    assert message.startswith(
+        f"--model {folder}: the model was trained with encoding version 1 "
+        f"('chord-relative-events-v1')"
+    )
     assert f"reads encoding version {ENCODING_VERSION}" in message
     assert message.endswith("retrain it with python -m music train")
 
@@ -346,8 +419,13 @@ def _repeating_artifact():
     """A model that always wants to repeat the last pitch (interval 0) as a quarter note."""
     enc = Encoding()
     model = build_model(enc, units=8, embedding_dim=4)
-    bias = np.where((enc.token_interval == 0) & (enc.token_kind == enc.interval_range)
-                    & (enc.token_ticks == 24), 20.0, 0.0).astype("float32")
+    bias = np.where(
+        (enc.token_interval == 0)
+        & (enc.token_kind == enc.interval_range)
+        & (enc.token_ticks == 24),
+        20.0,
+        0.0,
+    ).astype("float32")
     dense = model.get_layer("logits")
     dense.set_weights([np.zeros_like(dense.get_weights()[0]), bias])
     return Artifact(model, enc, {}, {})
@@ -380,8 +458,9 @@ def test_each_solo_plays_in_a_register_drawn_from_its_seed():
     assert {n.pitch for n in fixed.notes if n.pitch} == {REFERENCE_PITCH}
 
 
-@pytest.mark.parametrize("name, value", [("register_spread", -1), ("centre_decay", 1.0),
-                                         ("centre_decay", -0.1)])
+@pytest.mark.parametrize(
+    "name, value", [("register_spread", -1), ("centre_decay", 1.0), ("centre_decay", -0.1)]
+)
 def test_bad_guard_settings_name_the_parameter(name, value):
     enc = Encoding()
     artifact = Artifact(build_model(enc, units=4, embedding_dim=3), enc, {}, {})

@@ -8,18 +8,23 @@ from fractions import Fraction
 
 import pytest
 
-from music.reading import cache as corpus
-from music.theory.chords import parse_chord
 from music.errors import ChordError, MusicInputError
-from music.reading.solos import (choose_melody, list_music_files, monophonic_notes, read_corpus,
-                      read_midi_parts, read_solo)
+from music.reading import cache as corpus
+from music.reading.solos import (
+    choose_melody,
+    list_music_files,
+    monophonic_notes,
+    read_corpus,
+    read_midi_parts,
+    read_solo,
+)
+from music.theory.chords import parse_chord
 from tests.conftest import shared_data_dir
 from zoo.io.downloads import sha256_of
 
 F = Fraction
 GRID = F(1, 24)
-EXPECTED_FILE = ("expected a MusicXML (.xml, .musicxml, .mxl), MIDI (.mid, .midi) or ABC (.abc) "
-                 "file")
+EXPECTED_FILE = "expected a MusicXML (.xml, .musicxml, .mxl), MIDI (.mid, .midi) or ABC (.abc) file"
 # A solo with one 5/4 measure (its extra beat a rest) and a solo with a 2-beat pickup bar.
 WJAZZD_FILES = ("ArtPepper_BluesForBlanche_Solo.xml", "ArtPepper_Stardust-2_Solo.xml")
 _STEPS = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
@@ -49,8 +54,9 @@ def _xml_bars(path):
                 continue
             pitch, alter = note.find("pitch"), note.find("pitch/alter")
             octave, step = int(pitch.find("octave").text), _STEPS[pitch.find("step").text]
-            pitches.append(12 * (octave + 1) + step
-                           + (int(float(alter.text)) if alter is not None else 0))
+            pitches.append(
+                12 * (octave + 1) + step + (int(float(alter.text)) if alter is not None else 0)
+            )
         bars.append(pitches)
     return bars
 
@@ -61,8 +67,10 @@ def _xml_harmony(path):
     for index, measure in enumerate(ET.parse(path).getroot().iter("measure")):
         for harmony in measure.findall("harmony"):
             alter = harmony.find("root/root-alter")
-            root = (_STEPS[harmony.find("root/root-step").text]
-                    + (int(float(alter.text)) if alter is not None else 0)) % 12
+            root = (
+                _STEPS[harmony.find("root/root-step").text]
+                + (int(float(alter.text)) if alter is not None else 0)
+            ) % 12
             found.append((index, root, harmony.find("kind").text))
     return found
 
@@ -108,10 +116,20 @@ def test_wjazzd_chords_found(wjazzd_solos, name):
     assert spans[0].offset == 0 and spans[-1].end == solo.duration
     assert all(a.end == b.offset for a, b in zip(spans, spans[1:]))
     harmony = _xml_harmony(_wjazzd(name))
-    kinds = {"dominant": "7", "minor-seventh": "m7", "major-seventh": "maj7", "major": "maj",
-             "minor": "m", "major-sixth": "6", "minor-sixth": "m6", "diminished": "dim",
-             "diminished-seventh": "dim7", "augmented-seventh": "7#5", "augmented": "aug",
-             "suspended-fourth": "sus4"}
+    kinds = {
+        "dominant": "7",
+        "minor-seventh": "m7",
+        "major-seventh": "maj7",
+        "major": "maj",
+        "minor": "m",
+        "major-sixth": "6",
+        "minor-sixth": "m6",
+        "diminished": "dim",
+        "diminished-seventh": "dim7",
+        "augmented-seventh": "7#5",
+        "augmented": "aug",
+        "suspended-fourth": "sus4",
+    }
     if name == "ArtPepper_Stardust-2_Solo.xml":
         # its 2-beat pickup holds only a chord symbol at its very end, the time where bar 1
         # starts, so bar 1's own symbol replaces it and the pickup bar is N.C.
@@ -120,7 +138,8 @@ def test_wjazzd_chords_found(wjazzd_solos, name):
     # every <harmony>, in order, is one span starting in its measure
     harmonised = [c for c in spans if c.root is not None]
     assert [(int(c.offset // solo.bar_length), c.root, c.quality) for c in harmonised] == [
-        (index, root, kinds[kind]) for index, root, kind in harmony]
+        (index, root, kinds[kind]) for index, root, kind in harmony
+    ]
     for chord in harmonised:  # figures are re-spelled for jazz reading
         again = parse_chord(chord.figure)
         assert (again.root, again.quality, again.bass) == (chord.root, chord.quality, chord.bass)
@@ -142,6 +161,7 @@ def test_metheny_melody_found_by_content(shared_data):
     assert len(parts) >= 19 and len(pitched) == 10  # the drum tracks are set aside
     melody = choose_melody(parts)
     assert melody.name == "Guitar"
+
     def onsets(part):
         return len({event[0] for event in part.events})
 
@@ -177,8 +197,13 @@ def test_top_note_kept_and_overlaps_trimmed(tmp_path):
     part.insert(1, note.Note(62, quarterLength=2))
     part.insert(2, note.Note(55, quarterLength=1))  # starts under the sounding, higher D
     part.insert(3.5, note.Note(65, quarterLength=1))
-    expected = [(0, 1, 67), (1, 2, 62), (3, F(1, 2), None), (F(7, 2), 1, 65),
-                (F(9, 2), F(7, 2), None)]
+    expected = [
+        (0, 1, 67),
+        (1, 2, 62),
+        (3, F(1, 2), None),
+        (F(7, 2), 1, 65),
+        (F(9, 2), F(7, 2), None),
+    ]
     for suffix, fmt in (("mid", "midi"), ("musicxml", "musicxml")):
         path = tmp_path / f"top.{suffix}"
         stream.Score([part]).write(fmt, fp=str(path))
@@ -188,15 +213,22 @@ def test_top_note_kept_and_overlaps_trimmed(tmp_path):
 
 
 def test_monophonic_notes_by_hand():
-    events = [(F(0), F(1), (60, 64), 90),  # a chord: its top note 64 is kept
-              (F(1, 50), F(1, 49), (50,), 90),  # snaps to onset 0, under 64: dropped
-              (F(1, 2), F(1), (55,), 90),  # starts under the sounding 64: dropped
-              (F(101, 100), F(102, 100), (40,), 60),  # snaps to 1, shorter than the grid: 1 step
-              (F(2), F(3), (62,), 80), (F(5, 2), F(4), (67,), 70)]  # 67 cuts 62 at 5/2
+    events = [
+        (F(0), F(1), (60, 64), 90),  # a chord: its top note 64 is kept
+        (F(1, 50), F(1, 49), (50,), 90),  # snaps to onset 0, under 64: dropped
+        (F(1, 2), F(1), (55,), 90),  # starts under the sounding 64: dropped
+        (F(101, 100), F(102, 100), (40,), 60),  # snaps to 1, shorter than the grid: 1 step
+        (F(2), F(3), (62,), 80),
+        (F(5, 2), F(4), (67,), 70),
+    ]  # 67 cuts 62 at 5/2
     notes = monophonic_notes(events, grid=F(1, 12), end=F(4))
     assert [(n.offset, n.duration, n.pitch, n.velocity) for n in notes] == [
-        (0, 1, 64, 90), (1, F(1, 12), 40, 60), (F(13, 12), F(11, 12), None, 90),
-        (2, F(1, 2), 62, 80), (F(5, 2), F(3, 2), 67, 70)]
+        (0, 1, 64, 90),
+        (1, F(1, 12), 40, 60),
+        (F(13, 12), F(11, 12), None, 90),
+        (2, F(1, 2), 62, 80),
+        (F(5, 2), F(3, 2), 67, 70),
+    ]
 
 
 def test_melody_only_file_and_other_meters(tmp_path):
@@ -226,8 +258,9 @@ def _score_with_meters(tmp_path, suffix):
     part.append(meter.TimeSignature("4/4"))
     part.repeatAppend(note.Note(62), 4)
     path = tmp_path / f"change.{suffix}"
-    stream.Score([part.makeMeasures()]).write("midi" if suffix == "mid" else "musicxml",
-                                              fp=str(path))
+    stream.Score([part.makeMeasures()]).write(
+        "midi" if suffix == "mid" else "musicxml", fp=str(path)
+    )
     return path
 
 
@@ -236,8 +269,10 @@ def test_meter_change_is_refused(tmp_path, suffix):
     path = _score_with_meters(tmp_path, suffix)
     with pytest.raises(MusicInputError) as info:
         read_solo(path)
-    assert str(info.value) == (f"{path}: the meter changes from 3/4 to 4/4 at bar 2; expected "
-                               "one time signature for the whole piece")
+    assert str(info.value) == (
+        f"{path}: the meter changes from 3/4 to 4/4 at bar 2; expected "
+        "one time signature for the whole piece"
+    )
 
 
 def test_bad_files(tmp_path):
@@ -256,8 +291,9 @@ def test_bad_files(tmp_path):
     rests = stream.Part([meter.TimeSignature("4/4"), note.Rest(quarterLength=4)])
     stream.Score([rests]).write("musicxml", fp=str(tmp_path / "rests.musicxml"))
     cases["rests.musicxml"] = "no pitched notes; expected a melody with pitched notes"
-    drums = stream.Part([instrument.SnareDrum()] + [note.Unpitched(displayName="E4")
-                                                    for _ in range(4)])
+    drums = stream.Part(
+        [instrument.SnareDrum()] + [note.Unpitched(displayName="E4") for _ in range(4)]
+    )
     stream.Score([drums]).write("midi", fp=str(tmp_path / "drums.mid"))
     cases["drums.mid"] = "percussion only; expected a melody with pitched notes"
     for name, message in cases.items():
@@ -274,21 +310,27 @@ def test_unknown_chord_symbol_names_file_bar_and_symbol(tmp_path):
         '<?xml version="1.0" encoding="UTF-8"?><score-partwise version="3.0"><part-list>'
         '<score-part id="P1"><part-name>Sax</part-name></score-part></part-list><part id="P1">'
         '<measure number="1"><attributes><divisions>1</divisions><time><beats>4</beats>'
-        '<beat-type>4</beat-type></time></attributes><harmony><root><root-step>C</root-step>'
-        '</root><kind>major-seventh</kind></harmony><note><pitch><step>C</step><octave>5</octave>'
+        "<beat-type>4</beat-type></time></attributes><harmony><root><root-step>C</root-step>"
+        "</root><kind>major-seventh</kind></harmony><note><pitch><step>C</step><octave>5</octave>"
         '</pitch><duration>4</duration><type>whole</type></note></measure><measure number="2">'
         '<harmony><root><root-step>D</root-step></root><kind text="q7">other</kind></harmony>'
-        '<note><pitch><step>D</step><octave>5</octave></pitch><duration>4</duration>'
-        '<type>whole</type></note></measure></part></score-partwise>')
+        "<note><pitch><step>D</step><octave>5</octave></pitch><duration>4</duration>"
+        "<type>whole</type></note></measure></part></score-partwise>"
+    )
     with pytest.raises(ChordError) as info:
         read_solo(path)
-    assert str(info.value) == (f"{path}: bar 2: cannot read chord symbol 'Dq7'; expected e.g. "
-                               "Cmaj7, Dm7, G7, Bm7b5, C/E, N.C.")
+    assert str(info.value) == (
+        f"{path}: bar 2: cannot read chord symbol 'Dq7'; expected e.g. "
+        "Cmaj7, Dm7, G7, Bm7b5, C/E, N.C."
+    )
 
 
 def test_bad_arguments(tmp_path):
-    with pytest.raises(MusicInputError, match=r"harmony='chords' is not supported; expected one "
-                                              r"of auto, symbols, accompaniment, melody, none"):
+    with pytest.raises(
+        MusicInputError,
+        match=r"harmony='chords' is not supported; expected one "
+        r"of auto, symbols, accompaniment, melody, none",
+    ):
         read_solo(tmp_path / "x.mid", harmony="chords")
     waltz = tmp_path / "waltz.abc"
     waltz.write_text("X:1\nT:waltz\nM:3/4\nL:1/8\nK:C\nCDEF GA|]\n")

@@ -8,8 +8,8 @@ import pytest
 
 from music.__main__ import main
 from music.errors import MusicInputError
-from music.reading.solos import read_corpus, read_solo
 from music.reading.limits import ReadLimits, read_limits
+from music.reading.solos import read_corpus, read_solo
 from tests.midi import midi_bytes
 
 
@@ -90,9 +90,11 @@ def test_only_regular_files_are_read(tmp_path, capsys):
     os.symlink(loop, tmp_path / "other.mid")
     device = tmp_path / "zero.mid"
     os.symlink("/dev/zero", device)
-    cases = [(fifo, "is a FIFO (named pipe); expected a regular file"),
-             (loop, "is a symbolic link loop; expected a regular file"),
-             (device, "is a character device; expected a regular file")]
+    cases = [
+        (fifo, "is a FIFO (named pipe); expected a regular file"),
+        (loop, "is a symbolic link loop; expected a regular file"),
+        (device, "is a character device; expected a regular file"),
+    ]
     for path, message in cases:
         with pytest.raises(MusicInputError, match=re.escape(message)):
             read_solo(path)
@@ -106,9 +108,9 @@ def test_only_regular_files_are_read(tmp_path, capsys):
 
 
 def test_musicxml_measures_and_notes_are_counted_before_music21_parses(tmp_path):
-    measure = "<measure number=\"1\"><note><rest/><duration>1</duration></note></measure>"
+    measure = '<measure number="1"><note><rest/><duration>1</duration></note></measure>'
     path = tmp_path / "many.xml"
-    path.write_text("<score-partwise><part id=\"P1\">" + measure * 30 + "</part></score-partwise>")
+    path.write_text('<score-partwise><part id="P1">' + measure * 30 + "</part></score-partwise>")
     with pytest.raises(MusicInputError, match="lasts 30 bars, more than the limit of 20 bars"):
         read_solo(path, limits=ReadLimits(max_bars=20))
     with pytest.raises(MusicInputError, match="has more than the limit of 10 notes"):
@@ -130,34 +132,43 @@ def test_infer_chords_work_grows_with_windows_plus_notes(tmp_path):
 
 @pytest.mark.parametrize("suffix", [".xml", ".mxl"])
 def test_a_huge_time_signature_is_refused_before_music21_hangs_on_it(tmp_path, suffix):
-    score = ("<score-partwise><part id=\"P1\"><measure number=\"1\"><attributes><time>"
-             "<beats>1000000</beats><beat-type>4</beat-type></time></attributes><note><pitch>"
-             "<step>C</step><octave>4</octave></pitch><duration>1</duration></note></measure>"
-             "</part></score-partwise>")
+    score = (
+        '<score-partwise><part id="P1"><measure number="1"><attributes><time>'
+        "<beats>1000000</beats><beat-type>4</beat-type></time></attributes><note><pitch>"
+        "<step>C</step><octave>4</octave></pitch><duration>1</duration></note></measure>"
+        "</part></score-partwise>"
+    )
     path = tmp_path / f"huge{suffix}"
     if suffix == ".xml":
         path.write_text(score)
     else:
         with zipfile.ZipFile(path, "w") as archive:
             archive.writestr("score.xml", score)
-    with pytest.raises(MusicInputError, match="time signature '1000000' is not supported; "
-                                              "expected numbers up to 64"):
+    with pytest.raises(
+        MusicInputError,
+        match="time signature '1000000' is not supported; expected numbers up to 64",
+    ):
         read_solo(path)
 
 
 def test_a_lead_sheet_in_a_meter_that_cannot_be_written_is_refused(tmp_path, capsys):
     """16/1 bars are 64 quarter notes: MusicXML has no note value to write its comping."""
-    score = ("<score-partwise><part-list><score-part id=\"P1\"><part-name>Lead</part-name>"
-             "</score-part></part-list><part id=\"P1\"><measure number=\"1\"><attributes>"
-             "<divisions>1</divisions><time><beats>16</beats><beat-type>1</beat-type></time>"
-             "</attributes><harmony><root><root-step>C</root-step></root><kind>dominant</kind>"
-             "</harmony><note><pitch><step>C</step><octave>4</octave></pitch><duration>64"
-             "</duration></note></measure></part></score-partwise>")
+    score = (
+        '<score-partwise><part-list><score-part id="P1"><part-name>Lead</part-name>'
+        '</score-part></part-list><part id="P1"><measure number="1"><attributes>'
+        "<divisions>1</divisions><time><beats>16</beats><beat-type>1</beat-type></time>"
+        "</attributes><harmony><root><root-step>C</root-step></root><kind>dominant</kind>"
+        "</harmony><note><pitch><step>C</step><octave>4</octave></pitch><duration>64"
+        "</duration></note></measure></part></score-partwise>"
+    )
     (tmp_path / "sheet.xml").write_text(score)
-    code = main(["generate", "--chords", str(tmp_path / "sheet.xml"), "--out",
-                 str(tmp_path / "s.mid")])
+    code = main(
+        ["generate", "--chords", str(tmp_path / "sheet.xml"), "--out", str(tmp_path / "s.mid")]
+    )
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1
-    assert err[0].endswith("sheet.xml: its time signature 16/1 cannot be improvised over; "
-                           "expected N/D with N from 1 to 16 and D one of 2, 4, 8 or 16")
+    assert err[0].endswith(
+        "sheet.xml: its time signature 16/1 cannot be improvised over; "
+        "expected N/D with N from 1 to 16 and D one of 2, 4, 8 or 16"
+    )
     assert not (tmp_path / "s.mid").exists()

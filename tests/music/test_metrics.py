@@ -8,9 +8,16 @@ from fractions import Fraction
 
 import pytest
 
-from music.theory.progressions import parse_progression
 from music.errors import MusicInputError
-from music.evaluation.metrics import CopyIndex, evaluate, intervals, jensen_shannon, note_types, rhythm_bin
+from music.evaluation.metrics import (
+    CopyIndex,
+    evaluate,
+    intervals,
+    jensen_shannon,
+    note_types,
+    rhythm_bin,
+)
+from music.theory.progressions import parse_progression
 from music.types import Note, Solo
 
 F = Fraction
@@ -27,8 +34,17 @@ def _solo(events, progression, source="tiny"):
 
 # Over C (tones C E G; C ionian; approach tones B C# D# F F# G#): C=C, D=S, Eb=A, Bb=X, rest.
 # Over G7 (tones G B D F; G mixolydian; approach tones C C# D# E F# G# A#): B=C, A=S, Ab=A, rest.
-TINY = [(60, 1), (62, 1), (63, F(1, 2)), (70, F(1, 2)), (None, 1),
-        (59, 1), (57, 1), (56, 1), (None, 1)]
+TINY = [
+    (60, 1),
+    (62, 1),
+    (63, F(1, 2)),
+    (70, F(1, 2)),
+    (None, 1),
+    (59, 1),
+    (57, 1),
+    (56, 1),
+    (None, 1),
+]
 
 
 def test_tiny_solo_by_hand():
@@ -36,8 +52,13 @@ def test_tiny_solo_by_hand():
     assert note_types(solo) == ["C", "S", "A", "X", "R", "C", "S", "A", "R"]
     result = evaluate([solo])
     # 9 harmonised events: C 2, S 2, A 2, X 1, R 2
-    assert result["note_type_profile"] == {"C": 2 / 9, "S": 2 / 9, "A": 2 / 9, "X": 1 / 9,
-                                           "R": 2 / 9}
+    assert result["note_type_profile"] == {
+        "C": 2 / 9,
+        "S": 2 / 9,
+        "A": 2 / 9,
+        "X": 1 / 9,
+        "R": 2 / 9,
+    }
     assert result["chord_tone_ratio"] == 2 / 7
     assert result["scale_tone_ratio"] == 4 / 7
     assert (result["harmonised_events"], result["unharmonised_events"]) == (9, 0)
@@ -46,8 +67,9 @@ def test_tiny_solo_by_hand():
     assert result["notes"] == 7 and result["bars"] == 2 and result["notes_per_bar"] == 3.5
     # intervals 2, 1, 7, -11, -2, -1 (the rest between 70 and 59 is skipped)
     expected_intervals = {str(i): 0.0 for i in range(-12, 13)}
-    expected_intervals.update({"2": 1 / 6, "1": 1 / 6, "7": 1 / 6, "-11": 1 / 6, "-2": 1 / 6,
-                               "-1": 1 / 6})
+    expected_intervals.update(
+        {"2": 1 / 6, "1": 1 / 6, "7": 1 / 6, "-11": 1 / 6, "-2": 1 / 6, "-1": 1 / 6}
+    )
     assert result["interval_hist"] == pytest.approx(expected_intervals)
     assert result["rhythm_hist"]["1"] == pytest.approx(5 / 7)
     assert result["rhythm_hist"]["1/2"] == pytest.approx(2 / 7)
@@ -96,7 +118,13 @@ def test_jensen_shannon_and_rhythm_bins():
     assert jensen_shannon([1, 1], [2, 2]) == 0.0
     assert jensen_shannon([0, 0], [1, 1]) is None
     assert [rhythm_bin(F(x)) for x in ("1/3", "0.3", "0.26", "3/8", "5", "1/48")] == [
-        F(1, 3), F(1, 3), F(1, 4), F(3, 8), F(4), F(1, 12)]
+        F(1, 3),
+        F(1, 3),
+        F(1, 4),
+        F(3, 8),
+        F(4),
+        F(1, 12),
+    ]
 
 
 def _brute_force(references, query):
@@ -105,8 +133,9 @@ def _brute_force(references, query):
     for i in range(len(steps)):
         for j in range(i + 1, len(steps) + 1):
             piece = steps[i:j]
-            if any(r[k:k + len(piece)] == piece for r in runs
-                   for k in range(len(r) - len(piece) + 1)):
+            if any(
+                r[k : k + len(piece)] == piece for r in runs for k in range(len(r) - len(piece) + 1)
+            ):
                 best = max(best, len(piece))
     return best
 
@@ -114,8 +143,10 @@ def _brute_force(references, query):
 def test_copy_index_matches_brute_force():
     rng = random.Random(7)
     for _ in range(150):
-        references = [_solo([(60 + rng.randint(-2, 2), 1) for _ in range(rng.randint(1, 12))],
-                            None) for _ in range(rng.randint(1, 4))]
+        references = [
+            _solo([(60 + rng.randint(-2, 2), 1) for _ in range(rng.randint(1, 12))], None)
+            for _ in range(rng.randint(1, 4))
+        ]
         query = _solo([(60 + rng.randint(-2, 2), 1) for _ in range(rng.randint(1, 12))], None)
         assert CopyIndex(references).longest_run(query) == _brute_force(references, query)
     # runs never span two reference solos

@@ -17,12 +17,12 @@ from fractions import Fraction as F
 import music21
 import pytest
 
-from music.theory.chords import QUALITIES, chord_symbol, parse_chord
 from music.reading.solos import read_solo
-from music.theory.progressions import parse_progression
-from music.writing.render import SWING, musicxml_bytes, swing_notes, to_score, write_solo
+from music.theory.chords import QUALITIES, chord_symbol, parse_chord
 from music.theory.pitch_classes import chord_tones
+from music.theory.progressions import parse_progression
 from music.types import Note, Solo
+from music.writing.render import SWING, musicxml_bytes, swing_notes, to_score, write_solo
 
 
 def exact(value):
@@ -86,38 +86,66 @@ def check_files(solo, midi, xml):
         assert {p.pitchClass for p in symbol.pitches} == chord_tones(chord), chord.figure
     back = read_solo(xml, harmony="symbols")
     assert [(c.offset, c.root, chord_tones(c)) for c in back.chords] == [
-        (c.offset, c.root, chord_tones(c)) for c in solo.chords if c.offset < solo.duration]
+        (c.offset, c.root, chord_tones(c)) for c in solo.chords if c.offset < solo.duration
+    ]
 
 
 @pytest.fixture(scope="module")
 def improviser():
-    from music.model.improvise import Improviser
     from music.model.artifact import load_artifact
+    from music.model.improvise import Improviser
 
     return Improviser(load_artifact(None))
 
 
-@pytest.mark.parametrize("chords, meter, seed", [
-    ("Dm7 | G7 | Cmaj7 | A7 | Dm7 | G7 | Cmaj7 | Cmaj7 |", None, 11),
-    ("Dm7 G7 | Cmaj7 | Bm7b5 E7#5 | Am6 | D7alt | C6/9 | F7sus4 | Bb13b9 |", None, 3),
-    ("Dm7 | G7 | Cmaj7 | Cmaj7 |", "3/4", 5),
-])
+@pytest.mark.parametrize(
+    "chords, meter, seed",
+    [
+        ("Dm7 | G7 | Cmaj7 | A7 | Dm7 | G7 | Cmaj7 | Cmaj7 |", None, 11),
+        ("Dm7 G7 | Cmaj7 | Bm7b5 E7#5 | Am6 | D7alt | C6/9 | F7sus4 | Bb13b9 |", None, 3),
+        ("Dm7 | G7 | Cmaj7 | Cmaj7 |", "3/4", 5),
+    ],
+)
 def test_generated_files_reread(tmp_path, improviser, chords, meter, seed):
     from music.model.improvise import generate
 
-    solo, midi, xml = generate(tmp_path / "solo.mid", chords=chords, meter=meter, seed=seed,
-                               improviser=improviser)
+    solo, midi, xml = generate(
+        tmp_path / "solo.mid", chords=chords, meter=meter, seed=seed, improviser=improviser
+    )
     check_files(solo, midi, xml)
 
 
 def hand_made_solo():
     """Eighth pairs, sixteenth runs, triplets, a note held over a chord change and a bar line."""
     rhythm = [  # (duration, pitch), four bars of 4/4
-        (F(1, 2), 62), (F(1, 2), 64), (F(1, 4), 65), (F(1, 4), 67), (F(1, 4), 69), (F(1, 4), 71),
-        (F(1, 3), 72), (F(1, 3), 71), (F(1, 3), 69), (F(1, 2), 67), (F(1, 4), 66), (F(1, 4), 64),
-        (F(3, 2), 65), (F(1, 2), None), (F(1, 6), 60), (F(1, 6), 62), (F(1, 6), 63),
-        (F(1, 2), 64), (F(5, 2), 67), (F(1, 2), 70), (F(1, 2), 69), (F(3, 4), 68), (F(1, 4), 67),
-        (F(2), None), (F(1, 2), 66), (F(1, 2), 65), (F(1, 2), 64), (F(1), 62),
+        (F(1, 2), 62),
+        (F(1, 2), 64),
+        (F(1, 4), 65),
+        (F(1, 4), 67),
+        (F(1, 4), 69),
+        (F(1, 4), 71),
+        (F(1, 3), 72),
+        (F(1, 3), 71),
+        (F(1, 3), 69),
+        (F(1, 2), 67),
+        (F(1, 4), 66),
+        (F(1, 4), 64),
+        (F(3, 2), 65),
+        (F(1, 2), None),
+        (F(1, 6), 60),
+        (F(1, 6), 62),
+        (F(1, 6), 63),
+        (F(1, 2), 64),
+        (F(5, 2), 67),
+        (F(1, 2), 70),
+        (F(1, 2), 69),
+        (F(3, 4), 68),
+        (F(1, 4), 67),
+        (F(2), None),
+        (F(1, 2), 66),
+        (F(1, 2), 65),
+        (F(1, 2), 64),
+        (F(1), 62),
     ]
     notes, t = [], F(0)
     for duration, pitch in rhythm:
@@ -136,8 +164,10 @@ def test_hand_made_files_reread(tmp_path):
 
 @pytest.mark.parametrize("quality", QUALITIES)
 def test_every_chord_quality_reads_back_as_the_same_pitch_classes(tmp_path, quality):
-    bars = [parse_chord(chord_symbol(root, quality, bass), offset=4 * k, duration=4)
-            for k, (root, bass) in enumerate([(0, None), (3, None), (6, 10), (11, 4)])]
+    bars = [
+        parse_chord(chord_symbol(root, quality, bass), offset=4 * k, duration=4)
+        for k, (root, bass) in enumerate([(0, None), (3, None), (6, 10), (11, 4)])
+    ]
     notes = [Note(F(4 * k), F(4), 60 + k) for k in range(len(bars))]
     score = to_score(Solo(notes, bars), accompaniment=False)
     path = tmp_path / "chords.musicxml"
@@ -145,10 +175,12 @@ def test_every_chord_quality_reads_back_as_the_same_pitch_classes(tmp_path, qual
     written = music21.converter.parse(str(path), forceSource=True)
     symbols = list(written.recurse().getElementsByClass(music21.harmony.ChordSymbol))
     assert [{p.pitchClass for p in s.pitches} for s in symbols] == [
-        chord_tones(c) for c in bars]  # music21
+        chord_tones(c) for c in bars
+    ]  # music21
     back = read_solo(path, harmony="symbols")  # the project
     assert [(c.root, c.quality, c.bass, chord_tones(c)) for c in back.chords] == [
-        (c.root, c.quality, c.bass, chord_tones(c)) for c in bars]
+        (c.root, c.quality, c.bass, chord_tones(c)) for c in bars
+    ]
 
 
 def beat_notes(durations, start=F(0), pitch=60):
@@ -171,12 +203,15 @@ def test_swing_swings_a_bar_of_straight_eighths():
     assert_in_order_without_overlap(played)
 
 
-@pytest.mark.parametrize("durations", [
-    [F(1, 4)] * 16,  # sixteenths
-    [F(1, 3)] * 12,  # eighth triplets
-    [F(1, 6)] * 6 + [F(1, 3)] * 3 + [F(1, 2), F(1, 4), F(1, 4)] + [F(1, 4), F(1, 4), F(1, 2)],
-    [F(3, 4), F(1, 4), F(3, 2), F(1, 2), F(1)],  # dotted and syncopated: no pairs
-])
+@pytest.mark.parametrize(
+    "durations",
+    [
+        [F(1, 4)] * 16,  # sixteenths
+        [F(1, 3)] * 12,  # eighth triplets
+        [F(1, 6)] * 6 + [F(1, 3)] * 3 + [F(1, 2), F(1, 4), F(1, 4)] + [F(1, 4), F(1, 4), F(1, 2)],
+        [F(3, 4), F(1, 4), F(3, 2), F(1, 2), F(1)],  # dotted and syncopated: no pairs
+    ],
+)
 def test_swing_leaves_sixteenths_and_triplets_in_order(durations):
     notes = beat_notes(durations)
     played = swing_notes(notes, F(2, 3))
@@ -190,8 +225,18 @@ def test_swing_moves_only_the_pairs_of_a_mixed_bar_and_the_file_agrees(tmp_path)
     notes = beat_notes([F(1, 2), F(1, 2), F(1, 2), F(1, 4), F(1, 4), F(1, 3), F(1, 3), F(1, 3)])
     notes += [Note(F(3), F(1, 2), None), Note(F(7, 2), F(1, 2), 70)]
     played = swing_notes(notes, F(2, 3))
-    assert [n.offset for n in played] == [0, F(2, 3), 1, F(3, 2), F(7, 4), 2, F(7, 3), F(8, 3),
-                                          3, F(11, 3)]
+    assert [n.offset for n in played] == [
+        0,
+        F(2, 3),
+        1,
+        F(3, 2),
+        F(7, 4),
+        2,
+        F(7, 3),
+        F(8, 3),
+        3,
+        F(11, 3),
+    ]
     assert_in_order_without_overlap(played)
     assert played[-1].end == 4
     solo = Solo(notes, parse_progression("C7 |"))

@@ -3,12 +3,11 @@
 import doctest
 from fractions import Fraction
 
-import numpy as np
 import pytest
 
-from music.writing import plot
 from music.errors import MusicInputError
 from music.types import Chord, Note, Solo
+from music.writing import plot
 from tests.midi import midi_bytes
 
 
@@ -21,9 +20,13 @@ def drawn_fraction(png):
 
 
 def test_piano_roll_of_a_solo(tmp_path):
-    solo = Solo(notes=[Note(Fraction(i, 2), Fraction(1, 2), 60 + (i * 5) % 12) for i in range(16)],
-                chords=[Chord(Fraction(0), Fraction(4), 2, "m7", (0, 3, 7, 10), "Dm7"),
-                        Chord(Fraction(4), Fraction(4), 7, "7", (0, 4, 7, 10), "G7")])
+    solo = Solo(
+        notes=[Note(Fraction(i, 2), Fraction(1, 2), 60 + (i * 5) % 12) for i in range(16)],
+        chords=[
+            Chord(Fraction(0), Fraction(4), 2, "m7", (0, 3, 7, 10), "Dm7"),
+            Chord(Fraction(4), Fraction(4), 7, "7", (0, 4, 7, 10), "G7"),
+        ],
+    )
     png = tmp_path / "roll.png"
     fig = plot.piano_roll(solo, png, title="ii-V")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

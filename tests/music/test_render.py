@@ -9,19 +9,33 @@ import pytest
 
 from music.errors import MusicInputError
 from music.reading.solos import read_solo
-from music.theory.progressions import parse_progression
-from music.writing.render import SWING, check_writable, swing_notes, to_score, write_solo
 from music.theory.pitch_classes import chord_tones
+from music.theory.progressions import parse_progression
 from music.types import Note, Solo
+from music.writing.render import SWING, check_writable, swing_notes, to_score, write_solo
 
 PROGRESSION = "Dm7 G7 | Cmaj7 | Bm7b5 E7b9 | Am6 | Ebm7 Ab7 | Dbmaj7 | C7sus4 | F7#9 |"
 
 
 def solo_over(progression=PROGRESSION):
     chords = parse_progression(progression)
-    pattern = [(F(1, 2), 62), (F(1, 2), 65), (F(1, 3), 69), (F(1, 3), 72), (F(1, 3), 71),
-               (F(1), None), (F(1, 4), 67), (F(1, 4), 68), (F(1, 2), 70), (F(3, 2), 74),
-               (F(1, 2), None), (F(5, 2), 60), (F(1, 2), 61), (F(1, 2), None), (F(1, 2), 63)]
+    pattern = [
+        (F(1, 2), 62),
+        (F(1, 2), 65),
+        (F(1, 3), 69),
+        (F(1, 3), 72),
+        (F(1, 3), 71),
+        (F(1), None),
+        (F(1, 4), 67),
+        (F(1, 4), 68),
+        (F(1, 2), 70),
+        (F(3, 2), 74),
+        (F(1, 2), None),
+        (F(5, 2), 60),
+        (F(1, 2), 61),
+        (F(1, 2), None),
+        (F(1, 2), 63),
+    ]
     notes, t = [], F(0)
     while t < 8 * 4:
         for duration, pitch in pattern:
@@ -50,7 +64,8 @@ def test_musicxml_reopens_with_the_same_notes_and_chord_symbols(written):
     back = read_solo(xml, harmony="symbols")
     assert pitched(back.notes) == pitched(solo.notes)
     assert [(c.offset, c.root, chord_tones(c)) for c in back.chords] == [
-        (c.offset, c.root, chord_tones(c)) for c in solo.chords]
+        (c.offset, c.root, chord_tones(c)) for c in solo.chords
+    ]
     score = music21.converter.parse(str(xml))
     texts = [t.content for t in score.recurse().getElementsByClass("TextExpression")]
     assert "Swing" in texts
@@ -74,9 +89,16 @@ def test_midi_reopens_with_the_swung_solo_comping_and_bass(written):
 
 
 def test_swing_delays_off_beat_eighths_only_in_eighth_note_beats():
-    notes = [Note(F(0), F(1, 2), 60), Note(F(1, 2), F(1, 2), 62),          # swung
-             Note(F(1), F(1, 4), 64), Note(F(5, 4), F(1, 4), 65), Note(F(3, 2), F(1, 2), 67),
-             Note(F(2), F(1, 3), 69), Note(F(7, 3), F(2, 3), 71), Note(F(3), F(1), None)]
+    notes = [
+        Note(F(0), F(1, 2), 60),
+        Note(F(1, 2), F(1, 2), 62),  # swung
+        Note(F(1), F(1, 4), 64),
+        Note(F(5, 4), F(1, 4), 65),
+        Note(F(3, 2), F(1, 2), 67),
+        Note(F(2), F(1, 3), 69),
+        Note(F(7, 3), F(2, 3), 71),
+        Note(F(3), F(1), None),
+    ]
     played = swing_notes(notes, F(2, 3))
     assert [n.offset for n in played] == [0, F(2, 3), 1, F(5, 4), F(3, 2), 2, F(7, 3), 3]
     assert all(a.end == b.offset for a, b in zip(played, played[1:]))
@@ -86,8 +108,12 @@ def test_swing_delays_off_beat_eighths_only_in_eighth_note_beats():
 
 def test_score_parts_and_odd_meter():
     solo = solo_over("Dm7 | G7 | C | C |")
-    waltz = Solo([n for n in solo.notes if n.end <= 12], parse_progression(
-        "Dm7 | G7 | C | C |", beats_per_bar=3), beats_per_bar=3, beat_unit=4)
+    waltz = Solo(
+        [n for n in solo.notes if n.end <= 12],
+        parse_progression("Dm7 | G7 | C | C |", beats_per_bar=3),
+        beats_per_bar=3,
+        beat_unit=4,
+    )
     score = to_score(waltz)
     assert [p.partName for p in score.parts] == ["Solo", "Comping", "Bass"]
     symbols = list(score.parts[0].recurse().getElementsByClass("ChordSymbol"))

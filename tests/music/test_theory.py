@@ -3,12 +3,21 @@
 import pytest
 
 from music.theory.chords import parse_chord
-from music.theory.pitch_classes import (approach_tones, chord_tones, note_type, parse_pitch_class,
-                          pitch_class_name, scale_for, scale_name)
+from music.theory.pitch_classes import (
+    approach_tones,
+    chord_tones,
+    note_type,
+    parse_pitch_class,
+    pitch_class_name,
+    scale_for,
+    scale_name,
+)
 
 
-@pytest.mark.parametrize("name, pc", [("C", 0), ("Bb", 10), ("B-", 10), ("A#", 10), ("Ebb", 2),
-                                      ("B♭", 10), ("F♯", 6), ("Cb", 11)])
+@pytest.mark.parametrize(
+    "name, pc",
+    [("C", 0), ("Bb", 10), ("B-", 10), ("A#", 10), ("Ebb", 2), ("B♭", 10), ("F♯", 6), ("Cb", 11)],
+)
 def test_note_names(name, pc):
     assert parse_pitch_class(name) == pc
     assert parse_pitch_class(pitch_class_name(pc)) == pc
@@ -47,8 +56,12 @@ def test_tones_and_scales_by_hand():
         chord = parse_chord(symbol)
         assert chord_tones(chord) <= scale_for(chord)
     assert [note_type(p, parse_chord("C")) for p in (60, 62, 63, 70, 61, None)] == [
-        "C", "S", "A", "X", "A", "R"]
+        "C",
+        "S",
+        "A",
+        "X",
+        "A",
+        "R",
+    ]
     assert [note_type(p, parse_chord("C7")) for p in (70, 66, 61)] == ["C", "A", "A"]
     assert note_type(60, parse_chord("N.C.")) is None
-
-

@@ -1,7 +1,5 @@
 """Corpora and windows: reading, errors, target = input shifted by one, split by position."""
 
-import pathlib
-
 import numpy as np
 import pytest
 
@@ -25,14 +23,18 @@ def test_empty_or_whitespace_corpus_is_refused(tmp_path, text):
         data.read_corpus(text)
     path = tmp_path / "empty.txt"
     path.write_text(text)
-    with pytest.raises(CorpusError, match=r"corpus file '.*empty\.txt' is empty or only whitespace"):
+    with pytest.raises(
+        CorpusError, match=r"corpus file '.*empty\.txt' is empty or only whitespace"
+    ):
         data.read_corpus(path)
 
 
 def test_non_utf8_file_names_file_and_byte_offset(tmp_path):
     path = tmp_path / "latin1.txt"
-    path.write_bytes("caf".encode() + b"\xe9 au lait")
-    with pytest.raises(CorpusError, match=r"latin1\.txt' is not UTF-8 text: invalid byte 0xe9 at byte offset 3"):
+    path.write_bytes(b"caf" + b"\xe9 au lait")
+    with pytest.raises(
+        CorpusError, match=r"latin1\.txt' is not UTF-8 text: invalid byte 0xe9 at byte offset 3"
+    ):
         data.read_corpus(path)
 
 
@@ -54,8 +56,8 @@ def test_stream_windows_line_up_and_come_from_the_stream():
         assert (x[:, 0] == EOS_ID).all()  # primed with the start symbol
         assert (x[:, 1:] == y[:, :-1]).all()  # target = input shifted by one
         for row in y:  # every target window is a contiguous piece of the stream
-            start = next(s for s in np.flatnonzero(ids == row[0]) if (ids[s:s + 20] == row).all())
-            assert (ids[start:start + 20] == row).all()
+            start = next(s for s in np.flatnonzero(ids == row[0]) if (ids[s : s + 20] == row).all())
+            assert (ids[start : start + 20] == row).all()
 
 
 def test_stream_offsets_are_reproducible_and_fresh_each_epoch():
@@ -81,7 +83,9 @@ def test_split_by_position_keeps_validation_text_out_of_training():
     train, val = data.split_by_position(ids, 0.1)
     assert len(train) == 297 and len(val) == 33
     assert vocab.decode(val) == text[297:]
-    train_ds, val_ds = data.make_datasets(text, vocab, seq_len=16, batch_size=4, validation_split=0.1)
+    train_ds, val_ds = data.make_datasets(
+        text, vocab, seq_len=16, batch_size=4, validation_split=0.1
+    )
     seen = np.concatenate([y.numpy().ravel() for _, y in train_ds.repeat(5)])
     assert not np.isin(vocab.encode("XYZ"), seen).any()  # X, Y, Z only occur in the held-out tail
 
@@ -110,13 +114,17 @@ def test_long_lines_are_cut_into_windows():
 
 def test_corpus_shorter_than_one_window():
     vocab = Vocabulary.build("hello")
-    with pytest.raises(CorpusError, match=r"corpus has 5 tokens, shorter than one training window \(seq_len=100\)"):
+    with pytest.raises(
+        CorpusError, match=r"corpus has 5 tokens, shorter than one training window \(seq_len=100\)"
+    ):
         data.make_datasets("hello", vocab, seq_len=100)
 
 
 def test_bad_arguments():
     vocab = Vocabulary.build("abc")
-    with pytest.raises(ValueError, match="mode='paragraphs' is not supported; expected one of 'stream', 'lines'"):
+    with pytest.raises(
+        ValueError, match="mode='paragraphs' is not supported; expected one of 'stream', 'lines'"
+    ):
         data.make_datasets("abc" * 50, vocab, mode="paragraphs")
     with pytest.raises(ValueError, match="seq_len must be an integer >= 1; got 0"):
         data.stream_windows(np.arange(50), 0)
@@ -142,8 +150,11 @@ def test_datasets_refuse_wrong_hash_and_unknown_name(tmp_path):
 
     fake = tmp_path / "dinos.txt"
     fake.write_text("Notasaurus\n")
-    with pytest.raises(CorpusError, match=r"dinos.txt: sha256 [0-9a-f]{12}\.\.\., expected "
-                                          r"ad6465621cf5\.\.\. for dinos.txt; the file is corrupt"):
+    with pytest.raises(
+        CorpusError,
+        match=r"dinos.txt: sha256 [0-9a-f]{12}\.\.\., expected "
+        r"ad6465621cf5\.\.\. for dinos.txt; the file is corrupt",
+    ):
         datasets.dinosaur_names(tmp_path)
     with pytest.raises(CorpusError, match="nope.txt: no such file; expected sonnets.txt"):
         datasets.sonnets(tmp_path / "nope.txt")

@@ -3,15 +3,14 @@
 import json
 import math
 import os
-import warnings
 
 import numpy as np
 import pytest
 
-from zoo.artifacts.format import ArtifactError
 from text.data import CorpusError
 from text.generator import TextGenerator
 from text.vocab import EOS_ID
+from zoo.artifacts.format import ArtifactError
 
 
 @pytest.fixture(scope="module")
@@ -29,8 +28,18 @@ def dinos_text():
 @pytest.fixture(scope="module")
 def names_model(dinos_text):
     """A 32-unit GRU trained for a few seconds on the dinosaur names, one name a line."""
-    gen = TextGenerator.from_corpus(dinos_text, lines=True, lower=True, cell="gru", units=32, embedding_dim=16)
-    gen.fit(dinos_text, epochs=6, batch_size=32, seq_len=32, learning_rate=1e-2, warmup_steps=10, verbose=0)
+    gen = TextGenerator.from_corpus(
+        dinos_text, lines=True, lower=True, cell="gru", units=32, embedding_dim=16
+    )
+    gen.fit(
+        dinos_text,
+        epochs=6,
+        batch_size=32,
+        seq_len=32,
+        learning_rate=1e-2,
+        warmup_steps=10,
+        verbose=0,
+    )
     return gen
 
 
@@ -69,11 +78,17 @@ def greedy_reference(gen, prefix, length):
 def test_top_k_one_and_beam_width_one_equal_greedy(names_model):
     for prefix in ["", "tri", "ste"]:
         expected = greedy_reference(names_model, prefix, 25)
-        assert names_model.generate(n=2, prefix=prefix, top_k=1, length=25, seed=0) == [expected] * 2
-        (text, logp), = names_model.beam_search(prefix, width=1, length=25)
+        assert (
+            names_model.generate(n=2, prefix=prefix, top_k=1, length=25, seed=0) == [expected] * 2
+        )
+        ((text, logp),) = names_model.beam_search(prefix, width=1, length=25)
         assert text == expected
-        assert logp == pytest.approx(names_model.score(expected).log_prob - names_model.score(prefix, add_eos=False).log_prob
-                                     if prefix else names_model.score(expected).log_prob, abs=1e-3)
+        assert logp == pytest.approx(
+            names_model.score(expected).log_prob - names_model.score(prefix, add_eos=False).log_prob
+            if prefix
+            else names_model.score(expected).log_prob,
+            abs=1e-3,
+        )
 
 
 def test_beam_search_returns_likely_names_best_first(names_model):
@@ -106,7 +121,10 @@ def test_score_equals_the_sum_of_the_models_log_softmax(names_model):
 
 
 def test_unknown_prefix_characters_map_to_unk_with_a_warning(names_model):
-    with pytest.warns(UserWarning, match=r"prefix has 2 token\(s\) the vocabulary has never seen, mapped to <UNK>: '7', '@'"):
+    with pytest.warns(
+        UserWarning,
+        match=r"prefix has 2 token\(s\) the vocabulary has never seen, mapped to <UNK>: '7', '@'",
+    ):
         out = names_model.generate(n=1, prefix="t7@", length=5, seed=0)
     assert out[0].startswith("t<UNK><UNK>")
     with pytest.warns(UserWarning, match="text has 1 token"):
@@ -136,14 +154,22 @@ def test_save_load_gives_identical_samples_and_metadata(names_model, tmp_path):
     names_model.save(path)
     assert sorted(os.listdir(path)) == ["config.json", "model.keras", "vocab.json"]
     config = json.loads((path / "config.json").read_text())
-    assert (config["format"], config["kind"], config["mode"]) == ("seqzoo.artifact", "text.generator", "lines")
+    assert (config["format"], config["kind"], config["mode"]) == (
+        "seqzoo.artifact",
+        "text.generator",
+        "lines",
+    )
     assert config["factory"] == "zoo.build_lm" and config["arguments"]["cell"] == "gru"
-    assert "model" not in config and config["metrics"]["val_loss"] == names_model.metrics["val_loss"]
+    assert (
+        "model" not in config and config["metrics"]["val_loss"] == names_model.metrics["val_loss"]
+    )
     again = TextGenerator.load(path)
     assert again.vocab == names_model.vocab
     kwargs = dict(n=6, seed=9, temperature=0.8, top_k=10)
     assert again.generate(**kwargs) == names_model.generate(**kwargs)
-    assert again.score("velociraptor").log_prob == pytest.approx(names_model.score("velociraptor").log_prob, abs=1e-5)
+    assert again.score("velociraptor").log_prob == pytest.approx(
+        names_model.score("velociraptor").log_prob, abs=1e-5
+    )
 
 
 def test_interrupted_save_leaves_the_previous_artifact(names_model, tmp_path):
@@ -170,7 +196,9 @@ def test_interrupted_save_leaves_the_previous_artifact(names_model, tmp_path):
 
 
 def test_load_refuses_missing_and_foreign_folders(tmp_path):
-    with pytest.raises(ArtifactError, match=r"path .*nowhere: does not exist; expected a text.generator"):
+    with pytest.raises(
+        ArtifactError, match=r"path .*nowhere: does not exist; expected a text.generator"
+    ):
         TextGenerator.load(tmp_path / "nowhere")
     (tmp_path / "random").mkdir()
     (tmp_path / "random" / "notes.txt").write_text("hello")
@@ -181,11 +209,22 @@ def test_load_refuses_missing_and_foreign_folders(tmp_path):
 
 def test_word_level_model_prefers_the_sentence_it_has_read():
     """The course's example: a language model tells "pear salad" from "pair salad"."""
-    corpus = ("the apple and pear salad was sweet . she wore a new pair of shoes . "
-              "a pear salad with apple . a pair of socks . the pear was ripe . the pair of gloves . ") * 12
+    corpus = (
+        "the apple and pear salad was sweet . she wore a new pair of shoes . "
+        "a pear salad with apple . a pair of socks . the pear was ripe . the pair of gloves . "
+    ) * 12
     gen = TextGenerator.from_corpus(corpus, level="word", cell="lstm", units=32, embedding_dim=16)
-    gen.fit(corpus, epochs=4, steps_per_epoch=40, batch_size=16, seq_len=16, learning_rate=1e-2, warmup_steps=5, verbose=0,
-            validation_split=0.0)
+    gen.fit(
+        corpus,
+        epochs=4,
+        steps_per_epoch=40,
+        batch_size=16,
+        seq_len=16,
+        learning_rate=1e-2,
+        warmup_steps=5,
+        verbose=0,
+        validation_split=0.0,
+    )
     pear = gen.score("the apple and pear salad")
     pair = gen.score("the apple and pair salad")
     assert pear.num_tokens == pair.num_tokens == 5  # five words, each with its leading space
@@ -202,15 +241,26 @@ def test_bad_corpora(tmp_path):
         gen.fit("abcdef", epochs=1, verbose=0)
     bad = tmp_path / "bad.txt"
     bad.write_bytes(b"ok\n\xff\xfe")
-    with pytest.raises(CorpusError, match=r"bad\.txt' is not UTF-8 text: invalid byte 0xff at byte offset 3"):
+    with pytest.raises(
+        CorpusError, match=r"bad\.txt' is not UTF-8 text: invalid byte 0xff at byte offset 3"
+    ):
         TextGenerator.from_corpus(bad)
 
 
 def test_checkpoints_evaluate_and_time_budget(tmp_path):
     corpus = "abcdefghij" * 60
     gen = TextGenerator.from_corpus(corpus, units=16, embedding_dim=8)
-    hist = gen.fit(corpus, epochs=3, steps_per_epoch=40, batch_size=16, seq_len=20, learning_rate=2e-2,
-                   warmup_steps=5, verbose=0, checkpoint=tmp_path / "ckpt")
+    hist = gen.fit(
+        corpus,
+        epochs=3,
+        steps_per_epoch=40,
+        batch_size=16,
+        seq_len=20,
+        learning_rate=2e-2,
+        warmup_steps=5,
+        verbose=0,
+        checkpoint=tmp_path / "ckpt",
+    )
     assert len(hist["loss"]) == 3 and len(hist["val_loss"]) == 3
     saved = TextGenerator.load(tmp_path / "ckpt")
     assert saved.metrics["checkpoint_epoch"] == 1 + int(np.argmin(hist["val_loss"]))
@@ -218,9 +268,13 @@ def test_checkpoints_evaluate_and_time_budget(tmp_path):
     assert gen.evaluate(corpus[-200:]) < 0.5
     assert gen.generate(n=1, prefix="cde", length=10, seed=0)[0] == "cdefghijabcde"
     quick = TextGenerator.from_corpus(corpus, units=8)
-    quick.fit(corpus, epochs=1000, steps_per_epoch=5, batch_size=8, seq_len=20, time_budget=1.0, verbose=0)
+    quick.fit(
+        corpus, epochs=1000, steps_per_epoch=5, batch_size=8, seq_len=20, time_budget=1.0, verbose=0
+    )
     assert quick.metrics["epochs_run"] < 1000  # stopped by the wall-clock budget
-    with pytest.raises(ValueError, match="time_budget must be a number of seconds > 0 or None, got -1"):
+    with pytest.raises(
+        ValueError, match="time_budget must be a number of seconds > 0 or None, got -1"
+    ):
         quick.fit(corpus, time_budget=-1, verbose=0)
 
 
@@ -236,9 +290,19 @@ def test_final_learning_rate_ends_the_cosine():
 
     for final in (0.0, 0.5):
         gen = TextGenerator.from_corpus(corpus, units=4, embedding_dim=3)
-        gen.fit(corpus, epochs=1, steps_per_epoch=6, batch_size=8, seq_len=10, learning_rate=1e-2,
-                warmup_steps=0, decay_steps=6, final_learning_rate=final, verbose=0,
-                callbacks=[LastRate()])
+        gen.fit(
+            corpus,
+            epochs=1,
+            steps_per_epoch=6,
+            batch_size=8,
+            seq_len=10,
+            learning_rate=1e-2,
+            warmup_steps=0,
+            decay_steps=6,
+            final_learning_rate=final,
+            verbose=0,
+            callbacks=[LastRate()],
+        )
         assert gen.training_config["final_learning_rate"] == final
     np.testing.assert_allclose(seen, [0.0, 5e-3], atol=1e-7)
     with pytest.raises(ValueError, match="final_learning_rate"):
@@ -263,8 +327,16 @@ def test_an_interrupted_fit_resumes_from_the_checkpoints_run_folder(tmp_path):
         def on_epoch_begin(self, epoch, logs=None):
             Starts.seen.append((epoch, int(self.model.optimizer.iterations)))
 
-    args = dict(epochs=4, steps_per_epoch=10, batch_size=8, seq_len=20, learning_rate=1e-2,
-                warmup_steps=2, verbose=0, checkpoint=tmp_path / "ckpt")
+    args = dict(
+        epochs=4,
+        steps_per_epoch=10,
+        batch_size=8,
+        seq_len=20,
+        learning_rate=1e-2,
+        warmup_steps=2,
+        verbose=0,
+        checkpoint=tmp_path / "ckpt",
+    )
     gen = TextGenerator.from_corpus(corpus, units=8, embedding_dim=4)
     with pytest.raises(KeyboardInterrupt):
         gen.fit(corpus, callbacks=[Crash()], **args)
@@ -284,12 +356,21 @@ def test_fit_forwards_engine_options_and_refuses_unknown_ones(tmp_path):
     """An option of `zoo.fit` that `TextGenerator.fit` does not name reaches the engine
     (`metrics`); a misspelt one, or one `fit` sets itself, is refused naming it."""
     gen = TextGenerator.from_corpus(TINY_NAMES, lines=True, units=4, embedding_dim=4)
-    history = gen.fit(TINY_NAMES, epochs=1, batch_size=16, seq_len=8, warmup_steps=1,
-                      metrics=["accuracy"], verbose=0)
+    history = gen.fit(
+        TINY_NAMES,
+        epochs=1,
+        batch_size=16,
+        seq_len=8,
+        warmup_steps=1,
+        metrics=["accuracy"],
+        verbose=0,
+    )
     assert "accuracy" in history and len(history["accuracy"]) == 1
     assert gen.training_config["learning_rate"] == 2e-3  # the text default, recorded
-    with pytest.raises(ValueError, match="'learning_rat' is not a training option of zoo.fit; "
-                                         "expected one of .*learning_rate"):
+    with pytest.raises(
+        ValueError,
+        match="'learning_rat' is not a training option of zoo.fit; expected one of .*learning_rate",
+    ):
         gen.fit(TINY_NAMES, epochs=1, learning_rat=0.1)
     with pytest.raises(ValueError, match="sets the training option 'loss' itself"):
         gen.fit(TINY_NAMES, epochs=1, loss="mse")

@@ -11,10 +11,27 @@ REPO = pathlib.Path(__file__).resolve().parents[2]
 
 
 def test_a_short_run_prints_the_loss_curve_settings_and_the_budget_stop(shared_data):
-    command = [sys.executable, str(REPO / "benchmarks" / "shakespeare.py"),
-               "--data", str(shared_data / "text"), "--minutes", "0.3", "--eval-every", "0.1",
-               "--units", "16", "--embedding-dim", "8", "--seq-len", "32", "--batch-size", "16",
-               "--weight-decay", "0.1", "--no-mixed-precision"]
+    command = [
+        sys.executable,
+        str(REPO / "benchmarks" / "shakespeare.py"),
+        "--data",
+        str(shared_data / "text"),
+        "--minutes",
+        "0.3",
+        "--eval-every",
+        "0.1",
+        "--units",
+        "16",
+        "--embedding-dim",
+        "8",
+        "--seq-len",
+        "32",
+        "--batch-size",
+        "16",
+        "--weight-decay",
+        "0.1",
+        "--no-mixed-precision",
+    ]
     done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])

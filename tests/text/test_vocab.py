@@ -42,7 +42,9 @@ def test_unknown_tokens_map_to_unk_or_raise():
     vocab = Vocabulary.build("the cat", level="word")
     assert vocab.encode("the dog") == [vocab.token_id("the"), UNK_ID]
     assert vocab.unknown_tokens("the dog ate") == [" ate", " dog"]
-    with pytest.raises(UnknownTokenError, match=r"2 token\(s\) not in the vocabulary: ' ate', ' dog'"):
+    with pytest.raises(
+        UnknownTokenError, match=r"2 token\(s\) not in the vocabulary: ' ate', ' dog'"
+    ):
         vocab.encode("the dog ate", unknown="error")
 
 

@@ -21,6 +21,8 @@ def ops():
         pytest.skip("no C++ compiler found: the native kernels cannot be built here")
     built = native.lstm_ops()
     if built is None:
-        pytest.fail("a C++ compiler is found but the native kernels were not built or loaded "
-                    "(see the warning above)")
+        pytest.fail(
+            "a C++ compiler is found but the native kernels were not built or loaded "
+            "(see the warning above)"
+        )
     return built

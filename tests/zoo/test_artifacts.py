@@ -37,8 +37,13 @@ def listing(folder):
 
 def test_round_trip_records_the_factory_call_and_outputs(tmp_path):
     model = tiny_lm(conditioning_dim=2)
-    folder = save(tmp_path / "lm", model, preprocessing={"vocab": {"tokens": ["a"]}},
-                  config={"training": {"epochs": 3}}, metrics={"loss": 1.25})
+    folder = save(
+        tmp_path / "lm",
+        model,
+        preprocessing={"vocab": {"tokens": ["a"]}},
+        config={"training": {"epochs": 3}},
+        metrics={"loss": 1.25},
+    )
     assert listing(folder) == ["config.json", "model.keras", "vocab.json"]
     loaded = load_artifact(folder, kind="demo")
     config = loaded.config
@@ -124,8 +129,13 @@ def test_other_files_and_the_run_folder_survive_every_save(tmp_path):
     (folder / "training").mkdir()
     (folder / "training" / "run.json").write_text("{}")
     save(folder, preprocessing={"encoding": [2]}, metrics={"loss": 0.5})
-    assert listing(folder) == ["README.md", "config.json", "encoding.json", "model.keras",
-                               "training"]
+    assert listing(folder) == [
+        "README.md",
+        "config.json",
+        "encoding.json",
+        "model.keras",
+        "training",
+    ]
     assert (folder / "training" / "run.json").read_text() == "{}"
     assert listing(tmp_path) == ["m"]
     # A folder holding only a run folder of ours (training started, no artifact yet) is ours.
@@ -138,10 +148,9 @@ def test_other_files_and_the_run_folder_survive_every_save(tmp_path):
 
 def test_an_interrupted_save_keeps_the_previous_artifact(tmp_path):
     folder = save(tmp_path / "m", metrics={"epoch": 1})
-    with pytest.raises(KeyboardInterrupt):
-        with replace_folder_atomically(folder) as staging:
-            (staging / "config.json").write_text("half")
-            raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt), replace_folder_atomically(folder) as staging:
+        (staging / "config.json").write_text("half")
+        raise KeyboardInterrupt
     assert load_artifact(folder, kind="demo").metrics == {"epoch": 1}
     assert listing(tmp_path) == ["m"]
 
@@ -153,9 +162,14 @@ def test_a_swap_cut_short_is_rolled_forward_from_its_journal(tmp_path):
     # The state a kill leaves right after the journal was written (and one after the old
     # folder moved aside): the next load finishes the swap.
     os.replace(newer, tmp_path / ".m.staging-abc")
-    write_json_atomically(tmp_path / ".m.swap.json", {
-        "staging": ".m.staging-abc", "previous": ".m.previous-abc",
-        "replaced": ["config.json", "model.keras"]})
+    write_json_atomically(
+        tmp_path / ".m.swap.json",
+        {
+            "staging": ".m.staging-abc",
+            "previous": ".m.previous-abc",
+            "replaced": ["config.json", "model.keras"],
+        },
+    )
     assert load_artifact(folder, kind="demo").metrics == {"epoch": 2}
     assert listing(tmp_path) == ["m"]
     assert (folder / "README.md").read_text() == "mine"
@@ -185,8 +199,13 @@ SAVE_LOOP = textwrap.dedent("""
 
 def _start_save_loop(folder):
     env = dict(os.environ, PYTHONPATH=REPO)
-    process = subprocess.Popen([sys.executable, "-c", SAVE_LOOP, str(folder)], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-c", SAVE_LOOP, str(folder)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     assert process.stdout.readline().strip() == "ready"
     return process
 
@@ -227,8 +246,10 @@ def test_a_newer_format_version_and_missing_files_are_named(tmp_path):
     folder = save(tmp_path / "m", preprocessing={"vocab": []})
     config = json.loads((folder / "config.json").read_text())
     (folder / "config.json").write_text(json.dumps({**config, "version": 7}))
-    with pytest.raises(ArtifactError, match="format version 7, but this seqzoo reads versions "
-                                            "up to 2; upgrade seqzoo"):
+    with pytest.raises(
+        ArtifactError,
+        match="format version 7, but this seqzoo reads versions up to 2; upgrade seqzoo",
+    ):
         load_artifact(folder, kind="demo")
     (folder / "config.json").write_text(json.dumps(config))
     (folder / "vocab.json").unlink()
@@ -254,8 +275,12 @@ def _function_keras_file(path, source):
     config = json.loads(members["config.json"])
     for layer in config["config"]["layers"]:
         if layer["class_name"] == "Dense":
-            layer["config"]["activation"] = {"module": "os", "class_name": "function",
-                                             "config": "system", "registered_name": "function"}
+            layer["config"]["activation"] = {
+                "module": "os",
+                "class_name": "function",
+                "config": "system",
+                "registered_name": "function",
+            }
     members["config.json"] = json.dumps(config).encode()
     with zipfile.ZipFile(path, "w") as archive:
         for name, data in members.items():
@@ -273,10 +298,12 @@ def test_every_loader_refuses_unsafe_model_files_in_one_line(tmp_path, attack):
     TextGenerator(Vocabulary(list("ab")), units=4, embedding_dim=3).save(gen_folder)
     music_folder = tmp_path / "music"
     from music.encoding.events import Encoding
-    from music.model.artifact import build_model, save_artifact as save_improviser
+    from music.model.artifact import build_model
+    from music.model.artifact import save_artifact as save_improviser
 
-    save_improviser(music_folder, build_model(Encoding(), units=4, embedding_dim=3), Encoding(),
-                    {}, {})
+    save_improviser(
+        music_folder, build_model(Encoding(), units=4, embedding_dim=3), Encoding(), {}, {}
+    )
     for folder in (gen_folder, music_folder):
         if attack == "lambda":
             _lambda_keras_file(folder / "model.keras")
@@ -291,7 +318,8 @@ def test_every_loader_refuses_unsafe_model_files_in_one_line(tmp_path, attack):
 
 
 def test_the_shipped_model_and_old_text_artifacts_still_load(tmp_path):
-    from music.model.artifact import PRETRAINED_DIR, load_artifact as load_improviser
+    from music.model.artifact import PRETRAINED_DIR
+    from music.model.artifact import load_artifact as load_improviser
     from text.generator import TextGenerator
     from text.vocab import Vocabulary
 
@@ -304,10 +332,24 @@ def test_the_shipped_model_and_old_text_artifacts_still_load(tmp_path):
     model = zoo.build_lm(5, units=4, embedding_dim=3, name="text_lm")
     model.save(old / "model.keras")
     (old / "vocab.json").write_text(Vocabulary(list("ab")).to_json())
-    (old / "config.json").write_text(json.dumps({
-        "format": "seqzoo.text.generator", "version": 1, "mode": "lines",
-        "model": {"cell": "lstm", "units": 4, "num_layers": 1, "embedding_dim": 3,
-                  "dropout": 0.0}, "training": {"epochs": 2}, "metrics": {"val_loss": 1.0}}))
+    (old / "config.json").write_text(
+        json.dumps(
+            {
+                "format": "seqzoo.text.generator",
+                "version": 1,
+                "mode": "lines",
+                "model": {
+                    "cell": "lstm",
+                    "units": 4,
+                    "num_layers": 1,
+                    "embedding_dim": 3,
+                    "dropout": 0.0,
+                },
+                "training": {"epochs": 2},
+                "metrics": {"val_loss": 1.0},
+            }
+        )
+    )
     gen = TextGenerator.load(old)
     assert gen.mode == "lines" and gen.metrics == {"val_loss": 1.0}
     assert gen.model_config["units"] == 4
@@ -321,7 +363,8 @@ def test_the_music_layout_before_the_zoo_format_still_loads(tmp_path):
     wrote them before zoo.artifacts.format; the next save converts the folder in place."""
     import shutil
 
-    from music.model.artifact import PRETRAINED_DIR, load_artifact as load_improviser
+    from music.model.artifact import PRETRAINED_DIR
+    from music.model.artifact import load_artifact as load_improviser
     from music.model.artifact import save_artifact as save_improviser
 
     old = tmp_path / "old"

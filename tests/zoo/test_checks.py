@@ -39,22 +39,30 @@ def test_finite_numbers_python_and_numpy(value):
     assert result == float(value) and type(result) is float
 
 
-@pytest.mark.parametrize("value", [True, float("nan"), float("inf"), -np.inf, np.float32("nan"),
-                                   10**400, "0.5", None])
+@pytest.mark.parametrize(
+    "value", [True, float("nan"), float("inf"), -np.inf, np.float32("nan"), 10**400, "0.5", None]
+)
 def test_bools_non_finite_and_strings_are_not_numbers(value):
     assert not checks.is_number(value)
     with pytest.raises(ValueError, match=r"^x must be a number in \(-inf, inf\); got "):
         checks.check_number("x", value)
 
 
-@pytest.mark.parametrize("kwargs, value, message", [
-    ({"low": 0, "low_open": True}, 0, "t must be a number in (0, inf); got 0"),
-    ({"low": 0, "high": 1, "low_open": True}, 2.0, "t must be a number in (0, 1]; got 2.0"),
-    ({"low": 0, "high": 1, "high_open": True}, 1, "t must be a number in [0, 1); got 1"),
-    ({"low": 0.5, "high": 2.5}, 3, "t must be a number in [0.5, 2.5]; got 3"),
-    ({"high": 1}, 2, "t must be a number in (-inf, 1]; got 2"),
-    ({"low": 20, "high": 400, "what": "a tempo"}, 1e9, "t must be a tempo in [20, 400]; got 1000000000.0"),
-])
+@pytest.mark.parametrize(
+    "kwargs, value, message",
+    [
+        ({"low": 0, "low_open": True}, 0, "t must be a number in (0, inf); got 0"),
+        ({"low": 0, "high": 1, "low_open": True}, 2.0, "t must be a number in (0, 1]; got 2.0"),
+        ({"low": 0, "high": 1, "high_open": True}, 1, "t must be a number in [0, 1); got 1"),
+        ({"low": 0.5, "high": 2.5}, 3, "t must be a number in [0.5, 2.5]; got 3"),
+        ({"high": 1}, 2, "t must be a number in (-inf, 1]; got 2"),
+        (
+            {"low": 20, "high": 400, "what": "a tempo"},
+            1e9,
+            "t must be a tempo in [20, 400]; got 1000000000.0",
+        ),
+    ],
+)
 def test_number_bounds_open_and_closed(kwargs, value, message):
     with pytest.raises(ValueError) as error:
         checks.check_number("t", value, **kwargs)
@@ -108,25 +116,37 @@ def test_seed_mapping_is_unchanged():
         checks.map_seed(True, name="--seed")
 
 
-@pytest.mark.parametrize("convert, text, expected", [
-    (cli.integer("--units", 1, 8), "8", 8),
-    (cli.number("--top-p", low=0, high=1, low_open=True), "1", 1.0),
-    (cli.seed(), "-5", -5),  # kept as typed: the library maps it
-    (cli.seed(), str(2**70), 2**70),
-])
+@pytest.mark.parametrize(
+    "convert, text, expected",
+    [
+        (cli.integer("--units", 1, 8), "8", 8),
+        (cli.number("--top-p", low=0, high=1, low_open=True), "1", 1.0),
+        (cli.seed(), "-5", -5),  # kept as typed: the library maps it
+        (cli.seed(), str(2**70), 2**70),
+    ],
+)
 def test_flag_types_accept(convert, text, expected):
     assert convert(text) == expected
 
 
-@pytest.mark.parametrize("convert, text, message", [
-    (cli.integer("--units", 1, 8), "0", "--units must be an integer in [1, 8]; got 0"),
-    (cli.integer("--units", 1), "2.0", "--units must be an integer >= 1; got '2.0'"),
-    (cli.number("--top-p", low=0, high=1, low_open=True), "nan",
-     "--top-p must be a number in (0, 1]; got nan"),
-    (cli.number("--top-p", low=0, high=1, message="--top-p: got {text!r}"), "x",
-     "--top-p: got 'x'"),
-    (cli.seed(), "1.5", "--seed must be an integer; got '1.5'"),
-])
+@pytest.mark.parametrize(
+    "convert, text, message",
+    [
+        (cli.integer("--units", 1, 8), "0", "--units must be an integer in [1, 8]; got 0"),
+        (cli.integer("--units", 1), "2.0", "--units must be an integer >= 1; got '2.0'"),
+        (
+            cli.number("--top-p", low=0, high=1, low_open=True),
+            "nan",
+            "--top-p must be a number in (0, 1]; got nan",
+        ),
+        (
+            cli.number("--top-p", low=0, high=1, message="--top-p: got {text!r}"),
+            "x",
+            "--top-p: got 'x'",
+        ),
+        (cli.seed(), "1.5", "--seed must be an integer; got '1.5'"),
+    ],
+)
 def test_flag_types_refuse_with_the_checkers_words(convert, text, message):
     with pytest.raises(argparse.ArgumentTypeError) as error:
         convert(text)

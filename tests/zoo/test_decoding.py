@@ -23,17 +23,29 @@ def reversal():
         length = rng.integers(2, width + 1)
         seq = rng.integers(3, 11, size=length)
         source[i, :length] = seq
-        target[i, :length + 1] = list(seq[::-1]) + [END]
+        target[i, : length + 1] = list(seq[::-1]) + [END]
     decoder_in = np.concatenate([np.full((n, 1), START), target[:, :-1]], 1).astype("int32")
-    model = zoo.build_encoder_decoder(source_vocab_size=11, target_vocab_size=11, cell="lstm",
-                                      units=24, embedding_dim=12, attention="dot")
-    model.compile(keras.optimizers.Adam(1e-2),
-                  keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model = zoo.build_encoder_decoder(
+        source_vocab_size=11,
+        target_vocab_size=11,
+        cell="lstm",
+        units=24,
+        embedding_dim=12,
+        attention="dot",
+    )
+    model.compile(
+        keras.optimizers.Adam(1e-2), keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    )
     train = slice(0, n - 48)
-    model.fit([source[train], decoder_in[train]], target[train],
-              sample_weight=(target[train] != PAD).astype("float32"), batch_size=64, epochs=4,
-              verbose=0)
-    return model, source[n - 48:]
+    model.fit(
+        [source[train], decoder_in[train]],
+        target[train],
+        sample_weight=(target[train] != PAD).astype("float32"),
+        batch_size=64,
+        epochs=4,
+        verbose=0,
+    )
+    return model, source[n - 48 :]
 
 
 def own_log_probs(model, source, tokens):
@@ -60,20 +72,27 @@ def test_beam_never_scores_below_greedy_and_scores_are_log_probs(reversal):
     assert greedy.tokens.shape == beam.tokens.shape == (len(source), 7)
     assert (beam.log_probs >= greedy.log_probs - 1e-4).all()
     for result in (greedy, beam):
-        np.testing.assert_allclose(result.log_probs, own_log_probs(model, source, result.tokens),
-                                   atol=2e-3)
+        np.testing.assert_allclose(
+            result.log_probs, own_log_probs(model, source, result.tokens), atol=2e-3
+        )
         assert ((result.tokens == 0) == ~live_positions(result.tokens)).all()  # 0 after END
     # It learned the task (a sanity check that the comparison is about a real model).
     lengths = (source != PAD).sum(axis=1)
-    exact = [list(row[:k + 1]) == list(src[:k][::-1]) + [END]
-             for row, src, k in zip(beam.tokens, source, lengths)]
+    exact = [
+        list(row[: k + 1]) == list(src[:k][::-1]) + [END]
+        for row, src, k in zip(beam.tokens, source, lengths)
+    ]
     assert np.mean(exact) >= 0.5
     # The old entry point is the engine's greedy decoding; top_k=1 sampling is greedy too.
     np.testing.assert_array_equal(
-        zoo.greedy_decode(decode.encoder, decode.decoder_step, source, start_id=START,
-                          end_id=END, max_length=7), greedy.tokens)
-    sampled = decode(source, start_id=START, end_id=END, max_length=7, method="sample", top_k=1,
-                     seed=5)
+        zoo.greedy_decode(
+            decode.encoder, decode.decoder_step, source, start_id=START, end_id=END, max_length=7
+        ),
+        greedy.tokens,
+    )
+    sampled = decode(
+        source, start_id=START, end_id=END, max_length=7, method="sample", top_k=1, seed=5
+    )
     np.testing.assert_array_equal(sampled.tokens, greedy.tokens)
 
 

@@ -12,8 +12,11 @@ import pytest
 
 import zoo
 
-MODULES = sorted(info.name for info in pkgutil.walk_packages(zoo.__path__, "zoo.")
-                 if not info.name.startswith("zoo.tasks") and not info.name.endswith("__main__"))
+MODULES = sorted(
+    info.name
+    for info in pkgutil.walk_packages(zoo.__path__, "zoo.")
+    if not info.name.startswith("zoo.tasks") and not info.name.endswith("__main__")
+)
 
 
 @pytest.mark.parametrize("name", MODULES)
@@ -24,5 +27,14 @@ def test_docstring_examples(name):
 
 def test_the_walk_finds_every_layer():
     assert {name.split(".")[1] for name in MODULES} >= {
-        "core", "runtime", "io", "native", "notebook", "generation", "training", "models",
-        "artifacts", "reference"}
+        "core",
+        "runtime",
+        "io",
+        "native",
+        "notebook",
+        "generation",
+        "training",
+        "models",
+        "artifacts",
+        "reference",
+    }

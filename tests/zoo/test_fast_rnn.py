@@ -55,8 +55,9 @@ def test_equal_outputs_and_gradients(stock_class, fast_class, kwargs, masked, tr
         np.testing.assert_allclose(b.numpy(), a.numpy(), rtol=1e-5, atol=1e-5)
 
 
-@pytest.mark.parametrize("stock_class, fast_class", [(keras.layers.LSTM, FastLSTM),
-                                                     (keras.layers.GRU, FastGRU)])
+@pytest.mark.parametrize(
+    "stock_class, fast_class", [(keras.layers.LSTM, FastLSTM), (keras.layers.GRU, FastGRU)]
+)
 def test_bfloat16_policy_close_to_stock(stock_class, fast_class):
     rng = np.random.default_rng(1)
     x = tf.constant(rng.normal(size=(2, 5, 3)).astype("float32"))
@@ -73,8 +74,7 @@ def test_bfloat16_policy_close_to_stock(stock_class, fast_class):
 def test_factories_build_fast_layers_that_save_and_load_in_safe_mode(cell, tmp_path):
     with fast_layers():
         lm = zoo.build_lm(11, cell=cell, units=6, embedding_dim=3, num_layers=2)
-    assert {type(lm.get_layer(f"{cell}_{i}")).__name__ for i in range(2)} == {
-        f"Fast{cell.upper()}"}
+    assert {type(lm.get_layer(f"{cell}_{i}")).__name__ for i in range(2)} == {f"Fast{cell.upper()}"}
     with fast_layers(False):
         stock = zoo.build_lm(11, cell=cell, units=6)
     assert type(stock.get_layer(f"{cell}_0")) in (keras.layers.LSTM, keras.layers.GRU)
@@ -101,9 +101,14 @@ def test_trains_through_the_engine_like_the_stock_layer(cell, kinds):
     for fast in kinds:  # None: the default layer
         keras.utils.set_random_seed(0)
         with fast_layers(fast) if fast is not None else contextlib.nullcontext():
-            result = fit(lambda: zoo.build_lm(8, cell=cell, units=4, embedding_dim=3),
-                                      (x, x), epochs=2, batch_size=8, precision="float32",
-                                      verbose=0)
+            result = fit(
+                lambda: zoo.build_lm(8, cell=cell, units=4, embedding_dim=3),
+                (x, x),
+                epochs=2,
+                batch_size=8,
+                precision="float32",
+                verbose=0,
+            )
         losses.append([h["loss"] for h in result.history])
     for other in losses[1:]:
         np.testing.assert_allclose(other, losses[0], rtol=1e-4)
@@ -153,24 +158,35 @@ def test_bfloat16_gradients_close_to_float32():
     step, where bfloat16 rounding of the inputs dominates)."""
     rng = np.random.default_rng(4)
     x = tf.constant(rng.normal(size=(4, 9, 6)).astype("float32"))
-    seeded = {"kernel_initializer": keras.initializers.GlorotUniform(seed=1),
-              "recurrent_initializer": keras.initializers.Orthogonal(seed=2)}
-    layers = {name: cls(16, return_sequences=True, return_state=True, dtype=dtype, **seeded)
-              for name, cls, dtype in [("f32", keras.layers.LSTM, "float32"),
-                                       ("stock", keras.layers.LSTM, "mixed_bfloat16"),
-                                       ("fused", LSTM, "mixed_bfloat16")]}
+    seeded = {
+        "kernel_initializer": keras.initializers.GlorotUniform(seed=1),
+        "recurrent_initializer": keras.initializers.Orthogonal(seed=2),
+    }
+    layers = {
+        name: cls(16, return_sequences=True, return_state=True, dtype=dtype, **seeded)
+        for name, cls, dtype in [
+            ("f32", keras.layers.LSTM, "float32"),
+            ("stock", keras.layers.LSTM, "mixed_bfloat16"),
+            ("fused", LSTM, "mixed_bfloat16"),
+        ]
+    }
     for layer in layers.values():
         layer(x)
         layer.set_weights(layers["f32"].get_weights())
-    results = {name: _outputs_and_gradients(layer, x, [], None, training=True)
-               for name, layer in layers.items()}
+    results = {
+        name: _outputs_and_gradients(layer, x, [], None, training=True)
+        for name, layer in layers.items()
+    }
     assert [o.dtype for o in results["fused"][0]] == [tf.bfloat16] * 3
     ratios = []
     for k in range(3 + 3):  # outputs, h, c; then kernel, recurrent kernel, bias
         pick = (lambda r: r[0][k]) if k < 3 else (lambda r: r[1][k - 2])
         truth = tf.cast(pick(results["f32"]), tf.float32).numpy()
-        errors = {name: np.linalg.norm(tf.cast(pick(results[name]), tf.float32).numpy() - truth)
-                  / np.linalg.norm(truth) for name in ("stock", "fused")}
+        errors = {
+            name: np.linalg.norm(tf.cast(pick(results[name]), tf.float32).numpy() - truth)
+            / np.linalg.norm(truth)
+            for name in ("stock", "fused")
+        }
         ratios.append(errors["fused"] / errors["stock"])
     assert max(ratios[:3]) < 0.8, ratios  # outputs and states: float32 gates help most
     assert max(ratios[3:5]) < 1.0, ratios  # kernel gradients
@@ -204,8 +220,11 @@ def test_unknown_lengths_and_batches_in_a_traced_function():
     stock_lm.set_weights(lm.get_weights())
     tokens = rng.integers(1, 11, (1, 7)).astype("int32")
     for n in range(3, 8):
-        np.testing.assert_allclose(lm.predict(tokens[:, :n], verbose=0),
-                                   stock_lm.predict(tokens[:, :n], verbose=0), atol=1e-5)
+        np.testing.assert_allclose(
+            lm.predict(tokens[:, :n], verbose=0),
+            stock_lm.predict(tokens[:, :n], verbose=0),
+            atol=1e-5,
+        )
 
 
 def test_checkpoints_of_stock_layers_load_into_the_zoo_layer_and_back(tmp_path):
@@ -235,15 +254,21 @@ def test_a_new_process_loads_a_saved_lm_with_zoo_load_model(tmp_path):
     import sys
 
     zoo.build_lm(9, units=4, embedding_dim=2).save(tmp_path / "lm.keras")
-    code = ("import sys, zoo, keras\n"
-            "try:\n"
-            "    keras.saving.load_model(sys.argv[1])\n"
-            "except TypeError as error:\n"
-            "    print('keras alone:', 'LSTM' in str(error))\n"
-            "model = zoo.load_model(sys.argv[1])\n"
-            "print(type(model.get_layer('lstm_0')).__module__, model.name)\n")
-    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "lm.keras")],
-                         capture_output=True, text=True, timeout=300)
+    code = (
+        "import sys, zoo, keras\n"
+        "try:\n"
+        "    keras.saving.load_model(sys.argv[1])\n"
+        "except TypeError as error:\n"
+        "    print('keras alone:', 'LSTM' in str(error))\n"
+        "model = zoo.load_model(sys.argv[1])\n"
+        "print(type(model.get_layer('lstm_0')).__module__, model.name)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "lm.keras")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split("\n")[:2] == ["keras alone: True", "zoo.models.fast_rnn lm"]
 
@@ -253,8 +278,11 @@ def test_lstm_sequence_names_the_bad_argument():
 
     x, h = tf.zeros((2, 5, 3)), tf.zeros((2, 4))
     kernel, recurrent, bias = tf.zeros((3, 16)), tf.zeros((4, 16)), tf.zeros(16)
-    with pytest.raises(ValueError, match=r"initial_c has shape \(2, 5\); expected rank 2 "
-                                         r"ending in 4 \(units 4"):
+    with pytest.raises(
+        ValueError,
+        match=r"initial_c has shape \(2, 5\); expected rank 2 "
+        r"ending in 4 \(units 4",
+    ):
         lstm_sequence(x, h, tf.zeros((2, 5)), kernel, recurrent, bias)
     with pytest.raises(ValueError, match="kernel has 2 rows; expected 3"):
         lstm_sequence(x, h, h, tf.zeros((2, 16)), recurrent, bias)

@@ -19,13 +19,15 @@ def test_a_record_reads_back_and_a_missing_file_gives_the_stand_in(tmp_path):
     assert read_json(tmp_path / "absent.json", missing={}) == {}
 
 
-@pytest.mark.parametrize("content, reason", [
-    (b'{"epochs": 3', "Expecting"),  # cut short
-    (b"\xff\xfe not text", "codec"),  # not UTF-8
-    (b"", "Expecting value"),  # empty
-])
-def test_a_file_that_is_there_but_not_json_raises_an_error_naming_it(tmp_path, content,
-                                                                     reason):
+@pytest.mark.parametrize(
+    "content, reason",
+    [
+        (b'{"epochs": 3', "Expecting"),  # cut short
+        (b"\xff\xfe not text", "codec"),  # not UTF-8
+        (b"", "Expecting value"),  # empty
+    ],
+)
+def test_a_file_that_is_there_but_not_json_raises_an_error_naming_it(tmp_path, content, reason):
     path = tmp_path / "state.json"
     path.write_bytes(content)
     with pytest.raises(JSONFileError, match=reason) as caught:
@@ -49,8 +51,11 @@ def test_jsonable_gives_the_values_as_json_reads_them_back():
 
 @pytest.mark.parametrize("value", [{"bad": {1, 2}}, {"array": np.zeros(2)}, object()])
 def test_jsonable_refuses_what_json_cannot_hold_and_names_where(value):
-    with pytest.raises(ValueError, match=r"^build_lm\(units=\.\.\.\) = .* is not JSON: "
-                                         r"expected JSON values"):
+    with pytest.raises(
+        ValueError,
+        match=r"^build_lm\(units=\.\.\.\) = .* is not JSON: "
+        r"expected JSON values",
+    ):
         jsonable(value, "build_lm(units=...)")
     with pytest.raises(ValueError, match="^value = "):
         jsonable(value)

@@ -64,14 +64,19 @@ def _same(fast, slow):
 
 # units 48 at batch 1: one thread; the others: the op's two threads. Batches 5-7 take every
 # row-block width of its kernel (4 + 1, 4 + 3, 4 + 2) and split the rows between the threads.
-@pytest.mark.parametrize("units,layers,batch", [(48, 1, 1), (48, 1, 5), (160, 1, 1), (160, 1, 7), (24, 2, 6)])
-@pytest.mark.parametrize("settings", [
-    dict(greedy=True),
-    dict(seed=7),
-    dict(seed=3, temperature=0.6, top_k=4),
-    dict(seed=11, top_p=0.7),
-    dict(seed=5, temperature=1.3, top_k=9, top_p=0.9),
-])
+@pytest.mark.parametrize(
+    "units,layers,batch", [(48, 1, 1), (48, 1, 5), (160, 1, 1), (160, 1, 7), (24, 2, 6)]
+)
+@pytest.mark.parametrize(
+    "settings",
+    [
+        dict(greedy=True),
+        dict(seed=7),
+        dict(seed=3, temperature=0.6, top_k=4),
+        dict(seed=11, top_p=0.7),
+        dict(seed=5, temperature=1.3, top_k=9, top_p=0.9),
+    ],
+)
 def test_the_op_samples_the_xla_loops_tokens_for_the_same_seed(ops, units, layers, batch, settings):
     step = _step(units, layers)
     prime = np.random.default_rng(1).integers(0, 23, (batch, 4))
@@ -80,14 +85,18 @@ def test_the_op_samples_the_xla_loops_tokens_for_the_same_seed(ops, units, layer
 
 # batch x length < vocab: the first layer projects the embedding at each step (no table);
 # vocabulary 32 has the dense kernel read in place, 23 copied to padded rows.
-@pytest.mark.parametrize("units,layers,batch,length,vocab,settings", [
-    (48, 1, 1, 20, 23, dict(greedy=True)),
-    (160, 1, 1, 20, 23, dict(seed=5, temperature=1.3, top_k=9, top_p=0.9)),
-    (24, 2, 5, 4, 23, dict(seed=7)),
-    (160, 2, 3, 10, 32, dict(seed=11, top_p=0.8)),
-])
+@pytest.mark.parametrize(
+    "units,layers,batch,length,vocab,settings",
+    [
+        (48, 1, 1, 20, 23, dict(greedy=True)),
+        (160, 1, 1, 20, 23, dict(seed=5, temperature=1.3, top_k=9, top_p=0.9)),
+        (24, 2, 5, 4, 23, dict(seed=7)),
+        (160, 2, 3, 10, 32, dict(seed=11, top_p=0.8)),
+    ],
+)
 def test_a_short_generation_projects_the_embedding_and_samples_the_xla_loops_tokens(
-        ops, units, layers, batch, length, vocab, settings):
+    ops, units, layers, batch, length, vocab, settings
+):
     step = _step(units, layers, vocab=vocab)
     assert not lstm_sampling.plan(step).uses_table(batch, length)
     prime = np.random.default_rng(2).integers(0, vocab, (batch, 3))
@@ -100,9 +109,13 @@ def test_a_short_generation_projects_the_embedding_and_samples_the_xla_loops_tok
 # the token table (batch 2 x 520 tokens) as the first layer's input. At batch 1, a thread's
 # share of a layer over 256K floats is streamed (layer 1 of the 320-unit model, the 512-unit
 # layer), a smaller one computed in blocks.
-@pytest.mark.parametrize("units,layers,batch,length", [
-    (64, 1, 1, 20), (64, 1, 2, 520), (16, 1, 1, 20), (320, 2, 1, 20), (512, 1, 1, 20)])
-def test_a_large_vocabulary_at_a_small_batch_samples_the_xla_loops_tokens(ops, units, layers, batch, length):
+@pytest.mark.parametrize(
+    "units,layers,batch,length",
+    [(64, 1, 1, 20), (64, 1, 2, 520), (16, 1, 1, 20), (320, 2, 1, 20), (512, 1, 1, 20)],
+)
+def test_a_large_vocabulary_at_a_small_batch_samples_the_xla_loops_tokens(
+    ops, units, layers, batch, length
+):
     step = _step(units, layers, vocab=1030)
     assert lstm_sampling.plan(step).uses_table(batch, length) == (batch == 2)
     prime = np.random.default_rng(4).integers(0, 1030, (batch, 2))
@@ -141,8 +154,11 @@ def test_the_table_is_built_once_per_weights_and_never_stale(ops):
     embedding.set_weights(weights)
     table = check(4)
     assert table is not rebuilt
-    lm.compile(optimizer=keras.optimizers.SGD(0.5), jit_compile=False,
-               loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    lm.compile(
+        optimizer=keras.optimizers.SGD(0.5),
+        jit_compile=False,
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    )
     lm.fit(np.array([[1, 2, 3, 4]] * 4), np.array([[2, 3, 4, 5]] * 4), epochs=1, verbose=0)
     assert check(5) is not table
 
@@ -181,7 +197,9 @@ def test_a_trained_models_text_is_the_same_through_the_text_generator(ops, tmp_p
 def test_only_float32_lstm_language_models_without_hooks_get_a_plan(ops):
     assert lstm_sampling.plan(_step(8)) is not None
     assert lstm_sampling.plan(zoo.build_lm_step(zoo.build_lm(12, cell="gru", units=8))) is None
-    assert lstm_sampling.plan(zoo.build_lm_step(zoo.build_lm(12, units=8, conditioning_dim=3))) is None
+    assert (
+        lstm_sampling.plan(zoo.build_lm_step(zoo.build_lm(12, units=8, conditioning_dim=3))) is None
+    )
     keras.mixed_precision.set_global_policy("mixed_bfloat16")
     try:
         assert lstm_sampling.plan(zoo.build_lm_step(zoo.build_lm(12, units=8))) is None
@@ -228,14 +246,19 @@ def _drifted(monkeypatch, step):
     return plan
 
 
-def test_a_plan_whose_sampled_draws_drift_falls_back_to_the_xla_loop_with_one_warning(ops, monkeypatch):
+def test_a_plan_whose_sampled_draws_drift_falls_back_to_the_xla_loop_with_one_warning(
+    ops, monkeypatch
+):
     step = _step(16)
     plan = _drifted(monkeypatch, step)
     prime = np.array([[1, 2], [3, 4]])
     # the drift leaves greedy decoding alone: a greedy-only check would have passed it
-    greedy = plan.run(ops, prime.astype(np.int32), 5, [np.zeros((2, 16), np.float32)] * 2, greedy=True)
-    real = lstm_sampling.LstmPlan.run(plan, ops, prime.astype(np.int32), 5, [np.zeros((2, 16), np.float32)] * 2,
-                                      greedy=True)
+    greedy = plan.run(
+        ops, prime.astype(np.int32), 5, [np.zeros((2, 16), np.float32)] * 2, greedy=True
+    )
+    real = lstm_sampling.LstmPlan.run(
+        plan, ops, prime.astype(np.int32), 5, [np.zeros((2, 16), np.float32)] * 2, greedy=True
+    )
     np.testing.assert_array_equal(greedy[0], real[0])
     sampler = zoo.Sampler(step)
     with warnings.catch_warnings(record=True) as caught:
@@ -243,14 +266,21 @@ def test_a_plan_whose_sampled_draws_drift_falls_back_to_the_xla_loop_with_one_wa
         tokens = [sampler.generate(prime, 12, seed=s, top_p=0.9).tokens for s in (1, 2)]
         assert zoo.Sampler(step).native_plan(prime.astype(np.int32), 12) is None
     ours = [w for w in caught if issubclass(w.category, RuntimeWarning)]
-    assert [str(w.message) for w in ours] == [(
-        f"zoo.generation.native_lstm: the native sampling op drew other tokens than the XLA loop for step "
-        f"model {step.name!r} (TensorFlow {tf.__version__}); that model samples on the XLA loop")]
+    assert [str(w.message) for w in ours] == [
+        (
+            f"zoo.generation.native_lstm: the native sampling op drew other tokens than the XLA loop for step "
+            f"model {step.name!r} (TensorFlow {tf.__version__}); that model samples on the XLA loop"
+        )
+    ]
     assert ours[0].filename == __file__  # the warning points at the caller
     with native.disabled():
         for s, got in zip((1, 2), tokens):
-            np.testing.assert_array_equal(got, sampler.generate(prime, 12, seed=s, top_p=0.9).tokens)
-    drifted = plan.run(ops, prime.astype(np.int32), 12, [np.zeros((2, 16), np.float32)] * 2, seed=1, top_p=0.9)
+            np.testing.assert_array_equal(
+                got, sampler.generate(prime, 12, seed=s, top_p=0.9).tokens
+            )
+    drifted = plan.run(
+        ops, prime.astype(np.int32), 12, [np.zeros((2, 16), np.float32)] * 2, seed=1, top_p=0.9
+    )
     assert not np.array_equal(drifted[0], tokens[0])  # the XLA loop ran, not the drifted op
 
 
@@ -272,10 +302,24 @@ def test_the_op_names_bad_input(ops):
     step = _step(8)
     plan = lstm_sampling.plan(step)
     table, recurrent, kernels, biases, dense_kernel, dense_bias = plan.weights()
-    base = dict(table=table, recurrent=recurrent, kernels=kernels, biases=biases,
-                dense_kernel=dense_kernel, dense_bias=dense_bias, h=[tf.zeros((1, 8))],
-                c=[tf.zeros((1, 8))], prime=tf.constant([[1]]), seed=0, length=3,
-                temperature=1.0, top_k=1, top_p=1.0, eos_id=-1, pad_id=0)
+    base = dict(
+        table=table,
+        recurrent=recurrent,
+        kernels=kernels,
+        biases=biases,
+        dense_kernel=dense_kernel,
+        dense_bias=dense_bias,
+        h=[tf.zeros((1, 8))],
+        c=[tf.zeros((1, 8))],
+        prime=tf.constant([[1]]),
+        seed=0,
+        length=3,
+        temperature=1.0,
+        top_k=1,
+        top_p=1.0,
+        eos_id=-1,
+        pad_id=0,
+    )
     for change, message in [
         (dict(prime=tf.constant([[23]])), r"prime token 23 out of range \[0, 23\)"),
         (dict(prime=tf.constant([1])), r"prime must be \(batch, prime_len >= 1\)"),
@@ -283,12 +327,18 @@ def test_the_op_names_bad_input(ops):
         (dict(pad_id=23), r"pad_id out of range"),
         (dict(length=-1), r"length must be >= 0"),
         (dict(dense_bias=tf.zeros(5)), r"dense_bias \(vocab,\)"),
-        (dict(kernels=[tf.zeros((4, 32))] * 2, biases=[tf.zeros(32)] * 2),
-         r"kernels and biases must hold one tensor per layer"),
-        (dict(table=tf.zeros((23, 4)), kernels=[tf.zeros((5, 32))], biases=[tf.zeros(32)]),
-         r"kernels\[0\] must be \(units below, 4 \* units\) and biases\[0\] \(4 \* units,\)"),
-        (dict(table=tf.zeros((23, 0)), kernels=[tf.zeros((0, 32))], biases=[tf.zeros(32)]),
-         r"table must be the embedding \(vocab, dim >= 1\)"),
+        (
+            dict(kernels=[tf.zeros((4, 32))] * 2, biases=[tf.zeros(32)] * 2),
+            r"kernels and biases must hold one tensor per layer",
+        ),
+        (
+            dict(table=tf.zeros((23, 4)), kernels=[tf.zeros((5, 32))], biases=[tf.zeros(32)]),
+            r"kernels\[0\] must be \(units below, 4 \* units\) and biases\[0\] \(4 \* units,\)",
+        ),
+        (
+            dict(table=tf.zeros((23, 0)), kernels=[tf.zeros((0, 32))], biases=[tf.zeros(32)]),
+            r"table must be the embedding \(vocab, dim >= 1\)",
+        ),
     ]:
         with pytest.raises(tf.errors.InvalidArgumentError, match=message):
             ops.seqzoo_lstm_sample(**{**base, **change})
@@ -299,12 +349,24 @@ def test_a_short_generation_does_not_build_the_library_and_still_samples(tmp_pat
     import subprocess
     import sys
 
-    script = ("import numpy as np, zoo\n"
-              "step = zoo.build_lm_step(zoo.build_lm(12, units=8))\n"
-              "print(zoo.Sampler(step)(np.ones((2, 3), 'int32'), 50, seed=1).shape)\n")
-    env = {**__import__("os").environ, "SEQZOO_CACHE": str(tmp_path / "cache"), "SEQZOO_NATIVE": "1"}
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env,
-                          cwd=pathlib.Path(__file__).resolve().parents[2], timeout=300)
+    script = (
+        "import numpy as np, zoo\n"
+        "step = zoo.build_lm_step(zoo.build_lm(12, units=8))\n"
+        "print(zoo.Sampler(step)(np.ones((2, 3), 'int32'), 50, seed=1).shape)\n"
+    )
+    env = {
+        **__import__("os").environ,
+        "SEQZOO_CACHE": str(tmp_path / "cache"),
+        "SEQZOO_NATIVE": "1",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=pathlib.Path(__file__).resolve().parents[2],
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().endswith("(2, 50)")
     assert "building the native" not in done.stderr

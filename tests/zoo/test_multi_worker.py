@@ -19,9 +19,14 @@ import numpy as np
 import pytest
 
 import zoo  # environment before keras
-from zoo.training.run_folder import (NO_BACKUP, backup_generations, common_generation, use_generation,
-                            write_json)
 from zoo.training.distribute import WorkerRole, read_tf_config, worker_run_dir
+from zoo.training.run_folder import (
+    NO_BACKUP,
+    backup_generations,
+    common_generation,
+    use_generation,
+    write_json,
+)
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 TIMEOUT_S = 300  # one worker process, at most
@@ -79,19 +84,31 @@ def _free_ports(count):
 
 
 def _tf_config(ports, index):
-    return json.dumps({"cluster": {"worker": [f"127.0.0.1:{p}" for p in ports]},
-                       "task": {"type": "worker", "index": index}})
+    return json.dumps(
+        {
+            "cluster": {"worker": [f"127.0.0.1:{p}" for p in ports]},
+            "task": {"type": "worker", "index": index},
+        }
+    )
 
 
 def _start(commands, ports, logs):
     """Start one process per command, worker i with TF_CONFIG's task index i."""
     processes = []
     for index, command in enumerate(commands):
-        env = dict(os.environ, PYTHONPATH=str(REPO), TF_CPP_MIN_LOG_LEVEL="2",
-                   TF_CONFIG=_tf_config(ports, index))
+        env = dict(
+            os.environ,
+            PYTHONPATH=str(REPO),
+            TF_CPP_MIN_LOG_LEVEL="2",
+            TF_CONFIG=_tf_config(ports, index),
+        )
         out = open(logs / f"worker-{index}.{len(list(logs.iterdir()))}.log", "w+")
-        processes.append((subprocess.Popen(command, env=env, stdout=out,
-                                           stderr=subprocess.STDOUT, text=True), out))
+        processes.append(
+            (
+                subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, text=True),
+                out,
+            )
+        )
     return processes
 
 
@@ -100,10 +117,10 @@ def _finish(processes, timeout=TIMEOUT_S):
     deadline = time.monotonic() + timeout
     outputs = []
     try:
-        for process, out in processes:
+        for process, _ in processes:
             process.wait(timeout=max(1, deadline - time.monotonic()))
     finally:
-        for process, out in processes:
+        for process, _ in processes:
             if process.poll() is None:
                 process.kill()
                 process.wait()
@@ -131,27 +148,35 @@ def _data(path):
 
 
 def test_tf_config_is_checked_before_tensorflow_starts():
-    good = {"cluster": {"worker": ["127.0.0.1:1", "127.0.0.1:2"]},
-            "task": {"type": "worker", "index": 1}}
+    good = {
+        "cluster": {"worker": ["127.0.0.1:1", "127.0.0.1:2"]},
+        "task": {"type": "worker", "index": 1},
+    }
     assert read_tf_config({"TF_CONFIG": json.dumps(good)}) == good
-    example = ('TF_CONFIG=\'{"cluster": {"worker": ["host1:12345", "host2:12345"]}, '
-               '"task": {"type": "worker", "index": 0}}\'')
+    example = (
+        'TF_CONFIG=\'{"cluster": {"worker": ["host1:12345", "host2:12345"]}, '
+        '"task": {"type": "worker", "index": 0}}\''
+    )
     with pytest.raises(ValueError) as error:
         read_tf_config({})
-    assert str(error.value) == (f"TF_CONFIG is not set: a multi-worker run needs it on every "
-                                f"worker, e.g. {example}")
+    assert str(error.value) == (
+        f"TF_CONFIG is not set: a multi-worker run needs it on every worker, e.g. {example}"
+    )
     with pytest.raises(ValueError) as error:
         read_tf_config({"TF_CONFIG": "{cluster"})
     assert str(error.value) == f"TF_CONFIG is not JSON: '{{cluster'; expected e.g. {example}"
     with pytest.raises(ValueError) as error:
         read_tf_config({"TF_CONFIG": '{"cluster": {}}'})
-    assert str(error.value) == ("TF_CONFIG must hold a 'cluster' and a 'task'; expected e.g. "
-                                f"{example}")
+    assert str(error.value) == (
+        f"TF_CONFIG must hold a 'cluster' and a 'task'; expected e.g. {example}"
+    )
     outside = dict(good, task={"type": "worker", "index": 2})
     with pytest.raises(ValueError) as error:
         read_tf_config({"TF_CONFIG": json.dumps(outside)})
-    assert str(error.value) == ("TF_CONFIG's task {'type': 'worker', 'index': 2} is not in its "
-                                "cluster {'worker': ['127.0.0.1:1', '127.0.0.1:2']}")
+    assert str(error.value) == (
+        "TF_CONFIG's task {'type': 'worker', 'index': 2} is not in its "
+        "cluster {'worker': ['127.0.0.1:1', '127.0.0.1:2']}"
+    )
 
 
 def test_each_worker_has_its_own_run_folder(tmp_path):
@@ -193,46 +218,84 @@ def test_workers_agree_on_the_newest_backup_they_all_hold(tmp_path):
     assert backup_generations(chief) == [NO_BACKUP, NO_BACKUP]
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--strategy", "multi-worker"],
-     ("error: TF_CONFIG is not set: a multi-worker run needs it on every worker, e.g. "
-      "TF_CONFIG='{\"cluster\": {\"worker\": [\"host1:12345\", \"host2:12345\"]}, "
-      "\"task\": {\"type\": \"worker\", \"index\": 0}}'")),
-    (["--strategy", "multi-worker", "--minutes", "1"],
-     ("error: --minutes cannot bound a multi-worker run: each worker's clock would stop it at "
-      "a different step; bound it by --epochs and --steps-per-epoch")),
-    (["--strategy", "many"],
-     ("error: python -m text train: argument --strategy: invalid choice: 'many' (choose from "
-      "'auto', 'multi-worker')")),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (
+            ["--strategy", "multi-worker"],
+            (
+                "error: TF_CONFIG is not set: a multi-worker run needs it on every worker, e.g. "
+                'TF_CONFIG=\'{"cluster": {"worker": ["host1:12345", "host2:12345"]}, '
+                '"task": {"type": "worker", "index": 0}}\''
+            ),
+        ),
+        (
+            ["--strategy", "multi-worker", "--minutes", "1"],
+            (
+                "error: --minutes cannot bound a multi-worker run: each worker's clock would stop it at "
+                "a different step; bound it by --epochs and --steps-per-epoch"
+            ),
+        ),
+        (
+            ["--strategy", "many"],
+            (
+                "error: python -m text train: argument --strategy: invalid choice: 'many' (choose from "
+                "'auto', 'multi-worker')"
+            ),
+        ),
+    ],
+)
 def test_the_text_cli_refuses_a_multi_worker_run_it_cannot_do(tmp_path, argv, message):
     corpus = tmp_path / "corpus.txt"
     corpus.write_text("abc\n" * 50)
     env = {k: v for k, v in os.environ.items() if k != "TF_CONFIG"}
-    done = subprocess.run([sys.executable, "-m", "text", "train", str(corpus), "--out",
-                           str(tmp_path / "out"), *argv], env=dict(env, PYTHONPATH=str(REPO)),
-                          capture_output=True, text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "text", "train", str(corpus), "--out", str(tmp_path / "out"), *argv],
+        env=dict(env, PYTHONPATH=str(REPO)),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert (done.returncode, done.stderr.strip(), done.stdout) == (2, message, "")
     assert not (tmp_path / "out").exists()
 
 
 def test_the_strategy_made_after_other_tensorflow_work_is_refused_with_a_reason():
-    script = ("import tensorflow as tf\n"
-              "tf.constant(1) + 1  # TensorFlow starts\n"
-              "from zoo.training.engine import resolve_strategy\n"
-              "try:\n"
-              "    resolve_strategy('multi-worker')\n"
-              "except ValueError as error:\n"
-              "    print(error)\n")
-    env = dict(os.environ, PYTHONPATH=str(REPO), TF_CPP_MIN_LOG_LEVEL="2",
-               TF_CONFIG=json.dumps({"cluster": {"worker": [f"127.0.0.1:{_free_ports(1)[0]}"]},
-                                     "task": {"type": "worker", "index": 0}}))
-    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
-                          text=True, timeout=TIMEOUT_S, check=False)
+    script = (
+        "import tensorflow as tf\n"
+        "tf.constant(1) + 1  # TensorFlow starts\n"
+        "from zoo.training.engine import resolve_strategy\n"
+        "try:\n"
+        "    resolve_strategy('multi-worker')\n"
+        "except ValueError as error:\n"
+        "    print(error)\n"
+    )
+    env = dict(
+        os.environ,
+        PYTHONPATH=str(REPO),
+        TF_CPP_MIN_LOG_LEVEL="2",
+        TF_CONFIG=json.dumps(
+            {
+                "cluster": {"worker": [f"127.0.0.1:{_free_ports(1)[0]}"]},
+                "task": {"type": "worker", "index": 0},
+            }
+        ),
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.strip() == ("the multi-worker strategy must be created before any other "
-                                   "TensorFlow work in the process (a dataset, a model): "
-                                   "Collective ops must be configured at program startup")
+    assert done.stdout.strip() == (
+        "the multi-worker strategy must be created before any other "
+        "TensorFlow work in the process (a dataset, a model): "
+        "Collective ops must be configured at program startup"
+    )
 
 
 # ----------------------------------------------------------------------------- two workers
@@ -251,8 +314,18 @@ def test_two_workers_resume_after_a_kill_and_equal_one_process(tmp_path):
     run, out, logs = tmp_path / "run", tmp_path / "best.keras", tmp_path / "logs"
     logs.mkdir()
     epochs = 6
-    commands = [[sys.executable, str(script), str(tmp_path / "data.npz"), str(run), str(out),
-                 str(epochs), str(tmp_path / f"weights-{i}.npz")] for i in range(2)]
+    commands = [
+        [
+            sys.executable,
+            str(script),
+            str(tmp_path / "data.npz"),
+            str(run),
+            str(out),
+            str(epochs),
+            str(tmp_path / f"weights-{i}.npz"),
+        ]
+        for i in range(2)
+    ]
     ports = _free_ports(2)
     backups = [run / "backup", run / "worker-1" / "backup"]
 
@@ -274,12 +347,17 @@ def test_two_workers_resume_after_a_kill_and_equal_one_process(tmp_path):
     assert chief_rc == 1 and "UnavailableError" in chief_log, chief_log[-2000:]
     # Each worker's run folder is its own; only the chief wrote the artifact.
     assert (run / "state.json").exists() and (run / "worker-1" / "state.json").exists()
-    assert {json.loads(line)["on_best"] for line in chief_log.splitlines()
-            if line.startswith('{"on_best"')} and zoo.load_model(out).name == "lm"
+    assert {
+        json.loads(line)["on_best"]
+        for line in chief_log.splitlines()
+        if line.startswith('{"on_best"')
+    } and zoo.load_model(out).name == "lm"
     assert '"on_best"' not in outputs[1][1]
     # The library refuses a time budget for a multi-worker run, on every worker.
-    refusal = ("max_seconds cannot bound a multi-worker run: each worker's clock would stop "
-               "it at a different step; bound it by epochs and steps_per_epoch")
+    refusal = (
+        "max_seconds cannot bound a multi-worker run: each worker's clock would stop "
+        "it at a different step; bound it by epochs and steps_per_epoch"
+    )
     assert all(_lines(text)[0] == {"refused": refusal} for _, text in outputs)
 
     # 2. As if worker 1 had died between the chief's backup and its own: one generation behind.
@@ -310,18 +388,28 @@ def test_two_workers_resume_after_a_kill_and_equal_one_process(tmp_path):
     train = tf.data.Dataset.from_tensor_slices((arrays["x"], arrays["y"])).batch(16)
     val = tf.data.Dataset.from_tensor_slices((arrays["vx"], arrays["vy"])).batch(16)
     keras.utils.set_random_seed(0)
-    alone = fit(lambda: zoo.build_lm(16, units=16, embedding_dim=8), train, validation_data=val,
-                epochs=epochs, learning_rate=1e-2, precision="float32", verbose=0)
+    alone = fit(
+        lambda: zoo.build_lm(16, units=16, embedding_dim=8),
+        train,
+        validation_data=val,
+        epochs=epochs,
+        learning_rate=1e-2,
+        precision="float32",
+        verbose=0,
+    )
     two = _lines(second[0][1])[-1]["done"]
     # Tolerance: the all-reduce sums in another order than one device does (float32); measured
     # here: weights within 2e-7, losses within 1e-7.
-    np.testing.assert_allclose([h["loss"] for h in two["history"]],
-                               [h["loss"] for h in alone.history], rtol=1e-5)
-    np.testing.assert_allclose([h["val_loss"] for h in two["history"]],
-                               [h["val_loss"] for h in alone.history], rtol=1e-5)
+    np.testing.assert_allclose(
+        [h["loss"] for h in two["history"]], [h["loss"] for h in alone.history], rtol=1e-5
+    )
+    np.testing.assert_allclose(
+        [h["val_loss"] for h in two["history"]], [h["val_loss"] for h in alone.history], rtol=1e-5
+    )
     assert two["best_epoch"] == alone.best_epoch == epochs  # learnable: the loss keeps falling
-    difference = max(float(np.abs(w - a).max())
-                     for w, a in zip(workers[0].values(), alone.model.get_weights()))
+    difference = max(
+        float(np.abs(w - a).max()) for w, a in zip(workers[0].values(), alone.model.get_weights())
+    )
     print(f"two workers vs one process: weights differ by at most {difference:.2g}")
     assert difference < 1e-5, difference
 
@@ -333,22 +421,50 @@ def test_the_text_cli_trains_on_two_workers_and_only_the_chief_writes_the_model(
     outs = [tmp_path / "machine-0" / "model", tmp_path / "machine-1" / "model"]
     logs = tmp_path / "logs"
     logs.mkdir()
-    commands = [[sys.executable, "-m", "text", "train", str(corpus), "--out", str(out),
-                 "--strategy", "multi-worker", "--epochs", "2", "--steps-per-epoch", "3",
-                 "--units", "16", "--embedding-dim", "8", "--seq-len", "16",
-                 "--batch-size", "8", "--quiet"] for out in outs]
-    (chief_rc, chief_out), (worker_rc, worker_out) = _finish(_start(commands, _free_ports(2),
-                                                                    logs))
+    commands = [
+        [
+            sys.executable,
+            "-m",
+            "text",
+            "train",
+            str(corpus),
+            "--out",
+            str(out),
+            "--strategy",
+            "multi-worker",
+            "--epochs",
+            "2",
+            "--steps-per-epoch",
+            "3",
+            "--units",
+            "16",
+            "--embedding-dim",
+            "8",
+            "--seq-len",
+            "16",
+            "--batch-size",
+            "8",
+            "--quiet",
+        ]
+        for out in outs
+    ]
+    (chief_rc, chief_out), (worker_rc, worker_out) = _finish(_start(commands, _free_ports(2), logs))
     assert chief_rc == 0, chief_out[-3000:]
     assert worker_rc == 0, worker_out[-3000:]
     assert f"saved to {outs[0]}" in chief_out
-    assert ("this worker trained 2 epochs (training ran all its epochs after 2 epochs; the best "
-            "epoch is 2") in worker_out and "saved to" not in worker_out
+    assert (
+        "this worker trained 2 epochs (training ran all its epochs after 2 epochs; the best "
+        "epoch is 2"
+    ) in worker_out and "saved to" not in worker_out
     # The chief's folder is the model (and its run folder); the worker's holds only its run.
     assert {p.name for p in outs[0].iterdir()} >= {"config.json", "model.keras", "training"}
     assert sorted(p.relative_to(outs[1]).as_posix() for p in outs[1].rglob("*")) == [
-        "training", "training/worker-1", "training/worker-1/best.weights.h5",
-        "training/worker-1/run.json", "training/worker-1/state.json"]
+        "training",
+        "training/worker-1",
+        "training/worker-1/best.weights.h5",
+        "training/worker-1/run.json",
+        "training/worker-1/state.json",
+    ]
     config = json.loads((outs[0] / "config.json").read_text())
     assert config["kind"] == "text.generator"
     assert config["training"]["epochs"] == 2

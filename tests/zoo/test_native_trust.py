@@ -27,10 +27,14 @@ pytest.importorskip("tensorflow")
 from zoo.native import library as native  # noqa: E402
 
 OTHER_UID = 65534  # nobody
-UNSAFE = ("seqzoo loads a library only from a folder and a file that belong to this user and "
-          "that no one else can write")
-needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="making a folder of another uid "
-                                "needs root (CI runs the suite as root)")
+UNSAFE = (
+    "seqzoo loads a library only from a folder and a file that belong to this user and "
+    "that no one else can write"
+)
+needs_root = pytest.mark.skipif(
+    os.geteuid() != 0,
+    reason="making a folder of another uid needs root (CI runs the suite as root)",
+)
 
 
 @pytest.fixture(scope="session")
@@ -45,15 +49,25 @@ def libraries(tmp_path_factory):
     sources = {
         "good": 'extern "C" int seqzoo_trust_good() { return 1; }',
         "sigill": "#include <csignal>\n"
-                  "__attribute__((constructor)) static void die() { std::raise(SIGILL); }",
+        "__attribute__((constructor)) static void die() { std::raise(SIGILL); }",
         "planted": "#include <cstdio>\n"
-                   "__attribute__((constructor)) static void ran() {\n"
-                   f'  if (FILE* f = std::fopen("{proof}", "w")) std::fclose(f);\n}}',
+        "__attribute__((constructor)) static void ran() {\n"
+        f'  if (FILE* f = std::fopen("{proof}", "w")) std::fclose(f);\n}}',
     }
     for name, code in sources.items():
         (folder / f"{name}.cc").write_text(code + "\n")
-        subprocess.run([compiler, "-shared", "-fPIC", "-o", str(folder / f"{name}.so"),
-                        str(folder / f"{name}.cc")], check=True, capture_output=True)
+        subprocess.run(
+            [
+                compiler,
+                "-shared",
+                "-fPIC",
+                "-o",
+                str(folder / f"{name}.so"),
+                str(folder / f"{name}.cc"),
+            ],
+            check=True,
+            capture_output=True,
+        )
     return types.SimpleNamespace(proof=proof, **{name: folder / f"{name}.so" for name in sources})
 
 
@@ -97,9 +111,11 @@ def _two_calls():
 
 
 def _unavailable(reason):
-    return (f"seqzoo: the native LSTM kernel is not available ({reason}); training and "
-            "generation run the same math as TensorFlow ops, more slowly. Set SEQZOO_NATIVE=0 "
-            "to skip building it.")
+    return (
+        f"seqzoo: the native LSTM kernel is not available ({reason}); training and "
+        "generation run the same math as TensorFlow ops, more slowly. Set SEQZOO_NATIVE=0 "
+        "to skip building it."
+    )
 
 
 @needs_root
@@ -111,8 +127,9 @@ def test_a_cache_folder_of_another_user_is_never_used(libraries, tmp_path):
     _chown_all(cache, library, library.with_name(library.name + ".checked"))
     results, messages = _two_calls()
     assert results == (None, None)
-    assert messages == [_unavailable(
-        f"{cache} belongs to uid {OTHER_UID}, not to this user (uid 0); {UNSAFE}")]
+    assert messages == [
+        _unavailable(f"{cache} belongs to uid {OTHER_UID}, not to this user (uid 0); {UNSAFE}")
+    ]
     assert not libraries.proof.exists()
     assert sorted(os.listdir(cache)) == [library.name, library.name + ".checked"]
 
@@ -141,15 +158,18 @@ def test_a_symlinked_cache_folder_is_never_used(libraries, tmp_path, monkeypatch
     assert not libraries.proof.exists()
 
 
-@pytest.mark.parametrize("change, why", [
-    ("mode 0666", "is writable by others (mode 0666)"),
-    ("mode 0664", "is writable by its group (mode 0664)"),
-    pytest.param("owner", f"belongs to uid {OTHER_UID}, not to this user (uid 0)",
-                 marks=needs_root),
-    ("link", "is a symbolic link"),
-])
-def test_a_library_file_others_could_have_written_is_never_loaded(libraries, tmp_path, change,
-                                                                  why):
+@pytest.mark.parametrize(
+    "change, why",
+    [
+        ("mode 0666", "is writable by others (mode 0666)"),
+        ("mode 0664", "is writable by its group (mode 0664)"),
+        pytest.param(
+            "owner", f"belongs to uid {OTHER_UID}, not to this user (uid 0)", marks=needs_root
+        ),
+        ("link", "is a symbolic link"),
+    ],
+)
+def test_a_library_file_others_could_have_written_is_never_loaded(libraries, tmp_path, change, why):
     cache = tmp_path / "cache"
     library = _expected(cache)
     _plant(library, libraries.planted)  # its marker vouches for it: only the file check stops it
@@ -167,8 +187,7 @@ def test_a_library_file_others_could_have_written_is_never_loaded(libraries, tmp
 
 
 @needs_root
-def test_a_fallback_folder_planted_by_another_user_is_never_used(libraries, tmp_path,
-                                                                 monkeypatch):
+def test_a_fallback_folder_planted_by_another_user_is_never_used(libraries, tmp_path, monkeypatch):
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     monkeypatch.setenv("SEQZOO_CACHE", str(blocker / "cache"))  # cannot be made: fall back
@@ -187,13 +206,15 @@ def test_a_fallback_folder_planted_by_another_user_is_never_used(libraries, tmp_
     _chown_all(fallback, library, library.with_name(library.name + ".checked"))
     results, messages = _two_calls()
     assert results == (None, None)
-    assert messages == [_unavailable(
-        f"{fallback} belongs to uid {OTHER_UID}, not to this user (uid 0); {UNSAFE}")]
+    assert messages == [
+        _unavailable(f"{fallback} belongs to uid {OTHER_UID}, not to this user (uid 0); {UNSAFE}")
+    ]
     assert not libraries.proof.exists()
 
 
-def test_a_library_that_kills_its_child_is_set_aside_and_never_retried(libraries, tmp_path,
-                                                                       monkeypatch):
+def test_a_library_that_kills_its_child_is_set_aside_and_never_retried(
+    libraries, tmp_path, monkeypatch
+):
     """A marker for other bytes vouches for nothing: the library is loaded in a child first,
     the child dies of SIGILL, this process warns once and runs the TensorFlow ops."""
     cache = tmp_path / "cache"
@@ -201,21 +222,27 @@ def test_a_library_that_kills_its_child_is_set_aside_and_never_retried(libraries
     _plant(library, libraries.sigill, vouched_for=libraries.good)
     results, messages = _two_calls()
     assert results == (None, None)
-    assert messages == [_unavailable(f"loading {library.name} in a child process killed it "
-                                     f"with SIGILL; it is set aside as {library}.failed")]
+    assert messages == [
+        _unavailable(
+            f"loading {library.name} in a child process killed it "
+            f"with SIGILL; it is set aside as {library}.failed"
+        )
+    ]
     assert os.listdir(cache) == [library.name + ".failed"]
 
     monkeypatch.setattr(native, "_state", native._fresh_state())  # a later process
     results, messages = _two_calls()
     assert results == (None, None)
-    assert messages == [_unavailable(
-        f"{library.name} was set aside as {library}.failed when it failed to load in a child "
-        f"process; delete that file to build it again")]
+    assert messages == [
+        _unavailable(
+            f"{library.name} was set aside as {library}.failed when it failed to load in a child "
+            f"process; delete that file to build it again"
+        )
+    ]
     assert os.listdir(cache) == [library.name + ".failed"]  # not built again
 
 
-def test_a_good_library_is_marked_once_then_loads_without_a_child(libraries, tmp_path,
-                                                                  monkeypatch):
+def test_a_good_library_is_marked_once_then_loads_without_a_child(libraries, tmp_path, monkeypatch):
     cache = tmp_path / "cache"
     library = _expected(cache)
     library.parent.mkdir(mode=0o700)
@@ -235,9 +262,12 @@ def test_a_good_library_is_marked_once_then_loads_without_a_child(libraries, tmp
     monkeypatch.setattr(native, "_state", native._fresh_state())
     results, messages = _two_calls()
     assert results == (None, None)
-    assert messages == [_unavailable(f"loading {library.name} in a child process made it exit "
-                                     f"1; it is set aside as {library}.failed")]
-
+    assert messages == [
+        _unavailable(
+            f"loading {library.name} in a child process made it exit "
+            f"1; it is set aside as {library}.failed"
+        )
+    ]
 
 
 def test_the_hash_is_of_the_file_held_open_not_of_the_path(libraries, tmp_path):
@@ -261,6 +291,7 @@ def test_the_hash_is_of_the_file_held_open_not_of_the_path(libraries, tmp_path):
         os.close(folder_fd)
     assert not libraries.proof.exists()
 
+
 def test_a_child_stopped_from_outside_sets_nothing_aside(libraries, tmp_path, monkeypatch):
     """Ctrl-C, a shutdown or the out-of-memory killer is not the library's doing: it is not
     loaded in this process, and stays for a later process to check again."""
@@ -274,8 +305,9 @@ def test_a_child_stopped_from_outside_sets_nothing_aside(libraries, tmp_path, mo
     monkeypatch.setattr(sys, "executable", str(stopped))
     results, messages = _two_calls()
     assert results == (None, None)
-    assert messages == [_unavailable(f"the child process loading {library.name} was stopped "
-                                     f"by SIGTERM")]
+    assert messages == [
+        _unavailable(f"the child process loading {library.name} was stopped by SIGTERM")
+    ]
     assert os.listdir(cache) == [library.name]
 
 
@@ -285,14 +317,16 @@ def test_the_build_runs_in_private_folders_within_one_time_limit(tmp_path, monke
     then the link, go over a 1 s limit together, though each process alone is under it."""
     log = tmp_path / "folder-modes"
     compiler = tmp_path / "fake-c++"
-    compiler.write_text(f"#!{sys.executable}\n"
-                        "import os, sys, time\n"
-                        "if '--version' in sys.argv or '-dM' in sys.argv: sys.exit(0)\n"
-                        "out = os.path.dirname(sys.argv[sys.argv.index('-o') + 1])\n"
-                        f"with open({str(log)!r}, 'a') as log:\n"
-                        "    log.write(f'{os.stat(out).st_mode & 0o777:o}\\n')\n"
-                        "if os.environ.get('FAKE_CXX_FAILS'): sys.exit(1)\n"
-                        "time.sleep(0.7)\n")
+    compiler.write_text(
+        f"#!{sys.executable}\n"
+        "import os, sys, time\n"
+        "if '--version' in sys.argv or '-dM' in sys.argv: sys.exit(0)\n"
+        "out = os.path.dirname(sys.argv[sys.argv.index('-o') + 1])\n"
+        f"with open({str(log)!r}, 'a') as log:\n"
+        "    log.write(f'{os.stat(out).st_mode & 0o777:o}\\n')\n"
+        "if os.environ.get('FAKE_CXX_FAILS'): sys.exit(1)\n"
+        "time.sleep(0.7)\n"
+    )
     compiler.chmod(0o755)
     monkeypatch.setenv("CXX", str(compiler))
     sources = [tmp_path / "a.cc", tmp_path / "b.cc"]

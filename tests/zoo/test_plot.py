@@ -34,8 +34,12 @@ def test_attention_shape_mismatch_is_named(tmp_path):
 
 
 def test_history_png_from_a_dict_and_a_history_object(tmp_path):
-    curves = {"loss": [3.0, 2.0, 1.5], "val_loss": [3.1, 2.2, 1.9], "accuracy": [0.1, 0.4, 0.6],
-              "note": "ignored"}
+    curves = {
+        "loss": [3.0, 2.0, 1.5],
+        "val_loss": [3.1, 2.2, 1.9],
+        "accuracy": [0.1, 0.4, 0.6],
+        "note": "ignored",
+    }
     png = tmp_path / "history.png"
     fig = plot.history(curves, png, baseline=3.3)
     assert len(fig.axes) == 2
@@ -45,7 +49,10 @@ def test_history_png_from_a_dict_and_a_history_object(tmp_path):
         history = {"loss": [1.0, 0.5]}
 
     assert len(plot.history(History()).axes) == 1
-    records = [{"epoch": 1, "loss": 2.0, "val_loss": 2.5}, {"epoch": 2, "loss": 1.0, "val_loss": 1.5}]
+    records = [
+        {"epoch": 1, "loss": 2.0, "val_loss": 2.5},
+        {"epoch": 2, "loss": 1.0, "val_loss": 1.5},
+    ]
     assert len(plot.history(records).axes[0].lines) == 2  # zoo.training.engine's per-epoch records
 
 

@@ -6,8 +6,15 @@ import numpy as np
 import pytest
 
 import zoo
-from zoo.runtime.precision import (PRECISIONS, dtype_policy, float32_copy, float32_logits,
-                                   is_mixed, resolve_precision, strip_dtype_policies)
+from zoo.runtime.precision import (
+    PRECISIONS,
+    dtype_policy,
+    float32_copy,
+    float32_logits,
+    is_mixed,
+    resolve_precision,
+    strip_dtype_policies,
+)
 
 MIXED = ["mixed_float16", "mixed_bfloat16"]
 TOKENS = np.random.default_rng(0).integers(0, 9, (2, 5)).astype("int32")
@@ -25,8 +32,10 @@ def test_the_precision_names_and_what_auto_means_on_each_machine():
     assert resolve_precision("float32", facts=cpu) == "float32"
     with pytest.warns(UserWarning, match="bfloat16 is emulated|without bfloat16"):
         assert resolve_precision("mixed_bfloat16", facts=cpu) == "mixed_bfloat16"
-    with pytest.raises(ValueError, match="precision must be one of auto, float32, "
-                                         "mixed_float16, mixed_bfloat16; got 'half'"):
+    with pytest.raises(
+        ValueError,
+        match="precision must be one of auto, float32, mixed_float16, mixed_bfloat16; got 'half'",
+    ):
         resolve_precision("half")
 
 
@@ -42,13 +51,11 @@ def test_dtype_policy_holds_inside_the_block_and_is_restored_after_it(name):
 
 def test_dtype_policy_is_restored_when_the_block_raises_and_refuses_unknown_names():
     before = keras.config.dtype_policy().name
-    with pytest.raises(RuntimeError, match="inside"):
-        with dtype_policy("mixed_float16"):
-            raise RuntimeError("inside")
+    with pytest.raises(RuntimeError, match="inside"), dtype_policy("mixed_float16"):
+        raise RuntimeError("inside")
     assert keras.config.dtype_policy().name == before
-    with pytest.raises(ValueError):
-        with dtype_policy("float13"):
-            pass  # pragma: no cover
+    with pytest.raises(ValueError), dtype_policy("float13"):
+        pass  # pragma: no cover
     assert keras.config.dtype_policy().name == before
 
 
@@ -103,4 +110,5 @@ def test_strip_dtype_policies_removes_only_policy_entries():
     assert "DTypePolicy" not in repr(stripped)
     assert "DTypePolicy" in repr(config)  # the input is not changed
     assert [layer["name"] for layer in stripped["layers"]] == [
-        layer["name"] for layer in config["layers"]]
+        layer["name"] for layer in config["layers"]
+    ]

@@ -22,8 +22,12 @@ def make_lm():
     (table,) = model.get_layer("embedding").get_weights()
     model.get_layer("embedding").set_weights([rng.normal(0, 2.0, table.shape).astype("float32")])
     kernel, bias = model.get_layer("logits").get_weights()
-    model.get_layer("logits").set_weights([rng.normal(0, 4.0, kernel.shape).astype("float32"),
-                                           rng.normal(0, 0.7, bias.shape).astype("float32")])
+    model.get_layer("logits").set_weights(
+        [
+            rng.normal(0, 4.0, kernel.shape).astype("float32"),
+            rng.normal(0, 0.7, bias.shape).astype("float32"),
+        ]
+    )
     return model
 
 
@@ -101,8 +105,14 @@ def greedy(step, prime, length):
 def test_filter_logits_matches_numpy_reference():
     rng = np.random.default_rng(0)
     logits = rng.normal(size=(5, 11)) * 2
-    for kwargs in [dict(temperature=0.7), dict(top_k=3), dict(top_p=0.6), dict(temperature=1.3, top_k=5, top_p=0.8),
-                   dict(top_p=1.0), dict(top_k=1)]:
+    for kwargs in [
+        dict(temperature=0.7),
+        dict(top_k=3),
+        dict(top_p=0.6),
+        dict(temperature=1.3, top_k=5, top_p=0.8),
+        dict(top_p=1.0),
+        dict(top_k=1),
+    ]:
         out = filter_logits(logits, **kwargs).numpy()
         probs = np.exp(out - out.max(axis=1, keepdims=True))
         probs /= probs.sum(axis=1, keepdims=True)
@@ -140,12 +150,14 @@ def test_beam_width_one_equals_greedy_and_scores_are_log_probs(lm, step):
     for row, score in zip(tokens, scores):  # each score is the sequence's own log-probability
         seq = np.concatenate([prime, row]).astype(np.int32)
         logp = keras.ops.log_softmax(lm(seq[None, :-1]), axis=-1).numpy()[0]
-        own = logp[np.arange(len(prime) - 1, len(seq) - 1), seq[len(prime):]].sum()
+        own = logp[np.arange(len(prime) - 1, len(seq) - 1), seq[len(prime) :]].sum()
         assert score == pytest.approx(own, abs=1e-4)
     greedy_logp = scores.max()
     g = np.concatenate([prime, greedy(step, prime, 6)]).astype(np.int32)
     lp = keras.ops.log_softmax(lm(g[None, :-1]), axis=-1).numpy()[0]
-    assert greedy_logp >= lp[np.arange(1, len(g) - 1), g[2:]].sum() - 1e-4  # beam never worse than greedy
+    assert (
+        greedy_logp >= lp[np.arange(1, len(g) - 1), g[2:]].sum() - 1e-4
+    )  # beam never worse than greedy
 
 
 def test_beam_search_stops_beams_at_eos(step):
@@ -153,8 +165,7 @@ def test_beam_search_stops_beams_at_eos(step):
     for row in tokens:
         ends = np.flatnonzero(row == EOS)
         if len(ends):
-            assert (row[ends[0] + 1:] == 0).all()
-
+            assert (row[ends[0] + 1 :] == 0).all()
 
 
 def test_beam_search_runs_on_the_loop_pieces_alone(step):
@@ -169,6 +180,7 @@ def test_beam_search_runs_on_the_loop_pieces_alone(step):
     np.testing.assert_array_equal(tokens, expected_tokens)
     np.testing.assert_allclose(scores, expected_scores, rtol=1e-6)
 
+
 def test_eos_stops_a_row_and_pads_the_rest(step):
     tokens = Sampler(step)(np.full((64, 1), EOS), 25, seed=2, temperature=2.0, eos_id=EOS, pad_id=0)
     ended = 0
@@ -176,7 +188,7 @@ def test_eos_stops_a_row_and_pads_the_rest(step):
         ends = np.flatnonzero(row == EOS)
         if len(ends):
             ended += 1
-            assert (row[ends[0] + 1:] == 0).all()
+            assert (row[ends[0] + 1 :] == 0).all()
     assert ended > 0
 
 
@@ -185,7 +197,9 @@ def chi2_critical(df, z=3.09):
     return df * (1 - 2 / (9 * df) + z * math.sqrt(2 / (9 * df))) ** 3
 
 
-@pytest.mark.parametrize("filters", [dict(temperature=0.8), dict(temperature=1.2, top_k=4, top_p=0.9)])
+@pytest.mark.parametrize(
+    "filters", [dict(temperature=0.8), dict(temperature=1.2, top_k=4, top_p=0.9)]
+)
 def test_compiled_sampler_draws_from_the_reference_distribution(step, filters):
     """Joint law of the first two tokens: compiled sampler vs exact probabilities and vs the
     slow reference sampler (chi-square tests at the 0.1% level, fixed seeds)."""
@@ -212,11 +226,13 @@ def test_compiled_sampler_draws_from_the_reference_distribution(step, filters):
 
     cf, cs = counts(fast), counts(slow)
     cells = support & (exact * m >= 5)  # pool rare cells into one
+
     def stat(observed, total):
         e = np.append(exact[cells] * total, exact[~cells & support].sum() * total)
         o = np.append(observed[cells], observed[~cells & support].sum())
         keep = e > 0
         return float((((o - e) ** 2)[keep] / e[keep]).sum()), int(keep.sum()) - 1
+
     for observed, total in ((cf, n), (cs, m)):
         chi2, df = stat(observed, total)
         assert df >= 3 and chi2 < chi2_critical(df), (chi2, df)

@@ -1,11 +1,10 @@
 """`zoo.training.schedules.BudgetCosine` against the formula computed in numpy."""
 
+import keras
 import numpy as np
 import pytest
 
 import zoo  # noqa: F401  (environment before keras)
-import keras
-
 from zoo.training.schedules import BudgetCosine
 
 

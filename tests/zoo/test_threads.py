@@ -15,8 +15,10 @@ NAMES = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
 
 @pytest.mark.parametrize("cpus", [1, 2])
 def test_small_machines_get_one_thread_per_op_and_two_ops_at_a_time(cpus):
-    assert thread_settings(cpus) == {"TF_NUM_INTRAOP_THREADS": "1",
-                                     "TF_NUM_INTEROP_THREADS": str(SMALL_MACHINE_CPUS)}
+    assert thread_settings(cpus) == {
+        "TF_NUM_INTRAOP_THREADS": "1",
+        "TF_NUM_INTEROP_THREADS": str(SMALL_MACHINE_CPUS),
+    }
 
 
 @pytest.mark.parametrize("cpus", [3, 8, 64])
@@ -39,14 +41,17 @@ def test_values_the_user_set_are_never_replaced():
 
 def _env_after_import(cpus, preset=None):
     """TF_NUM_*_THREADS in a fresh interpreter pinned to `cpus` CPUs after `import zoo`."""
-    code = ("import json, os\n"
-            f"os.sched_setaffinity(0, set(sorted(os.sched_getaffinity(0))[:{cpus}]))\n"
-            "import zoo\n"
-            f"print(json.dumps({{n: os.environ.get(n) for n in {NAMES!r}}}))\n")
+    code = (
+        "import json, os\n"
+        f"os.sched_setaffinity(0, set(sorted(os.sched_getaffinity(0))[:{cpus}]))\n"
+        "import zoo\n"
+        f"print(json.dumps({{n: os.environ.get(n) for n in {NAMES!r}}}))\n"
+    )
     env = {k: v for k, v in os.environ.items() if k not in NAMES}
     env.update(preset or {})
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          cwd=REPO, env=env, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, env=env, check=True
+    )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -54,4 +59,6 @@ def _env_after_import(cpus, preset=None):
 def test_import_zoo_sets_the_pools_on_a_one_cpu_process_unless_the_user_did():
     assert _env_after_import(1) == {"TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "2"}
     assert _env_after_import(1, {"TF_NUM_INTRAOP_THREADS": "4"}) == {
-        "TF_NUM_INTRAOP_THREADS": "4", "TF_NUM_INTEROP_THREADS": "2"}
+        "TF_NUM_INTRAOP_THREADS": "4",
+        "TF_NUM_INTEROP_THREADS": "2",
+    }

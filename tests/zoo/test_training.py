@@ -9,12 +9,11 @@ import sys
 import textwrap
 import time
 
+import keras
 import numpy as np
 import pytest
 
 import zoo  # noqa: F401  (environment before keras)
-import keras
-
 from zoo.training import engine as training
 from zoo.training.engine import fit, resolve_precision
 
@@ -85,8 +84,9 @@ def test_a_killed_run_resumes_with_its_epoch_counter_optimizer_state_and_best(tm
     assert zoo.load_model(out).name == "lm"  # the best-so-far artifact loads
     loads += 1
 
-    second = subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.DEVNULL, text=True)
+    second = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
     while second.poll() is None:  # the artifact stays loadable while the run goes on
         if loads < 4:
             zoo.load_model(out)
@@ -140,7 +140,6 @@ class _Poisoned(keras.utils.PyDataset):
         return x, self.y[i]
 
 
-
 class _SetEpoch(keras.callbacks.Callback):
     def __init__(self, data):
         super().__init__()
@@ -155,12 +154,16 @@ def _regression():
     return keras.Model(inputs, keras.layers.Dense(1, name="logits")(inputs), name="reg")
 
 
-@pytest.mark.parametrize("poison, reason, where", [
-    (np.nan, "non_finite_loss", "the loss became nan at epoch 3, step 1"),
-    (1e4, "diverged", "the loss diverged at epoch 3"),
-])
-def test_a_nan_or_diverged_loss_stops_and_keeps_the_last_good_artifact(tmp_path, poison, reason,
-                                                                       where):
+@pytest.mark.parametrize(
+    "poison, reason, where",
+    [
+        (np.nan, "non_finite_loss", "the loss became nan at epoch 3, step 1"),
+        (1e4, "diverged", "the loss diverged at epoch 3"),
+    ],
+)
+def test_a_nan_or_diverged_loss_stops_and_keeps_the_last_good_artifact(
+    tmp_path, poison, reason, where
+):
     saved = tmp_path / "artifact.keras"
     calls = []
 
@@ -171,9 +174,18 @@ def test_a_nan_or_diverged_loss_stops_and_keeps_the_last_good_artifact(tmp_path,
 
     keras.utils.set_random_seed(0)
     data = _Poisoned(3, poison)
-    result = fit(_regression, data, epochs=6, learning_rate=1e-2, loss="mse",
-                 precision="float32", run_dir=tmp_path / "run", on_best=on_best,
-                 callbacks=[_SetEpoch(data)], verbose=0)
+    result = fit(
+        _regression,
+        data,
+        epochs=6,
+        learning_rate=1e-2,
+        loss="mse",
+        precision="float32",
+        run_dir=tmp_path / "run",
+        on_best=on_best,
+        callbacks=[_SetEpoch(data)],
+        verbose=0,
+    )
     assert result.stopped_reason == reason and result.failed
     assert where in result.message
     assert calls == [1, 2] and result.best_epoch == 2 and result.epochs_run == 2
@@ -186,8 +198,17 @@ def test_a_nan_or_diverged_loss_stops_and_keeps_the_last_good_artifact(tmp_path,
     state = json.loads((tmp_path / "run" / "state.json").read_text())
     assert state["stopped_reason"] == reason and state["finished"]
     # Re-running does not train on: the failure is reported again and the artifact is untouched.
-    rerun = fit(_regression, _Poisoned(3, poison), epochs=6, learning_rate=1e-2, loss="mse",
-                precision="float32", run_dir=tmp_path / "run", on_best=on_best, verbose=0)
+    rerun = fit(
+        _regression,
+        _Poisoned(3, poison),
+        epochs=6,
+        learning_rate=1e-2,
+        loss="mse",
+        precision="float32",
+        run_dir=tmp_path / "run",
+        on_best=on_best,
+        verbose=0,
+    )
     assert rerun.already_finished and rerun.stopped_reason == reason
     assert saved.read_bytes() == before and calls == [1, 2]
 
@@ -198,15 +219,24 @@ def test_best_epoch_is_returned_not_the_last_and_patience_stops(tmp_path):
     keras.utils.set_random_seed(1)
     x = np.random.default_rng(1).integers(0, 12, (64, 10)).astype("int32")
     val = (x[:16, :-1], x[:16, 1:])
-    result = fit(lambda: zoo.build_lm(12, units=16, embedding_dim=4), (x[:, :-1], x[:, 1:]),
-                 validation_data=val, epochs=8, batch_size=8, learning_rate=0.3, clipnorm=None,
-                 divergence_factor=None, patience=1, precision="float32", verbose=0,
-                 on_best=lambda model, info: calls.append((info["epoch"], info["value"])))
+    result = fit(
+        lambda: zoo.build_lm(12, units=16, embedding_dim=4),
+        (x[:, :-1], x[:, 1:]),
+        validation_data=val,
+        epochs=8,
+        batch_size=8,
+        learning_rate=0.3,
+        clipnorm=None,
+        divergence_factor=None,
+        patience=1,
+        precision="float32",
+        verbose=0,
+        on_best=lambda model, info: calls.append((info["epoch"], info["value"])),
+    )
     values = [h["val_loss"] for h in result.history]
     assert result.best_epoch == 1 + int(np.argmin(values))
     assert result.best_value == pytest.approx(min(values))
-    assert [c[0] for c in calls] == [e for e, v in enumerate(values, 1)
-                                     if v == min(values[:e])]
+    assert [c[0] for c in calls] == [e for e, v in enumerate(values, 1) if v == min(values[:e])]
     if result.stopped_reason == "early_stopping":
         assert result.epochs_run == result.best_epoch + 1
     model = result.model
@@ -216,8 +246,7 @@ def test_best_epoch_is_returned_not_the_last_and_patience_stops(tmp_path):
 
 def test_mismatched_settings_are_refused_and_a_finished_run_is_not_retrained(tmp_path):
     x = np.random.default_rng(2).integers(0, 6, (16, 5)).astype("int32")
-    common = dict(epochs=1, batch_size=8, precision="float32", verbose=0,
-                  run_dir=tmp_path / "run")
+    common = dict(epochs=1, batch_size=8, precision="float32", verbose=0, run_dir=tmp_path / "run")
     build = lambda: zoo.build_lm(6, units=4, embedding_dim=2)  # noqa: E731
     first = fit(build, (x, x), learning_rate=1e-2, settings={"corpus": "a"}, **common)
     assert first.stopped_reason == "finished" and not first.already_finished
@@ -233,8 +262,9 @@ def test_mismatched_settings_are_refused_and_a_finished_run_is_not_retrained(tmp
         def on_train_batch_end(self, batch, logs=None):
             Count.batches += 1
 
-    again = fit(build, (x, x), learning_rate=1e-2, settings={"corpus": "a"},
-                callbacks=[Count()], **common)
+    again = fit(
+        build, (x, x), learning_rate=1e-2, settings={"corpus": "a"}, callbacks=[Count()], **common
+    )
     assert again.already_finished and Count.batches == 0
     assert again.history == first.history
     np.testing.assert_array_equal(again.model.get_weights()[0], first.model.get_weights()[0])
@@ -248,25 +278,30 @@ def test_mismatched_settings_are_refused_and_a_finished_run_is_not_retrained(tmp
 @pytest.mark.parametrize("record", ["run.json", "state.json"])
 def test_an_unreadable_run_record_is_named_and_settings_must_be_json(tmp_path, record):
     x = np.random.default_rng(2).integers(0, 6, (16, 5)).astype("int32")
-    common = dict(epochs=1, batch_size=8, precision="float32", verbose=0,
-                  run_dir=tmp_path / "run")
+    common = dict(epochs=1, batch_size=8, precision="float32", verbose=0, run_dir=tmp_path / "run")
     build = lambda: zoo.build_lm(6, units=4, embedding_dim=2)  # noqa: E731
     fit(build, (x, x), **common)
     (tmp_path / "run" / record).write_text('{"settings": ')  # cut short
-    with pytest.raises(ValueError, match=rf"run/{record} cannot be read as JSON \(.*\); it is "
-                                         r"no training record: start fresh with fresh=True"):
+    with pytest.raises(
+        ValueError,
+        match=rf"run/{record} cannot be read as JSON \(.*\); it is "
+        r"no training record: start fresh with fresh=True",
+    ):
         fit(build, (x, x), **common)
     assert fit(build, (x, x), fresh=True, **common).stopped_reason == "finished"
     with pytest.raises(ValueError, match=r"^settings = .* is not JSON: expected JSON values"):
         fit(build, (x, x), settings={"corpus": {"a", "b"}}, **common)
 
 
-@pytest.mark.parametrize("facts, expected", [
-    ({"tpu": False, "gpus": 1, "cpu_flags": {"avx512_bf16"}}, "mixed_float16"),
-    ({"tpu": True, "gpus": 0, "cpu_flags": set()}, "mixed_bfloat16"),
-    ({"tpu": False, "gpus": 0, "cpu_flags": {"avx512f", "avx512_bf16"}}, "mixed_bfloat16"),
-    ({"tpu": False, "gpus": 0, "cpu_flags": {"avx512f"}}, "float32"),
-])
+@pytest.mark.parametrize(
+    "facts, expected",
+    [
+        ({"tpu": False, "gpus": 1, "cpu_flags": {"avx512_bf16"}}, "mixed_float16"),
+        ({"tpu": True, "gpus": 0, "cpu_flags": set()}, "mixed_bfloat16"),
+        ({"tpu": False, "gpus": 0, "cpu_flags": {"avx512f", "avx512_bf16"}}, "mixed_bfloat16"),
+        ({"tpu": False, "gpus": 0, "cpu_flags": {"avx512f"}}, "float32"),
+    ],
+)
 def test_auto_precision_follows_the_hardware(facts, expected):
     assert resolve_precision("auto", facts=facts) == expected
 
@@ -278,15 +313,20 @@ def test_auto_precision_on_this_machine_and_bad_names():
     assert ("avx512_bf16" in facts["cpu_flags"]) == bf16
     if not facts["gpus"] and not facts["tpu"]:
         assert resolve_precision("auto") == ("mixed_bfloat16" if bf16 else "float32")
-    with pytest.raises(ValueError, match="precision must be one of auto, float32, mixed_float16, "
-                                         "mixed_bfloat16; got 'float8'"):
+    with pytest.raises(
+        ValueError,
+        match="precision must be one of auto, float32, mixed_float16, mixed_bfloat16; got 'float8'",
+    ):
         fit(lambda: None, (np.zeros((2, 2)), np.zeros((2, 2))), epochs=1, precision="float8")
     with pytest.warns(UserWarning, match="float16 is emulated"):
         resolve_precision("mixed_float16", facts={"tpu": False, "gpus": 0, "cpu_flags": set()})
     if facts["gpus"] < 2 and not facts["tpu"]:
         assert training.resolve_strategy("auto").num_replicas_in_sync == 1
-    with pytest.raises(ValueError, match="strategy must be None, 'auto', 'multi-worker' or a "
-                                         "tf.distribute.Strategy; got 'gpus'"):
+    with pytest.raises(
+        ValueError,
+        match="strategy must be None, 'auto', 'multi-worker' or a "
+        "tf.distribute.Strategy; got 'gpus'",
+    ):
         training.resolve_strategy("gpus")
 
 
@@ -299,11 +339,21 @@ def test_mixed_precision_keeps_weights_logits_and_the_saved_model_float32(precis
             seen["model"] = self.model
 
     x = np.random.default_rng(3).integers(0, 10, (16, 6)).astype("int32")
-    with pytest.warns(UserWarning) if precision == "mixed_float16" and not \
-            training.hardware_facts()["gpus"] else _nothing():
-        result = fit(lambda: zoo.build_lm(10, units=8, embedding_dim=4), (x, x), epochs=1,
-                     batch_size=8, precision=precision, callbacks=[Inspect()], verbose=0,
-                     on_best=lambda model, info: model.save(tmp_path / "m.keras"))
+    with (
+        pytest.warns(UserWarning)
+        if precision == "mixed_float16" and not training.hardware_facts()["gpus"]
+        else _nothing()
+    ):
+        result = fit(
+            lambda: zoo.build_lm(10, units=8, embedding_dim=4),
+            (x, x),
+            epochs=1,
+            batch_size=8,
+            precision=precision,
+            callbacks=[Inspect()],
+            verbose=0,
+            on_best=lambda model, info: model.save(tmp_path / "m.keras"),
+        )
     model = seen["model"]
     assert result.precision == precision
     assert model.dtype_policy.name == precision
@@ -356,8 +406,13 @@ MIRRORED = textwrap.dedent("""
 def test_mirrored_strategy_on_two_logical_cpus_gives_the_same_losses(tmp_path):
     script = tmp_path / "mirrored.py"
     script.write_text(MIRRORED)
-    done = subprocess.run([sys.executable, str(script)], env=dict(os.environ, PYTHONPATH=REPO),
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        env=dict(os.environ, PYTHONPATH=REPO),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     losses = json.loads(done.stdout.strip().splitlines()[-1])
     assert losses["replicas"] == 2
@@ -368,19 +423,33 @@ def test_mirrored_strategy_on_two_logical_cpus_gives_the_same_losses(tmp_path):
 def test_bad_arguments_name_the_parameter():
     x = np.zeros((4, 3), "int32")
     build = lambda: zoo.build_lm(4, units=2, embedding_dim=2)  # noqa: E731
-    for kwargs, message in (({"epochs": 0}, "epochs must be an integer >= 1; got 0"),
-                            ({"epochs": 1, "learning_rate": -1.0},
-                             r"learning_rate must be a number in \(0, inf\); got -1.0"),
-                            ({"epochs": 1, "max_seconds": float("nan")},
-                             r"max_seconds must be a number in \(0, inf\); got nan")):
+    for kwargs, message in (
+        ({"epochs": 0}, "epochs must be an integer >= 1; got 0"),
+        (
+            {"epochs": 1, "learning_rate": -1.0},
+            r"learning_rate must be a number in \(0, inf\); got -1.0",
+        ),
+        (
+            {"epochs": 1, "max_seconds": float("nan")},
+            r"max_seconds must be a number in \(0, inf\); got nan",
+        ),
+    ):
         with pytest.raises(ValueError, match=message):
             fit(build, (x, x), precision="float32", verbose=0, **kwargs)
     with pytest.raises(ValueError, match="build_model must return a keras.Model; got NoneType"):
         fit(lambda: None, (x, x), epochs=1, precision="float32", verbose=0)
-    with pytest.raises(ValueError, match="monitor='val_acc' is not among the values training "
-                                         "logs: loss, val_loss"):
-        fit(build, (x, x), validation_data=(x, x), epochs=1, monitor="val_acc",
-            precision="float32", verbose=0)
+    with pytest.raises(
+        ValueError, match="monitor='val_acc' is not among the values training logs: loss, val_loss"
+    ):
+        fit(
+            build,
+            (x, x),
+            validation_data=(x, x),
+            epochs=1,
+            monitor="val_acc",
+            precision="float32",
+            verbose=0,
+        )
 
 
 def test_weight_decay_shrinks_the_weight_matrices_and_leaves_biases_alone(tmp_path):
@@ -397,8 +466,17 @@ def test_weight_decay_shrinks_the_weight_matrices_and_leaves_biases_alone(tmp_pa
         return model
 
     def trained(decay, **extra):
-        result = fit(build, (x, x), epochs=1, batch_size=8, learning_rate=0.05,
-                     weight_decay=decay, precision="float32", verbose=0, **extra)
+        result = fit(
+            build,
+            (x, x),
+            epochs=1,
+            batch_size=8,
+            learning_rate=0.05,
+            weight_decay=decay,
+            precision="float32",
+            verbose=0,
+            **extra,
+        )
         model = result.model
         return {v.path: np.array(v.numpy()) for v in model.trainable_variables}
 
@@ -410,8 +488,9 @@ def test_weight_decay_shrinks_the_weight_matrices_and_leaves_biases_alone(tmp_pa
         if path.endswith("/bias"):
             np.testing.assert_array_equal(decayed[path], plain[path])
         else:
-            np.testing.assert_allclose(plain[path] - decayed[path], w0 * 0.4 * 0.05,
-                                       rtol=1e-4, atol=1e-7)
+            np.testing.assert_allclose(
+                plain[path] - decayed[path], w0 * 0.4 * 0.05, rtol=1e-4, atol=1e-7
+            )
     run = tmp_path / "run"
     trained(0.4, run_dir=run)
     assert json.loads((run / "run.json").read_text())["settings"]["weight_decay"] == 0.4
@@ -437,8 +516,14 @@ def test_backups_inside_an_epoch_keep_the_optimizer_steps(tmp_path):
         def on_epoch_begin(self, epoch, logs=None):
             Starts.seen.append((epoch, int(self.model.optimizer.iterations)))
 
-    args = dict(epochs=3, batch_size=8, precision="float32", verbose=0, run_dir=tmp_path / "run",
-                backup_every_steps=4)
+    args = dict(
+        epochs=3,
+        batch_size=8,
+        precision="float32",
+        verbose=0,
+        run_dir=tmp_path / "run",
+        backup_every_steps=4,
+    )
     build = lambda: zoo.build_lm(6, units=4, embedding_dim=2)  # noqa: E731
     with pytest.raises(KeyboardInterrupt):
         fit(build, (x, x), callbacks=[Crash()], **args)
@@ -478,11 +563,18 @@ def test_a_computed_metric_picks_the_best_epoch_highest_first(tmp_path):
     keras.utils.set_random_seed(2)
     x = np.random.default_rng(2).integers(0, 10, (32, 8)).astype("int32")
     calls = []
-    result = fit(lambda: zoo.build_lm(10, units=4, embedding_dim=3), (x[:, :-1], x[:, 1:]),
-                 validation_data=(x[:8, :-1], x[:8, 1:]), epochs=4, batch_size=8,
-                 monitor=training.Monitor("dev_f1", dev_f1, mode="max"), precision="float32",
-                 verbose=0, run_dir=tmp_path / "run",
-                 on_best=lambda model, info: calls.append((info["epoch"], info["value"])))
+    result = fit(
+        lambda: zoo.build_lm(10, units=4, embedding_dim=3),
+        (x[:, :-1], x[:, 1:]),
+        validation_data=(x[:8, :-1], x[:8, 1:]),
+        epochs=4,
+        batch_size=8,
+        monitor=training.Monitor("dev_f1", dev_f1, mode="max"),
+        precision="float32",
+        verbose=0,
+        run_dir=tmp_path / "run",
+        on_best=lambda model, info: calls.append((info["epoch"], info["value"])),
+    )
     assert [h["dev_f1"] for h in result.history] == [0.2, 0.7, 0.4, 0.5]
     assert "val_loss" in result.history[0] and len(seen) == 4
     assert (result.best_epoch, result.best_value, result.monitor) == (2, 0.7, "dev_f1")
@@ -495,9 +587,16 @@ def test_monitor_mode_max_on_a_log_key_and_bad_monitors_are_named():
     x = np.random.default_rng(3).integers(0, 10, (16, 6)).astype("int32")
 
     def run(monitor, **kwargs):
-        return fit(lambda: zoo.build_lm(10, units=2, embedding_dim=2), (x[:, :-1], x[:, 1:]),
-                   epochs=2, batch_size=8, precision="float32", verbose=0, monitor=monitor,
-                   **kwargs)
+        return fit(
+            lambda: zoo.build_lm(10, units=2, embedding_dim=2),
+            (x[:, :-1], x[:, 1:]),
+            epochs=2,
+            batch_size=8,
+            precision="float32",
+            verbose=0,
+            monitor=monitor,
+            **kwargs,
+        )
 
     result = run(training.Monitor("loss", mode="max"))  # highest training loss is "best"
     losses = [h["loss"] for h in result.history]
@@ -533,36 +632,60 @@ def test_decay_over_time_ends_the_cosine_with_the_budget(tmp_path):
 
     class Tick(keras.callbacks.Callback):  # runs after the engine's own callback
         def on_train_batch_begin(self, batch, logs=None):
-            seen.append((int(self.model.optimizer.iterations),
-                         float(self.model.optimizer.learning_rate)))
+            seen.append(
+                (int(self.model.optimizer.iterations), float(self.model.optimizer.learning_rate))
+            )
 
         def on_train_batch_end(self, batch, logs=None):
             clock.now += 1.0
 
     peak, warmup, final, budget = 0.02, 2, 0.1, 6.0
-    settings = dict(epochs=10, batch_size=16, learning_rate=peak, warmup_steps=warmup,
-                    final_learning_rate=final, max_seconds=budget, decay_over="time",
-                    precision="float32", verbose=0, callbacks=[Tick()], clock=clock)
-    result = fit(lambda: zoo.build_lm(6, units=4, embedding_dim=3), (x, x), **settings,
-                 run_dir=tmp_path / "run")
+    settings = dict(
+        epochs=10,
+        batch_size=16,
+        learning_rate=peak,
+        warmup_steps=warmup,
+        final_learning_rate=final,
+        max_seconds=budget,
+        decay_over="time",
+        precision="float32",
+        verbose=0,
+        callbacks=[Tick()],
+        clock=clock,
+    )
+    result = fit(
+        lambda: zoo.build_lm(6, units=4, embedding_dim=3),
+        (x, x),
+        **settings,
+        run_dir=tmp_path / "run",
+    )
     # the engine checks the budget before `Tick` moves the clock: the 7th batch starts at 6 s,
     # with the whole budget spent (the cosine's end), and ends the run; 4 batches an epoch
     assert result.stopped_reason == "time_budget" and len(seen) == 7
     assert seen[-1][1] == pytest.approx(peak * final, rel=1e-5)
     for second, (step, rate) in enumerate(seen):  # the clock reads `second` before the batch
-        expected = (peak * min(1.0, step / warmup)
-                    * (final + (1 - final) * (1 + np.cos(np.pi * second / budget)) / 2))
+        expected = (
+            peak
+            * min(1.0, step / warmup)
+            * (final + (1 - final) * (1 + np.cos(np.pi * second / budget)) / 2)
+        )
         assert step == second and rate == pytest.approx(expected, rel=1e-5)
     recorded = json.loads((tmp_path / "run" / "run.json").read_text())["settings"]
     assert recorded["decay_over"] == "time" and recorded["decay_steps"] is None
     with pytest.raises(ValueError, match=r"decay_over 'time' \(recorded\) vs None \(now\)"):
-        fit(lambda: zoo.build_lm(6, units=4, embedding_dim=3), (x, x),
+        fit(
+            lambda: zoo.build_lm(6, units=4, embedding_dim=3),
+            (x, x),
             **{**settings, "decay_over": "steps", "max_seconds": None},
-            run_dir=tmp_path / "run")
+            run_dir=tmp_path / "run",
+        )
     build = lambda: zoo.build_lm(6, units=4, embedding_dim=3)  # noqa: E731
     with pytest.raises(ValueError, match="decay_over must be 'steps' or 'time'; got 'wall'"):
         fit(build, (x, x), epochs=1, batch_size=16, decay_over="wall", verbose=0)
     for extra in ({}, {"max_seconds": 5.0, "decay_steps": 10}):
-        with pytest.raises(ValueError, match=r"decay_over='time' runs the cosine over "
-                                             r"max_seconds: give max_seconds and no decay_steps"):
+        with pytest.raises(
+            ValueError,
+            match=r"decay_over='time' runs the cosine over "
+            r"max_seconds: give max_seconds and no decay_steps",
+        ):
             fit(build, (x, x), epochs=1, batch_size=16, decay_over="time", verbose=0, **extra)

@@ -16,15 +16,22 @@ def _run_steps(step, per_step_inputs, states):
     for inputs in per_step_inputs:
         result = step(list(inputs) + [np.asarray(s) for s in states], training=False)
         outputs.append(np.asarray(result[0]))
-        states = result[1:1 + len(states)]  # a decoder with attention also outputs its weights
+        states = result[1 : 1 + len(states)]  # a decoder with attention also outputs its weights
     return np.stack(outputs, axis=1)
 
 
 @pytest.mark.parametrize("cell,num_layers", itertools.product(CELLS, [1, 2]))
 def test_lm_step_equals_full_sequence(cell, num_layers, tmp_path):
     rng = np.random.default_rng(0)
-    lm = zoo.build_lm(13, cell=cell, units=16, num_layers=num_layers, embedding_dim=8,
-                      conditioning_dim=4, dropout=0.3)
+    lm = zoo.build_lm(
+        13,
+        cell=cell,
+        units=16,
+        num_layers=num_layers,
+        embedding_dim=8,
+        conditioning_dim=4,
+        dropout=0.3,
+    )
     tokens = rng.integers(0, 13, size=(3, 9)).astype("int32")
     conditioning = rng.normal(size=(3, 9, 4)).astype("float32")
     full = np.asarray(lm([tokens, conditioning], training=False))
@@ -32,10 +39,10 @@ def test_lm_step_equals_full_sequence(cell, num_layers, tmp_path):
     lm.save(tmp_path / "lm.keras")
     step = zoo.build_lm_step(keras.saving.load_model(tmp_path / "lm.keras"))
     per_layer = ["h", "c"] if cell == "lstm" else ["h"]
-    assert zoo.state_names(step) == [f"state_{s}_{i}" for i in range(num_layers)
-                                     for s in per_layer]
-    stepped = _run_steps(step, [(tokens[:, t], conditioning[:, t]) for t in range(9)],
-                         zoo.zero_states(step, 3))
+    assert zoo.state_names(step) == [f"state_{s}_{i}" for i in range(num_layers) for s in per_layer]
+    stepped = _run_steps(
+        step, [(tokens[:, t], conditioning[:, t]) for t in range(9)], zoo.zero_states(step, 3)
+    )
     assert np.abs(stepped - full).max() <= 1e-5
 
 
@@ -68,15 +75,28 @@ def test_one_to_many_step_and_generator_equal_training_model(cell):
     assert np.abs(stepped - full).max() <= 1e-5
 
 
-@pytest.mark.parametrize("cell,bidirectional,attention", [
-    ("lstm", False, None), ("gru", True, None), ("rnn", False, "dot"),
-    ("lstm", True, "additive"), ("gru", False, "additive"), ("lstm", True, "dot"),
-])
+@pytest.mark.parametrize(
+    "cell,bidirectional,attention",
+    [
+        ("lstm", False, None),
+        ("gru", True, None),
+        ("rnn", False, "dot"),
+        ("lstm", True, "additive"),
+        ("gru", False, "additive"),
+        ("lstm", True, "dot"),
+    ],
+)
 def test_encoder_decoder_inference_equals_training_model(cell, bidirectional, attention):
     rng = np.random.default_rng(2)
-    model = zoo.build_encoder_decoder(source_vocab_size=10, target_vocab_size=12, cell=cell,
-                                      units=8, num_layers=2, bidirectional=bidirectional,
-                                      attention=attention)
+    model = zoo.build_encoder_decoder(
+        source_vocab_size=10,
+        target_vocab_size=12,
+        cell=cell,
+        units=8,
+        num_layers=2,
+        bidirectional=bidirectional,
+        attention=attention,
+    )
     source = rng.integers(1, 10, size=(3, 7)).astype("int32")
     source[0, 4:] = 0  # a padded source: attention and final states must ignore the padding
     target = rng.integers(1, 12, size=(3, 5)).astype("int32")

@@ -9,12 +9,23 @@ project saves and loads a trained model. The format's names and error are in
 from zoo.core.lazy import lazy_face
 
 _EXPORTS = {
-    **{name: "zoo.artifacts.layout" for name in (
-        "Artifact", "ArtifactError", "FORMAT", "FORMAT_VERSION", "RESERVED_KEYS", "CONFIG_FILE",
-        "MODEL_FILE")},
+    **{
+        name: "zoo.artifacts.layout"
+        for name in (
+            "Artifact",
+            "ArtifactError",
+            "FORMAT",
+            "FORMAT_VERSION",
+            "RESERVED_KEYS",
+            "CONFIG_FILE",
+            "MODEL_FILE",
+        )
+    },
     **{name: "zoo.artifacts.folders" for name in ("check_output_folder", "folder_kind")},
-    **{name: "zoo.artifacts.format" for name in (
-        "load_artifact", "read_artifact_config", "save_artifact")},
+    **{
+        name: "zoo.artifacts.format"
+        for name in ("load_artifact", "read_artifact_config", "save_artifact")
+    },
 }
 
 __all__ = sorted(_EXPORTS)

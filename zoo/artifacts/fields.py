@@ -57,7 +57,7 @@ class Spec:
 
 def _bounds(low, high, low_open=False, high_open=False):
     if low is not None and high is not None:
-        return (f" in {'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}")
+        return f" in {'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
     if low is not None:
         return f" {'>' if low_open else '>='} {low}"
     if high is not None:
@@ -66,20 +66,25 @@ def _bounds(low, high, low_open=False, high_open=False):
 
 
 def _within(value, low, high, low_open=False, high_open=False):
-    return not ((low is not None and (value < low or (low_open and value == low)))
-                or (high is not None and (value > high or (high_open and value == high))))
+    return not (
+        (low is not None and (value < low or (low_open and value == low)))
+        or (high is not None and (value > high or (high_open and value == high)))
+    )
 
 
 def integer(low=None, high=None):
     """An integer (not a bool) in [low, high]; None leaves a side open."""
-    return Spec(lambda v: is_integer(v) and _within(v, low, high),
-                f"an integer{_bounds(low, high)}")
+    return Spec(
+        lambda v: is_integer(v) and _within(v, low, high), f"an integer{_bounds(low, high)}"
+    )
 
 
 def number(low=None, high=None, *, low_open=False, high_open=False):
     """A finite number (not a bool) in the range; `low_open`/`high_open` exclude the ends."""
-    return Spec(lambda v: is_number(v) and _within(v, low, high, low_open, high_open),
-                f"a finite number{_bounds(low, high, low_open, high_open)}")
+    return Spec(
+        lambda v: is_number(v) and _within(v, low, high, low_open, high_open),
+        f"a finite number{_bounds(low, high, low_open, high_open)}",
+    )
 
 
 def text():
@@ -94,15 +99,19 @@ def boolean():
 
 def choice(*values):
     """One of `values` (compared as JSON values, so `1` is not `true`)."""
-    return Spec(lambda v: any(type(v) is type(c) and v == c for c in values),
-                "one of " + ", ".join(json.dumps(c) for c in values))
+    return Spec(
+        lambda v: any(type(v) is type(c) and v == c for c in values),
+        "one of " + ", ".join(json.dumps(c) for c in values),
+    )
 
 
 def exactly(value, why, *, shown=None):
     """Exactly the JSON value `value`; `why` says why (e.g. "fixed in encoding version 2");
     `shown` names a long value in messages instead of the value itself."""
-    return Spec(lambda v: json.dumps(v, sort_keys=True) == json.dumps(value, sort_keys=True),
-                f"{shown or show(value)} ({why})")
+    return Spec(
+        lambda v: json.dumps(v, sort_keys=True) == json.dumps(value, sort_keys=True),
+        f"{shown or show(value)} ({why})",
+    )
 
 
 def optional(spec):
@@ -112,6 +121,7 @@ def optional(spec):
 
 def list_of(spec, *, distinct=False, increasing=False, min_length=0, what=None):
     """A list whose every item passes `spec` (distinct, strictly increasing, long enough)."""
+
     def test(value):
         if not isinstance(value, list) or len(value) < min_length:
             return False
@@ -121,8 +131,9 @@ def list_of(spec, *, distinct=False, increasing=False, min_length=0, what=None):
             return False
         return not increasing or all(a < b for a, b in itertools.pairwise(value))
 
-    return Spec(test, what or f"a list, each item {spec.what}" + (
-        ", no repeats" if distinct else ""))
+    return Spec(
+        test, what or f"a list, each item {spec.what}" + (", no repeats" if distinct else "")
+    )
 
 
 def obj():
@@ -149,7 +160,7 @@ def show(value, limit=60):
         shown = json.dumps(value, ensure_ascii=False)
     except (TypeError, ValueError):
         shown = repr(value)
-    return shown if len(shown) <= limit else shown[:limit - 3] + "..."
+    return shown if len(shown) <= limit else shown[: limit - 3] + "..."
 
 
 class Fields:
@@ -177,8 +188,7 @@ class Fields:
         self.source, self.prefix = source, prefix
         if not isinstance(document, dict):
             where = f"field {prefix[:-1]}" if prefix else "the file"
-            raise FieldError(f"{source}: {where} must be an object {{...}}; got "
-                             f"{show(document)}")
+            raise FieldError(f"{source}: {where} must be an object {{...}}; got {show(document)}")
         self.document = document
 
     def fail(self, name, message):
@@ -220,8 +230,7 @@ class Fields:
         if closed:
             for name in self.document:
                 if name not in specs:
-                    self.fail(name, f"is not a field of {what}; expected only "
-                                    f"{', '.join(specs)}")
+                    self.fail(name, f"is not a field of {what}; expected only {', '.join(specs)}")
         values = {}
         for name, spec in specs.items():
             value = self.read(name, spec, MISSING if name not in optional_names else None)
@@ -238,5 +247,18 @@ class Fields:
         return Fields(value, self.source, f"{self.prefix}{name}.")
 
 
-__all__ = ["FieldError", "Fields", "Spec", "boolean", "choice", "exactly", "integer", "list_of",
-           "number", "obj", "optional", "show", "text"]
+__all__ = [
+    "FieldError",
+    "Fields",
+    "Spec",
+    "boolean",
+    "choice",
+    "exactly",
+    "integer",
+    "list_of",
+    "number",
+    "obj",
+    "optional",
+    "show",
+    "text",
+]

@@ -9,8 +9,15 @@ files a save replaces; everything else in the folder is kept.
 import os
 import pathlib
 
-from zoo.artifacts.layout import CONFIG_FILE, FORMAT, LEGACY_MUSIC_FILES, LEGACY_TEXT_FORMAT
-from zoo.artifacts.layout import MODEL_FILE, RUN_FOLDER, ArtifactError
+from zoo.artifacts.layout import (
+    CONFIG_FILE,
+    FORMAT,
+    LEGACY_MUSIC_FILES,
+    LEGACY_TEXT_FORMAT,
+    MODEL_FILE,
+    RUN_FOLDER,
+    ArtifactError,
+)
 from zoo.io.atomic import probe_writable
 from zoo.io.jsonio import JSONFileError, read_json
 
@@ -73,8 +80,9 @@ def folder_kind(path, config=None):
         if "format" not in config and set(LEGACY_MUSIC_FILES) <= names:
             return "music.improviser"
     # A run folder of ours, or the run folders of non-chief workers (zoo.training.distribute).
-    if names == {RUN_FOLDER} and ((path / RUN_FOLDER / "run.json").is_file() or any(
-            (path / RUN_FOLDER).glob("*-*/run.json"))):
+    if names == {RUN_FOLDER} and (
+        (path / RUN_FOLDER / "run.json").is_file() or any((path / RUN_FOLDER).glob("*-*/run.json"))
+    ):
         return "run"
     return None
 
@@ -100,8 +108,9 @@ def own_files(path):
     config = read_config(path)
     names = {CONFIG_FILE, MODEL_FILE}
     if isinstance(config, dict) and config.get("format") == FORMAT:
-        names |= {f"{name}.json" for name in config.get("preprocessing", [])
-                  if isinstance(name, str)}
+        names |= {
+            f"{name}.json" for name in config.get("preprocessing", []) if isinstance(name, str)
+        }
     elif isinstance(config, dict):
         names |= {"vocab.json", "encoding.json", "metrics.json"}  # the legacy layouts
     return names
@@ -111,9 +120,11 @@ def _refuse_cwd(path, option):
     here = pathlib.Path.cwd().resolve()
     resolved = path.resolve()
     if resolved == here or resolved in here.parents or resolved.parent == resolved:
-        raise ArtifactError(f"{option} {str(path) or repr('')}: that is the current folder or "
-                            f"one of its parents, which is never replaced; name a new folder "
-                            f"such as runs/model")
+        raise ArtifactError(
+            f"{option} {str(path) or repr('')}: that is the current folder or "
+            f"one of its parents, which is never replaced; name a new folder "
+            f"such as runs/model"
+        )
 
 
 def check_output_folder(path, *, kind, option="path"):
@@ -152,8 +163,9 @@ def check_output_folder(path, *, kind, option="path"):
     shown = os.fspath(path)
     path = path.absolute()
     if path.exists() and not path.is_dir():
-        raise ArtifactError(f"{option} {shown}: it is a file; expected a folder to create or "
-                            f"replace")
+        raise ArtifactError(
+            f"{option} {shown}: it is a file; expected a folder to create or replace"
+        )
     if path.is_dir():
         try:
             found = folder_kind(path)
@@ -161,23 +173,30 @@ def check_output_folder(path, *, kind, option="path"):
             raise ArtifactError(f"{option} {shown}: cannot read it ({error.strerror})") from None
         if found not in (kind, "run", "empty"):
             count = len(list(path.iterdir()))
-            what = (f"a {found} artifact" if found else
-                    f"a folder of {count} {'entry' if count == 1 else 'entries'} that is not a "
-                    f"seqzoo artifact")
+            what = (
+                f"a {found} artifact"
+                if found
+                else f"a folder of {count} {'entry' if count == 1 else 'entries'} that is not a "
+                f"seqzoo artifact"
+            )
             raise ArtifactError(
                 f"{option} {shown}: it exists and is not a {kind} artifact (it is {what}); "
-                f"nothing was changed: choose a new or empty folder")
+                f"nothing was changed: choose a new or empty folder"
+            )
     parent = path.parent
     while not parent.exists():
         parent = parent.parent
     if not parent.is_dir():
-        raise ArtifactError(f"{option} {shown}: {parent} is a file; expected a path in a "
-                            f"writable folder")
+        raise ArtifactError(
+            f"{option} {shown}: {parent} is a file; expected a path in a writable folder"
+        )
     try:
         probe_writable(parent)
     except OSError as error:
-        raise ArtifactError(f"{option} {shown}: cannot write in {parent} "
-                            f"({error.strerror or error}); expected a writable folder") from None
+        raise ArtifactError(
+            f"{option} {shown}: cannot write in {parent} "
+            f"({error.strerror or error}); expected a writable folder"
+        ) from None
     return path
 
 

@@ -32,20 +32,28 @@ import pathlib
 
 from zoo.artifacts.fields import FieldError, Fields, choice, integer, list_of, obj, optional, text
 from zoo.artifacts.folders import check_output_folder, folder_kind, own_files, read_config
-from zoo.artifacts.layout import CONFIG_FILE, FORMAT, FORMAT_VERSION, LEGACY_TEXT_FORMAT
-from zoo.artifacts.layout import MODEL_FILE, RESERVED_KEYS, Artifact, ArtifactError
+from zoo.artifacts.layout import (
+    CONFIG_FILE,
+    FORMAT,
+    FORMAT_VERSION,
+    LEGACY_TEXT_FORMAT,
+    MODEL_FILE,
+    RESERVED_KEYS,
+    Artifact,
+    ArtifactError,
+)
 from zoo.artifacts.lm_fields import check_lm_arguments, check_lm_model
 from zoo.io.atomic import recover_folder, replace_folder_atomically
 from zoo.io.jsonio import JSONFileError, read_json
 from zoo.models.recording import factory_call, set_factory_call
 from zoo.runtime.precision import float32_copy
 
-
 # ----------------------------------------------------------------------------- save and load
 
 
-def save_artifact(path, *, kind, model, preprocessing=None, config=None, metrics=None,
-                  option="path"):
+def save_artifact(
+    path, *, kind, model, preprocessing=None, config=None, metrics=None, option="path"
+):
     """Save a model and its preprocessing as an artifact folder, atomically.
 
     Args:
@@ -84,12 +92,21 @@ def save_artifact(path, *, kind, model, preprocessing=None, config=None, metrics
         raise ArtifactError(f"config uses reserved keys {clash}; put them elsewhere")
     preprocessing = dict(preprocessing or {})
     call = factory_call(model) or {"factory": None, "arguments": None}
-    document = {"format": FORMAT, "version": FORMAT_VERSION, "kind": kind, **call,
-                "preprocessing": sorted(preprocessing), "metrics": dict(metrics or {}), **config}
+    document = {
+        "format": FORMAT,
+        "version": FORMAT_VERSION,
+        "kind": kind,
+        **call,
+        "preprocessing": sorted(preprocessing),
+        "metrics": dict(metrics or {}),
+        **config,
+    }
     try:
         text = json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
-        files = {f"{name}.json": json.dumps(value, indent=1, ensure_ascii=False) + "\n"
-                 for name, value in preprocessing.items()}
+        files = {
+            f"{name}.json": json.dumps(value, indent=1, ensure_ascii=False) + "\n"
+            for name, value in preprocessing.items()
+        }
     except (TypeError, ValueError) as error:
         raise ArtifactError(f"cannot save to {shown}: the config is not JSON ({error})") from None
     bare = float32_copy(model)
@@ -100,27 +117,42 @@ def save_artifact(path, *, kind, model, preprocessing=None, config=None, metrics
                 (staging / name).write_text(content, encoding="utf-8")
             (staging / CONFIG_FILE).write_text(text, encoding="utf-8")
     except OSError as error:
-        raise ArtifactError(f"{option} {shown}: cannot save ({error.strerror or error}); the "
-                            f"previous contents are untouched") from None
+        raise ArtifactError(
+            f"{option} {shown}: cannot save ({error.strerror or error}); the "
+            f"previous contents are untouched"
+        ) from None
     return path
 
 
 def _convert_legacy(path, config):
     """Read the layouts written before format 2 into the format-2 shape."""
     if config.get("format") == LEGACY_TEXT_FORMAT:
-        return {"format": FORMAT, "version": FORMAT_VERSION, "kind": "text.generator",
-                "factory": "zoo.build_lm", "arguments": dict(config.get("model", {})),
-                "preprocessing": ["vocab"], "metrics": config.get("metrics", {}),
-                **{k: v for k, v in config.items()
-                   if k not in RESERVED_KEYS and k != "model"}, "legacy_format": 1}
+        return {
+            "format": FORMAT,
+            "version": FORMAT_VERSION,
+            "kind": "text.generator",
+            "factory": "zoo.build_lm",
+            "arguments": dict(config.get("model", {})),
+            "preprocessing": ["vocab"],
+            "metrics": config.get("metrics", {}),
+            **{k: v for k, v in config.items() if k not in RESERVED_KEYS and k != "model"},
+            "legacy_format": 1,
+        }
     try:
         metrics = read_json(path / "metrics.json")
     except JSONFileError:  # the legacy layout's optional record: unreadable counts as none
         metrics = None
-    return {"format": FORMAT, "version": FORMAT_VERSION, "kind": "music.improviser",
-            "factory": None, "arguments": None, "preprocessing": ["encoding"],
-            "metrics": metrics if isinstance(metrics, dict) else {},
-            **{k: v for k, v in config.items() if k not in RESERVED_KEYS}, "legacy_format": 1}
+    return {
+        "format": FORMAT,
+        "version": FORMAT_VERSION,
+        "kind": "music.improviser",
+        "factory": None,
+        "arguments": None,
+        "preprocessing": ["encoding"],
+        "metrics": metrics if isinstance(metrics, dict) else {},
+        **{k: v for k, v in config.items() if k not in RESERVED_KEYS},
+        "legacy_format": 1,
+    }
 
 
 def _check_header(config, where):
@@ -129,11 +161,15 @@ def _check_header(config, where):
     if config.get("format") == FORMAT:
         version = fields.read("version", integer())
         if version > FORMAT_VERSION:
-            raise FieldError(f"{where}: written in artifact format version {version}, but this "
-                             f"seqzoo reads versions up to {FORMAT_VERSION}; upgrade seqzoo")
+            raise FieldError(
+                f"{where}: written in artifact format version {version}, but this "
+                f"seqzoo reads versions up to {FORMAT_VERSION}; upgrade seqzoo"
+            )
         if version != FORMAT_VERSION:
-            fields.fail("version", f"is {version}, an unknown artifact format version; "
-                                   f"expected {FORMAT_VERSION}")
+            fields.fail(
+                "version",
+                f"is {version}, an unknown artifact format version; expected {FORMAT_VERSION}",
+            )
         fields.read("kind", text())
     elif "format" in config or "kind" in config:
         fields.read("format", choice(FORMAT, LEGACY_TEXT_FORMAT))
@@ -145,11 +181,17 @@ def _check_record(config, source):
     factory = fields.read("factory", optional(text()))
     fields.read("arguments", obj() if factory is not None else optional(obj()))
     if factory == "zoo.build_lm":  # the layout before format 2 recorded fewer arguments
-        check_lm_arguments(fields.section("arguments"), optional_names=(
-            ("vocab_size", "conditioning_dim", "bidirectional", "name")
-            if "legacy_format" in config else ()))
-    fields.read("preprocessing", list_of(text(), distinct=True,
-                                         what="a list of file names without .json"))
+        check_lm_arguments(
+            fields.section("arguments"),
+            optional_names=(
+                ("vocab_size", "conditioning_dim", "bidirectional", "name")
+                if "legacy_format" in config
+                else ()
+            ),
+        )
+    fields.read(
+        "preprocessing", list_of(text(), distinct=True, what="a list of file names without .json")
+    )
     fields.read("metrics", obj())
 
 
@@ -186,8 +228,9 @@ def read_artifact_config(path, *, kind, hint="", option="path"):
         raise ArtifactError(f"{option} {shown}: is a file; {expected}")
     config = read_config(path)
     if not isinstance(config, dict):
-        raise ArtifactError(f"{option} {shown}: not a seqzoo artifact (no readable "
-                            f"{CONFIG_FILE}); {expected}")
+        raise ArtifactError(
+            f"{option} {shown}: not a seqzoo artifact (no readable {CONFIG_FILE}); {expected}"
+        )
     try:
         _check_header(config, f"{option} {shown}")
     except FieldError as error:
@@ -241,7 +284,7 @@ def load_artifact(path, *, kind, hint="", option="path", load_model=True, check=
     >>> load_artifact("no/such/folder", kind="music.improviser", option="--model")
     Traceback (most recent call last):
     ...
-    zoo.artifacts.layout.ArtifactError: --model no/such/folder: does not exist; expected a music.improviser artifact folder
+    zoo.artifacts.layout.ArtifactError: --model no/such/folder: does not exist; expected a music.improviser ...
     """
     shown = os.fspath(path) if isinstance(path, (str, os.PathLike)) else repr(path)
     config = read_artifact_config(path, kind=kind, hint=hint, option=option)
@@ -267,8 +310,9 @@ def load_artifact(path, *, kind, hint="", option="path", load_model=True, check=
     except FieldError as error:
         raise ArtifactError(str(error)) from None
     if artifact.model is not None and config.get("factory"):
-        set_factory_call(artifact.model, {"factory": config["factory"],
-                                          "arguments": config["arguments"]})
+        set_factory_call(
+            artifact.model, {"factory": config["factory"], "arguments": config["arguments"]}
+        )
     return artifact
 
 
@@ -281,8 +325,9 @@ def _load_keras(model_path, shown, option):
         first = (str(error).strip().splitlines() or [type(error).__name__])[0]
         if isinstance(error, OSError) and error.errno == errno.ENOENT:
             first = "model.keras is missing"
-        raise ArtifactError(f"{option} {shown}: cannot load {MODEL_FILE} "
-                            f"({type(error).__name__}: {first[:300]})") from None
+        raise ArtifactError(
+            f"{option} {shown}: cannot load {MODEL_FILE} ({type(error).__name__}: {first[:300]})"
+        ) from None
 
 
 __all__ = ["load_artifact", "read_artifact_config", "save_artifact"]

@@ -58,6 +58,15 @@ class Artifact:
         return self.config.get("metrics", {})
 
 
-__all__ = ["Artifact", "ArtifactError", "CONFIG_FILE", "FORMAT", "FORMAT_VERSION",
-           "LEGACY_MUSIC_FILES", "LEGACY_TEXT_FORMAT", "MODEL_FILE", "RESERVED_KEYS",
-           "RUN_FOLDER"]
+__all__ = [
+    "Artifact",
+    "ArtifactError",
+    "CONFIG_FILE",
+    "FORMAT",
+    "FORMAT_VERSION",
+    "LEGACY_MUSIC_FILES",
+    "LEGACY_TEXT_FORMAT",
+    "MODEL_FILE",
+    "RESERVED_KEYS",
+    "RUN_FOLDER",
+]

@@ -7,8 +7,19 @@ units, layers, dropout, conditioning), so a `config.json` that does not describe
 `model.keras` is refused too.
 """
 
-from zoo.artifacts.fields import FieldError, Fields, choice, exactly, integer, list_of, number
-from zoo.artifacts.fields import obj, optional, show, text
+from zoo.artifacts.fields import (
+    FieldError,
+    Fields,
+    choice,
+    exactly,
+    integer,
+    list_of,
+    number,
+    obj,
+    optional,
+    show,
+    text,
+)
 
 LM_ARGUMENTS = {
     "vocab_size": integer(low=2),
@@ -27,9 +38,10 @@ TRAINING_METRICS = {
     "best_epoch": optional(integer(low=1)),
     "epochs_run": integer(low=0),
     "train_seconds": number(low=0),
-    "stopped_reason": optional(choice("finished", "early_stopping", "time_budget",
-                                      "non_finite_loss", "diverged")),
-    "history": list_of(obj(), what="a list of per-epoch objects {\"epoch\": ..., ...}"),
+    "stopped_reason": optional(
+        choice("finished", "early_stopping", "time_budget", "non_finite_loss", "diverged")
+    ),
+    "history": list_of(obj(), what='a list of per-epoch objects {"epoch": ..., ...}'),
 }
 """Metrics every application copies from `zoo.training.engine.fit`'s result (each optional)."""
 
@@ -44,8 +56,9 @@ def check_lm_arguments(fields, *, optional_names=()):
     Returns:
         dict of the arguments.
     """
-    return fields.read_all(LM_ARGUMENTS, optional_names=optional_names, closed=True,
-                           what="zoo.build_lm's arguments")
+    return fields.read_all(
+        LM_ARGUMENTS, optional_names=optional_names, closed=True, what="zoo.build_lm's arguments"
+    )
 
 
 def check_training_metrics(fields):
@@ -62,12 +75,12 @@ def check_training_metrics(fields):
     """
     values = fields.read_all(TRAINING_METRICS, optional_names=tuple(TRAINING_METRICS))
     for i, epoch in enumerate(values.get("history") or []):
-        Fields(epoch, fields.source, f"{fields.prefix}history[{i}].").read(
-            "epoch", integer(low=1))
+        Fields(epoch, fields.source, f"{fields.prefix}history[{i}].").read("epoch", integer(low=1))
     best, run = values.get("best_epoch"), values.get("epochs_run")
     if best is not None and run is not None and best > run:
-        fields.fail("best_epoch", f"is {best}, but epochs_run is {run}; expected best_epoch "
-                                  f"<= epochs_run")
+        fields.fail(
+            "best_epoch", f"is {best}, but epochs_run is {run}; expected best_epoch <= epochs_run"
+        )
     return values
 
 
@@ -91,13 +104,16 @@ def check_lm_model(arguments, model, source, prefix="arguments."):
     from zoo.models.recurrent import find_stack  # lazy: TensorFlow (the model is loaded by now)
 
     def refuse(name, found):
-        raise FieldError(f"{source}: field {prefix}{name} is {show(arguments[name])}, but "
-                         f"model.keras {found}")
+        raise FieldError(
+            f"{source}: field {prefix}{name} is {show(arguments[name])}, but model.keras {found}"
+        )
 
     names = {layer.name for layer in model.layers}
     if not {"embedding", "logits"} <= names:
-        raise FieldError(f"{source}: field factory says zoo.build_lm, but model.keras has no "
-                         f"'embedding' and 'logits' layers")
+        raise FieldError(
+            f"{source}: field factory says zoo.build_lm, but model.keras has no "
+            f"'embedding' and 'logits' layers"
+        )
     embedding, logits = model.get_layer("embedding"), model.get_layer("logits")
     try:
         cell, stack = find_stack(model)
@@ -106,29 +122,44 @@ def check_lm_model(arguments, model, source, prefix="arguments."):
     sizes = [getattr(getattr(layer, "cell", None), "units", None) for layer, _ in stack]
     rates = [drop.rate if drop is not None else 0.0 for _, drop in stack]
     found = {
-        "vocab_size": (embedding.input_dim == logits.units == arguments.get("vocab_size"),
-                       f"has an embedding of {embedding.input_dim} tokens and "
-                       f"{logits.units} logits"),
-        "embedding_dim": (embedding.output_dim == arguments.get("embedding_dim"),
-                          f"has an embedding of size {embedding.output_dim}"),
+        "vocab_size": (
+            embedding.input_dim == logits.units == arguments.get("vocab_size"),
+            f"has an embedding of {embedding.input_dim} tokens and {logits.units} logits",
+        ),
+        "embedding_dim": (
+            embedding.output_dim == arguments.get("embedding_dim"),
+            f"has an embedding of size {embedding.output_dim}",
+        ),
         "cell": (cell == arguments.get("cell"), f"has {cell or 'no'} recurrent layers"),
-        "num_layers": (len(stack) == arguments.get("num_layers"),
-                       f"has {len(stack)} recurrent layers"),
-        "units": (all(size == arguments.get("units") for size in sizes),
-                  f"has recurrent layers of {', '.join(map(str, sizes))} units"),
-        "dropout": (all(rate == arguments.get("dropout") for rate in rates),
-                    f"has dropout rates {', '.join(map(str, rates))}"),
+        "num_layers": (
+            len(stack) == arguments.get("num_layers"),
+            f"has {len(stack)} recurrent layers",
+        ),
+        "units": (
+            all(size == arguments.get("units") for size in sizes),
+            f"has recurrent layers of {', '.join(map(str, sizes))} units",
+        ),
+        "dropout": (
+            all(rate == arguments.get("dropout") for rate in rates),
+            f"has dropout rates {', '.join(map(str, rates))}",
+        ),
         "name": (model.name == arguments.get("name"), f"is named {show(model.name)}"),
     }
     joined = "join_conditioning" in names
     width = model.get_layer("join_conditioning").input[1].shape[-1] if joined else None
-    found["conditioning_dim"] = (width == arguments.get("conditioning_dim"),
-                                 f"takes conditioning of size {width}" if joined else
-                                 "takes no conditioning")
+    found["conditioning_dim"] = (
+        width == arguments.get("conditioning_dim"),
+        f"takes conditioning of size {width}" if joined else "takes no conditioning",
+    )
     for name, (agrees, what) in found.items():
         if name in arguments and not agrees:
             refuse(name, what)
 
 
-__all__ = ["LM_ARGUMENTS", "TRAINING_METRICS", "check_lm_arguments", "check_lm_model",
-           "check_training_metrics"]
+__all__ = [
+    "LM_ARGUMENTS",
+    "TRAINING_METRICS",
+    "check_lm_arguments",
+    "check_lm_model",
+    "check_training_metrics",
+]

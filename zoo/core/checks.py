@@ -110,8 +110,7 @@ def check_int(name, value, minimum, maximum=None, *, error=ValueError):
     >>> check_int("units", np.int64(65), 1)
     65
     """
-    if (not is_integer(value) or value < minimum
-            or (maximum is not None and value > maximum)):
+    if not is_integer(value) or value < minimum or (maximum is not None and value > maximum):
         bound = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum}]"
         raise error(f"{name} must be an integer {bound}; got {value!r}")
     return int(value)
@@ -141,8 +140,17 @@ def check_optional_int(name, value, minimum, maximum=None, *, error=ValueError):
     return None if value is None else check_int(name, value, minimum, maximum, error=error)
 
 
-def check_number(name, value, *, low=None, high=None, low_open=False, high_open=False,
-                 what="a number", error=ValueError):
+def check_number(
+    name,
+    value,
+    *,
+    low=None,
+    high=None,
+    low_open=False,
+    high_open=False,
+    what="a number",
+    error=ValueError,
+):
     """Return `value` as a `float` after checking it is a finite real number in a range.
 
     Python and numpy ints and floats are accepted; a bool, NaN, an infinity, a string or
@@ -219,8 +227,9 @@ def check_probability(name, value, *, low_open=False, high_open=False, error=Val
     >>> check_probability("top_p", 0.9, low_open=True)
     0.9
     """
-    return check_number(name, value, low=0, high=1, low_open=low_open, high_open=high_open,
-                        error=error)
+    return check_number(
+        name, value, low=0, high=1, low_open=low_open, high_open=high_open, error=error
+    )
 
 
 def check_rate(name, value, *, error=ValueError):

@@ -120,6 +120,7 @@ def argument_type(parse, check, name, message=None):
     >>> argument_type(int, lambda v: v * 2, "--twice")("21")
     42
     """
+
     def convert(text):
         try:
             value = parse(text)
@@ -130,6 +131,7 @@ def argument_type(parse, check, name, message=None):
         except ValueError as error:
             words = str(error) if message is None else message.format(text=text)
             raise argparse.ArgumentTypeError(words) from None
+
     convert.__name__ = name  # argparse names the type in some messages
     return convert
 
@@ -175,9 +177,10 @@ def number(flag, *, low=None, high=None, low_open=False, high_open=False, messag
     >>> number("--temperature", low=0, low_open=True)("0.5")
     0.5
     """
+
     def check(value):
-        return check_number(flag, value, low=low, high=high, low_open=low_open,
-                            high_open=high_open)
+        return check_number(flag, value, low=low, high=high, low_open=low_open, high_open=high_open)
+
     return argument_type(float, check, flag, message)
 
 
@@ -197,9 +200,11 @@ def seed(flag="--seed"):
     >>> seed()("-3")
     -3
     """
+
     def check(value):
         map_seed(value, name=flag)  # the check only
         return value
+
     return argument_type(int, check, flag)
 
 
@@ -231,10 +236,12 @@ def speak_flags(message, parser, names=None):
     flags.update(names or {})
     match = re.match(r"([a-z_]+) must ", message)
     if match and match.group(1) in flags:
-        message = flags[match.group(1)] + message[len(match.group(1)):]
-    return re.sub(r"(?<![\w.])([a-z_]+)=(?!=)",
-                  lambda m: flags[m.group(1)] + " " if m.group(1) in flags else m.group(0),
-                  message)
+        message = flags[match.group(1)] + message[len(match.group(1)) :]
+    return re.sub(
+        r"(?<![\w.])([a-z_]+)=(?!=)",
+        lambda m: flags[m.group(1)] + " " if m.group(1) in flags else m.group(0),
+        message,
+    )
 
 
 def _long_flags(parser):
@@ -246,8 +253,9 @@ def _long_flags(parser):
         for action in current._actions:  # argparse keeps its options only here
             choices = getattr(action, "choices", None)
             if isinstance(choices, dict):  # a subcommands action: {name: parser}
-                parsers.extend(sub for sub in choices.values()
-                               if isinstance(sub, argparse.ArgumentParser))
+                parsers.extend(
+                    sub for sub in choices.values() if isinstance(sub, argparse.ArgumentParser)
+                )
             long = [o for o in action.option_strings if o.startswith("--")]
             if long and action.help is not argparse.SUPPRESS:
                 flags.setdefault(action.dest, long[-1])
@@ -268,6 +276,7 @@ def one_line_warnings(show=None):
     ...     warnings.warn("prefix has 2 unknown tokens")
     warning: prefix has 2 unknown tokens
     """
+
     def showwarning(message, category, filename, lineno, file=None, line=None):
         if issubclass(category, UserWarning) and (show is None or show(str(message))):
             print(f"warning: {first_line(message)}", file=sys.stderr)

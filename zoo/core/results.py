@@ -30,8 +30,10 @@ class Result(dict):
         try:
             return self[name]
         except KeyError:
-            raise AttributeError(f"{type(self).__name__} has no {name!r}; it holds "
-                                 f"{', '.join(sorted(map(str, self))) or 'nothing'}") from None
+            raise AttributeError(
+                f"{type(self).__name__} has no {name!r}; it holds "
+                f"{', '.join(sorted(map(str, self))) or 'nothing'}"
+            ) from None
 
     def __dir__(self):
         return sorted(set(super().__dir__()) | {k for k in self if isinstance(k, str)})

@@ -1,1 +1,2 @@
-"""The generation engine: one compiled loop over any step model, token choice, beam search, seq2seq decoding and the native LSTM sampling path."""
+"""The generation engine: one compiled loop over any step model (`loop`, `sampler`), token
+choice (`choice`), beam search, seq2seq decoding and the native LSTM sampling path."""

@@ -31,8 +31,9 @@ def _build(loop, static_length, width):
         beams = batch * width
         zeros = loop.template(token[:, None], given, states, carry, context)
         history = tf.fill(tf.stack([beams, length]), pad_id)  # (beams, length)
-        extras = [tf.zeros(tf.concat([[beams, length], tf.shape(z)[1:]], 0), z.dtype)
-                  for z in zeros]
+        extras = [
+            tf.zeros(tf.concat([[beams, length], tf.shape(z)[1:]], 0), z.dtype) for z in zeros
+        ]
         # Only beam 0 of each prime is live at first, so the first expansion has no duplicates.
         scores = tf.tile(tf.concat([[0.0], tf.fill([width - 1], -np.inf)], 0), [batch])
         first = Step(fed, tf.constant(0), token, carry, context)
@@ -53,21 +54,36 @@ def _build(loop, static_length, width):
             was_done = tf.gather(done, source)
             at_t = tf.range(length)[None, :] == t
             history = tf.where(at_t, nxt[:, None], tf.gather(history, source))
-            extras = [tf.where(rows(at_t[0], h[0])[None] & ~rows(was_done, h),
-                               tf.gather(e, source)[:, None], tf.gather(h, source))
-                      for h, e in zip(extras, extra)]
-            step = Step(fed + t, t, tf.gather(token, source),
-                        {k: tf.gather(v, source) for k, v in carry.items()}, context)
+            extras = [
+                tf.where(
+                    rows(at_t[0], h[0])[None] & ~rows(was_done, h),
+                    tf.gather(e, source)[:, None],
+                    tf.gather(h, source),
+                )
+                for h, e in zip(extras, extra)
+            ]
+            step = Step(
+                fed + t,
+                t,
+                tf.gather(token, source),
+                {k: tf.gather(v, source) for k, v in carry.items()},
+                context,
+            )
             carry = loop.update(step, nxt, was_done)
             states = [tf.gather(s, source) for s in states]
-            done = was_done | tf.equal(nxt, eos_id) | loop.done(
-                Step(fed + t + 1, t + 1, nxt, carry, context))
+            done = (
+                was_done
+                | tf.equal(nxt, eos_id)
+                | loop.done(Step(fed + t + 1, t + 1, nxt, carry, context))
+            )
             return t + 1, nxt, tf.reshape(top, [-1]), done, carry, states, history, extras
 
         init = (tf.constant(0), token, scores, loop.done(first), carry, states, history, extras)
         result = tf.while_loop(
             lambda t, token, scores, done, *_: tf.logical_and(t < length, ~tf.reduce_all(done)),
-            body, init)
+            body,
+            init,
+        )
         scores, history, extras = result[2], result[6], result[7]
 
         def by_prime(x):  # (batch * width, ...) -> (batch, width, ...)
@@ -75,12 +91,23 @@ def _build(loop, static_length, width):
 
         return by_prime(history), tf.reshape(scores, [batch, width]), [by_prime(e) for e in extras]
 
-    return tf.function(search, jit_compile=loop.jit_compile, reduce_retracing=True,
-                       autograph=False)
+    return tf.function(search, jit_compile=loop.jit_compile, reduce_retracing=True, autograph=False)
 
 
-def beam_search(loop, prime, length, *, width=5, eos_id=None, pad_id=0, states=None,
-                inputs=None, carry=None, context=None, return_outputs=False):
+def beam_search(
+    loop,
+    prime,
+    length,
+    *,
+    width=5,
+    eos_id=None,
+    pad_id=0,
+    states=None,
+    inputs=None,
+    carry=None,
+    context=None,
+    return_outputs=False,
+):
     """Batched beam search with a `StepLoop`'s step model and hooks.
 
     The `width` best of the `width * vocab` one-token extensions of each prime's beams
@@ -115,8 +142,9 @@ def beam_search(loop, prime, length, *, width=5, eos_id=None, pad_id=0, states=N
     else:
         key = ("beam", length if loop.jit_compile else None, width)
         search = loop.cached(key, lambda: _build(loop, *key[1:]))
-        tokens, scores, extras = search(args[0], tf.constant(length), *args[1:],
-                                        token_tensor(eos_id), token_tensor(pad_id))
+        tokens, scores, extras = search(
+            args[0], tf.constant(length), *args[1:], token_tensor(eos_id), token_tensor(pad_id)
+        )
         tokens, scores = tokens.numpy(), scores.numpy()
         outputs = {n: e.numpy() for n, e in zip(loop.output_names, extras)}
     if single:

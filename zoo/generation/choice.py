@@ -36,12 +36,18 @@ def check_sampling_args(temperature=1.0, top_k=None, top_p=None):
     >>> check_sampling_args(0.5, top_k=3)
     (0.5, 3, None)
     """
-    if isinstance(temperature, bool) or not isinstance(temperature, (int, float, np.number)) \
-            or not temperature > 0:  # NaN too
+    if (
+        isinstance(temperature, bool)
+        or not isinstance(temperature, (int, float, np.number))
+        or not temperature > 0
+    ):  # NaN too
         raise ValueError(f"temperature must be a number > 0, got {temperature!r}")
     top_k = check_optional_int("top_k", top_k, 1)
-    if top_p is not None and (isinstance(top_p, bool) or not isinstance(top_p, (int, float, np.number))
-                              or not 0 < top_p <= 1):
+    if top_p is not None and (
+        isinstance(top_p, bool)
+        or not isinstance(top_p, (int, float, np.number))
+        or not 0 < top_p <= 1
+    ):
         raise ValueError(f"top_p must be a number in (0, 1] or None, got {top_p!r}")
     if not 0 < _float32(temperature) < np.inf:
         raise ValueError(f"temperature must be finite and > 0 as a float32, got {temperature!r}")

@@ -73,24 +73,38 @@ class StepLoop:
     (['state_h_0', 'state_c_0'], [])
     """
 
-    def __init__(self, step_model, *, inputs_fn=None, mask_fn=None, update_fn=None, done_fn=None,
-                 jit_compile=True):
+    def __init__(
+        self,
+        step_model,
+        *,
+        inputs_fn=None,
+        mask_fn=None,
+        update_fn=None,
+        done_fn=None,
+        jit_compile=True,
+    ):
         specs = list(step_model.inputs)
         if not specs or not str(specs[0].dtype).startswith("int"):
-            raise ValueError(f"step model {step_model.name!r} must take the token id (int, "
-                             f"(batch,)) as its first input; it takes {[t.name for t in specs]}")
+            raise ValueError(
+                f"step model {step_model.name!r} must take the token id (int, "
+                f"(batch,)) as its first input; it takes {[t.name for t in specs]}"
+            )
         self.step_model = step_model
         self.input_names = [t.name for t in specs]
         self.state_names = [n for n in self.input_names[1:] if n.startswith("state_")]
         self.extra_specs = {t.name: t for t in specs[1:] if not t.name.startswith("state_")}
         count = 1 + len(self.state_names)
         if len(step_model.outputs) < count:
-            raise ValueError(f"step model {step_model.name!r} has {len(self.state_names)} state "
-                             f"inputs but {len(step_model.outputs)} outputs; expected [logits, "
-                             f"*new_states, *extra_outputs]")
+            raise ValueError(
+                f"step model {step_model.name!r} has {len(self.state_names)} state "
+                f"inputs but {len(step_model.outputs)} outputs; expected [logits, "
+                f"*new_states, *extra_outputs]"
+            )
         names = list(getattr(step_model, "output_names", None) or [])
-        self.output_names = [names[i] if i < len(names) else f"output_{i}"
-                             for i in range(count, len(step_model.outputs))]
+        self.output_names = [
+            names[i] if i < len(names) else f"output_{i}"
+            for i in range(count, len(step_model.outputs))
+        ]
         self.state_specs = [t for t in specs if t.name.startswith("state_")]
         self.inputs_fn, self.mask_fn = inputs_fn, mask_fn
         self.update_fn, self.done_fn = update_fn, done_fn
@@ -135,14 +149,19 @@ class StepLoop:
         if self.inputs_fn is not None and set(self.extra_specs) - set(given):
             values = {**self.inputs_fn(step), **values}  # given inputs win
         it = iter(states)
-        feed = [token if i == 0 else next(it) if name.startswith("state_")
-                else tf.cast(values[name], self.extra_specs[name].dtype)
-                for i, name in enumerate(self.input_names)]
+        feed = [
+            token
+            if i == 0
+            else next(it)
+            if name.startswith("state_")
+            else tf.cast(values[name], self.extra_specs[name].dtype)
+            for i, name in enumerate(self.input_names)
+        ]
         out = self.step_model(feed, training=False)
         out = list(out) if isinstance(out, (list, tuple)) else [out]
         k = len(states)
-        new_states = [tf.cast(s, old.dtype) for s, old in zip(out[1:1 + k], states)]
-        extra = [tf.cast(e, tf.float32) if e.dtype.is_floating else e for e in out[1 + k:]]
+        new_states = [tf.cast(s, old.dtype) for s, old in zip(out[1 : 1 + k], states)]
+        extra = [tf.cast(e, tf.float32) if e.dtype.is_floating else e for e in out[1 + k :]]
         return tf.cast(out[0], tf.float32), new_states, extra
 
     def mask(self, step, logits):
@@ -202,6 +221,7 @@ class StepLoop:
         Returns:
             The list of states after the fed tokens.
         """
+
         def body(i, states):
             step = Step(i, i - count, tokens[:, i], carry, context)
             return i + 1, self.call(tokens[:, i], step, given, states)[1]
@@ -236,8 +256,9 @@ class StepLoop:
             A tensor `(length, batch, ...)`.
         """
         if self.jit_compile:  # XLA needs static sizes: write the fill, then stack
-            array = tf.while_loop(lambda i, a: i < length, lambda i, a: (i + 1, a.write(i, fill)),
-                                  (t, array))[1]
+            array = tf.while_loop(
+                lambda i, a: i < length, lambda i, a: (i + 1, a.write(i, fill)), (t, array)
+            )[1]
             return array.stack()
         written = array.gather(tf.range(t))
         return tf.concat([written, tf.repeat(fill[None], length - t, axis=0)], axis=0)
@@ -275,37 +296,49 @@ class StepLoop:
         given = {}
         for name, value in (inputs or {}).items():
             if name not in self.extra_specs:
-                raise ValueError(f"inputs has {name!r}, which is not an extra input of step model "
-                                 f"{self.step_model.name!r}; expected one of "
-                                 f"{sorted(self.extra_specs)}")
+                raise ValueError(
+                    f"inputs has {name!r}, which is not an extra input of step model "
+                    f"{self.step_model.name!r}; expected one of "
+                    f"{sorted(self.extra_specs)}"
+                )
             given[name] = tf.constant(value, dtype=self.extra_specs[name].dtype)
         if self.inputs_fn is None:
             missing = sorted(set(self.extra_specs) - set(given))
             if missing:
-                raise ValueError(f"step model {self.step_model.name!r} needs {missing} at every "
-                                 "step: pass inputs={name: (batch, steps, dim) or (batch, dim)} or "
-                                 "compute them with inputs_fn")
+                raise ValueError(
+                    f"step model {self.step_model.name!r} needs {missing} at every "
+                    "step: pass inputs={name: (batch, steps, dim) or (batch, dim)} or "
+                    "compute them with inputs_fn"
+                )
         batch = prime.shape[0]
         for name, x in given.items():
             rank = len(self.extra_specs[name].shape)
             if x.shape.rank not in (rank, rank + 1) or x.shape[0] != batch:
-                raise ValueError(f"inputs[{name!r}] has shape {tuple(x.shape)}; expected "
-                                 f"(batch={batch}, steps, ...) per step or (batch={batch}, ...) "
-                                 f"for every step, where the step model takes "
-                                 f"{tuple(self.extra_specs[name].shape)}")
+                raise ValueError(
+                    f"inputs[{name!r}] has shape {tuple(x.shape)}; expected "
+                    f"(batch={batch}, steps, ...) per step or (batch={batch}, ...) "
+                    f"for every step, where the step model takes "
+                    f"{tuple(self.extra_specs[name].shape)}"
+                )
             if x.shape.rank == rank + 1 and x.shape[1] < steps:
-                raise ValueError(f"inputs[{name!r}] gives {x.shape[1]} steps; expected at least "
-                                 f"{steps} (one per fed token: the prime, then each new token)")
+                raise ValueError(
+                    f"inputs[{name!r}] gives {x.shape[1]} steps; expected at least "
+                    f"{steps} (one per fed token: the prime, then each new token)"
+                )
         if states is None:
             states = [np.zeros((batch, t.shape[-1]), np.float32) for t in self.state_specs]
         if len(states) != len(self.state_specs):
-            raise ValueError(f"states must hold {len(self.state_specs)} arrays "
-                             f"({self.state_names}), got {len(states)}")
+            raise ValueError(
+                f"states must hold {len(self.state_specs)} arrays "
+                f"({self.state_names}), got {len(states)}"
+            )
         states = [tf.cast(s, tf.float32) for s in states]
         for name, s, spec in zip(self.state_names, states, self.state_specs):
             if tuple(s.shape) != (batch, spec.shape[-1]):
-                raise ValueError(f"states[{name!r}] has shape {tuple(s.shape)}; expected "
-                                 f"(batch={batch}, {spec.shape[-1]})")
+                raise ValueError(
+                    f"states[{name!r}] has shape {tuple(s.shape)}; expected "
+                    f"(batch={batch}, {spec.shape[-1]})"
+                )
         carry = {k: tf.convert_to_tensor(v) for k, v in (carry or {}).items()}
         context = {k: tf.convert_to_tensor(v) for k, v in (context or {}).items()}
         return tf.constant(prime), given, states, carry, context
@@ -386,8 +419,9 @@ def check_prime(prime):
     """
     prime = np.asarray(prime)
     if prime.ndim != 2 or prime.shape[0] < 1 or prime.shape[1] < 1:
-        raise ValueError(f"prime must be an int array (batch >= 1, prime_len >= 1), "
-                         f"got shape {prime.shape}")
+        raise ValueError(
+            f"prime must be an int array (batch >= 1, prime_len >= 1), got shape {prime.shape}"
+        )
     if not np.issubdtype(prime.dtype, np.integer):
         raise ValueError(f"prime must hold integer token ids, got dtype {prime.dtype}")
     return prime.astype(np.int32)

@@ -74,8 +74,9 @@ def _threads(step_bytes):
 @tf.function(jit_compile=True, reduce_retracing=True, autograph=False)
 def _xla_choose(logits, seed, step, temperature, top_k, top_p):
     """The XLA loop's pick (`Sampler`'s loop body: `choose_tokens` keyed by `(seed, step)`)."""
-    return choose_tokens(logits, tf.stack([seed, step]), temperature=temperature, top_k=top_k,
-                         top_p=top_p)
+    return choose_tokens(
+        logits, tf.stack([seed, step]), temperature=temperature, top_k=top_k, top_p=top_p
+    )
 
 
 class LstmPlan:
@@ -120,11 +121,14 @@ class LstmPlan:
             A float32 tensor.
         """
         first = self.cells[0]
-        current = [v.numpy() for v in (self.embedding.embeddings, first.kernel, first.bias)]  # copies
+        current = [
+            v.numpy() for v in (self.embedding.embeddings, first.kernel, first.bias)
+        ]  # copies
         with self._lock:
             if self._table is not None and all(
-                    np.array_equal(a.view(np.int32), b.view(np.int32))
-                    for a, b in zip(current, self._table[0])):
+                np.array_equal(a.view(np.int32), b.view(np.int32))
+                for a, b in zip(current, self._table[0])
+            ):
                 return self._table[1]
             embedding, kernel, bias = current
             self._table = (current, tf.matmul(embedding, kernel) + bias)
@@ -144,13 +148,38 @@ class LstmPlan:
         recurrent = [c.recurrent_kernel for c in self.cells]
         rest = (self.dense.kernel, self.dense.bias)
         if table:
-            return (self.table(), recurrent, [c.kernel for c in self.cells[1:]],
-                    [c.bias for c in self.cells[1:]], *rest)
-        return (self.embedding.embeddings, recurrent, [c.kernel for c in self.cells],
-                [c.bias for c in self.cells], *rest)
+            return (
+                self.table(),
+                recurrent,
+                [c.kernel for c in self.cells[1:]],
+                [c.bias for c in self.cells[1:]],
+                *rest,
+            )
+        return (
+            self.embedding.embeddings,
+            recurrent,
+            [c.kernel for c in self.cells],
+            [c.bias for c in self.cells],
+            *rest,
+        )
 
-    def run(self, ops, prime, length, states, *, greedy=False, temperature=1.0, top_k=None,
-            top_p=None, seed=0, eos_id=-1, pad_id=0, scored=False, table=None):
+    def run(
+        self,
+        ops,
+        prime,
+        length,
+        states,
+        *,
+        greedy=False,
+        temperature=1.0,
+        top_k=None,
+        top_p=None,
+        seed=0,
+        eos_id=-1,
+        pad_id=0,
+        scored=False,
+        table=None,
+    ):
         """Generate `length` tokens after `prime` (what `Sampler.generate` computes).
 
         Args:
@@ -171,23 +200,39 @@ class LstmPlan:
         batch = prime.shape[0]
         table = self.uses_table(batch, length) if table is None else table
         first, recurrent, kernels, biases, dense_kernel, dense_bias = self.weights(table)
-        threads = _threads(4 * batch * sum(int(np.prod(w.shape)) for w in [*recurrent, dense_kernel]))
+        threads = _threads(
+            4 * batch * sum(int(np.prod(w.shape)) for w in [*recurrent, dense_kernel])
+        )
         out = ops.seqzoo_lstm_sample(
-            table=first, recurrent=recurrent, kernels=kernels, biases=biases,
-            dense_kernel=dense_kernel, dense_bias=dense_bias,
+            table=first,
+            recurrent=recurrent,
+            kernels=kernels,
+            biases=biases,
+            dense_kernel=dense_kernel,
+            dense_bias=dense_bias,
             h=[tf.constant(s, tf.float32) for s in states[0::2]],
             c=[tf.constant(s, tf.float32) for s in states[1::2]],
-            prime=tf.constant(prime, tf.int32), seed=int(seed), length=length,
-            temperature=float(temperature), top_k=int(top_k or 1), top_p=float(top_p or 1.0),
-            eos_id=int(eos_id), pad_id=int(pad_id), greedy=bool(greedy),
-            use_top_k=top_k is not None and not greedy, use_top_p=top_p is not None and not greedy,
-            scored=bool(scored), threads=threads)
+            prime=tf.constant(prime, tf.int32),
+            seed=int(seed),
+            length=length,
+            temperature=float(temperature),
+            top_k=int(top_k or 1),
+            top_p=float(top_p or 1.0),
+            eos_id=int(eos_id),
+            pad_id=int(pad_id),
+            greedy=bool(greedy),
+            use_top_k=top_k is not None and not greedy,
+            use_top_p=top_p is not None and not greedy,
+            scored=bool(scored),
+            threads=threads,
+        )
         tokens, lengths, log_probs, h, c = out
         new_states = [s.numpy() for pair in zip(h, c) for s in pair]
         return tokens.numpy(), lengths.numpy(), log_probs.numpy(), new_states
 
-    def expected(self, step_model, prime, length, states, *, temperature=1.0, top_k=None,
-                 top_p=None, seed=0):
+    def expected(
+        self, step_model, prime, length, states, *, temperature=1.0, top_k=None, top_p=None, seed=0
+    ):
         """What the XLA loop draws: the step model (eager) and the loop's pick under XLA.
 
         Args:
@@ -203,10 +248,14 @@ class LstmPlan:
         token, tokens = tf.constant(prime[:, -1], tf.int32), []
         for t in range(length):
             logits, *feed = step_model([token, *feed], training=False)
-            token = _xla_choose(tf.cast(logits, tf.float32), tf.constant(seed, tf.int32),
-                                tf.constant(t, tf.int32), tf.constant(temperature, tf.float32),
-                                None if top_k is None else tf.constant(top_k, tf.int32),
-                                None if top_p is None else tf.constant(top_p, tf.float32))
+            token = _xla_choose(
+                tf.cast(logits, tf.float32),
+                tf.constant(seed, tf.int32),
+                tf.constant(t, tf.int32),
+                tf.constant(temperature, tf.float32),
+                None if top_k is None else tf.constant(top_k, tf.int32),
+                None if top_p is None else tf.constant(top_p, tf.float32),
+            )
             tokens.append(token.numpy())
         return np.stack(tokens, axis=1), [np.asarray(s) for s in feed]
 
@@ -228,15 +277,17 @@ class LstmPlan:
             if self.checked is not None:
                 return self.checked
         rng = np.random.default_rng(0)
-        states = [rng.normal(0, 0.5, (2, c.units)).astype(np.float32)
-                  for c in self.cells for _ in (0, 1)]
+        states = [
+            rng.normal(0, 0.5, (2, c.units)).astype(np.float32) for c in self.cells for _ in (0, 1)
+        ]
         prime = rng.integers(0, self.vocab, (2, 3)).astype(np.int32)
         settings = dict(CHECK, top_k=max(1, round(self.vocab * CHECK["top_k"])))
         length = settings.pop("length")
         tokens, _, _, native = self.run(ops, prime, length, states, table=False, **settings)
         want, expected = self.expected(step_model, prime, length, states, **settings)
         same = np.array_equal(tokens, want) and all(
-            np.allclose(a, b, atol=1e-4) for a, b in zip(native, expected))
+            np.allclose(a, b, atol=1e-4) for a, b in zip(native, expected)
+        )
         with self._lock:
             if self.checked is None:
                 self.checked = bool(same)
@@ -244,7 +295,10 @@ class LstmPlan:
                     warnings.warn(
                         f"zoo.generation.native_lstm: the native sampling op drew other tokens than the XLA "
                         f"loop for step model {step_model.name!r} (TensorFlow {tf.__version__}); "
-                        "that model samples on the XLA loop", RuntimeWarning, stacklevel=4)
+                        "that model samples on the XLA loop",
+                        RuntimeWarning,
+                        stacklevel=4,
+                    )
             return self.checked
 
 
@@ -284,8 +338,9 @@ def plan(step_model):
 def _make(step_model):
     try:
         names = [t.name for t in step_model.inputs]
-        layers = [layer for layer in step_model.layers
-                  if not isinstance(layer, keras.layers.InputLayer)]
+        layers = [
+            layer for layer in step_model.layers if not isinstance(layer, keras.layers.InputLayer)
+        ]
     except (AttributeError, ValueError):
         return None
     if not layers or len(layers) < 3:
@@ -294,17 +349,27 @@ def _make(step_model):
     expected_names = ["token"] + [f"state_{s}_{i}" for i in range(len(cells)) for s in "hc"]
     if names != expected_names or len(step_model.outputs) != 1 + 2 * len(cells):
         return None
-    if not (type(embedding) is keras.layers.Embedding and embedding.name == "embedding"
-            and type(dense) is keras.layers.Dense and dense.name == "logits"
-            and dense.activation is keras.activations.linear and dense.use_bias):
+    if not (
+        type(embedding) is keras.layers.Embedding
+        and embedding.name == "embedding"
+        and type(dense) is keras.layers.Dense
+        and dense.name == "logits"
+        and dense.activation is keras.activations.linear
+        and dense.use_bias
+    ):
         return None
     for i, cell in enumerate(cells):
-        if not (type(cell) is keras.layers.LSTMCell and cell.name == f"lstm_{i}_cell"
-                and cell.activation is keras.activations.tanh
-                and cell.recurrent_activation is keras.activations.sigmoid and cell.use_bias):
+        if not (
+            type(cell) is keras.layers.LSTMCell
+            and cell.name == f"lstm_{i}_cell"
+            and cell.activation is keras.activations.tanh
+            and cell.recurrent_activation is keras.activations.sigmoid
+            and cell.use_bias
+        ):
             return None
-    if any(layer.compute_dtype != "float32" or layer.variable_dtype != "float32"
-           for layer in layers):
+    if any(
+        layer.compute_dtype != "float32" or layer.variable_dtype != "float32" for layer in layers
+    ):
         return None
     if embedding.input_dim != dense.units:
         return None

@@ -29,12 +29,26 @@ import tensorflow as tf
 from zoo.core.checks import check_int, map_seed
 from zoo.generation.beam import beam_search
 from zoo.generation.choice import check_sampling_args, choose_tokens, filter_logits
-from zoo.generation.loop import (NO_TOKEN, Step, StepLoop, batch_first, check_prime, rows,
-                                 token_tensor)
+from zoo.generation.loop import (
+    NO_TOKEN,
+    Step,
+    StepLoop,
+    batch_first,
+    check_prime,
+    rows,
+    token_tensor,
+)
 
 # check_sampling_args, filter_logits, NO_TOKEN and Step are public here too (zoo.Step).
-__all__ = ["Sampler", "Step", "Generation", "check_sampling_args", "filter_logits",
-           "choose_tokens", "NO_TOKEN"]
+__all__ = [
+    "Sampler",
+    "Step",
+    "Generation",
+    "check_sampling_args",
+    "filter_logits",
+    "choose_tokens",
+    "NO_TOKEN",
+]
 
 
 class Generation(NamedTuple):
@@ -111,8 +125,20 @@ class Sampler(StepLoop):
 
     # ------------------------------------------------------------------ sampling
     def _build_sample(self, static_length, greedy, use_top_k, use_top_p, scored):
-        def sample(prime, length, given, states, carry, context, temperature, top_k, top_p,
-                   seed, eos_id, pad_id):
+        def sample(
+            prime,
+            length,
+            given,
+            states,
+            carry,
+            context,
+            temperature,
+            top_k,
+            top_p,
+            seed,
+            eos_id,
+            pad_id,
+        ):
             length = length if static_length is None else static_length
             batch, fed = tf.shape(prime)[0], tf.shape(prime)[1] - 1
             if prime.shape[1] != 1:  # a single start token feeds nothing
@@ -127,37 +153,74 @@ class Sampler(StepLoop):
                 step = Step(fed + t, t, token, carry, context)
                 logits, states, extra = self.call(token, step, given, states)
                 logits = self.mask(step, logits)
-                nxt = choose_tokens(logits, tf.stack([seed, t]), greedy=greedy,
-                                    temperature=temperature, top_k=top_k if use_top_k else None,
-                                    top_p=top_p if use_top_p else None)
+                nxt = choose_tokens(
+                    logits,
+                    tf.stack([seed, t]),
+                    greedy=greedy,
+                    temperature=temperature,
+                    top_k=top_k if use_top_k else None,
+                    top_p=top_p if use_top_p else None,
+                )
                 nxt = tf.where(done, pad_id, nxt)
                 if scored:
                     chosen = tf.gather(tf.nn.log_softmax(logits), nxt, batch_dims=1)
                     logp = logp + tf.where(done, 0.0, chosen)
                 tokens = tokens.write(t, nxt)
-                extras = [a.write(t, tf.where(rows(done, e), z, e))
-                          for a, e, z in zip(extras, extra, zeros)]
+                extras = [
+                    a.write(t, tf.where(rows(done, e), z, e))
+                    for a, e, z in zip(extras, extra, zeros)
+                ]
                 count += tf.cast(~done, tf.int32)
                 carry = self.update(step, nxt, done)
-                done = done | tf.equal(nxt, eos_id) | self.done(
-                    Step(fed + t + 1, t + 1, nxt, carry, context))
+                done = (
+                    done
+                    | tf.equal(nxt, eos_id)
+                    | self.done(Step(fed + t + 1, t + 1, nxt, carry, context))
+                )
                 return t + 1, nxt, done, count, logp, carry, states, tokens, extras
 
-            init = (tf.constant(0), prime[:, -1], self.done(first), tf.zeros([batch], tf.int32),
-                    tf.zeros([batch], tf.float32) if scored else (), carry, states, tokens, extras)
+            init = (
+                tf.constant(0),
+                prime[:, -1],
+                self.done(first),
+                tf.zeros([batch], tf.int32),
+                tf.zeros([batch], tf.float32) if scored else (),
+                carry,
+                states,
+                tokens,
+                extras,
+            )
             t, _, _, count, logp, carry, states, tokens, extras = tf.while_loop(
                 lambda t, token, done, *_: tf.logical_and(t < length, ~tf.reduce_all(done)),
-                body, init)
+                body,
+                init,
+            )
             tokens = tf.transpose(self.stack(tokens, t, length, tf.fill([batch], pad_id)))
             extras = [batch_first(self.stack(a, t, length, z)) for a, z in zip(extras, zeros)]
             return tokens, count, logp if scored else tf.zeros([batch]), extras, states, carry
 
-        return tf.function(sample, jit_compile=self.jit_compile, reduce_retracing=True,
-                           autograph=False)
+        return tf.function(
+            sample, jit_compile=self.jit_compile, reduce_retracing=True, autograph=False
+        )
 
-    def generate(self, prime, length, *, greedy=False, temperature=1.0, top_k=None, top_p=None,
-                 seed=0, eos_id=None, pad_id=0, states=None, inputs=None, carry=None,
-                 context=None, log_probs=True):
+    def generate(
+        self,
+        prime,
+        length,
+        *,
+        greedy=False,
+        temperature=1.0,
+        top_k=None,
+        top_p=None,
+        seed=0,
+        eos_id=None,
+        pad_id=0,
+        states=None,
+        inputs=None,
+        carry=None,
+        context=None,
+        log_probs=True,
+    ):
         """Generate `length` tokens after `prime` for every row; return a `Generation`.
 
         Args:
@@ -198,30 +261,63 @@ class Sampler(StepLoop):
         args = self.prepare_args(prime, states, inputs, carry, context, length)
         if length == 0:
             batch = args[0].shape[0]
-            return Generation(np.zeros((batch, 0), np.int32), np.zeros(batch, np.int32),
-                              np.zeros(batch, np.float32), {}, [s.numpy() for s in args[2]],
-                              {k: v.numpy() for k, v in args[3].items()})
+            return Generation(
+                np.zeros((batch, 0), np.int32),
+                np.zeros(batch, np.int32),
+                np.zeros(batch, np.float32),
+                {},
+                [s.numpy() for s in args[2]],
+                {k: v.numpy() for k, v in args[3].items()},
+            )
         ids = args[0].numpy()
         native = self._native_plan(ids, args[1], length, pad_id)
         if native is not None:
             plan, ops = native
             tokens, count, logp, states = plan.run(
-                ops, ids, length, [s.numpy() for s in args[2]], greedy=greedy,
-                temperature=temperature, top_k=top_k, top_p=top_p, seed=seed,
-                eos_id=NO_TOKEN if eos_id is None else int(eos_id), pad_id=int(pad_id),
-                scored=bool(log_probs))
-            return Generation(tokens, count, logp, {}, states,
-                              {k: v.numpy() for k, v in args[3].items()})
-        key = ("sample", length if self.jit_compile else None, bool(greedy),
-               top_k is not None and not greedy, top_p is not None and not greedy, bool(log_probs))
+                ops,
+                ids,
+                length,
+                [s.numpy() for s in args[2]],
+                greedy=greedy,
+                temperature=temperature,
+                top_k=top_k,
+                top_p=top_p,
+                seed=seed,
+                eos_id=NO_TOKEN if eos_id is None else int(eos_id),
+                pad_id=int(pad_id),
+                scored=bool(log_probs),
+            )
+            return Generation(
+                tokens, count, logp, {}, states, {k: v.numpy() for k, v in args[3].items()}
+            )
+        key = (
+            "sample",
+            length if self.jit_compile else None,
+            bool(greedy),
+            top_k is not None and not greedy,
+            top_p is not None and not greedy,
+            bool(log_probs),
+        )
         sample = self.cached(key, lambda: self._build_sample(*key[1:]))
         tokens, count, logp, extras, states, carry = sample(
-            args[0], tf.constant(length), *args[1:], tf.constant(temperature, tf.float32),
-            tf.constant(top_k or 1, tf.int32), tf.constant(top_p or 1.0, tf.float32),
-            tf.constant(seed, tf.int32), token_tensor(eos_id), token_tensor(pad_id))
-        return Generation(tokens.numpy(), count.numpy(), logp.numpy(),
-                          {n: e.numpy() for n, e in zip(self.output_names, extras)},
-                          [s.numpy() for s in states], {k: v.numpy() for k, v in carry.items()})
+            args[0],
+            tf.constant(length),
+            *args[1:],
+            tf.constant(temperature, tf.float32),
+            tf.constant(top_k or 1, tf.int32),
+            tf.constant(top_p or 1.0, tf.float32),
+            tf.constant(seed, tf.int32),
+            token_tensor(eos_id),
+            token_tensor(pad_id),
+        )
+        return Generation(
+            tokens.numpy(),
+            count.numpy(),
+            logp.numpy(),
+            {n: e.numpy() for n, e in zip(self.output_names, extras)},
+            [s.numpy() for s in states],
+            {k: v.numpy() for k, v in carry.items()},
+        )
 
     def native_plan(self, prime, length, *, pad_id=0):
         """How the native LSTM op would sample `length` tokens after `prime`, if it would.
@@ -263,9 +359,14 @@ class Sampler(StepLoop):
         import zoo.native.library as native
 
         batch = prime.shape[0]
-        if not self.jit_compile or given or any(
-                hook is not None for hook in (self.inputs_fn, self.mask_fn, self.update_fn,
-                                              self.done_fn)):
+        if (
+            not self.jit_compile
+            or given
+            or any(
+                hook is not None
+                for hook in (self.inputs_fn, self.mask_fn, self.update_fn, self.done_fn)
+            )
+        ):
             return None
         plan = self.cached("native_plan", lambda: lstm_sampling.plan(self.step_model))
         if plan is None or not 0 <= int(pad_id) < plan.vocab:
@@ -309,9 +410,14 @@ class Sampler(StepLoop):
         [(2, 8), (2, 8)]
         """
         args = self.prepare_args(tokens, states, inputs, carry, context, length=1)
-        warm_up = self.cached("warm_up", lambda: tf.function(
-            lambda t, *a: self.feed(t, tf.shape(t)[1], *a), reduce_retracing=True,
-            autograph=False))
+        warm_up = self.cached(
+            "warm_up",
+            lambda: tf.function(
+                lambda t, *a: self.feed(t, tf.shape(t)[1], *a),
+                reduce_retracing=True,
+                autograph=False,
+            ),
+        )
         return [s.numpy() for s in warm_up(*args)]
 
     def beam_search(self, prime, length, *, width=5, eos_id=None, pad_id=0, **kwargs):
@@ -341,6 +447,4 @@ class Sampler(StepLoop):
         >>> tokens.shape, scores.shape
         ((2, 3, 4), (2, 3))
         """
-        return beam_search(self, prime, length, width=width, eos_id=eos_id, pad_id=pad_id,
-                           **kwargs)
-
+        return beam_search(self, prime, length, width=width, eos_id=eos_id, pad_id=pad_id, **kwargs)

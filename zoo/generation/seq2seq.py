@@ -12,8 +12,8 @@ from typing import NamedTuple
 import numpy as np
 import tensorflow as tf
 
-from zoo.generation.sampler import Sampler
 from zoo.core.checks import check_choice, check_int
+from zoo.generation.sampler import Sampler
 
 METHODS = ("greedy", "sample", "beam")
 
@@ -61,11 +61,24 @@ class Seq2SeqDecoder:
         self.decoder_step = decoder_step
         self.sampler = Sampler(decoder_step, jit_compile=jit_compile)
         self.has_attention = "encoder_outputs" in self.sampler.extra_specs
-        self._encode = tf.function(lambda source: encoder(source, training=False),
-                                   reduce_retracing=True)
+        self._encode = tf.function(
+            lambda source: encoder(source, training=False), reduce_retracing=True
+        )
 
-    def __call__(self, source, *, start_id, end_id=None, max_length=50, method="greedy", width=4,
-                 temperature=1.0, top_k=None, top_p=None, seed=0):
+    def __call__(
+        self,
+        source,
+        *,
+        start_id,
+        end_id=None,
+        max_length=50,
+        method="greedy",
+        width=4,
+        temperature=1.0,
+        top_k=None,
+        top_p=None,
+        seed=0,
+    ):
         """Decode a batch of sources.
 
         Args:
@@ -99,14 +112,22 @@ class Seq2SeqDecoder:
         common = dict(eos_id=end_id, pad_id=0, states=states, inputs=inputs)
         if method == "beam":
             tokens, scores, outputs = self.sampler.beam_search(
-                prime, max_length, width=width, return_outputs=True, **common)
+                prime, max_length, width=width, return_outputs=True, **common
+            )
             tokens, scores = tokens[:, 0], scores[:, 0]
             attention = outputs.get("attention_weights")
             attention = None if attention is None else attention[:, 0]
         else:
             result = self.sampler.generate(
-                prime, max_length, greedy=method == "greedy", temperature=temperature,
-                top_k=top_k, top_p=top_p, seed=seed, **common)
+                prime,
+                max_length,
+                greedy=method == "greedy",
+                temperature=temperature,
+                top_k=top_k,
+                top_p=top_p,
+                seed=seed,
+                **common,
+            )
             tokens, scores = result.tokens, result.log_probs
             attention = result.outputs.get("attention_weights")
         return Decoded(tokens, scores, attention)
@@ -139,7 +160,11 @@ def cached_decoder(encoder, decoder_step):
     """
     key = (id(encoder), id(decoder_step))
     decoder = _CACHE.get(key)
-    if decoder is None or decoder.encoder is not encoder or decoder.decoder_step is not decoder_step:
+    if (
+        decoder is None
+        or decoder.encoder is not encoder
+        or decoder.decoder_step is not decoder_step
+    ):
         decoder = _CACHE[key] = Seq2SeqDecoder(encoder, decoder_step)
         while len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)

@@ -47,8 +47,9 @@ def atomic_file(path, *, mode=0o644):
     """
     path = pathlib.Path(path)
     try:
-        handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
-                                        dir=path.parent if str(path.parent) else ".")
+        handle, name = tempfile.mkstemp(
+            prefix=f".{path.name}.", suffix=".tmp", dir=path.parent if str(path.parent) else "."
+        )
     except OSError as error:  # name the user's file, not the temporary one
         raise OSError(error.errno, error.strerror or str(error), str(path)) from None
     os.close(handle)
@@ -109,7 +110,6 @@ def write_json_atomically(path, data):
         temporary.write_text(text, encoding="utf-8")
 
 
-
 @contextlib.contextmanager
 def _parent_lock(path):
     """Hold an exclusive lock on the folder that contains `path` (serialises saves)."""
@@ -157,7 +157,7 @@ def _remove_leftovers(path):
     for entry in path.parent.glob(f"..{path.name}.swap.json.*.tmp"):  # a journal never finished
         entry.unlink(missing_ok=True)
     for entry in path.parent.glob(f".{path.name}.*"):
-        suffix = entry.name[len(path.name) + 2:]
+        suffix = entry.name[len(path.name) + 2 :]
         if not entry.is_dir():
             continue
         if suffix.startswith(("staging-", "previous-")):  # no journal names it: stale
@@ -194,7 +194,8 @@ def recover_folder(path):
     if not path.parent.is_dir():
         return False
     if not any(path.parent.glob(f".{path.name}.*")) and not any(
-            path.parent.glob(f"..{path.name}.swap.json.*")):
+        path.parent.glob(f"..{path.name}.swap.json.*")
+    ):
         return False
     try:
         with _parent_lock(path):
@@ -254,8 +255,7 @@ def replace_folder_atomically(path, *, replaced=None):
             owned = sorted(p.name for p in path.iterdir())
         else:
             owned = sorted(replaced(path))
-        write_json_atomically(_journal(path), {"staging": staging.name, "previous": previous,
-                                               "replaced": owned})
+        write_json_atomically(
+            _journal(path), {"staging": staging.name, "previous": previous, "replaced": owned}
+        )
         _finish_swap(path)
-
-

@@ -51,8 +51,9 @@ def sha256_of(path_or_fd):
     return digest.hexdigest()
 
 
-def fetch_verified(filename, url, sha256, *, path=None, cache_dir=None, cache_subdir="datasets",
-                   error=ValueError):
+def fetch_verified(
+    filename, url, sha256, *, path=None, cache_dir=None, cache_subdir="datasets", error=ValueError
+):
     """The local path of a file whose sha256 is `sha256`: a given copy, or a checked download.
 
     With `path`, that file is hashed and returned when it matches. Without it, the file is
@@ -95,12 +96,15 @@ def fetch_verified(filename, url, sha256, *, path=None, cache_dir=None, cache_su
     if path is not None:
         path = pathlib.Path(path)
         if not path.is_file():
-            raise error(f"{path}: no such file; expected {filename} (or no path, to download "
-                        f"it from {url})")
+            raise error(
+                f"{path}: no such file; expected {filename} (or no path, to download it from {url})"
+            )
         found = sha256_of(path)
         if found != sha256:
-            raise error(f"{path}: sha256 {found[:12]}..., expected {sha256[:12]}... for "
-                        f"{filename}; the file is corrupt or another file")
+            raise error(
+                f"{path}: sha256 {found[:12]}..., expected {sha256[:12]}... for "
+                f"{filename}; the file is corrupt or another file"
+            )
         return path
     import keras  # lazy: TensorFlow
 
@@ -108,18 +112,21 @@ def fetch_verified(filename, url, sha256, *, path=None, cache_dir=None, cache_su
         os.makedirs(cache_dir, exist_ok=True)
     where = dict(origin=url, cache_dir=cache_dir, cache_subdir=cache_subdir)
     try:
-        local = keras.utils.get_file(filename, file_hash=sha256, hash_algorithm="sha256",
-                                     **where)
+        local = keras.utils.get_file(filename, file_hash=sha256, hash_algorithm="sha256", **where)
     except ValueError as failure:  # Keras: "Incomplete or corrupted file detected ..."
         # Keras keeps the bad download; without a hash it returns that cached file's path.
         os.remove(keras.utils.get_file(filename, **where))
-        raise error(f"{url}: the download's sha256 is not {sha256[:12]}... ({failure}); "
-                    f"nothing was kept") from None
+        raise error(
+            f"{url}: the download's sha256 is not {sha256[:12]}... ({failure}); nothing was kept"
+        ) from None
     except Exception as failure:  # noqa: BLE001  urllib raises many types
-        raise error(f"{url}: cannot download {filename} "
-                    f"({type(failure).__name__}: {failure})") from None
+        raise error(
+            f"{url}: cannot download {filename} ({type(failure).__name__}: {failure})"
+        ) from None
     if sha256_of(local) != sha256:  # changed since Keras checked it
         os.remove(local)
-        raise error(f"{url}: the download's sha256 is not {sha256[:12]}...; the file is "
-                    f"corrupt or another file, nothing was kept")
+        raise error(
+            f"{url}: the download's sha256 is not {sha256[:12]}...; the file is "
+            f"corrupt or another file, nothing was kept"
+        )
     return pathlib.Path(local)

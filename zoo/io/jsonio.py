@@ -107,5 +107,7 @@ def jsonable(value, where=None):
     try:
         return json.loads(json.dumps(value, default=_plain))
     except (TypeError, ValueError):
-        raise ValueError(f"{where or 'value'} = {value!r} is not JSON: expected JSON values "
-                         f"(numbers, strings, lists, dicts, None)") from None
+        raise ValueError(
+            f"{where or 'value'} = {value!r} is not JSON: expected JSON values "
+            f"(numbers, strings, lists, dicts, None)"
+        ) from None

@@ -2,28 +2,49 @@
 
 import keras
 
+from zoo.core.checks import check_int
 from zoo.models.inputs import sequence_input
 from zoo.models.layers import RequireRightPadding
 from zoo.models.pooling import POOLINGS, pool_sequence
-from zoo.models.recurrent import build_stack, run_stack
 from zoo.models.recording import records_call
-from zoo.core.checks import check_int
+from zoo.models.recurrent import build_stack, run_stack
 
 
-def _build_tagger_or_classifier(per_step, *, output_dim, vocab_size, input_dim, cell, units,
-                                num_layers, bidirectional, dropout, embedding_dim,
-                                output_activation, name, pooling="last", embedding_dropout=0.0,
-                                chars=None):
+def _build_tagger_or_classifier(
+    per_step,
+    *,
+    output_dim,
+    vocab_size,
+    input_dim,
+    cell,
+    units,
+    num_layers,
+    bidirectional,
+    dropout,
+    embedding_dim,
+    output_activation,
+    name,
+    pooling="last",
+    embedding_dropout=0.0,
+    chars=None,
+):
     output_dim = check_int("output_dim", output_dim, 1)
     if pooling not in POOLINGS:
         raise ValueError(f"pooling must be one of {', '.join(POOLINGS)}; got {pooling!r}")
     if not 0 <= embedding_dropout < 1:
         raise ValueError(f"embedding_dropout must be in [0, 1); got {embedding_dropout!r}")
     pooled = not per_step and pooling != "last"
-    stack = build_stack(cell, units, num_layers, bidirectional=bidirectional, dropout=dropout,
-                        last_returns_sequences=per_step or pooled)
-    inputs, x = sequence_input(vocab_size=vocab_size, input_dim=input_dim,
-                               embedding_dim=embedding_dim)
+    stack = build_stack(
+        cell,
+        units,
+        num_layers,
+        bidirectional=bidirectional,
+        dropout=dropout,
+        last_returns_sequences=per_step or pooled,
+    )
+    inputs, x = sequence_input(
+        vocab_size=vocab_size, input_dim=input_dim, embedding_dim=embedding_dim
+    )
     if chars is not None:
         if vocab_size is None:
             raise ValueError("char_vocab_size needs token-id inputs (vocab_size), not input_dim")
@@ -31,8 +52,9 @@ def _build_tagger_or_classifier(per_step, *, output_dim, vocab_size, input_dim, 
         # Concatenate ORs its inputs' masks (a missing mask counts as all True): give the
         # character features the words' mask so the concatenation keeps it.
         word_mask = keras.ops.not_equal(inputs, 0)  # (batch, time)
-        char_features = RequireRightPadding(name="char_padding_check")(char_features,
-                                                                       mask=word_mask)
+        char_features = RequireRightPadding(name="char_padding_check")(
+            char_features, mask=word_mask
+        )
         x = keras.layers.Concatenate(name="word_features")([x, char_features])
         inputs = {"tokens": inputs, "chars": char_input}
     if embedding_dropout:
@@ -44,30 +66,48 @@ def _build_tagger_or_classifier(per_step, *, output_dim, vocab_size, input_dim, 
     return keras.Model(inputs, outputs, name=name)
 
 
-def _char_encoder(*, char_vocab_size, char_length, char_embedding_dim, char_filters,
-                  char_width):
+def _char_encoder(*, char_vocab_size, char_length, char_embedding_dim, char_filters, char_width):
     """The `"chars"` input `(batch, time, char_length)` and one vector per word from it."""
     char_vocab_size = check_int("char_vocab_size", char_vocab_size, 2)
     char_length, char_embedding_dim, char_filters, char_width = (
-        check_int(arg, value, 1) for arg, value in (
-            ("char_length", char_length), ("char_embedding_dim", char_embedding_dim),
-            ("char_filters", char_filters), ("char_width", char_width)))
+        check_int(arg, value, 1)
+        for arg, value in (
+            ("char_length", char_length),
+            ("char_embedding_dim", char_embedding_dim),
+            ("char_filters", char_filters),
+            ("char_width", char_width),
+        )
+    )
     chars = keras.Input((None, char_length), dtype="int32", name="chars")
-    x = keras.layers.Embedding(char_vocab_size, char_embedding_dim,
-                               name="char_embedding")(chars)  # (batch, time, length, dim)
+    x = keras.layers.Embedding(char_vocab_size, char_embedding_dim, name="char_embedding")(
+        chars
+    )  # (batch, time, length, dim)
     # A (1, width) kernel convolves within each word. (TimeDistributed(Conv1D) would do the
     # same, but Keras maps it over the batch size instead of the time axis when time is None.)
-    x = keras.layers.Conv2D(char_filters, (1, char_width), padding="same", activation="relu",
-                            name="char_conv")(x)  # (batch, time, length, filters)
+    x = keras.layers.Conv2D(
+        char_filters, (1, char_width), padding="same", activation="relu", name="char_conv"
+    )(x)  # (batch, time, length, filters)
     x = keras.layers.MaxPooling2D((1, char_length), name="char_max")(x)  # (batch, time, 1, f)
     return chars, keras.layers.Reshape((-1, char_filters), name="char_pool")(x)
 
 
 @records_call
-def build_many_to_one(*, output_dim, vocab_size=None, input_dim=None, cell="lstm", units=64,
-                      num_layers=1, bidirectional=False, dropout=0.0, embedding_dim=32,
-                      output_activation=None, pooling="last", embedding_dropout=0.0,
-                      name="many_to_one"):
+def build_many_to_one(
+    *,
+    output_dim,
+    vocab_size=None,
+    input_dim=None,
+    cell="lstm",
+    units=64,
+    num_layers=1,
+    bidirectional=False,
+    dropout=0.0,
+    embedding_dim=32,
+    output_activation=None,
+    pooling="last",
+    embedding_dropout=0.0,
+    name="many_to_one",
+):
     """Build a many-to-one model: a whole sequence -> one output (e.g. sentiment).
 
     Padded, variable-length batches are masked: token id 0 (or an all-zero feature vector)
@@ -115,18 +155,44 @@ def build_many_to_one(*, output_dim, vocab_size=None, input_dim=None, cell="lstm
     TensorShape([1, 2])
     """
     return _build_tagger_or_classifier(
-        False, output_dim=output_dim, vocab_size=vocab_size, input_dim=input_dim, cell=cell,
-        units=units, num_layers=num_layers, bidirectional=bidirectional, dropout=dropout,
-        embedding_dim=embedding_dim, output_activation=output_activation, name=name,
-        pooling=pooling, embedding_dropout=embedding_dropout)
+        False,
+        output_dim=output_dim,
+        vocab_size=vocab_size,
+        input_dim=input_dim,
+        cell=cell,
+        units=units,
+        num_layers=num_layers,
+        bidirectional=bidirectional,
+        dropout=dropout,
+        embedding_dim=embedding_dim,
+        output_activation=output_activation,
+        name=name,
+        pooling=pooling,
+        embedding_dropout=embedding_dropout,
+    )
 
 
 @records_call
-def build_many_to_many(*, output_dim, vocab_size=None, input_dim=None, cell="lstm", units=64,
-                       num_layers=1, bidirectional=False, dropout=0.0, embedding_dim=32,
-                       output_activation=None, embedding_dropout=0.0, char_vocab_size=None,
-                       char_length=16, char_embedding_dim=25, char_filters=50, char_width=3,
-                       name="many_to_many"):
+def build_many_to_many(
+    *,
+    output_dim,
+    vocab_size=None,
+    input_dim=None,
+    cell="lstm",
+    units=64,
+    num_layers=1,
+    bidirectional=False,
+    dropout=0.0,
+    embedding_dim=32,
+    output_activation=None,
+    embedding_dropout=0.0,
+    char_vocab_size=None,
+    char_length=16,
+    char_embedding_dim=25,
+    char_filters=50,
+    char_width=3,
+    name="many_to_many",
+):
     """Build a many-to-many model with one output per input step (Tx = Ty), e.g. tagging.
 
     Padding (token id 0, or an all-zero feature vector) is masked, so a padded batch gives
@@ -182,11 +248,26 @@ def build_many_to_many(*, output_dim, vocab_size=None, input_dim=None, cell="lst
     """
     chars = None
     if char_vocab_size is not None:
-        chars = dict(char_vocab_size=char_vocab_size, char_length=char_length,
-                     char_embedding_dim=char_embedding_dim, char_filters=char_filters,
-                     char_width=char_width)
+        chars = dict(
+            char_vocab_size=char_vocab_size,
+            char_length=char_length,
+            char_embedding_dim=char_embedding_dim,
+            char_filters=char_filters,
+            char_width=char_width,
+        )
     return _build_tagger_or_classifier(
-        True, output_dim=output_dim, vocab_size=vocab_size, input_dim=input_dim, cell=cell,
-        units=units, num_layers=num_layers, bidirectional=bidirectional, dropout=dropout,
-        embedding_dim=embedding_dim, output_activation=output_activation, name=name,
-        embedding_dropout=embedding_dropout, chars=chars)
+        True,
+        output_dim=output_dim,
+        vocab_size=vocab_size,
+        input_dim=input_dim,
+        cell=cell,
+        units=units,
+        num_layers=num_layers,
+        bidirectional=bidirectional,
+        dropout=dropout,
+        embedding_dim=embedding_dim,
+        output_activation=output_activation,
+        name=name,
+        embedding_dropout=embedding_dropout,
+        chars=chars,
+    )

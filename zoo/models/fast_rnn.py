@@ -52,8 +52,9 @@ def _stock_path(layer, training):
         from keras.src.backend.tensorflow.rnn import cudnn_ok  # lazy: TensorFlow
 
         kwargs = {"reset_after": cell.reset_after} if hasattr(cell, "reset_after") else {}
-        if cudnn_ok(cell.activation, cell.recurrent_activation, layer.unroll, cell.use_bias,
-                    **kwargs):
+        if cudnn_ok(
+            cell.activation, cell.recurrent_activation, layer.unroll, cell.use_bias, **kwargs
+        ):
             return True
     return False
 
@@ -65,10 +66,16 @@ def _run(layer, step, projected, initial_state, mask):
     if isinstance(mask, (list, tuple)):
         mask = mask[0]
     return rnn(
-        step, projected, list(initial_state), go_backwards=layer.go_backwards, mask=mask,
-        unroll=layer.unroll, input_length=projected.shape[1],
+        step,
+        projected,
+        list(initial_state),
+        go_backwards=layer.go_backwards,
+        mask=mask,
+        unroll=layer.unroll,
+        input_length=projected.shape[1],
         zero_output_for_mask=layer.zero_output_for_mask,
-        return_all_outputs=layer.return_sequences)
+        return_all_outputs=layer.return_sequences,
+    )
 
 
 def _fused_path(layer, mask, training):
@@ -76,8 +83,12 @@ def _fused_path(layer, mask, training):
     from zoo.native.fused_lstm import applies  # lazy: TensorFlow (the native op)
 
     masks = mask if isinstance(mask, (list, tuple)) else [mask]
-    return (not _stock_path(layer, training) and all(m is None for m in masks)
-            and not layer.unroll and applies(layer.cell))
+    return (
+        not _stock_path(layer, training)
+        and all(m is None for m in masks)
+        and not layer.unroll
+        and applies(layer.cell)
+    )
 
 
 @keras.saving.register_keras_serializable(package="seqzoo")
@@ -118,8 +129,14 @@ class LSTM(keras.layers.LSTM):
         if self.go_backwards:  # Keras returns the outputs in the order it ran them
             sequences = ops.flip(sequences, axis=1)
         outputs, h, c = lstm_sequence(
-            sequences, initial_state[0], initial_state[1], cell.kernel.value,
-            cell.recurrent_kernel.value, cell.bias.value, training=bool(training))
+            sequences,
+            initial_state[0],
+            initial_state[1],
+            cell.kernel.value,
+            cell.recurrent_kernel.value,
+            cell.bias.value,
+            training=bool(training),
+        )
         return h, outputs, [h, c]
 
 
@@ -177,8 +194,9 @@ class FastGRU(keras.layers.GRU):
         units, reset_after = cell.units, cell.reset_after
         input_bias = recurrent_bias = None
         if cell.use_bias:
-            input_bias, recurrent_bias = (cell.bias[0], cell.bias[1]) if reset_after else (
-                cell.bias, None)
+            input_bias, recurrent_bias = (
+                (cell.bias[0], cell.bias[1]) if reset_after else (cell.bias, None)
+            )
         projected = ops.matmul(sequences, cell.kernel)  # (batch, time, 3 * units)
         if input_bias is not None:
             projected = ops.add(projected, input_bias)
@@ -194,14 +212,14 @@ class FastGRU(keras.layers.GRU):
                     inner = ops.add(inner, recurrent_bias)
                 r_z, r_r, r_h = ops.split(inner, 3, axis=-1)
             else:
-                inner = ops.matmul(h, recurrent_kernel[:, :2 * units])
+                inner = ops.matmul(h, recurrent_kernel[:, : 2 * units])
                 r_z, r_r = ops.split(inner, 2, axis=-1)
             z = recurrent_activation(x_z + r_z)
             r = recurrent_activation(x_r + r_r)
             if reset_after:
                 r_h = r * r_h
             else:
-                r_h = ops.matmul(r * h, recurrent_kernel[:, 2 * units:])
+                r_h = ops.matmul(r * h, recurrent_kernel[:, 2 * units :])
             hh = activation(x_h + r_h)
             h = z * h + (1 - z) * hh
             return h, [h]

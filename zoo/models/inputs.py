@@ -2,8 +2,8 @@
 
 import keras
 
-from zoo.models.layers import RequireRightPadding
 from zoo.core.checks import check_int, check_one_input_kind
+from zoo.models.layers import RequireRightPadding
 
 
 def sequence_input(*, vocab_size=None, input_dim=None, embedding_dim=64, prefix="", mask=True):
@@ -32,13 +32,15 @@ def sequence_input(*, vocab_size=None, input_dim=None, embedding_dim=64, prefix=
         `(batch, time)` or `{prefix}features` `(batch, time, input_dim)`) and the tensor
         `(batch, time, embedding_dim or input_dim)` that carries the mask.
     """
-    vocab_size, input_dim = check_one_input_kind(vocab_size, input_dim,
-                                                 what=f"{prefix or 'model '}inputs")
+    vocab_size, input_dim = check_one_input_kind(
+        vocab_size, input_dim, what=f"{prefix or 'model '}inputs"
+    )
     if vocab_size is not None:
         embedding_dim = check_int("embedding_dim", embedding_dim, 1)
         tokens = keras.Input((None,), dtype="int32", name=f"{prefix}tokens")
-        embed = keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=mask,
-                                       name=f"{prefix}embedding")
+        embed = keras.layers.Embedding(
+            vocab_size, embedding_dim, mask_zero=mask, name=f"{prefix}embedding"
+        )
         check = RequireRightPadding(name=f"{prefix}padding_check")
         return tokens, (check(embed(tokens)) if mask else embed(tokens))
     features = keras.Input((None, input_dim), name=f"{prefix}features")

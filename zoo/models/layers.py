@@ -53,8 +53,9 @@ class TokenSampler(keras.layers.Layer):
         seed = None
         if self.mode == "sample":  # a fresh stateless seed from the layer's seed generator
             seed = keras.random.randint((2,), 0, 2**31 - 1, seed=self.seed_generator, dtype="int32")
-        return choose_tokens(logits, seed, greedy=self.mode == "argmax",
-                             temperature=self.temperature)
+        return choose_tokens(
+            logits, seed, greedy=self.mode == "argmax", temperature=self.temperature
+        )
 
     def compute_output_shape(self, input_shape):
         return input_shape[:-1]
@@ -106,12 +107,15 @@ class JoinConditioning(keras.layers.Concatenate):
         embeddings, conditioning = inputs
         tokens, given = tuple(embeddings.shape[:-1]), tuple(conditioning.shape)
         if len(given) != len(tokens) + 1 or any(
-                a is not None and b is not None and a != b for a, b in zip(tokens, given)):
+            a is not None and b is not None and a != b for a, b in zip(tokens, given)
+        ):
             subject, layout = {1: ("token has", "(batch, conditioning_dim)")}.get(
-                len(tokens), ("tokens have", "(batch, time, conditioning_dim)"))
+                len(tokens), ("tokens have", "(batch, time, conditioning_dim)")
+            )
             raise ValueError(
                 f"conditioning has shape {given} but {subject} shape {tokens}: the "
-                f"conditioning input must be {layout} = {tokens + given[-1:]}")
+                f"conditioning input must be {layout} = {tokens + given[-1:]}"
+            )
         return super().call(inputs)
 
 
@@ -157,7 +161,8 @@ RIGHT_PADDING_MESSAGE = (
     "seqzoo models take right-padded sequences (the real steps first, then padding: token id 0 "
     "or an all-zero feature vector) with at least one real step per row; this batch has padding "
     "before a real step or an empty row (cuDNN, on GPUs, cannot run either). Pad with "
-    "keras.utils.pad_sequences(..., padding='post') and drop empty sequences")
+    "keras.utils.pad_sequences(..., padding='post') and drop empty sequences"
+)
 
 
 @keras.saving.register_keras_serializable(package="seqzoo")
@@ -205,8 +210,9 @@ class RequireRightPadding(keras.layers.Layer):
         mask = tf.cast(mask, tf.bool)  # (batch, time)
         lengths = tf.reduce_sum(tf.cast(mask, tf.int32), axis=1)  # (batch,)
         right_padded = tf.sequence_mask(lengths, tf.shape(mask)[1])
-        valid = tf.logical_and(tf.reduce_all(tf.equal(mask, right_padded)),
-                               tf.reduce_all(lengths > 0))
+        valid = tf.logical_and(
+            tf.reduce_all(tf.equal(mask, right_padded)), tf.reduce_all(lengths > 0)
+        )
         with tf.control_dependencies([tf.debugging.Assert(valid, [RIGHT_PADDING_MESSAGE])]):
             return tf.identity(inputs)
 

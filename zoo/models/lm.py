@@ -2,16 +2,26 @@
 
 import keras
 
+from zoo.core.checks import check_int, check_optional_int, refuse_bidirectional
 from zoo.models.layers import JoinConditioning
+from zoo.models.recording import records_call
 from zoo.models.recurrent import build_stack, find_stack, run_stack, step_stack
 from zoo.models.states import state_inputs
-from zoo.models.recording import records_call
-from zoo.core.checks import check_int, check_optional_int, refuse_bidirectional
 
 
 @records_call
-def build_lm(vocab_size, *, cell="lstm", units=256, num_layers=1, embedding_dim=64,
-             dropout=0.0, conditioning_dim=None, bidirectional=False, name="lm"):
+def build_lm(
+    vocab_size,
+    *,
+    cell="lstm",
+    units=256,
+    num_layers=1,
+    embedding_dim=64,
+    dropout=0.0,
+    conditioning_dim=None,
+    bidirectional=False,
+    name="lm",
+):
     """Build a causal recurrent language model: token ids -> next-token logits.
 
     The model embeds token ids, optionally joins per-step conditioning features to the
@@ -50,9 +60,12 @@ def build_lm(vocab_size, *, cell="lstm", units=256, num_layers=1, embedding_dim=
     vocab_size = check_int("vocab_size", vocab_size, 2)
     embedding_dim = check_int("embedding_dim", embedding_dim, 1)
     conditioning_dim = check_optional_int("conditioning_dim", conditioning_dim, 1)
-    refuse_bidirectional(bidirectional, "a causal language model",
-                         "it would see the tokens it must predict",
-                         "bidirectional=False (or build_many_to_many for tagging)")
+    refuse_bidirectional(
+        bidirectional,
+        "a causal language model",
+        "it would see the tokens it must predict",
+        "bidirectional=False (or build_many_to_many for tagging)",
+    )
     stack = build_stack(cell, units, num_layers, dropout=dropout)
     tokens = keras.Input((None,), dtype="int32", name="tokens")  # (batch, time)
     inputs = [tokens]

@@ -12,18 +12,28 @@ import os
 import keras
 import numpy as np
 
-from zoo.models.layers import ZeroState
-from zoo.models.lm import build_lm_step
-from zoo.models.recurrent import build_stack, find_stack, run_stack, state_suffixes
-from zoo.models.recording import records_call
 from zoo.core.checks import check_choice, check_int, check_optional_int, refuse_bidirectional
 from zoo.generation.choice import check_sampling_args
 from zoo.generation.sampler import Sampler
+from zoo.models.layers import ZeroState
+from zoo.models.lm import build_lm_step
+from zoo.models.recording import records_call
+from zoo.models.recurrent import build_stack, find_stack, run_stack, state_suffixes
 
 
 @records_call
-def build_one_to_many(vocab_size, *, context_dim=None, cell="lstm", units=64, num_layers=1,
-                      embedding_dim=32, dropout=0.0, bidirectional=False, name="one_to_many"):
+def build_one_to_many(
+    vocab_size,
+    *,
+    context_dim=None,
+    cell="lstm",
+    units=64,
+    num_layers=1,
+    embedding_dim=32,
+    dropout=0.0,
+    bidirectional=False,
+    name="one_to_many",
+):
     """Build the teacher-forced training twin of a one-to-many generator.
 
     With `context_dim`, a context vector sets every layer's initial state through a
@@ -60,8 +70,11 @@ def build_one_to_many(vocab_size, *, context_dim=None, cell="lstm", units=64, nu
     vocab_size = check_int("vocab_size", vocab_size, 2)
     embedding_dim = check_int("embedding_dim", embedding_dim, 1)
     context_dim = check_optional_int("context_dim", context_dim, 1)
-    refuse_bidirectional(bidirectional, "a one-to-many generator",
-                         "it feeds each output back as the next input, so it cannot look ahead")
+    refuse_bidirectional(
+        bidirectional,
+        "a one-to-many generator",
+        "it feeds each output back as the next input, so it cannot look ahead",
+    )
     stack = build_stack(cell, units, num_layers, dropout=dropout)
     tokens = keras.Input((None,), dtype="int32", name="tokens")  # (batch, Ty)
     x = keras.layers.Embedding(vocab_size, embedding_dim, name="embedding")(tokens)
@@ -70,8 +83,10 @@ def build_one_to_many(vocab_size, *, context_dim=None, cell="lstm", units=64, nu
         context = keras.Input((context_dim,), name="context")  # (batch, context_dim)
         inputs.insert(0, context)
         initial_states = [
-            [keras.layers.Dense(units, activation="tanh", name=f"init_{s}_{i}")(context)
-             for s in state_suffixes(cell)]
+            [
+                keras.layers.Dense(units, activation="tanh", name=f"init_{s}_{i}")(context)
+                for s in state_suffixes(cell)
+            ]
             for i in range(num_layers)
         ]
     x, _ = run_stack(x, stack, initial_states)  # (batch, Ty, units)
@@ -88,7 +103,7 @@ def _initial_states(model, cell, stack, context, reference):
                 states.append(model.get_layer(f"init_{suffix}_{i}")(context))
             else:
                 states.append(ZeroState(layer.cell.units, name=f"zero_{suffix}_{i}")(reference))
-    if context is not None and f"init_h_0" not in names:
+    if context is not None and "init_h_0" not in names:
         raise ValueError(f"model {model.name!r} has no context layers; build it with context_dim")
     return states
 
@@ -120,8 +135,10 @@ def build_one_to_many_initializer(model):
     """
     context = _context_input(model)
     if context is None:
-        raise ValueError(f"model {model.name!r} was built without context_dim: its initial "
-                         "states are zeros (use zoo.zero_states)")
+        raise ValueError(
+            f"model {model.name!r} was built without context_dim: its initial "
+            "states are zeros (use zoo.zero_states)"
+        )
     cell, stack = find_stack(model)
     states = _initial_states(model, cell, stack, context, None)
     return keras.Model(context, states, name=f"{model.name}_initializer")
@@ -171,14 +188,17 @@ class OneToManyGenerator:
     ((2, 5), True)
     """
 
-    def __init__(self, model, *, steps, mode="argmax", temperature=1.0, seed=None, jit_compile=True):
+    def __init__(
+        self, model, *, steps, mode="argmax", temperature=1.0, seed=None, jit_compile=True
+    ):
         self.steps = check_int("steps", steps, 1)
         self.mode = check_choice("mode", mode, ("argmax", "sample"))
         self.temperature = check_sampling_args(temperature)[0]
         self.seed = seed
         self.model = model
-        self.initializer = (build_one_to_many_initializer(model)
-                            if _context_input(model) is not None else None)
+        self.initializer = (
+            build_one_to_many_initializer(model) if _context_input(model) is not None else None
+        )
         self.sampler = Sampler(build_one_to_many_step(model), jit_compile=jit_compile)
 
     def __call__(self, inputs):
@@ -186,17 +206,26 @@ class OneToManyGenerator:
         `start_token` alone for a model without context; returns int32 `(batch, steps)`."""
         if self.initializer is not None:
             if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:
-                raise ValueError("inputs must be [context, start_token] for a model built with "
-                                 "context_dim")
+                raise ValueError(
+                    "inputs must be [context, start_token] for a model built with context_dim"
+                )
             context, start = inputs
             states = self.initializer(np.asarray(context, "float32"), training=False)
-            states = [np.asarray(s) for s in (states if isinstance(states, (list, tuple)) else [states])]
+            states = [
+                np.asarray(s) for s in (states if isinstance(states, (list, tuple)) else [states])
+            ]
         else:
             start, states = inputs, None
         start = np.asarray(start, "int32").reshape(-1, 1)  # (batch, 1): the first fed token
         seed = self.seed if self.seed is not None else int.from_bytes(os.urandom(4), "little")
-        return self.sampler(start, self.steps, greedy=self.mode == "argmax",
-                            temperature=self.temperature, seed=seed, states=states)
+        return self.sampler(
+            start,
+            self.steps,
+            greedy=self.mode == "argmax",
+            temperature=self.temperature,
+            seed=seed,
+            states=states,
+        )
 
 
 def build_one_to_many_generator(model, *, steps, mode="argmax", temperature=1.0, seed=None):

@@ -82,7 +82,9 @@ def pool_sequence(x, pooling, *, name="pooling"):
     if pooling == "mean":
         return keras.layers.GlobalAveragePooling1D(name=name)(x)
     if pooling == "max_mean":
-        both = [MaskedGlobalMaxPooling1D(name=f"{name}_max")(x),
-                keras.layers.GlobalAveragePooling1D(name=f"{name}_mean")(x)]
+        both = [
+            MaskedGlobalMaxPooling1D(name=f"{name}_max")(x),
+            keras.layers.GlobalAveragePooling1D(name=f"{name}_mean")(x),
+        ]
         return keras.layers.Concatenate(name=name)(both)
     raise ValueError(f"pooling must be one of {', '.join(POOLINGS)}; got {pooling!r}")

@@ -40,11 +40,14 @@ def records_call(factory):
         model = factory(*args, **kwargs)
         bound = signature.bind(*args, **kwargs)
         bound.apply_defaults()
-        arguments = {name: jsonable(value, f"{factory.__name__}({name}=...)")
-                     for name, value in bound.arguments.items()}
+        arguments = {
+            name: jsonable(value, f"{factory.__name__}({name}=...)")
+            for name, value in bound.arguments.items()
+        }
         # object.__setattr__: Keras would otherwise wrap the dict in a tracked container.
-        object.__setattr__(model, _ATTRIBUTE,
-                           {"factory": f"zoo.{factory.__name__}", "arguments": arguments})
+        object.__setattr__(
+            model, _ATTRIBUTE, {"factory": f"zoo.{factory.__name__}", "arguments": arguments}
+        )
         return model
 
     return wrapper

@@ -86,8 +86,11 @@ def check_recurrent_args(cell, units, num_layers, dropout):
         are accepted).
     """
     check_choice("cell", cell, CELLS)
-    return check_int("units", units, 1), check_int("num_layers", num_layers, 1), \
-        check_rate("dropout", dropout)
+    return (
+        check_int("units", units, 1),
+        check_int("num_layers", num_layers, 1),
+        check_rate("dropout", dropout),
+    )
 
 
 def num_states(cell):
@@ -105,8 +108,17 @@ def layer_name(prefix, cell, index):
     return f"{prefix}{cell}_{index}"
 
 
-def build_stack(cell, units, num_layers, *, prefix="", bidirectional=False, dropout=0.0,
-                last_returns_sequences=True, return_state=False):
+def build_stack(
+    cell,
+    units,
+    num_layers,
+    *,
+    prefix="",
+    bidirectional=False,
+    dropout=0.0,
+    last_returns_sequences=True,
+    return_state=False,
+):
     """Create (but do not call) the layers of a recurrent stack.
 
     Args:
@@ -129,8 +141,7 @@ def build_stack(cell, units, num_layers, *, prefix="", bidirectional=False, drop
     for i in range(num_layers):
         name = layer_name(prefix, cell, i)
         sequences = last_returns_sequences or i < num_layers - 1
-        layer = layer_class(units, return_sequences=sequences, return_state=return_state,
-                            name=name)
+        layer = layer_class(units, return_sequences=sequences, return_state=return_state, name=name)
         if bidirectional:
             layer = keras.layers.Bidirectional(layer, name=name)
         drop = keras.layers.Dropout(dropout, name=f"{prefix}dropout_{i}") if dropout else None
@@ -207,7 +218,7 @@ def step_stack(x, stack, states):
     new_states = []
     per_layer = len(states) // len(stack)
     for i, (layer, _) in enumerate(stack):
-        layer_states = list(states[i * per_layer:(i + 1) * per_layer])
+        layer_states = list(states[i * per_layer : (i + 1) * per_layer])
         # Keras names every cell of a class alike ("lstm_cell"); a graph needs unique names.
         layer.cell.name = f"{layer.name}_cell"
         # One step has no time axis to mask: let a padding mask pass through unused rather

@@ -9,26 +9,37 @@ decoder model that advances one token with explicit states.
 
 import keras
 
-from zoo.models.inputs import sequence_input
-from zoo.models.recurrent import build_stack, find_stack, run_stack, state_suffixes, step_stack
-from zoo.models.states import state_inputs
-from zoo.models.recording import records_call
 from zoo.core.checks import check_choice, check_int
 from zoo.generation.seq2seq import cached_decoder
+from zoo.models.inputs import sequence_input
+from zoo.models.recording import records_call
+from zoo.models.recurrent import build_stack, find_stack, run_stack, state_suffixes, step_stack
+from zoo.models.states import state_inputs
 
 ATTENTION = {"dot": keras.layers.Attention, "additive": keras.layers.AdditiveAttention}
 
 
 @records_call
-def build_encoder_decoder(*, target_vocab_size, source_vocab_size=None, source_dim=None,
-                          cell="lstm", units=64, num_layers=1, bidirectional=False,
-                          dropout=0.0, embedding_dim=32, attention=None,
-                          name="encoder_decoder"):
+def build_encoder_decoder(
+    *,
+    target_vocab_size,
+    source_vocab_size=None,
+    source_dim=None,
+    cell="lstm",
+    units=64,
+    num_layers=1,
+    bidirectional=False,
+    dropout=0.0,
+    embedding_dim=32,
+    attention=None,
+    name="encoder_decoder",
+):
     """Build a teacher-forced encoder-decoder for sequence-to-sequence tasks (Tx != Ty).
 
     Source id 0 (or an all-zero source vector) is padding and is masked; target id 0 is
     padding too. Sources are right-padded (real steps first, as cuDNN requires on GPUs); a
-    left-padded source or an empty one is refused with an error that says how to pad. Each decoder layer starts from the final states of the encoder layer at the
+    left-padded source or an empty one is refused with an error that says how to pad. Each
+    decoder layer starts from the final states of the encoder layer at the
     same depth; with `bidirectional=True` the encoder's forward and backward states are
     concatenated, so the decoder has `2 * units` units. Get the inference twins from
     `build_encoder_decoder_inference` and decode with `zoo.Seq2SeqDecoder`.
@@ -64,19 +75,35 @@ def build_encoder_decoder(*, target_vocab_size, source_vocab_size=None, source_d
     check_choice("attention", attention, (None, "dot", "additive"))
     units = check_int("units", units, 1)
     decoder_units = units * (2 if bidirectional else 1)
-    encoder = build_stack(cell, units, num_layers, prefix="encoder_",
-                          bidirectional=bidirectional, dropout=dropout, return_state=True)
-    decoder = build_stack(cell, decoder_units, num_layers, prefix="decoder_", dropout=dropout,
-                          return_state=True)
-    source, x = sequence_input(vocab_size=source_vocab_size, input_dim=source_dim,
-                               embedding_dim=embedding_dim, prefix="encoder_")
+    encoder = build_stack(
+        cell,
+        units,
+        num_layers,
+        prefix="encoder_",
+        bidirectional=bidirectional,
+        dropout=dropout,
+        return_state=True,
+    )
+    decoder = build_stack(
+        cell, decoder_units, num_layers, prefix="decoder_", dropout=dropout, return_state=True
+    )
+    source, x = sequence_input(
+        vocab_size=source_vocab_size,
+        input_dim=source_dim,
+        embedding_dim=embedding_dim,
+        prefix="encoder_",
+    )
     encoder_outputs, encoder_states = run_stack(x, encoder)  # (batch, Tx, decoder_units)
     states = _decoder_initial_states(
-        cell, encoder_states, bidirectional,
-        lambda s, i: keras.layers.Concatenate(name=f"encoder_state_{s}_{i}"))
+        cell,
+        encoder_states,
+        bidirectional,
+        lambda s, i: keras.layers.Concatenate(name=f"encoder_state_{s}_{i}"),
+    )
     target = keras.Input((None,), dtype="int32", name="decoder_tokens")  # (batch, Ty)
-    y = keras.layers.Embedding(target_vocab_size, embedding_dim, mask_zero=True,
-                               name="decoder_embedding")(target)
+    y = keras.layers.Embedding(
+        target_vocab_size, embedding_dim, mask_zero=True, name="decoder_embedding"
+    )(target)
     y, _ = run_stack(y, decoder, states)  # (batch, Ty, decoder_units)
     if attention:
         context = ATTENTION[attention](name="attention")([y, encoder_outputs])
@@ -127,13 +154,17 @@ class AttentionWithWeights(keras.layers.Layer):
 
     def call(self, inputs, mask=None):
         query, values, value_mask = inputs
-        return list(self.attention([query, values], mask=[None, value_mask],
-                                   return_attention_scores=True))
+        return list(
+            self.attention([query, values], mask=[None, value_mask], return_attention_scores=True)
+        )
 
     def compute_output_spec(self, inputs, mask=None):
         query, values, value_mask = inputs
-        return list(self.attention.compute_output_spec(
-            [query, values], mask=[None, value_mask], return_attention_scores=True))
+        return list(
+            self.attention.compute_output_spec(
+                [query, values], mask=[None, value_mask], return_attention_scores=True
+            )
+        )
 
     def compute_mask(self, inputs, mask=None):
         return None
@@ -154,8 +185,10 @@ def _decoder_initial_states(cell, encoder_states, bidirectional, concat_layer):
         return encoder_states
     per_direction = len(state_suffixes(cell))
     return [
-        [concat_layer(s, i)([f, b]) for s, f, b in
-         zip(state_suffixes(cell), states[:per_direction], states[per_direction:])]
+        [
+            concat_layer(s, i)([f, b])
+            for s, f, b in zip(state_suffixes(cell), states[:per_direction], states[per_direction:])
+        ]
         for i, states in enumerate(encoder_states)
     ]
 
@@ -199,8 +232,9 @@ def build_encoder_decoder_inference(model):
     if "encoder_padding_check" in names:  # models saved before the check have none
         x = model.get_layer("encoder_padding_check")(x)
     encoder_outputs, raw = run_stack(x, encoder)
-    joined = _decoder_initial_states(cell, raw, bidirectional,
-                                     lambda s, i: model.get_layer(f"encoder_state_{s}_{i}"))
+    joined = _decoder_initial_states(
+        cell, raw, bidirectional, lambda s, i: model.get_layer(f"encoder_state_{s}_{i}")
+    )
     encoder_states = [state for layer_states in joined for state in layer_states]
     outputs = ([encoder_outputs] if has_attention else []) + encoder_states
     encoder_model = keras.Model(source, outputs, name=f"{model.name}_encoder")
@@ -223,16 +257,17 @@ def build_encoder_decoder_inference(model):
         to_query.supports_masking = to_context.supports_masking = True
         to_weights.supports_masking = True
         query = to_query(y)  # (batch, 1, units)
-        context, weights = AttentionWithWeights(model.get_layer("attention"),
-                                                name="attention_with_weights")(
-            [query, values, mask])
+        context, weights = AttentionWithWeights(
+            model.get_layer("attention"), name="attention_with_weights"
+        )([query, values, mask])
         context = to_context(context)  # (batch, units)
         extra_outputs = [to_weights(weights)]  # (batch, Tx), 0 at padded source positions
         y = model.get_layer("attention_join")([y, context])
         y = model.get_layer("attention_projection")(y)
     logits = model.get_layer("logits")(y)
-    step = keras.Model(inputs + states, [logits] + new_states + extra_outputs,
-                       name=f"{model.name}_decoder_step")
+    step = keras.Model(
+        inputs + states, [logits] + new_states + extra_outputs, name=f"{model.name}_decoder_step"
+    )
     return encoder_model, step
 
 
@@ -264,4 +299,5 @@ def greedy_decode(encoder, decoder_step, source, *, start_id, end_id=None, max_l
     """
     max_length = check_int("max_length", max_length, 1)
     return cached_decoder(encoder, decoder_step)(
-        source, start_id=start_id, end_id=end_id, max_length=max_length, method="greedy").tokens
+        source, start_id=start_id, end_id=end_id, max_length=max_length, method="greedy"
+    ).tokens

@@ -42,8 +42,11 @@ def zero_states(step_model, batch_size):
     >>> [s.shape for s in zoo.zero_states(step, batch_size=3)]
     [(3, 4), (3, 4)]
     """
-    return [np.zeros((batch_size, t.shape[-1]), dtype="float32")
-            for t in step_model.inputs if t.name.startswith("state_")]
+    return [
+        np.zeros((batch_size, t.shape[-1]), dtype="float32")
+        for t in step_model.inputs
+        if t.name.startswith("state_")
+    ]
 
 
 def state_inputs(keras, cell, sizes, prefix="state"):

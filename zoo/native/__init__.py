@@ -7,8 +7,9 @@ two clients are `zoo.models.fast_rnn` (training) and `zoo.generation.native_lstm
 
 from zoo.core.lazy import lazy_face
 
-_EXPORTS = {name: "zoo.native.library" for name in ("lstm_ops", "disabled", "build",
-                                                     "cache_folder")}
+_EXPORTS = {
+    name: "zoo.native.library" for name in ("lstm_ops", "disabled", "build", "cache_folder")
+}
 
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_face(__name__, _EXPORTS)

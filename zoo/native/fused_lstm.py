@@ -57,13 +57,15 @@ def applies(cell):
     """
     import keras  # lazy: TensorFlow (Keras)
 
-    return (keras.backend.backend() == "tensorflow" and cell.use_bias
-            and cell.activation is keras.activations.tanh
-            and cell.recurrent_activation is keras.activations.sigmoid)
+    return (
+        keras.backend.backend() == "tensorflow"
+        and cell.use_bias
+        and cell.activation is keras.activations.tanh
+        and cell.recurrent_activation is keras.activations.sigmoid
+    )
 
 
-def lstm_sequence(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias, *,
-                  training=True):
+def lstm_sequence(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias, *, training=True):
     """Run an LSTM over a whole sequence; Keras's math, with a gradient when `training`.
 
     Args:
@@ -94,38 +96,52 @@ def lstm_sequence(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias, 
     ((2, 5, 4), (2, 4), (2, 4))
     """
     inputs, initial_h, initial_c, kernel, recurrent_kernel, bias = (
-        tf.convert_to_tensor(t) for t in (inputs, initial_h, initial_c, kernel,
-                                          recurrent_kernel, bias))
+        tf.convert_to_tensor(t)
+        for t in (inputs, initial_h, initial_c, kernel, recurrent_kernel, bias)
+    )
     units = recurrent_kernel.shape[0]
     features = inputs.shape[-1]
     _check(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias, units, features)
     native = _native_ops(inputs.dtype) if training else None
     if native is not None:
-        return _trained_native(native, units, features)(inputs, initial_h, initial_c, kernel,
-                                                        recurrent_kernel, bias)
+        return _trained_native(native, units, features)(
+            inputs, initial_h, initial_c, kernel, recurrent_kernel, bias
+        )
     if training:
-        return _trained(units, features)(inputs, initial_h, initial_c, kernel,
-                                         recurrent_kernel, bias)
+        return _trained(units, features)(
+            inputs, initial_h, initial_c, kernel, recurrent_kernel, bias
+        )
     xa, xb, u_a, u_b, _ = _projections(inputs, kernel, recurrent_kernel, bias, units, features)
-    outputs, last_h, last_c = _forward(xa, xb, u_a, u_b, initial_h, initial_c, units,
-                                       store=False)[:3]
+    outputs, last_h, last_c = _forward(xa, xb, u_a, u_b, initial_h, initial_c, units, store=False)[
+        :3
+    ]
     return outputs, last_h, tf.cast(last_c, inputs.dtype)
 
 
 def _check(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias, units, features):
-    shapes = {"inputs": (3, None), "initial_h": (2, units), "initial_c": (2, units),
-              "kernel": (2, 4 * units), "recurrent_kernel": (2, 4 * units),
-              "bias": (1, 4 * units)}
+    shapes = {
+        "inputs": (3, None),
+        "initial_h": (2, units),
+        "initial_c": (2, units),
+        "kernel": (2, 4 * units),
+        "recurrent_kernel": (2, 4 * units),
+        "bias": (1, 4 * units),
+    }
     tensors = dict(zip(shapes, (inputs, initial_h, initial_c, kernel, recurrent_kernel, bias)))
     for name, (rank, last) in shapes.items():
         shape = tensors[name].shape
         if shape.rank != rank or (last is not None and shape[-1] != last):
-            raise ValueError(f"lstm_sequence: {name} has shape {tuple(shape)}; expected rank "
-                             f"{rank}" + (f" ending in {last}" if last else "")
-                             + f" (units {units}, from recurrent_kernel)")
+            raise ValueError(
+                f"lstm_sequence: {name} has shape {tuple(shape)}; expected rank "
+                f"{rank}"
+                + (f" ending in {last}" if last else "")
+                + f" (units {units}, from recurrent_kernel)"
+            )
     if kernel.shape[0] != features:
-        raise ValueError(f"lstm_sequence: kernel has {kernel.shape[0]} rows; expected "
-                         f"{features}, the inputs' feature size")
+        raise ValueError(
+            f"lstm_sequence: kernel has {kernel.shape[0]} rows; expected "
+            f"{features}, the inputs' feature size"
+        )
     dtypes = {name: t.dtype for name, t in tensors.items()}
     if len(set(dtypes.values())) != 1:
         raise ValueError(f"lstm_sequence: every tensor must have one dtype; got {dtypes}")
@@ -148,7 +164,7 @@ def _projections(inputs, kernel, recurrent_kernel, bias, units, features):
         projected = tf.reshape(projected, [steps, -1, 2 * units])
         projected.set_shape([inputs.shape[1], inputs.shape[0], 2 * units])  # static sizes kept
         halves.append(projected)
-    u_a, u_b = recurrent_kernel[:, :2 * units], recurrent_kernel[:, 2 * units:]
+    u_a, u_b = recurrent_kernel[:, : 2 * units], recurrent_kernel[:, 2 * units :]
     return halves[0], halves[1], u_a, u_b, flat
 
 
@@ -172,15 +188,18 @@ def _forward(xa, xb, u_a, u_b, initial_h, initial_c, units, *, store):
         out = [t + 1, h_new, c_new, hs.write(t, h_new)]
         if store:
             d_if, d_go, d_c, f_arr = derivatives
-            out += [d_if.write(t, tf.concat([g, c], 1) * (i_f * (1 - i_f))),  # dz_if = [dc, dc] *
-                    d_go.write(t, tf.concat([i * (1 - g * g), tanh_c * o * (1 - o)], 1)),  # [dc, dh] *
-                    d_c.write(t, o * (1 - tanh_c * tanh_c)),  # dc += dh * this
-                    f_arr.write(t, f)]
+            out += [
+                d_if.write(t, tf.concat([g, c], 1) * (i_f * (1 - i_f))),  # dz_if = [dc, dc] *
+                d_go.write(t, tf.concat([i * (1 - g * g), tanh_c * o * (1 - o)], 1)),  # [dc, dh] *
+                d_c.write(t, o * (1 - tanh_c * tanh_c)),  # dc += dh * this
+                f_arr.write(t, f),
+            ]
         return tuple(out)
 
     arrays = [array(cd)] + ([array(ed) for _ in range(4)] if store else [])
-    result = tf.while_loop(lambda t, *_: t < steps, body,
-                           (tf.constant(0), initial_h, tf.cast(initial_c, ed), *arrays))
+    result = tf.while_loop(
+        lambda t, *_: t < steps, body, (tf.constant(0), initial_h, tf.cast(initial_c, ed), *arrays)
+    )
     hs = result[3].stack()  # (time, batch, units)
     outputs = tf.transpose(hs, [1, 0, 2])
     return (outputs, result[1], result[2], hs) + tuple(a.stack() for a in result[4:])
@@ -201,10 +220,10 @@ def _trained(units, features):
     @tf.custom_gradient
     def run(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias):
         cd = inputs.dtype
-        xa, xb, u_a, u_b, x = _projections(inputs, kernel, recurrent_kernel, bias, units,
-                                           features)
+        xa, xb, u_a, u_b, x = _projections(inputs, kernel, recurrent_kernel, bias, units, features)
         outputs, last_h, last_c, hs, d_if, d_go, d_c, forget = _forward(
-            xa, xb, u_a, u_b, initial_h, initial_c, units, store=True)
+            xa, xb, u_a, u_b, initial_h, initial_c, units, store=True
+        )
 
         def grad(d_outputs, d_last_h, d_last_c):
             ed = xa.dtype
@@ -216,28 +235,55 @@ def _trained(units, features):
                 dc = dc + dh * d_c[t]
                 dz_if = tf.cast(tf.concat([dc, dc], 1) * d_if[t], cd)
                 dz_go = tf.cast(tf.concat([dc, dh], 1) * d_go[t], cd)
-                dh = (tf.cast(tf.matmul(dz_if, u_a, transpose_b=True), ed)
-                      + tf.cast(tf.matmul(dz_go, u_b, transpose_b=True), ed))
-                return (s + 1, dh, dc * forget[t], dz_if_arr.write(t, dz_if),
-                        dz_go_arr.write(t, dz_go))
+                dh = tf.cast(tf.matmul(dz_if, u_a, transpose_b=True), ed) + tf.cast(
+                    tf.matmul(dz_go, u_b, transpose_b=True), ed
+                )
+                return (
+                    s + 1,
+                    dh,
+                    dc * forget[t],
+                    dz_if_arr.write(t, dz_if),
+                    dz_go_arr.write(t, dz_go),
+                )
 
             zeros = tf.zeros_like(last_c)
             dh0 = zeros if d_last_h is None else tf.cast(d_last_h, ed)
             dc0 = zeros if d_last_c is None else tf.cast(d_last_c, ed)
             _, dh, dc, dz_if, dz_go = tf.while_loop(
-                lambda s, *_: s < steps, body,
-                (tf.constant(0), dh0, dc0, tf.TensorArray(cd, size=steps),
-                 tf.TensorArray(cd, size=steps)))
+                lambda s, *_: s < steps,
+                body,
+                (
+                    tf.constant(0),
+                    dh0,
+                    dc0,
+                    tf.TensorArray(cd, size=steps),
+                    tf.TensorArray(cd, size=steps),
+                ),
+            )
             dz_if = tf.reshape(dz_if.stack(), [-1, 2 * units])  # (time * batch, 2 units)
             dz_go = tf.reshape(dz_go.stack(), [-1, 2 * units])
             h_prev, x_one = _weight_gradient_inputs(x, initial_h, hs, units)
-            d_kernel, d_bias = tf.split(tf.concat([tf.matmul(x_one, dz_if, transpose_a=True),
-                                                   tf.matmul(x_one, dz_go, transpose_a=True)],
-                                                  1), [features, 1], 0)
-            d_recurrent = tf.concat([tf.matmul(h_prev, dz_if, transpose_a=True),
-                                     tf.matmul(h_prev, dz_go, transpose_a=True)], 1)
-            d_x = (tf.matmul(dz_if, kernel[:, :2 * units], transpose_b=True)
-                   + tf.matmul(dz_go, kernel[:, 2 * units:], transpose_b=True))
+            d_kernel, d_bias = tf.split(
+                tf.concat(
+                    [
+                        tf.matmul(x_one, dz_if, transpose_a=True),
+                        tf.matmul(x_one, dz_go, transpose_a=True),
+                    ],
+                    1,
+                ),
+                [features, 1],
+                0,
+            )
+            d_recurrent = tf.concat(
+                [
+                    tf.matmul(h_prev, dz_if, transpose_a=True),
+                    tf.matmul(h_prev, dz_go, transpose_a=True),
+                ],
+                1,
+            )
+            d_x = tf.matmul(dz_if, kernel[:, : 2 * units], transpose_b=True) + tf.matmul(
+                dz_go, kernel[:, 2 * units :], transpose_b=True
+            )
             d_x = tf.transpose(tf.reshape(d_x, [steps, -1, features]), [1, 0, 2])
             return d_x, tf.cast(dh, cd), tf.cast(dc, cd), d_kernel, d_recurrent, d_bias[0]
 
@@ -269,8 +315,9 @@ def _halves(batch):
     return [first, batch - first]
 
 
-def _native_forward(native, inputs, initial_h, initial_c, kernel, recurrent_kernel, bias32,
-                    units, features):
+def _native_forward(
+    native, inputs, initial_h, initial_c, kernel, recurrent_kernel, bias32, units, features
+):
     """One chain's forward loop with `SeqzooLstmStep`: `(flat inputs, initial_h, last_h,
     last_c, hs, stored derivatives)`, what its output and its gradient need."""
     steps = tf.shape(inputs)[1]
@@ -278,19 +325,26 @@ def _native_forward(native, inputs, initial_h, initial_c, kernel, recurrent_kern
     projected = tf.reshape(tf.matmul(flat, kernel), [steps, -1, 4 * units])  # compute dtype
 
     def body(t, h, c, hs, stored):
-        h, c, derivatives = native.seqzoo_lstm_step(projected, bias32, t,
-                                                    tf.matmul(h, recurrent_kernel), c)
+        h, c, derivatives = native.seqzoo_lstm_step(
+            projected, bias32, t, tf.matmul(h, recurrent_kernel), c
+        )
         return t + 1, h, c, hs.write(t, h), stored.write(t, derivatives)
 
     _, h, c, hs, stored = tf.while_loop(
-        lambda t, *_: t < steps, body,
-        (tf.constant(0), initial_h, tf.cast(initial_c, tf.float32),
-         tf.TensorArray(inputs.dtype, size=steps), tf.TensorArray(inputs.dtype, size=steps)))
+        lambda t, *_: t < steps,
+        body,
+        (
+            tf.constant(0),
+            initial_h,
+            tf.cast(initial_c, tf.float32),
+            tf.TensorArray(inputs.dtype, size=steps),
+            tf.TensorArray(inputs.dtype, size=steps),
+        ),
+    )
     return flat, initial_h, h, c, hs.stack(), stored  # stored: read step by step, not stacked
 
 
-def _native_backward(native, chain, d_outputs, dh, dc, kernel, recurrent_kernel, units,
-                     features):
+def _native_backward(native, chain, d_outputs, dh, dc, kernel, recurrent_kernel, units, features):
     """One chain's backward loop with `SeqzooLstmStepGrad` and its weight gradients."""
     flat, initial_h, _, _, hs, stored = chain
     cd = flat.dtype
@@ -300,8 +354,9 @@ def _native_backward(native, chain, d_outputs, dh, dc, kernel, recurrent_kernel,
         dz, dc = native.seqzoo_lstm_step_grad(dh, d_outputs, stored.read(t), t, dc)
         return t - 1, tf.matmul(dz, recurrent_kernel, transpose_b=True), dc, dzs.write(t, dz)
 
-    _, dh, dc, dzs = tf.while_loop(lambda t, *_: t >= 0, body,
-                                   (steps - 1, dh, dc, tf.TensorArray(cd, size=steps)))
+    _, dh, dc, dzs = tf.while_loop(
+        lambda t, *_: t >= 0, body, (steps - 1, dh, dc, tf.TensorArray(cd, size=steps))
+    )
     dz = tf.reshape(dzs.stack(), [-1, 4 * units])  # (time * part, 4 units)
     h_prev, x_one = _weight_gradient_inputs(flat, initial_h, hs, units)
     d_kernel_bias = tf.cast(tf.matmul(x_one, dz, transpose_a=True), tf.float32)
@@ -326,29 +381,41 @@ def _trained_native(native, units, features):
         bias32 = tf.cast(bias, tf.float32)
         batch = inputs.shape[0] if inputs.shape[0] is not None else tf.shape(inputs)[0]
         sizes = _halves(batch)
-        chains = [_native_forward(native, x, h, c, kernel, recurrent_kernel, bias32, units,
-                                  features)
-                  for x, h, c in zip(tf.split(inputs, sizes), tf.split(initial_h, sizes),
-                                     tf.split(initial_c, sizes))]
+        chains = [
+            _native_forward(native, x, h, c, kernel, recurrent_kernel, bias32, units, features)
+            for x, h, c in zip(
+                tf.split(inputs, sizes), tf.split(initial_h, sizes), tf.split(initial_c, sizes)
+            )
+        ]
         outputs = tf.concat([tf.transpose(chain[4], [1, 0, 2]) for chain in chains], 0)
         last_h = tf.concat([chain[2] for chain in chains], 0)
         last_c = tf.concat([chain[3] for chain in chains], 0)
 
         def grad(d_outputs, d_last_h, d_last_c):
             d_last_h = tf.zeros_like(initial_h) if d_last_h is None else tf.cast(d_last_h, cd)
-            d_last_c = tf.zeros_like(last_c) if d_last_c is None else tf.cast(d_last_c,
-                                                                               tf.float32)
-            parts = [_native_backward(native, chain, d_out, dh, dc, kernel, recurrent_kernel,
-                                      units, features)
-                     for chain, d_out, dh, dc in zip(chains, tf.split(d_outputs, sizes),
-                                                     tf.split(d_last_h, sizes),
-                                                     tf.split(d_last_c, sizes))]
-            d_kernel, d_bias = tf.split(tf.cast(tf.add_n([part[3] for part in parts]), cd),
-                                        [features, 1], 0)
-            return (tf.concat([part[0] for part in parts], 0),
-                    tf.concat([part[1] for part in parts], 0),
-                    tf.cast(tf.concat([part[2] for part in parts], 0), cd),
-                    d_kernel, tf.cast(tf.add_n([part[4] for part in parts]), cd), d_bias[0])
+            d_last_c = tf.zeros_like(last_c) if d_last_c is None else tf.cast(d_last_c, tf.float32)
+            parts = [
+                _native_backward(
+                    native, chain, d_out, dh, dc, kernel, recurrent_kernel, units, features
+                )
+                for chain, d_out, dh, dc in zip(
+                    chains,
+                    tf.split(d_outputs, sizes),
+                    tf.split(d_last_h, sizes),
+                    tf.split(d_last_c, sizes),
+                )
+            ]
+            d_kernel, d_bias = tf.split(
+                tf.cast(tf.add_n([part[3] for part in parts]), cd), [features, 1], 0
+            )
+            return (
+                tf.concat([part[0] for part in parts], 0),
+                tf.concat([part[1] for part in parts], 0),
+                tf.cast(tf.concat([part[2] for part in parts], 0), cd),
+                d_kernel,
+                tf.cast(tf.add_n([part[4] for part in parts]), cd),
+                d_bias[0],
+            )
 
         return (outputs, last_h, tf.cast(last_c, cd)), grad
 

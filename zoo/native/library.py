@@ -13,7 +13,8 @@ what the compiler makes of `-march=native`), so later processes load it at once.
 
 The cache folder is `$SEQZOO_CACHE`, else `$XDG_CACHE_HOME/seqzoo/native`, else
 `~/.cache/seqzoo/native` (a folder of its own: `~/.cache/seqzoo`, shared with the music
-corpus cache, may have been made group-writable by a umask); when that cannot be written, `seqzoo-native-<uid>` in the system's temporary folder. Either is
+corpus cache, may have been made group-writable by a umask); when that cannot be written,
+`seqzoo-native-<uid>` in the system's temporary folder. Either is
 created with mode 0700. Before every load `zoo.native.trust` checks the folder and the library
 (no symbolic link, this user's, writable by no one else, and, once per file, loaded in a child
 process first: a library that crashes there is set aside, never loaded again).
@@ -43,8 +44,9 @@ from zoo.native import trust as native_trust
 
 __all__ = ["lstm_ops", "disabled", "build", "cache_folder", "vector_bits"]
 
-SOURCES = tuple(pathlib.Path(__file__).with_name("csrc") / name
-                for name in ("lstm_step.cc", "lstm_sample.cc"))
+SOURCES = tuple(
+    pathlib.Path(__file__).with_name("csrc") / name for name in ("lstm_step.cc", "lstm_sample.cc")
+)
 """The C++ sources of the ops, built into one library: the LSTM step ops and the sampler."""
 
 HEADERS = (pathlib.Path(__file__).with_name("csrc") / "seqzoo_ops.h",)
@@ -97,7 +99,7 @@ def _compiler():
     return None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _cpu_features():
     """This CPU's feature flags, for the cache key (read once per process).
 
@@ -108,9 +110,15 @@ def _cpu_features():
     if platform.system() == "Darwin":
         with contextlib.suppress(OSError, subprocess.SubprocessError):
             sysctl = shutil.which("sysctl") or "/usr/sbin/sysctl"
-            lines.update(subprocess.run([sysctl, "machdep.cpu", "hw.optional"],
-                                        capture_output=True, text=True, timeout=60,
-                                        check=False).stdout.splitlines())
+            lines.update(
+                subprocess.run(
+                    [sysctl, "machdep.cpu", "hw.optional"],
+                    capture_output=True,
+                    text=True,
+                    timeout=60,
+                    check=False,
+                ).stdout.splitlines()
+            )
     else:
         with contextlib.suppress(OSError), open("/proc/cpuinfo") as info:
             for line in info:
@@ -119,13 +127,18 @@ def _cpu_features():
     return "\n".join(sorted(lines)) or platform.processor()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _native_target(compiler):
     """The macros `compiler -march=native` predefines: the instruction sets it compiles for
     on this CPU (asked once per process; empty where the compiler does not say)."""
     try:
-        return subprocess.run([compiler, "-march=native", "-dM", "-E", "-x", "c++", os.devnull],
-                              capture_output=True, text=True, timeout=60, check=False).stdout
+        return subprocess.run(
+            [compiler, "-march=native", "-dM", "-E", "-x", "c++", os.devnull],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        ).stdout
     except (OSError, subprocess.SubprocessError):
         return ""
 
@@ -158,37 +171,64 @@ def vector_bits():
 def _compile_command(compiler, source, output):
     import tensorflow as tf  # lazy: TensorFlow
 
-    return [compiler, "-O3", "-march=native", "-fPIC", "-Wno-deprecated-declarations",
-            *tf.sysconfig.get_compile_flags(), "-c", str(source), "-o", str(output)]
+    return [
+        compiler,
+        "-O3",
+        "-march=native",
+        "-fPIC",
+        "-Wno-deprecated-declarations",
+        *tf.sysconfig.get_compile_flags(),
+        "-c",
+        str(source),
+        "-o",
+        str(output),
+    ]
 
 
 def _link_command(compiler, objects, output):
     import tensorflow as tf  # lazy: TensorFlow
 
-    return [compiler, "-shared", *[str(o) for o in objects], "-o", str(output),
-            *tf.sysconfig.get_link_flags()]
+    return [
+        compiler,
+        "-shared",
+        *[str(o) for o in objects],
+        "-o",
+        str(output),
+        *tf.sysconfig.get_link_flags(),
+    ]
 
 
 def _command(compiler, sources, output):
     """Every command of a build, as one list (the cache key's part)."""
-    return [*[arg for source in sources for arg in _compile_command(compiler, source, "o")],
-            *_link_command(compiler, ["o"], output)]
+    return [
+        *[arg for source in sources for arg in _compile_command(compiler, source, "o")],
+        *_link_command(compiler, ["o"], output),
+    ]
 
 
 def _run_all(commands, deadline):
     """Run `commands` at once (one compile per source, on as many cores); raise RuntimeError
     naming the first that failed, or when `time.monotonic()` passes `deadline` (the whole
     build's, `BUILD_TIMEOUT_S` after it started) before they are done."""
-    running = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                stdin=subprocess.DEVNULL, text=True) for command in commands]
+    running = [
+        subprocess.Popen(
+            command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+        )
+        for command in commands
+    ]
     failures = []
     try:
         for command, process in zip(commands, running):
             _, err = process.communicate(timeout=max(0.0, deadline - time.monotonic()))
             if process.returncode != 0:
                 tail = " ".join(err.strip().splitlines()[-3:])
-                failures.append(f"{pathlib.Path(command[0]).name} exited {process.returncode}: "
-                                f"{tail[-400:]}")
+                failures.append(
+                    f"{pathlib.Path(command[0]).name} exited {process.returncode}: {tail[-400:]}"
+                )
     except subprocess.TimeoutExpired:
         raise RuntimeError(f"the build took over {BUILD_TIMEOUT_S} s") from None
     finally:
@@ -200,12 +240,13 @@ def _run_all(commands, deadline):
         raise RuntimeError(failures[0])
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _compiler_version(compiler):
     """`compiler --version` (asked once per process: generation looks the library up often)."""
     try:
-        return subprocess.run([compiler, "--version"], capture_output=True, text=True,
-                              timeout=60, check=False).stdout
+        return subprocess.run(
+            [compiler, "--version"], capture_output=True, text=True, timeout=60, check=False
+        ).stdout
     except (OSError, subprocess.SubprocessError):
         return ""
 
@@ -215,10 +256,15 @@ def _library_name(compiler, sources):
 
     version = _compiler_version(compiler)
     key = hashlib.sha256()
-    for part in (*[pathlib.Path(path).read_bytes() for path in (*sources, *HEADERS)],
-                 tf.__version__.encode(), " ".join(_command(compiler, sources, "out")).encode(),
-                 version.encode(), _cpu_features().encode(), _native_target(compiler).encode(),
-                 platform.machine().encode()):
+    for part in (
+        *[pathlib.Path(path).read_bytes() for path in (*sources, *HEADERS)],
+        tf.__version__.encode(),
+        " ".join(_command(compiler, sources, "out")).encode(),
+        version.encode(),
+        _cpu_features().encode(),
+        _native_target(compiler).encode(),
+        platform.machine().encode(),
+    ):
         key.update(part)
         key.update(b"\0")
     return f"{pathlib.Path(sources[0]).stem}-{key.hexdigest()[:16]}.so"
@@ -260,8 +306,9 @@ def _find(sources, folder, compile):
         try:
             return library, native_trust.open_library(folder_fd, library)
         except FileNotFoundError:  # the path no longer leads to the folder checked
-            raise RuntimeError(f"{library} is not in the folder checked after the build; "
-                               f"nothing is loaded") from None
+            raise RuntimeError(
+                f"{library} is not in the folder checked after the build; nothing is loaded"
+            ) from None
     finally:
         os.close(folder_fd)
 
@@ -269,15 +316,25 @@ def _find(sources, folder, compile):
 def _compile(compiler, sources, library):
     """Compile and link `sources` into `library` (through a private temporary folder and a
     temporary name renamed into place), all within `BUILD_TIMEOUT_S`."""
-    print(f"seqzoo: building the native LSTM kernels for this machine (once; about 20 s) "
-          f"into {library.parent}", file=sys.stderr, flush=True)
+    print(
+        f"seqzoo: building the native LSTM kernels for this machine (once; about 20 s) "
+        f"into {library.parent}",
+        file=sys.stderr,
+        flush=True,
+    )
     deadline = time.monotonic() + BUILD_TIMEOUT_S
-    with tempfile.TemporaryDirectory(dir=library.parent, prefix=".build-") as work, \
-            atomic_file(library) as temporary:  # mkdtemp: mode 0700
-        objects = [pathlib.Path(work) / f"{i}-{pathlib.Path(source).stem}.o"
-                   for i, source in enumerate(sources)]
-        _run_all([_compile_command(compiler, source, obj)
-                  for source, obj in zip(sources, objects)], deadline)
+    with (
+        tempfile.TemporaryDirectory(dir=library.parent, prefix=".build-") as work,
+        atomic_file(library) as temporary,
+    ):  # mkdtemp: mode 0700
+        objects = [
+            pathlib.Path(work) / f"{i}-{pathlib.Path(source).stem}.o"
+            for i, source in enumerate(sources)
+        ]
+        _run_all(
+            [_compile_command(compiler, source, obj) for source, obj in zip(sources, objects)],
+            deadline,
+        )
         _run_all([_link_command(compiler, objects, temporary)], deadline)
         if not temporary.exists():
             raise RuntimeError(f"{pathlib.Path(compiler).name} wrote no library")
@@ -380,9 +437,12 @@ def lstm_ops(build_missing=True):
             except LookupError:  # not built, and this caller does not build it
                 return None
             except Exception as error:  # any failure: the TensorFlow-ops path still works
-                warnings.warn(f"seqzoo: the native LSTM kernel is not available ({error}); "
-                              "training and generation run the same math as TensorFlow ops, "
-                              "more slowly. Set SEQZOO_NATIVE=0 to skip building it.",
-                              RuntimeWarning, stacklevel=2)
+                warnings.warn(
+                    f"seqzoo: the native LSTM kernel is not available ({error}); "
+                    "training and generation run the same math as TensorFlow ops, "
+                    "more slowly. Set SEQZOO_NATIVE=0 to skip building it.",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
             _state["tried"] = True
         return _state["ops"]

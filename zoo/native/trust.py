@@ -59,8 +59,10 @@ _FROM_OUTSIDE = (signal.SIGINT, signal.SIGTERM, signal.SIGKILL, signal.SIGHUP)
 """Signals that stop a child from outside (Ctrl-C, a shutdown, the out-of-memory killer): the
 library is not set aside for them."""
 
-_UNSAFE = ("seqzoo loads a library only from a folder and a file that belong to this user and "
-           "that no one else can write")
+_UNSAFE = (
+    "seqzoo loads a library only from a folder and a file that belong to this user and "
+    "that no one else can write"
+)
 
 
 def _refuse(path, why):
@@ -107,8 +109,9 @@ def open_folder(folder):
     except OSError as error:
         if os.path.islink(folder):  # a dangling link, or one put there after the lstat
             raise _refuse(folder, "is a symbolic link") from None
-        raise RuntimeError(f"cannot use {folder} for the native kernels: "
-                           f"{error.strerror or error}") from None
+        raise RuntimeError(
+            f"cannot use {folder} for the native kernels: {error.strerror or error}"
+        ) from None
     try:
         _check_ours(os.fstat(handle), folder)
     except BaseException:
@@ -187,18 +190,27 @@ def _check_in_child(folder_fd, library, handle):
     """Load the library (and run its step ops) in a child process; set it aside and raise
     RuntimeError saying why when the child does not exit 0."""
     try:
-        child = subprocess.run([sys.executable, "-c", _CHECK, load_name(handle, library)],
-                               capture_output=True, text=True, stdin=subprocess.DEVNULL,
-                               pass_fds=(handle,), timeout=CHECK_TIMEOUT_S, check=False,
-                               env={**os.environ, "CUDA_VISIBLE_DEVICES": ""})  # CPU ops
+        child = subprocess.run(
+            [sys.executable, "-c", _CHECK, load_name(handle, library)],
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            pass_fds=(handle,),
+            timeout=CHECK_TIMEOUT_S,
+            check=False,
+            env={**os.environ, "CUDA_VISIBLE_DEVICES": ""},
+        )  # CPU ops
     except subprocess.TimeoutExpired:
-        raise RuntimeError(f"loading {library.name} in a child process took over "
-                           f"{CHECK_TIMEOUT_S} s") from None
+        raise RuntimeError(
+            f"loading {library.name} in a child process took over {CHECK_TIMEOUT_S} s"
+        ) from None
     if child.returncode == 0:
         return
     if -child.returncode in _FROM_OUTSIDE:  # not the library's doing: a later process retries
-        raise RuntimeError(f"the child process loading {library.name} was stopped by "
-                           f"{signal.Signals(-child.returncode).name}")
+        raise RuntimeError(
+            f"the child process loading {library.name} was stopped by "
+            f"{signal.Signals(-child.returncode).name}"
+        )
     if child.returncode < 0:
         names = {int(s): s.name for s in signal.Signals}
         how = f"killed it with {names.get(-child.returncode, f'signal {-child.returncode}')}"
@@ -206,12 +218,14 @@ def _check_in_child(folder_fd, library, handle):
         last = (child.stderr.strip().splitlines() or [""])[-1][-300:]
         how = f"made it exit {child.returncode}" + (f" ({last})" if last else "")
     with contextlib.suppress(FileNotFoundError):  # another process set it aside first
-        os.replace(library.name, _set_aside(library).name, src_dir_fd=folder_fd,
-                   dst_dir_fd=folder_fd)
+        os.replace(
+            library.name, _set_aside(library).name, src_dir_fd=folder_fd, dst_dir_fd=folder_fd
+        )
     with contextlib.suppress(FileNotFoundError):  # a marker left by an earlier file
         os.unlink(_marker(library).name, dir_fd=folder_fd)
-    raise RuntimeError(f"loading {library.name} in a child process {how}; it is set aside "
-                       f"as {_set_aside(library)}")
+    raise RuntimeError(
+        f"loading {library.name} in a child process {how}; it is set aside as {_set_aside(library)}"
+    )
 
 
 def open_library(folder_fd, library):
@@ -247,8 +261,10 @@ def open_library(folder_fd, library):
         digest = sha256_of(handle)  # the descriptor opened and checked, read with pread
         if not _marked(folder_fd, library, digest):
             _check_in_child(folder_fd, library, handle)
-            write_json_atomically(_marker(library), {
-                "sha256": digest, "checked": "loaded (and its step ops run) in a child process"})
+            write_json_atomically(
+                _marker(library),
+                {"sha256": digest, "checked": "loaded (and its step ops run) in a child process"},
+            )
     except FileNotFoundError as error:  # the folder changed under us
         os.close(handle)
         raise RuntimeError(f"cannot check {library}: {error}") from None
@@ -278,6 +294,8 @@ def refuse_set_aside(folder_fd, library):
     """
     with contextlib.suppress(FileNotFoundError):
         os.lstat(_set_aside(library).name, dir_fd=folder_fd)
-        raise RuntimeError(f"{library.name} was set aside as {_set_aside(library)} when it "
-                           f"failed to load in a child process; delete that file to build it "
-                           f"again")
+        raise RuntimeError(
+            f"{library.name} was set aside as {_set_aside(library)} when it "
+            f"failed to load in a child process; delete that file to build it "
+            f"again"
+        )

@@ -6,9 +6,20 @@
 
 from zoo.core.lazy import lazy_face
 
-_EXPORTS = {name: "zoo.notebook.environment" for name in (
-    "setup", "Setup", "SMOKE", "env_flag", "in_colab", "accelerator", "find_repo_root",
-    "find_shared_data", "setup_cell")}
+_EXPORTS = {
+    name: "zoo.notebook.environment"
+    for name in (
+        "setup",
+        "Setup",
+        "SMOKE",
+        "env_flag",
+        "in_colab",
+        "accelerator",
+        "find_repo_root",
+        "find_shared_data",
+        "setup_cell",
+    )
+}
 
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_face(__name__, _EXPORTS)

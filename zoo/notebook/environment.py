@@ -88,8 +88,12 @@ def accelerator():
     """
     if shutil.which("nvidia-smi"):
         try:
-            names = subprocess.run(["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"],
-                                   capture_output=True, text=True, timeout=20).stdout.split("\n")
+            names = subprocess.run(
+                ["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"],
+                capture_output=True,
+                text=True,
+                timeout=20,
+            ).stdout.split("\n")
         except (OSError, subprocess.SubprocessError):
             names = []
         names = [n.strip() for n in names if n.strip()]
@@ -213,13 +217,18 @@ class Setup:
         Returns:
             str.
         """
-        data = _shown(self.data) if self.data else ("none: loaders download their data "
-                                                     "(sha256-checked) or use a built-in fallback")
-        lines = [f"running in: {'Colab' if self.colab else 'a local Jupyter kernel'}",
-                 f"accelerator: {self.accelerator}",
-                 f"mode: {'SMOKE (tiny settings for the tests)' if self.smoke else 'full'}",
-                 f"work folder: {_shown(self.work)}{' (Google Drive)' if self.drive else ''}",
-                 f"shared data: {data}"]
+        data = (
+            _shown(self.data)
+            if self.data
+            else ("none: loaders download their data (sha256-checked) or use a built-in fallback")
+        )
+        lines = [
+            f"running in: {'Colab' if self.colab else 'a local Jupyter kernel'}",
+            f"accelerator: {self.accelerator}",
+            f"mode: {'SMOKE (tiny settings for the tests)' if self.smoke else 'full'}",
+            f"work folder: {_shown(self.work)}{' (Google Drive)' if self.drive else ''}",
+            f"shared data: {data}",
+        ]
         return "\n".join(lines)
 
 
@@ -253,8 +262,10 @@ def setup(name="seqzoo", *, drive=None, work=None, smoke=None):
     mounted = False
     if drive:
         if not colab:
-            raise ValueError("drive=True: Google Drive can be mounted only in Colab; "
-                             "set drive=False (or unset SEQZOO_DRIVE) to work in a local folder")
+            raise ValueError(
+                "drive=True: Google Drive can be mounted only in Colab; "
+                "set drive=False (or unset SEQZOO_DRIVE) to work in a local folder"
+            )
         from google.colab import drive as colab_drive
 
         colab_drive.mount("/content/drive")
@@ -267,8 +278,15 @@ def setup(name="seqzoo", *, drive=None, work=None, smoke=None):
     else:
         folder = pathlib.Path("seqzoo_runs") / name
     folder.mkdir(parents=True, exist_ok=True)
-    return Setup(colab=colab, accelerator=accelerator(), smoke=smoke, repo_root=repo_root,
-                 work=folder.resolve(), data=find_shared_data(repo_root), drive=mounted)
+    return Setup(
+        colab=colab,
+        accelerator=accelerator(),
+        smoke=smoke,
+        repo_root=repo_root,
+        work=folder.resolve(),
+        data=find_shared_data(repo_root),
+        drive=mounted,
+    )
 
 
 _SETUP_CELL_HEAD = """\
@@ -336,10 +354,21 @@ def setup_cell(name, extras=""):
     >>> print(setup_cell("04_jazz_solo", "audio").splitlines()[8])
     NOTEBOOK, EXTRAS = "04_jazz_solo", "audio"  # this notebook's work folder; seqzoo's extras
     """
-    return (_SETUP_CELL_HEAD
-            + f'NOTEBOOK, EXTRAS = "{name}", "{extras}"  # this notebook\'s work folder; seqzoo\'s extras\n'
-            + _SETUP_CELL_BODY)
+    return (
+        _SETUP_CELL_HEAD
+        + f'NOTEBOOK, EXTRAS = "{name}", "{extras}"  # this notebook\'s work folder; seqzoo\'s extras\n'
+        + _SETUP_CELL_BODY
+    )
 
 
-__all__ = ["setup", "Setup", "SMOKE", "env_flag", "in_colab", "accelerator", "find_repo_root",
-           "find_shared_data", "setup_cell"]
+__all__ = [
+    "setup",
+    "Setup",
+    "SMOKE",
+    "env_flag",
+    "in_colab",
+    "accelerator",
+    "find_repo_root",
+    "find_shared_data",
+    "setup_cell",
+]

@@ -42,7 +42,9 @@ def new_figure(**kwargs):
     try:
         import matplotlib
     except ImportError:
-        raise PlotError("plots need matplotlib, which is not installed: pip install matplotlib") from None
+        raise PlotError(
+            "plots need matplotlib, which is not installed: pip install matplotlib"
+        ) from None
     backend = str(matplotlib.rcParams["backend"]).lower()
     if not any(name in backend for name in ("inline", "ipympl", "widget", "nbagg")):
         matplotlib.use("Agg")
@@ -110,7 +112,9 @@ def _labels(tokens, name):
     try:
         tokens = [str(t) for t in tokens]
     except TypeError:
-        raise PlotError(f"{name}: expected a str or a list of tokens, got {type(tokens).__name__}") from None
+        raise PlotError(
+            f"{name}: expected a str or a list of tokens, got {type(tokens).__name__}"
+        ) from None
     # Spaces and control characters are invisible as tick labels: show them.
     return ["␣" if t == " " else repr(t)[1:-1] if not t.isprintable() else t for t in tokens]
 
@@ -150,17 +154,31 @@ def attention(weights, source_tokens, target_tokens, path=None, *, title=None, c
     except (TypeError, ValueError):
         raise PlotError("weights: expected a 2-D array of numbers") from None
     if weights.ndim != 2:
-        raise PlotError(f"weights: expected a 2-D array (target, source), got shape {weights.shape}")
+        raise PlotError(
+            f"weights: expected a 2-D array (target, source), got shape {weights.shape}"
+        )
     if weights.shape != (len(target), len(source)):
-        raise PlotError(f"weights: shape {weights.shape} does not match {len(target)} target tokens "
-                        f"x {len(source)} source tokens")
+        raise PlotError(
+            f"weights: shape {weights.shape} does not match {len(target)} target tokens "
+            f"x {len(source)} source tokens"
+        )
     if weights.size == 0 or not np.isfinite(weights).all():
         raise PlotError("weights: expected a non-empty array of finite numbers")
-    fig = new_figure(figsize=(min(20, max(3.5, 0.32 * len(source) + 2)),
-                              min(20, max(2.5, 0.32 * len(target) + 1.4))))
+    fig = new_figure(
+        figsize=(
+            min(20, max(3.5, 0.32 * len(source) + 2)),
+            min(20, max(2.5, 0.32 * len(target) + 1.4)),
+        )
+    )
     ax = fig.subplots()
-    image = ax.imshow(weights, cmap=cmap, vmin=0.0, vmax=max(1.0, float(weights.max())),
-                      aspect="auto", interpolation="nearest")
+    image = ax.imshow(
+        weights,
+        cmap=cmap,
+        vmin=0.0,
+        vmax=max(1.0, float(weights.max())),
+        aspect="auto",
+        interpolation="nearest",
+    )
     ax.set_xticks(range(len(source)), source)
     ax.set_yticks(range(len(target)), target)
     ax.set_xlabel("source")
@@ -178,8 +196,10 @@ def _history_dict(history_or_dict):
         keys = sorted({k for h in history for k in h if k != "epoch"})
         history = {k: [h.get(k) for h in history] for k in keys}
     if not isinstance(history, dict):
-        raise PlotError("history_or_dict: expected a keras History, a TrainingResult or a dict "
-                        f"of metric name -> list of per-epoch values, got {type(history).__name__}")
+        raise PlotError(
+            "history_or_dict: expected a keras History, a TrainingResult or a dict "
+            f"of metric name -> list of per-epoch values, got {type(history).__name__}"
+        )
     curves = {}
     for key, values in history.items():
         if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
@@ -188,12 +208,16 @@ def _history_dict(history_or_dict):
         if values and all(isinstance(v, numbers.Real) for v in values):
             curves[str(key)] = [float(v) for v in values]
     if not curves:
-        raise PlotError("history_or_dict: holds no per-epoch values to draw "
-                        "(expected e.g. {'loss': [...], 'val_loss': [...]})")
+        raise PlotError(
+            "history_or_dict: holds no per-epoch values to draw "
+            "(expected e.g. {'loss': [...], 'val_loss': [...]})"
+        )
     return curves
 
 
-def history(history_or_dict, path=None, *, title=None, baseline=None, baseline_label="uniform guess"):
+def history(
+    history_or_dict, path=None, *, title=None, baseline=None, baseline_label="uniform guess"
+):
     """Draw training curves: every loss on one axis, every other metric on a second one.
 
     Args:
@@ -221,15 +245,18 @@ def history(history_or_dict, path=None, *, title=None, baseline=None, baseline_l
     """
     curves = _history_dict(history_or_dict)
     losses = {k: v for k, v in curves.items() if "loss" in k}
-    others = {k: v for k, v in curves.items() if "loss" not in k and k not in ("lr", "learning_rate")}
+    others = {
+        k: v for k, v in curves.items() if "loss" not in k and k not in ("lr", "learning_rate")
+    }
     panels = [p for p in (losses, others) if p]
     fig = new_figure(figsize=(5.5 * len(panels), 3.6))
     axes = fig.subplots(1, len(panels), squeeze=False)
     for ax, panel in zip(axes[0], panels):
         for name, values in panel.items():
             epochs = np.arange(1, len(values) + 1)
-            ax.plot(epochs, values, marker="o" if len(values) <= 30 else None, markersize=3,
-                    label=name)
+            ax.plot(
+                epochs, values, marker="o" if len(values) <= 30 else None, markersize=3, label=name
+            )
         if panel is losses and baseline is not None and math.isfinite(baseline):
             ax.axhline(baseline, color="grey", linestyle="--", linewidth=1, label=baseline_label)
         ax.set_xlabel("epoch")

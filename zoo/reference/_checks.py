@@ -69,7 +69,9 @@ def check_parameters(parameters, spec, where, sizes=None):
         except ValueError as err:
             if sizes is None:
                 raise
-            raise ValueError(f"{err} ({sizes}; if the parameters are right, fix those arrays)") from None
+            raise ValueError(
+                f"{err} ({sizes}; if the parameters are right, fix those arrays)"
+            ) from None
         checked[key] = array
     return checked
 
@@ -89,8 +91,10 @@ def get_matrix(parameters, key, dims, where):
 def check_cache(cache, length, where):
     """Raise a ValueError unless `cache` is a tuple of `length` items (what a forward returned)."""
     if not isinstance(cache, tuple) or len(cache) != length:
-        got = f"a {type(cache).__name__} of length {len(cache)}" if hasattr(cache, "__len__") else (
-            type(cache).__name__
+        got = (
+            f"a {type(cache).__name__} of length {len(cache)}"
+            if hasattr(cache, "__len__")
+            else (type(cache).__name__)
         )
         raise ValueError(
             f"cache: expected the {length}-tuple that the matching forward function returned "

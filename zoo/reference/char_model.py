@@ -49,8 +49,10 @@ def _check_indices(name, values, vocab_size, allow_none):
         if ix is None and allow_none:
             out.append(None)
             continue
-        if isinstance(ix, (bool, np.bool_)) or not isinstance(ix, (int, np.integer)) or not (
-            0 <= ix < vocab_size
+        if (
+            isinstance(ix, (bool, np.bool_))
+            or not isinstance(ix, (int, np.integer))
+            or not (0 <= ix < vocab_size)
         ):
             raise ValueError(f"{name}[{t}]: expected an index in [0, {vocab_size}), got {ix!r}")
         out.append(int(ix))
@@ -61,8 +63,10 @@ def _vocab_size(parameters):
     cell, _ = _cells.cell_of(parameters)
     by = np.asarray(parameters.get("by", np.zeros((0, 1))))
     if by.ndim != 2 or by.shape[1] != 1 or by.shape[0] == 0:
-        raise ValueError(f"parameters['by']: expected shape (n_y, 1) (n_y = vocabulary size), "
-                         f"got {by.shape if 'by' in parameters else 'no such key'}")
+        raise ValueError(
+            f"parameters['by']: expected shape (n_y, 1) (n_y = vocabulary size), "
+            f"got {by.shape if 'by' in parameters else 'no such key'}"
+        )
     return cell, by.shape[0]
 
 
@@ -153,14 +157,17 @@ def clip(gradients, maxValue):
     >>> clip({"dWaa": np.array([[10.0, -0.5]])}, 5)["dWaa"]
     array([[ 5. , -0.5]])
     """
-    if isinstance(maxValue, bool) or not isinstance(maxValue, (int, float, np.number)) or not (
-        math.isfinite(maxValue) and maxValue > 0
+    if (
+        isinstance(maxValue, bool)
+        or not isinstance(maxValue, (int, float, np.number))
+        or not (math.isfinite(maxValue) and maxValue > 0)
     ):
         raise ValueError(f"maxValue: expected a positive finite number, got {maxValue!r}")
     if not isinstance(gradients, dict):
         raise ValueError(f"gradients: expected a dict of arrays, got {type(gradients).__name__}")
-    return {key: np.clip(np.asarray(value), -maxValue, maxValue)
-            for key, value in gradients.items()}
+    return {
+        key: np.clip(np.asarray(value), -maxValue, maxValue) for key, value in gradients.items()
+    }
 
 
 def update_parameters(parameters, gradients, learning_rate):
@@ -185,9 +192,11 @@ def update_parameters(parameters, gradients, learning_rate):
     for key in parameters:
         grad = np.asarray(gradients["d" + key])
         if grad.shape != np.shape(parameters[key]):
-            raise ValueError(f"gradients[{'d' + key!r}]: expected shape "
-                             f"{np.shape(parameters[key])} like parameters[{key!r}], "
-                             f"got {grad.shape}")
+            raise ValueError(
+                f"gradients[{'d' + key!r}]: expected shape "
+                f"{np.shape(parameters[key])} like parameters[{key!r}], "
+                f"got {grad.shape}"
+            )
         parameters[key] = parameters[key] - learning_rate * grad
     return parameters
 

@@ -60,8 +60,9 @@ def load_names(path):
     """
     path = pathlib.Path(path)
     if not path.is_file():
-        raise ValueError(f"path: expected a text file with one name a line, got {str(path)!r} "
-                         "(no such file)")
+        raise ValueError(
+            f"path: expected a text file with one name a line, got {str(path)!r} (no such file)"
+        )
     names = [line.strip().lower() for line in path.read_text(encoding="utf-8").split("\n")]
     names = [name for name in names if name]
     if not names:
@@ -91,8 +92,7 @@ def build_vocabulary(names):
     return char_to_ix, {i: ch for ch, i in char_to_ix.items()}
 
 
-def initialize_parameters(n_a, n_x, n_y, *, cell="rnn", reset_after=True, forget_bias=1.0,
-                          seed=1):
+def initialize_parameters(n_a, n_x, n_y, *, cell="rnn", reset_after=True, forget_bias=1.0, seed=1):
     """Small random weights (randn * 0.01) and zero biases, in the course's layout.
 
     For cell="rnn" the draws are those of the course's `initialize_parameters`
@@ -120,9 +120,13 @@ def initialize_parameters(n_a, n_x, n_y, *, cell="rnn", reset_after=True, forget
     cell = _cells.check_cell(cell)
     rng = np.random.RandomState(seed)
     if cell == "rnn":
-        return {"Wax": rng.randn(n_a, n_x) * 0.01, "Waa": rng.randn(n_a, n_a) * 0.01,
-                "Wya": rng.randn(n_y, n_a) * 0.01, "ba": np.zeros((n_a, 1)),
-                "by": np.zeros((n_y, 1))}
+        return {
+            "Wax": rng.randn(n_a, n_x) * 0.01,
+            "Waa": rng.randn(n_a, n_a) * 0.01,
+            "Wya": rng.randn(n_y, n_a) * 0.01,
+            "ba": np.zeros((n_a, 1)),
+            "by": np.zeros((n_y, 1)),
+        }
     gates = ("f", "i", "c", "o") if cell == "lstm" else ("u", "r", "c")
     parameters = {}
     for gate in gates:
@@ -143,9 +147,22 @@ def indices_to_name(indices, ix_to_char):
     return text[:1].upper() + text[1:]
 
 
-def train_char_model(names, *, cell="rnn", num_iterations=22001, n_a=50, learning_rate=0.01,
-                     max_value=5.0, shuffle_seed=0, init_seed=1, dino_names=7, sample_every=2000,
-                     curve_every=500, reset_after=True, callback=None):
+def train_char_model(
+    names,
+    *,
+    cell="rnn",
+    num_iterations=22001,
+    n_a=50,
+    learning_rate=0.01,
+    max_value=5.0,
+    shuffle_seed=0,
+    init_seed=1,
+    dino_names=7,
+    sample_every=2000,
+    curve_every=500,
+    reset_after=True,
+    callback=None,
+):
     """Train a character-level model on a list of names, one name per SGD step.
 
     Args:
@@ -180,15 +197,19 @@ def train_char_model(names, *, cell="rnn", num_iterations=22001, n_a=50, learnin
         )
     if any("\n" in name for name in names):
         raise ValueError("names: a name contains '\\n', which marks the end of a name")
-    for key, value in (("num_iterations", num_iterations), ("sample_every", sample_every),
-                       ("curve_every", curve_every)):
+    for key, value in (
+        ("num_iterations", num_iterations),
+        ("sample_every", sample_every),
+        ("curve_every", curve_every),
+    ):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise ValueError(f"{key}: expected a positive int, got {value!r}")
     cell = _cells.check_cell(cell)
     char_to_ix, ix_to_char = build_vocabulary(names)
     vocab = len(char_to_ix)
-    parameters = initialize_parameters(n_a, vocab, vocab, cell=cell, reset_after=reset_after,
-                                       seed=init_seed)
+    parameters = initialize_parameters(
+        n_a, vocab, vocab, cell=cell, reset_after=reset_after, seed=init_seed
+    )
     examples = list(names)
     np.random.RandomState(shuffle_seed).shuffle(examples)
     newline = char_to_ix["\n"]
@@ -206,10 +227,21 @@ def train_char_model(names, *, cell="rnn", num_iterations=22001, n_a=50, learnin
         if j % curve_every == 0 or j == num_iterations - 1:
             curve.append((j, loss))
         if j % sample_every == 0:
-            samples[j] = [indices_to_name(sample(parameters, char_to_ix, seed), ix_to_char)
-                          for seed in range(dino_names)]
+            samples[j] = [
+                indices_to_name(sample(parameters, char_to_ix, seed), ix_to_char)
+                for seed in range(dino_names)
+            ]
             if callback is not None:
                 callback(j, loss, samples[j])
-    return CharModelResult(parameters=parameters, char_to_ix=char_to_ix, ix_to_char=ix_to_char,
-                           cell=cell, iterations=num_iterations, final_smoothed_loss=loss,
-                           curve=curve, samples=samples, losses=losses, chars=chars)
+    return CharModelResult(
+        parameters=parameters,
+        char_to_ix=char_to_ix,
+        ix_to_char=ix_to_char,
+        cell=cell,
+        iterations=num_iterations,
+        final_smoothed_loss=loss,
+        curve=curve,
+        samples=samples,
+        losses=losses,
+        chars=chars,
+    )

@@ -50,8 +50,9 @@ def gradient_norms_over_time(x, a0, parameters, *, target=None, da_last=None):
         labels = np.broadcast_to(np.asarray(target), (m,))
         n_y = y.shape[0]
         if not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0 or labels.max() >= n_y:
-            raise ValueError(f"target: expected class indices in [0, {n_y}) for {m} examples, "
-                             f"got {target!r}")
+            raise ValueError(
+                f"target: expected class indices in [0, {n_y}) for {m} examples, got {target!r}"
+            )
         dz = y[:, :, -1].copy()  # (n_y, m): softmax minus one-hot
         dz[labels, np.arange(m)] -= 1.0
         da_next = np.asarray(parameters[_cells.output_key(cell)]).T @ dz  # (n_a, m)

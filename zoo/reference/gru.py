@@ -53,8 +53,12 @@ def _check(parameters, n_x, n_a, reset_after, where, inputs):
             f"parameters: key 'bca' belongs to the reset_after=True GRU, but {where} was called "
             "with reset_after=False (pass reset_after=True or drop the key)"
         )
-    return check_parameters(parameters, gru_spec(n_x, n_a, n_y, reset_after), where,
-                            sizes=f"n_x = {n_x} from {inputs[0]}, n_a = {n_a} from {inputs[1]}")
+    return check_parameters(
+        parameters,
+        gru_spec(n_x, n_a, n_y, reset_after),
+        where,
+        sizes=f"n_x = {n_x} from {inputs[0]}, n_a = {n_a} from {inputs[1]}",
+    )
 
 
 def gru_cell_forward(xt, a_prev, parameters, reset_after=True):

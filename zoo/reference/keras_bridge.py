@@ -124,8 +124,9 @@ def from_keras_weights(weights, cell, *, reset_after=True):
     if split:
         input_bias, recurrent_bias = bias[0], bias[1]
         # z and r: the two biases only ever appear summed.
-        bias = np.concatenate([input_bias[: 2 * n_a] + recurrent_bias[: 2 * n_a],
-                               input_bias[2 * n_a :]])
+        bias = np.concatenate(
+            [input_bias[: 2 * n_a] + recurrent_bias[: 2 * n_a], input_bias[2 * n_a :]]
+        )
     out = {}
     for j, gate in enumerate(_KERAS_ORDER[cell]):
         cols = slice(j * n_a, (j + 1) * n_a)
@@ -156,8 +157,11 @@ def dense_to_keras(parameters):
     """
     key = "Wya" if isinstance(parameters, dict) and "Wya" in parameters else "Wy"
     n_y, n_a = get_matrix(parameters, key, "(n_y, n_a)", "dense_to_keras").shape
-    p = check_parameters(parameters, {key: ((n_y, n_a), "(n_y, n_a)"),
-                                      "by": ((n_y, 1), "(n_y, 1)")}, "dense_to_keras")
+    p = check_parameters(
+        parameters,
+        {key: ((n_y, n_a), "(n_y, n_a)"), "by": ((n_y, 1), "(n_y, 1)")},
+        "dense_to_keras",
+    )
     return [p[key].T.copy(), p["by"][:, 0].copy()]
 
 
@@ -188,8 +192,11 @@ def dense_from_keras(weights, cell):
 def _layer_cell(layer):
     import keras  # lazy: TensorFlow (the reference itself is numpy only)
 
-    for cell, cls in (("lstm", keras.layers.LSTM), ("gru", keras.layers.GRU),
-                      ("rnn", keras.layers.SimpleRNN)):
+    for cell, cls in (  # noqa: B007  (cell is read after the loop breaks)
+        ("lstm", keras.layers.LSTM),
+        ("gru", keras.layers.GRU),
+        ("rnn", keras.layers.SimpleRNN),
+    ):
         if isinstance(layer, cls):
             break
     else:
@@ -198,13 +205,17 @@ def _layer_cell(layer):
         )
     activation = getattr(layer.activation, "__name__", str(layer.activation))
     if activation != "tanh" or not layer.use_bias:
-        raise ValueError(f"layer {layer.name!r}: the numpy cells need activation='tanh' and "
-                         f"use_bias=True, got activation={activation!r}, use_bias={layer.use_bias}")
+        raise ValueError(
+            f"layer {layer.name!r}: the numpy cells need activation='tanh' and "
+            f"use_bias=True, got activation={activation!r}, use_bias={layer.use_bias}"
+        )
     if cell != "rnn":
         gate = getattr(layer.recurrent_activation, "__name__", str(layer.recurrent_activation))
         if gate != "sigmoid":
-            raise ValueError(f"layer {layer.name!r}: the numpy cells need "
-                             f"recurrent_activation='sigmoid', got {gate!r}")
+            raise ValueError(
+                f"layer {layer.name!r}: the numpy cells need "
+                f"recurrent_activation='sigmoid', got {gate!r}"
+            )
     return cell
 
 
@@ -233,28 +244,38 @@ def set_keras_weights(layer, parameters, dense=None):
     cell = _layer_cell(layer)
     p_cell, reset_after = cell_of(parameters)
     if p_cell != cell:
-        raise ValueError(f"parameters: the keys are those of a {p_cell.upper()}, but layer "
-                         f"{layer.name!r} is a {_LAYER_NAMES[cell]}")
+        raise ValueError(
+            f"parameters: the keys are those of a {p_cell.upper()}, but layer "
+            f"{layer.name!r} is a {_LAYER_NAMES[cell]}"
+        )
     if cell == "gru" and reset_after != layer.reset_after:
-        raise ValueError(f"parameters: {'has' if reset_after else 'lacks'} key 'bca' but layer "
-                         f"{layer.name!r} has reset_after={layer.reset_after}")
+        raise ValueError(
+            f"parameters: {'has' if reset_after else 'lacks'} key 'bca' but layer "
+            f"{layer.name!r} has reset_after={layer.reset_after}"
+        )
     n_x, n_a, _ = _sizes(parameters, cell, "set_keras_weights")
     if layer.units != n_a:
-        raise ValueError(f"layer {layer.name!r}: units={layer.units}, but the parameters have "
-                         f"n_a={n_a}")
+        raise ValueError(
+            f"layer {layer.name!r}: units={layer.units}, but the parameters have n_a={n_a}"
+        )
     if not layer.built:
         layer.build((None, None, n_x))
     weights = to_keras_weights(parameters)
     for w, variable in zip(weights, layer.weights):
-        check_shape(f"layer {layer.name!r} variable {variable.path}", w, tuple(variable.shape),
-                    "(the Keras variable's shape; is n_x right?)")
+        check_shape(
+            f"layer {layer.name!r} variable {variable.path}",
+            w,
+            tuple(variable.shape),
+            "(the Keras variable's shape; is n_x right?)",
+        )
     layer.set_weights([np.asarray(w, dtype=v.dtype) for w, v in zip(weights, layer.weights)])
     if dense is not None:
         kernel, bias = dense_to_keras(parameters)
         if not dense.built:
             dense.build((None, n_a))
-        dense.set_weights([np.asarray(kernel, dtype=dense.kernel.dtype),
-                           np.asarray(bias, dtype=dense.bias.dtype)])
+        dense.set_weights(
+            [np.asarray(kernel, dtype=dense.kernel.dtype), np.asarray(bias, dtype=dense.bias.dtype)]
+        )
 
 
 def get_keras_weights(layer, dense=None):
@@ -278,8 +299,9 @@ def get_keras_weights(layer, dense=None):
     cell = _layer_cell(layer)
     if not layer.built:
         raise ValueError(f"layer {layer.name!r}: not built yet; call it once or build it first")
-    parameters = from_keras_weights(layer.get_weights(), cell,
-                                    reset_after=getattr(layer, "reset_after", True))
+    parameters = from_keras_weights(
+        layer.get_weights(), cell, reset_after=getattr(layer, "reset_after", True)
+    )
     if dense is not None:
         parameters.update(dense_from_keras(dense.get_weights(), cell))
     return parameters

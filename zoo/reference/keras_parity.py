@@ -40,15 +40,17 @@ def build_keras_layers(parameters, *, dtype="float32", name="reference"):
 
     cell, reset_after = cell_of(parameters)
     n_y, n_a = get_matrix(parameters, output_key(cell), "(n_y, n_a)", "build_keras_layers").shape
-    common = dict(units=n_a, return_sequences=True, return_state=True, dtype=dtype,
-                  name=f"{name}_{cell}")
+    common = dict(
+        units=n_a, return_sequences=True, return_state=True, dtype=dtype, name=f"{name}_{cell}"
+    )
     if cell == "rnn":
         layer = keras.layers.SimpleRNN(activation="tanh", **common)
     elif cell == "lstm":
         layer = keras.layers.LSTM(activation="tanh", recurrent_activation="sigmoid", **common)
     else:
-        layer = keras.layers.GRU(activation="tanh", recurrent_activation="sigmoid",
-                                 reset_after=reset_after, **common)
+        layer = keras.layers.GRU(
+            activation="tanh", recurrent_activation="sigmoid", reset_after=reset_after, **common
+        )
     dense = keras.layers.Dense(n_y, activation="softmax", dtype=dtype, name=f"{name}_output")
     set_keras_weights(layer, parameters, dense=dense)
     return layer, dense

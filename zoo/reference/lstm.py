@@ -73,8 +73,12 @@ def lstm_cell_forward(xt, a_prev, c_prev, parameters):
     check_shape("a_prev", a_prev, (n_a, m), "(n_a, m) with m from xt")
     check_shape("c_prev", c_prev, (n_a, m), "(n_a, m) like a_prev")
     n_y = get_matrix(parameters, "Wy", "(n_y, n_a)", "lstm_cell_forward").shape[0]
-    p = check_parameters(parameters, lstm_spec(n_x, n_a, n_y), "lstm_cell_forward",
-                         sizes=f"n_x = {n_x} from xt, n_a = {n_a} from a_prev")
+    p = check_parameters(
+        parameters,
+        lstm_spec(n_x, n_a, n_y),
+        "lstm_cell_forward",
+        sizes=f"n_x = {n_x} from xt, n_a = {n_a} from a_prev",
+    )
     return raw_step_forward(xt, a_prev, c_prev, p)
 
 
@@ -144,8 +148,12 @@ def lstm_forward(x, a0, parameters, c0=None):
     c0 = as_array("c0", c0, 2, "(n_a, m)")
     check_shape("c0", c0, (n_a, m), "(n_a, m) like a0")
     n_y = get_matrix(parameters, "Wy", "(n_y, n_a)", "lstm_forward").shape[0]
-    p = check_parameters(parameters, lstm_spec(n_x, n_a, n_y), "lstm_forward",
-                         sizes=f"n_x = {n_x} from x, n_a = {n_a} from a0")
+    p = check_parameters(
+        parameters,
+        lstm_spec(n_x, n_a, n_y),
+        "lstm_forward",
+        sizes=f"n_x = {n_x} from x, n_a = {n_a} from a0",
+    )
 
     dtype = np.result_type(x, a0, p["Wf"])
     a = np.zeros((n_a, m, T_x), dtype=dtype)  # (n_a, m, T_x)

@@ -63,8 +63,12 @@ def rnn_cell_forward(xt, a_prev, parameters):
     (n_x, m), n_a = xt.shape, a_prev.shape[0]
     check_shape("a_prev", a_prev, (n_a, m), "(n_a, m) with m from xt")
     n_y = get_matrix(parameters, "Wya", "(n_y, n_a)", "rnn_cell_forward").shape[0]
-    p = check_parameters(parameters, rnn_spec(n_x, n_a, n_y), "rnn_cell_forward",
-                         sizes=f"n_x = {n_x} from xt, n_a = {n_a} from a_prev")
+    p = check_parameters(
+        parameters,
+        rnn_spec(n_x, n_a, n_y),
+        "rnn_cell_forward",
+        sizes=f"n_x = {n_x} from xt, n_a = {n_a} from a_prev",
+    )
 
     return raw_step_forward(xt, a_prev, p)
 
@@ -122,8 +126,12 @@ def rnn_forward(x, a0, parameters):
     n_x, m, T_x = x.shape
     check_shape("a0", a0, (a0.shape[0], m), "(n_a, m) with m from x")
     n_y = get_matrix(parameters, "Wya", "(n_y, n_a)", "rnn_forward").shape[0]
-    p = check_parameters(parameters, rnn_spec(n_x, a0.shape[0], n_y), "rnn_forward",
-                         sizes=f"n_x = {n_x} from x, n_a = {a0.shape[0]} from a0")
+    p = check_parameters(
+        parameters,
+        rnn_spec(n_x, a0.shape[0], n_y),
+        "rnn_forward",
+        sizes=f"n_x = {n_x} from x, n_a = {a0.shape[0]} from a0",
+    )
 
     dtype = np.result_type(x, a0, p["Waa"])
     a = np.zeros((a0.shape[0], m, T_x), dtype=dtype)  # (n_a, m, T_x)

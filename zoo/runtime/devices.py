@@ -34,10 +34,16 @@ def hardware_facts():
                     break
     except OSError:
         pass
-    tpu = bool(os.environ.get("TPU_NAME") or os.environ.get("COLAB_TPU_ADDR")
-               or os.path.exists("/dev/accel0"))
-    return {"tpu": tpu, "gpus": len(tf.config.list_physical_devices("GPU")),
-            "cpu_flags": frozenset(flags)}
+    tpu = bool(
+        os.environ.get("TPU_NAME")
+        or os.environ.get("COLAB_TPU_ADDR")
+        or os.path.exists("/dev/accel0")
+    )
+    return {
+        "tpu": tpu,
+        "gpus": len(tf.config.list_physical_devices("GPU")),
+        "cpu_flags": frozenset(flags),
+    }
 
 
 __all__ = ["hardware_facts"]

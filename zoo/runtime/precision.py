@@ -19,8 +19,16 @@ from zoo.runtime.devices import hardware_facts
 PRECISIONS = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
 LOGITS_LAYER = "logits"
 
-__all__ = ["PRECISIONS", "LOGITS_LAYER", "resolve_precision", "dtype_policy", "is_mixed",
-           "float32_logits", "strip_dtype_policies", "float32_copy"]
+__all__ = [
+    "PRECISIONS",
+    "LOGITS_LAYER",
+    "resolve_precision",
+    "dtype_policy",
+    "is_mixed",
+    "float32_logits",
+    "strip_dtype_policies",
+    "float32_copy",
+]
 
 
 def resolve_precision(precision="auto", *, facts=None):
@@ -64,11 +72,19 @@ def resolve_precision(precision="auto", *, facts=None):
             return "mixed_bfloat16"
         return "float32"
     if precision == "mixed_float16" and not facts.get("gpus"):
-        warnings.warn("precision='mixed_float16' without a GPU: float16 is emulated on this "
-                      "machine and slower than float32", UserWarning, stacklevel=3)
+        warnings.warn(
+            "precision='mixed_float16' without a GPU: float16 is emulated on this "
+            "machine and slower than float32",
+            UserWarning,
+            stacklevel=3,
+        )
     if precision == "mixed_bfloat16" and not (facts.get("tpu") or bf16_cpu or facts.get("gpus")):
-        warnings.warn("precision='mixed_bfloat16' on hardware without bfloat16 support: it is "
-                      "emulated and slower than float32", UserWarning, stacklevel=3)
+        warnings.warn(
+            "precision='mixed_bfloat16' on hardware without bfloat16 support: it is "
+            "emulated and slower than float32",
+            UserWarning,
+            stacklevel=3,
+        )
     return precision
 
 
@@ -198,9 +214,11 @@ def strip_dtype_policies(config):
     {'layers': [{'name': 'd'}]}
     """
     if isinstance(config, dict):
-        return {k: strip_dtype_policies(v) for k, v in config.items()
-                if not (k == "dtype" and isinstance(v, dict)
-                        and v.get("class_name") == "DTypePolicy")}
+        return {
+            k: strip_dtype_policies(v)
+            for k, v in config.items()
+            if not (k == "dtype" and isinstance(v, dict) and v.get("class_name") == "DTypePolicy")
+        }
     if isinstance(config, list):
         return [strip_dtype_policies(v) for v in config]
     return config

@@ -31,35 +31,63 @@ def _parser():
     tr.add_argument("task", choices=TASKS)
     tr.add_argument("--out", required=True, help="artifact folder to write")
     tr.add_argument("--data", help="local copy of the data zip (default: download it)")
-    tr.add_argument("--dataset", choices=("sentence_polarity", "movie_reviews"),
-                    default="sentence_polarity", help="sentiment corpus")
-    tr.add_argument("--vectors", action="store_true",
-                    help="sentiment: start from word vectors trained on the training texts")
+    tr.add_argument(
+        "--dataset",
+        choices=("sentence_polarity", "movie_reviews"),
+        default="sentence_polarity",
+        help="sentiment corpus",
+    )
+    tr.add_argument(
+        "--vectors",
+        action="store_true",
+        help="sentiment: start from word vectors trained on the training texts",
+    )
     tr.add_argument("--epochs", type=integer("--epochs", 1, message=_POSITIVE))
-    tr.add_argument("--max-minutes",
-                    type=number("--max-minutes", low=0, low_open=True, message=_POSITIVE))
-    tr.add_argument("--attention", choices=("dot", "additive", "none"), default="dot",
-                    help="dates and addition: the attention of the encoder-decoder")
-    tr.add_argument("--digits", type=integer("--digits", 1, message=_POSITIVE), default=3,
-                    help="addition: digits")
+    tr.add_argument(
+        "--max-minutes", type=number("--max-minutes", low=0, low_open=True, message=_POSITIVE)
+    )
+    tr.add_argument(
+        "--attention",
+        choices=("dot", "additive", "none"),
+        default="dot",
+        help="dates and addition: the attention of the encoder-decoder",
+    )
+    tr.add_argument(
+        "--digits",
+        type=integer("--digits", 1, message=_POSITIVE),
+        default=3,
+        help="addition: digits",
+    )
     tr.add_argument("--seed", type=seed(), default=0, help="any integer")
-    tr.add_argument("--fresh", action="store_true",
-                    help="forget an interrupted or finished run in OUT/training and train from "
-                         "scratch (by default a run is resumed where it stopped)")
+    tr.add_argument(
+        "--fresh",
+        action="store_true",
+        help="forget an interrupted or finished run in OUT/training and train from "
+        "scratch (by default a run is resumed where it stopped)",
+    )
     pr = commands.add_parser("predict", help="run a trained task model on raw text")
     pr.add_argument("model", help="artifact folder from `train`")
     pr.add_argument("texts", nargs="+")
-    pr.add_argument("--beam", type=integer("--beam", 1, message=_POSITIVE),
-                    help="dates/addition: beam width")
-    pr.add_argument("--truncate", action="store_true",
-                    help="sentiment: keep the last tokens of a text longer than the model reads")
-    pr.add_argument("--heatmap", help="dates/addition: write the attention of the first text "
-                                      "as this PNG")
+    pr.add_argument(
+        "--beam", type=integer("--beam", 1, message=_POSITIVE), help="dates/addition: beam width"
+    )
+    pr.add_argument(
+        "--truncate",
+        action="store_true",
+        help="sentiment: keep the last tokens of a text longer than the model reads",
+    )
+    pr.add_argument(
+        "--heatmap", help="dates/addition: write the attention of the first text as this PNG"
+    )
     ev = commands.add_parser("evaluate", help="the task's standard metric on held-out data")
     ev.add_argument("model")
     ev.add_argument("--data", help="local copy of the data zip (default: download it)")
-    ev.add_argument("--n", type=integer("--n", 1, message=_POSITIVE), default=2000,
-                    help="dates/addition: generated held-out examples")
+    ev.add_argument(
+        "--n",
+        type=integer("--n", 1, message=_POSITIVE),
+        default=2000,
+        help="dates/addition: generated held-out examples",
+    )
     return parser
 
 
@@ -70,8 +98,7 @@ def _train(args):
 
     check_output_folder(args.out, kind=KINDS[args.task], option="--out")  # before any work
     minutes = args.max_minutes * 60 if args.max_minutes else None
-    common = dict(out=args.out, seed=args.seed, max_seconds=minutes, verbose=2,
-                  fresh=args.fresh)
+    common = dict(out=args.out, seed=args.seed, max_seconds=minutes, verbose=2, fresh=args.fresh)
     if args.epochs:
         common["epochs"] = args.epochs
     if args.task == "sentiment":
@@ -98,17 +125,20 @@ def _predict(args):
     task = artifact_kind(args.model)
     if task == "sentiment":
         clf = sentiment.load(args.model)
-        return [{"text": t, "label": label, "probability": round(p, 4)}
-                for t, (label, p) in zip(args.texts, clf.predict(args.texts,
-                                                                 truncate=args.truncate))]
+        return [
+            {"text": t, "label": label, "probability": round(p, 4)}
+            for t, (label, p) in zip(args.texts, clf.predict(args.texts, truncate=args.truncate))
+        ]
     if task == "ner":
         tagger = ner.load(args.model)
         return [dict(text=t, **tagger.predict(t)) for t in args.texts]
     module = dates if task == "dates" else addition
     translator = module.load(args.model)
     if args.heatmap and not translator.config.get("attention"):
-        raise TaskError(f"--heatmap: {args.model} was trained without attention; there are "
-                        f"no attention weights to draw")
+        raise TaskError(
+            f"--heatmap: {args.model} was trained without attention; there are "
+            f"no attention weights to draw"
+        )
     method = "beam" if args.beam else "greedy"
     outputs = translator.predict(args.texts, method=method, width=args.beam or 4)
     if args.heatmap:
@@ -131,8 +161,11 @@ def _evaluate(args):
     if task == "sentiment":
         clf = sentiment.load(args.model)
         dataset = clf.config.get("dataset") or "sentence_polarity"
-        return {"task": task, "dataset": dataset,
-                **sentiment.evaluate(clf, *sentiment.load_data(dataset, args.data))}
+        return {
+            "task": task,
+            "dataset": dataset,
+            **sentiment.evaluate(clf, *sentiment.load_data(dataset, args.data)),
+        }
     if task == "ner":
         scores = ner.evaluate(ner.load(args.model), ner.load_data(args.data)["testb"])
         return {"task": task, "split": "esp.testb", **scores}
@@ -160,8 +193,10 @@ def main(argv=None):
 
 def _printing(command):
     """The command, printing its result as one JSON line on stdout."""
+
     def print_result(args):
         print(json.dumps(command(args), ensure_ascii=False))
+
     return print_result
 
 

@@ -23,7 +23,7 @@ TARGET_CHARS = "0123456789"
 
 def _number(rng, digits):
     length = rng.randint(1, digits)
-    return rng.randint(0 if length == 1 else 10 ** (length - 1), 10 ** length - 1)
+    return rng.randint(0 if length == 1 else 10 ** (length - 1), 10**length - 1)
 
 
 def generate(n, *, digits=3, seed=0, exclude=()):
@@ -46,7 +46,7 @@ def generate(n, *, digits=3, seed=0, exclude=()):
     """
     rng = random.Random(seed)
     seen, pairs = set(exclude), []
-    limit = (10 ** digits) ** 2 - len(seen)
+    limit = (10**digits) ** 2 - len(seen)
     if n > limit:
         raise ValueError(f"n must be <= {limit} for digits={digits}; got {n}")
     while len(pairs) < n:
@@ -58,9 +58,23 @@ def generate(n, *, digits=3, seed=0, exclude=()):
     return pairs
 
 
-def train(*, digits=3, n_train=50000, n_val=1000, attention="dot", units=128,
-          embedding_dim=32, epochs=30, batch_size=128, learning_rate=3e-3, max_seconds=None,
-          out=None, seed=0, verbose=0, fresh=False):
+def train(
+    *,
+    digits=3,
+    n_train=50000,
+    n_val=1000,
+    attention="dot",
+    units=128,
+    embedding_dim=32,
+    epochs=30,
+    batch_size=128,
+    learning_rate=3e-3,
+    max_seconds=None,
+    out=None,
+    seed=0,
+    verbose=0,
+    fresh=False,
+):
     """Train an adder on generated questions.
 
     Args:
@@ -81,24 +95,45 @@ def train(*, digits=3, n_train=50000, n_val=1000, attention="dot", units=128,
 
     >>> adder, metrics = train(digits=1, n_train=60, n_val=10, epochs=1)  # doctest: +SKIP
     """
-    total = (10 ** digits) ** 2
+    total = (10**digits) ** 2
     n_train = min(n_train, int(0.8 * total))  # leave questions for validation and testing
     n_val = min(n_val, (total - n_train) // 2)
     train_pairs = generate(n_train, digits=digits, seed=seed)
     val_pairs = generate(n_val, digits=digits, seed=seed + 1, exclude=[q for q, _ in train_pairs])
     return Translator.train(
-        train_pairs, val_pairs, kind=KIND, source_chars=SOURCE_CHARS, target_chars=TARGET_CHARS,
-        max_source_length=2 * digits + 1, max_target_length=digits + 1, lowercase=False,
-        attention=attention, units=units, embedding_dim=embedding_dim, epochs=epochs,
-        batch_size=batch_size, learning_rate=learning_rate, max_seconds=max_seconds, out=out,
-        seed=seed, verbose=verbose, fresh=fresh,
-        extra={"digits": digits, "data_seed": seed, "n_train": n_train, "strip_spaces": True,
-               "source_pattern": rf"\d{{1,{digits}}}\+\d{{1,{digits}}}",
-               "source_help": f"two numbers of 1 to {digits} digits joined by '+', e.g. 535+61"})
+        train_pairs,
+        val_pairs,
+        kind=KIND,
+        source_chars=SOURCE_CHARS,
+        target_chars=TARGET_CHARS,
+        max_source_length=2 * digits + 1,
+        max_target_length=digits + 1,
+        lowercase=False,
+        attention=attention,
+        units=units,
+        embedding_dim=embedding_dim,
+        epochs=epochs,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        max_seconds=max_seconds,
+        out=out,
+        seed=seed,
+        verbose=verbose,
+        fresh=fresh,
+        extra={
+            "digits": digits,
+            "data_seed": seed,
+            "n_train": n_train,
+            "strip_spaces": True,
+            "source_pattern": rf"\d{{1,{digits}}}\+\d{{1,{digits}}}",
+            "source_help": f"two numbers of 1 to {digits} digits joined by '+', e.g. 535+61",
+        },
+    )
 
 
-load = task_loader(KIND, Translator.from_artifact, "an adder artifact",
-                   "A `zoo.tasks.translation.Translator`.")
+load = task_loader(
+    KIND, Translator.from_artifact, "an adder artifact", "A `zoo.tasks.translation.Translator`."
+)
 
 
 def predict(translator, texts, *, method="greedy", width=4):
@@ -141,7 +176,10 @@ def evaluate(translator, *, n=2000, seed=None, method="greedy", width=4):
     seed = config.get("data_seed", 0) if seed is None else seed
     digits = config["digits"]
     seen = [q for q, _ in generate(config.get("n_train", 0), digits=digits, seed=seed)]
-    test = generate(min(n, (10 ** digits) ** 2 - len(seen)), digits=digits, seed=seed + 100,
-                    exclude=seen)
-    return {"exact_match": translator.exact_match(*zip(*test), method=method, width=width),
-            "n": len(test)}
+    test = generate(
+        min(n, (10**digits) ** 2 - len(seen)), digits=digits, seed=seed + 100, exclude=seen
+    )
+    return {
+        "exact_match": translator.exact_match(*zip(*test), method=method, width=width),
+        "n": len(test),
+    }

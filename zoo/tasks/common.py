@@ -31,12 +31,18 @@ PAD, UNK = "<pad>", "<unk>"  # ids 0 and 1 of every word vocabulary
 # Public sources (NLTK's data) and the sha256 of each file (../shared/data/README.md).
 NLTK = "https://raw.githubusercontent.com/nltk/nltk_data/gh-pages/packages/corpora/"
 DATASETS = {
-    "sentence_polarity": (NLTK + "sentence_polarity.zip",
-                          "6e1ed4405b65c7eabf1d199a7f7c437091ac21da0ea7467b410a74062574566b"),
-    "movie_reviews": (NLTK + "movie_reviews.zip",
-                      "a41211ae685019137410268134db6a1a14428c89b671eb83056151a878539008"),
-    "conll2002": (NLTK + "conll2002.zip",
-                  "64440e49236d0d393e08e0b266284966d68e2d2a82a50cc41b8e96d98c03b5c8"),
+    "sentence_polarity": (
+        NLTK + "sentence_polarity.zip",
+        "6e1ed4405b65c7eabf1d199a7f7c437091ac21da0ea7467b410a74062574566b",
+    ),
+    "movie_reviews": (
+        NLTK + "movie_reviews.zip",
+        "a41211ae685019137410268134db6a1a14428c89b671eb83056151a878539008",
+    ),
+    "conll2002": (
+        NLTK + "conll2002.zip",
+        "64440e49236d0d393e08e0b266284966d68e2d2a82a50cc41b8e96d98c03b5c8",
+    ),
 }
 
 
@@ -86,14 +92,22 @@ def fetch(name, path=None, *, origin=None, cache_dir=None):
     >>> fetch("no_such_data")
     Traceback (most recent call last):
     ...
-    zoo.tasks.common.DataError: dataset 'no_such_data' is unknown; expected one of conll2002, movie_reviews, sentence_polarity
+    zoo.tasks.common.DataError: dataset 'no_such_data' is unknown; expected one of conll2002, ...
     """
     if name not in DATASETS:
-        raise DataError(f"dataset {name!r} is unknown; expected one of "
-                        f"{', '.join(sorted(DATASETS))}")
+        raise DataError(
+            f"dataset {name!r} is unknown; expected one of {', '.join(sorted(DATASETS))}"
+        )
     url, expected = DATASETS[name]
-    return fetch_verified(f"{name}.zip", origin or url, expected, path=path,
-                          cache_dir=cache_dir, cache_subdir="seqzoo_tasks", error=DataError)
+    return fetch_verified(
+        f"{name}.zip",
+        origin or url,
+        expected,
+        path=path,
+        cache_dir=cache_dir,
+        cache_subdir="seqzoo_tasks",
+        error=DataError,
+    )
 
 
 def open_zip(path):
@@ -117,8 +131,7 @@ def open_zip(path):
     try:
         return zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as error:
-        raise DataError(f"{path}: not a zip file ({error}); expected the task's data zip") \
-            from None
+        raise DataError(f"{path}: not a zip file ({error}); expected the task's data zip") from None
 
 
 # ----------------------------------------------------------------------------- words
@@ -195,11 +208,13 @@ class Vocabulary:
         ['<pad>', '<unk>', 'b', 'a']
         """
         counts = collections.Counter(w for s in sentences for w in s)
-        ranked = sorted((w for w, c in counts.items() if c >= min_count and w not in reserved),
-                        key=lambda w: (-counts[w], w))
+        ranked = sorted(
+            (w for w, c in counts.items() if c >= min_count and w not in reserved),
+            key=lambda w: (-counts[w], w),
+        )
         words = list(reserved) + ranked
         if max_size is not None:
-            words = words[:max(0, max_size - 2)]
+            words = words[: max(0, max_size - 2)]
         return cls(words, unknown)
 
     @property
@@ -262,7 +277,7 @@ def pad_right(sequences, *, length=None, dtype="int32"):
             raise TaskError(f"sequence {row} is empty; every row needs at least one token")
         if len(seq) > length:
             raise TaskError(f"sequence {row} has {len(seq)} tokens, more than {length}")
-        out[row, :len(seq)] = seq
+        out[row, : len(seq)] = seq
     return out
 
 
@@ -326,17 +341,36 @@ def compiled_forward(model):
     """
     import tensorflow as tf
 
-    return tf.function(lambda ids: model(ids, training=False), autograph=False,
-                       input_signature=[tf.TensorSpec((None, None), tf.int32)])
+    return tf.function(
+        lambda ids: model(ids, training=False),
+        autograph=False,
+        input_signature=[tf.TensorSpec((None, None), tf.int32)],
+    )
 
 
 # ----------------------------------------------------------------------------- train + save
 
 
-def train_and_save(build, train_data, *, kind, out, preprocessing, config, epochs,
-                   validation_data=None, learning_rate=1e-3, max_seconds=None,
-                   precision="float32", patience=None, verbose=0, loss=None, extra_metrics=None,
-                   fresh=False, monitor="val_loss"):
+def train_and_save(
+    build,
+    train_data,
+    *,
+    kind,
+    out,
+    preprocessing,
+    config,
+    epochs,
+    validation_data=None,
+    learning_rate=1e-3,
+    max_seconds=None,
+    precision="float32",
+    patience=None,
+    verbose=0,
+    loss=None,
+    extra_metrics=None,
+    fresh=False,
+    monitor="val_loss",
+):
     """Train through `zoo.training.engine.fit`; on every best epoch, write the task's artifact.
 
     Args:
@@ -376,27 +410,53 @@ def train_and_save(build, train_data, *, kind, out, preprocessing, config, epoch
 
     def on_best(model, info):
         if out is not None:
-            save_artifact(out, kind=kind, model=model, preprocessing=preprocessing,
-                          config=config, metrics={"best_epoch": info["epoch"],
-                                                  info["monitor"]: float(info["value"])},
-                          option="out")
+            save_artifact(
+                out,
+                kind=kind,
+                model=model,
+                preprocessing=preprocessing,
+                config=config,
+                metrics={"best_epoch": info["epoch"], info["monitor"]: float(info["value"])},
+                option="out",
+            )
 
-    result = training.fit(build, train_data, validation_data=validation_data, epochs=epochs,
-                          learning_rate=learning_rate, max_seconds=max_seconds,
-                          precision=precision, patience=patience, on_best=on_best,
-                          run_dir=None if out is None else os.path.join(out, "training"),
-                          verbose=verbose, loss=loss, fresh=fresh, monitor=monitor,
-                          settings={"kind": kind, **config})
+    result = training.fit(
+        build,
+        train_data,
+        validation_data=validation_data,
+        epochs=epochs,
+        learning_rate=learning_rate,
+        max_seconds=max_seconds,
+        precision=precision,
+        patience=patience,
+        on_best=on_best,
+        run_dir=None if out is None else os.path.join(out, "training"),
+        verbose=verbose,
+        loss=loss,
+        fresh=fresh,
+        monitor=monitor,
+        settings={"kind": kind, **config},
+    )
     if result.best_epoch is None:
         raise TaskError(f"training stopped before any epoch finished: {result.message}")
-    metrics = {"best_epoch": result.best_epoch, "epochs_run": result.epochs_run,
-               "stopped_reason": result.stopped_reason,
-               "train_seconds": round(result.train_seconds, 2)}
+    metrics = {
+        "best_epoch": result.best_epoch,
+        "epochs_run": result.epochs_run,
+        "stopped_reason": result.stopped_reason,
+        "train_seconds": round(result.train_seconds, 2),
+    }
     if extra_metrics is not None:
         metrics.update(extra_metrics(result.model))
     if out is not None:
-        save_artifact(out, kind=kind, model=result.model, preprocessing=preprocessing,
-                      config=config, metrics=metrics, option="out")
+        save_artifact(
+            out,
+            kind=kind,
+            model=result.model,
+            preprocessing=preprocessing,
+            config=config,
+            metrics=metrics,
+            option="out",
+        )
     return result.model, metrics
 
 
@@ -450,6 +510,7 @@ def task_loader(kind, from_artifact, what, returns):
     ...
     zoo.artifacts.layout.ArtifactError: path no/such/run: does not exist; ...
     """
+
     def load(path):
         return from_artifact(load_task(path, kind=kind))
 
@@ -497,11 +558,15 @@ def artifact_kind(path):
 
     p = pathlib.Path(path)
     if not p.is_dir():
-        raise ArtifactError(f"path {path}: does not exist or is not a folder; expected a task "
-                            f"artifact folder (written by python -m zoo.tasks train)")
+        raise ArtifactError(
+            f"path {path}: does not exist or is not a folder; expected a task "
+            f"artifact folder (written by python -m zoo.tasks train)"
+        )
     found = folder_kind(p)
     for task, kind in KINDS.items():
         if found == kind:
             return task
-    raise ArtifactError(f"path {path}: is not a task artifact (it holds {found or 'other files'}"
-                        f"); expected one written by python -m zoo.tasks train")
+    raise ArtifactError(
+        f"path {path}: is not a task artifact (it holds {found or 'other files'}"
+        f"); expected one written by python -m zoo.tasks train"
+    )

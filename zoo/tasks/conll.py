@@ -21,7 +21,7 @@ class ConllFormatError(DataError):
     >>> read_conll(["El DA O", "Madrid"], name="esp.train")
     Traceback (most recent call last):
     ...
-    zoo.tasks.conll.ConllFormatError: esp.train line 2: 'Madrid': expected 'word [pos] tag' with a tag like O, B-PER, I-LOC
+    zoo.tasks.conll.ConllFormatError: esp.train line 2: 'Madrid': expected 'word [pos] tag' with a tag like ...
     """
 
 
@@ -58,8 +58,10 @@ def read_conll(lines, *, name="file"):
             continue
         if len(columns) < 2 or not TAG.fullmatch(columns[-1]):
             shown = line if len(line) <= 60 else line[:57] + "..."
-            raise ConllFormatError(f"{name} line {number}: {shown!r}: expected 'word [pos] tag' "
-                                   f"with a tag like O, B-PER, I-LOC")
+            raise ConllFormatError(
+                f"{name} line {number}: {shown!r}: expected 'word [pos] tag' "
+                f"with a tag like O, B-PER, I-LOC"
+            )
         words.append(columns[0])
         tags.append(columns[-1])
     if words:
@@ -138,6 +140,5 @@ def entity_scores(gold, predicted):
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
         return {"precision": precision, "recall": recall, "f1": f1, **c}
 
-    total = {key: sum(c[key] for c in counts.values()) for key in ("gold", "predicted",
-                                                                  "correct")}
+    total = {key: sum(c[key] for c in counts.values()) for key in ("gold", "predicted", "correct")}
     return {**prf(total), "per_type": {kind: prf(c) for kind, c in sorted(counts.items())}}

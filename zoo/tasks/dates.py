@@ -23,17 +23,48 @@ from zoo.tasks.common import KINDS, TaskError, task_loader
 from zoo.tasks.translation import Translator
 
 KIND = KINDS["dates"]
-MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august",
-          "september", "october", "november", "december"]
+MONTHS = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
 DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 FORMATS = [
-    "{d} {month} {yyyy}", "{d} {mon} {yyyy}", "{dd} {month} {yyyy}", "{dd} {mon} {yyyy}",
-    "{month} {d}, {yyyy}", "{mon} {d}, {yyyy}", "{month} {d} {yyyy}", "{mon} {d} {yyyy}",
-    "{dow}, {month} {d} {yyyy}", "{dow}, {d} {month} {yyyy}", "{dy} {d} {mon} {yyyy}",
-    "{dth} {month} {yyyy}", "{dth} of {month} {yyyy}", "{month} {dth}, {yyyy}",
-    "{d} {mon} {yy}", "{d} {mon} '{yy}", "{dd}/{mm}/{yy}", "{dd}/{mm}/{yyyy}",
-    "{d}/{m}/{yyyy}", "{dd}.{mm}.{yyyy}", "{d}.{m}.{yy}", "{dd}-{mm}-{yyyy}",
-    "{yyyy}-{mm}-{dd}", "{yyyy}/{mm}/{dd}", "{yyyy}.{mm}.{dd}", "{month} {yyyy}, {d}",
+    "{d} {month} {yyyy}",
+    "{d} {mon} {yyyy}",
+    "{dd} {month} {yyyy}",
+    "{dd} {mon} {yyyy}",
+    "{month} {d}, {yyyy}",
+    "{mon} {d}, {yyyy}",
+    "{month} {d} {yyyy}",
+    "{mon} {d} {yyyy}",
+    "{dow}, {month} {d} {yyyy}",
+    "{dow}, {d} {month} {yyyy}",
+    "{dy} {d} {mon} {yyyy}",
+    "{dth} {month} {yyyy}",
+    "{dth} of {month} {yyyy}",
+    "{month} {dth}, {yyyy}",
+    "{d} {mon} {yy}",
+    "{d} {mon} '{yy}",
+    "{dd}/{mm}/{yy}",
+    "{dd}/{mm}/{yyyy}",
+    "{d}/{m}/{yyyy}",
+    "{dd}.{mm}.{yyyy}",
+    "{d}.{m}.{yy}",
+    "{dd}-{mm}-{yyyy}",
+    "{yyyy}-{mm}-{dd}",
+    "{yyyy}/{mm}/{dd}",
+    "{yyyy}.{mm}.{dd}",
+    "{month} {yyyy}, {d}",
 ]
 SOURCE_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789 ,./-'"
 TARGET_CHARS = "0123456789-"
@@ -73,24 +104,41 @@ def render(date, fmt):
     >>> render(datetime.date(2019, 4, 9), "{dow}, {month} {d} {yyyy}")
     'tuesday, april 9 2019'
     """
-    return fmt.format(d=date.day, dd=f"{date.day:02d}", dth=_ordinal(date.day), m=date.month,
-                      mm=f"{date.month:02d}", month=MONTHS[date.month - 1],
-                      mon=MONTHS[date.month - 1][:3], yyyy=date.year, yy=f"{date.year % 100:02d}",
-                      dow=DAYS[date.weekday()], dy=DAYS[date.weekday()][:3])
+    return fmt.format(
+        d=date.day,
+        dd=f"{date.day:02d}",
+        dth=_ordinal(date.day),
+        m=date.month,
+        mm=f"{date.month:02d}",
+        month=MONTHS[date.month - 1],
+        mon=MONTHS[date.month - 1][:3],
+        yyyy=date.year,
+        yy=f"{date.year % 100:02d}",
+        dow=DAYS[date.weekday()],
+        dy=DAYS[date.weekday()][:3],
+    )
 
 
 _FIELDS = {
-    "d": r"(?P<d>\d{1,2})", "dd": r"(?P<d>\d{2})", "dth": r"(?P<d>\d{1,2})(?:st|nd|rd|th)",
-    "m": r"(?P<m>\d{1,2})", "mm": r"(?P<m>\d{2})", "month": "(?P<month>[a-z]+)",
-    "mon": "(?P<mon>[a-z]{3})", "yyyy": r"(?P<y>\d{4})", "yy": r"(?P<yy>\d{2})",
-    "dow": "[a-z]+", "dy": "[a-z]{3}",
+    "d": r"(?P<d>\d{1,2})",
+    "dd": r"(?P<d>\d{2})",
+    "dth": r"(?P<d>\d{1,2})(?:st|nd|rd|th)",
+    "m": r"(?P<m>\d{1,2})",
+    "mm": r"(?P<m>\d{2})",
+    "month": "(?P<month>[a-z]+)",
+    "mon": "(?P<mon>[a-z]{3})",
+    "yyyy": r"(?P<y>\d{4})",
+    "yy": r"(?P<yy>\d{2})",
+    "dow": "[a-z]+",
+    "dy": "[a-z]{3}",
 }
 
 
 def _pattern(fmt):
     parts = re.split(r"(\{\w+\})", fmt)
-    return re.compile("".join(_FIELDS[p[1:-1]] if p.startswith("{") else re.escape(p)
-                              for p in parts))
+    return re.compile(
+        "".join(_FIELDS[p[1:-1]] if p.startswith("{") else re.escape(p) for p in parts)
+    )
 
 
 _PATTERNS = [(fmt, _pattern(fmt)) for fmt in FORMATS]
@@ -129,15 +177,20 @@ def parse(text):
                 month = [m[:3] for m in MONTHS].index(g["mon"]) + 1
             else:
                 month = int(g["m"])
-            year = int(g["y"]) if g.get("y") else (lambda y: y + (1900 if y >= 50 else 2000))(
-                int(g["yy"]))
+            year = (
+                int(g["y"])
+                if g.get("y")
+                else (lambda y: y + (1900 if y >= 50 else 2000))(int(g["yy"]))
+            )
             date = datetime.date(year, month, int(g["d"]))
         except ValueError:
             continue
         if render(date, fmt) == clean:  # weekday, ordinal suffix and zero padding agree
             return date
-    raise DateFormatError(f"date {text!r}: not in any known format (e.g. '3 may 1979', "
-                          f"'tuesday, april 9 2019', '09/04/19'), or not a real day")
+    raise DateFormatError(
+        f"date {text!r}: not in any known format (e.g. '3 may 1979', "
+        f"'tuesday, april 9 2019', '09/04/19'), or not a real day"
+    )
 
 
 def parse_iso(text):
@@ -225,9 +278,22 @@ def _held_out(n, seen, *, seed):
     return test
 
 
-def train(*, n_train=30000, n_val=1000, attention="dot", units=64, embedding_dim=32,
-          epochs=12, batch_size=64, learning_rate=3e-3, max_seconds=None, out=None, seed=0,
-          verbose=0, fresh=False):
+def train(
+    *,
+    n_train=30000,
+    n_val=1000,
+    attention="dot",
+    units=64,
+    embedding_dim=32,
+    epochs=12,
+    batch_size=64,
+    learning_rate=3e-3,
+    max_seconds=None,
+    out=None,
+    seed=0,
+    verbose=0,
+    fresh=False,
+):
     """Train a date translator on generated data.
 
     Args:
@@ -249,15 +315,34 @@ def train(*, n_train=30000, n_val=1000, attention="dot", units=64, embedding_dim
     """
     train_pairs, val_pairs = split(n_train, n_val, seed=seed)
     return Translator.train(
-        train_pairs, val_pairs, kind=KIND, source_chars=SOURCE_CHARS, target_chars=TARGET_CHARS,
-        max_source_length=MAX_SOURCE_LENGTH, max_target_length=MAX_TARGET_LENGTH,
-        attention=attention, units=units, embedding_dim=embedding_dim, epochs=epochs,
-        batch_size=batch_size, learning_rate=learning_rate, max_seconds=max_seconds, out=out,
-        seed=seed, verbose=verbose, fresh=fresh, extra={"data_seed": seed, "n_train": n_train})
+        train_pairs,
+        val_pairs,
+        kind=KIND,
+        source_chars=SOURCE_CHARS,
+        target_chars=TARGET_CHARS,
+        max_source_length=MAX_SOURCE_LENGTH,
+        max_target_length=MAX_TARGET_LENGTH,
+        attention=attention,
+        units=units,
+        embedding_dim=embedding_dim,
+        epochs=epochs,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        max_seconds=max_seconds,
+        out=out,
+        seed=seed,
+        verbose=verbose,
+        fresh=fresh,
+        extra={"data_seed": seed, "n_train": n_train},
+    )
 
 
-load = task_loader(KIND, Translator.from_artifact, "a date translator artifact",
-                   "A `zoo.tasks.translation.Translator`.")
+load = task_loader(
+    KIND,
+    Translator.from_artifact,
+    "a date translator artifact",
+    "A `zoo.tasks.translation.Translator`.",
+)
 
 
 def predict(translator, texts, *, method="greedy", width=4, strict=False):
@@ -285,8 +370,9 @@ def predict(translator, texts, *, method="greedy", width=4, strict=False):
             try:
                 parse_iso(out)
             except DateFormatError:
-                raise DateFormatError(f"date {text!r}: the model wrote {out!r}, which is not a "
-                                      f"real date") from None
+                raise DateFormatError(
+                    f"date {text!r}: the model wrote {out!r}, which is not a real date"
+                ) from None
     return outputs
 
 

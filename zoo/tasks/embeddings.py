@@ -32,8 +32,9 @@ class WordVectors:
     def __init__(self, words, vectors, source):
         vectors = np.asarray(vectors, "float32")
         if vectors.ndim != 2 or len(words) != len(vectors):
-            raise TaskError(f"vectors: shape {vectors.shape} for {len(words)} words; expected "
-                            f"one row per word")
+            raise TaskError(
+                f"vectors: shape {vectors.shape} for {len(words)} words; expected one row per word"
+            )
         self.words, self.vectors, self.source = list(words), vectors, source
         self.index = {w: i for i, w in enumerate(self.words)}
 
@@ -85,8 +86,9 @@ class WordVectors:
         return {"source": self.source, "words": len(self.words), "dim": self.dim}
 
 
-def train_word_vectors(sentences, *, dim=100, window=5, min_count=3, max_words=40000,
-                       source="unlabelled text", seed=0):
+def train_word_vectors(
+    sentences, *, dim=100, window=5, min_count=3, max_words=40000, source="unlabelled text", seed=0
+):
     """Train word vectors on tokenised text with PPMI and a truncated SVD.
 
     Args:
@@ -117,11 +119,14 @@ def train_word_vectors(sentences, *, dim=100, window=5, min_count=3, max_words=4
 
     sentences = [list(s) for s in sentences]
     counts = collections.Counter(w for s in sentences for w in s)
-    words = sorted((w for w, c in counts.items() if c >= min_count),
-                   key=lambda w: (-counts[w], w))[:max_words]
+    words = sorted((w for w, c in counts.items() if c >= min_count), key=lambda w: (-counts[w], w))[
+        :max_words
+    ]
     if len(words) <= dim:
-        raise TaskError(f"sentences: {len(words)} words occur at least {min_count} times; "
-                        f"expected more than dim={dim}")
+        raise TaskError(
+            f"sentences: {len(words)} words occur at least {min_count} times; "
+            f"expected more than dim={dim}"
+        )
     index = {w: i for i, w in enumerate(words)}
     stream = []  # ids, sentences separated by `window` -1s so no pair crosses them
     for s in sentences:
@@ -150,5 +155,9 @@ def train_word_vectors(sentences, *, dim=100, window=5, min_count=3, max_words=4
     u = svd.fit_transform(ppmi)  # U * S
     vectors = u / np.sqrt(np.maximum(svd.singular_values_, 1e-8))  # U * sqrt(S)
     vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-8)
-    return WordVectors(words, vectors, f"PPMI-SVD on {source}: {sum(map(len, sentences))} "
-                                       f"tokens, window {window}, min_count {min_count}")
+    return WordVectors(
+        words,
+        vectors,
+        f"PPMI-SVD on {source}: {sum(map(len, sentences))} "
+        f"tokens, window {window}, min_count {min_count}",
+    )

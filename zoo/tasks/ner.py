@@ -23,8 +23,19 @@ import collections
 import numpy as np
 
 from zoo.core.checks import map_seed
-from zoo.tasks.common import (KINDS, TaskError, Vocabulary, compiled_forward, fetch, open_zip,
-                              pad_right, padded_batches, task_loader, tokenize, train_and_save)
+from zoo.tasks.common import (
+    KINDS,
+    TaskError,
+    Vocabulary,
+    compiled_forward,
+    fetch,
+    open_zip,
+    pad_right,
+    padded_batches,
+    task_loader,
+    tokenize,
+    train_and_save,
+)
 from zoo.tasks.conll import entities, entity_scores, read_conll
 
 KIND = KINDS["ner"]
@@ -80,8 +91,8 @@ def char_rows(words, chars, length=CHAR_LENGTH):
     head = length // 2
     for row, word in enumerate(words):
         if len(word) > length:
-            word = word[:head] + word[len(word) - (length - head):]
-        out[row, :len(word)] = [chars.get(c, 1) for c in word]
+            word = word[:head] + word[len(word) - (length - head) :]
+        out[row, : len(word)] = [chars.get(c, 1) for c in word]
     return out
 
 
@@ -93,7 +104,7 @@ def _batches(ids, char_ids, tags, *, batch_size, shuffle=False, seed=0):
     x = pad_right(ids)
     c = np.zeros(x.shape + (char_ids[0].shape[1],), "int32")
     for row, rows in enumerate(char_ids):
-        c[row, :len(rows)] = rows
+        c[row, : len(rows)] = rows
     y = pad_right(tags, length=x.shape[1])
     ds = tf.data.Dataset.from_tensor_slices((x, c, lengths, y))
     ds = ds.map(lambda w, ch, n, t: ({"tokens": w[:n], "chars": ch[:n]}, t[:n]))
@@ -125,11 +136,15 @@ def load_data(path=None, *, language="esp", origin=None):
     if language not in ("esp", "ned"):
         raise TaskError(f"language {language!r} is not in CoNLL-2002; expected 'esp' or 'ned'")
     with open_zip(fetch("conll2002", path, origin=origin)) as zf:
-        return {split: read_conll(zf.read(f"conll2002/{language}.{split}")
-                                  .decode("latin-1" if language == "ned" else "utf-8",
-                                          errors="replace").splitlines(),
-                                  name=f"{language}.{split}")
-                for split in SPLITS}
+        return {
+            split: read_conll(
+                zf.read(f"conll2002/{language}.{split}")
+                .decode("latin-1" if language == "ned" else "utf-8", errors="replace")
+                .splitlines(),
+                name=f"{language}.{split}",
+            )
+            for split in SPLITS
+        }
 
 
 class Tagger:
@@ -173,11 +188,15 @@ class Tagger:
                 import tensorflow as tf
 
                 model = self.model
-                spec = [tf.TensorSpec((None, None), tf.int32),
-                        tf.TensorSpec((None, None, CHAR_LENGTH), tf.int32)]
+                spec = [
+                    tf.TensorSpec((None, None), tf.int32),
+                    tf.TensorSpec((None, None, CHAR_LENGTH), tf.int32),
+                ]
                 self._forward = tf.function(
                     lambda ids, chars: model({"tokens": ids, "chars": chars}, training=False),
-                    autograph=False, input_signature=spec)
+                    autograph=False,
+                    input_signature=spec,
+                )
         return self._forward
 
     def encode(self, sentences):
@@ -204,8 +223,10 @@ class Tagger:
                 raise TaskError("text '': empty; expected at least one word")
             if len(words) > limit:
                 shown = " ".join(words[:8]) + " ..."
-                raise TaskError(f"text {shown!r}: {len(words)} tokens, more than the {limit} "
-                                f"this model tags; split it into sentences")
+                raise TaskError(
+                    f"text {shown!r}: {len(words)} tokens, more than the {limit} "
+                    f"this model tags; split it into sentences"
+                )
             rows.append(self.vocab.encode(words))
         return rows
 
@@ -229,16 +250,26 @@ class Tagger:
         rows = self.encode(sentences)
         forward, out = self._compiled(), []
         if self.chars is None:
-            batches = ((x,) for x, _ in padded_batches(rows, np.zeros(len(rows), "int32"),
-                                                       batch_size=batch_size))
+            batches = (
+                (x,)
+                for x, _ in padded_batches(
+                    rows, np.zeros(len(rows), "int32"), batch_size=batch_size
+                )
+            )
         else:
-            batches = ((x["tokens"], x["chars"]) for x, _ in _batches(
-                rows, [char_rows(w, self.chars) for w in sentences], [[0] * len(r) for r in rows],
-                batch_size=batch_size))
+            batches = (
+                (x["tokens"], x["chars"])
+                for x, _ in _batches(
+                    rows,
+                    [char_rows(w, self.chars) for w in sentences],
+                    [[0] * len(r) for r in rows],
+                    batch_size=batch_size,
+                )
+            )
         for inputs in batches:
             best = keras.ops.argmax(forward(*inputs), axis=-1).numpy()
             out += [[self.tags[i] for i in row] for row in best]
-        return [tags[:len(words)] for tags, words in zip(out, sentences)]
+        return [tags[: len(words)] for tags, words in zip(out, sentences)]
 
     def predict(self, text):
         """Tag raw text and list its entities.
@@ -258,8 +289,10 @@ class Tagger:
         if not words:
             raise TaskError(f"text {text!r}: empty; expected at least one word")
         tags = self.tag_sentences([words])[0]
-        found = [{"type": kind, "text": " ".join(words[start:end]), "start": start, "end": end}
-                 for kind, start, end in sorted(entities(tags), key=lambda e: e[1])]
+        found = [
+            {"type": kind, "text": " ".join(words[start:end]), "start": start, "end": end}
+            for kind, start, end in sorted(entities(tags), key=lambda e: e[1])
+        ]
         return {"tokens": words, "tags": tags, "entities": found}
 
     @classmethod
@@ -281,18 +314,42 @@ class Tagger:
         ['O', 'B-LOC', ...]
         """
         vocab = Vocabulary(art.preprocessing["vocab"][2:], unknown=shape)
-        return cls(art.model, vocab, art.preprocessing["tags"],
-                   dict(art.config["task"], metrics=art.metrics),
-                   chars=art.preprocessing.get("chars"))
+        return cls(
+            art.model,
+            vocab,
+            art.preprocessing["tags"],
+            dict(art.config["task"], metrics=art.metrics),
+            chars=art.preprocessing.get("chars"),
+        )
 
 
 load = task_loader(KIND, Tagger.from_artifact, "a tagger artifact", "A `Tagger`.")
 
 
-def train(data, *, max_train=None, max_length=250, cell="lstm", units=128, embedding_dim=100,
-          num_layers=1, dropout=0.3, singleton_unknown=0.5, epochs=15, batch_size=32,
-          learning_rate=2e-3, max_seconds=None, patience=3, out=None, seed=0, verbose=0,
-          fresh=False, char_features=True, embedding_dropout=0.0, char_filters=50):
+def train(
+    data,
+    *,
+    max_train=None,
+    max_length=250,
+    cell="lstm",
+    units=128,
+    embedding_dim=100,
+    num_layers=1,
+    dropout=0.3,
+    singleton_unknown=0.5,
+    epochs=15,
+    batch_size=32,
+    learning_rate=2e-3,
+    max_seconds=None,
+    patience=3,
+    out=None,
+    seed=0,
+    verbose=0,
+    fresh=False,
+    char_features=True,
+    embedding_dropout=0.0,
+    char_filters=50,
+):
     """Train a bidirectional tagger on `data["train"]`, keeping the epoch with the best entity
     F1 on `data["testa"]` (computed after every epoch).
 
@@ -327,8 +384,7 @@ def train(data, *, max_train=None, max_length=250, cell="lstm", units=128, embed
     train_split = data["train"][:max_train] if max_train else data["train"]
     train_split = [s for s in train_split if len(s[0]) <= max_length]
     counts = collections.Counter(w for words, _ in train_split for w in words)
-    vocab = Vocabulary.build([words for words, _ in train_split], reserved=SHAPES,
-                             unknown=shape)
+    vocab = Vocabulary.build([words for words, _ in train_split], reserved=SHAPES, unknown=shape)
     tags = sorted({t for _, ts in train_split for t in ts}, key=lambda t: (t != "O", t))
     tag_ids = {t: i for i, t in enumerate(tags)}
     rng = np.random.default_rng(seed)
@@ -336,8 +392,10 @@ def train(data, *, max_train=None, max_length=250, cell="lstm", units=128, embed
     def ids(words, drop):
         out = vocab.encode(words)
         if drop:
-            out = [vocab.ids[shape(w)] if counts[w] == 1 and rng.random() < drop else i
-                   for w, i in zip(words, out)]
+            out = [
+                vocab.ids[shape(w)] if counts[w] == 1 and rng.random() < drop else i
+                for w, i in zip(words, out)
+            ]
         return out
 
     chars = None
@@ -353,19 +411,38 @@ def train(data, *, max_train=None, max_length=250, cell="lstm", units=128, embed
         size = batch_size if shuffle else 256
         if chars is None:
             return padded_batches(x, y, batch_size=size, shuffle=shuffle, seed=seed)
-        return _batches(x, [char_rows(words, char_ids) for words, _ in sentences], y,
-                        batch_size=size, shuffle=shuffle, seed=seed)
+        return _batches(
+            x,
+            [char_rows(words, char_ids) for words, _ in sentences],
+            y,
+            batch_size=size,
+            shuffle=shuffle,
+            seed=seed,
+        )
 
     config = {"max_length": max_length, "seed": seed, "max_train": max_train}
-    char_settings = {} if chars is None else dict(
-        char_vocab_size=len(chars) + 2, char_length=CHAR_LENGTH, char_filters=char_filters)
+    char_settings = (
+        {}
+        if chars is None
+        else dict(
+            char_vocab_size=len(chars) + 2, char_length=CHAR_LENGTH, char_filters=char_filters
+        )
+    )
 
     def build():
-        return zoo.build_many_to_many(vocab_size=vocab.size, output_dim=len(tags), cell=cell,
-                                      units=units, embedding_dim=embedding_dim,
-                                      num_layers=num_layers, bidirectional=True,
-                                      dropout=dropout, embedding_dropout=embedding_dropout,
-                                      name="ner_tagger", **char_settings)
+        return zoo.build_many_to_many(
+            vocab_size=vocab.size,
+            output_dim=len(tags),
+            cell=cell,
+            units=units,
+            embedding_dim=embedding_dim,
+            num_layers=num_layers,
+            bidirectional=True,
+            dropout=dropout,
+            embedding_dropout=embedding_dropout,
+            name="ner_tagger",
+            **char_settings,
+        )
 
     taggers = {}  # one compiled tagger for the model in training, reused every epoch
 
@@ -381,12 +458,22 @@ def train(data, *, max_train=None, max_length=250, cell="lstm", units=128, embed
     if chars is not None:
         preprocessing["chars"] = chars
     model, metrics = train_and_save(
-        build, dataset(train_split, singleton_unknown, True),
-        validation_data=dataset(data["testa"], 0, False), kind=KIND, out=out,
-        preprocessing=preprocessing, config={"task": config},
-        epochs=epochs, learning_rate=learning_rate, max_seconds=max_seconds,
-        patience=patience, verbose=verbose, extra_metrics=measured, fresh=fresh,
-        monitor=Monitor("testa_f1", testa_f1, mode="max"))
+        build,
+        dataset(train_split, singleton_unknown, True),
+        validation_data=dataset(data["testa"], 0, False),
+        kind=KIND,
+        out=out,
+        preprocessing=preprocessing,
+        config={"task": config},
+        epochs=epochs,
+        learning_rate=learning_rate,
+        max_seconds=max_seconds,
+        patience=patience,
+        verbose=verbose,
+        extra_metrics=measured,
+        fresh=fresh,
+        monitor=Monitor("testa_f1", testa_f1, mode="max"),
+    )
     return Tagger(model, vocab, tags, config, chars=chars), metrics
 
 

@@ -22,8 +22,18 @@ Documents longer than `max_length` tokens keep their **last** `max_length` token
 import numpy as np
 
 from zoo.core.checks import map_seed
-from zoo.tasks.common import (KINDS, TaskError, Vocabulary, compiled_forward, fetch, open_zip,
-                              padded_batches, task_loader, tokenize, train_and_save)
+from zoo.tasks.common import (
+    KINDS,
+    TaskError,
+    Vocabulary,
+    compiled_forward,
+    fetch,
+    open_zip,
+    padded_batches,
+    task_loader,
+    tokenize,
+    train_and_save,
+)
 
 KIND = KINDS["sentiment"]
 LABELS = ("negative", "positive")
@@ -32,10 +42,23 @@ DATASETS = ("sentence_polarity", "movie_reviews")
 # arguments; the CLI trains with them. Long reviews need pooling over every state, not the last
 # one.
 PRESETS = {
-    "sentence_polarity": dict(pooling="max_mean", embedding_dropout=0.3, dropout=0.5, epochs=2,
-                              batch_size=128, learning_rate=3e-3),
-    "movie_reviews": dict(pooling="max_mean", embedding_dropout=0.3, dropout=0.5, epochs=8,
-                          patience=3, batch_size=32, max_length=600),
+    "sentence_polarity": dict(
+        pooling="max_mean",
+        embedding_dropout=0.3,
+        dropout=0.5,
+        epochs=2,
+        batch_size=128,
+        learning_rate=3e-3,
+    ),
+    "movie_reviews": dict(
+        pooling="max_mean",
+        embedding_dropout=0.3,
+        dropout=0.5,
+        epochs=8,
+        patience=3,
+        batch_size=32,
+        max_length=600,
+    ),
 }
 
 
@@ -73,8 +96,11 @@ def load_data(dataset="sentence_polarity", path=None, *, origin=None):
                 lines = raw.decode("utf-8", errors="replace").splitlines()
                 docs = [line for line in lines if line.strip()]
             else:
-                names = sorted(n for n in zf.namelist()
-                               if n.startswith(f"movie_reviews/{short}/") and n.endswith(".txt"))
+                names = sorted(
+                    n
+                    for n in zf.namelist()
+                    if n.startswith(f"movie_reviews/{short}/") and n.endswith(".txt")
+                )
                 docs = [zf.read(n).decode("utf-8", errors="replace") for n in names]
             texts += docs
             labels += [label] * len(docs)
@@ -176,12 +202,16 @@ class Classifier:
                 raise TaskError(f"text {shown!r}: empty; expected at least one word")
             ids = self.vocab.encode(tokens)
             if check and all(i == 1 for i in ids):
-                raise TaskError(f"text {shown!r}: none of its words is in the model's "
-                                f"vocabulary of {self.vocab.size} words; nothing to judge")
+                raise TaskError(
+                    f"text {shown!r}: none of its words is in the model's "
+                    f"vocabulary of {self.vocab.size} words; nothing to judge"
+                )
             if len(ids) > limit:
                 if not truncate:
-                    raise TaskError(f"text {shown!r}: {len(ids)} tokens, more than the {limit} "
-                                    f"this model reads (truncate=True keeps the last {limit})")
+                    raise TaskError(
+                        f"text {shown!r}: {len(ids)} tokens, more than the {limit} "
+                        f"this model reads (truncate=True keeps the last {limit})"
+                    )
                 ids = ids[-limit:]
             rows.append(ids)
         return rows
@@ -275,15 +305,38 @@ class Classifier:
         return cls(art.model, Vocabulary(art.preprocessing["vocab"][2:]), config)
 
 
-load = task_loader(KIND, Classifier.from_artifact, "a sentiment artifact",
-                   "A `Classifier`.")
+load = task_loader(KIND, Classifier.from_artifact, "a sentiment artifact", "A `Classifier`.")
 
 
-def train(texts, labels, *, test_fold=0, folds=10, val_fraction=0.1, max_length=60,
-          min_count=2, max_vocab=20000, cell="gru", units=64, embedding_dim=128,
-          bidirectional=True, dropout=0.3, epochs=6, batch_size=64, learning_rate=2e-3,
-          max_seconds=None, patience=2, out=None, seed=0, verbose=0, dataset=None,
-          fresh=False, pooling="last", embedding_dropout=0.0, embeddings=None):
+def train(
+    texts,
+    labels,
+    *,
+    test_fold=0,
+    folds=10,
+    val_fraction=0.1,
+    max_length=60,
+    min_count=2,
+    max_vocab=20000,
+    cell="gru",
+    units=64,
+    embedding_dim=128,
+    bidirectional=True,
+    dropout=0.3,
+    epochs=6,
+    batch_size=64,
+    learning_rate=2e-3,
+    max_seconds=None,
+    patience=2,
+    out=None,
+    seed=0,
+    verbose=0,
+    dataset=None,
+    fresh=False,
+    pooling="last",
+    embedding_dropout=0.0,
+    embeddings=None,
+):
     """Train a classifier on all folds but `test_fold` (None: on everything).
 
     A `val_fraction` of the training folds picks the best epoch; the vocabulary comes from
@@ -324,8 +377,10 @@ def train(texts, labels, *, test_fold=0, folds=10, val_fraction=0.1, max_length=
     import zoo
 
     if len(texts) != len(labels) or not len(texts):
-        raise TaskError(f"texts and labels: {len(texts)} texts and {len(labels)} labels; "
-                        f"expected the same non-zero number")
+        raise TaskError(
+            f"texts and labels: {len(texts)} texts and {len(labels)} labels; "
+            f"expected the same non-zero number"
+        )
     labels = np.asarray(labels, "int32")
     seed = map_seed(seed)
     keras.utils.set_random_seed(seed)
@@ -335,16 +390,24 @@ def train(texts, labels, *, test_fold=0, folds=10, val_fraction=0.1, max_length=
     n_val = max(1, int(round(val_fraction * len(pool))))
     val_idx, train_idx = pool[:n_val], pool[n_val:]
     tokens = [tokenize(t) for t in texts]
-    vocab = Vocabulary.build([tokens[i] for i in train_idx], min_count=min_count,
-                             max_size=max_vocab)
-    config = {"max_length": max_length, "test_fold": test_fold, "folds": folds, "seed": seed,
-              "dataset": dataset, "n_texts": len(texts)}
+    vocab = Vocabulary.build(
+        [tokens[i] for i in train_idx], min_count=min_count, max_size=max_vocab
+    )
+    config = {
+        "max_length": max_length,
+        "test_fold": test_fold,
+        "folds": folds,
+        "seed": seed,
+        "dataset": dataset,
+        "n_texts": len(texts),
+    }
 
     def rows(index):
         return [(vocab.encode(tokens[i]) or [1])[-max_length:] for i in index]
 
-    train_ds = padded_batches(rows(train_idx), labels[train_idx], batch_size=batch_size,
-                              shuffle=True, seed=seed)
+    train_ds = padded_batches(
+        rows(train_idx), labels[train_idx], batch_size=batch_size, shuffle=True, seed=seed
+    )
     val_ds = padded_batches(rows(val_idx), labels[val_idx], batch_size=256)
 
     initial = None
@@ -355,18 +418,28 @@ def train(texts, labels, *, test_fold=0, folds=10, val_fraction=0.1, max_length=
 
         embeddings = train_word_vectors(
             [tokenize(line) for i in pool for line in texts[i].splitlines() if line.strip()],
-            dim=100, source=f"the {len(pool)} training texts", seed=seed)
+            dim=100,
+            source=f"the {len(pool)} training texts",
+            seed=seed,
+        )
     if embeddings is not None:
         initial = embeddings.matrix_for(vocab.words, seed=seed)
         embedding_dim = initial.shape[1]
         config["embeddings"] = embeddings.describe()
 
     def build():
-        model = zoo.build_many_to_one(vocab_size=vocab.size, output_dim=2, cell=cell,
-                                      units=units, embedding_dim=embedding_dim,
-                                      bidirectional=bidirectional, dropout=dropout,
-                                      pooling=pooling, embedding_dropout=embedding_dropout,
-                                      name="sentiment")
+        model = zoo.build_many_to_one(
+            vocab_size=vocab.size,
+            output_dim=2,
+            cell=cell,
+            units=units,
+            embedding_dim=embedding_dim,
+            bidirectional=bidirectional,
+            dropout=dropout,
+            pooling=pooling,
+            embedding_dropout=embedding_dropout,
+            name="sentiment",
+        )
         if initial is not None:
             model.get_layer("embedding").set_weights([initial])
         return model
@@ -380,10 +453,21 @@ def train(texts, labels, *, test_fold=0, folds=10, val_fraction=0.1, max_length=
         return found
 
     model, metrics = train_and_save(
-        build, train_ds, validation_data=val_ds, kind=KIND, out=out,
-        preprocessing={"vocab": vocab.to_json()}, config={"task": config}, epochs=epochs,
-        learning_rate=learning_rate, max_seconds=max_seconds, patience=patience,
-        verbose=verbose, extra_metrics=measured, fresh=fresh)
+        build,
+        train_ds,
+        validation_data=val_ds,
+        kind=KIND,
+        out=out,
+        preprocessing={"vocab": vocab.to_json()},
+        config={"task": config},
+        epochs=epochs,
+        learning_rate=learning_rate,
+        max_seconds=max_seconds,
+        patience=patience,
+        verbose=verbose,
+        extra_metrics=measured,
+        fresh=fresh,
+    )
     return Classifier(model, vocab, config), metrics
 
 
@@ -411,9 +495,13 @@ def cross_validate(texts, labels, *, folds=10, max_folds=None, seed=0, **kwargs)
     for k in range(folds if max_folds is None else min(folds, max_folds)):
         _, metrics = train(texts, labels, test_fold=k, folds=folds, seed=seed, **kwargs)
         scores.append(metrics["test_accuracy"])
-    return {"accuracy": float(np.mean(scores)), "accuracy_std": float(np.std(scores)),
-            "fold_accuracies": scores, "folds": folds,
-            "seconds": round(time.monotonic() - start, 1)}
+    return {
+        "accuracy": float(np.mean(scores)),
+        "accuracy_std": float(np.std(scores)),
+        "fold_accuracies": scores,
+        "folds": folds,
+        "seconds": round(time.monotonic() - start, 1),
+    }
 
 
 def evaluate(classifier, texts, labels):
@@ -436,10 +524,14 @@ def evaluate(classifier, texts, labels):
         index = np.arange(len(texts))
     else:
         if config.get("n_texts") not in (None, len(texts)):
-            raise TaskError(f"texts: {len(texts)} texts, but the model was trained on a corpus "
-                            f"of {config['n_texts']}; evaluate on the same corpus")
+            raise TaskError(
+                f"texts: {len(texts)} texts, but the model was trained on a corpus "
+                f"of {config['n_texts']}; evaluate on the same corpus"
+            )
         fold = folds_of(len(texts), config["folds"], seed=config["seed"])
         index = np.flatnonzero(fold == config["test_fold"])
     labels = np.asarray(labels)
-    return {"accuracy": classifier.accuracy([texts[i] for i in index], labels[index]),
-            "n": int(len(index))}
+    return {
+        "accuracy": classifier.accuracy([texts[i] for i in index], labels[index]),
+        "n": int(len(index)),
+    }

@@ -100,14 +100,18 @@ class Translator:
                 raise TaskError(f"text {text!r}: empty; expected at least one character")
             unknown = sorted({c for c in clean if c not in self.source_ids})
             if unknown:
-                raise TaskError(f"text {text!r}: characters {''.join(unknown)!r} are not in "
-                                f"the model's alphabet {self.source_chars!r}")
+                raise TaskError(
+                    f"text {text!r}: characters {''.join(unknown)!r} are not in "
+                    f"the model's alphabet {self.source_chars!r}"
+                )
             pattern = self.config.get("source_pattern")
             if pattern and not re.fullmatch(pattern, clean):
                 raise TaskError(f"text {text!r}: expected {self.config.get('source_help')}")
             if len(clean) > limit:
-                raise TaskError(f"text {text!r}: {len(clean)} characters, more than the "
-                                f"{limit} this model reads")
+                raise TaskError(
+                    f"text {text!r}: {len(clean)} characters, more than the "
+                    f"{limit} this model reads"
+                )
             rows.append([self.source_ids[c] for c in clean])
         return pad_right(rows)
 
@@ -202,8 +206,14 @@ class Translator:
         bucket = 1 << (rows - 1).bit_length()
         if bucket > rows:
             source = np.concatenate([source, np.repeat(source[:1], bucket - rows, axis=0)])
-        decoded = self.decoder(source, start_id=START, end_id=END, method=method, width=width,
-                               max_length=self.config["max_target_length"] + 1)
+        decoded = self.decoder(
+            source,
+            start_id=START,
+            end_id=END,
+            method=method,
+            width=width,
+            max_length=self.config["max_target_length"] + 1,
+        )
         decoded = type(decoded)(*(None if a is None else a[:rows] for a in decoded))
         return [self.decode_ids(row) for row in decoded.tokens], decoded
 
@@ -228,8 +238,7 @@ class Translator:
             texts = [texts]
         outputs = []
         for start in range(0, len(texts), batch_size):
-            outputs += self.decode(texts[start:start + batch_size], method=method,
-                                   width=width)[0]
+            outputs += self.decode(texts[start : start + batch_size], method=method, width=width)[0]
         return outputs
 
     def exact_match(self, sources, targets, **kwargs):
@@ -272,12 +281,14 @@ class Translator:
         ((11, 10), '3 may 1979', '1979-05-03')
         """
         if not self.config.get("attention"):
-            raise TaskError("this model has no attention (trained with attention=None); "
-                            "there are no attention weights to show")
+            raise TaskError(
+                "this model has no attention (trained with attention=None); "
+                "there are no attention weights to show"
+            )
         outputs, decoded = self.decode([text], method=method, width=width)
         source = self.normalize(text)
         rows = min(len(outputs[0]) + 1, decoded.attention.shape[1])
-        return decoded.attention[0, :rows, :len(source)], source, outputs[0]
+        return decoded.attention[0, :rows, : len(source)], source, outputs[0]
 
     def plot_attention(self, text, path, *, method="greedy"):
         """Write the attention heat map of one translation as a PNG.
@@ -302,7 +313,7 @@ class Translator:
 
         weights, source, output = self.attention(text, method=method)
         # An output cut at max_target_length has no end token: one row per output character.
-        plot.attention(weights, source, (list(output) + ["<end>"])[:len(weights)], path)
+        plot.attention(weights, source, (list(output) + ["<end>"])[: len(weights)], path)
         return output
 
     # ------------------------------------------------------------------ save / load
@@ -322,10 +333,13 @@ class Translator:
         """
         from zoo.artifacts.format import save_artifact
 
-        save_artifact(path, kind=self.config["kind"], model=self.model,
-                      preprocessing={"source_chars": self.source_chars,
-                                     "target_chars": self.target_chars},
-                      config={"task": self.config})
+        save_artifact(
+            path,
+            kind=self.config["kind"],
+            model=self.model,
+            preprocessing={"source_chars": self.source_chars, "target_chars": self.target_chars},
+            config={"task": self.config},
+        )
 
     @classmethod
     def from_artifact(cls, art):
@@ -344,15 +358,37 @@ class Translator:
         """
         task = dict(art.config["task"])
         task["metrics"] = art.metrics
-        return cls(art.model, art.preprocessing["source_chars"],
-                   art.preprocessing["target_chars"], task)
+        return cls(
+            art.model, art.preprocessing["source_chars"], art.preprocessing["target_chars"], task
+        )
 
     @classmethod
-    def train(cls, train_pairs, val_pairs, *, kind, source_chars, target_chars,
-              max_source_length, max_target_length, lowercase=True, attention="dot",
-              cell="lstm", units=64, embedding_dim=32, bidirectional=False, epochs=10,
-              batch_size=64, learning_rate=3e-3, max_seconds=None, out=None, seed=0,
-              verbose=0, extra=None, fresh=False):
+    def train(
+        cls,
+        train_pairs,
+        val_pairs,
+        *,
+        kind,
+        source_chars,
+        target_chars,
+        max_source_length,
+        max_target_length,
+        lowercase=True,
+        attention="dot",
+        cell="lstm",
+        units=64,
+        embedding_dim=32,
+        bidirectional=False,
+        epochs=10,
+        batch_size=64,
+        learning_rate=3e-3,
+        max_seconds=None,
+        out=None,
+        seed=0,
+        verbose=0,
+        extra=None,
+        fresh=False,
+    ):
         """Train a translator on (source, target) string pairs.
 
         Args:
@@ -389,14 +425,20 @@ class Translator:
 
         seed = map_seed(seed)
         keras.utils.set_random_seed(seed)
-        config = {"kind": kind, "max_source_length": max_source_length,
-                  "max_target_length": max_target_length, "lowercase": lowercase,
-                  "attention": attention, **(extra or {})}
+        config = {
+            "kind": kind,
+            "max_source_length": max_source_length,
+            "max_target_length": max_target_length,
+            "lowercase": lowercase,
+            "attention": attention,
+            **(extra or {}),
+        }
         shell = cls(None, source_chars, target_chars, config)
 
         def arrays(pairs):
-            source = pad_right(shell.encode([s for s, _ in pairs]).tolist(),
-                               length=max_source_length)
+            source = pad_right(
+                shell.encode([s for s, _ in pairs]).tolist(), length=max_source_length
+            )
             target = shell.encode_targets([t for _, t in pairs])
             decoder_in = np.concatenate([np.full((len(pairs), 1), START), target[:, :-1]], 1)
             return (source, decoder_in.astype("int32")), target
@@ -409,18 +451,34 @@ class Translator:
         def build():
             return zoo.build_encoder_decoder(
                 source_vocab_size=len(source_chars) + 1,
-                target_vocab_size=len(target_chars) + 3, cell=cell, units=units,
-                embedding_dim=embedding_dim, bidirectional=bidirectional, attention=attention,
-                name=kind.replace(".", "_"))
+                target_vocab_size=len(target_chars) + 3,
+                cell=cell,
+                units=units,
+                embedding_dim=embedding_dim,
+                bidirectional=bidirectional,
+                attention=attention,
+                name=kind.replace(".", "_"),
+            )
 
         model, metrics = train_and_save(
-            build, ds, validation_data=val, kind=kind, out=out,
+            build,
+            ds,
+            validation_data=val,
+            kind=kind,
+            out=out,
             preprocessing={"source_chars": source_chars, "target_chars": target_chars},
-            config={"task": config}, epochs=epochs, learning_rate=learning_rate,
-            max_seconds=max_seconds, verbose=verbose, fresh=fresh,
-            extra_metrics=lambda m: {"val_exact_match": cls(m, source_chars, target_chars,
-                                                            config).exact_match(
-                *zip(*val_pairs))})
+            config={"task": config},
+            epochs=epochs,
+            learning_rate=learning_rate,
+            max_seconds=max_seconds,
+            verbose=verbose,
+            fresh=fresh,
+            extra_metrics=lambda m: {
+                "val_exact_match": cls(m, source_chars, target_chars, config).exact_match(
+                    *zip(*val_pairs)
+                )
+            },
+        )
         return cls(model, source_chars, target_chars, config), metrics
 
 
@@ -452,11 +510,13 @@ def plot_attention(weights, source, output, path):
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        raise TaskError("attention heat maps need matplotlib, which is not installed: "
-                        "pip install matplotlib") from None
+        raise TaskError(
+            "attention heat maps need matplotlib, which is not installed: pip install matplotlib"
+        ) from None
     weights = np.asarray(weights)
-    fig, ax = plt.subplots(figsize=(max(3, 0.35 * len(source) + 1.5),
-                                    max(2.5, 0.35 * len(output) + 1.2)))
+    fig, ax = plt.subplots(
+        figsize=(max(3, 0.35 * len(source) + 1.5), max(2.5, 0.35 * len(output) + 1.2))
+    )
     image = ax.imshow(weights, cmap="viridis", vmin=0, vmax=1, aspect="auto")
     ax.set_xticks(range(len(source)), [repr(c)[1:-1] if c != " " else "␣" for c in source])
     ax.set_yticks(range(len(output)), list(output))

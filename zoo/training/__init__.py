@@ -8,8 +8,10 @@ from zoo.core.lazy import lazy_face
 
 _EXPORTS = {
     **{name: "zoo.training.engine" for name in ("fit", "TrainingResult")},
-    **{name: "zoo.training.callback" for name in (
-        "Monitor", "Stopwatch", "STOPPED_REASONS", "FAILED_REASONS")},
+    **{
+        name: "zoo.training.callback"
+        for name in ("Monitor", "Stopwatch", "STOPPED_REASONS", "FAILED_REASONS")
+    },
     "clear_run": "zoo.training.run_folder",
     "resolve_strategy": "zoo.training.distribute",
     "resolve_precision": "zoo.runtime.precision",

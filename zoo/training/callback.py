@@ -12,8 +12,13 @@ import time
 
 import keras
 
-from zoo.training.run_folder import (backup_generations, common_generation, repair_backup,
-                             use_generation, write_json)
+from zoo.training.run_folder import (
+    backup_generations,
+    common_generation,
+    repair_backup,
+    use_generation,
+    write_json,
+)
 
 STOPPED_REASONS = ("finished", "early_stopping", "time_budget", "non_finite_loss", "diverged")
 FAILED_REASONS = ("non_finite_loss", "diverged")
@@ -48,8 +53,9 @@ class Monitor:
         if not isinstance(name, str) or not name:
             raise ValueError(f"monitor name must be a non-empty str; got {name!r}")
         if fn is not None and not callable(fn):
-            raise ValueError(f"monitor fn must be a callable model -> float or None; got "
-                             f"{type(fn).__name__}")
+            raise ValueError(
+                f"monitor fn must be a callable model -> float or None; got {type(fn).__name__}"
+            )
         if mode not in ("min", "max"):
             raise ValueError(f"monitor mode must be 'min' or 'max'; got {mode!r}")
         self.name, self.fn, self.mode = name, fn, mode
@@ -113,9 +119,23 @@ class EngineCallback(keras.callbacks.Callback):
     agree on the backup they all resume from before loading it, and check that they loaded the
     same one."""
 
-    def __init__(self, *, twin, state, run_dir, monitor, patience, max_seconds,
-                 divergence_factor, on_best, backup_every_steps, clock, criterion=None,
-                 budget_schedule=None, workers=None):
+    def __init__(
+        self,
+        *,
+        twin,
+        state,
+        run_dir,
+        monitor,
+        patience,
+        max_seconds,
+        divergence_factor,
+        on_best,
+        backup_every_steps,
+        clock,
+        criterion=None,
+        budget_schedule=None,
+        workers=None,
+    ):
         super().__init__()
         self.workers = workers  # the multi-worker tf.distribute.Strategy, or None
         self.budget_schedule = budget_schedule  # a zoo.training.schedules.BudgetCosine, or None
@@ -129,8 +149,11 @@ class EngineCallback(keras.callbacks.Callback):
         self.backup = None
         if run_dir is not None:
             self.backup = keras.callbacks.BackupAndRestore(
-                str(run_dir / "backup"), save_freq=backup_every_steps or "epoch",
-                double_checkpoint=True, delete_checkpoint=True)
+                str(run_dir / "backup"),
+                save_freq=backup_every_steps or "epoch",
+                double_checkpoint=True,
+                delete_checkpoint=True,
+            )
 
     def set_model(self, model):
         super().set_model(model)
@@ -168,12 +191,16 @@ class EngineCallback(keras.callbacks.Callback):
     def _check_same_step(self):
         from zoo.training.distribute import gather_numbers
 
-        steps = [row[0] for row in gather_numbers(self.workers,
-                                                  [int(self.model.optimizer.iterations.numpy())])]
+        steps = [
+            row[0]
+            for row in gather_numbers(self.workers, [int(self.model.optimizer.iterations.numpy())])
+        ]
         if len(set(steps)) > 1:
-            raise ValueError(f"the workers resumed at different optimizer steps ({steps}): "
-                             f"their backups disagree; start every worker fresh (fresh=True, "
-                             f"the CLIs: --fresh)")
+            raise ValueError(
+                f"the workers resumed at different optimizer steps ({steps}): "
+                f"their backups disagree; start every worker fresh (fresh=True, "
+                f"the CLIs: --fresh)"
+            )
 
     def on_train_batch_begin(self, batch, logs=None):
         if self.budget_schedule is not None:  # the learning rate follows the clock
@@ -182,8 +209,10 @@ class EngineCallback(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         loss = (logs or {}).get("loss")
         if loss is not None and not math.isfinite(float(loss)):
-            self._fail("non_finite_loss", f"the loss became {float(loss)} at epoch "
-                                          f"{self.epoch + 1}, step {batch + 1}")
+            self._fail(
+                "non_finite_loss",
+                f"the loss became {float(loss)} at epoch {self.epoch + 1}, step {batch + 1}",
+            )
             return
         if self.backup is not None:
             self.backup.on_train_batch_end(batch, logs)
@@ -198,32 +227,46 @@ class EngineCallback(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if self.reason in FAILED_REASONS:
             return
-        logs = {k: float(v) for k, v in (logs or {}).items() if k != "learning_rate"
-                and _is_number(v)}
+        logs = {
+            k: float(v) for k, v in (logs or {}).items() if k != "learning_rate" and _is_number(v)
+        }
         criterion = self.criterion
         if criterion.computed:
             if criterion.name in logs:
-                raise ValueError(f"monitor name {criterion.name!r} is a Keras log key; name "
-                                 f"the computed metric otherwise")
+                raise ValueError(
+                    f"monitor name {criterion.name!r} is a Keras log key; name "
+                    f"the computed metric otherwise"
+                )
             value = criterion.fn(self.model)
             if not _is_number(value):
-                raise ValueError(f"monitor {criterion.name!r}: fn returned {value!r}; expected "
-                                 f"a float")
+                raise ValueError(
+                    f"monitor {criterion.name!r}: fn returned {value!r}; expected a float"
+                )
             logs[criterion.name] = float(value)
         value = logs.get(self.monitor)
         if value is None:
-            raise ValueError(f"monitor={self.monitor!r} is not among the values training logs: "
-                             f"{', '.join(sorted(logs))}")
+            raise ValueError(
+                f"monitor={self.monitor!r} is not among the values training logs: "
+                f"{', '.join(sorted(logs))}"
+            )
         bad = [k for k in ("loss", self.monitor) if k in logs and not math.isfinite(logs[k])]
         if bad:
-            return self._fail("non_finite_loss", f"the {bad[0]} became {logs[bad[0]]} at epoch "
-                                                  f"{epoch + 1}")
+            return self._fail(
+                "non_finite_loss", f"the {bad[0]} became {logs[bad[0]]} at epoch {epoch + 1}"
+            )
         losses = [h["loss"] for h in self.state["history"] if "loss" in h]
-        if (self.divergence_factor and losses and "loss" in logs
-                and logs["loss"] > self.divergence_factor * min(losses)):
-            return self._fail("diverged", f"the loss diverged at epoch {epoch + 1}: "
-                                          f"{logs['loss']:.4g} > {self.divergence_factor:g} x "
-                                          f"the lowest epoch loss {min(losses):.4g}")
+        if (
+            self.divergence_factor
+            and losses
+            and "loss" in logs
+            and logs["loss"] > self.divergence_factor * min(losses)
+        ):
+            return self._fail(
+                "diverged",
+                f"the loss diverged at epoch {epoch + 1}: "
+                f"{logs['loss']:.4g} > {self.divergence_factor:g} x "
+                f"the lowest epoch loss {min(losses):.4g}",
+            )
         state = self.state
         state["history"].append({"epoch": epoch + 1, **logs})
         state["train_seconds"] = round(self.seconds(), 3)
@@ -236,10 +279,17 @@ class EngineCallback(keras.callbacks.Callback):
                 self.twin.save_weights(str(tmp))
                 os.replace(tmp, self.run_dir / "best.weights.h5")
             if self.on_best is not None:
-                self.on_best(self.twin, {"epoch": epoch + 1, "monitor": self.monitor,
-                                         "value": value, "logs": dict(logs),
-                                         "train_seconds": state["train_seconds"],
-                                         "history": [dict(h) for h in state["history"]]})
+                self.on_best(
+                    self.twin,
+                    {
+                        "epoch": epoch + 1,
+                        "monitor": self.monitor,
+                        "value": value,
+                        "logs": dict(logs),
+                        "train_seconds": state["train_seconds"],
+                        "history": [dict(h) for h in state["history"]],
+                    },
+                )
         else:
             state["wait"] = state.get("wait", 0) + 1
             if self.patience is not None and state["wait"] >= max(1, self.patience):
@@ -275,10 +325,16 @@ def _is_number(value):
 
 def _message(state):
     reason = state.get("stopped_reason", "finished")
-    how = {"finished": "ran all its epochs", "early_stopping": "stopped early",
-           "time_budget": "used its time budget"}.get(reason, reason)
-    best = (f"; the best epoch is {state['best_epoch']} ({state['monitor']} "
-            f"{state['best_value']:.4f})" if state.get("best_epoch") else "")
+    how = {
+        "finished": "ran all its epochs",
+        "early_stopping": "stopped early",
+        "time_budget": "used its time budget",
+    }.get(reason, reason)
+    best = (
+        f"; the best epoch is {state['best_epoch']} ({state['monitor']} {state['best_value']:.4f})"
+        if state.get("best_epoch")
+        else ""
+    )
     return f"training {how} after {state.get('epochs_done', 0)} epochs{best}"
 
 

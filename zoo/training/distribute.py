@@ -69,11 +69,14 @@ def read_tf_config(environ=None):
     """
     environ = os.environ if environ is None else environ
     text = environ.get("TF_CONFIG")
-    example = ('TF_CONFIG=\'{"cluster": {"worker": ["host1:12345", "host2:12345"]}, '
-               '"task": {"type": "worker", "index": 0}}\'')
+    example = (
+        'TF_CONFIG=\'{"cluster": {"worker": ["host1:12345", "host2:12345"]}, '
+        '"task": {"type": "worker", "index": 0}}\''
+    )
     if not text:
-        raise ValueError(f"TF_CONFIG is not set: a multi-worker run needs it on every worker, "
-                         f"e.g. {example}")
+        raise ValueError(
+            f"TF_CONFIG is not set: a multi-worker run needs it on every worker, e.g. {example}"
+        )
     try:
         config = json.loads(text)
     except ValueError:
@@ -112,15 +115,22 @@ def multi_worker_strategy():
     import tensorflow as tf
 
     gpus = tf.config.list_physical_devices("GPU")
-    implementation = (tf.distribute.experimental.CommunicationImplementation.AUTO if gpus
-                      else tf.distribute.experimental.CommunicationImplementation.RING)
+    implementation = (
+        tf.distribute.experimental.CommunicationImplementation.AUTO
+        if gpus
+        else tf.distribute.experimental.CommunicationImplementation.RING
+    )
     try:
         strategy = tf.distribute.MultiWorkerMirroredStrategy(
             communication_options=tf.distribute.experimental.CommunicationOptions(
-                implementation=implementation))
+                implementation=implementation
+            )
+        )
     except RuntimeError as error:
-        raise ValueError(f"the multi-worker strategy must be created before any other "
-                         f"TensorFlow work in the process (a dataset, a model): {error}") from None
+        raise ValueError(
+            f"the multi-worker strategy must be created before any other "
+            f"TensorFlow work in the process (a dataset, a model): {error}"
+        ) from None
     return strategy
 
 
@@ -155,8 +165,10 @@ def resolve_strategy(strategy=None):
     if strategy == "multi-worker":
         return multi_worker_strategy()
     if strategy != "auto":
-        raise ValueError(f"strategy must be None, 'auto', 'multi-worker' or a "
-                         f"tf.distribute.Strategy; got {strategy!r}")
+        raise ValueError(
+            f"strategy must be None, 'auto', 'multi-worker' or a "
+            f"tf.distribute.Strategy; got {strategy!r}"
+        )
     facts = hardware_facts()
     if facts["tpu"]:
         try:
@@ -164,8 +176,9 @@ def resolve_strategy(strategy=None):
             tf.config.experimental_connect_to_cluster(resolver)
             tf.tpu.experimental.initialize_tpu_system(resolver)
         except (ValueError, tf.errors.OpError) as error:
-            raise ValueError(f"strategy='auto': a TPU is announced but cannot be reached "
-                             f"({error})") from None
+            raise ValueError(
+                f"strategy='auto': a TPU is announced but cannot be reached ({error})"
+            ) from None
         return tf.distribute.TPUStrategy(resolver)
     if facts["gpus"] > 1:
         return tf.distribute.MirroredStrategy()
@@ -196,8 +209,10 @@ def worker_role(strategy):
     if resolver is None or not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
         return WorkerRole(True, None, 1)
     cluster = resolver.cluster_spec().as_dict()
-    workers = sum(len(hosts) if isinstance(hosts, (list, tuple)) else len(dict(hosts))
-                  for hosts in cluster.values())
+    workers = sum(
+        len(hosts) if isinstance(hosts, (list, tuple)) else len(dict(hosts))
+        for hosts in cluster.values()
+    )
     if workers <= 1:
         return WorkerRole(True, None, 1)
     kind, index = resolver.task_type, int(resolver.task_id or 0)
@@ -351,5 +366,14 @@ def _fix_keras_metric_reduction():
     trainer.reduce_per_replica = reduce_per_replica
 
 
-__all__ = ["WorkerRole", "read_tf_config", "multi_worker_strategy", "resolve_strategy",
-           "worker_role", "worker_run_dir", "shard_by_data", "gather_numbers", "prepare_model"]
+__all__ = [
+    "WorkerRole",
+    "read_tf_config",
+    "multi_worker_strategy",
+    "resolve_strategy",
+    "worker_role",
+    "worker_run_dir",
+    "shard_by_data",
+    "gather_numbers",
+    "prepare_model",
+]

@@ -84,12 +84,28 @@ from zoo.core.results import Result
 from zoo.io.jsonio import jsonable
 from zoo.runtime.devices import hardware_facts
 from zoo.runtime.precision import PRECISIONS, dtype_policy, float32_logits, resolve_precision
-from zoo.training.callback import (FAILED_REASONS, STOPPED_REASONS, EngineCallback, Monitor,
-                                   Stopwatch)
-from zoo.training.distribute import (prepare_model, resolve_strategy, shard_by_data,
-                                     worker_role, worker_run_dir)
-from zoo.training.run_folder import (RUN_FORMAT, RUN_VERSION, check_settings, clear_run,
-                                     read_record, write_json)
+from zoo.training.callback import (
+    FAILED_REASONS,
+    STOPPED_REASONS,
+    EngineCallback,
+    Monitor,
+    Stopwatch,
+)
+from zoo.training.distribute import (
+    prepare_model,
+    resolve_strategy,
+    shard_by_data,
+    worker_role,
+    worker_run_dir,
+)
+from zoo.training.run_folder import (
+    RUN_FORMAT,
+    RUN_VERSION,
+    check_settings,
+    clear_run,
+    read_record,
+    write_json,
+)
 from zoo.training.schedules import BudgetCosine
 
 
@@ -142,14 +158,40 @@ def _build(build_model, policy):
     return float32_logits(model) if policy != "float32" else model
 
 
-def fit(build_model, train_data, *, epochs, validation_data=None, steps_per_epoch=None,
-        validation_steps=None, batch_size=None, learning_rate=1e-3, warmup_steps=0,
-        decay_steps=None, decay_over="steps", final_learning_rate=0.1, clipnorm=1.0,
-        weight_decay=0.0, loss=None, metrics=None,
-        weighted_metrics=None, max_seconds=None, precision="auto", strategy=None,
-        monitor="val_loss", patience=None, divergence_factor=10.0, on_best=None, run_dir=None,
-        fresh=False, backup_every_steps=None, callbacks=None, verbose=1, settings=None,
-        clock=None):
+def fit(
+    build_model,
+    train_data,
+    *,
+    epochs,
+    validation_data=None,
+    steps_per_epoch=None,
+    validation_steps=None,
+    batch_size=None,
+    learning_rate=1e-3,
+    warmup_steps=0,
+    decay_steps=None,
+    decay_over="steps",
+    final_learning_rate=0.1,
+    clipnorm=1.0,
+    weight_decay=0.0,
+    loss=None,
+    metrics=None,
+    weighted_metrics=None,
+    max_seconds=None,
+    precision="auto",
+    strategy=None,
+    monitor="val_loss",
+    patience=None,
+    divergence_factor=10.0,
+    on_best=None,
+    run_dir=None,
+    fresh=False,
+    backup_every_steps=None,
+    callbacks=None,
+    verbose=1,
+    settings=None,
+    clock=None,
+):
     """Train a model built by `build_model`: schedule, clipping, budget, best epoch, resume.
 
     See the module docstring for the rules (best epoch, resume, NaN and divergence, precision,
@@ -247,17 +289,22 @@ def fit(build_model, train_data, *, epochs, validation_data=None, steps_per_epoc
     (2, 'finished', True)
     """
     if not callable(build_model):
-        raise ValueError(f"build_model must be a callable returning a keras.Model; got "
-                         f"{type(build_model).__name__}")
+        raise ValueError(
+            f"build_model must be a callable returning a keras.Model; got "
+            f"{type(build_model).__name__}"
+        )
     check_int("epochs", epochs, 1)
     check_number("learning_rate", learning_rate, low=0, low_open=True)
     check_int("warmup_steps", warmup_steps, 0)
     check_number("final_learning_rate", final_learning_rate, low=0, high=1)
     check_number("weight_decay", weight_decay, low=0)
-    for name, value, low in (("steps_per_epoch", steps_per_epoch, 1),
-                             ("decay_steps", decay_steps, 1), ("patience", patience, 0),
-                             ("backup_every_steps", backup_every_steps, 1),
-                             ("batch_size", batch_size, 1)):
+    for name, value, low in (
+        ("steps_per_epoch", steps_per_epoch, 1),
+        ("decay_steps", decay_steps, 1),
+        ("patience", patience, 0),
+        ("backup_every_steps", backup_every_steps, 1),
+        ("batch_size", batch_size, 1),
+    ):
         check_optional_int(name, value, low)
     for name, value in (("clipnorm", clipnorm), ("max_seconds", max_seconds)):
         if value is not None:
@@ -267,31 +314,39 @@ def fit(build_model, train_data, *, epochs, validation_data=None, steps_per_epoc
     if decay_over not in ("steps", "time"):
         raise ValueError(f"decay_over must be 'steps' or 'time'; got {decay_over!r}")
     if decay_over == "time" and (max_seconds is None or decay_steps is not None):
-        raise ValueError("decay_over='time' runs the cosine over max_seconds: give "
-                         "max_seconds and no decay_steps (got max_seconds="
-                         f"{max_seconds!r}, decay_steps={decay_steps!r})")
+        raise ValueError(
+            "decay_over='time' runs the cosine over max_seconds: give "
+            "max_seconds and no decay_steps (got max_seconds="
+            f"{max_seconds!r}, decay_steps={decay_steps!r})"
+        )
     # numpy numbers become Python ones (they are recorded in run.json)
     epochs, warmup_steps = int(epochs), int(warmup_steps)
     learning_rate, final_learning_rate = float(learning_rate), float(final_learning_rate)
     weight_decay = float(weight_decay)
     steps_per_epoch, decay_steps, patience, backup_every_steps, batch_size = (
         None if v is None else int(v)
-        for v in (steps_per_epoch, decay_steps, patience, backup_every_steps, batch_size))
+        for v in (steps_per_epoch, decay_steps, patience, backup_every_steps, batch_size)
+    )
     clipnorm, max_seconds, divergence_factor = (
-        None if v is None else float(v) for v in (clipnorm, max_seconds, divergence_factor))
+        None if v is None else float(v) for v in (clipnorm, max_seconds, divergence_factor)
+    )
     policy = resolve_precision(precision)
     strategy = resolve_strategy(strategy)
     role = worker_role(strategy)
     if role.workers > 1:  # the rules of zoo.training.distribute
         if max_seconds is not None:
-            raise ValueError("max_seconds cannot bound a multi-worker run: each worker's clock "
-                             "would stop it at a different step; bound it by epochs and "
-                             "steps_per_epoch")
+            raise ValueError(
+                "max_seconds cannot bound a multi-worker run: each worker's clock "
+                "would stop it at a different step; bound it by epochs and "
+                "steps_per_epoch"
+            )
         train_data, validation_data = shard_by_data(train_data), shard_by_data(validation_data)
         on_best = on_best if role.chief else None
     if not isinstance(monitor, (str, Monitor)):
-        raise ValueError(f"monitor must be a log key (str) or a zoo.training.engine.Monitor; got "
-                         f"{type(monitor).__name__}")
+        raise ValueError(
+            f"monitor must be a log key (str) or a zoo.training.engine.Monitor; got "
+            f"{type(monitor).__name__}"
+        )
     criterion = monitor if isinstance(monitor, Monitor) else Monitor(monitor)
     monitor = criterion.name
     if validation_data is None and monitor.startswith("val_") and not criterion.computed:
@@ -303,11 +358,19 @@ def fit(build_model, train_data, *, epochs, validation_data=None, steps_per_epoc
     if decay_over == "steps":
         decay_steps = decay_steps or epochs * steps
     engine_settings = {
-        "epochs": epochs, "steps_per_epoch": steps, "learning_rate": learning_rate,
-        "warmup_steps": warmup_steps, "decay_steps": decay_steps,
-        "final_learning_rate": final_learning_rate, "clipnorm": clipnorm, "batch_size": batch_size,
-        "precision": precision, "monitor": monitor, "patience": patience,
-        "divergence_factor": divergence_factor}
+        "epochs": epochs,
+        "steps_per_epoch": steps,
+        "learning_rate": learning_rate,
+        "warmup_steps": warmup_steps,
+        "decay_steps": decay_steps,
+        "final_learning_rate": final_learning_rate,
+        "clipnorm": clipnorm,
+        "batch_size": batch_size,
+        "precision": precision,
+        "monitor": monitor,
+        "patience": patience,
+        "divergence_factor": divergence_factor,
+    }
     if weight_decay:  # recorded only when used: runs recorded before it still resume
         engine_settings["weight_decay"] = weight_decay
     if decay_over == "time":  # likewise
@@ -317,9 +380,17 @@ def fit(build_model, train_data, *, epochs, validation_data=None, steps_per_epoc
         engine_settings["monitor_computed"] = criterion.computed
     recorded = jsonable({**engine_settings, **(settings or {})}, "settings")
 
-    state = {"history": [], "best_value": None, "best_epoch": None, "wait": 0,
-             "steps_per_epoch": steps,
-             "train_seconds": 0.0, "epochs_done": 0, "monitor": monitor, "finished": False}
+    state = {
+        "history": [],
+        "best_value": None,
+        "best_epoch": None,
+        "wait": 0,
+        "steps_per_epoch": steps,
+        "train_seconds": 0.0,
+        "epochs_done": 0,
+        "monitor": monitor,
+        "finished": False,
+    }
     resumed = False
     if run_dir is not None:
         run_dir = worker_run_dir(pathlib.Path(run_dir), role)
@@ -330,78 +401,144 @@ def fit(build_model, train_data, *, epochs, validation_data=None, steps_per_epoc
             resumed = True
         else:
             clear_run(run_dir)  # stale state without a settings record is not ours to trust
-            write_json(run_dir / "run.json", {"format": RUN_FORMAT, "version": RUN_VERSION,
-                                               "settings": recorded})
+            write_json(
+                run_dir / "run.json",
+                {"format": RUN_FORMAT, "version": RUN_VERSION, "settings": recorded},
+            )
 
     twin = _build(build_model, "float32")
     best_path = run_dir / "best.weights.h5" if run_dir is not None else None
     if best_path is not None and best_path.exists() and state.get("best_epoch"):
         twin.load_weights(str(best_path))
     if state.get("finished"):
-        message = (f"{run_dir} holds a finished run ({state.get('message')}); nothing to train. "
-                   f"Start again with fresh=True (the CLIs: --fresh)")
+        message = (
+            f"{run_dir} holds a finished run ({state.get('message')}); nothing to train. "
+            f"Start again with fresh=True (the CLIs: --fresh)"
+        )
         if verbose:
             print(message)
-        return _result(state, twin, policy, resumed=True, already_finished=True,
-                       message=message, chief=role.chief)
+        return _result(
+            state,
+            twin,
+            policy,
+            resumed=True,
+            already_finished=True,
+            message=message,
+            chief=role.chief,
+        )
 
     with strategy.scope():
         model = _build(build_model, policy)
         budget_schedule = None
         if decay_over == "time":
-            schedule = budget_schedule = BudgetCosine(learning_rate, warmup_steps,
-                                                      final_learning_rate)
+            schedule = budget_schedule = BudgetCosine(
+                learning_rate, warmup_steps, final_learning_rate
+            )
         elif warmup_steps:
             schedule = keras.optimizers.schedules.CosineDecay(
-                0.0, max(1, decay_steps - warmup_steps), alpha=final_learning_rate,
-                warmup_target=learning_rate, warmup_steps=warmup_steps)
+                0.0,
+                max(1, decay_steps - warmup_steps),
+                alpha=final_learning_rate,
+                warmup_target=learning_rate,
+                warmup_steps=warmup_steps,
+            )
         else:
             schedule = keras.optimizers.schedules.CosineDecay(
-                learning_rate, max(1, decay_steps), alpha=final_learning_rate)
-        optimizer = keras.optimizers.Adam(schedule, clipnorm=clipnorm,
-                                          weight_decay=weight_decay or None)
+                learning_rate, max(1, decay_steps), alpha=final_learning_rate
+            )
+        optimizer = keras.optimizers.Adam(
+            schedule, clipnorm=clipnorm, weight_decay=weight_decay or None
+        )
         if weight_decay:
             optimizer.exclude_from_weight_decay(  # vectors: biases, normalisation scales
-                var_list=[v for v in model.trainable_variables if len(v.shape) < 2])
-        model.compile(optimizer=optimizer,
-                      loss=loss or keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                      metrics=metrics, weighted_metrics=weighted_metrics)
+                var_list=[v for v in model.trainable_variables if len(v.shape) < 2]
+            )
+        model.compile(
+            optimizer=optimizer,
+            loss=loss or keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+            metrics=metrics,
+            weighted_metrics=weighted_metrics,
+        )
     model.set_weights(twin.get_weights())  # one initialisation, whatever the policy/scope
     prepare_model(model, strategy)
-    engine = EngineCallback(twin=twin, state=state, run_dir=run_dir, monitor=monitor,
-                     patience=patience, max_seconds=max_seconds,
-                     divergence_factor=divergence_factor, on_best=on_best,
-                     backup_every_steps=backup_every_steps, clock=clock, criterion=criterion,
-                     budget_schedule=budget_schedule,
-                     workers=strategy if role.workers > 1 else None)
+    engine = EngineCallback(
+        twin=twin,
+        state=state,
+        run_dir=run_dir,
+        monitor=monitor,
+        patience=patience,
+        max_seconds=max_seconds,
+        divergence_factor=divergence_factor,
+        on_best=on_best,
+        backup_every_steps=backup_every_steps,
+        clock=clock,
+        criterion=criterion,
+        budget_schedule=budget_schedule,
+        workers=strategy if role.workers > 1 else None,
+    )
     if resumed and state.get("epochs_done") and verbose:
         print(f"resuming the run in {run_dir} after epoch {state['epochs_done']}")
     if isinstance(train_data, tuple):
         x, y, *weights = train_data
-        fit_kwargs = {"x": x, "y": y, "batch_size": batch_size,
-                      "sample_weight": weights[0] if weights else None}
+        fit_kwargs = {
+            "x": x,
+            "y": y,
+            "batch_size": batch_size,
+            "sample_weight": weights[0] if weights else None,
+        }
     else:
         fit_kwargs = {"x": train_data}
     if steps_per_epoch is not None:
         fit_kwargs["steps_per_epoch"] = steps_per_epoch
-    model.fit(**fit_kwargs, validation_data=validation_data, validation_steps=validation_steps,
-              epochs=epochs, callbacks=[engine, *(callbacks or [])], verbose=verbose,
-              shuffle=isinstance(train_data, tuple))
-    return _result(state, twin, policy, resumed=resumed and engine.resumed_at > 0,
-                   already_finished=False, message=state["message"], chief=role.chief)
+    model.fit(
+        **fit_kwargs,
+        validation_data=validation_data,
+        validation_steps=validation_steps,
+        epochs=epochs,
+        callbacks=[engine, *(callbacks or [])],
+        verbose=verbose,
+        shuffle=isinstance(train_data, tuple),
+    )
+    return _result(
+        state,
+        twin,
+        policy,
+        resumed=resumed and engine.resumed_at > 0,
+        already_finished=False,
+        message=state["message"],
+        chief=role.chief,
+    )
 
 
 def _result(state, twin, policy, *, resumed, already_finished, message, chief):
     return TrainingResult(
-        history=[dict(h) for h in state["history"]], best_epoch=state.get("best_epoch"),
-        best_value=state.get("best_value"), monitor=state.get("monitor"),
+        history=[dict(h) for h in state["history"]],
+        best_epoch=state.get("best_epoch"),
+        best_value=state.get("best_value"),
+        monitor=state.get("monitor"),
         epochs_run=state.get("epochs_done", 0),
         stopped_reason=state.get("stopped_reason", "finished"),
-        message=message, train_seconds=state.get("train_seconds", 0.0), precision=policy,
+        message=message,
+        train_seconds=state.get("train_seconds", 0.0),
+        precision=policy,
         steps_per_epoch=state.get("steps_per_epoch"),
-        resumed=resumed, already_finished=already_finished, chief=chief, model=twin)
+        resumed=resumed,
+        already_finished=already_finished,
+        chief=chief,
+        model=twin,
+    )
 
 
-__all__ = ["fit", "TrainingResult", "Monitor", "Stopwatch", "resolve_precision",
-           "resolve_strategy", "hardware_facts", "clear_run", "PRECISIONS", "STOPPED_REASONS",
-           "FAILED_REASONS"]
+__all__ = [
+    "fit",
+    "TrainingResult",
+    "Monitor",
+    "Stopwatch",
+    "resolve_precision",
+    "resolve_strategy",
+    "hardware_facts",
+    "clear_run",
+    "PRECISIONS",
+    "STOPPED_REASONS",
+    "FAILED_REASONS",
+]

@@ -57,8 +57,9 @@ def read_record(path):
     try:
         return read_json(path)
     except JSONFileError as error:
-        raise ValueError(f"{error}; it is no training record: start fresh with fresh=True "
-                         f"(the CLIs: --fresh)") from None
+        raise ValueError(
+            f"{error}; it is no training record: start fresh with fresh=True (the CLIs: --fresh)"
+        ) from None
 
 
 def clear_run(run_dir):
@@ -105,16 +106,21 @@ def check_settings(run_dir, settings):
     if recorded is None:
         return False
     if recorded.get("format") != RUN_FORMAT:
-        raise ValueError(f"{run_dir}/run.json is not a seqzoo training record; start fresh "
-                         f"with fresh=True (the CLIs: --fresh)")
+        raise ValueError(
+            f"{run_dir}/run.json is not a seqzoo training record; start fresh "
+            f"with fresh=True (the CLIs: --fresh)"
+        )
     before = recorded.get("settings", {})
     differing = sorted(k for k in set(before) | set(settings) if before.get(k) != settings.get(k))
     if differing:
-        detail = ", ".join(f"{k} {before.get(k)!r} (recorded) vs {settings.get(k)!r} (now)"
-                           for k in differing)
-        raise ValueError(f"run folder {run_dir} belongs to a run with other settings: {detail}; "
-                         f"repeat the recorded settings to resume, or start fresh with "
-                         f"fresh=True (the CLIs: --fresh), which deletes that run's state")
+        detail = ", ".join(
+            f"{k} {before.get(k)!r} (recorded) vs {settings.get(k)!r} (now)" for k in differing
+        )
+        raise ValueError(
+            f"run folder {run_dir} belongs to a run with other settings: {detail}; "
+            f"repeat the recorded settings to resume, or start fresh with "
+            f"fresh=True (the CLIs: --fresh), which deletes that run's state"
+        )
     return True
 
 
@@ -173,8 +179,9 @@ def backup_generations(folder):
         weights = folder / f"latest.weights.h5{suffix}"
         try:
             data = json.loads(record.read_text(encoding="utf-8"))
-            found.append((int(data["epoch"]), int(data.get("batch") or 0))
-                         if weights.exists() else NO_BACKUP)
+            found.append(
+                (int(data["epoch"]), int(data.get("batch") or 0)) if weights.exists() else NO_BACKUP
+            )
         except (OSError, ValueError, KeyError, TypeError, UnicodeDecodeError):
             found.append(NO_BACKUP)
     return found
@@ -203,9 +210,10 @@ def common_generation(generations):
 
 
 def _pairs(worker):
-    flat = [int(v) for pair in worker for v in (pair if isinstance(pair, (list, tuple))
-                                                 else [pair])]
-    return [tuple(flat[i:i + 2]) for i in range(0, len(flat), 2)]
+    flat = [
+        int(v) for pair in worker for v in (pair if isinstance(pair, (list, tuple)) else [pair])
+    ]
+    return [tuple(flat[i : i + 2]) for i in range(0, len(flat), 2)]
 
 
 def use_generation(folder, generation):
@@ -230,12 +238,24 @@ def use_generation(folder, generation):
     if generation == latest:
         return
     if generation != previous:
-        raise ValueError(f"{folder} holds no backup of epoch {generation[0]}, batch "
-                         f"{generation[1]}")
+        raise ValueError(
+            f"{folder} holds no backup of epoch {generation[0]}, batch {generation[1]}"
+        )
     for name in ("latest.weights.h5", "training_metadata.json"):
         os.replace(folder / f"{name}.bkp", folder / name)
 
 
-__all__ = ["RUN_FORMAT", "RUN_VERSION", "OWN_FILES", "write_json", "read_record",
-           "clear_run", "check_settings", "repair_backup", "NO_BACKUP", "backup_generations",
-           "common_generation", "use_generation"]
+__all__ = [
+    "RUN_FORMAT",
+    "RUN_VERSION",
+    "OWN_FILES",
+    "write_json",
+    "read_record",
+    "clear_run",
+    "check_settings",
+    "repair_backup",
+    "NO_BACKUP",
+    "backup_generations",
+    "common_generation",
+    "use_generation",
+]

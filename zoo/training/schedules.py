@@ -55,15 +55,13 @@ class BudgetCosine(keras.optimizers.schedules.LearningRateSchedule):
 
         super().__init__()
         self.peak, self.warmup_steps, self.final = float(peak), int(warmup_steps), float(final)
-        self.progress = tf.Variable(0.0, trainable=False, dtype=tf.float32,
-                                    name="budget_progress")
+        self.progress = tf.Variable(0.0, trainable=False, dtype=tf.float32, name="budget_progress")
 
     def __call__(self, step):
         import tensorflow as tf
 
         step = tf.cast(step, tf.float32)
-        ramp = (tf.minimum(1.0, step / self.warmup_steps) if self.warmup_steps
-                else tf.constant(1.0))
+        ramp = tf.minimum(1.0, step / self.warmup_steps) if self.warmup_steps else tf.constant(1.0)
         spent = tf.clip_by_value(self.progress, 0.0, 1.0)  # float32 already
         cosine = 0.5 * (1.0 + tf.cos(math.pi * spent))
         return self.peak * ramp * (self.final + (1.0 - self.final) * cosine)

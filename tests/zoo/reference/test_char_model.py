@@ -81,8 +81,15 @@ def test_first_report_reproduces_the_course(shared_data):
     names = ref.load_names(shared_data / "text" / "dinos.txt")
     result = ref.train_char_model(names, num_iterations=1)
     assert result.final_smoothed_loss == pytest.approx(23.087336, abs=1e-6)
-    assert result.samples[0] == ["Nkzxwtdmfqoeyhsqwasjkjvu", "Kneb", "Kzxwtdmfqoeyhsqwasjkjvu",
-                                 "Neb", "Zxwtdmfqoeyhsqwasjkjvu", "Eb", "Xwtdmfqoeyhsqwasjkjvu"]
+    assert result.samples[0] == [
+        "Nkzxwtdmfqoeyhsqwasjkjvu",
+        "Kneb",
+        "Kzxwtdmfqoeyhsqwasjkjvu",
+        "Neb",
+        "Zxwtdmfqoeyhsqwasjkjvu",
+        "Eb",
+        "Xwtdmfqoeyhsqwasjkjvu",
+    ]
 
 
 def test_training_on_dinosaur_names_lowers_the_loss(shared_data):
@@ -98,8 +105,9 @@ def test_training_on_dinosaur_names_lowers_the_loss(shared_data):
 
 @pytest.mark.parametrize("cell, learning_rate", [("rnn", 0.1), ("lstm", 0.3), ("gru", 0.3)])
 def test_every_cell_learns_a_tiny_name_list(cell, learning_rate):
-    result = ref.train_char_model(TOY_NAMES * 2, cell=cell, num_iterations=300, n_a=12,
-                                  learning_rate=learning_rate)
+    result = ref.train_char_model(
+        TOY_NAMES * 2, cell=cell, num_iterations=300, n_a=12, learning_rate=learning_rate
+    )
     per_char = result.losses / result.chars
     assert per_char[-30:].mean() < 0.75 * per_char[:30].mean()
 
@@ -116,8 +124,11 @@ def test_bad_input_is_named():
         ref.sample({k: v for k, v in p.items() if k != "Waa"}, {"\n": 0}, seed=0)
     with pytest.raises(ValueError, match=r"^parameters: cannot tell the cell"):
         ref.optimize([None], [0], np.zeros((4, 1)), {"W": 1}, 0.1)
-    with pytest.raises(ValueError, match=r"^path: expected a text file with one name a line, "
-                                         r"got 'no/such.txt' \(no such file\)$"):
+    with pytest.raises(
+        ValueError,
+        match=r"^path: expected a text file with one name a line, "
+        r"got 'no/such.txt' \(no such file\)$",
+    ):
         ref.load_names("no/such.txt")
     with pytest.raises(ValueError, match=r"^names: a name contains '\\n'"):
         ref.train_char_model(["ab\ncd"], num_iterations=1)

@@ -9,8 +9,9 @@ SCRIPT = pathlib.Path(__file__).resolve().parents[3] / "benchmarks" / "dinosauru
 
 
 def _run(*args):
-    return subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), *args], capture_output=True, text=True, timeout=120
+    )
 
 
 def test_short_run_prints_the_report(shared_data):
@@ -27,4 +28,6 @@ def test_short_run_prints_the_report(shared_data):
 def test_missing_file_is_one_line_and_status_2(tmp_path):
     done = _run(str(tmp_path / "none.txt"))
     assert done.returncode == 2 and done.stdout == ""
-    assert done.stderr.count("\n") == 1 and "none.txt" in done.stderr and "no such file" in done.stderr
+    assert (
+        done.stderr.count("\n") == 1 and "none.txt" in done.stderr and "no such file" in done.stderr
+    )

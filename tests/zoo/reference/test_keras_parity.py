@@ -60,8 +60,9 @@ def test_backward_parity_with_gradient_tape_float64(variant):
         dweights[2] = dweights[2].copy()
         dweights[2][1, : 2 * N_A] = 0.0  # so the bridge's sum counts them once
     # The bridge is a signed permutation, so it maps Keras gradients onto course gradients.
-    theirs = ref.from_keras_weights(dweights, CELL[variant],
-                                    reset_after=variant == "gru_reset_after")
+    theirs = ref.from_keras_weights(
+        dweights, CELL[variant], reset_after=variant == "gru_reset_after"
+    )
     assert {"d" + key for key in theirs} <= set(ours)
     for key, value in theirs.items():
         np.testing.assert_allclose(ours["d" + key], value, rtol=0, atol=1e-8, err_msg=key)
@@ -124,11 +125,17 @@ def test_bridge_rejects_mismatched_layers():
         ref.set_keras_weights(keras.layers.GRU(N_A, name="g2"), gru_p)
     with pytest.raises(ValueError, match=r"need activation='tanh'.*got activation='relu'"):
         ref.set_keras_weights(keras.layers.LSTM(N_A, activation="relu"), lstm_p)
-    with pytest.raises(ValueError, match=r"^layer: expected keras.layers.SimpleRNN, LSTM or GRU, "
-                                         r"got Dense$"):
+    with pytest.raises(
+        ValueError,
+        match=r"^layer: expected keras.layers.SimpleRNN, LSTM or GRU, "
+        r"got Dense$",
+    ):
         ref.get_keras_weights(keras.layers.Dense(3))
-    with pytest.raises(ValueError, match=r"^bias: expected shape \(2, 12\) \(2, 3 \* n_a\), "
-                                         r"got \(12,\)$"):
+    with pytest.raises(
+        ValueError,
+        match=r"^bias: expected shape \(2, 12\) \(2, 3 \* n_a\), "
+        r"got \(12,\)$",
+    ):
         ref.from_keras_weights([np.ones((3, 12)), np.ones((4, 12)), np.ones(12)], "gru")
     with pytest.raises(ValueError, match=r"^cell: expected one of rnn, lstm, gru, got 'tcn'$"):
         ref.from_keras_weights([np.ones((3, 4)), np.ones((4, 4)), np.ones(4)], "tcn")

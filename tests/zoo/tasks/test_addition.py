@@ -21,8 +21,9 @@ def test_small_adder_learns_held_out_sums():
     # Stated figure: 2-digit sums, 3,000 questions, 6 short epochs (about 10 s): >= 15% exact
     # match on 300 held-out questions, against about 1% by chance (measured 0.28; the same
     # model reaches 0.986 after 8 epochs on 6,000).
-    adder, metrics = addition.train(digits=2, n_train=3000, n_val=200, epochs=6, units=48,
-                                    batch_size=32, learning_rate=1e-2)
+    adder, metrics = addition.train(
+        digits=2, n_train=3000, n_val=200, epochs=6, units=48, batch_size=32, learning_rate=1e-2
+    )
     result = addition.evaluate(adder, n=300)
     assert result["exact_match"] >= 0.15, result
     assert adder.predict(["5 + 7"]) == adder.predict(["5+7"])  # spaces are ignored

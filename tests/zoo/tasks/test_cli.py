@@ -15,12 +15,15 @@ def one_error_line(capsys):
     return err[0]
 
 
-@pytest.mark.parametrize("argv, expected", [
-    (["train", "poetry", "--out", "runs/x"], "invalid choice: 'poetry'"),
-    (["train", "dates"], "--out"),
-    (["train", "dates", "--out", "runs/x", "--epochs", "0"], "expected a number > 0"),
-    (["predict"], "required"),
-])
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (["train", "poetry", "--out", "runs/x"], "invalid choice: 'poetry'"),
+        (["train", "dates"], "--out"),
+        (["train", "dates", "--out", "runs/x", "--epochs", "0"], "expected a number > 0"),
+        (["predict"], "required"),
+    ],
+)
 def test_bad_arguments(argv, expected, capsys):
     assert main(argv) == 2
     assert expected in one_error_line(capsys)
@@ -70,8 +73,9 @@ def test_train_resumes_refuses_other_settings_and_starts_fresh(tmp_path, capsys)
     assert first["task"] == "addition" and first["epochs_run"] == 1
     assert main(["train", "addition", "--digits", "1", "--epochs", "2", "--out", run]) == 2
     assert "epochs" in one_error_line(capsys)
-    assert main(["train", "addition", "--digits", "1", "--epochs", "2", "--out", run,
-                 "--fresh"]) == 0
+    assert (
+        main(["train", "addition", "--digits", "1", "--epochs", "2", "--out", run, "--fresh"]) == 0
+    )
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["epochs_run"] == 2
     assert main(["predict", run, "3+4"]) == 0
     assert json.loads(capsys.readouterr().out)[0]["text"] == "3+4"

@@ -13,7 +13,7 @@ from zoo.tasks.translation import Translator
 
 
 def test_tokenize_matches_the_polarity_corpus_tokenisation():
-    corpus_line = "the rock is destined to be the 21st century's new \" conan \" -- wow ..."
+    corpus_line = 'the rock is destined to be the 21st century\'s new " conan " -- wow ...'
     assert tokenize(corpus_line) == corpus_line.split()
     assert tokenize("A gripping, funny film!") == ["a", "gripping", ",", "funny", "film", "!"]
     assert tokenize("Jean-Claud's") == ["jean-claud's"]
@@ -40,7 +40,7 @@ def test_padded_batches_pad_each_batch_to_its_own_longest():
     shapes = [tuple(x.shape) for x, _ in ds]
     assert shapes == [(2, 3), (1, 2)]
     tags = common.padded_batches([[3, 4], [5]], [[1, 2], [3]], batch_size=2)
-    (x, y), = list(tags)
+    ((x, y),) = list(tags)
     assert y.numpy().tolist() == [[1, 2], [3, 0]]
 
 
@@ -102,26 +102,47 @@ def test_every_task_loads_through_the_one_loader(module, tmp_path):
 @pytest.mark.parametrize("seed", [-1, 2**40])
 def test_task_seeds_of_any_size_are_mapped_like_everywhere(seed, tmp_path):
     texts, labels = ["good film", "bad film", "fine film", "awful film"] * 4, [1, 0, 1, 0] * 4
-    runs = [sentiment.train(texts, labels, test_fold=None, units=2, embedding_dim=2, epochs=1,
-                            seed=seed, min_count=1, out=str(tmp_path / f"clf{k}"))
-            for k in range(2)]
+    runs = [
+        sentiment.train(
+            texts,
+            labels,
+            test_fold=None,
+            units=2,
+            embedding_dim=2,
+            epochs=1,
+            seed=seed,
+            min_count=1,
+            out=str(tmp_path / f"clf{k}"),
+        )
+        for k in range(2)
+    ]
     (first, _), (second, _) = runs
     assert first.config["seed"] == map_seed(seed)
     for a, b in zip(first.model.get_weights(), second.model.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
     loaded = sentiment.load(tmp_path / "clf0")  # the shared loader, on a real artifact
     assert loaded.config["seed"] == map_seed(seed) and loaded.vocab.words == first.vocab.words
-    np.testing.assert_allclose(loaded.probabilities(texts[:4]), first.probabilities(texts[:4]),
-                               rtol=1e-5)
+    np.testing.assert_allclose(
+        loaded.probabilities(texts[:4]), first.probabilities(texts[:4]), rtol=1e-5
+    )
     data = {"train": [(["Juan", "vive", "en", "Madrid"], ["B-PER", "O", "O", "B-LOC"])] * 4}
     data["testa"] = data["train"][:1]
-    tagger, _ = ner.train(data, units=2, embedding_dim=2, epochs=1, seed=seed,
-                          out=str(tmp_path / "ner"))
+    tagger, _ = ner.train(
+        data, units=2, embedding_dim=2, epochs=1, seed=seed, out=str(tmp_path / "ner")
+    )
     assert tagger.config["seed"] == map_seed(seed)
     sentence = [["Ana", "vive", "en", "Lima"]]
     assert ner.load(tmp_path / "ner").tag_sentences(sentence) == tagger.tag_sentences(sentence)
-    translator, metrics = Translator.train([("ab", "x")] * 8, [("ab", "x")], kind="demo",
-                                           source_chars="ab", target_chars="x",
-                                           max_source_length=2, max_target_length=1, units=2,
-                                           epochs=1, seed=seed)
+    translator, metrics = Translator.train(
+        [("ab", "x")] * 8,
+        [("ab", "x")],
+        kind="demo",
+        source_chars="ab",
+        target_chars="x",
+        max_source_length=2,
+        max_target_length=1,
+        units=2,
+        epochs=1,
+        seed=seed,
+    )
     assert metrics["epochs_run"] == 1

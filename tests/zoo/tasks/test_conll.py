@@ -15,18 +15,25 @@ def test_entities_follow_conlleval_rules():
 
 
 def test_scores_by_hand_exact_partial_and_wrong_type():
-    gold = [["B-PER", "I-PER", "O", "B-LOC", "O", "B-ORG"],
-            ["B-MISC", "I-MISC", "I-MISC"]]
-    guess = [["B-PER", "I-PER", "O", "B-ORG", "O", "B-ORG"],  # PER exact, LOC as ORG, ORG exact
-             ["B-MISC", "I-MISC", "O"]]  # partial span: wrong
+    gold = [["B-PER", "I-PER", "O", "B-LOC", "O", "B-ORG"], ["B-MISC", "I-MISC", "I-MISC"]]
+    guess = [
+        ["B-PER", "I-PER", "O", "B-ORG", "O", "B-ORG"],  # PER exact, LOC as ORG, ORG exact
+        ["B-MISC", "I-MISC", "O"],
+    ]  # partial span: wrong
     s = entity_scores(gold, guess)
     # gold 4 entities, predicted 4, correct 2 -> P = R = F1 = 50
     assert (s["gold"], s["predicted"], s["correct"]) == (4, 4, 2)
     assert s["precision"] == s["recall"] == s["f1"] == pytest.approx(50.0)
     per = s["per_type"]
     assert per["PER"]["f1"] == pytest.approx(100.0)
-    assert per["LOC"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "gold": 1,
-                          "predicted": 0, "correct": 0}
+    assert per["LOC"] == {
+        "precision": 0.0,
+        "recall": 0.0,
+        "f1": 0.0,
+        "gold": 1,
+        "predicted": 0,
+        "correct": 0,
+    }
     # ORG: predicted 2 (one right), gold 1 -> P 50, R 100, F1 66.67
     assert per["ORG"]["precision"] == pytest.approx(50.0)
     assert per["ORG"]["recall"] == pytest.approx(100.0)

@@ -21,8 +21,10 @@ def test_every_generated_date_parses_back_to_its_answer():
     assert dates.parse("3rd of may 1979") == datetime.date(1979, 5, 3)
 
 
-@pytest.mark.parametrize("text", ["", "yesterday", "31 february 2001", "monday, april 9 2019",
-                                  "2nd of may 1979x", "32/01/2001"])
+@pytest.mark.parametrize(
+    "text",
+    ["", "yesterday", "31 february 2001", "monday, april 9 2019", "2nd of may 1979x", "32/01/2001"],
+)
 def test_a_date_the_generator_cannot_parse_back_is_named(text):
     with pytest.raises(DateFormatError, match=f"date {text!r}"):
         dates.parse(text)
@@ -44,8 +46,16 @@ def test_held_out_texts_are_not_in_training():
 def translator(tmp_path_factory):
     """A dot-attention model trained for about 10 seconds, saved as an artifact."""
     out = tmp_path_factory.mktemp("runs") / "dates"
-    model, metrics = dates.train(n_train=4000, n_val=200, epochs=3, units=48, batch_size=64,
-                                 learning_rate=1e-2, out=str(out), seed=0)
+    model, metrics = dates.train(
+        n_train=4000,
+        n_val=200,
+        epochs=3,
+        units=48,
+        batch_size=64,
+        learning_rate=1e-2,
+        out=str(out),
+        seed=0,
+    )
     return model, metrics, out
 
 
@@ -67,7 +77,7 @@ def test_attention_weights_shape_sum_and_padding(translator):
     assert decoded.attention.shape == (3, dates.MAX_TARGET_LENGTH + 1, dates.MAX_SOURCE_LENGTH)
     for row, text in enumerate(texts):
         n = len(text)
-        live = decoded.attention[row, :len(outputs[row]) + 1]  # up to and including the end
+        live = decoded.attention[row, : len(outputs[row]) + 1]  # up to and including the end
         np.testing.assert_allclose(live.sum(axis=-1), 1.0, atol=1e-5)
         assert np.all(decoded.attention[row, :, n:] == 0.0)  # padded source positions
     _, beamed = model.decode(texts, method="beam", width=3)
@@ -108,10 +118,22 @@ def test_bad_input_is_named(translator):
 def test_without_attention_there_are_no_weights():
     import zoo
 
-    model = zoo.build_encoder_decoder(source_vocab_size=len(dates.SOURCE_CHARS) + 1,
-                                      target_vocab_size=len(dates.TARGET_CHARS) + 3, units=4)
-    shell = dates.Translator(model, dates.SOURCE_CHARS, dates.TARGET_CHARS,
-                             {"kind": dates.KIND, "max_source_length": 40,
-                              "max_target_length": 10, "lowercase": True, "attention": None})
+    model = zoo.build_encoder_decoder(
+        source_vocab_size=len(dates.SOURCE_CHARS) + 1,
+        target_vocab_size=len(dates.TARGET_CHARS) + 3,
+        units=4,
+    )
+    shell = dates.Translator(
+        model,
+        dates.SOURCE_CHARS,
+        dates.TARGET_CHARS,
+        {
+            "kind": dates.KIND,
+            "max_source_length": 40,
+            "max_target_length": 10,
+            "lowercase": True,
+            "attention": None,
+        },
+    )
     with pytest.raises(TaskError, match="no attention"):
         shell.attention("3 may 1979")

@@ -5,8 +5,16 @@ import importlib
 
 import pytest
 
-MODULES = ["zoo.tasks.common", "zoo.tasks.conll", "zoo.tasks.translation", "zoo.tasks.dates",
-           "zoo.tasks.addition", "zoo.tasks.sentiment", "zoo.tasks.ner", "zoo.tasks.embeddings"]
+MODULES = [
+    "zoo.tasks.common",
+    "zoo.tasks.conll",
+    "zoo.tasks.translation",
+    "zoo.tasks.dates",
+    "zoo.tasks.addition",
+    "zoo.tasks.sentiment",
+    "zoo.tasks.ner",
+    "zoo.tasks.embeddings",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

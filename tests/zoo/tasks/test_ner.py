@@ -23,8 +23,9 @@ def tagged(tmp_path_factory):
     data = ner.load_data(path)
     small = {"train": data["train"][:1500], "testa": data["testa"][:300]}
     out = tmp_path_factory.mktemp("runs") / "ner"
-    tagger, metrics = ner.train(small, epochs=4, units=32, embedding_dim=50, learning_rate=1e-2,
-                                out=str(out))
+    tagger, metrics = ner.train(
+        small, epochs=4, units=32, embedding_dim=50, learning_rate=1e-2, out=str(out)
+    )
     return data, tagger, metrics, out
 
 
@@ -62,8 +63,9 @@ def test_reload_tags_the_same_and_unknown_words_fall_back_to_shapes(tagged):
     assert again.predict(text) == tagger.predict(text)
     result = again.predict("Xyzzy Qwertz")  # unknown words only: tagged from their shapes
     assert result["tokens"] == ["Xyzzy", "Qwertz"]
-    assert again.encode([["Xyzzy", "qwertz"]]) == [[again.vocab.ids["<Cap>"],
-                                                   again.vocab.ids["<low>"]]]
+    assert again.encode([["Xyzzy", "qwertz"]]) == [
+        [again.vocab.ids["<Cap>"], again.vocab.ids["<low>"]]
+    ]
 
 
 def test_the_epoch_kept_has_the_best_testa_f1_and_characters_are_read(tagged):
@@ -77,8 +79,12 @@ def test_the_epoch_kept_has_the_best_testa_f1_and_characters_are_read(tagged):
     assert {"tokens", "chars"} <= {t.name for t in tagger.model.inputs}
     # an unknown word is read as its shape, but its characters still reach the model
     a = tagger.tag_sentences([["Xyzzyberg"], ["Qwzzyberg"]])
-    logits = [tagger._compiled()(np.array([[tagger.vocab.ids["<Cap>"]]], "int32"),
-                                 ner.char_rows([w], tagger.chars)[None]) for w in ("Xy", "Qw")]
+    logits = [
+        tagger._compiled()(
+            np.array([[tagger.vocab.ids["<Cap>"]]], "int32"), ner.char_rows([w], tagger.chars)[None]
+        )
+        for w in ("Xy", "Qw")
+    ]
     assert not np.allclose(logits[0], logits[1]) and len(a) == 2
 
 
@@ -98,8 +104,7 @@ def test_bad_input_is_named():
     import zoo
 
     vocab = ner.Vocabulary(list(ner.SHAPES) + ["Madrid"], unknown=ner.shape)
-    model = zoo.build_many_to_many(vocab_size=vocab.size, output_dim=3, units=2,
-                                   bidirectional=True)
+    model = zoo.build_many_to_many(vocab_size=vocab.size, output_dim=3, units=2, bidirectional=True)
     tagger = ner.Tagger(model, vocab, ["O", "B-LOC", "I-LOC"], {"max_length": 250})
     with pytest.raises(TaskError, match="text '   ': empty"):
         tagger.predict("   ")

@@ -23,9 +23,17 @@ def polarity(tmp_path_factory):
     out = tmp_path_factory.mktemp("runs") / "mr"
     # Word vectors from the texts themselves (unlabelled), and pooling over every state.
     vectors = train_word_vectors([tokenize(t) for t in texts], dim=32, source="3,000 snippets")
-    clf, metrics = sentiment.train(texts, labels, test_fold=0, epochs=3, units=32,
-                                   embeddings=vectors, pooling="max_mean", out=str(out),
-                                   dataset="sentence_polarity")
+    clf, metrics = sentiment.train(
+        texts,
+        labels,
+        test_fold=0,
+        epochs=3,
+        units=32,
+        embeddings=vectors,
+        pooling="max_mean",
+        out=str(out),
+        dataset="sentence_polarity",
+    )
     return texts, labels, clf, metrics, out
 
 
@@ -87,8 +95,9 @@ def test_vectors_trained_on_the_training_texts_only():
     texts[0] = "heldout " * 5  # fold 0 text; "heldout" appears nowhere else
     labels = rng.integers(0, 2, 200)
     fold0 = sentiment.folds_of(200, 10)[0]
-    clf, _ = sentiment.train(texts, labels, test_fold=int(fold0), epochs=1, units=2,
-                             embeddings="train", min_count=1)
+    clf, _ = sentiment.train(
+        texts, labels, test_fold=int(fold0), epochs=1, units=2, embeddings="train", min_count=1
+    )
     assert clf.config["embeddings"]["dim"] == 100
     assert "training texts" in clf.config["embeddings"]["source"]
     assert "heldout" not in clf.vocab.ids
