@@ -94,5 +94,7 @@ class KerasStyleDocstrings(griffe.Extension):
         for index, name in documented_names(docstring.value):
             if name not in names:
                 griffe.docstring_warning(
-                    docstring, index,
-                    f"Parameter '{name}' does not appear in the signature of {obj.path}")
+                    docstring,
+                    index,
+                    f"Parameter '{name}' does not appear in the signature of {obj.path}",
+                )
