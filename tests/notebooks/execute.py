@@ -41,8 +41,13 @@ def execute(path, *, timeout=1800):
         The executed `nbformat` notebook (the file is not written).
     """
     notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(notebook, timeout=timeout, kernel_name="python3",
-                            allow_errors=True, resources={"metadata": {"path": str(REPO_ROOT)}})
+    client = NotebookClient(
+        notebook,
+        timeout=timeout,
+        kernel_name="python3",
+        allow_errors=True,
+        resources={"metadata": {"path": str(REPO_ROOT)}},
+    )
     client.execute()
     return notebook
 
@@ -56,10 +61,16 @@ def main(paths):
         seconds = time.monotonic() - started
         notebook.metadata["seqzoo_run"] = {"smoke": smoke, "code_sha256": code_hash(notebook)}
         nbformat.write(notebook, path)
-        failed = [cell for cell in notebook.cells if cell.cell_type == "code"
-                  and any(o.get("output_type") == "error" for o in cell.get("outputs", []))]
-        print(f"{path.name}: {seconds:.0f} s, {path.stat().st_size:,} bytes"
-              + (f", {len(failed)} cells with errors" if failed else ""))
+        failed = [
+            cell
+            for cell in notebook.cells
+            if cell.cell_type == "code"
+            and any(o.get("output_type") == "error" for o in cell.get("outputs", []))
+        ]
+        print(
+            f"{path.name}: {seconds:.0f} s, {path.stat().st_size:,} bytes"
+            + (f", {len(failed)} cells with errors" if failed else "")
+        )
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ import pytest
 
 from tests.conftest import REPO_ROOT
 from zoo import notebook
+from zoo.notebook import environment
 
 
 def test_setup_in_the_clone(monkeypatch, tmp_path):
@@ -50,15 +51,20 @@ def test_drive_outside_colab_is_refused(monkeypatch, tmp_path):
 
 
 def test_docstring_examples():
-    result = doctest.testmod(notebook, optionflags=doctest.ELLIPSIS)
+    result = doctest.testmod(environment, optionflags=doctest.ELLIPSIS)
     assert result.failed == 0 and result.attempted > 0
 
 
 def test_in_colab_without_a_google_package():
     # A bare interpreter (no site-packages, so no `google` namespace package): no Colab, no error.
     code = "import sys; sys.path.insert(0, sys.argv[1]); from zoo import notebook; print(notebook.in_colab())"
-    run = subprocess.run([sys.executable, "-S", "-c", code, str(REPO_ROOT)],
-                         capture_output=True, text=True, timeout=60, check=False)
+    run = subprocess.run(
+        [sys.executable, "-S", "-c", code, str(REPO_ROOT)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert (run.returncode, run.stdout, run.stderr) == (0, "False\n", "")
 
 
@@ -69,8 +75,9 @@ EXTRAS = {"04_jazz_solo": "audio"}  # the notebooks that need an extra of seqzoo
 
 
 def first_code_cell(path):
-    return next(cell.source for cell in nbformat.read(path, as_version=4).cells
-                if cell.cell_type == "code")
+    return next(
+        cell.source for cell in nbformat.read(path, as_version=4).cells if cell.cell_type == "code"
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
@@ -78,7 +85,8 @@ def test_every_notebook_starts_with_the_shared_setup_cell(path):
     expected = notebook.setup_cell(path.stem, EXTRAS.get(path.stem, ""))
     assert first_code_cell(path) == expected, (
         f"{path.name}: its first code cell is not zoo.notebook.environment.setup_cell({path.stem!r}, "
-        f"{EXTRAS.get(path.stem, '')!r}); paste that text in, then re-run the notebook")
+        f"{EXTRAS.get(path.stem, '')!r}); paste that text in, then re-run the notebook"
+    )
 
 
 # Run by the bare environment's own Python: a notebook of the setup cell and a check cell,
@@ -106,8 +114,9 @@ print("CHECK " + json.dumps({
 
 
 def _run(command, timeout, **kwargs):
-    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False,
-                          **kwargs)
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=timeout, check=False, **kwargs
+    )
 
 
 @pytest.fixture(scope="module")
@@ -128,12 +137,15 @@ def bare(tmp_path_factory):
     python = str(venv / "bin" / "python")
     kernel = _run([python, "-m", "pip", "install", "-q", "ipykernel", "nbclient", "nbformat"], 600)
     if kernel.returncode:
-        pytest.skip(f"cannot install ipykernel, nbclient and nbformat (no package index?): "
-                    f"{kernel.stderr.strip()[-300:]}")
+        pytest.skip(
+            f"cannot install ipykernel, nbclient and nbformat (no package index?): "
+            f"{kernel.stderr.strip()[-300:]}"
+        )
     # The clone: this working tree's files (tracked and new, not ignored) in a fresh repository.
     clone = root / "clone"
-    listed = _run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], 60,
-                  cwd=REPO_ROOT)
+    listed = _run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], 60, cwd=REPO_ROOT
+    )
     if listed.returncode:
         pytest.skip(f"the clone is made from a git checkout; {REPO_ROOT.name} is not one")
     for name in filter(None, listed.stdout.split("\0")):
@@ -151,21 +163,38 @@ def bare(tmp_path_factory):
 def run_first_cell(bare, folder, **env):
     """Run the 04 notebook's first cell (the shared one, with the audio extra) in a fresh kernel
     of the bare environment, from `folder`; return the check cell's facts and the outputs."""
-    environment = {k: v for k, v in os.environ.items()
-                   if k not in ("SEQZOO_REPO_URL", "VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME")}
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("SEQZOO_REPO_URL", "VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME")
+    }
     jupyter = bare["root"] / "jupyter"
-    environment.update(PATH=f"{bare['venv'] / 'bin'}{os.pathsep}{environment.get('PATH', '')}",
-                       PYTHONNOUSERSITE="1", JUPYTER_DATA_DIR=str(jupyter / "data"),
-                       JUPYTER_CONFIG_DIR=str(jupyter / "config"),
-                       IPYTHONDIR=str(jupyter / "ipython"), SMOKE="1",
-                       SEQZOO_WORK=str(bare["root"] / "work"),
-                       SEQZOO_SHARED_DATA=str(bare["root"] / "no-shared-data"),
-                       PIP_NO_COMPILE="1",  # TensorFlow's .pyc files would double the install time
-                       **env)
+    environment.update(
+        PATH=f"{bare['venv'] / 'bin'}{os.pathsep}{environment.get('PATH', '')}",
+        PYTHONNOUSERSITE="1",
+        JUPYTER_DATA_DIR=str(jupyter / "data"),
+        JUPYTER_CONFIG_DIR=str(jupyter / "config"),
+        IPYTHONDIR=str(jupyter / "ipython"),
+        SMOKE="1",
+        SEQZOO_WORK=str(bare["root"] / "work"),
+        SEQZOO_SHARED_DATA=str(bare["root"] / "no-shared-data"),
+        PIP_NO_COMPILE="1",  # TensorFlow's .pyc files would double the install time
+        **env,
+    )
     environment.pop("SEQZOO_DRIVE", None)
     out = bare["root"] / "out.ipynb"
-    ran = _run([bare["python"], str(bare["root"] / "runner.py"), str(bare["root"] / "cell.py"),
-                CHECK, str(folder), str(out)], 1500, env=environment)
+    ran = _run(
+        [
+            bare["python"],
+            str(bare["root"] / "runner.py"),
+            str(bare["root"] / "cell.py"),
+            CHECK,
+            str(folder),
+            str(out),
+        ],
+        1500,
+        env=environment,
+    )
     assert ran.returncode == 0, ran.stderr[-3000:]
     cells = nbformat.read(out, as_version=4).cells
     outputs = [output for cell in cells for output in cell.outputs]

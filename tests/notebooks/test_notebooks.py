@@ -21,8 +21,12 @@ from tests.conftest import REPO_ROOT
 from tests.notebooks.execute import NOTEBOOK_DIR, code_hash, execute
 
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
-EXPECTED = ["01_zoo_tour.ipynb", "02_rnns_from_scratch.ipynb", "03_text_generation.ipynb",
-            "04_jazz_solo.ipynb"]
+EXPECTED = [
+    "01_zoo_tour.ipynb",
+    "02_rnns_from_scratch.ipynb",
+    "03_text_generation.ipynb",
+    "04_jazz_solo.ipynb",
+]
 
 # TensorFlow's C++ runtime logs at import (oneDNN, CUDA probing) straight to the process's
 # stderr; TF_CPP_MIN_LOG_LEVEL does not silence the lines written before absl is initialised.
@@ -38,15 +42,22 @@ def unexpected_stderr(notebook):
     for index, cell in enumerate(notebook.cells):
         for output in cell.get("outputs", []):
             if output.get("output_type") == "stream" and output.get("name") == "stderr":
-                lines += [f"cell {index}: {line}" for line in output.get("text", "").splitlines()
-                          if not any(p.search(line) for p in ALLOWED_STDERR)]
+                lines += [
+                    f"cell {index}: {line}"
+                    for line in output.get("text", "").splitlines()
+                    if not any(p.search(line) for p in ALLOWED_STDERR)
+                ]
     return lines
 
 
 def errors(notebook):
-    return [f"cell {index}: {output.get('ename')}: {output.get('evalue')}"
-            for index, cell in enumerate(notebook.cells) if cell.cell_type == "code"
-            for output in cell.get("outputs", []) if output.get("output_type") == "error"]
+    return [
+        f"cell {index}: {output.get('ename')}: {output.get('evalue')}"
+        for index, cell in enumerate(notebook.cells)
+        if cell.cell_type == "code"
+        for output in cell.get("outputs", [])
+        if output.get("output_type") == "error"
+    ]
 
 
 def test_the_four_notebooks_are_there():
@@ -79,8 +90,12 @@ def test_notebook_runs_without_shared_data_or_network(path, tmp_path, monkeypatc
     monkeypatch.setenv("no_proxy", "")
     notebook = execute(path, timeout=240)
     assert not errors(notebook), errors(notebook)
-    said = "".join(output.get("text", "") for cell in notebook.cells
-                   for output in cell.get("outputs", []) if output.get("output_type") == "stream")
+    said = "".join(
+        output.get("text", "")
+        for cell in notebook.cells
+        for output in cell.get("outputs", [])
+        if output.get("output_type") == "stream"
+    )
     assert "shared data: none" in said
     assert "../shared/data/" in said  # names the file it would use
 
@@ -91,18 +106,21 @@ def test_committed_outputs_are_from_a_real_run_of_this_code(path):
     run = notebook.metadata.get("seqzoo_run", {})
     assert run.get("code_sha256") == code_hash(notebook), (
         f"{path.name}: its code changed since the committed run; re-run it with "
-        f"python -m tests.notebooks.execute notebooks/{path.name}")
+        f"python -m tests.notebooks.execute notebooks/{path.name}"
+    )
     assert run.get("smoke") is False, f"{path.name}: committed from a smoke run"
     code = [cell for cell in notebook.cells if cell.cell_type == "code"]
-    assert [cell.execution_count for cell in code] == list(range(1, len(code) + 1)), \
+    assert [cell.execution_count for cell in code] == list(range(1, len(code) + 1)), (
         "every code cell ran once, in order, in one kernel"
+    )
     assert not errors(notebook), errors(notebook)
     assert not unexpected_stderr(notebook), "\n".join(unexpected_stderr(notebook))
     kinds = {key for cell in code for output in cell.outputs for key in output.get("data", {})}
     assert "image/png" in kinds, f"{path.name}: no picture in the outputs"
     if path.name.startswith("04"):
-        html = "".join(output.get("data", {}).get("text/html", "") for cell in code
-                       for output in cell.outputs)
+        html = "".join(
+            output.get("data", {}).get("text/html", "") for cell in code for output in cell.outputs
+        )
         assert "<audio" in html, "the jazz notebook shows an audio player"
     assert path.stat().st_size < 2_500_000, f"{path.name} is {path.stat().st_size:,} bytes"
 
