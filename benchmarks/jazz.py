@@ -7,7 +7,7 @@
                               [--register LOW,HIGH] [--register-penalty NATS]
                               [--register-spread SEMITONES] [--span SEMITONES]
                               [--span-penalty NATS] [--centre-decay D] [--top-features N]
-                              [--skip-course] [--skip-metheny]
+                              [--skip-course] [--skip-metheny] [--skip-neural]
 
 1. The model (default: the shipped one) lists the WJazzD solos it never saw (config.json,
    `heldout_sources`). For each, the improviser plays over that solo's own chord progression
@@ -34,7 +34,20 @@
    each has `logistic_accuracy`, `logistic_auc`, `boosted_accuracy`, `boosted_auc` and the
    `top_features` that give it away (both sides' means), or `error` when there were too few
    phrases or progressions. 0.5 = indistinguishable. Needs scikit-learn (`seqzoo[bench]`).
-5. The course's setting: both methods trained on `original_metheny.mid` alone and compared
+   The improviser's `discriminator` also has `human_floor` (the same two judges on human
+   against human: each held-out solo's odd phrases against its even ones,
+   `music.evaluation.discriminator.human_halves`) and the neural judge
+   (`music.evaluation.neural_judge`: a `zoo.build_many_to_one` LSTM over the notes of a phrase,
+   trained with `zoo.fit` on the same grouped folds, its settings fixed on the validation
+   solos): `neural_accuracy`, `neural_auc`, `neural_human_floor` (its balanced accuracy on
+   human against human), `neural_human_floor_auc`, `neural_settings`. `--skip-neural` leaves
+   the neural judge out (its keys absent).
+5. `jazz_transformer`: the Jazz Transformer's metrics (Wu & Yang, ISMIR 2020;
+   `music.evaluation.jazz_transformer`) H1, H4 (pitch-class entropy over 1 and 4 bars, bits)
+   and GS (grooving-pattern similarity), means over solos, `generated` and `human` side by
+   side; `spread`: the standard deviation across solos of `chord_tone_ratio`, `H1`,
+   `notes_per_bar` and `mean_pitch` (`music.evaluation.spread`), `generated` and `human`.
+6. The course's setting: both methods trained on `original_metheny.mid` alone and compared
    with that melody over its own (inferred) chords.
 
 Prints ONE JSON object.
@@ -56,8 +69,15 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import keras  # noqa: E402
 
 import zoo  # noqa: E402
-from music.evaluation.discriminator import discriminate  # noqa: E402
+from music.evaluation.discriminator import (  # noqa: E402
+    compare_phrases,
+    discriminate,
+    human_halves,
+)
+from music.evaluation.jazz_transformer import jazz_transformer_metrics  # noqa: E402
 from music.evaluation.metrics import CopyIndex, evaluate  # noqa: E402
+from music.evaluation.neural_judge import neural_discriminate  # noqa: E402
+from music.evaluation.spread import spread  # noqa: E402
 from music.model.artifact import load_artifact  # noqa: E402
 from music.model.improvise import (  # noqa: E402
     CENTRE_DECAY,
@@ -274,6 +294,31 @@ def discriminator(humans, generated, args):
         return {"error": str(error)}
 
 
+def judges(humans, generated, args):
+    """`discriminator`, plus the feature judges' human-vs-human floor and the neural judge
+    (unless `--skip-neural`) with its floor."""
+    result = discriminator(humans, generated, args)
+    if "error" in result:
+        return result
+    bars = args.phrase_bars
+    try:
+        halves = human_halves(humans, bars=bars, min_notes=1)
+        floor = compare_phrases(**halves, seed=0, top=0, bars=bars)
+    except ValueError as error:
+        result["human_floor"] = {"error": str(error)}
+    else:
+        result["human_floor"] = {
+            k: floor[k]
+            for k in ("logistic_accuracy", "logistic_auc", "boosted_accuracy", "boosted_auc")
+        }
+    if not args.skip_neural:
+        try:
+            result.update(neural_discriminate(humans, generated, bars=bars, seed=0, min_notes=1))
+        except ValueError as error:
+            result["neural_error"] = str(error)
+    return result
+
+
 def compare(improviser, course, humans, training, args, *, discriminate_phrases=True):
     """Improvise over each human solo's progression and measure; `course` None leaves the
     course's method out (its keys and targets null)."""
@@ -302,11 +347,17 @@ def compare(improviser, course, humans, training, args, *, discriminate_phrases=
     for name in ("course_method", "course_method_sampled"):
         result.setdefault(name, None)
     if discriminate_phrases:  # needs several progressions: a tune never on both sides
-        result["discriminator"] = discriminator(humans, generated, args)
+        result["discriminator"] = judges(humans, generated, args)
         for name in ("course_method", "course_method_sampled"):
             result[f"discriminator_{name}"] = (
                 discriminator(humans, sides[name], args) if name in sides else None
             )
+    result["jazz_transformer"] = {
+        "generated": jazz_transformer_metrics(generated),
+        "human": jazz_transformer_metrics(humans),
+    }
+    if len(humans) > 1:
+        result["spread"] = {"generated": spread(generated), "human": spread(humans)}
     g, h = result["generated"], result["human_heldout"]
 
     def below(kind, name):  # None when the course's method was skipped
@@ -330,8 +381,29 @@ def compare(improviser, course, humans, training, args, *, discriminate_phrases=
         <= h["median_longest_copied_run"],
     }
     if discriminate_phrases and "error" not in result["discriminator"]:
+        judged = result["discriminator"]
         result["targets"]["discriminator_accuracy_at_most_0.65"] = all(
-            result["discriminator"][f"{kind}_accuracy"] <= 0.65 for kind in ("logistic", "boosted")
+            judged[f"{kind}_accuracy"] <= 0.65 for kind in ("logistic", "boosted")
+        )
+        # issue 27's targets
+        result["targets"]["discriminator_accuracy_at_most_0.60"] = all(
+            judged[f"{kind}_accuracy"] <= 0.60 for kind in ("logistic", "boosted")
+        )
+        if "neural_accuracy" in judged:
+            result["targets"]["neural_accuracy_at_most_0.65"] = judged["neural_accuracy"] <= 0.65
+    jt_g, jt_h = result["jazz_transformer"]["generated"], result["jazz_transformer"]["human"]
+    if None not in (*jt_g.values(), *jt_h.values()):
+        result["targets"]["H1_H4_within_0.05"] = all(
+            abs(jt_g[k] - jt_h[k]) <= 0.05 for k in ("H1", "H4")
+        )
+        result["targets"]["GS_within_0.02"] = abs(jt_g["GS"] - jt_h["GS"]) <= 0.02
+    result["targets"]["chord_tone_ratio_within_0.02"] = (
+        abs(g["chord_tone_ratio"] - h["chord_tone_ratio"]) <= 0.02
+    )
+    if "spread" in result:
+        sg, sh = result["spread"]["generated"], result["spread"]["human"]
+        result["targets"]["spread_at_least_0.8_of_human"] = all(
+            sg[k] is not None and sh[k] is not None and sg[k] >= 0.8 * sh[k] for k in sh
         )
     return result, generated
 
@@ -376,6 +448,11 @@ def main():
     parser.add_argument("--course-minutes", type=float, default=3.0)
     parser.add_argument("--metheny-minutes", type=float, default=2.0)
     parser.add_argument("--skip-metheny", action="store_true")
+    parser.add_argument(
+        "--skip-neural",
+        action="store_true",
+        help="leave the neural judge out (its keys are absent)",
+    )
     parser.add_argument(
         "--phrase-bars", type=int, default=8, help="bars per phrase for the discriminator"
     )

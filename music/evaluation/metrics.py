@@ -68,6 +68,55 @@ def _letter(pitch_class, root, quality, pitch_classes, bass):
     return note_type(None if pitch_class is None else 60 + pitch_class, chord)
 
 
+def chords_at_onsets(solo):
+    """The chord sounding at each event's onset (None where no chord covers it).
+
+    Args:
+        solo: a `Solo` (notes and chords in time order).
+
+    Returns:
+        list of `Chord` or None, one per `solo.notes` entry (an N.C. chord is returned as is:
+        its ``root`` is None).
+
+    Example:
+
+    >>> from music.types import Note, Solo
+    >>> from music.theory.progressions import parse_progression
+    >>> s = Solo([Note(Fraction(i), Fraction(1), 60) for i in range(8)],
+    ...          parse_progression("C | F |"))
+    >>> [c.figure for c in chords_at_onsets(s)][3:5]
+    ['C', 'F']
+    """
+    chords = sorted(solo.chords, key=lambda c: c.offset)
+    found, j = [], 0
+    for note in solo.notes:  # notes and chords are both in time order: one sweep
+        while j < len(chords) and chords[j].end <= note.offset:
+            j += 1
+        found.append(chords[j] if j < len(chords) and chords[j].offset <= note.offset else None)
+    return found
+
+
+def entropy_bits(counts):
+    """Shannon entropy in bits of a histogram (0 for one bin, log2 n for n equal bins).
+
+    Args:
+        counts: iterable of non-negative numbers (counts or shares).
+
+    Returns:
+        float, or None when the counts sum to 0.
+
+    Example:
+
+    >>> entropy_bits([3, 0, 0]), entropy_bits([1, 1, 1, 1])
+    (0.0, 2.0)
+    """
+    counts = [c for c in counts if c > 0]
+    total = sum(counts)
+    if not total:
+        return None
+    return max(0.0, -sum(c / total * math.log2(c / total) for c in counts))
+
+
 def note_types(solo):
     """The course-grammar letter of each event of a solo (None where unharmonised).
 
@@ -77,12 +126,8 @@ def note_types(solo):
     Returns:
         list of ``"C"``, ``"S"``, ``"A"``, ``"X"``, ``"R"`` or None, one per `solo.notes` entry.
     """
-    chords = sorted(solo.chords, key=lambda c: c.offset)
-    letters, j = [], 0
-    for note in solo.notes:  # notes and chords are both in time order: one sweep
-        while j < len(chords) and chords[j].end <= note.offset:
-            j += 1
-        chord = chords[j] if j < len(chords) and chords[j].offset <= note.offset else None
+    letters = []
+    for note, chord in zip(solo.notes, chords_at_onsets(solo)):
         if chord is None or chord.root is None:
             letters.append(None)
         else:
@@ -244,7 +289,7 @@ def _statistics(solos):
             bars += solo.duration / solo.bar_length
     harmonised_notes = sum(letters[t] for t in "CSAX")
     events = harmonised_notes + letters["R"]
-    entropy = -sum(c / notes * math.log2(c / notes) for c in pcs.values()) if notes else None
+    entropy = entropy_bits(pcs.values())
     return {
         "solos": len(solos),
         "notes": notes,
@@ -333,6 +378,8 @@ __all__ = [
     "note_types",
     "intervals",
     "rhythm_bin",
+    "chords_at_onsets",
+    "entropy_bits",
     "jensen_shannon",
     "NOTE_TYPES",
     "INTERVAL_BINS",
