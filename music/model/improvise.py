@@ -50,6 +50,7 @@ from music.encoding.features import (
 from music.encoding.timegrid import to_ticks
 from music.errors import MusicInputError
 from music.types import Solo
+from zoo.generation.choice import check_sampling_args
 
 TEMPERATURE = 0.95
 """The default sampling temperature, chosen on the validation solos (docs/results/jazz.md)."""
@@ -391,7 +392,7 @@ class Improviser:
             np.array([[token]], np.int32),
             total,
             temperature=float(temperature),
-            top_p=None if top_p == 1 else float(top_p),
+            top_p=None if top_p is None or top_p == 1 else top_p,
             seed=seed,
             states=states,
             carry={
@@ -429,9 +430,9 @@ DEFAULT_FORM = "blues:Bb"
 
 
 def _check_sampling(temperature, top_p, seed, tempo):
-    """The sampling arguments, checked (`MusicInputError` naming the parameter) and converted."""
-    temperature = check_number("temperature", temperature, low=0, low_open=True)
-    top_p = check_number("top_p", top_p, low=0, high=1, low_open=True)
+    """The sampling arguments, checked by the zoo's rule (`MusicInputError` naming the
+    parameter) and converted; a top_p of None is 1 (no nucleus filter)."""
+    temperature, _, top_p = check_sampling_args(temperature, None, top_p, error=MusicInputError)
     return temperature, top_p, check_seed(seed), check_tempo(tempo)
 
 

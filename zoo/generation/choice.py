@@ -13,48 +13,48 @@ A log-probability summed over such logits (`Generation.log_probs`) is NaN.
 import numpy as np
 import tensorflow as tf
 
-from zoo.core.checks import check_optional_int
+from zoo.core.checks import check_number, check_optional_int, check_probability
 
 
-def check_sampling_args(temperature=1.0, top_k=None, top_p=None):
-    """Validate sampling parameters; raise ValueError naming the bad one.
+def check_sampling_args(temperature=1.0, top_k=None, top_p=None, *, error=ValueError):
+    """Validate sampling parameters; raise `error` naming the bad one.
 
-    Both floats are checked as the float32 the samplers compute with: a temperature that
-    float32 rounds to 0 or to infinity, or a top_p that it rounds to 0, is refused.
+    The rules are `zoo.core.checks`'s (`check_number`, `check_optional_int`,
+    `check_probability`). Both floats are then checked as the float32 the samplers compute
+    with: a temperature that float32 rounds to 0 or to infinity, or a top_p that it rounds to
+    0, is refused.
 
     Args:
         temperature: float > 0. Below 1 sharpens the distribution, above 1 flattens it.
         top_k: int >= 1 or None: keep only the `top_k` most likely tokens.
         top_p: float in (0, 1] or None: keep the smallest set of most likely tokens whose
             probability adds up to at least `top_p` (nucleus sampling).
+        error: the exception class to raise (an application passes its own). Defaults to
+            `ValueError`.
 
     Returns:
         `(temperature, top_k, top_p)` as `(float, int or None, float or None)`.
+
+    Raises:
+        ValueError: ``"temperature must be a number in (0, inf); got 0"``, ``"top_k must be
+            ..."``, ``"top_p must be a number in (0, 1]; got 1.5"``, or the float32 messages
+            (``"... as a float32; got ..."``); `error` instead when given.
 
     Example:
 
     >>> check_sampling_args(0.5, top_k=3)
     (0.5, 3, None)
     """
-    if (
-        isinstance(temperature, bool)
-        or not isinstance(temperature, (int, float, np.number))
-        or not temperature > 0
-    ):  # NaN too
-        raise ValueError(f"temperature must be a number > 0, got {temperature!r}")
-    top_k = check_optional_int("top_k", top_k, 1)
-    if top_p is not None and (
-        isinstance(top_p, bool)
-        or not isinstance(top_p, (int, float, np.number))
-        or not 0 < top_p <= 1
-    ):
-        raise ValueError(f"top_p must be a number in (0, 1] or None, got {top_p!r}")
+    temperature = check_number("temperature", temperature, low=0, low_open=True, error=error)
+    top_k = check_optional_int("top_k", top_k, 1, error=error)
+    if top_p is not None:
+        top_p = check_probability("top_p", top_p, low_open=True, error=error)
     if not 0 < _float32(temperature) < np.inf:
-        raise ValueError(f"temperature must be finite and > 0 as a float32, got {temperature!r}")
+        raise error(f"temperature must be finite and > 0 as a float32; got {temperature!r}")
     if top_p is not None and not _float32(top_p) > 0:
-        raise ValueError(f"top_p must be > 0 as a float32, got {top_p!r}")
+        raise error(f"top_p must be > 0 as a float32; got {top_p!r}")
     top_k = None if top_k is None else min(int(top_k), 2**31 - 1)  # more than the vocabulary: all
-    return float(temperature), top_k, (None if top_p is None else float(top_p))
+    return temperature, top_k, top_p
 
 
 def _float32(value):

@@ -35,6 +35,7 @@ import numpy as np
 import tensorflow as tf
 
 from zoo.generation.choice import choose_tokens
+from zoo.runtime.precision import is_mixed
 
 __all__ = ["BUILD_TOKENS", "CHECK", "MIN_VECTOR_BITS", "LstmPlan", "plan"]
 
@@ -367,9 +368,7 @@ def _make(step_model):
             and cell.use_bias
         ):
             return None
-    if any(
-        layer.compute_dtype != "float32" or layer.variable_dtype != "float32" for layer in layers
-    ):
+    if is_mixed(step_model):  # the kernel computes in float32 only
         return None
     if embedding.input_dim != dense.units:
         return None
