@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from tests.helpers import write_lead_sheets
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -23,6 +25,7 @@ def fresh_process(*argv, cwd):
     )
 
 
+@pytest.mark.slow
 def test_music_train_then_generate_in_a_fresh_process(tmp_path, capsys):
     from music.__main__ import main
 
@@ -66,6 +69,7 @@ def test_music_train_then_generate_in_a_fresh_process(tmp_path, capsys):
     assert (tmp_path / "solo.mid").stat().st_size > 0
 
 
+@pytest.mark.slow
 def test_text_train_then_generate_and_score_in_fresh_processes(tmp_path, capsys):
     from text.cli import main
 

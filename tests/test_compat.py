@@ -75,6 +75,7 @@ def test_every_fixture_has_a_check():
     assert names == set(SCRIPTS)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(SCRIPTS))
 def test_an_artifact_of_the_old_layout_loads_and_runs(name):
     fixture = FIXTURES / name

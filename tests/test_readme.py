@@ -32,6 +32,7 @@ def test_there_are_examples():
     assert any("README" in p.id for p in BLOCKS), "README.md has no ```python example"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("code, page", BLOCKS)
 def test_example_runs(code, page):
     exec(compile(code, page, "exec"), {"__name__": "readme_example"})

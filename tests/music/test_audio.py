@@ -150,6 +150,7 @@ def shipped_solo(tmp_path_factory):
     return solo, midi, float(solo.duration) * 60 / solo.tempo
 
 
+@pytest.mark.slow
 @needs_fluidsynth
 def test_fluidsynth_plays_the_shipped_models_solo_over_its_band(shipped_solo, tmp_path):
     import dataclasses

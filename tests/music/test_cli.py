@@ -44,6 +44,7 @@ def assert_user_error(code, err, *fragments):
         assert fragment in lines[0]
 
 
+@pytest.mark.slow
 def test_generate_writes_midi_and_musicxml(tmp_path, tiny_model, capsys):
     code, out, err = run(
         capsys,
@@ -269,6 +270,7 @@ def test_primer_file_is_accepted(tmp_path, tiny_model, capsys):
     assert read_solo(tmp_path / "s.musicxml").duration == 8
 
 
+@pytest.mark.slow
 def test_train_then_evaluate(tmp_path, capsys):
     data = tmp_path / "data"
     data.mkdir()
@@ -314,6 +316,7 @@ def test_train_then_evaluate(tmp_path, capsys):
     assert_user_error(code, err, "--units must be an integer in [1, 8192]; got 0")
 
 
+@pytest.mark.slow
 def test_readme_command_on_the_shipped_model_and_one_line_errors(tmp_path):
     """The real process: the shipped model, and a TensorFlow-side error that stays one line."""
     env = dict(os.environ, PYTHONPATH=REPO)
@@ -344,6 +347,7 @@ def test_readme_command_on_the_shipped_model_and_one_line_errors(tmp_path):
     assert not (tmp_path / "again.mid").exists()
 
 
+@pytest.mark.slow
 def test_train_harmony_option_reaches_the_reader(tmp_path, capsys):
     import music21
 
@@ -382,6 +386,7 @@ def test_train_harmony_option_reaches_the_reader(tmp_path, capsys):
     assert load_artifact(tmp_path / "m2").arguments["units"] == 8
 
 
+@pytest.mark.slow
 def test_train_resumes_refuses_other_settings_and_reports_a_failed_run(tmp_path, capsys):
     """The training engine under `music train`: a finished run is not retrained, a run folder
     with other settings is refused naming them, and a run whose loss blows up exits 1."""
@@ -456,6 +461,7 @@ def test_train_precision_and_fresh_flags_parse():
     assert args.precision == "auto" and args.fresh is True
 
 
+@pytest.mark.slow
 def test_a_seed_of_any_size_is_accepted_and_reproducible(tmp_path, tiny_model, capsys):
     written = []
     for name in ("a.mid", "b.mid"):

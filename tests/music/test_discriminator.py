@@ -80,6 +80,7 @@ def human_phrases(human_solos):
     return cut, groups, sides
 
 
+@pytest.mark.slow
 def test_human_against_human_is_chance(human_phrases):
     # Alternate phrases of every solo go to the two sides: the same players, the same tunes.
     cut, groups, sides = human_phrases
@@ -96,6 +97,7 @@ def test_human_against_human_is_chance(human_phrases):
     assert result["phrases"]["human"] + result["phrases"]["generated"] == len(cut) >= 120
 
 
+@pytest.mark.slow
 def test_random_pitches_are_found_out(human_phrases):
     # The same rhythms and chords with pitches drawn at random: an obviously different set.
     cut, groups, _ = human_phrases
@@ -113,6 +115,7 @@ def test_random_pitches_are_found_out(human_phrases):
         assert top["step_share"]["generated_mean"] < top["step_share"]["human_mean"]
 
 
+@pytest.mark.slow
 def test_discriminate_groups_solo_i_with_solo_i(human_solos):
     # discriminate() cuts whole solos; generated[i] is over the progression of human[i].
     rng = random.Random(1)

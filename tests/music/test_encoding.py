@@ -96,6 +96,7 @@ def test_every_bar_of_an_encoding_sums_to_the_bar():
         assert ends[-1] % bar_ticks == 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", WJAZZD_FILES)
 def test_round_trip_on_wjazzd_solos(shared_data, name):
     from music.reading.solos import read_solo

@@ -6,9 +6,12 @@ import pathlib
 import subprocess
 import sys
 
+import pytest
+
 REPO = pathlib.Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow
 def test_a_few_hundred_fuzz_cases_crash_hang_and_blow_memory_never(shared_data):
     command = [
         sys.executable,

@@ -177,6 +177,7 @@ def test_a_solo_longer_than_max_bars_is_refused(tiny):
     )
 
 
+@pytest.mark.slow
 def test_a_tiny_model_learns_chord_tones_and_applies_them_in_another_key(tmp_path):
     """Trained for seconds on random chord-tone lines over ii-V-I in C, F, Bb, G and D, it plays
     chord tones over ii-V-I in Eb: which intervals from the last note land on chord tones is in
@@ -231,6 +232,7 @@ def test_a_tiny_model_learns_chord_tones_and_applies_them_in_another_key(tmp_pat
     assert hits / len(pitched) >= 0.5, hits / len(pitched)
 
 
+@pytest.mark.slow
 def test_training_splits_clips_stops_early_and_keeps_the_best_epoch(tmp_path):
     """What `python -m music train` runs: a few seconds on a tiny model with a wild learning
     rate (validation loss stops improving), patience 1."""

@@ -38,6 +38,7 @@ def shipped():
     return Improviser(load_artifact())
 
 
+@pytest.mark.slow
 def test_same_seed_same_solo_as_before_the_engine(shipped):
     from music.reading.leadsheet import progression_from_spec
 

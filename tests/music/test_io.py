@@ -82,6 +82,7 @@ def _assert_tiles(solo):
     assert solo.duration % solo.bar_length == 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", WJAZZD_FILES)
 def test_wjazzd_bars_complete_and_notes_exact(wjazzd_solos, name):
     solo = wjazzd_solos[name]
@@ -154,6 +155,7 @@ def test_wjazzd_tempo_and_first_chord(wjazzd_solos):
     assert stardust.chords[1].figure == "Ab6" and stardust.chords[1].offset == 4
 
 
+@pytest.mark.slow
 def test_metheny_melody_found_by_content(shared_data):
     path = shared_data / "music" / "original_metheny.mid"
     parts = read_midi_parts(path)[0]
@@ -347,6 +349,7 @@ def test_bad_arguments(tmp_path):
         read_corpus(tmp_path / "empty_folder", cache_dir=tmp_path / "cache")
 
 
+@pytest.mark.slow
 def test_cache_round_trip(tmp_path):
     src = shared_data_dir()
     if src is None:

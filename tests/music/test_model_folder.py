@@ -478,6 +478,7 @@ def test_an_improviser_written_by_the_layout_before_the_move_still_loads():
     assert artifact.arguments["units"] == 4 == artifact.config["hparams"]["units"]
 
 
+@pytest.mark.slow
 def test_the_cli_refuses_a_reversed_pitch_range_in_one_line_and_writes_nothing(folder, tmp_path):
     """The issue's case: it used to exit 0 and write "0 notes, 12 bars"."""
     _mutate(folder, "encoding.json", [("pitch_range", [99, 36])])

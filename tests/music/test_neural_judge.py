@@ -52,6 +52,7 @@ def test_events_by_hand():
     assert sum(second[f"chord_pc_{k}"] for k in range(12)) == 0
 
 
+@pytest.mark.slow
 def test_an_easy_separable_case_is_learnt():
     rng = random.Random(0)
     human = [_line(0, rng) for _ in range(16)]

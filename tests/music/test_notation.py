@@ -106,6 +106,7 @@ def improviser():
         ("Dm7 | G7 | Cmaj7 | Cmaj7 |", "3/4", 5),
     ],
 )
+@pytest.mark.slow
 def test_generated_files_reread(tmp_path, improviser, chords, meter, seed):
     from music.model.improvise import generate
 

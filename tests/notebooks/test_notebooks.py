@@ -64,6 +64,7 @@ def test_the_four_notebooks_are_there():
     assert [p.name for p in NOTEBOOKS] == EXPECTED
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_notebook_runs_in_smoke_mode(path, tmp_path, monkeypatch):
     monkeypatch.setenv("SMOKE", "1")
@@ -77,6 +78,7 @@ def test_notebook_runs_in_smoke_mode(path, tmp_path, monkeypatch):
     assert not unexpected_stderr(notebook), "\n".join(unexpected_stderr(notebook))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_notebook_runs_without_shared_data_or_network(path, tmp_path, monkeypatch):
     """No ../shared/data and no internet: every cell still runs, and the notebook says what it

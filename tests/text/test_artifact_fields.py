@@ -198,6 +198,7 @@ CONFIG_CASES = [
     CONFIG_CASES,
     ids=[f"{c[0][0]}-{i}" for i, (c, _) in enumerate(CONFIG_CASES)],
 )
+@pytest.mark.slow
 def test_each_field_of_config_json_is_checked(folder, changes, message):
     _mutate(folder, "config.json", changes)
     with pytest.raises(ArtifactError) as error:
@@ -304,6 +305,7 @@ def test_every_field_written_has_a_rule(folder):
     assert set(config["metrics"]) <= set(TEXT_METRICS) | set(TRAINING_METRICS)
 
 
+@pytest.mark.slow
 def test_the_cli_refuses_a_bad_field_in_one_line_and_prints_no_sample(folder):
     _mutate(folder, "vocab.json", [("level", "byte")])
     done = subprocess.run(

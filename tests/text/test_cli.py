@@ -60,6 +60,7 @@ def trained(tmp_path_factory):
     return folder, out
 
 
+@pytest.mark.slow
 def test_train_prints_final_validation_loss_and_writes_artifact(trained, capsys):
     folder, out = trained
     assert sorted(p.name for p in out.iterdir()) == [
@@ -83,6 +84,7 @@ def test_train_prints_final_validation_loss_and_writes_artifact(trained, capsys)
     assert metrics["val_loss"] == min(h["val_loss"] for h in state["history"])
 
 
+@pytest.mark.slow
 def test_train_again_is_a_no_op_other_settings_are_refused_and_fresh_starts_over(tmp_path, capsys):
     corpus = tmp_path / "names.txt"
     corpus.write_text(NAMES, encoding="utf-8")
@@ -118,6 +120,7 @@ def test_train_again_is_a_no_op_other_settings_are_refused_and_fresh_starts_over
     assert state["finished"] and len(state["history"]) == 2
 
 
+@pytest.mark.slow
 def test_a_diverging_run_exits_1_with_one_line(tmp_path, capsys):
     corpus = tmp_path / "names.txt"
     corpus.write_text(NAMES, encoding="utf-8")
@@ -148,6 +151,7 @@ def test_a_diverging_run_exits_1_with_one_line(tmp_path, capsys):
     assert len(err.splitlines()) == 1 and err.startswith("error: training stopped: the ")
 
 
+@pytest.mark.slow
 def test_train_output_line(tmp_path, capsys):
     corpus = tmp_path / "c.txt"
     corpus.write_text("abcabcabd" * 40, encoding="utf-8")
@@ -208,6 +212,7 @@ def test_train_output_line(tmp_path, capsys):
     assert TextGenerator.load(tmp_path / "t").training_config["decay_over"] == "time"
 
 
+@pytest.mark.slow
 def test_generate_is_reproducible_and_lists_n_samples(trained, capsys):
     _, out = trained
     args = [
@@ -239,6 +244,7 @@ def test_generate_is_reproducible_and_lists_n_samples(trained, capsys):
     assert len(beams) == 3 and all(float(b.split("\t")[0]) < 0 for b in beams)
 
 
+@pytest.mark.slow
 def test_score_prints_json_lines(trained, capsys):
     _, out = trained
     assert main(["score", str(out), "iguanodon", "nodonaugi"]) == 0
@@ -248,6 +254,7 @@ def test_score_prints_json_lines(trained, capsys):
     assert rows[0]["num_tokens"] == 10 and rows[0]["perplexity"] > 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "argv, message",
     [
@@ -321,6 +328,7 @@ def test_bad_corpora_exit_2_and_write_nothing(tmp_path, capsys):
     assert not (tmp_path / "m").exists()
 
 
+@pytest.mark.slow
 def test_unknown_prefix_characters_are_reported(trained, capsys):
     _, out = trained
     assert main(["generate", str(out), "--prefix", "Q9", "--length", "3", "--seed", "0"]) == 0
@@ -345,6 +353,7 @@ def test_python_dash_m_entry_point_exits_2_with_one_line():
     )
 
 
+@pytest.mark.slow
 def test_errors_found_after_tensorflow_starts_are_still_one_line(tmp_path):
     # TensorFlow's native start-up lines (oneDNN, CUDA probing) must not reach the terminal.
     result = subprocess.run(

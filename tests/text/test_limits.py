@@ -100,6 +100,7 @@ def test_generation_is_bounded(tiny, capsys, monkeypatch):
     assert len(gen.generate(1, length=5, seed=1)[0]) <= 5
 
 
+@pytest.mark.slow
 def test_seeds_of_any_size_are_mapped_deterministically(tiny, capsys):
     gen, folder = tiny
     outputs = []

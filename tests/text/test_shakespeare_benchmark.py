@@ -7,9 +7,12 @@ import pathlib
 import subprocess
 import sys
 
+import pytest
+
 REPO = pathlib.Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow
 def test_a_short_run_prints_the_loss_curve_settings_and_the_budget_stop(shared_data):
     command = [
         sys.executable,

@@ -210,6 +210,7 @@ def _start_save_loop(folder):
     return process
 
 
+@pytest.mark.slow
 def test_sigkill_during_a_save_loop_never_leaves_an_unloadable_artifact(tmp_path):
     folder = tmp_path / "m"
     save(folder, metrics={"epoch": 0}, preprocessing={"vocab": []})
@@ -229,6 +230,7 @@ def test_sigkill_during_a_save_loop_never_leaves_an_unloadable_artifact(tmp_path
     assert load_artifact(folder, kind="demo").metrics == {"epoch": -1}
 
 
+@pytest.mark.slow
 def test_two_processes_saving_to_one_folder_both_succeed(tmp_path):
     folder = tmp_path / "m"
     writers = [_start_save_loop(folder) for _ in range(2)]
@@ -287,6 +289,7 @@ def _function_keras_file(path, source):
             archive.writestr(name, data)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("attack", ["lambda", "function"])
 def test_every_loader_refuses_unsafe_model_files_in_one_line(tmp_path, attack):
     from music.errors import MusicInputError

@@ -64,6 +64,7 @@ def live_positions(tokens):
     return ended == 0
 
 
+@pytest.mark.slow
 def test_beam_never_scores_below_greedy_and_scores_are_log_probs(reversal):
     model, source = reversal
     decode = zoo.Seq2SeqDecoder(*zoo.build_encoder_decoder_inference(model))
@@ -96,6 +97,7 @@ def test_beam_never_scores_below_greedy_and_scores_are_log_probs(reversal):
     np.testing.assert_array_equal(sampled.tokens, greedy.tokens)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("method", ["greedy", "sample", "beam"])
 def test_attention_weights_shape_rows_and_padding(reversal, method):
     model, source = reversal

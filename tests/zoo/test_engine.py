@@ -58,6 +58,7 @@ def greedy_by_hand(step, prime, length, conditioning=None):
     return np.stack(out, axis=1), float(np.min(gaps))
 
 
+@pytest.mark.slow
 def test_per_step_conditioning_as_a_tensor_or_computed_in_the_graph():
     import tensorflow as tf
 
@@ -88,6 +89,7 @@ def test_per_step_conditioning_as_a_tensor_or_computed_in_the_graph():
         sampler(prime, length)
 
 
+@pytest.mark.slow
 def test_warm_up_then_generate_equals_generating_after_the_prime():
     step = zoo.build_lm_step(far_apart_lm())
     prime = np.array([[1, 2, 3], [4, 5, 6]], np.int32)
@@ -106,6 +108,7 @@ def test_warm_up_then_generate_equals_generating_after_the_prime():
     )
 
 
+@pytest.mark.slow
 def test_a_mask_hook_is_honoured_and_its_carry_advances():
     import tensorflow as tf
 
@@ -152,6 +155,7 @@ def test_a_mask_hook_is_honoured_and_its_carry_advances():
     assert not np.isin(tokens, [1, 4]).any()
 
 
+@pytest.mark.slow
 def test_batched_beam_search_equals_one_prime_at_a_time():
     step = zoo.build_lm_step(far_apart_lm())
     primes = np.array([[1, 2, 3], [4, 5, 6], [6, 0, 2], [1, 2, 3]], np.int32)
@@ -205,6 +209,7 @@ def lm32():
     return markov_weights(zoo.build_lm(VOCAB, cell="lstm", units=VOCAB, embedding_dim=VOCAB))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", POLICIES)
 def test_sampling_and_beam_search_under_mixed_precision_equal_float32(policy, name):
     reference = lm32()
@@ -235,6 +240,7 @@ def test_sampling_and_beam_search_under_mixed_precision_equal_float32(policy, na
     np.testing.assert_allclose(low_scores, scores, atol=0.5)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", POLICIES)
 def test_seq2seq_decoding_under_mixed_precision_equals_float32(policy, name):
     def build():

@@ -18,6 +18,7 @@ def _tokens(rng, low=1, shape=(BATCH, TIME)):
     return rng.integers(low, VOCAB, size=shape).astype("int32")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cell,num_layers", itertools.product(CELLS, [1, 2]))
 def test_lm(cell, num_layers, tmp_path):
     rng = np.random.default_rng(0)
@@ -45,6 +46,7 @@ def test_lm(cell, num_layers, tmp_path):
 @pytest.mark.parametrize(
     "cell,num_layers,bidirectional", itertools.product(CELLS, [1, 2], [False, True])
 )
+@pytest.mark.slow
 def test_many_to_one(cell, num_layers, bidirectional, tmp_path):
     rng = np.random.default_rng(1)
     if num_layers == 1:  # token ids
@@ -76,6 +78,7 @@ def test_many_to_one(cell, num_layers, bidirectional, tmp_path):
 @pytest.mark.parametrize(
     "cell,num_layers,bidirectional", itertools.product(CELLS, [1, 2], [False, True])
 )
+@pytest.mark.slow
 def test_many_to_many(cell, num_layers, bidirectional, tmp_path):
     rng = np.random.default_rng(2)
     if num_layers == 1:  # one-hot feature vectors
@@ -97,6 +100,7 @@ def test_many_to_many(cell, num_layers, bidirectional, tmp_path):
     run_model_test(model, inputs, targets, SPARSE, (BATCH, TIME, 4), tmp_path)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cell,num_layers", itertools.product(CELLS, [1, 2]))
 def test_one_to_many(cell, num_layers, tmp_path):
     rng = np.random.default_rng(3)
@@ -125,6 +129,7 @@ def test_one_to_many(cell, num_layers, tmp_path):
 @pytest.mark.parametrize(
     "cell,num_layers,bidirectional", itertools.product(CELLS, [1, 2], [False, True])
 )
+@pytest.mark.slow
 def test_encoder_decoder(cell, num_layers, bidirectional, tmp_path):
     rng = np.random.default_rng(4)
     attention = {1: "dot", 2: "additive"}[num_layers] if bidirectional else None
@@ -154,6 +159,7 @@ def test_feature_source_encoder_decoder(tmp_path):
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("pooling", ["max", "mean", "max_mean"])
 def test_many_to_one_pooling_ignores_padding_and_round_trips(pooling, tmp_path):
     model = zoo.build_many_to_one(
@@ -191,6 +197,7 @@ def test_pooling_module_docstring_examples():
     assert result.failed == 0 and result.attempted > 0
 
 
+@pytest.mark.slow
 def test_many_to_many_reads_characters_too(tmp_path):
     model = zoo.build_many_to_many(
         vocab_size=VOCAB,
@@ -245,6 +252,7 @@ def _load_in_a_new_process(*arguments):
     return out.stdout.split("\n")[0].split()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("written_by", ["this layout", "the layout before the move"])
 def test_a_bare_encoder_decoder_with_attention_loads_in_a_new_process(written_by, tmp_path):
     """`zoo.load_model` registers the zoo's layers in a process that built nothing; a file
@@ -269,6 +277,7 @@ def test_a_bare_encoder_decoder_with_attention_loads_in_a_new_process(written_by
     )
 
 
+@pytest.mark.slow
 def test_a_saved_attention_decoder_step_loads_in_a_new_process(tmp_path):
     """The inference decoder holds `AttentionWithWeights` (zoo.models.seq2seq): it loads in a
     process that imported no factory, through `zoo.load_model`."""

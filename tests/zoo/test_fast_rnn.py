@@ -94,6 +94,7 @@ def test_factories_build_fast_layers_that_save_and_load_in_safe_mode(cell, tmp_p
     np.testing.assert_allclose(logits, lm(tokens)[:, -1], rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cell, kinds", [("gru", (False, True)), ("lstm", (False, None, True))])
 def test_trains_through_the_engine_like_the_stock_layer(cell, kinds):
     x = np.random.default_rng(3).integers(0, 8, (16, 6)).astype("int32")
@@ -193,6 +194,7 @@ def test_bfloat16_gradients_close_to_float32():
     assert ratios[5] < 1.4, ratios  # bias gradient: no worse than rounding noise
 
 
+@pytest.mark.slow
 def test_unknown_lengths_and_batches_in_a_traced_function():
     layer = LSTM(5, return_sequences=True)
     stock = keras.layers.LSTM(5, return_sequences=True)
@@ -247,6 +249,7 @@ def test_checkpoints_of_stock_layers_load_into_the_zoo_layer_and_back(tmp_path):
     np.testing.assert_allclose(loaded(tokens), stock(tokens), rtol=1e-6, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_a_new_process_loads_a_saved_lm_with_zoo_load_model(tmp_path):
     """`import zoo` registers nothing (it imports no Keras); `zoo.load_model` does, so a saved
     LM loads in a process that never built one, while plain Keras names the missing layer."""

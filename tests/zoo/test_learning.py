@@ -4,6 +4,7 @@ import itertools
 
 import keras
 import numpy as np
+import pytest
 
 import zoo
 
@@ -34,6 +35,7 @@ def _contains_pattern_data(rng, n, max_len=10):
     return x, y
 
 
+@pytest.mark.slow
 def test_many_to_one_learns_contains_pattern():
     keras.utils.set_random_seed(0)
     rng = np.random.default_rng(0)
@@ -63,6 +65,7 @@ def _bracket_tagging_data(rng, n, max_len=12):
     return x, y
 
 
+@pytest.mark.slow
 def test_many_to_many_learns_to_tag_a_token_class():
     keras.utils.set_random_seed(0)
     rng = np.random.default_rng(1)
@@ -78,6 +81,7 @@ def test_many_to_many_learns_to_tag_a_token_class():
     assert accuracy >= 0.95, accuracy
 
 
+@pytest.mark.slow
 def test_one_to_many_reproduces_unseen_members_of_a_sequence_family():
     # The family: a three-note motif (a, b, c) repeated, "a b c a b c a b c". The context is
     # one-hot(a) ++ one-hot(b) ++ one-hot(c); a quarter of the motifs are never trained on.
@@ -109,6 +113,7 @@ def test_one_to_many_reproduces_unseen_members_of_a_sequence_family():
     assert token_accuracy >= 0.95 and exact >= 0.95, (token_accuracy, exact)
 
 
+@pytest.mark.slow
 def test_encoder_decoder_learns_to_reverse():
     keras.utils.set_random_seed(0)
     rng = np.random.default_rng(2)

@@ -23,6 +23,7 @@ def _op_on_any_cpu(monkeypatch):
     monkeypatch.setattr(lstm_sampling, "MIN_VECTOR_BITS", 0)
 
 
+@pytest.mark.slow
 def test_narrow_vector_cpus_sample_on_the_xla_loop(monkeypatch, ops):
     step = _step(8)
     ids = np.ones((2, 3), np.int32)
@@ -77,6 +78,7 @@ def _same(fast, slow):
         dict(seed=5, temperature=1.3, top_k=9, top_p=0.9),
     ],
 )
+@pytest.mark.slow
 def test_the_op_samples_the_xla_loops_tokens_for_the_same_seed(ops, units, layers, batch, settings):
     step = _step(units, layers)
     prime = np.random.default_rng(1).integers(0, 23, (batch, 4))
@@ -94,6 +96,7 @@ def test_the_op_samples_the_xla_loops_tokens_for_the_same_seed(ops, units, layer
         (160, 2, 3, 10, 32, dict(seed=11, top_p=0.8)),
     ],
 )
+@pytest.mark.slow
 def test_a_short_generation_projects_the_embedding_and_samples_the_xla_loops_tokens(
     ops, units, layers, batch, length, vocab, settings
 ):
@@ -113,6 +116,7 @@ def test_a_short_generation_projects_the_embedding_and_samples_the_xla_loops_tok
     "units,layers,batch,length",
     [(64, 1, 1, 20), (64, 1, 2, 520), (16, 1, 1, 20), (320, 2, 1, 20), (512, 1, 1, 20)],
 )
+@pytest.mark.slow
 def test_a_large_vocabulary_at_a_small_batch_samples_the_xla_loops_tokens(
     ops, units, layers, batch, length
 ):
@@ -122,6 +126,7 @@ def test_a_large_vocabulary_at_a_small_batch_samples_the_xla_loops_tokens(
     _same(*_both(step, prime, length, seed=9, temperature=1.2, top_k=300, top_p=0.95))
 
 
+@pytest.mark.slow
 def test_the_table_is_built_once_per_weights_and_never_stale(ops):
     lm = zoo.build_lm(23, units=16, embedding_dim=8)
     step = zoo.build_lm_step(lm)
@@ -163,6 +168,7 @@ def test_the_table_is_built_once_per_weights_and_never_stale(ops):
     assert check(5) is not table
 
 
+@pytest.mark.slow
 def test_a_row_stops_at_eos_and_the_rest_is_padding_as_in_the_xla_loop(ops):
     step = _step(32)
     prime = np.array([[1], [2], [3]])
@@ -173,6 +179,7 @@ def test_a_row_stops_at_eos_and_the_rest_is_padding_as_in_the_xla_loop(ops):
         assert (row[n:] == 6).all() and (n == 80 or row[n - 1] == 4)
 
 
+@pytest.mark.slow
 def test_initial_states_and_a_single_start_token_give_the_xla_loops_result(ops):
     step = _step(40, layers=2)
     rng = np.random.default_rng(3)
@@ -180,6 +187,7 @@ def test_initial_states_and_a_single_start_token_give_the_xla_loops_result(ops):
     _same(*_both(step, np.array([[5], [9]]), 30, seed=4, states=states, top_k=6))
 
 
+@pytest.mark.slow
 def test_a_trained_models_text_is_the_same_through_the_text_generator(ops, tmp_path):
     from text import TextGenerator
 
@@ -246,6 +254,7 @@ def _drifted(monkeypatch, step):
     return plan
 
 
+@pytest.mark.slow
 def test_a_plan_whose_sampled_draws_drift_falls_back_to_the_xla_loop_with_one_warning(
     ops, monkeypatch
 ):
@@ -344,6 +353,7 @@ def test_the_op_names_bad_input(ops):
             ops.seqzoo_lstm_sample(**{**base, **change})
 
 
+@pytest.mark.slow
 def test_a_short_generation_does_not_build_the_library_and_still_samples(tmp_path):
     import pathlib
     import subprocess

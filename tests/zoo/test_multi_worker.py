@@ -261,6 +261,7 @@ def test_the_text_cli_refuses_a_multi_worker_run_it_cannot_do(tmp_path, argv, me
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_the_strategy_made_after_other_tensorflow_work_is_refused_with_a_reason():
     script = (
         "import tensorflow as tf\n"

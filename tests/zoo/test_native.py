@@ -169,6 +169,7 @@ def test_unknown_batches_and_lengths_in_a_traced_function(ops):
             assert np.abs(a - b).max() <= 0.02 * np.abs(b).max()
 
 
+@pytest.mark.slow
 def test_float32_and_xla_keep_the_tensorflow_ops(ops):
     assert fused_lstm._native_ops(tf.float32) is None
     layer = LSTM(8, return_sequences=True, dtype="mixed_bfloat16")

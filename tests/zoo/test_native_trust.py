@@ -212,6 +212,7 @@ def test_a_fallback_folder_planted_by_another_user_is_never_used(libraries, tmp_
     assert not libraries.proof.exists()
 
 
+@pytest.mark.slow
 def test_a_library_that_kills_its_child_is_set_aside_and_never_retried(
     libraries, tmp_path, monkeypatch
 ):
@@ -242,6 +243,7 @@ def test_a_library_that_kills_its_child_is_set_aside_and_never_retried(
     assert os.listdir(cache) == [library.name + ".failed"]  # not built again
 
 
+@pytest.mark.slow
 def test_a_good_library_is_marked_once_then_loads_without_a_child(libraries, tmp_path, monkeypatch):
     cache = tmp_path / "cache"
     library = _expected(cache)

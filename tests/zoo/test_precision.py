@@ -90,6 +90,7 @@ def test_the_float32_copy_of_a_mixed_lm_is_the_float32_lm_with_its_weights(name)
     assert [layer.name for layer in copy.layers] == [layer.name for layer in mixed.layers]
 
 
+@pytest.mark.slow
 def test_the_float32_copy_drops_the_optimizer_and_keeps_a_bare_float32_model(tmp_path):
     bare = lm()
     assert float32_copy(bare) is bare  # nothing to copy

@@ -53,6 +53,7 @@ def _lines(text):
     return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
 
 
+@pytest.mark.slow
 def test_a_killed_run_resumes_with_its_epoch_counter_optimizer_state_and_best(tmp_path):
     script = tmp_path / "train.py"
     script.write_text(SCRIPT)
@@ -213,6 +214,7 @@ def test_a_nan_or_diverged_loss_stops_and_keeps_the_last_good_artifact(
     assert saved.read_bytes() == before and calls == [1, 2]
 
 
+@pytest.mark.slow
 def test_best_epoch_is_returned_not_the_last_and_patience_stops(tmp_path):
     # A learning rate that makes the loss worse after a while: the best epoch is kept.
     calls = []
@@ -244,6 +246,7 @@ def test_best_epoch_is_returned_not_the_last_and_patience_stops(tmp_path):
     assert model.evaluate(*val, verbose=0) == pytest.approx(result.best_value, rel=1e-4)
 
 
+@pytest.mark.slow
 def test_mismatched_settings_are_refused_and_a_finished_run_is_not_retrained(tmp_path):
     x = np.random.default_rng(2).integers(0, 6, (16, 5)).astype("int32")
     common = dict(epochs=1, batch_size=8, precision="float32", verbose=0, run_dir=tmp_path / "run")
@@ -275,6 +278,7 @@ def test_mismatched_settings_are_refused_and_a_finished_run_is_not_retrained(tmp
     assert (tmp_path / "mine.txt").read_text() == "keep"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("record", ["run.json", "state.json"])
 def test_an_unreadable_run_record_is_named_and_settings_must_be_json(tmp_path, record):
     x = np.random.default_rng(2).integers(0, 6, (16, 5)).astype("int32")
@@ -330,6 +334,7 @@ def test_auto_precision_on_this_machine_and_bad_names():
         training.resolve_strategy("gpus")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("precision", ["mixed_bfloat16", "mixed_float16"])
 def test_mixed_precision_keeps_weights_logits_and_the_saved_model_float32(precision, tmp_path):
     seen = {}
@@ -403,6 +408,7 @@ MIRRORED = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_mirrored_strategy_on_two_logical_cpus_gives_the_same_losses(tmp_path):
     script = tmp_path / "mirrored.py"
     script.write_text(MIRRORED)
@@ -420,6 +426,7 @@ def test_mirrored_strategy_on_two_logical_cpus_gives_the_same_losses(tmp_path):
     assert losses["none"][-1] < losses["none"][0]
 
 
+@pytest.mark.slow
 def test_bad_arguments_name_the_parameter():
     x = np.zeros((4, 3), "int32")
     build = lambda: zoo.build_lm(4, units=2, embedding_dim=2)  # noqa: E731
@@ -452,6 +459,7 @@ def test_bad_arguments_name_the_parameter():
         )
 
 
+@pytest.mark.slow
 def test_weight_decay_shrinks_the_weight_matrices_and_leaves_biases_alone(tmp_path):
     """AdamW, decoupled: after one step the decayed run's matrices differ from the plain run's
     by exactly `w0 * weight_decay * learning_rate` (the decay uses the weights before the
@@ -500,6 +508,7 @@ def test_weight_decay_shrinks_the_weight_matrices_and_leaves_biases_alone(tmp_pa
         trained(-0.1)
 
 
+@pytest.mark.slow
 def test_backups_inside_an_epoch_keep_the_optimizer_steps(tmp_path):
     """`backup_every_steps`: a crash in the middle of epoch 2 resumes from the last backup's
     weights and optimizer steps; the interrupted epoch runs again from its first batch."""
@@ -532,6 +541,7 @@ def test_backups_inside_an_epoch_keep_the_optimizer_steps(tmp_path):
     assert result.epochs_run == 3 and [h["epoch"] for h in result.history] == [1, 2, 3]
 
 
+@pytest.mark.slow
 def test_a_backup_cut_while_its_epoch_record_was_written_falls_back_a_generation(tmp_path):
     x = np.random.default_rng(5).integers(0, 6, (32, 5)).astype("int32")
     args = dict(epochs=3, batch_size=8, precision="float32", verbose=0, run_dir=tmp_path / "run")
@@ -551,6 +561,7 @@ def test_a_backup_cut_while_its_epoch_record_was_written_falls_back_a_generation
     assert result.epochs_run == 3 and [h["epoch"] for h in result.history] == [1, 2, 3]
 
 
+@pytest.mark.slow
 def test_a_computed_metric_picks_the_best_epoch_highest_first(tmp_path):
     # A scripted "development F1" per epoch: the best epoch is its highest, not val_loss's.
     scripted = iter([0.2, 0.7, 0.4, 0.5])
@@ -583,6 +594,7 @@ def test_a_computed_metric_picks_the_best_epoch_highest_first(tmp_path):
     assert state["best_epoch"] == 2 and state["history"][3]["dev_f1"] == 0.5
 
 
+@pytest.mark.slow
 def test_monitor_mode_max_on_a_log_key_and_bad_monitors_are_named():
     x = np.random.default_rng(3).integers(0, 10, (16, 6)).astype("int32")
 
@@ -623,6 +635,7 @@ class _Clock:
         return self.now
 
 
+@pytest.mark.slow
 def test_decay_over_time_ends_the_cosine_with_the_budget(tmp_path):
     """With `decay_over="time"` the learning rate of every step is the warm-up ramp (in steps)
     times the cosine of the budget's spent fraction (computed here independently), and the

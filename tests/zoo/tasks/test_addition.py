@@ -17,6 +17,7 @@ def test_questions_are_distinct_correct_and_held_out():
         addition.generate(101, digits=1)
 
 
+@pytest.mark.slow
 def test_small_adder_learns_held_out_sums():
     # Stated figure: 2-digit sums, 3,000 questions, 6 short epochs (about 10 s): >= 15% exact
     # match on 300 held-out questions, against about 1% by chance (measured 0.28; the same

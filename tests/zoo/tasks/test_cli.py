@@ -50,6 +50,7 @@ def test_a_data_file_with_the_wrong_sha256(tmp_path, capsys):
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_predict_and_evaluate_a_dates_artifact_without_attention(tmp_path, capsys):
     run = tmp_path / "dates"
     dates.train(n_train=64, n_val=8, epochs=1, units=4, attention=None, out=str(run))
@@ -66,6 +67,7 @@ def test_predict_and_evaluate_a_dates_artifact_without_attention(tmp_path, capsy
     assert json.loads(capsys.readouterr().out)["n"] == 20
 
 
+@pytest.mark.slow
 def test_train_resumes_refuses_other_settings_and_starts_fresh(tmp_path, capsys):
     run = str(tmp_path / "add")
     assert main(["train", "addition", "--digits", "1", "--epochs", "1", "--out", run]) == 0

@@ -99,8 +99,11 @@ def test_every_task_loads_through_the_one_loader(module, tmp_path):
         module.load(tmp_path)
 
 
-@pytest.mark.parametrize("seed", [-1, 2**40])
-def test_task_seeds_of_any_size_are_mapped_like_everywhere(seed, tmp_path):
+@pytest.mark.slow
+def test_task_seeds_of_any_size_are_mapped_like_everywhere(tmp_path):
+    # A negative seed for the classifier, one past int32 for the tagger and the translator: each
+    # task trains once (training is most of this test's time).
+    seed = -1
     texts, labels = ["good film", "bad film", "fine film", "awful film"] * 4, [1, 0, 1, 0] * 4
     runs = [
         sentiment.train(
@@ -127,6 +130,7 @@ def test_task_seeds_of_any_size_are_mapped_like_everywhere(seed, tmp_path):
     )
     data = {"train": [(["Juan", "vive", "en", "Madrid"], ["B-PER", "O", "O", "B-LOC"])] * 4}
     data["testa"] = data["train"][:1]
+    seed = 2**40
     tagger, _ = ner.train(
         data, units=2, embedding_dim=2, epochs=1, seed=seed, out=str(tmp_path / "ner")
     )

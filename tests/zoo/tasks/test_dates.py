@@ -59,6 +59,7 @@ def translator(tmp_path_factory):
     return model, metrics, out
 
 
+@pytest.mark.slow
 def test_small_model_learns_held_out_dates(translator):
     model, metrics, _ = translator
     # Stated figure: >= 75% exact match on 400 held-out dates after 3 epochs on 4,000
@@ -70,6 +71,7 @@ def test_small_model_learns_held_out_dates(translator):
     assert metrics["val_exact_match"] >= 0.75
 
 
+@pytest.mark.slow
 def test_attention_weights_shape_sum_and_padding(translator):
     model, _, _ = translator
     texts = ["3 may 1979", "tuesday, april 9 2019", "09/04/19"]
@@ -84,6 +86,7 @@ def test_attention_weights_shape_sum_and_padding(translator):
     assert beamed.attention.shape == decoded.attention.shape
 
 
+@pytest.mark.slow
 def test_heat_map_png_for_any_input(translator, tmp_path):
     model, _, _ = translator
     png = tmp_path / "a.png"
@@ -94,6 +97,7 @@ def test_heat_map_png_for_any_input(translator, tmp_path):
     assert weights.shape == (len(output) + 1, len(source))
 
 
+@pytest.mark.slow
 def test_artifact_reload_predicts_the_same(translator):
     model, _, out = translator
     texts = [t for t, _ in dates.generate(40, seed=77)]
@@ -102,6 +106,7 @@ def test_artifact_reload_predicts_the_same(translator):
     assert "val_exact_match" in again.config["metrics"]
 
 
+@pytest.mark.slow
 def test_bad_input_is_named(translator):
     model, _, _ = translator
     with pytest.raises(TaskError, match="text '  ': empty"):

@@ -29,11 +29,13 @@ def tagged(tmp_path_factory):
     return data, tagger, metrics, out
 
 
+@pytest.mark.slow
 def test_the_splits_load(tagged):
     data, *_ = tagged
     assert [len(data[s]) for s in ner.SPLITS] == [8323, 1915, 1517]
 
 
+@pytest.mark.slow
 def test_small_tagger_learns_entities(tagged):
     # Stated figure: 1,500 training sentences, 4 epochs: entity F1 >= 30 on the first 500
     # sentences of esp.testb (measured 45.5 on testa).
@@ -44,6 +46,7 @@ def test_small_tagger_learns_entities(tagged):
     assert metrics["testa_f1"] >= 30
 
 
+@pytest.mark.slow
 def test_raw_text_is_tokenised_like_the_corpus(tagged):
     from zoo.tasks.common import tokenize
 
@@ -56,6 +59,7 @@ def test_raw_text_is_tokenised_like_the_corpus(tagged):
     assert tagger.predict(text)["tokens"] == text.split()
 
 
+@pytest.mark.slow
 def test_reload_tags_the_same_and_unknown_words_fall_back_to_shapes(tagged):
     _, tagger, _, out = tagged
     again = ner.load(out)
@@ -68,6 +72,7 @@ def test_reload_tags_the_same_and_unknown_words_fall_back_to_shapes(tagged):
     ]
 
 
+@pytest.mark.slow
 def test_the_epoch_kept_has_the_best_testa_f1_and_characters_are_read(tagged):
     import json
 

@@ -45,6 +45,7 @@ def test_the_corpora_load(task_zip):
     assert len(tokenize(reviews[0])) > 100
 
 
+@pytest.mark.slow
 def test_small_model_learns_held_out_fold(polarity):
     # Stated figure: 3,000 sentences, 3 epochs, held-out fold of 300: accuracy >= 65%
     # (measured 0.73).
@@ -53,6 +54,7 @@ def test_small_model_learns_held_out_fold(polarity):
     assert sentiment.evaluate(clf, texts, labels)["accuracy"] == metrics["test_accuracy"]
 
 
+@pytest.mark.slow
 def test_reload_predicts_the_same_and_tokenises_like_training(polarity):
     texts, _, clf, _, out = polarity
     again = sentiment.load(out)
@@ -88,6 +90,7 @@ def test_bad_input_is_named():
         sentiment.load_data("imdb")
 
 
+@pytest.mark.slow
 def test_vectors_trained_on_the_training_texts_only():
     rng = np.random.default_rng(0)
     words = [f"w{i}" for i in range(150)]
