@@ -1,2 +1,2 @@
 """Measuring solos: metrics, phrase features, the judges (feature and neural), the Jazz
-Transformer metrics (H1, H4, GS) and the spread across solos."""
+Transformer metrics (H1, H4, GS), the spread across solos and a blind listening pair."""

@@ -25,23 +25,28 @@ from music.types import Note, Solo
 from zoo.core.checks import check_int
 
 
-def phrases(solo, *, bars=8, min_notes=4):
+def phrases(solo, *, bars=8, min_notes=4, start=0):
     """Cut a solo into consecutive phrases of `bars` bars, each a `Solo` starting at time 0.
 
-    Only whole phrases are kept (a shorter tail is dropped), and only those with at least
-    `min_notes` pitched notes (a phrase of silence has no melody to judge). A note belongs to
-    the phrase its onset falls in and is cut at the phrase's end; chords are cut likewise.
+    The first phrase begins at bar `start` (counted from 0). Only whole phrases are kept (a
+    shorter tail is dropped), and only those with at least `min_notes` pitched notes (a phrase
+    of silence has no melody to judge). A note belongs to the phrase its onset falls in and is
+    cut at the phrase's end; chords are cut likewise. The `k`-th whole phrase from `start`
+    (counted from 0, kept or not) has the source ``f"{solo.source}#{k}"``: it begins at bar
+    ``start + k * bars``.
 
     Args:
         solo: a `music.types.Solo`.
         bars: int, bars per phrase (default 8).
         min_notes: int, fewest pitched notes a kept phrase has (default 4).
+        start: int >= 0, the bar where the first phrase begins (default 0).
 
     Returns:
         list of `Solo`, in time order, each `bars` bars long at most.
 
     Raises:
-        ValueError: when `bars` or `min_notes` is not an integer >= 1.
+        ValueError: when `bars` or `min_notes` is not an integer >= 1, or `start` not one
+            >= 0.
 
     Example:
 
@@ -49,24 +54,27 @@ def phrases(solo, *, bars=8, min_notes=4):
     >>> solo = Solo([Note(Fraction(i), Fraction(1), 60 + i % 5) for i in range(70)], [])
     >>> [len(p.notes) for p in phrases(solo, bars=8)]  # 70 beats = two whole 8-bar phrases
     [32, 32]
+    >>> [p.source for p in phrases(solo, bars=8, start=2)]  # from beat 8: one whole phrase
+    ['#0']
     """
     bars, min_notes = check_int("bars", bars, 1), check_int("min_notes", min_notes, 1)
+    origin = check_int("start", start, 0) * solo.bar_length
     length = Fraction(bars) * solo.bar_length
-    count = int(solo.duration // length)
+    count = max(0, int((solo.duration - origin) // length))
     cut = []
     for k in range(count):
-        start, end = k * length, (k + 1) * length
+        begin, end = origin + k * length, origin + (k + 1) * length
         notes = [
-            Note(n.offset - start, min(n.duration, end - n.offset), n.pitch, n.velocity)
+            Note(n.offset - begin, min(n.duration, end - n.offset), n.pitch, n.velocity)
             for n in solo.notes
-            if start <= n.offset < end
+            if begin <= n.offset < end
         ]
         if sum(n.pitch is not None for n in notes) < min_notes:
             continue
         chords = [
             c.__class__(
-                max(c.offset, start) - start,
-                min(c.end, end) - max(c.offset, start),
+                max(c.offset, begin) - begin,
+                min(c.end, end) - max(c.offset, begin),
                 c.root,
                 c.quality,
                 c.pitch_classes,
@@ -74,7 +82,7 @@ def phrases(solo, *, bars=8, min_notes=4):
                 c.bass,
             )
             for c in solo.chords
-            if c.offset < end and c.end > start
+            if c.offset < end and c.end > begin
         ]
         cut.append(
             Solo(
