@@ -8,6 +8,7 @@
                               [--register-spread SEMITONES] [--span SEMITONES]
                               [--span-penalty NATS] [--centre-decay D] [--top-features N]
                               [--skip-course] [--skip-metheny] [--skip-neural]
+                              [--skip-style] [--style-solos N]
 
 1. The model (default: the shipped one) lists the WJazzD solos it never saw (config.json,
    `heldout_sources`). For each, the improviser plays over that solo's own chord progression
@@ -47,7 +48,17 @@
    and GS (grooving-pattern similarity), means over solos, `generated` and `human` side by
    side; `spread`: the standard deviation across solos of `chord_tone_ratio`, `H1`,
    `notes_per_bar` and `mean_pitch` (`music.evaluation.spread`), `generated` and `human`.
-6. The course's setting: both methods trained on `original_metheny.mid` alone and compared
+6. `style` (a model with a style block, `music.model.style`): a performer judge
+   (`music.evaluation.attribution.PerformerJudge`: the logistic feature judge over 8-bar
+   phrases, one class per performer with at least 5 training solos) is trained on the human
+   training solos. For each of its performers, `--style-solos` solos (default 2) are generated
+   with ``style=<performer>`` over the compared progressions (taken in turn, at the human
+   tempo), and the judge names their player: `top1`, `top3` (whole solos, by summed
+   phrase log-probabilities), `phrase_top1`, `phrase_top3`, `chance` (1 / performers),
+   `players`; `human` holds the same judge on the compared human solos of those performers
+   (what it can do on people). `--skip-style` leaves it out. The other sections play every
+   solo in the default style: one training solo's, drawn by the seed.
+7. The course's setting: both methods trained on `original_metheny.mid` alone and compared
    with that melody over its own (inferred) chords.
 
 Prints ONE JSON object.
@@ -69,6 +80,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import keras  # noqa: E402
 
 import zoo  # noqa: E402
+from music.evaluation.attribution import PerformerJudge  # noqa: E402
 from music.evaluation.discriminator import (  # noqa: E402
     compare_phrases,
     discriminate,
@@ -89,6 +101,7 @@ from music.model.improvise import (  # noqa: E402
     TEMPERATURE,
     Improviser,
 )
+from music.reading.performers import performer_of  # noqa: E402
 from music.reading.solos import read_corpus, read_solo  # noqa: E402
 from music.types import Note, Solo  # noqa: E402
 from zoo.training.engine import fit  # noqa: E402
@@ -233,7 +246,7 @@ class CourseMethod:
         return notes
 
 
-def improvise_over(improviser, human, seed, temperature, top_p):
+def improvise_over(improviser, human, seed, temperature, top_p, style=None):
     bars = int(human.duration // human.bar_length)
     chords = [c for c in human.chords if c.offset < bars * human.bar_length]
     if not chords or chords[0].offset > 0:
@@ -254,6 +267,7 @@ def improvise_over(improviser, human, seed, temperature, top_p):
         temperature=temperature,
         top_p=top_p,
         tempo=human.tempo,
+        style=style,
     )
     return Solo(
         solo.notes,
@@ -316,6 +330,31 @@ def judges(humans, generated, args):
             result.update(neural_discriminate(humans, generated, bars=bars, seed=0, min_notes=1))
         except ValueError as error:
             result["neural_error"] = str(error)
+    return result
+
+
+def style_attribution(improviser, humans, training, args):
+    """Section 6 of the module docstring: does a performer's style sound like that performer?"""
+    judge = PerformerJudge(bars=args.phrase_bars).fit(training, min_solos=5)
+    known = [h for h in humans if performer_of(h.source) in judge.performers]
+    generated, names = [], []
+    for p, name in enumerate(judge.performers):
+        for k in range(args.style_solos):
+            index = p * args.style_solos + k
+            human = humans[index % len(humans)]
+            generated.append(
+                improvise_over(
+                    improviser,
+                    human,
+                    10_000 + index + args.seed_offset,
+                    args.temperature,
+                    args.top_p,
+                    style=name,
+                )
+            )
+            names.append(name)
+    result = judge.attribute(generated, names)
+    result["human"] = judge.attribute(known, [performer_of(h.source) for h in known])
     return result
 
 
@@ -462,6 +501,10 @@ def main():
         default=5,
         help="give-away features to list per discriminator (21: all)",
     )
+    parser.add_argument("--skip-style", action="store_true", help="leave out section 6")
+    parser.add_argument(
+        "--style-solos", type=int, default=2, help="solos generated per performer (section 6)"
+    )
     parser.add_argument(
         "--solos",
         choices=("heldout", "validation"),
@@ -547,7 +590,14 @@ def main():
     if course is None:
         result["course_method_skipped"] = "--skip-course: the course's method was not trained"
     result["targets"]["seconds_per_32_bars_at_most_0.2"] = result["seconds_per_32_bars"] <= 0.2
-    result["targets"]["model_at_most_20_MB"] = result["model"]["size_bytes"] <= 20e6
+    result["targets"]["model_at_most_10_MB"] = result["model"]["size_bytes"] <= 10e6
+    if artifact.style is None:
+        result["style"] = {"error": "the model has no style block"}
+    elif not args.skip_style:
+        result["style"] = style_attribution(improviser, humans, training, args)
+        result["targets"]["style_top1_at_least_5x_chance"] = (
+            result["style"]["top1"] >= 5 * result["style"]["chance"]
+        )
 
     if not args.skip_metheny:
         import tempfile

@@ -2,8 +2,9 @@
 
     python -m music generate --out solo.mid [--chords "Dm7 G7 | Cmaj7 |" | blues:F | FILE]
         [--meter N/D] [--choruses N] [--tempo BPM] [--seed S] [--temperature T] [--top-p P]
-        [--primer FILE] [--model DIR] [--swing R]
+        [--primer FILE] [--model DIR] [--swing R] [--style "PERFORMER" | --like FILE]
     python -m music train DATA... --out DIR [--epochs N] [--max-minutes M] [--units U] ...
+        [--no-style]
     python -m music evaluate SOLO... --against DATA... [--training DATA...]
 
 A user mistake prints one line to stderr and exits with status 2.
@@ -52,6 +53,12 @@ def _parser():
     gen.add_argument("--top-p", type=number("--top-p", high=1, **_POSITIVE), default=1.0)
     gen.add_argument("--primer", help="a melody file to warm the model up with")
     gen.add_argument("--model", help="an artifact folder from `train` (default: shipped model)")
+    gen.add_argument(
+        "--style",
+        help='play in a performer\'s style, e.g. "Sonny Rollins" (default: one training '
+        "solo's style, drawn with --seed)",
+    )
+    gen.add_argument("--like", help="a solo file whose style to imitate (instead of --style)")
     gen.add_argument(
         "--swing",
         type=_SWING,
@@ -108,6 +115,11 @@ def _parser():
         "bfloat16 on TPUs and AVX512-BF16 CPUs (weights and logits stay float32)",
     )
     tr.add_argument(
+        "--no-style",
+        action="store_true",
+        help="train without the solo-level style condition (the encoding of version 2)",
+    )
+    tr.add_argument(
         "--fresh",
         action="store_true",
         help="forget an interrupted or finished run in OUT/training and train from "
@@ -136,9 +148,15 @@ def _generate(args):
         primer=args.primer,
         model=args.model,
         swing=args.swing,
+        style=args.style,
+        like=args.like,
     )
     bars = solo.duration / solo.bar_length
-    print(f"wrote {midi} and {xml}: {sum(not n.is_rest for n in solo.notes)} notes, {bars} bars")
+    style = solo.source.partition(", style ")[2]
+    print(
+        f"wrote {midi} and {xml}: {sum(not n.is_rest for n in solo.notes)} notes, {bars} bars"
+        + (f"; style {style}" if style else "")
+    )
 
 
 def _train(args, argv):
@@ -174,6 +192,7 @@ def _train(args, argv):
         verbose=2,
         precision=args.precision,
         fresh=args.fresh,
+        style=not args.no_style,
         command="python -m music " + " ".join(argv),
     )
     if metrics["stopped_reason"] in ("non_finite_loss", "diverged"):

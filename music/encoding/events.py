@@ -21,7 +21,10 @@ that describes where the event starts: the progression and the clock, and the me
 progression, the position reached and the melody generated so far (`music.model.improvise`),
 which is how the model "hears" the changes.
 `ENCODING_VERSION` changes whenever the meaning of tokens or features changes: a model folder
-written for another version is refused with a message naming both (`EncodingVersionError`).
+written for a version this code does not read (`READABLE_VERSIONS`) is refused with a message
+naming both (`EncodingVersionError`). Version 3 adds a solo-level style block after the
+features of version 2 (`Encoding(style_dim=n)`); an encoding without one is still written and
+read as version 2.
 
 Not representable (and what `quantise` does with it):
 - onsets/ends off the 1/24-quarter grid (64ths, quintuplets, expressive timing): rounded to the
@@ -41,13 +44,14 @@ import numpy as np
 
 from music.encoding.features import (
     BREATH_TICKS,
-    FEATURE_BLOCKS,
     FEATURE_DIM,
     REFERENCE_PITCH,
     REGISTER_SPAN,
     STATIC_DIM,
+    STYLE_REGISTER_SPAN,
     ChordTimeline,
     feature_block,
+    feature_blocks,
     melody_features,
 )
 from music.encoding.timegrid import (
@@ -62,7 +66,8 @@ PITCH_RANGE = (36, 99)  # lowest and highest MIDI pitch kept (C2 .. D#7)
 BOS = 0
 INTERVAL_RANGE = 36  # largest leap encoded, in semitones (up or down)
 ENCODING_NAME = "interval-events"
-ENCODING_VERSION = 2
+ENCODING_VERSION = 3  # written by an encoding with a style block
+READABLE_VERSIONS = (2, 3)  # 2: no style block
 NOTE_NAMES = ("C", "C#", "D", "E-", "E", "F", "F#", "G", "A-", "A", "B-", "B")
 
 
@@ -76,7 +81,7 @@ class EncodedSolo:
 
     Args:
         tokens: int32 (n,), the events, without BOS.
-        features: float32 (n, FEATURE_DIM), the conditioning for each event (at its onset).
+        features: float32 (n, feature_dim), the conditioning for each event (at its onset).
         onsets: int32 (n,), event start in ticks.
         pitches: int32 (n,), the previous sounding pitch before each event (`REFERENCE_PITCH`
             before the first note).
@@ -100,6 +105,8 @@ class Encoding:
         durations: the duration values in ticks (default `DURATIONS`).
         pitch_range: (low, high) MIDI pitches kept.
         interval_range: the largest leap encoded, in semitones (default `INTERVAL_RANGE`).
+        style_dim: int >= 0, the width of the solo-level style block after the features
+            (0, the default: none; see `music.model.style`).
 
     Example:
         >>> from music.theory.progressions import parse_progression
@@ -113,7 +120,17 @@ class Encoding:
         True
     """
 
-    def __init__(self, durations=DURATIONS, pitch_range=PITCH_RANGE, interval_range=INTERVAL_RANGE):
+    def __init__(
+        self,
+        durations=DURATIONS,
+        pitch_range=PITCH_RANGE,
+        interval_range=INTERVAL_RANGE,
+        style_dim=0,
+    ):
+        self.style_dim = int(style_dim)
+        if self.style_dim < 0:
+            raise ValueError(f"style_dim must be an integer >= 0; got {style_dim!r}")
+        self.feature_dim = FEATURE_DIM + self.style_dim
         self.durations = tuple(int(d) for d in durations)
         self.pitch_range = (int(pitch_range[0]), int(pitch_range[1]))
         self.interval_range = int(interval_range)
@@ -238,18 +255,30 @@ class Encoding:
         return dataclasses.replace(solo, notes=notes)
 
     # ----------------------------------------------------------------- encode
-    def encode(self, solo: Solo) -> EncodedSolo:
+    def encode(self, solo: Solo, style=None) -> EncodedSolo:
         """Encode a solo into tokens and per-event conditioning features.
 
         The solo is quantised first (`quantise`); the end is padded with a rest to a whole bar.
 
         Args:
             solo: a `Solo` (bars start at offset 0); its tempo is a feature.
+            style: float (style_dim,), the solo's style block (`music.model.style`), written
+                beside every event; None for zeros (the average style). Ignored when the
+                encoding has no style block.
 
         Returns:
-            EncodedSolo: tokens (n,), features (n, FEATURE_DIM), onsets, previous pitches and
+            EncodedSolo: tokens (n,), features (n, feature_dim), onsets, previous pitches and
             the final melody state.
+
+        Raises:
+            ValueError: for a `style` of another width than `style_dim`.
         """
+        if self.style_dim and style is not None:
+            style = np.asarray(style, np.float32)
+            if style.shape != (self.style_dim,):
+                raise ValueError(
+                    f"style must have shape ({self.style_dim},); got {tuple(style.shape)}"
+                )
         bar_ticks = to_ticks(solo.bar_length)
         if bar_ticks <= 0 or bar_ticks * Fraction(1, TICKS_PER_QUARTER) != solo.bar_length:
             raise ValueError(
@@ -287,11 +316,11 @@ class Encoding:
                     first = False
         onsets = np.asarray(onsets, np.int32)
         pitches = np.asarray([s["pitch"] for s in states], np.int32)
-        features = np.zeros((len(tokens), FEATURE_DIM), np.float32)
+        features = np.zeros((len(tokens), self.feature_dim), np.float32)
         if len(tokens):
             total = int(onsets[-1]) + 1
             features[:, :STATIC_DIM] = timeline.feature_table(total)[onsets]
-            features[:, STATIC_DIM:] = melody_features(
+            features[:, STATIC_DIM:FEATURE_DIM] = melody_features(
                 timeline.pitch_class_table(total)[onsets],
                 pitches,
                 [s["started"] for s in states],
@@ -300,6 +329,8 @@ class Encoding:
                 bar_ticks,
                 solo.tempo,
             )
+            if self.style_dim and style is not None:
+                features[:, FEATURE_DIM:] = style
         return EncodedSolo(
             np.asarray(tokens, np.int32), features, onsets, pitches, state, solo.source
         )
@@ -368,13 +399,14 @@ class Encoding:
 
         Intervals, and every ring relative to the previous pitch, are the same in every key:
         what moves is the absolute root block, the register (after the first note), the rings
-        heard from the reference pitch before the first note, and the first note's interval
-        from the reference pitch (folded by an octave if it leaves `interval_range`).
+        heard from the reference pitch before the first note, the first note's interval
+        from the reference pitch (folded by an octave if it leaves `interval_range`), and the
+        register column of the style block.
 
         Args:
             tokens: int (n,), event tokens aligned with `features` (token i is the event whose
                 conditioning is `features[i]`; BOS allowed).
-            features: float (n, FEATURE_DIM).
+            features: float (n, feature_dim).
             semitones: the interval, any integer.
 
         Returns:
@@ -389,6 +421,8 @@ class Encoding:
         for name in ("chord_from_prev", "next_from_prev", "root_from_prev"):
             ring = feature_block(name)
             out[before, ring] = np.roll(out[before, ring], semitones, axis=-1)
+        if self.style_dim:
+            out[:, FEATURE_DIM] += semitones / STYLE_REGISTER_SPAN
         kinds = self.token_kind[tokens]
         first = np.flatnonzero(before & (kinds >= 0) & (kinds < self.num_pitch_kinds))
         for i in first:
@@ -402,10 +436,15 @@ class Encoding:
 
     # ---------------------------------------------------------------- config
     def get_config(self) -> dict:
-        """JSON-able description; `Encoding.from_config` rebuilds the same encoding."""
+        """JSON-able description; `Encoding.from_config` rebuilds the same encoding.
+
+        An encoding without a style block is written as version 2, as before styles.
+        """
+        version = ENCODING_VERSION if self.style_dim else 2
+        style = {"style_dim": self.style_dim} if self.style_dim else {}
         return {
-            "name": f"{ENCODING_NAME}-v{ENCODING_VERSION}",
-            "version": ENCODING_VERSION,
+            "name": f"{ENCODING_NAME}-v{version}",
+            "version": version,
             "ticks_per_quarter": TICKS_PER_QUARTER,
             "durations": list(self.durations),
             "pitch_range": list(self.pitch_range),
@@ -413,8 +452,9 @@ class Encoding:
             "reference_pitch": REFERENCE_PITCH,
             "breath_ticks": BREATH_TICKS,
             "vocab_size": self.vocab_size,
-            "feature_dim": FEATURE_DIM,
-            "feature_blocks": [list(b) for b in FEATURE_BLOCKS],
+            "feature_dim": self.feature_dim,
+            "feature_blocks": [list(b) for b in feature_blocks(self.style_dim)],
+            **style,
             "bos": BOS,
             "token_layout": "token = 1 + kind * len(durations) + duration_index; kinds: "
             "0..2*interval_range = interval from the previous pitch + "
@@ -425,9 +465,10 @@ class Encoding:
     def from_config(cls, config: dict, *, source="encoding config") -> "Encoding":
         """Rebuild an encoding from `get_config()` output, checking every field.
 
-        The fields are closed (an unknown one is refused). Fixed by `ENCODING_VERSION`:
-        `name`, `ticks_per_quarter`, `reference_pitch`, `breath_ticks`, `feature_dim`,
-        `feature_blocks`, `bos`. Chosen when the model was built: `durations` (whole ticks,
+        The fields are closed (an unknown one is refused). Fixed by the version (2 or 3,
+        `READABLE_VERSIONS`): `name`, `ticks_per_quarter`, `reference_pitch`, `breath_ticks`,
+        `bos`; `feature_dim` and `feature_blocks` by the version and `style_dim` (version 3
+        only: an integer >= 1, the width of the style block). Chosen when the model was built: `durations` (whole ticks,
         strictly increasing, starting at 1 so that every bar can be filled), `pitch_range`
         ([low, high] MIDI pitches, low < high, at least an octave apart) and `interval_range`
         (1..127 semitones); `vocab_size` must be the number of tokens they make.
@@ -442,8 +483,9 @@ class Encoding:
             Encoding.
 
         Raises:
-            EncodingVersionError: the config is of another `ENCODING_VERSION` (an encoding
-                written before versions were recorded is version 1); the message names both.
+            EncodingVersionError: the config is of a version this code does not read (an
+                encoding written before versions were recorded is version 1); the message
+                names both.
             zoo.artifacts.fields.FieldError: (a ValueError) a field that is missing, of the
                 wrong type, out of range or inconsistent; one line naming `source` and the
                 field.
@@ -459,16 +501,20 @@ class Encoding:
 
         fields = checks.Fields(config, source)
         version = fields.read("version", checks.integer(), default=1)
-        if version != ENCODING_VERSION:
+        if version not in READABLE_VERSIONS:
             raise EncodingVersionError(
                 f"encoding version {version} ({config.get('name')!r}), but this seqzoo reads "
-                f"encoding version {ENCODING_VERSION} ('{ENCODING_NAME}-v{ENCODING_VERSION}')"
+                f"encoding version {ENCODING_VERSION} ('{ENCODING_NAME}-v{ENCODING_VERSION}') "
+                f"and {READABLE_VERSIONS[0]} (without a style)"
             )
-        fixed = f"fixed in encoding version {ENCODING_VERSION}"
+        fixed = f"fixed in encoding version {version}"
+        style_dim = 0
+        if version >= 3:
+            style_dim = fields.read("style_dim", checks.integer(1, 4096))
         pitch = checks.integer(0, 127)
         values = fields.read_all(
             {
-                "name": checks.exactly(f"{ENCODING_NAME}-v{ENCODING_VERSION}", fixed),
+                "name": checks.exactly(f"{ENCODING_NAME}-v{version}", fixed),
                 "version": checks.integer(),
                 "ticks_per_quarter": checks.exactly(TICKS_PER_QUARTER, fixed),
                 "durations": checks.Spec(
@@ -490,22 +536,25 @@ class Encoding:
                 "reference_pitch": checks.exactly(REFERENCE_PITCH, fixed),
                 "breath_ticks": checks.exactly(BREATH_TICKS, fixed),
                 "vocab_size": checks.integer(low=2),
-                "feature_dim": checks.exactly(FEATURE_DIM, fixed),
+                "feature_dim": checks.exactly(FEATURE_DIM + style_dim, fixed),
                 "feature_blocks": checks.exactly(
-                    [list(b) for b in FEATURE_BLOCKS],
+                    [list(b) for b in feature_blocks(style_dim)],
                     fixed,
-                    shown=f"the {len(FEATURE_BLOCKS)} [name, width] pairs of FEATURE_BLOCKS",
+                    shown=f"the {len(feature_blocks(style_dim))} [name, width] pairs of "
+                    f"feature_blocks({style_dim})",
                 ),
+                **({"style_dim": checks.integer(1, 4096)} if version >= 3 else {}),
                 "bos": checks.exactly(BOS, fixed),
                 "token_layout": checks.text(),
             },
             closed=True,
-            what=f"encoding version {ENCODING_VERSION}",
+            what=f"encoding version {version}",
         )
         encoding = cls(
             durations=values["durations"],
             pitch_range=values["pitch_range"],
             interval_range=values["interval_range"],
+            style_dim=style_dim,
         )
         if encoding.vocab_size != values["vocab_size"]:
             fields.fail(
@@ -548,6 +597,7 @@ __all__ = [
     "BOS",
     "ENCODING_NAME",
     "ENCODING_VERSION",
+    "READABLE_VERSIONS",
     "INTERVAL_RANGE",
     "NOTE_NAMES",
     "PITCH_RANGE",

@@ -13,6 +13,11 @@ Beside every event token goes a conditioning vector (`FEATURE_DIM` floats) that 
   current phrase has lasted (since the first note after a rest of at least a beat,
   `BREATH_TICKS`), how long the rest before this event is, and the tempo.
 
+A model may also take a **style** (`Encoding(style_dim=n)`, encoding version 3): n more
+floats, the same for every event of a solo, that describe how the whole solo is played
+(`music.model.style`); its first column is the solo's register, (mean pitch -
+`REFERENCE_PITCH`) / `STYLE_REGISTER_SPAN`, so that a transposition can move it.
+
 Each melody feature is written once, over an array namespace: `melody_features` runs it in
 numpy for training, `melody_features_graph` in TensorFlow (`tensorflow.experimental.numpy`)
 inside the improviser's generation loop, so the two cannot drift apart.
@@ -63,7 +68,25 @@ MELODY_BLOCKS = (
 )
 FEATURE_BLOCKS = STATIC_BLOCKS + MELODY_BLOCKS
 STATIC_DIM = sum(width for _, width in STATIC_BLOCKS)
-FEATURE_DIM = sum(width for _, width in FEATURE_BLOCKS)
+FEATURE_DIM = sum(width for _, width in FEATURE_BLOCKS)  # without a style
+STYLE_BLOCK = "style"  # the solo-level block after FEATURE_BLOCKS, when a model has one
+STYLE_REGISTER_SPAN = 12  # semitones of mean pitch above REFERENCE_PITCH: style column 0 is 1
+
+
+def feature_blocks(style_dim=0):
+    """The blocks of the conditioning vector of an encoding with `style_dim` style columns.
+
+    Args:
+        style_dim: int >= 0, the width of the solo-level style block (0: none).
+
+    Returns:
+        tuple of (name, width): `FEATURE_BLOCKS`, then `(STYLE_BLOCK, style_dim)` if any.
+
+    Example:
+        >>> feature_blocks(0) == FEATURE_BLOCKS, feature_blocks(16)[-1]
+        (True, ('style', 16))
+    """
+    return FEATURE_BLOCKS + ((STYLE_BLOCK, int(style_dim)),) if style_dim else FEATURE_BLOCKS
 
 
 def feature_block(name):
@@ -378,8 +401,11 @@ __all__ = [
     "RING_WIDTH",
     "STATIC_BLOCKS",
     "STATIC_DIM",
+    "STYLE_BLOCK",
+    "STYLE_REGISTER_SPAN",
     "ChordTimeline",
     "feature_block",
+    "feature_blocks",
     "melody_features",
     "melody_features_graph",
     "tempo_feature",

@@ -186,6 +186,41 @@ def score(y, probability):
     return round(float(accuracy), 4), round(float(roc_auc_score(y, probability)), 4)
 
 
+def phrase_matrix(phrases, *, bars=8):
+    """The `FEATURES` of each phrase, one row each (NaN where there is nothing to measure).
+
+    Args:
+        phrases: list of `Solo` phrases.
+        bars: int, the phrases' length in bars, for the per-bar features (default 8).
+
+    Returns:
+        np.ndarray float64 (len(phrases), len(FEATURES)).
+    """
+    rows = [phrase_features(p, bars=bars) for p in phrases]
+    return np.array([[row[f] for f in FEATURES] for row in rows], dtype=np.float64).reshape(
+        len(rows), len(FEATURES)
+    )
+
+
+def logistic_judge():
+    """The feature judge: NaN -> the feature's mean, standardised, logistic regression
+    (classes weighted equally; multinomial for more than two). Needs scikit-learn.
+
+    Returns:
+        an unfitted scikit-learn pipeline.
+    """
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    return make_pipeline(
+        SimpleImputer(strategy="mean", keep_empty_features=True),
+        StandardScaler(),
+        LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced"),
+    )
+
+
 def compare_phrases(
     human, generated, *, human_groups, generated_groups, folds=5, seed=0, top=5, bars=8
 ):
@@ -233,21 +268,10 @@ def compare_phrases(
     )
 
     from sklearn.ensemble import HistGradientBoostingClassifier
-    from sklearn.impute import SimpleImputer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
     from threadpoolctl import threadpool_limits  # a dependency of scikit-learn
 
-    rows = [phrase_features(p, bars=bars) for p in list(human) + list(generated)]
-    x = np.array([[row[f] for f in FEATURES] for row in rows], dtype=np.float64)
-
-    def logistic():
-        return make_pipeline(
-            SimpleImputer(strategy="mean", keep_empty_features=True),
-            StandardScaler(),
-            LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced"),
-        )
+    x = phrase_matrix(list(human) + list(generated), bars=bars)
+    logistic = logistic_judge
 
     def boosted():
         return HistGradientBoostingClassifier(
@@ -421,6 +445,8 @@ __all__ = [
     "grouped_folds",
     "score",
     "compare_phrases",
+    "logistic_judge",
+    "phrase_matrix",
     "cut_phrases",
     "human_halves",
     "discriminate",

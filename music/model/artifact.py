@@ -9,8 +9,10 @@ improviser is a `zoo.artifacts.format` folder of kind "music.improviser":
     encoding.json   `Encoding.get_config()`: what the tokens and features mean, with the
                     encoding version (a folder of another version is refused, naming both)
     config.json     the factory call (`arguments`: the hyperparameters), the training settings
-                    and data (sources, held-out list), licence, and the measured metrics
-                    (losses, epochs, seconds, the parameter count); folders written before
+                    and data (sources, held-out list), licence, the measured metrics
+                    (losses, epochs, seconds, the parameter count) and, for a model with a
+                    style block, `style`: the training solos' styles (`music.model.style`,
+                    `StyleTable.to_config`); folders written before
                     may also hold `hparams`, the factory call again with the parameter count,
                     which is still read and checked against the model
 
@@ -27,8 +29,8 @@ import keras
 
 import zoo  # noqa: F401  (sets the Keras backend and TF flags before keras is imported)
 from music.encoding.events import Encoding, EncodingVersionError
-from music.encoding.features import FEATURE_DIM
 from music.errors import MusicInputError
+from music.model.style import STYLE_DIM, StyleTable
 from zoo.artifacts import fields as checks
 from zoo.artifacts import lm_fields
 from zoo.artifacts.format import RESERVED_KEYS, ArtifactError
@@ -62,7 +64,7 @@ def build_model(encoding: Encoding, **hparams) -> keras.Model:
 
     Returns:
         keras.Model: inputs `"tokens"` (batch, time) int32 and `"conditioning"`
-        (batch, time, FEATURE_DIM) float32; output next-event logits (batch, time, vocab).
+        (batch, time, encoding.feature_dim) float32; output next-event logits (batch, time, vocab).
 
     Example:
         >>> model = build_model(Encoding(), units=32)
@@ -72,7 +74,7 @@ def build_model(encoding: Encoding, **hparams) -> keras.Model:
     params = dict(DEFAULT_HPARAMS)
     params.update(hparams)
     return zoo.build_lm(
-        encoding.vocab_size, conditioning_dim=FEATURE_DIM, name="improviser", **params
+        encoding.vocab_size, conditioning_dim=encoding.feature_dim, name="improviser", **params
     )
 
 
@@ -88,6 +90,7 @@ class Artifact:
         path: the folder it came from (None when not saved).
         arguments: the `zoo.build_lm` keyword arguments that built the model (config.json's
             `arguments`; from `hparams` in the layout before format 2).
+        style: the `music.model.style.StyleTable` of a model with a style block, else None.
     """
 
     model: keras.Model
@@ -96,6 +99,7 @@ class Artifact:
     metrics: dict
     path: object = None
     arguments: dict = dataclasses.field(default_factory=dict)
+    style: object = None
 
 
 KIND = "music.improviser"
@@ -138,7 +142,9 @@ def check_artifact_fields(artifact, where):
     the zoo checks the header, the factory call and, once the model is loaded, its layers.
     `encoding.json`: see `Encoding.from_config`. `config.json`: `factory` is `"zoo.build_lm"`
     (null only in the layout before format 2), `preprocessing` is `["encoding"]`; the model
-    takes the encoding's `vocab_size` and `FEATURE_DIM` conditioning; `hparams` (when
+    takes the encoding's `vocab_size` and `feature_dim` conditioning; a model with a style
+    block has a valid `style` section (`StyleTable.from_config`), one without has none;
+    `hparams` (when
     present) is the factory call plus `parameters`; `training`, `data` and `metrics` hold
     valid settings and numbers (`TRAINING_FIELDS`, `MUSIC_METRICS`), the early-stopping
     patience is the training patience, and no solo is in two of the train, validation and
@@ -183,7 +189,7 @@ def check_artifact_fields(artifact, where):
     for name, call in calls:  # the model reads the encoding's tokens and features
         for key, field, size in (
             ("vocab_size", "vocab_size", encoding.vocab_size),
-            ("conditioning_dim", "feature_dim", FEATURE_DIM),
+            ("conditioning_dim", "feature_dim", encoding.feature_dim),
         ):
             if call.get(key, size) != size:
                 fields.fail(
@@ -224,11 +230,39 @@ def check_artifact_fields(artifact, where):
                         f"holds {json.dumps(shared[0])}, which is also in "
                         f"{first}; expected each solo in one list only",
                     )
+    read_style(fields, encoding)
     fields.read("license", checks.text(), default=None)
     fields.read("command", checks.optional(checks.text()), default=None)
     metrics = fields.section("metrics")
     lm_fields.check_training_metrics(metrics)
     metrics.read_all(MUSIC_METRICS, optional_names=tuple(MUSIC_METRICS))
+
+
+def read_style(fields, encoding):
+    """config.json's `style` section, checked against the encoding's style block.
+
+    Args:
+        fields: `zoo.artifacts.fields.Fields` over config.json.
+        encoding: the folder's `Encoding`.
+
+    Returns:
+        `StyleTable`, or None for a model without a style block.
+
+    Raises:
+        zoo.artifacts.fields.FieldError: a style section that is missing (the encoding has
+            a style block), present without one, or invalid.
+    """
+    if not encoding.style_dim:
+        if "style" in fields.document:
+            fields.fail("style", "is present, but encoding.json has no style block")
+        return None
+    if encoding.style_dim != STYLE_DIM:
+        fields.fail(
+            "style",
+            f"has {STYLE_DIM} figures in this seqzoo, but encoding.json's style_dim is "
+            f"{encoding.style_dim}; expected the same number",
+        )
+    return StyleTable.from_config(fields.section("style"))
 
 
 def _check_against_model(loaded, source):
@@ -356,8 +390,9 @@ def load_artifact(directory=None) -> Artifact:
     arguments = loaded.config.get("arguments") or {
         k: v for k, v in (loaded.config.get("hparams") or {}).items() if k != "parameters"
     }
+    style = read_style(checks.Fields(loaded.config, f"--model {directory}: config.json"), encoding)
     return Artifact(
-        loaded.model, encoding, settings, dict(loaded.metrics), directory, dict(arguments)
+        loaded.model, encoding, settings, dict(loaded.metrics), directory, dict(arguments), style
     )
 
 

@@ -21,11 +21,16 @@ Constraints applied to the distribution before sampling (nothing else is hard-co
   instrument and player), and a solo without a primer starts from the reference pitch shifted
   alike. Human solos each keep to their player's register; one fixed register for every solo
   made the generated phrases' lowest notes pile up at its floor, which told them apart
-  (`register_spread=0` keeps one register);
+  (`register_spread=0` keeps one register). A model with a style block (`music.model.style`)
+  takes the shift from the style's register instead: the register its style asks for;
 - soft span guard: a note more than `SPAN` semitones from the running centre of the melody
   (an average of its recent pitches, `CENTRE_DECAY` per note) loses `SPAN_PENALTY` nats per
   semitone beyond, which keeps phrases in a player's compass instead of a random walk of
   intervals (`span_penalty=0` turns it off).
+Style (a model trained with one, `music.model.style`): every solo is played in one style, the
+same for all its events: a performer's (``style="Sonny Rollins"``), a given solo's (a `Solo`:
+``--like``), a vector, or by default one training solo's drawn by the seed
+(`Improviser.resolve_style`).
 Sampling: temperature, then top-p (nucleus) on the renormalised distribution, drawn with
 `tf.random.stateless_categorical` seeded by (seed, step) (same seed, model and progression:
 same solo). The whole loop over events runs inside the engine's one `tf.function` (a
@@ -49,6 +54,7 @@ from music.encoding.features import (
 )
 from music.encoding.timegrid import to_ticks
 from music.errors import MusicInputError
+from music.reading.performers import performer_of
 from music.types import Solo
 from zoo.generation.choice import check_sampling_args
 
@@ -258,10 +264,59 @@ class Improviser:
             jit_compile=False,
         )
 
-    def solo_register(self, seed):
-        """The soft register guard of the solo seeded by `seed`: `register` shifted by a whole
-        number of semitones drawn from N(0, `register_spread`) (kept inside the encoding's
-        pitch range), or the whole pitch range when there is no register guard.
+    def resolve_style(self, style, seed=0):
+        """The style a solo is played in, as the model's style block.
+
+        Args:
+            style: None (one training solo's style, drawn by `seed`), a performer's name
+                (str, `StyleTable.for_performer`), a `Solo` to imitate (`StyleTable.vector`),
+                or a vector of the model's `style_dim` floats.
+            seed: int, the solo's seed (for the default draw).
+
+        Returns:
+            (label, vector): a description ("Sonny Rollins", "like FILE", "drawn: Sonny
+            Rollins (FILE)", "given") and float32 (style_dim,); (None, None) for a model
+            without a style block and `style` None.
+
+        Raises:
+            MusicInputError: a style for a model without a style block, an unknown performer
+                (naming the closest), a solo with no phrase to take a style from, or a vector
+                of another shape.
+
+        Example:
+            >>> from music.model.artifact import load_artifact
+            >>> improviser = Improviser(load_artifact())
+            >>> improviser.resolve_style("sonny rollins")[0]
+            'Sonny Rollins'
+        """
+        table = self.artifact.style
+        if not self.encoding.style_dim:
+            if style is None:
+                return None, None
+            raise MusicInputError(
+                "this model has no style block (it was trained before styles or with "
+                "--no-style); a style needs a model trained with one"
+            )
+        if style is None:
+            source, vector = table.draw(check_seed(seed))
+            return f"drawn: {performer_of(source) or source} ({source})", vector
+        if isinstance(style, str):
+            return table.for_performer(style)
+        if isinstance(style, Solo):
+            return f"like {os.path.basename(str(style.source))}", table.vector(style)
+        vector = np.asarray(style, np.float32)
+        if vector.shape != (self.encoding.style_dim,) or not np.all(np.isfinite(vector)):
+            raise MusicInputError(
+                f"style must be a performer's name, a Solo or {self.encoding.style_dim} finite "
+                f"numbers; got {type(style).__name__} of shape {vector.shape}"
+            )
+        return "given", vector
+
+    def solo_register(self, seed, style=None):
+        """The soft register guard of a solo: `register` shifted by a whole number of
+        semitones (kept inside the encoding's pitch range), or the whole pitch range when
+        there is no register guard. The shift is the one `style` (a style vector) asks for,
+        or, without a style, drawn from N(0, `register_spread`) with `seed`.
 
         Example:
             >>> from music.model.artifact import load_artifact
@@ -272,7 +327,10 @@ class Improviser:
         if self.register is None:
             return low, high
         shift = 0
-        if self.register_spread > 0:
+        if style is not None and self.artifact.style is not None:
+            wanted = self.artifact.style.register(style) - sum(self.register) / 2
+            shift = int(np.clip(round(wanted), low - self.register[0], high - self.register[1]))
+        elif self.register_spread > 0:
             rng = np.random.default_rng([check_seed(seed), 0x5E9])  # the seed as sampling maps it
             draw = rng.normal(0.0, self.register_spread)
             shift = int(np.clip(round(draw), low - self.register[0], high - self.register[1]))
@@ -285,11 +343,12 @@ class Improviser:
 
         Args:
             carry: the loop carry (pitch, started, phrase_start, rest; `tick` unclamped).
-            context: the tables (`static`, `rings`, `bar_ticks`, `tempo`).
+            context: the tables (`static`, `rings`, `bar_ticks`, `tempo`, and `style` for a
+                model with a style block).
             tick: int32 (batch,), the row of the tables to read.
 
         Returns:
-            float32 (batch, FEATURE_DIM).
+            float32 (batch, feature_dim).
         """
         import tensorflow as tf
 
@@ -304,20 +363,25 @@ class Improviser:
             context["bar_ticks"],
             context["tempo"],
         )
-        return tf.concat([tf.gather(context["static"], tick), melody], axis=1)
+        parts = [tf.gather(context["static"], tick), melody]
+        if "style" in context:
+            style = context["style"]
+            parts.append(tf.broadcast_to(style[None, :], [tf.shape(tick)[0], tf.shape(style)[0]]))
+        return tf.concat(parts, axis=1)
 
-    def warm_up(self, primer: Solo):
+    def warm_up(self, primer: Solo, style=None):
         """Run a primer solo through the network (teacher forcing).
 
         Args:
             primer: a `Solo`; its own chords (or N.C.) give its features.
+            style: the style vector of the solo to come (a model with a style block).
 
         Returns:
             (token, states, melody): the primer's last event token, the recurrent states before
             it, and the melody state after it (`Encoding.initial_state` layout, with the tick
             where its phrase began counted from the primer's end, so zero or negative).
         """
-        encoded = self.encoding.encode(primer)
+        encoded = self.encoding.encode(primer, style)
         if len(encoded.tokens) == 0:
             return BOS, zoo.zero_states(self.step_model, 1), self.encoding.initial_state()
         tokens = np.concatenate([[BOS], encoded.tokens[:-1]]).astype(np.int32)
@@ -339,6 +403,7 @@ class Improviser:
         top_p=1.0,
         tempo=160.0,
         primer=None,
+        style=None,
     ):
         """Generate a solo over `choruses` times the progression `chords`.
 
@@ -359,9 +424,13 @@ class Improviser:
                 histogram 4x further from theirs).
             tempo: quarter notes per minute (written into the Solo).
             primer: optional `Solo` played into the network first (it is not part of the output).
+            style: for a model with a style block, the solo's style (see `resolve_style`): None
+                (the default) draws one training solo's with `seed`, a performer's name plays
+                like that performer, a `Solo` plays like that solo.
 
         Returns:
             Solo: the generated notes with the repeated chords; every bar is exactly filled.
+            Its source is "generated", with ", style <label>" for a model with a style block.
 
         Example:
             >>> from music.encoding.events import Encoding
@@ -378,9 +447,10 @@ class Improviser:
         bar_ticks = to_ticks(bar_length)
         total = to_ticks(length)
         timeline = ChordTimeline(all_chords, bar_ticks)
-        register = self.solo_register(seed)  # this solo's player's register
+        label, style = self.resolve_style(style, seed)
+        register = self.solo_register(seed, style)  # this solo's player's register
         if primer is not None:
-            token, states, melody = self.warm_up(primer)
+            token, states, melody = self.warm_up(primer, style)
         else:
             token, states = BOS, zoo.zero_states(self.step_model, 1)
             melody = self.encoding.initial_state()
@@ -410,6 +480,7 @@ class Improviser:
                 "bar_ticks": np.int32(bar_ticks),
                 "tempo": np.float32(tempo_feature(tempo)),
                 "register": np.array(register, np.int32),
+                **({} if style is None else {"style": np.asarray(style, np.float32)}),
             },
             log_probs=False,
         )
@@ -422,7 +493,7 @@ class Improviser:
             beats_per_bar=beats_per_bar,
             beat_unit=beat_unit,
             tempo=float(tempo),
-            source="generated",
+            source="generated" if label is None else f"generated, style {label}",
         )
 
 
@@ -450,6 +521,8 @@ def generate(
     model=None,
     swing=None,
     improviser=None,
+    style=None,
+    like=None,
 ):
     """Generate a solo over a progression and write `out` (MIDI) and its .musicxml twin.
 
@@ -474,6 +547,11 @@ def generate(
         swing: Fraction (or a string such as "3/5") in [1/2, 3/4] for the MIDI performance
             (default `music.writing.render.SWING`, 2:1).
         improviser: an `Improviser` to reuse (skips loading `model`).
+        style: optional performer's name: play in that performer's style (a model with a
+            style block; an unknown name is refused naming the closest performers).
+        like: optional path of a solo file to imitate the style of (read with the checks and
+            limits of `primer`). Without `style` or `like`, the style is one training solo's,
+            drawn with `seed`.
 
     Returns:
         (solo, midi_path, musicxml_path).
@@ -495,7 +573,7 @@ def generate(
     from music.reading import solos as music_io
     from music.writing import render
 
-    for name, value in (("out", out), ("primer", primer), ("model", model)):
+    for name, value in (("out", out), ("primer", primer), ("model", model), ("like", like)):
         if (value is not None or name == "out") and (
             isinstance(value, bytes) or not isinstance(value, (str, os.PathLike))
         ):
@@ -516,7 +594,12 @@ def generate(
     )
     bar_length = Fraction(beats_per_bar * 4, beat_unit)
     form_bars(spans, bar_length, choruses)  # refuses more than MAX_BARS before loading
+    if style is not None and like is not None:
+        raise MusicInputError("give a style or a solo to play like (--style or --like), not both")
+    if style is not None and not isinstance(style, str):
+        raise MusicInputError(f"style must be a performer's name (a str); got {style!r:.80}")
     primer_solo = music_io.read_solo(primer) if primer is not None else None
+    like_solo = music_io.read_solo(like) if like is not None else None
     if improviser is None:
         improviser = Improviser(load_artifact(model))
     solo = improviser.improvise(
@@ -530,6 +613,7 @@ def generate(
         top_p=top_p,
         tempo=tempo,
         primer=primer_solo,
+        style=style if like_solo is None else like_solo,
     )
     kwargs = {} if swing is None else {"swing": swing}
     midi_path, xml_path = render.write_solo(solo, out, xml, **kwargs)

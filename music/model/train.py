@@ -25,8 +25,9 @@ import numpy as np
 import zoo  # noqa: F401
 from music.checks import check_seed
 from music.encoding.events import BOS, Encoding
-from music.encoding.features import FEATURE_DIM
+from music.errors import MusicInputError
 from music.model.artifact import KIND, WJAZZD_LICENSE, build_model, save_artifact
+from music.model.style import STYLE_DIM, StyleTable
 from zoo.artifacts.format import check_output_folder
 
 
@@ -131,7 +132,7 @@ class WindowDataset(keras.utils.PyDataset):
         )
         n, t = len(chosen), self.seq_len
         tokens = np.zeros((n, t), np.int32)
-        features = np.zeros((n, t, FEATURE_DIM), np.float32)
+        features = np.zeros((n, t, self.encoding.feature_dim), np.float32)
         targets = np.zeros((n, t), np.int32)
         weights = np.zeros((n, t), np.float32)
         for row, w in enumerate(chosen):
@@ -190,6 +191,7 @@ def train(
     val_fraction=0.1,
     max_minutes=None,
     seed=0,
+    style=True,
     command=None,
     **options,
 ):
@@ -212,6 +214,9 @@ def train(
         max_minutes: optional wall-clock budget, checked after every batch.
         seed: int of any size, seeds weights, the split, windows and transpositions
             (mapped by `music.checks.check_seed`).
+        style: bool, condition the model on each solo's style (`music.model.style`: the
+            encoding gets a style block, config.json the training solos' `StyleTable`).
+            Defaults to True; False trains the encoding of version 2, without one.
         command: optional string recorded in config.json (the command line that trained it).
         **options: model hyperparameters for `build_model` (the `zoo.build_lm` arguments:
             units, num_layers, cell, embedding_dim, dropout), and the training options of
@@ -257,14 +262,27 @@ def train(
         raise ValueError("train: no solos given; expected at least one readable solo")
     seed = check_seed(seed)
     keras.utils.set_random_seed(seed)
-    encoding = Encoding()
     train_solos, val_solos, heldout = split_solos(
         solos, holdout_every=holdout_every, val_fraction=val_fraction, seed=seed
     )
     if not train_solos:
         raise ValueError(f"train: all {len(solos)} solos were held out or used for validation")
-    encoded_train = [encoding.encode(s) for s in train_solos]
-    encoded_val = [encoding.encode(s) for s in val_solos]
+    table = StyleTable.fit(train_solos) if style else None
+    encoding = Encoding(style_dim=STYLE_DIM if style else 0)
+
+    def style_of(solo):  # the solo's own style (zeros, the mean, where it has none)
+        if table is None:
+            return None
+        known = table.solos.get(os.path.basename(str(solo.source)))
+        if known is not None:
+            return known
+        try:
+            return table.vector(solo)
+        except MusicInputError:
+            return None
+
+    encoded_train = [encoding.encode(s, style_of(s)) for s in train_solos]
+    encoded_val = [encoding.encode(s, style_of(s)) for s in val_solos]
     data = WindowDataset(
         encoded_train, encoding, seq_len=seq_len, batch_size=batch_size, augment=True, seed=seed
     )
@@ -290,7 +308,8 @@ def train(
             "max_minutes": max_minutes,
             "seed": seed,
             "augmentation": "random transposition -5..+6 per window (the first "
-            "note's interval, root and register features)",
+            "note's interval, root and register features"
+            + (", the style's register)" if style else ")"),
             "early_stopping": {"monitor": monitor, "patience": fit_options["patience"]},
             "checkpoints": f"this folder, saved after every epoch that improves "
             f"{monitor}: it holds the best epoch's weights",
@@ -298,6 +317,7 @@ def train(
         "data": {**sources, "train_events": int(sum(len(e.tokens) for e in encoded_train))},
         "license": WJAZZD_LICENSE,
         "command": command,
+        **({"style": table.to_config()} if table is not None else {}),
     }
 
     def metrics(history, best_epoch, best_value, seconds, reason=None, message=None, model=None):

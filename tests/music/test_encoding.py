@@ -244,7 +244,7 @@ def test_config_round_trip_and_vocabulary_layout():
     enc = Encoding()
     again = Encoding.from_config(enc.get_config())
     assert again.vocab_size == enc.vocab_size == 1 + (2 * INTERVAL_RANGE + 1 + 2) * len(DURATIONS)
-    assert enc.get_config()["version"] == ENCODING_VERSION
+    assert enc.get_config()["version"] == 2  # no style block: written as before styles
     assert enc.describe(BOS) == "BOS"
     assert enc.describe(enc.token(enc.rest_kind, 24)) == "rest/24"
     assert TICKS_PER_QUARTER == 24
@@ -259,5 +259,6 @@ def test_an_encoding_of_another_version_is_refused_naming_both_versions():
         Encoding.from_config(old)
     assert str(error.value) == (
         f"encoding version 1 ('chord-relative-events-v1'), but this seqzoo reads encoding "
-        f"version {ENCODING_VERSION} ('interval-events-v{ENCODING_VERSION}')"
+        f"version {ENCODING_VERSION} ('interval-events-v{ENCODING_VERSION}') and 2 (without a "
+        f"style)"
     )
