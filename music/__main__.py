@@ -117,7 +117,7 @@ def _parser():
     tr.add_argument(
         "--no-style",
         action="store_true",
-        help="train without the solo-level style condition (the encoding of version 2)",
+        help="train without the solo-level style condition",
     )
     tr.add_argument(
         "--fresh",

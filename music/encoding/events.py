@@ -22,9 +22,10 @@ progression, the position reached and the melody generated so far (`music.model.
 which is how the model "hears" the changes.
 `ENCODING_VERSION` changes whenever the meaning of tokens or features changes: a model folder
 written for a version this code does not read (`READABLE_VERSIONS`) is refused with a message
-naming both (`EncodingVersionError`). Version 3 adds a solo-level style block after the
-features of version 2 (`Encoding(style_dim=n)`); an encoding without one is still written and
-read as version 2.
+naming both (`EncodingVersionError`). Version 3 (`Encoding(version=3, style_dim=n)`, what
+`music.model.train` trains) adds two blocks after the features of version 2: the melody's
+recent pitch classes and a solo-level style (`music.encoding.features.feature_blocks`);
+version 2 models are still read and played.
 
 Not representable (and what `quantise` does with it):
 - onsets/ends off the 1/24-quarter grid (64ths, quintuplets, expressive timing): rounded to the
@@ -45,6 +46,9 @@ import numpy as np
 from music.encoding.features import (
     BREATH_TICKS,
     FEATURE_DIM,
+    PITCH_CLASSES,
+    RECENT_DECAY,
+    RECENT_SPAN,
     REFERENCE_PITCH,
     REGISTER_SPAN,
     STATIC_DIM,
@@ -105,8 +109,9 @@ class Encoding:
         durations: the duration values in ticks (default `DURATIONS`).
         pitch_range: (low, high) MIDI pitches kept.
         interval_range: the largest leap encoded, in semitones (default `INTERVAL_RANGE`).
+        version: 2 (the default) or 3: the conditioning's layout (`feature_blocks`).
         style_dim: int >= 0, the width of the solo-level style block after the features
-            (0, the default: none; see `music.model.style`).
+            (0, the default: none; version 3 only; see `music.model.style`).
 
     Example:
         >>> from music.theory.progressions import parse_progression
@@ -125,12 +130,20 @@ class Encoding:
         durations=DURATIONS,
         pitch_range=PITCH_RANGE,
         interval_range=INTERVAL_RANGE,
+        version=2,
         style_dim=0,
     ):
+        self.version = int(version)
         self.style_dim = int(style_dim)
-        if self.style_dim < 0:
-            raise ValueError(f"style_dim must be an integer >= 0; got {style_dim!r}")
-        self.feature_dim = FEATURE_DIM + self.style_dim
+        if self.version not in READABLE_VERSIONS:
+            raise ValueError(f"version must be one of {READABLE_VERSIONS}; got {version!r}")
+        if self.style_dim < 0 or (self.style_dim and self.version < 3):
+            raise ValueError(
+                f"style_dim must be an integer >= 0, and 0 before version 3; got {style_dim!r}"
+            )
+        self.recent = self.version >= 3  # the recent pitch-class ring
+        self.style_start = FEATURE_DIM + (PITCH_CLASSES if self.recent else 0)
+        self.feature_dim = self.style_start + self.style_dim
         self.durations = tuple(int(d) for d in durations)
         self.pitch_range = (int(pitch_range[0]), int(pitch_range[1]))
         self.interval_range = int(interval_range)
@@ -182,21 +195,33 @@ class Encoding:
 
     @staticmethod
     def initial_state() -> dict:
-        """The melody state before a solo: {"pitch", "started", "phrase_start", "rest"} (ticks)."""
-        return {"pitch": REFERENCE_PITCH, "started": False, "phrase_start": 0, "rest": 0}
+        """The melody state before a solo: {"pitch", "started", "phrase_start", "rest"} (ticks)
+        and "recent", the decayed weight of each absolute pitch class among the notes so far
+        (12 floats, `music.encoding.features.RECENT_DECAY`)."""
+        return {
+            "pitch": REFERENCE_PITCH,
+            "started": False,
+            "phrase_start": 0,
+            "rest": 0,
+            "recent": (0.0,) * PITCH_CLASSES,
+        }
 
     def advance(self, state: dict, token: int, onset: int) -> dict:
         """The melody state after the event `token` starting at tick `onset`.
 
         A note moves the pitch and, as the first note or after a rest of at least
-        `BREATH_TICKS`, starts a phrase; a rest lengthens the rest; a tie changes nothing.
+        `BREATH_TICKS`, starts a phrase, and adds 1 to its pitch class's recent weight after
+        every weight decays by `RECENT_DECAY`; a rest lengthens the rest; a tie changes nothing.
         """
         kind, ticks = int(self.token_kind[token]), int(self.token_ticks[token])
         state = dict(state)
         if 0 <= kind < self.num_pitch_kinds:
             if not state["started"] or state["rest"] >= BREATH_TICKS:
                 state["phrase_start"] = onset
-            state.update(pitch=state["pitch"] + kind - self.interval_range, started=True, rest=0)
+            pitch = state["pitch"] + kind - self.interval_range
+            recent = np.float32(RECENT_DECAY) * np.asarray(state["recent"], np.float32)
+            recent[pitch % PITCH_CLASSES] += np.float32(1.0)
+            state.update(pitch=pitch, started=True, rest=0, recent=tuple(recent.tolist()))
         elif kind == self.rest_kind:
             state["rest"] += ticks
         return state
@@ -320,8 +345,12 @@ class Encoding:
         if len(tokens):
             total = int(onsets[-1]) + 1
             features[:, :STATIC_DIM] = timeline.feature_table(total)[onsets]
-            features[:, STATIC_DIM:FEATURE_DIM] = melody_features(
-                timeline.pitch_class_table(total)[onsets],
+            rings = timeline.pitch_class_table(total)[onsets]
+            if self.recent:
+                recent = np.array([s["recent"] for s in states], np.float32) / RECENT_SPAN
+                rings = np.concatenate([rings, recent[:, None, :]], axis=1)
+            features[:, STATIC_DIM : self.style_start] = melody_features(
+                rings,
                 pitches,
                 [s["started"] for s in states],
                 [o - s["phrase_start"] if s["started"] else 0 for o, s in zip(onsets, states)],
@@ -330,7 +359,7 @@ class Encoding:
                 solo.tempo,
             )
             if self.style_dim and style is not None:
-                features[:, FEATURE_DIM:] = style
+                features[:, self.style_start :] = style
         return EncodedSolo(
             np.asarray(tokens, np.int32), features, onsets, pitches, state, solo.source
         )
@@ -422,7 +451,7 @@ class Encoding:
             ring = feature_block(name)
             out[before, ring] = np.roll(out[before, ring], semitones, axis=-1)
         if self.style_dim:
-            out[:, FEATURE_DIM] += semitones / STYLE_REGISTER_SPAN
+            out[:, self.style_start] += semitones / STYLE_REGISTER_SPAN
         kinds = self.token_kind[tokens]
         first = np.flatnonzero(before & (kinds >= 0) & (kinds < self.num_pitch_kinds))
         for i in first:
@@ -440,8 +469,8 @@ class Encoding:
 
         An encoding without a style block is written as version 2, as before styles.
         """
-        version = ENCODING_VERSION if self.style_dim else 2
-        style = {"style_dim": self.style_dim} if self.style_dim else {}
+        version = self.version
+        style = {"style_dim": self.style_dim} if version >= 3 else {}
         return {
             "name": f"{ENCODING_NAME}-v{version}",
             "version": version,
@@ -453,7 +482,7 @@ class Encoding:
             "breath_ticks": BREATH_TICKS,
             "vocab_size": self.vocab_size,
             "feature_dim": self.feature_dim,
-            "feature_blocks": [list(b) for b in feature_blocks(self.style_dim)],
+            "feature_blocks": [list(b) for b in feature_blocks(version, self.style_dim)],
             **style,
             "bos": BOS,
             "token_layout": "token = 1 + kind * len(durations) + duration_index; kinds: "
@@ -510,7 +539,7 @@ class Encoding:
         fixed = f"fixed in encoding version {version}"
         style_dim = 0
         if version >= 3:
-            style_dim = fields.read("style_dim", checks.integer(1, 4096))
+            style_dim = fields.read("style_dim", checks.integer(0, 4096))
         pitch = checks.integer(0, 127)
         values = fields.read_all(
             {
@@ -536,14 +565,16 @@ class Encoding:
                 "reference_pitch": checks.exactly(REFERENCE_PITCH, fixed),
                 "breath_ticks": checks.exactly(BREATH_TICKS, fixed),
                 "vocab_size": checks.integer(low=2),
-                "feature_dim": checks.exactly(FEATURE_DIM + style_dim, fixed),
-                "feature_blocks": checks.exactly(
-                    [list(b) for b in feature_blocks(style_dim)],
-                    fixed,
-                    shown=f"the {len(feature_blocks(style_dim))} [name, width] pairs of "
-                    f"feature_blocks({style_dim})",
+                "feature_dim": checks.exactly(
+                    sum(w for _, w in feature_blocks(version, style_dim)), fixed
                 ),
-                **({"style_dim": checks.integer(1, 4096)} if version >= 3 else {}),
+                "feature_blocks": checks.exactly(
+                    [list(b) for b in feature_blocks(version, style_dim)],
+                    fixed,
+                    shown=f"the {len(feature_blocks(version, style_dim))} [name, width] pairs "
+                    f"of feature_blocks({version}, {style_dim})",
+                ),
+                **({"style_dim": checks.integer(0, 4096)} if version >= 3 else {}),
                 "bos": checks.exactly(BOS, fixed),
                 "token_layout": checks.text(),
             },
@@ -554,6 +585,7 @@ class Encoding:
             durations=values["durations"],
             pitch_range=values["pitch_range"],
             interval_range=values["interval_range"],
+            version=version,
             style_dim=style_dim,
         )
         if encoding.vocab_size != values["vocab_size"]:

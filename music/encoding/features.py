@@ -13,10 +13,16 @@ Beside every event token goes a conditioning vector (`FEATURE_DIM` floats) that 
   current phrase has lasted (since the first note after a rest of at least a beat,
   `BREATH_TICKS`), how long the rest before this event is, and the tempo.
 
-A model may also take a **style** (`Encoding(style_dim=n)`, encoding version 3): n more
-floats, the same for every event of a solo, that describe how the whole solo is played
-(`music.model.style`); its first column is the solo's register, (mean pitch -
-`REFERENCE_PITCH`) / `STYLE_REGISTER_SPAN`, so that a transposition can move it.
+Encoding version 3 (`feature_blocks(3, style_dim)`) adds two blocks after these:
+
+- ``recent_from_prev`` (12): the melody's memory of its own pitch classes, heard from the
+  previous pitch like the chord rings: 1 at d (scaled by `RECENT_SPAN`) as far as previous
+  pitch + d is a pitch class of the last few notes, each note's weight decaying by
+  `RECENT_DECAY` per later note. Players circle a few pitch classes (a scale, a motif); a
+  network that only hears the chords wanders through more of them.
+- ``style`` (style_dim floats, when the model has one): the same for every event of a solo,
+  how the whole solo is played (`music.model.style`); its first column is the solo's register,
+  (mean pitch - `REFERENCE_PITCH`) / `STYLE_REGISTER_SPAN`, so that a transposition can move it.
 
 Each melody feature is written once, over an array namespace: `melody_features` runs it in
 numpy for training, `melody_features_graph` in TensorFlow (`tensorflow.experimental.numpy`)
@@ -69,24 +75,32 @@ MELODY_BLOCKS = (
 FEATURE_BLOCKS = STATIC_BLOCKS + MELODY_BLOCKS
 STATIC_DIM = sum(width for _, width in STATIC_BLOCKS)
 FEATURE_DIM = sum(width for _, width in FEATURE_BLOCKS)  # without a style
-STYLE_BLOCK = "style"  # the solo-level block after FEATURE_BLOCKS, when a model has one
+RECENT_BLOCKS = (("recent_from_prev", 12),)  # version 3: the melody's recent pitch classes
+RECENT_DECAY = 0.75  # the weight a note's pitch class keeps at each later note
+RECENT_SPAN = 4.0  # 1 / (1 - RECENT_DECAY), the most weight a pitch class can gather: feature 1
+STYLE_BLOCK = "style"  # the solo-level block after the others, when a model has one
 STYLE_REGISTER_SPAN = 12  # semitones of mean pitch above REFERENCE_PITCH: style column 0 is 1
 
 
-def feature_blocks(style_dim=0):
-    """The blocks of the conditioning vector of an encoding with `style_dim` style columns.
+def feature_blocks(version=2, style_dim=0):
+    """The blocks of the conditioning vector of an encoding version, with `style_dim` style
+    columns.
 
     Args:
-        style_dim: int >= 0, the width of the solo-level style block (0: none).
+        version: 2 (`FEATURE_BLOCKS`) or 3 (they, then `RECENT_BLOCKS` and the style).
+        style_dim: int >= 0, the width of the solo-level style block (0: none; version 3).
 
     Returns:
-        tuple of (name, width): `FEATURE_BLOCKS`, then `(STYLE_BLOCK, style_dim)` if any.
+        tuple of (name, width).
 
     Example:
-        >>> feature_blocks(0) == FEATURE_BLOCKS, feature_blocks(16)[-1]
-        (True, ('style', 16))
+        >>> feature_blocks(2) == FEATURE_BLOCKS, feature_blocks(3, 16)[-2:]
+        (True, (('recent_from_prev', 12), ('style', 16)))
     """
-    return FEATURE_BLOCKS + ((STYLE_BLOCK, int(style_dim)),) if style_dim else FEATURE_BLOCKS
+    if version < 3:
+        return FEATURE_BLOCKS
+    style = ((STYLE_BLOCK, int(style_dim)),) if style_dim else ()
+    return FEATURE_BLOCKS + RECENT_BLOCKS + style
 
 
 def feature_block(name):
@@ -284,7 +298,9 @@ def tempo_feature(tempo) -> float:
 
 
 def _melody_block(xp, dtype, rings, pitch, started, phrase_ticks, rest_ticks, bar_ticks, tempo):
-    """The melody features over the array namespace `xp` (numpy or TensorFlow's numpy)."""
+    """The melody features over the array namespace `xp` (numpy or TensorFlow's numpy): the
+    first three rings heard from the previous pitch, the scalars, then any further ring (the
+    recent pitch classes of version 3) heard the same way."""
     turn = (
         pitch[:, None] + xp.arange(PITCH_CLASSES, dtype=pitch.dtype)[None, :]
     ) % PITCH_CLASSES  # (n, 12): pitch class of pitch + d
@@ -302,9 +318,11 @@ def _melody_block(xp, dtype, rings, pitch, started, phrase_ticks, rest_ticks, ba
         ],
         axis=1,
     )  # (n, 5)
-    return xp.concatenate(
-        [xp.asarray(xp.reshape(rolled, (-1, RING_WIDTH)), dtype), scalars], axis=1
-    )
+    parts = [xp.asarray(xp.reshape(rolled[:, :3], (-1, RING_WIDTH)), dtype), scalars]
+    extra = rings.shape[1] - 3  # known when traced: the encoding's version fixes it
+    if extra:
+        parts.append(xp.asarray(xp.reshape(rolled[:, 3:], (-1, extra * PITCH_CLASSES)), dtype))
+    return xp.concatenate(parts, axis=1)
 
 
 def melody_features(rings, pitch, started, phrase_ticks, rest_ticks, bar_ticks, tempo):
@@ -314,7 +332,9 @@ def melody_features(rings, pitch, started, phrase_ticks, rest_ticks, bar_ticks, 
     both run one definition.
 
     Args:
-        rings: float (n, 3, 12), `ChordTimeline.pitch_class_table` rows at the events' onsets.
+        rings: float (n, 3, 12), `ChordTimeline.pitch_class_table` rows at the events' onsets;
+            for version 3 (n, 4, 12), with the recent pitch classes (absolute, each weight /
+            `RECENT_SPAN`) as the fourth ring.
         pitch: int (n,), the previous sounding pitch (`REFERENCE_PITCH` before the first note).
         started: bool (n,), whether a note has sounded before.
         phrase_ticks: int (n,), ticks since the current phrase's first note (0 before any).
@@ -324,7 +344,8 @@ def melody_features(rings, pitch, started, phrase_ticks, rest_ticks, bar_ticks, 
             counts as `NEUTRAL_TEMPO`).
 
     Returns:
-        np.ndarray float32 (n, FEATURE_DIM - STATIC_DIM).
+        np.ndarray float32 (n, FEATURE_DIM - STATIC_DIM), and 12 more columns per ring after
+        the third.
 
     Example:
         >>> rings = np.zeros((1, 3, 12), np.float32)
@@ -351,7 +372,8 @@ def melody_features_graph(rings, pitch, started, phrase_ticks, rest_ticks, bar_t
     tensors, in float32; it works eagerly and inside a `tf.function`.
 
     Args:
-        rings: float32 (batch, 3, 12), the pitch-class rings at each row's tick.
+        rings: float32 (batch, 3, 12), the pitch-class rings at each row's tick ((batch, 4, 12)
+            with the recent pitch classes, version 3).
         pitch: int32 (batch,), the previous sounding pitch.
         started: bool (batch,), whether a note has sounded before.
         phrase_ticks: int32 (batch,), ticks since the current phrase's first note (0 before
@@ -395,6 +417,9 @@ __all__ = [
     "NEUTRAL_TEMPO",
     "PHRASE_BARS",
     "PITCH_CLASSES",
+    "RECENT_BLOCKS",
+    "RECENT_DECAY",
+    "RECENT_SPAN",
     "REFERENCE_PITCH",
     "REGISTER_SPAN",
     "REST_SPAN_TICKS",

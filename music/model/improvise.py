@@ -48,6 +48,9 @@ from music.checks import check_number, check_seed, check_swing, check_tempo, che
 from music.encoding.events import BOS
 from music.encoding.features import (
     BREATH_TICKS,
+    PITCH_CLASSES,
+    RECENT_DECAY,
+    RECENT_SPAN,
     ChordTimeline,
     melody_features_graph,
     tempo_feature,
@@ -240,7 +243,11 @@ class Improviser:
                 decay * carry["centre"] + (1.0 - decay) * tf.cast(pitch, tf.float32),
                 tf.cast(pitch, tf.float32),
             )
+            heard = RECENT_DECAY * carry["recent"] + tf.one_hot(
+                tf.math.floormod(pitch, PITCH_CLASSES), PITCH_CLASSES
+            )
             return {
+                "recent": tf.where(note[:, None], heard, carry["recent"]),
                 "centre": tf.where(note, moved, carry["centre"]),
                 "tick": carry["tick"] + ticks,
                 "sounding": note | (tf.gather(is_tie, token) & carry["sounding"]),
@@ -342,9 +349,10 @@ class Improviser:
         `music.encoding.features.melody_features_graph` of the melody state in `carry`.
 
         Args:
-            carry: the loop carry (pitch, started, phrase_start, rest; `tick` unclamped).
-            context: the tables (`static`, `rings`, `bar_ticks`, `tempo`, and `style` for a
-                model with a style block).
+            carry: the loop carry (pitch, started, phrase_start, rest, recent; `tick`
+                unclamped).
+            context: the tables (`static`, `rings`, `bar_ticks`, `tempo`; `recent_span` for an
+                encoding with the recent pitch-class ring, `style` for one with a style block).
             tick: int32 (batch,), the row of the tables to read.
 
         Returns:
@@ -354,8 +362,12 @@ class Improviser:
 
         started = carry["started"]
         phrase = (carry["tick"] - carry["phrase_start"]) * tf.cast(started, tf.int32)
+        rings = tf.gather(context["rings"], tick)
+        if "recent_span" in context:  # version 3: the melody's own recent pitch classes
+            recent = tf.cast(carry["recent"], tf.float32) / context["recent_span"]
+            rings = tf.concat([rings, recent[:, None, :]], axis=1)
         melody = melody_features_graph(
-            tf.gather(context["rings"], tick),
+            rings,
             carry["pitch"],
             started,
             phrase,
@@ -473,6 +485,7 @@ class Improviser:
                 "started": np.array([bool(melody["started"])]),
                 "phrase_start": np.array([melody["phrase_start"]], np.int32),
                 "rest": np.array([melody["rest"]], np.int32),
+                "recent": np.array([melody["recent"]], np.float32),
             },
             context={
                 "static": timeline.feature_table(total),
@@ -480,6 +493,7 @@ class Improviser:
                 "bar_ticks": np.int32(bar_ticks),
                 "tempo": np.float32(tempo_feature(tempo)),
                 "register": np.array(register, np.int32),
+                **({"recent_span": np.float32(RECENT_SPAN)} if self.encoding.recent else {}),
                 **({} if style is None else {"style": np.asarray(style, np.float32)}),
             },
             log_probs=False,

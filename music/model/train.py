@@ -216,7 +216,8 @@ def train(
             (mapped by `music.checks.check_seed`).
         style: bool, condition the model on each solo's style (`music.model.style`: the
             encoding gets a style block, config.json the training solos' `StyleTable`).
-            Defaults to True; False trains the encoding of version 2, without one.
+            Defaults to True; False leaves the style block out. Either way the encoding is
+            version 3 (`music.encoding.events`).
         command: optional string recorded in config.json (the command line that trained it).
         **options: model hyperparameters for `build_model` (the `zoo.build_lm` arguments:
             units, num_layers, cell, embedding_dim, dropout), and the training options of
@@ -268,7 +269,7 @@ def train(
     if not train_solos:
         raise ValueError(f"train: all {len(solos)} solos were held out or used for validation")
     table = StyleTable.fit(train_solos) if style else None
-    encoding = Encoding(style_dim=STYLE_DIM if style else 0)
+    encoding = Encoding(version=3, style_dim=STYLE_DIM if style else 0)
 
     def style_of(solo):  # the solo's own style (zeros, the mean, where it has none)
         if table is None:

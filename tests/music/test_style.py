@@ -138,21 +138,27 @@ def test_the_table_round_trips_and_bad_fields_are_named(table):
 
 
 def test_the_encoding_writes_the_style_block_and_reads_both_versions():
-    encoding = Encoding(style_dim=STYLE_DIM)
+    encoding = Encoding(version=3, style_dim=STYLE_DIM)
     solo = line([60, 64, 67, 70], bars=2)
     style = np.arange(STYLE_DIM, dtype=np.float32) / 10
     encoded = encoding.encode(solo, style)
-    assert encoded.features.shape == (len(encoded.tokens), FEATURE_DIM + STYLE_DIM)
-    np.testing.assert_array_equal(encoded.features[:, FEATURE_DIM:], np.tile(style, (16, 1)))
+    start = FEATURE_DIM + 12  # after the recent pitch classes
+    assert encoding.style_start == start
+    assert encoded.features.shape == (len(encoded.tokens), start + STYLE_DIM)
+    np.testing.assert_array_equal(encoded.features[:, start:], np.tile(style, (16, 1)))
     plain = Encoding().encode(solo)
     np.testing.assert_array_equal(encoded.features[:, :FEATURE_DIM], plain.features)
     config = encoding.get_config()
     assert config["version"] == 3 and config["style_dim"] == STYLE_DIM
     assert config["feature_blocks"][-1] == ["style", STYLE_DIM]
-    assert Encoding.from_config(config).feature_dim == FEATURE_DIM + STYLE_DIM
+    assert Encoding.from_config(config).feature_dim == start + STYLE_DIM
     assert Encoding().get_config()["version"] == 2
     assert Encoding.from_config(Encoding().get_config()).style_dim == 0
     with pytest.raises(FieldError, match="field style_dim must be an integer in"):
+        Encoding.from_config({**config, "style_dim": -1})
+    with pytest.raises(
+        FieldError, match="field feature_dim must be 140 .fixed in encoding version 3.; got 160"
+    ):
         Encoding.from_config({**config, "style_dim": 0})
     with pytest.raises(EncodingVersionError, match="reads encoding version 3 .* and 2"):
         Encoding.from_config({**config, "version": 4})
@@ -161,11 +167,12 @@ def test_the_encoding_writes_the_style_block_and_reads_both_versions():
 
 
 def test_transposition_moves_the_style_register():
-    encoding = Encoding(style_dim=STYLE_DIM)
+    encoding = Encoding(version=3, style_dim=STYLE_DIM)
     encoded = encoding.encode(line([60, 64, 67, 70], bars=2), np.zeros(STYLE_DIM))
     _, moved = encoding.transpose(encoded.tokens, encoded.features, 3)
-    np.testing.assert_allclose(moved[:, FEATURE_DIM], 3 / STYLE_REGISTER_SPAN)
-    np.testing.assert_array_equal(moved[:, FEATURE_DIM + 1 :], 0)
+    start = encoding.style_start
+    np.testing.assert_allclose(moved[:, start], 3 / STYLE_REGISTER_SPAN)
+    np.testing.assert_array_equal(moved[:, start + 1 :], 0)
 
 
 @pytest.fixture(scope="module")
@@ -174,7 +181,7 @@ def style_model(tmp_path_factory, table):
 
     keras.utils.set_random_seed(0)
     folder = tmp_path_factory.mktemp("style") / "tiny"
-    encoding = Encoding(style_dim=STYLE_DIM)
+    encoding = Encoding(version=3, style_dim=STYLE_DIM)
     model = build_model(encoding, units=8, embedding_dim=4)
     save_artifact(folder, model, encoding, {"style": table.to_config()}, {})
     return folder
@@ -183,7 +190,7 @@ def style_model(tmp_path_factory, table):
 def test_the_artifact_carries_its_styles(style_model, table, tmp_path):
     artifact = load_artifact(style_model)
     assert artifact.style.solos == table.solos
-    assert artifact.model.inputs[1].shape[-1] == FEATURE_DIM + STYLE_DIM
+    assert artifact.model.inputs[1].shape[-1] == FEATURE_DIM + 12 + STYLE_DIM
     broken = tmp_path / "broken"
     broken.mkdir()
     for name in ("model.keras", "encoding.json"):
@@ -279,3 +286,47 @@ def test_cli_style_and_like(tmp_path, style_model, capsys):
     )
     assert code == 0, err
     assert printed.strip().endswith("style like like.musicxml")
+
+
+def test_the_loop_hears_what_the_encoding_writes_in_version_3(style_model):
+    """The carry update of the generation loop (recent pitch classes included) follows
+    `Encoding.advance`, and what the network hears from it is what `Encoding.encode` writes
+    for the solo it generated, style block included."""
+    import tensorflow as tf
+
+    from music.encoding.features import RECENT_SPAN, ChordTimeline
+    from zoo.generation.loop import Step
+
+    improviser = Improviser(load_artifact(style_model))
+    chords = parse_progression("Dm7 G7 | Cmaj7 | N.C. | F7 . . Bb7 |")
+    _, style = improviser.artifact.style.for_performer("High Player")
+    solo = improviser.improvise(chords, seed=2, tempo=200, style="High Player")
+    enc = improviser.encoding
+    encoded = enc.encode(solo, style)
+    timeline = ChordTimeline(solo.chords, 96)
+    context = {
+        "static": tf.constant(timeline.feature_table(4 * 96)),
+        "rings": tf.constant(timeline.pitch_class_table(4 * 96)),
+        "bar_ticks": tf.constant(96),
+        "tempo": tf.constant(np.log2(200 / 160), tf.float32),
+        "recent_span": tf.constant(RECENT_SPAN, tf.float32),
+        "style": tf.constant(style),
+    }
+    state, carries = enc.initial_state(), []
+    for token, onset in zip(encoded.tokens, encoded.onsets):
+        carries.append({**state, "tick": int(onset)})
+        state = enc.advance(state, token, int(onset))
+    carry = {k: tf.constant([c[k] for c in carries]) for k in carries[0]}
+    heard = Improviser._conditioning(carry, context, carry["tick"]).numpy()
+    np.testing.assert_allclose(heard, encoded.features, atol=1e-6)
+    recent = encoded.features[:, FEATURE_DIM : FEATURE_DIM + 12]
+    assert recent.max() > 0.5 and recent[0].max() == 0  # heard, and silent before any note
+    # One step of the loop's own update from each state gives the next state.
+    names = ("pitch", "started", "phrase_start", "rest", "recent", "tick")
+    loop = {k: v for k, v in carry.items() if k in names}
+    loop.update(sounding=tf.zeros_like(carry["started"]), centre=tf.zeros(len(carries)))
+    tokens = tf.constant(encoded.tokens, tf.int32)
+    moved = improviser.sampler.update_fn(Step(0, 0, tokens, loop, context), tokens)
+    for name in ("pitch", "started", "rest", "recent"):
+        expected = [c[name] for c in carries[1:]] + [state[name]]
+        np.testing.assert_allclose(moved[name].numpy(), np.array(expected), atol=1e-6)
