@@ -121,6 +121,19 @@ CASES = [
     ),
     (
         "python -m music",
+        GEN + ["--like", "far.mid"],
+        "error: far.mid: sounds at quarter note 268,435,455, past the limit of 20,000 quarter "
+        "notes; expected a shorter file, or allow more with the environment variable "
+        "SEQZOO_MAX_MUSIC_QUARTERS or read_solo(..., limits=ReadLimits(max_quarters=...))",
+    ),
+    ("python -m music", GEN + ["--style", "Charlie Parkr"], None),
+    (
+        "python -m music",
+        GEN + ["--style", "Charlie Parker", "--like", "far.mid"],
+        "error: give a style or a solo to play like (--style or --like), not both",
+    ),
+    (
+        "python -m music",
         GEN + ["--chords", "loop.mid"],
         "error: music file 'loop.mid' is a symbolic link loop; expected a regular file",
     ),

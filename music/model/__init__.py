@@ -1,1 +1,1 @@
-"""The improviser: network, training, generation and its artifact."""
+"""The improviser: network, training, generation, its artifact and solo-level styles."""

@@ -271,7 +271,7 @@ class Improviser:
             jit_compile=False,
         )
 
-    def resolve_style(self, style, seed=0):
+    def resolve_style(self, style, seed=0, tempo=None):
         """The style a solo is played in, as the model's style block.
 
         Args:
@@ -279,6 +279,9 @@ class Improviser:
                 (str, `StyleTable.for_performer`), a `Solo` to imitate (`StyleTable.vector`),
                 or a vector of the model's `style_dim` floats.
             seed: int, the solo's seed (for the default draw).
+            tempo: optional tempo of the solo: the default draw and a performer's style lean
+                on the training solos nearest to it (`StyleTable.draw`,
+                `StyleTable.for_performer`).
 
         Returns:
             (label, vector): a description ("Sonny Rollins", "like FILE", "drawn: Sonny
@@ -305,10 +308,10 @@ class Improviser:
                 "--no-style); a style needs a model trained with one"
             )
         if style is None:
-            source, vector = table.draw(check_seed(seed))
+            source, vector = table.draw(check_seed(seed), tempo)
             return f"drawn: {performer_of(source) or source} ({source})", vector
         if isinstance(style, str):
-            return table.for_performer(style)
+            return table.for_performer(style, tempo)
         if isinstance(style, Solo):
             return f"like {os.path.basename(str(style.source))}", table.vector(style)
         vector = np.asarray(style, np.float32)
@@ -459,7 +462,7 @@ class Improviser:
         bar_ticks = to_ticks(bar_length)
         total = to_ticks(length)
         timeline = ChordTimeline(all_chords, bar_ticks)
-        label, style = self.resolve_style(style, seed)
+        label, style = self.resolve_style(style, seed, tempo)
         register = self.solo_register(seed, style)  # this solo's player's register
         if primer is not None:
             token, states, melody = self.warm_up(primer, style)

@@ -17,6 +17,11 @@ that table: a performer's mean (`StyleTable.for_performer`, WJazzD names the per
 file name: ``SonnyRollins_BlueSeven-1_Solo.xml``), a given solo's own
 (`StyleTable.vector`, ``--like``), or, by default, one training solo's drawn by the seed, so
 default solos differ from tune to tune as players do (`StyleTable.draw`).
+
+Players play differently at different tempos (a ballad holds more notes per bar than a
+burner), so the table also keeps each training solo's tempo: the default draw picks among
+the `NEAR_SOLOS` training solos nearest in tempo to the solo being played, and a performer's
+style weights their solos by how near their tempos are (`TEMPO_BANDWIDTH`).
 """
 
 import dataclasses
@@ -60,6 +65,8 @@ STYLE_DIM = len(STYLE_FIGURES)
 PHRASE_BARS = 8  # bars of the phrases a style is averaged over
 MIN_NOTES = 4  # the fewest notes a phrase (or a short solo) needs to have a style
 CLIP = 4.0  # standardised columns are clipped to [-CLIP, CLIP]
+NEAR_SOLOS = 16  # the default style is drawn among this many training solos nearest in tempo
+TEMPO_BANDWIDTH = 0.5  # octaves of tempo: a performer's solo this far off weighs exp(-1/2)
 assert set(STYLE_FIGURES) <= set(FEATURES), "every style figure is a phrase feature"
 
 
@@ -124,6 +131,8 @@ class StyleTable:
             the register, is not standardised: its centre is unused).
         scale: float (STYLE_DIM,) > 0, their standard deviation.
         solos: dict source file name -> style vector (list of STYLE_DIM floats).
+        tempos: optional dict source file name -> its tempo (quarter notes per minute), for
+            the solos whose tempo is known.
 
     Example:
         >>> table = StyleTable(np.zeros(STYLE_DIM), np.ones(STYLE_DIM),
@@ -138,12 +147,19 @@ class StyleTable:
     centre: np.ndarray
     scale: np.ndarray
     solos: dict
+    tempos: dict = dataclasses.field(default_factory=dict)
 
     def __post_init__(self):
         self.centre = np.asarray(self.centre, np.float64)
         self.scale = np.asarray(self.scale, np.float64)
         self.solos = {str(k): [float(x) for x in v] for k, v in self.solos.items()}
+        self.tempos = {str(k): float(v) for k, v in (self.tempos or {}).items() if k in self.solos}
         self._sources = sorted(self.solos)
+
+    def _octaves(self, source, tempo):
+        """How far `source`'s tempo is from `tempo`, in octaves (inf when unknown)."""
+        known = self.tempos.get(source)
+        return abs(math.log2(known / tempo)) if known else math.inf
 
     @classmethod
     def fit(cls, solos):
@@ -175,12 +191,16 @@ class StyleTable:
         centre = np.nan_to_num(centre)
         scale = np.where(np.isfinite(scale) & (scale > 1e-6), scale, 1.0)
         table = cls(centre, scale, {})
-        table.solos = {
-            os.path.basename(str(s.source)): [round(float(x), 4) for x in table.standardise(r)]
-            for s, r in zip(solos, raw)
+        names = [os.path.basename(str(s.source)) for s in solos]
+        vectors = {
+            n: [round(float(x), 4) for x in table.standardise(r)] for n, r in zip(names, raw)
         }
-        table._sources = sorted(table.solos)
-        return table
+        tempos = {
+            n: round(float(s.tempo), 3)
+            for n, s in zip(names, solos)
+            if isinstance(s.tempo, (int, float)) and math.isfinite(s.tempo) and s.tempo > 0
+        }
+        return cls(centre, scale, vectors, tempos)
 
     def standardise(self, figures):
         """Raw `STYLE_FIGURES` -> the style vector (NaN -> 0, the training mean).
@@ -209,12 +229,16 @@ class StyleTable:
                 counts[name] = counts.get(name, 0) + 1
         return dict(sorted(counts.items()))
 
-    def for_performer(self, name):
+    def for_performer(self, name, tempo=None):
         """The mean style vector of a performer's training solos (``--style``).
 
         Args:
             name: str, a performer as `performers()` lists them; case, spaces and punctuation
                 do not matter ("sonny rollins", "SonnyRollins").
+            tempo: optional tempo of the solo to play: each of the performer's solos then
+                weighs exp(-d**2 / 2) with d its distance in tempo in `TEMPO_BANDWIDTH`
+                octaves (a solo of unknown tempo weighs as the farthest); None weighs them
+                alike.
 
         Returns:
             (name, vector): the performer's name as `performers()` spells it, and the mean
@@ -235,17 +259,31 @@ class StyleTable:
                 f"unknown style {name!r}: the closest of the model's {len(known)} performers "
                 f"are {', '.join(close)}"
             )
-        vector = np.mean(np.array(rows, np.float64), axis=0).astype(np.float32)
-        return performer_of(found[0]), vector
+        weights = np.ones(len(found))
+        if tempo is not None:
+            far = np.array([self._octaves(s, float(tempo)) for s in found]) / TEMPO_BANDWIDTH
+            far = np.where(np.isfinite(far), far, np.max(far[np.isfinite(far)], initial=0.0))
+            weights = np.exp(-0.5 * (far - far.min()) ** 2)  # the nearest solo weighs 1
+        vector = np.average(np.array(rows, np.float64), axis=0, weights=weights)
+        return performer_of(found[0]), vector.astype(np.float32)
 
-    def draw(self, seed):
+    def draw(self, seed, tempo=None):
         """One training solo's style vector, drawn by `seed` (an int in [0, 2**31 - 1)).
+
+        Args:
+            seed: int, the solo's seed.
+            tempo: optional tempo of the solo to play: the draw is among the `NEAR_SOLOS`
+                training solos nearest to it in tempo (all solos when None or when no tempo
+                is known).
 
         Returns:
             (source, np.ndarray float32 (STYLE_DIM,)).
         """
         rng = np.random.default_rng([int(seed), 0x57E])
-        source = self._sources[int(rng.integers(len(self._sources)))]
+        pool = self._sources
+        if tempo is not None and self.tempos:
+            pool = sorted(pool, key=lambda s: (self._octaves(s, float(tempo)), s))[:NEAR_SOLOS]
+        source = pool[int(rng.integers(len(pool)))]
         return source, np.asarray(self.solos[source], np.float32)
 
     def register(self, vector):
@@ -259,6 +297,7 @@ class StyleTable:
             "centre": [round(float(x), 6) for x in self.centre],
             "scale": [round(float(x), 6) for x in self.scale],
             "solos": {k: self.solos[k] for k in self._sources},
+            "tempos": {k: self.tempos[k] for k in self._sources if k in self.tempos},
         }
 
     @classmethod
@@ -293,11 +332,19 @@ class StyleTable:
                     lambda v: isinstance(v, dict) and len(v) > 0 and all(map(width, v.values())),
                     f"a non-empty object: solo file name -> a list of {STYLE_DIM} finite numbers",
                 ),
+                "tempos": checks.Spec(
+                    lambda v: isinstance(v, dict) and all(number(t) and t > 0 for t in v.values()),
+                    "an object: solo file name -> its tempo, a number > 0",
+                ),
             },
+            optional_names=("tempos",),
             closed=True,
             what="the style section",
         )
-        return cls(values["centre"], values["scale"], values["solos"])
+        unknown = sorted(set(values.get("tempos", {})) - set(values["solos"]))
+        if unknown:
+            section.fail("tempos", f"names {unknown[0]!r}, which is not in solos")
+        return cls(values["centre"], values["scale"], values["solos"], values.get("tempos"))
 
 
 __all__ = [

@@ -1,1 +1,2 @@
-"""Reading solos from MIDI and MusicXML, with limits, chord inference and a cache."""
+"""Reading solos from MIDI and MusicXML, with limits, chord inference and a cache; who played a
+solo, from a WJazzD file name."""

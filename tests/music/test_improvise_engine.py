@@ -1,6 +1,6 @@
 """The shipped improviser through the zoo's generation engine plays the same solos for the same
-seeds (fingerprints recorded with the shipped model, interval encoding v2; re-record them when
-the model or the sampling defaults change)."""
+seeds (fingerprints recorded with the shipped model, interval encoding v3 with styles; re-record
+them when the model, its styles or the sampling defaults change)."""
 
 import hashlib
 import pathlib
@@ -12,14 +12,17 @@ from music.theory.progressions import parse_progression
 from music.types import Note, Solo
 
 MODEL = pathlib.Path(__file__).resolve().parents[2] / "music" / "pretrained" / "model.keras"
-MODEL_SHA256 = "8a5ada571b900836feecd83c628a4a23bb56180c8ccb8c51e816806c7c001ac2"
+MODEL_SHA256 = "dc8a78b771b6649a8d663ecb19d0a518f84cd14741618e08760ff25ae6d9a72d"
+CONFIG = MODEL.with_name("config.json")  # its styles choose each solo's style
+CONFIG_SHA256 = "0a2db46470ece508fd792f56c7b52cee8d785026103fb7dfa59edfbc4c8b667a"
 
 # name -> (notes, sha256 prefix of the note list).
 EXPECTED = {
-    "blues seed 0": (153, "0234ada1874571fe"),
-    "blues seed 1": (212, "fc92d05cf741b5f7"),
-    "waltz": (23, "0c00fd3aa043cdc2"),
-    "primer": (84, "36224417c1cff8a4"),
+    "blues seed 0": (172, "96b4088c23dae2f3"),
+    "blues seed 1": (208, "6a1a17fce55186d3"),
+    "waltz": (24, "5e8c1c4d81414ee5"),
+    "primer": (130, "f000efb4eaf19b33"),
+    "parker": (82, "913b11d9f4e34508"),
 }
 
 
@@ -30,7 +33,10 @@ def fingerprint(solo):
 
 @pytest.fixture(scope="module")
 def shipped():
-    if hashlib.sha256(MODEL.read_bytes()).hexdigest() != MODEL_SHA256:
+    if (
+        hashlib.sha256(MODEL.read_bytes()).hexdigest() != MODEL_SHA256
+        or hashlib.sha256(CONFIG.read_bytes()).hexdigest() != CONFIG_SHA256
+    ):
         pytest.skip("the shipped model changed since these solos were recorded")
     from music.model.artifact import load_artifact
     from music.model.improvise import Improviser
@@ -54,5 +60,6 @@ def test_same_seed_same_solo_as_before_the_engine(shipped):
             waltz, bar_length=F(3), beats_per_bar=3, seed=0, temperature=0.8, top_p=0.9
         ),
         "primer": shipped.improvise(blues, seed=1, primer=primer),
+        "parker": shipped.improvise(blues, seed=2, style="Charlie Parker", tempo=220),
     }
     assert {name: fingerprint(solo) for name, solo in got.items()} == EXPECTED

@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from music.encoding.features import FEATURE_BLOCKS
+from music.encoding.features import feature_blocks
 from music.errors import MusicInputError
 from music.model.artifact import (
     MUSIC_METRICS,
@@ -28,7 +28,8 @@ from zoo.artifacts.lm_fields import TRAINING_METRICS
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SHIPPED = ("config.json", "encoding.json", "model.keras")
 DURATIONS = [1, 2, 3, 4, 6, 8, 9, 12, 16, 18, 24, 32, 36, 48, 72, 96]
-FIXED = "(fixed in encoding version 2)"
+FIXED = "(fixed in encoding version 3)"
+BLOCKS = [list(b) for b in feature_blocks(3, 20)]  # the shipped model's conditioning
 NUMBER = "an integer"
 DELETE = object()
 
@@ -56,6 +57,12 @@ def folder(tmp_path):
 
 def _mutate(folder, file, changes):
     document = json.loads((folder / file).read_text())
+    if any(path.startswith("hparams") for path, _ in changes) and "hparams" not in document:
+        # The layout before format 2 kept the factory call twice, with the parameter count.
+        document["hparams"] = {
+            **document["arguments"],
+            "parameters": document["metrics"]["parameters"],
+        }
     for path, value in changes:
         _change(document, path, value)
     (folder / file).write_text(json.dumps(document))
@@ -119,25 +126,27 @@ ENCODING_CASES = [
     ([("vocab_size", DELETE)], f"vocab_size is missing; expected {NUMBER} >= 2"),
     ([("version", "2")], f'version must be {NUMBER}; got "2"'),
     (
-        [("name", "interval-events-v3")],
-        f'name must be "interval-events-v2" {FIXED}; got "interval-events-v3"',
+        [("name", "interval-events-v2")],
+        f'name must be "interval-events-v3" {FIXED}; got "interval-events-v2"',
     ),
     ([("ticks_per_quarter", 12)], f"ticks_per_quarter must be 24 {FIXED}; got 12"),
     ([("reference_pitch", 60)], f"reference_pitch must be 67 {FIXED}; got 60"),
     ([("breath_ticks", 48)], f"breath_ticks must be 24 {FIXED}; got 48"),
-    ([("feature_dim", 127)], f"feature_dim must be 128 {FIXED}; got 127"),
+    ([("feature_dim", 127)], f"feature_dim must be 160 {FIXED}; got 127"),
     (
-        [("feature_blocks", [list(b) for b in FEATURE_BLOCKS][::-1])],
-        f"feature_blocks must be the 18 [name, width] pairs of FEATURE_BLOCKS {FIXED}; got "
-        '[["tempo", 1], ["rest_before", 1], ["phrase_length", 1], ...',
+        [("feature_blocks", BLOCKS[::-1])],
+        f"feature_blocks must be the 20 [name, width] pairs of feature_blocks(3, 20) {FIXED}; "
+        'got [["style", 20], ["recent_from_prev", 12], ["tempo", 1], [...',
     ),
+    ([("style_dim", -1)], f"style_dim must be {NUMBER} in [0, 4096]; got -1"),
+    ([("style_dim", 8)], f"feature_dim must be 148 {FIXED}; got 160"),
     ([("bos", 1)], f"bos must be 0 {FIXED}; got 1"),
     ([("token_layout", 7)], "token_layout must be a string; got 7"),
     (
         [("swing", 0.6)],
-        "swing is not a field of encoding version 2; expected only name, version, "
+        "swing is not a field of encoding version 3; expected only name, version, "
         "ticks_per_quarter, durations, pitch_range, interval_range, reference_pitch, "
-        "breath_ticks, vocab_size, feature_dim, feature_blocks, bos, token_layout",
+        "breath_ticks, vocab_size, feature_dim, feature_blocks, style_dim, bos, token_layout",
     ),
 ]
 
@@ -155,14 +164,14 @@ def test_each_field_of_encoding_json_is_checked(folder, changes, message):
 
 
 def test_an_unknown_encoding_version_is_refused_naming_the_file_and_both_versions(folder):
-    _mutate(folder, "encoding.json", [("version", 3)])
+    _mutate(folder, "encoding.json", [("version", 4)])
     with pytest.raises(MusicInputError) as error:
         load_artifact(folder)
     assert str(error.value) == (
-        f"--model {folder}: the model was trained with encoding version 3 "
-        f"('interval-events-v2'), but this seqzoo reads encoding version 2 "
-        f"('interval-events-v2') (encoding.json field version); retrain it with python -m "
-        f"music train"
+        f"--model {folder}: the model was trained with encoding version 4 "
+        f"('interval-events-v3'), but this seqzoo reads encoding version 3 "
+        f"('interval-events-v3') and 2 (without a style) (encoding.json field version); "
+        f"retrain it with python -m music train"
     )
 
 
@@ -202,6 +211,23 @@ CONFIG_CASES = [
     ),
     ([("preprocessing", [])], 'field preprocessing must be ["encoding"] (its encoding); got []'),
     ([("metrics", [])], "field metrics must be an object {...}; got []"),
+    # The styles of a model with a style block.
+    ([("style", DELETE)], "field style is missing; expected an object {...}"),
+    (
+        [("style.scale", [1.0] * 19 + [0.0])],
+        "field style.scale must be a list of 20 numbers > 0; got [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, "
+        "1.0, 1.0, 1.0, 1.0, 1.0, 1...",
+    ),
+    (
+        [("style.solos", {"a.xml": [0.0] * 19})],
+        "field style.solos must be a non-empty object: solo file name -> a list of 20 finite "
+        'numbers; got {"a.xml": [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0...',
+    ),
+    (
+        [("style.figures", ["mean_pitch"])],
+        'field style.figures must be ["mean_pitch", "pitch_range", "notes_per_bar", "rest_shar... '
+        '(this seqzoo\'s style figures); got ["mean_pitch"]',
+    ),
     # The recorded zoo.build_lm call: every argument, closed.
     ([("arguments.units", "384")], f'field arguments.units must be {ONE_WHOLE}; got "384"'),
     (
@@ -234,7 +260,7 @@ CONFIG_CASES = [
     ),
     (
         [(f"{key}.conditioning_dim", 64) for key in BOTH],
-        "field arguments.conditioning_dim is 64, but encoding.json's feature_dim is 128; "
+        "field arguments.conditioning_dim is 64, but encoding.json's feature_dim is 160; "
         "expected the same number",
     ),
     (
@@ -325,8 +351,8 @@ CONFIG_CASES = [
     # Measured numbers.
     ([("metrics.best_epoch", 0)], f"field metrics.best_epoch must be {ONE_WHOLE}, or null; got 0"),
     (
-        [("metrics.best_epoch", 27)],
-        "field metrics.best_epoch is 27, but epochs_run is 26; expected best_epoch <= epochs_run",
+        [("metrics.best_epoch", 31)],
+        "field metrics.best_epoch is 31, but epochs_run is 30; expected best_epoch <= epochs_run",
     ),
     ([("metrics.epochs_run", -1)], f"field metrics.epochs_run must be {NUMBER} >= 0; got -1"),
     (
@@ -398,8 +424,8 @@ MODEL_CASES = [
         'field arguments.name is "soloist", but model.keras is named "improviser"',
     ),
     (
-        [("hparams.parameters", 1425520)],
-        "field hparams.parameters is 1425520, but model.keras holds 1425521 parameters; "
+        [("hparams.parameters", 1474672)],
+        "field hparams.parameters is 1474672, but model.keras holds 1474673 parameters; "
         "expected the same number",
     ),
 ]
@@ -441,11 +467,11 @@ def test_the_untouched_shipped_model_loads_and_stays_byte_identical(folder):
     copied = load_artifact(folder)
     assert shipped.encoding.vocab_size == copied.encoding.vocab_size == 1201
     assert copied.encoding.pitch_range == (36, 99)
-    assert copied.config["hparams"]["parameters"] == shipped.model.count_params()
+    assert copied.metrics["parameters"] == shipped.model.count_params()
     assert {name: (PRETRAINED_DIR / name).read_bytes() for name in SHIPPED} == before
-    assert shipped.arguments == {
-        k: v for k, v in shipped.config["hparams"].items() if k != "parameters"
-    }
+    recorded = json.loads((PRETRAINED_DIR / "config.json").read_text())
+    assert shipped.arguments == recorded["arguments"] and "hparams" not in recorded
+    assert copied.style.solos == shipped.style.solos and len(shipped.style.solos) == 287
 
 
 def test_a_saved_improviser_writes_its_factory_call_once(tmp_path):

@@ -330,3 +330,28 @@ def test_the_loop_hears_what_the_encoding_writes_in_version_3(style_model):
     for name in ("pitch", "started", "rest", "recent"):
         expected = [c[name] for c in carries[1:]] + [state[name]]
         np.testing.assert_allclose(moved[name].numpy(), np.array(expected), atol=1e-6)
+
+
+def test_the_default_draw_and_a_performer_lean_on_solos_near_the_tempo():
+    from music.model.style import NEAR_SOLOS, TEMPO_BANDWIDTH
+
+    tempos = {f"P{k % 2}_T{k}_Solo.xml": 60.0 * 2 ** (k / 20) for k in range(60)}  # 60..480
+    solos = {name: [float(k)] + [0.0] * (STYLE_DIM - 1) for k, name in enumerate(tempos)}
+    table = StyleTable(np.zeros(STYLE_DIM), np.ones(STYLE_DIM), solos, tempos)
+    near = sorted(tempos, key=lambda n: abs(np.log2(tempos[n] / 120)))[:NEAR_SOLOS]
+    drawn = {table.draw(seed, tempo=120)[0] for seed in range(200)}
+    assert drawn == set(near)
+    assert {table.draw(seed)[0] for seed in range(400)} > set(near)  # no tempo: any solo
+    # P0's solos are k = 0, 2, ..., 58; at 120 BPM (k = 20) the weights are a Gaussian in
+    # octaves of tempo around it, so the mean of column 0 is near 20.
+    _, vector = table.for_performer("P0", tempo=120)
+    even = np.arange(0, 60, 2)
+    weights = np.exp(-0.5 * ((even - 20) / 20 / TEMPO_BANDWIDTH) ** 2)
+    assert vector[0] == pytest.approx(np.sum(weights * even) / np.sum(weights), rel=1e-5)
+    assert table.for_performer("P0")[1][0] == pytest.approx(29.0)  # no tempo: the plain mean
+    back = StyleTable.from_config(Fields(table.to_config(), "config.json", "style."))
+    assert back.tempos == tempos
+    with pytest.raises(FieldError, match="field style.tempos names 'x.xml', which is not in solos"):
+        StyleTable.from_config(
+            Fields({**table.to_config(), "tempos": {"x.xml": 100}}, "config.json", "style.")
+        )
