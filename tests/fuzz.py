@@ -483,6 +483,7 @@ class _StubImproviser:
         top_p,
         tempo,
         primer=None,
+        style=None,
     ):
         from fractions import Fraction
 
@@ -761,6 +762,7 @@ class Fuzzer:
                 "--temperature": lambda: self._value(["1", "0.5", "0", "-1", "inf", "nan"]),
                 "--top-p": lambda: self._value(["1", "0.9", "0", "2", "nan"]),
                 "--primer": lambda: self._music_file(folder),
+                "--like": lambda: self._music_file(folder),
                 "--swing": lambda: self._value(["2/3", "1/2", "3/4", "5", "1/0", "0.6", "-1"]),
             }
         elif command == "train":

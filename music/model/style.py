@@ -98,7 +98,7 @@ def style_figures(solo):
         >>> solo = Solo([Note(Fraction(i, 2), Fraction(1, 2), 60 + 2 * (i % 4)) for i in range(16)],
         ...             parse_progression("C | C |"))
         >>> figures = style_figures(solo)
-        >>> figures[STYLE_FIGURES.index("mean_pitch")], figures[STYLE_FIGURES.index("notes_per_bar")]
+        >>> float(figures[STYLE_FIGURES.index("mean_pitch")]), float(figures[STYLE_FIGURES.index("notes_per_bar")])
         (63.0, 8.0)
     """
     bars = PHRASE_BARS
