@@ -358,6 +358,7 @@ def train(
         run_dir=os.path.join(os.fspath(out_dir), "training"),
         **fit_options,
         settings={
+            "encoding": encoding.get_config(),  # a run of another encoding is not resumed
             "seq_len": seq_len,
             "holdout_every": holdout_every,
             "val_fraction": val_fraction,
