@@ -9,12 +9,12 @@ from fractions import Fraction as F
 
 import pytest
 
-from music.__main__ import main
 from music.encoding.events import Encoding
 from music.model.artifact import build_model, load_artifact, save_artifact
 from music.reading.solos import read_solo
 from music.theory.progressions import parse_progression
 from tests.helpers import write_lead_sheets
+from tests.music.helpers import assert_user_error, run
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -28,20 +28,6 @@ def tiny_model(tmp_path_factory):
     enc = Encoding()
     save_artifact(folder, build_model(enc, units=8, embedding_dim=4), enc, {"hparams": {}}, {})
     return folder
-
-
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def assert_user_error(code, err, *fragments):
-    assert code == 2
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    for fragment in fragments:
-        assert fragment in lines[0]
 
 
 @pytest.mark.slow

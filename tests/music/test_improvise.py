@@ -333,27 +333,12 @@ def test_the_shipped_model_loads_in_safe_mode_and_improvises():
 def test_the_conditioning_in_the_loop_equals_the_encoding_of_the_generated_solo(tiny):
     """What the network heard while generating (the carry and tables in TensorFlow) is what
     `Encoding.encode` gives for the solo it generated, event by event."""
-    import tensorflow as tf
-
-    from music.encoding.features import ChordTimeline
+    from tests.music.helpers import replay_conditioning
 
     chords = parse_progression("Dm7 G7 | Cmaj7 | N.C. | F7 . . Bb7 |")
     solo = tiny.improvise(chords, seed=2, tempo=200)
-    enc = tiny.encoding
-    encoded = enc.encode(solo)
-    timeline = ChordTimeline(solo.chords, 96)
-    context = {
-        "static": tf.constant(timeline.feature_table(4 * 96)),
-        "rings": tf.constant(timeline.pitch_class_table(4 * 96)),
-        "bar_ticks": tf.constant(96),
-        "tempo": tf.constant(np.log2(200 / 160), tf.float32),
-    }
-    state, carries = enc.initial_state(), []
-    for token, onset in zip(encoded.tokens, encoded.onsets):
-        carries.append({**state, "tick": int(onset)})
-        state = enc.advance(state, token, int(onset))
-    carry = {k: tf.constant([c[k] for c in carries]) for k in carries[0]}
-    heard = Improviser._conditioning(carry, context, carry["tick"]).numpy()
+    encoded = tiny.encoding.encode(solo)
+    heard = replay_conditioning(tiny, solo, encoded, 200)[0]
     assert np.allclose(heard, encoded.features, atol=1e-6)
 
 

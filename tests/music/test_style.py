@@ -6,7 +6,6 @@ from fractions import Fraction as F
 import numpy as np
 import pytest
 
-from music.__main__ import main
 from music.encoding.events import Encoding, EncodingVersionError
 from music.encoding.features import FEATURE_DIM, STYLE_REGISTER_SPAN
 from music.errors import MusicInputError
@@ -18,6 +17,7 @@ from music.reading.leadsheet import progression_from_spec
 from music.reading.performers import performer_of
 from music.theory.progressions import parse_progression
 from music.types import Note, Solo
+from tests.music.helpers import assert_user_error, replay_conditioning, run
 from zoo.artifacts.fields import FieldError, Fields
 
 
@@ -241,20 +241,6 @@ def test_a_model_without_styles_refuses_one():
         improviser.improvise(progression_from_spec("C |"), style="Sonny Rollins")
 
 
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def assert_user_error(code, err, *fragments):
-    assert code == 2
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    for fragment in fragments:
-        assert fragment in lines[0]
-
-
 @pytest.mark.slow
 def test_cli_style_and_like(tmp_path, style_model, capsys):
     from music.writing.render import write_solo
@@ -294,7 +280,7 @@ def test_the_loop_hears_what_the_encoding_writes_in_version_3(style_model):
     for the solo it generated, style block included."""
     import tensorflow as tf
 
-    from music.encoding.features import RECENT_SPAN, ChordTimeline
+    from music.encoding.features import RECENT_SPAN
     from zoo.generation.loop import Step
 
     improviser = Improviser(load_artifact(style_model))
@@ -303,21 +289,9 @@ def test_the_loop_hears_what_the_encoding_writes_in_version_3(style_model):
     solo = improviser.improvise(chords, seed=2, tempo=200, style="High Player")
     enc = improviser.encoding
     encoded = enc.encode(solo, style)
-    timeline = ChordTimeline(solo.chords, 96)
-    context = {
-        "static": tf.constant(timeline.feature_table(4 * 96)),
-        "rings": tf.constant(timeline.pitch_class_table(4 * 96)),
-        "bar_ticks": tf.constant(96),
-        "tempo": tf.constant(np.log2(200 / 160), tf.float32),
-        "recent_span": tf.constant(RECENT_SPAN, tf.float32),
-        "style": tf.constant(style),
-    }
-    state, carries = enc.initial_state(), []
-    for token, onset in zip(encoded.tokens, encoded.onsets):
-        carries.append({**state, "tick": int(onset)})
-        state = enc.advance(state, token, int(onset))
-    carry = {k: tf.constant([c[k] for c in carries]) for k in carries[0]}
-    heard = Improviser._conditioning(carry, context, carry["tick"]).numpy()
+    heard, carry, carries, state, context = replay_conditioning(
+        improviser, solo, encoded, 200, recent_span=np.float32(RECENT_SPAN), style=style
+    )
     np.testing.assert_allclose(heard, encoded.features, atol=1e-6)
     recent = encoded.features[:, FEATURE_DIM : FEATURE_DIM + 12]
     assert recent.max() > 0.5 and recent[0].max() == 0  # heard, and silent before any note
