@@ -375,11 +375,15 @@ def test_the_music_layout_before_the_zoo_format_still_loads(tmp_path):
     for name in ("model.keras", "encoding.json"):
         shutil.copy(PRETRAINED_DIR / name, old / name)
     shipped = json.loads((PRETRAINED_DIR / "config.json").read_text())
-    (old / "config.json").write_text(json.dumps({k: shipped[k] for k in ("hparams", "data")}))
+    # That layout kept the factory's arguments with the parameter count as `hparams` (and a
+    # model with styles keeps them beside).
+    hparams = {**shipped["arguments"], "parameters": shipped["metrics"]["parameters"]}
+    legacy = {"hparams": hparams, "data": shipped["data"], "style": shipped["style"]}
+    (old / "config.json").write_text(json.dumps(legacy))
     (old / "metrics.json").write_text(json.dumps(shipped["metrics"]))
     artifact = load_improviser(old)
     assert artifact.metrics["best_val_loss"] == shipped["metrics"]["best_val_loss"]
-    assert artifact.config["hparams"]["units"] == shipped["hparams"]["units"]
+    assert artifact.config["hparams"]["units"] == shipped["arguments"]["units"]
     save_improviser(old, artifact.model, artifact.encoding, artifact.config, artifact.metrics)
     assert listing(old) == ["config.json", "encoding.json", "model.keras"]
     assert load_improviser(old).metrics == artifact.metrics
