@@ -6,7 +6,8 @@
                               [--temperature T] [--top-p P] [--seed-offset K]
                               [--register LOW,HIGH] [--register-penalty NATS]
                               [--register-spread SEMITONES] [--span SEMITONES]
-                              [--span-penalty NATS] [--centre-decay D] [--top-features N]
+                              [--span-penalty NATS] [--centre-decay D]
+                              [--cache-weight W] [--cache-decay D] [--top-features N]
                               [--skip-course] [--skip-metheny] [--skip-neural]
                               [--skip-style] [--style-solos N]
 
@@ -92,6 +93,8 @@ from music.evaluation.neural_judge import neural_discriminate  # noqa: E402
 from music.evaluation.spread import spread  # noqa: E402
 from music.model.artifact import load_artifact  # noqa: E402
 from music.model.improvise import (  # noqa: E402
+    CACHE_DECAY,
+    CACHE_WEIGHT,
     CENTRE_DECAY,
     REGISTER,
     REGISTER_PENALTY,
@@ -480,6 +483,13 @@ def main():
     parser.add_argument("--span-penalty", type=float, default=SPAN_PENALTY)
     parser.add_argument("--centre-decay", type=float, default=CENTRE_DECAY)
     parser.add_argument(
+        "--cache-weight",
+        type=float,
+        default=CACHE_WEIGHT,
+        help="exponent of the pitch-class cache (music.model.pitch_cache); 0 turns it off",
+    )
+    parser.add_argument("--cache-decay", type=float, default=CACHE_DECAY)
+    parser.add_argument(
         "--skip-course",
         action="store_true",
         help="leave the course's method out (no training; its keys are null)",
@@ -531,6 +541,8 @@ def main():
         "span": args.span,
         "span_penalty": args.span_penalty,
         "centre_decay": args.centre_decay,
+        "cache_weight": args.cache_weight,
+        "cache_decay": args.cache_decay,
     }
     improviser = Improviser(artifact, **sampling)
     data = artifact.config["data"]

@@ -57,6 +57,7 @@ from music.encoding.features import (
     feature_block,
     feature_blocks,
     melody_features,
+    remember_pitch_classes,
 )
 from music.encoding.timegrid import (
     DURATIONS,
@@ -219,9 +220,8 @@ class Encoding:
             if not state["started"] or state["rest"] >= BREATH_TICKS:
                 state["phrase_start"] = onset
             pitch = state["pitch"] + kind - self.interval_range
-            recent = np.float32(RECENT_DECAY) * np.asarray(state["recent"], np.float32)
-            recent[pitch % PITCH_CLASSES] += np.float32(1.0)
-            state.update(pitch=pitch, started=True, rest=0, recent=tuple(recent.tolist()))
+            recent = remember_pitch_classes([state["recent"]], [pitch], [True], RECENT_DECAY)
+            state.update(pitch=pitch, started=True, rest=0, recent=tuple(recent[0].tolist()))
         elif kind == self.rest_kind:
             state["rest"] += ticks
         return state

@@ -408,6 +408,70 @@ def melody_features_graph(rings, pitch, started, phrase_ticks, rest_ticks, bar_t
     )
 
 
+def _remember(xp, weights, pitch, note, decay):
+    """`remember_pitch_classes` over the array namespace `xp` (numpy or TensorFlow's numpy)."""
+    heard = xp.arange(PITCH_CLASSES, dtype=pitch.dtype)[None, :] == (pitch % PITCH_CLASSES)[:, None]
+    moved = decay * weights + xp.asarray(heard, weights.dtype)
+    return xp.where(note[:, None], moved, weights)
+
+
+def remember_pitch_classes(weights, pitch, note, decay):
+    """A decayed memory of the melody's pitch classes after one more event (numpy).
+
+    At a note every weight keeps `decay` of itself and the note's pitch class gains 1; any
+    other event changes nothing. The recent pitch classes of version 3 (`RECENT_DECAY`) and
+    the improviser's pitch-class cache (`music.model.pitch_cache`) are this memory with their
+    own decay; `remember_pitch_classes_graph` is the same rule in the generation loop.
+
+    Args:
+        weights: float (n, 12), the memory before the event.
+        pitch: int (n,), the pitch sounding after the event (a note's own pitch).
+        note: bool (n,), whether the event is a note.
+        decay: float in [0, 1), the weight a pitch class keeps at each later note.
+
+    Returns:
+        np.ndarray float32 (n, 12).
+
+    Example:
+        >>> after = remember_pitch_classes(np.zeros((1, 12)), [62], [True], 0.5)
+        >>> remember_pitch_classes(after, [64], [True], 0.5)[0, [2, 4]].tolist()
+        [0.5, 1.0]
+    """
+    weights = np.asarray(weights, np.float32)
+    return _remember(
+        np, weights, np.asarray(pitch, np.int64), np.asarray(note, bool), np.float32(decay)
+    )
+
+
+def remember_pitch_classes_graph(weights, pitch, note, decay):
+    """`remember_pitch_classes` in TensorFlow (float32), for the generation loop's carry.
+
+    Args:
+        weights: float32 (batch, 12).
+        pitch: int32 (batch,).
+        note: bool (batch,).
+        decay: float in [0, 1).
+
+    Returns:
+        tf.Tensor float32 (batch, 12).
+
+    Example:
+        >>> remember_pitch_classes_graph(np.zeros((1, 12), np.float32), np.int32([62]),
+        ...                              np.array([True]), 0.5).numpy()[0, 2]
+        1.0
+    """
+    import tensorflow as tf
+    import tensorflow.experimental.numpy as tnp
+
+    return _remember(
+        tnp,
+        tf.convert_to_tensor(weights, tf.float32),
+        tf.convert_to_tensor(pitch, tf.int32),
+        tf.convert_to_tensor(note, tf.bool),
+        tf.constant(decay, tf.float32),
+    )
+
+
 __all__ = [
     "BREATH_TICKS",
     "CHANGE_SPAN_TICKS",
@@ -433,5 +497,7 @@ __all__ = [
     "feature_blocks",
     "melody_features",
     "melody_features_graph",
+    "remember_pitch_classes",
+    "remember_pitch_classes_graph",
     "tempo_feature",
 ]

@@ -26,7 +26,10 @@ Constraints applied to the distribution before sampling (nothing else is hard-co
 - soft span guard: a note more than `SPAN` semitones from the running centre of the melody
   (an average of its recent pitches, `CENTRE_DECAY` per note) loses `SPAN_PENALTY` nats per
   semitone beyond, which keeps phrases in a player's compass instead of a random walk of
-  intervals (`span_penalty=0` turns it off).
+  intervals (`span_penalty=0` turns it off);
+- pitch-class cache (`music.model.pitch_cache`): a note gains `CACHE_WEIGHT` times the log of
+  how much more than uniformly its pitch class has sounded in the solo's last notes, so a line
+  centres on its key for bars at a time as players' do (`cache_weight=0` turns it off).
 Style (a model trained with one, `music.model.style`): every solo is played in one style, the
 same for all its events: a performer's (``style="Sonny Rollins"``), a given solo's (a `Solo`:
 ``--like``), a vector, or by default one training solo's drawn by the seed
@@ -48,15 +51,21 @@ from music.checks import check_number, check_seed, check_swing, check_tempo, che
 from music.encoding.events import BOS
 from music.encoding.features import (
     BREATH_TICKS,
-    PITCH_CLASSES,
     RECENT_DECAY,
     RECENT_SPAN,
     ChordTimeline,
     melody_features_graph,
+    remember_pitch_classes_graph,
     tempo_feature,
 )
 from music.encoding.timegrid import to_ticks
 from music.errors import MusicInputError
+from music.model.pitch_cache import (
+    CACHE_DECAY,
+    CACHE_WEIGHT,
+    cache_bonus_graph,
+    cache_of,
+)
 from music.reading.performers import performer_of
 from music.types import Solo
 from zoo.generation.choice import check_sampling_args
@@ -160,6 +169,10 @@ class Improviser:
         span_penalty: nats per semitone beyond `span`. Defaults to `SPAN_PENALTY`.
         centre_decay: float in [0, 1), the weight the running centre keeps at each note (the
             new pitch gets the rest). Defaults to `CENTRE_DECAY`.
+        cache_weight: float >= 0, the pitch-class cache's exponent (`music.model.pitch_cache`;
+            0 turns it off). Defaults to `CACHE_WEIGHT`.
+        cache_decay: float in [0, 1), the weight a pitch class keeps in the cache at each later
+            note. Defaults to `CACHE_DECAY`.
 
     Example:
         >>> from music.model.artifact import load_artifact
@@ -180,6 +193,8 @@ class Improviser:
         span=SPAN,
         span_penalty=SPAN_PENALTY,
         centre_decay=CENTRE_DECAY,
+        cache_weight=CACHE_WEIGHT,
+        cache_decay=CACHE_DECAY,
     ):
         import tensorflow as tf
 
@@ -192,6 +207,8 @@ class Improviser:
         self.centre_decay = check_number(
             "centre_decay", centre_decay, low=0, high=1, high_open=True
         )
+        self.cache_weight = check_number("cache_weight", cache_weight, low=0)
+        self.cache_decay = check_number("cache_decay", cache_decay, low=0, high=1, high_open=True)
         decay = self.centre_decay
         self.step_model = zoo.build_lm_step(artifact.model)
         self.state_names = zoo.state_names(self.step_model)
@@ -229,7 +246,10 @@ class Improviser:
                 tf.maximum(distance - self.span, 0.0)
                 * tf.cast(step.carry["started"], tf.float32)[:, None]
             )
-            soft = tf.where(is_pitch[None, :], soft + self.span_penalty * beyond, 0.0)
+            soft += self.span_penalty * beyond
+            if self.cache_weight:
+                soft -= cache_bonus_graph(step.carry["cache"], target, self.cache_weight)
+            soft = tf.where(is_pitch[None, :], soft, 0.0)
             return tf.where(allowed, logits - soft, tf.constant(-np.inf, tf.float32))
 
         def update_fn(step, token):
@@ -243,11 +263,11 @@ class Improviser:
                 decay * carry["centre"] + (1.0 - decay) * tf.cast(pitch, tf.float32),
                 tf.cast(pitch, tf.float32),
             )
-            heard = RECENT_DECAY * carry["recent"] + tf.one_hot(
-                tf.math.floormod(pitch, PITCH_CLASSES), PITCH_CLASSES
-            )
             return {
-                "recent": tf.where(note[:, None], heard, carry["recent"]),
+                "recent": remember_pitch_classes_graph(carry["recent"], pitch, note, RECENT_DECAY),
+                "cache": remember_pitch_classes_graph(
+                    carry["cache"], pitch, note, self.cache_decay
+                ),
                 "centre": tf.where(note, moved, carry["centre"]),
                 "tick": carry["tick"] + ticks,
                 "sounding": note | (tf.gather(is_tie, token) & carry["sounding"]),
@@ -394,7 +414,8 @@ class Improviser:
         Returns:
             (token, states, melody): the primer's last event token, the recurrent states before
             it, and the melody state after it (`Encoding.initial_state` layout, with the tick
-            where its phrase began counted from the primer's end, so zero or negative).
+            where its phrase began counted from the primer's end, so zero or negative), with
+            "cache": the pitch-class cache after its notes (`music.model.pitch_cache.cache_of`).
         """
         encoded = self.encoding.encode(primer, style)
         if len(encoded.tokens) == 0:
@@ -403,6 +424,8 @@ class Improviser:
         states = self.sampler.warm_up(tokens[None], inputs={"conditioning": encoded.features[None]})
         end = int(encoded.onsets[-1] + self._ticks[encoded.tokens[-1]])
         melody = dict(encoded.state, phrase_start=encoded.state["phrase_start"] - end)
+        played = np.append(encoded.pitches[1:], encoded.state["pitch"])  # each event's after
+        melody["cache"] = cache_of(played[self._is_pitch[encoded.tokens]], self.cache_decay)
         return int(encoded.tokens[-1]), states, melody
 
     def improvise(
@@ -489,6 +512,7 @@ class Improviser:
                 "phrase_start": np.array([melody["phrase_start"]], np.int32),
                 "rest": np.array([melody["rest"]], np.int32),
                 "recent": np.array([melody["recent"]], np.float32),
+                "cache": np.array([melody.get("cache", cache_of([]))], np.float32),
             },
             context={
                 "static": timeline.feature_table(total),
