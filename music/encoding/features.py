@@ -457,8 +457,8 @@ def remember_pitch_classes_graph(weights, pitch, note, decay):
 
     Example:
         >>> remember_pitch_classes_graph(np.zeros((1, 12), np.float32), np.int32([62]),
-        ...                              np.array([True]), 0.5).numpy()[0, 2]
-        1.0
+        ...                              np.array([True]), 0.5).numpy()[0, :3].tolist()
+        [0.0, 0.0, 1.0]
     """
     import tensorflow as tf
     import tensorflow.experimental.numpy as tnp

@@ -298,7 +298,11 @@ def test_the_loop_hears_what_the_encoding_writes_in_version_3(style_model):
     # One step of the loop's own update from each state gives the next state.
     names = ("pitch", "started", "phrase_start", "rest", "recent", "tick")
     loop = {k: v for k, v in carry.items() if k in names}
-    loop.update(sounding=tf.zeros_like(carry["started"]), centre=tf.zeros(len(carries)))
+    loop.update(
+        sounding=tf.zeros_like(carry["started"]),
+        centre=tf.zeros(len(carries)),
+        cache=tf.zeros((len(carries), 12)),
+    )
     tokens = tf.constant(encoded.tokens, tf.int32)
     moved = improviser.sampler.update_fn(Step(0, 0, tokens, loop, context), tokens)
     for name in ("pitch", "started", "rest", "recent"):
