@@ -1,1 +1,2 @@
-"""The improviser: network, training, generation, its artifact and solo-level styles."""
+"""The improviser: network, training, generation (with its pitch-class cache), its artifact and
+solo-level styles."""
