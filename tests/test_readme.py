@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, shared_data_dir
 
 PAGES = [REPO_ROOT / "README.md", *sorted((REPO_ROOT / "docs" / "guide").glob("*.md"))]
 
@@ -35,4 +35,11 @@ def test_there_are_examples():
 @pytest.mark.slow
 @pytest.mark.parametrize("code, page", BLOCKS)
 def test_example_runs(code, page):
+    """An example that reads `../shared/data` reads the shared data folder wherever it is
+    (`SEQZOO_SHARED_DATA`), and skips when there is none, as the data tests do."""
+    if "../shared/data" in code:
+        data = shared_data_dir()
+        if data is None:
+            pytest.skip(f"{page}: the example reads ../shared/data, which is not present")
+        code = code.replace("../shared/data", data.as_posix())
     exec(compile(code, page, "exec"), {"__name__": "readme_example"})
