@@ -48,7 +48,6 @@ from music.encoding.features import (
     FEATURE_DIM,
     PITCH_CLASSES,
     RECENT_DECAY,
-    RECENT_SPAN,
     REFERENCE_PITCH,
     REGISTER_SPAN,
     STATIC_DIM,
@@ -345,18 +344,15 @@ class Encoding:
         if len(tokens):
             total = int(onsets[-1]) + 1
             features[:, :STATIC_DIM] = timeline.feature_table(total)[onsets]
-            rings = timeline.pitch_class_table(total)[onsets]
-            if self.recent:
-                recent = np.array([s["recent"] for s in states], np.float32) / RECENT_SPAN
-                rings = np.concatenate([rings, recent[:, None, :]], axis=1)
             features[:, STATIC_DIM : self.style_start] = melody_features(
-                rings,
+                timeline.pitch_class_table(total)[onsets],
                 pitches,
                 [s["started"] for s in states],
                 [o - s["phrase_start"] if s["started"] else 0 for o, s in zip(onsets, states)],
                 [s["rest"] for s in states],
                 bar_ticks,
                 solo.tempo,
+                np.array([s["recent"] for s in states], np.float32) if self.recent else None,
             )
             if self.style_dim and style is not None:
                 features[:, self.style_start :] = style
@@ -467,7 +463,7 @@ class Encoding:
     def get_config(self) -> dict:
         """JSON-able description; `Encoding.from_config` rebuilds the same encoding.
 
-        An encoding without a style block is written as version 2, as before styles.
+        Written with the encoding's own version (2, or 3 with or without a style block).
         """
         version = self.version
         style = {"style_dim": self.style_dim} if version >= 3 else {}

@@ -297,10 +297,15 @@ def tempo_feature(tempo) -> float:
     return math.log2(tempo / NEUTRAL_TEMPO)
 
 
-def _melody_block(xp, dtype, rings, pitch, started, phrase_ticks, rest_ticks, bar_ticks, tempo):
+def _melody_block(
+    xp, dtype, rings, pitch, started, phrase_ticks, rest_ticks, bar_ticks, tempo, recent
+):
     """The melody features over the array namespace `xp` (numpy or TensorFlow's numpy): the
-    first three rings heard from the previous pitch, the scalars, then any further ring (the
-    recent pitch classes of version 3) heard the same way."""
+    three chord rings heard from the previous pitch, the scalars, then (version 3, `recent`
+    given) the recent pitch classes, each weight / `RECENT_SPAN`, heard the same way."""
+    if recent is not None:
+        recent = xp.asarray(recent / RECENT_SPAN, rings.dtype)
+        rings = xp.concatenate([rings, recent[:, None, :]], axis=1)
     turn = (
         pitch[:, None] + xp.arange(PITCH_CLASSES, dtype=pitch.dtype)[None, :]
     ) % PITCH_CLASSES  # (n, 12): pitch class of pitch + d
@@ -319,22 +324,19 @@ def _melody_block(xp, dtype, rings, pitch, started, phrase_ticks, rest_ticks, ba
         axis=1,
     )  # (n, 5)
     parts = [xp.asarray(xp.reshape(rolled[:, :3], (-1, RING_WIDTH)), dtype), scalars]
-    extra = rings.shape[1] - 3  # known when traced: the encoding's version fixes it
-    if extra:
-        parts.append(xp.asarray(xp.reshape(rolled[:, 3:], (-1, extra * PITCH_CLASSES)), dtype))
+    if recent is not None:
+        parts.append(xp.asarray(rolled[:, 3], dtype))
     return xp.concatenate(parts, axis=1)
 
 
-def melody_features(rings, pitch, started, phrase_ticks, rest_ticks, bar_ticks, tempo):
+def melody_features(rings, pitch, started, phrase_ticks, rest_ticks, bar_ticks, tempo, recent=None):
     """The melody part of the conditioning, from the melody state before each event (numpy).
 
     `melody_features_graph` computes the same numbers in TensorFlow for the generation loop;
     both run one definition.
 
     Args:
-        rings: float (n, 3, 12), `ChordTimeline.pitch_class_table` rows at the events' onsets;
-            for version 3 (n, 4, 12), with the recent pitch classes (absolute, each weight /
-            `RECENT_SPAN`) as the fourth ring.
+        rings: float (n, 3, 12), `ChordTimeline.pitch_class_table` rows at the events' onsets.
         pitch: int (n,), the previous sounding pitch (`REFERENCE_PITCH` before the first note).
         started: bool (n,), whether a note has sounded before.
         phrase_ticks: int (n,), ticks since the current phrase's first note (0 before any).
@@ -342,10 +344,12 @@ def melody_features(rings, pitch, started, phrase_ticks, rest_ticks, bar_ticks, 
         bar_ticks: ticks per bar.
         tempo: quarter notes per minute (`tempo_feature`: a missing or non-positive tempo
             counts as `NEUTRAL_TEMPO`).
+        recent: optional float (n, 12), version 3: the melody's recent pitch-class weights
+            before each event (`RECENT_DECAY`), absolute; heard from the previous pitch like
+            the chord rings, each weight / `RECENT_SPAN`.
 
     Returns:
-        np.ndarray float32 (n, FEATURE_DIM - STATIC_DIM), and 12 more columns per ring after
-        the third.
+        np.ndarray float32 (n, FEATURE_DIM - STATIC_DIM), and 12 more columns with `recent`.
 
     Example:
         >>> rings = np.zeros((1, 3, 12), np.float32)
@@ -362,18 +366,20 @@ def melody_features(rings, pitch, started, phrase_ticks, rest_ticks, bar_ticks, 
         np.asarray(rest_ticks),
         bar_ticks,
         tempo_feature(tempo),
+        None if recent is None else np.asarray(recent, np.float32),
     ).astype(np.float32)
 
 
-def melody_features_graph(rings, pitch, started, phrase_ticks, rest_ticks, bar_ticks, tempo_log2):
+def melody_features_graph(
+    rings, pitch, started, phrase_ticks, rest_ticks, bar_ticks, tempo_log2, recent=None
+):
     """`melody_features` in TensorFlow, for the improviser's generation loop.
 
     The same definition as `melody_features`, run with `tensorflow.experimental.numpy` on
     tensors, in float32; it works eagerly and inside a `tf.function`.
 
     Args:
-        rings: float32 (batch, 3, 12), the pitch-class rings at each row's tick ((batch, 4, 12)
-            with the recent pitch classes, version 3).
+        rings: float32 (batch, 3, 12), the pitch-class rings at each row's tick.
         pitch: int32 (batch,), the previous sounding pitch.
         started: bool (batch,), whether a note has sounded before.
         phrase_ticks: int32 (batch,), ticks since the current phrase's first note (0 before
@@ -381,9 +387,10 @@ def melody_features_graph(rings, pitch, started, phrase_ticks, rest_ticks, bar_t
         rest_ticks: int32 (batch,), ticks of rest right before the event.
         bar_ticks: int32 scalar, ticks per bar.
         tempo_log2: float32 scalar, the tempo feature (`tempo_feature`).
+        recent: optional float32 (batch, 12), version 3: the recent pitch-class weights.
 
     Returns:
-        tf.Tensor float32 (batch, FEATURE_DIM - STATIC_DIM).
+        tf.Tensor float32 (batch, FEATURE_DIM - STATIC_DIM), and 12 more columns with `recent`.
 
     Example:
         >>> rings = np.zeros((1, 3, 12), np.float32)
@@ -405,13 +412,16 @@ def melody_features_graph(rings, pitch, started, phrase_ticks, rest_ticks, bar_t
         rest_ticks,
         bar_ticks,
         tf.cast(tempo_log2, tf.float32),
+        None if recent is None else tf.convert_to_tensor(recent, tf.float32),
     )
+
+
+_ONE_HOT = np.eye(PITCH_CLASSES, dtype=np.float32)  # row c: 1 at pitch class c
 
 
 def _remember(xp, weights, pitch, note, decay):
     """`remember_pitch_classes` over the array namespace `xp` (numpy or TensorFlow's numpy)."""
-    heard = xp.arange(PITCH_CLASSES, dtype=pitch.dtype)[None, :] == (pitch % PITCH_CLASSES)[:, None]
-    moved = decay * weights + xp.asarray(heard, weights.dtype)
+    moved = decay * weights + xp.take(_ONE_HOT, pitch % PITCH_CLASSES, axis=0)
     return xp.where(note[:, None], moved, weights)
 
 

@@ -52,7 +52,6 @@ from music.encoding.events import BOS
 from music.encoding.features import (
     BREATH_TICKS,
     RECENT_DECAY,
-    RECENT_SPAN,
     ChordTimeline,
     melody_features_graph,
     remember_pitch_classes_graph,
@@ -366,16 +365,15 @@ class Improviser:
             shift = int(np.clip(round(draw), low - self.register[0], high - self.register[1]))
         return self.register[0] + shift, self.register[1] + shift
 
-    @staticmethod
-    def _conditioning(carry, context, tick):
+    def _conditioning(self, carry, context, tick):
         """The conditioning vector in the graph: the static row of the tables at `tick` and
         `music.encoding.features.melody_features_graph` of the melody state in `carry`.
 
         Args:
             carry: the loop carry (pitch, started, phrase_start, rest, recent; `tick`
                 unclamped).
-            context: the tables (`static`, `rings`, `bar_ticks`, `tempo`; `recent_span` for an
-                encoding with the recent pitch-class ring, `style` for one with a style block).
+            context: the tables (`static`, `rings`, `bar_ticks`, `tempo`; `style` for a model
+                with a style block).
             tick: int32 (batch,), the row of the tables to read.
 
         Returns:
@@ -385,18 +383,15 @@ class Improviser:
 
         started = carry["started"]
         phrase = (carry["tick"] - carry["phrase_start"]) * tf.cast(started, tf.int32)
-        rings = tf.gather(context["rings"], tick)
-        if "recent_span" in context:  # version 3: the melody's own recent pitch classes
-            recent = tf.cast(carry["recent"], tf.float32) / context["recent_span"]
-            rings = tf.concat([rings, recent[:, None, :]], axis=1)
         melody = melody_features_graph(
-            rings,
+            tf.gather(context["rings"], tick),
             carry["pitch"],
             started,
             phrase,
             carry["rest"],
             context["bar_ticks"],
             context["tempo"],
+            carry["recent"] if self.encoding.recent else None,  # version 3
         )
         parts = [tf.gather(context["static"], tick), melody]
         if "style" in context:
@@ -520,7 +515,6 @@ class Improviser:
                 "bar_ticks": np.int32(bar_ticks),
                 "tempo": np.float32(tempo_feature(tempo)),
                 "register": np.array(register, np.int32),
-                **({"recent_span": np.float32(RECENT_SPAN)} if self.encoding.recent else {}),
                 **({} if style is None else {"style": np.asarray(style, np.float32)}),
             },
             log_probs=False,

@@ -48,5 +48,5 @@ def replay_conditioning(improviser, solo, encoded, tempo, bars=4, **context):
         carries.append({**state, "tick": int(onset)})
         state = enc.advance(state, token, int(onset))
     carry = {k: tf.constant([c[k] for c in carries]) for k in carries[0]}
-    heard = type(improviser)._conditioning(carry, tables, carry["tick"]).numpy()
+    heard = improviser._conditioning(carry, tables, carry["tick"]).numpy()
     return heard, carry, carries, state, tables

@@ -280,7 +280,6 @@ def test_the_loop_hears_what_the_encoding_writes_in_version_3(style_model):
     for the solo it generated, style block included."""
     import tensorflow as tf
 
-    from music.encoding.features import RECENT_SPAN
     from zoo.generation.loop import Step
 
     improviser = Improviser(load_artifact(style_model))
@@ -290,7 +289,7 @@ def test_the_loop_hears_what_the_encoding_writes_in_version_3(style_model):
     enc = improviser.encoding
     encoded = enc.encode(solo, style)
     heard, carry, carries, state, context = replay_conditioning(
-        improviser, solo, encoded, 200, recent_span=np.float32(RECENT_SPAN), style=style
+        improviser, solo, encoded, 200, style=style
     )
     np.testing.assert_allclose(heard, encoded.features, atol=1e-6)
     recent = encoded.features[:, FEATURE_DIM : FEATURE_DIM + 12]
