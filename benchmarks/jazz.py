@@ -95,6 +95,7 @@ from music.model.artifact import load_artifact  # noqa: E402
 from music.model.improvise import (  # noqa: E402
     CACHE_DECAY,
     CACHE_WEIGHT,
+    CALIBRATION_WEIGHT,
     CENTRE_DECAY,
     REGISTER,
     REGISTER_PENALTY,
@@ -103,6 +104,7 @@ from music.model.improvise import (  # noqa: E402
     SPAN_PENALTY,
     TEMPERATURE,
     Improviser,
+    improvise_over,
 )
 from music.reading.performers import performer_of  # noqa: E402
 from music.reading.solos import read_corpus, read_solo  # noqa: E402
@@ -123,31 +125,6 @@ FIELDS = (
     "bars",
     "notes",
 )
-
-
-def crop(solo, bars):
-    """The first `bars` bars of a solo (notes and chords cut at the end)."""
-    end = Fraction(bars) * solo.bar_length
-    end = min(end, -(-solo.duration // solo.bar_length) * solo.bar_length)
-    notes = [
-        Note(n.offset, min(n.duration, end - n.offset), n.pitch, n.velocity)
-        for n in solo.notes
-        if n.offset < end
-    ]
-    chords = [
-        c.__class__(
-            c.offset,
-            min(c.duration, end - c.offset),
-            c.root,
-            c.quality,
-            c.pitch_classes,
-            c.figure,
-            c.bass,
-        )
-        for c in solo.chords
-        if c.offset < end
-    ]
-    return Solo(notes, chords, solo.beats_per_bar, solo.beat_unit, solo.tempo, solo.source)
 
 
 def summary(result):
@@ -249,39 +226,6 @@ class CourseMethod:
         return notes
 
 
-def improvise_over(improviser, human, seed, temperature, top_p, style=None):
-    bars = int(human.duration // human.bar_length)
-    chords = [c for c in human.chords if c.offset < bars * human.bar_length]
-    if not chords or chords[0].offset > 0:
-        from music.theory.chords import parse_chord
-
-        first = parse_chord(
-            "N.C.",
-            offset=Fraction(0),
-            duration=chords[0].offset if chords else bars * human.bar_length,
-        )
-        chords = [first] + chords
-    solo = improviser.improvise(
-        chords,
-        bar_length=human.bar_length,
-        beats_per_bar=human.beats_per_bar,
-        beat_unit=human.beat_unit,
-        seed=seed,
-        temperature=temperature,
-        top_p=top_p,
-        tempo=human.tempo,
-        style=style,
-    )
-    return Solo(
-        solo.notes,
-        human.chords,
-        human.beats_per_bar,
-        human.beat_unit,
-        human.tempo,
-        f"generated:{os.path.basename(str(human.source))}",
-    )
-
-
 def _register(text):
     """`--register LOW,HIGH` (MIDI pitches) or 'none'."""
     if text.lower() == "none":
@@ -350,8 +294,8 @@ def style_attribution(improviser, humans, training, args):
                     improviser,
                     human,
                     10_000 + index + args.seed_offset,
-                    args.temperature,
-                    args.top_p,
+                    temperature=args.temperature,
+                    top_p=args.top_p,
                     style=name,
                 )
             )
@@ -365,7 +309,9 @@ def compare(improviser, course, humans, training, args, *, discriminate_phrases=
     """Improvise over each human solo's progression and measure; `course` None leaves the
     course's method out (its keys and targets null)."""
     generated = [
-        improvise_over(improviser, h, i + args.seed_offset, args.temperature, args.top_p)
+        improvise_over(
+            improviser, h, i + args.seed_offset, temperature=args.temperature, top_p=args.top_p
+        )
         for i, h in enumerate(humans)
     ]
     sides = {"generated": generated, "human_heldout": humans}
@@ -490,6 +436,12 @@ def main():
     )
     parser.add_argument("--cache-decay", type=float, default=CACHE_DECAY)
     parser.add_argument(
+        "--calibration-weight",
+        type=float,
+        default=CALIBRATION_WEIGHT,
+        help="share of the model's calibration applied (music.model.calibration); 0 turns it off",
+    )
+    parser.add_argument(
         "--skip-course",
         action="store_true",
         help="leave the course's method out (no training; its keys are null)",
@@ -543,6 +495,7 @@ def main():
         "centre_decay": args.centre_decay,
         "cache_weight": args.cache_weight,
         "cache_decay": args.cache_decay,
+        "calibration_weight": args.calibration_weight,
     }
     improviser = Improviser(artifact, **sampling)
     data = artifact.config["data"]
@@ -561,16 +514,18 @@ def main():
             files, cache_dir=args.cache_dir, skip_errors=True, workers=args.workers
         )
     }
-    humans = [crop(corpus[name], args.max_bars) for name in data[compared] if name in corpus]
+    humans = [corpus[name].first_bars(args.max_bars) for name in data[compared] if name in corpus]
     training = [corpus[name] for name in data["train_sources"] if name in corpus]
 
     # Speed: 32 bars over a held-out progression, model already loaded.
-    probe = crop(corpus[data[compared][0]], 32)
-    improvise_over(improviser, probe, 0, args.temperature, args.top_p)  # warm-up (traces)
+    probe = corpus[data[compared][0]].first_bars(32)
+    improvise_over(
+        improviser, probe, 0, temperature=args.temperature, top_p=args.top_p
+    )  # warm-up (traces)
     times = []
     for k in range(5):
         t = time.perf_counter()
-        improvise_over(improviser, probe, k + 1, args.temperature, args.top_p)
+        improvise_over(improviser, probe, k + 1, temperature=args.temperature, top_p=args.top_p)
         times.append(time.perf_counter() - t)
     seconds_per_32_bars = statistics.median(times) * 32 / (probe.duration / probe.bar_length)
 

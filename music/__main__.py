@@ -1,10 +1,11 @@
-"""Command line: `python -m music {generate,train,evaluate} ...` (the logic lives in the modules).
+"""Command line: `python -m music {generate,train,calibrate,evaluate} ...` (the logic lives in the modules).
 
     python -m music generate --out solo.mid [--chords "Dm7 G7 | Cmaj7 |" | blues:F | FILE]
         [--meter N/D] [--choruses N] [--tempo BPM] [--seed S] [--temperature T] [--top-p P]
         [--primer FILE] [--model DIR] [--swing R] [--style "PERFORMER" | --like FILE]
     python -m music train DATA... --out DIR [--epochs N] [--max-minutes M] [--units U] ...
         [--no-style]
+    python -m music calibrate DATA... --model DIR [--bars N] [--seed S]
     python -m music evaluate SOLO... --against DATA... [--training DATA...]
 
 A user mistake prints one line to stderr and exits with status 2.
@@ -125,6 +126,17 @@ def _parser():
         help="forget an interrupted or finished run in OUT/training and train from "
         "scratch (by default a run is resumed where it stopped)",
     )
+    cal = commands.add_parser(
+        "calibrate",
+        help="measure how often the model's solos play each event against its training "
+        "solos and store the sampling bias in the model folder",
+    )
+    cal.add_argument("data", nargs="+", help="the model's training solos (files or folders)")
+    cal.add_argument("--model", required=True, help="the artifact folder to calibrate")
+    cal.add_argument("--bars", type=integer("--bars", 1), default=64)
+    cal.add_argument("--seed", type=seed(), default=5000)
+    cal.add_argument("--cache-dir", default=None)
+    cal.add_argument("--workers", type=integer("--workers", 1, 64), default=1)
     ev = commands.add_parser("evaluate", help="measure solos against reference solos (JSON)")
     ev.add_argument("solos", nargs="+")
     ev.add_argument("--against", nargs="+", default=None)
@@ -210,6 +222,24 @@ def _train(args, argv):
     print(json.dumps({k: v for k, v in metrics.items() if k != "history"}))
 
 
+def _calibrate(args):
+    from music.model.calibration import calibrate_folder
+
+    section = calibrate_folder(
+        args.model,
+        args.data,
+        bars=args.bars,
+        seed=args.seed,
+        cache_dir=args.cache_dir,
+        workers=args.workers,
+    )
+    print(
+        f"calibrated {args.model}: {section['solos']} solos, {section['events']['human']} "
+        f"events played and {section['events']['generated']} generated; largest bias "
+        f"{max(map(abs, section['bias'])):.3f} nats"
+    )
+
+
 def _evaluate(args):
     from music.evaluation.metrics import evaluate
     from music.reading.solos import read_corpus
@@ -239,6 +269,7 @@ def main(argv=None):
     commands = {
         "generate": _generate,
         "train": lambda args: _train(args, argv),
+        "calibrate": _calibrate,
         "evaluate": _evaluate,
     }
     return run(_parser(), commands, argv, context=_music21_warnings_off)

@@ -88,5 +88,29 @@ class Solo:
     def duration(self) -> Fraction:
         return self.notes[-1].end if self.notes else Fraction(0)
 
+    def first_bars(self, bars: int) -> "Solo":
+        """The solo's first `bars` bars (at most all its bars, the last one counted whole):
+        notes and chords that start before the end, cut at it.
+
+        Example:
+            >>> solo = Solo([Note(Fraction(0), Fraction(6), 60)], [], 4, 4)
+            >>> [note.duration for note in solo.first_bars(1).notes]
+            [Fraction(4, 1)]
+        """
+        end = min(
+            Fraction(bars) * self.bar_length, -(-self.duration // self.bar_length) * self.bar_length
+        )
+        notes = [
+            dataclasses.replace(n, duration=min(n.duration, end - n.offset))
+            for n in self.notes
+            if n.offset < end
+        ]
+        chords = [
+            dataclasses.replace(c, duration=min(c.duration, end - c.offset))
+            for c in self.chords
+            if c.offset < end
+        ]
+        return dataclasses.replace(self, notes=notes, chords=chords)
+
 
 __all__ = ["Note", "Chord", "Solo", "Fraction"]

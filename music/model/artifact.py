@@ -12,7 +12,8 @@ improviser is a `zoo.artifacts.format` folder of kind "music.improviser":
                     and data (sources, held-out list), licence, the measured metrics
                     (losses, epochs, seconds, the parameter count) and, for a model with a
                     style block, `style`: the training solos' styles (`music.model.style`,
-                    `StyleTable.to_config`); folders written before
+                    `StyleTable.to_config`); for a calibrated model, `calibration`: each
+                    event's sampling bias (`music.model.calibration`); folders written before
                     may also hold `hparams`, the factory call again with the parameter count,
                     which is still read and checked against the model
 
@@ -91,6 +92,8 @@ class Artifact:
         arguments: the `zoo.build_lm` keyword arguments that built the model (config.json's
             `arguments`; from `hparams` in the layout before format 2).
         style: the `music.model.style.StyleTable` of a model with a style block, else None.
+        calibration: float32 (vocab_size,), each event's bias of a calibrated model
+            (`music.model.calibration`), else None.
     """
 
     model: keras.Model
@@ -100,6 +103,7 @@ class Artifact:
     path: object = None
     arguments: dict = dataclasses.field(default_factory=dict)
     style: object = None
+    calibration: object = None
 
 
 KIND = "music.improviser"
@@ -143,7 +147,8 @@ def check_artifact_fields(artifact, where):
     `encoding.json`: see `Encoding.from_config`. `config.json`: `factory` is `"zoo.build_lm"`
     (null only in the layout before format 2), `preprocessing` is `["encoding"]`; the model
     takes the encoding's `vocab_size` and `feature_dim` conditioning; a model with a style
-    block has a valid `style` section (`StyleTable.from_config`), one without has none;
+    block has a valid `style` section (`StyleTable.from_config`), one without has none; a
+    `calibration` section, when present, is valid for the encoding (`read_calibration`);
     `hparams` (when
     present) is the factory call plus `parameters`; `training`, `data` and `metrics` hold
     valid settings and numbers (`TRAINING_FIELDS`, `MUSIC_METRICS`), the early-stopping
@@ -231,6 +236,7 @@ def check_artifact_fields(artifact, where):
                         f"{first}; expected each solo in one list only",
                     )
     read_style(fields, encoding)
+    read_calibration(fields, encoding)
     fields.read("license", checks.text(), default=None)
     fields.read("command", checks.optional(checks.text()), default=None)
     metrics = fields.section("metrics")
@@ -263,6 +269,57 @@ def read_style(fields, encoding):
             f"{encoding.style_dim}; expected the same number",
         )
     return StyleTable.from_config(fields.section("style"))
+
+
+def read_calibration(fields, encoding):
+    """config.json's `calibration` section (`music.model.calibration.calibrate`), checked.
+
+    Args:
+        fields: `zoo.artifacts.fields.Fields` over config.json.
+        encoding: the folder's `Encoding`.
+
+    Returns:
+        np.ndarray float32 (encoding.vocab_size,), each event's bias in nats, or None when the
+        model is not calibrated.
+
+    Raises:
+        zoo.artifacts.fields.FieldError: a section whose bias is not one number per event
+            within +-clip, or whose record of how it was measured is invalid.
+    """
+    import numpy as np
+
+    if "calibration" not in fields.document:
+        return None
+    section = fields.section("calibration")
+    size = encoding.vocab_size
+    number = checks.number()
+    values = section.read_all(
+        {
+            "bias": checks.Spec(
+                lambda v: isinstance(v, list) and len(v) == size and all(map(number, v)),
+                f"a list of {size} finite numbers (one per event of encoding.json)",
+            ),
+            "clip": checks.number(low=0, low_open=True),
+            "smoothing": checks.number(low=0, low_open=True),
+            "solos": checks.integer(low=1),
+            "bars": checks.integer(low=1),
+            "seed": checks.integer(),
+            "events": checks.obj(),
+            "sampling": checks.obj(),
+        },
+        optional_names=("solos", "bars", "seed", "events", "smoothing", "sampling"),
+        closed=True,
+        what="the calibration section",
+    )
+    bias = np.asarray(values["bias"], np.float32)
+    largest = float(np.abs(bias).max())
+    if largest > values["clip"] + 1e-6:
+        section.fail(
+            "bias",
+            f"reaches {largest:g}, beyond clip {values['clip']:g}; expected "
+            "every bias within +-clip",
+        )
+    return bias
 
 
 def _check_against_model(loaded, source):
@@ -390,9 +447,16 @@ def load_artifact(directory=None) -> Artifact:
     arguments = loaded.config.get("arguments") or {
         k: v for k, v in (loaded.config.get("hparams") or {}).items() if k != "parameters"
     }
-    style = read_style(checks.Fields(loaded.config, f"--model {directory}: config.json"), encoding)
+    config = checks.Fields(loaded.config, f"--model {directory}: config.json")
     return Artifact(
-        loaded.model, encoding, settings, dict(loaded.metrics), directory, dict(arguments), style
+        loaded.model,
+        encoding,
+        settings,
+        dict(loaded.metrics),
+        directory,
+        dict(arguments),
+        read_style(config, encoding),
+        read_calibration(config, encoding),
     )
 
 

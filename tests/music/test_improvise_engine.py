@@ -1,8 +1,9 @@
 """The shipped improviser through the zoo's generation engine plays the same solos for the same
 seeds (fingerprints recorded with the shipped model, interval encoding v3 with styles; re-record
-them when the model, its styles or the sampling defaults change). With the pitch-class cache off
-it plays exactly the solos recorded before the cache existed: the cache only adds to the
-distribution, it changes nothing else in the loop."""
+them when the model, its styles, its calibration or the sampling defaults change). With the
+calibration off it plays exactly the solos recorded before the calibration existed, and with the
+pitch-class cache off too those recorded before the cache: each only adds to the distribution,
+it changes nothing else in the loop."""
 
 import hashlib
 import pathlib
@@ -15,18 +16,26 @@ from music.types import Note, Solo
 
 MODEL = pathlib.Path(__file__).resolve().parents[2] / "music" / "pretrained" / "model.keras"
 MODEL_SHA256 = "dc8a78b771b6649a8d663ecb19d0a518f84cd14741618e08760ff25ae6d9a72d"
-CONFIG = MODEL.with_name("config.json")  # its styles choose each solo's style
-CONFIG_SHA256 = "0a2db46470ece508fd792f56c7b52cee8d785026103fb7dfa59edfbc4c8b667a"
+CONFIG = MODEL.with_name("config.json")  # its styles and its calibration
+CONFIG_SHA256 = "65cdd78ee456b75ee380d68a7217125a362c9cc56bac58cf699f507d2a010153"
 
 # name -> (notes, sha256 prefix of the note list), with the default sampling settings.
 EXPECTED = {
+    "blues seed 0": (200, "fa8d8df5260249e6"),
+    "blues seed 1": (221, "8e372073cffa3701"),
+    "waltz": (17, "1f8907001b914a49"),
+    "primer": (104, "315cb3d42804f1f0"),
+    "parker": (113, "94637ad814cf0bd9"),
+}
+# The same with calibration_weight=0, recorded before the calibration was written.
+EXPECTED_WITHOUT_CALIBRATION = {
     "blues seed 0": (183, "75f7aae117847769"),
     "blues seed 1": (152, "06c88b53ec983047"),
     "waltz": (14, "e04b80bb16cb678a"),
     "primer": (96, "764ea01d6feb4949"),
     "parker": (115, "9c1d89d36a304444"),
 }
-# The same with cache_weight=0, recorded before the pitch-class cache was written.
+# With cache_weight=0 too, recorded before the pitch-class cache was written.
 EXPECTED_WITHOUT_CACHE = {
     "blues seed 0": (172, "96b4088c23dae2f3"),
     "blues seed 1": (208, "6a1a17fce55186d3"),
@@ -55,7 +64,12 @@ def shipped():
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "settings, expected", [({}, EXPECTED), ({"cache_weight": 0}, EXPECTED_WITHOUT_CACHE)]
+    "settings, expected",
+    [
+        ({}, EXPECTED),
+        ({"calibration_weight": 0}, EXPECTED_WITHOUT_CALIBRATION),
+        ({"calibration_weight": 0, "cache_weight": 0}, EXPECTED_WITHOUT_CACHE),
+    ],
 )
 def test_same_seed_same_solo_as_before_the_engine(shipped, settings, expected):
     from music.model.improvise import Improviser

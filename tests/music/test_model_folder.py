@@ -441,9 +441,14 @@ def test_config_json_must_describe_the_models_layers(folder, changes, message):
 
 def test_a_vocabulary_that_agrees_everywhere_but_in_the_model_is_refused(folder):
     """One interval less on both sides: encoding.json and config.json agree (1169 tokens),
-    the model's embedding and logits hold 1201."""
+    the model's embedding and logits hold 1201 (the calibration, one bias per token, too)."""
     _mutate(folder, "encoding.json", [("interval_range", 35), ("vocab_size", 1169)])
-    _mutate(folder, "config.json", [(f"{key}.vocab_size", 1169) for key in BOTH])
+    bias = json.loads((folder / "config.json").read_text())["calibration"]["bias"]
+    _mutate(
+        folder,
+        "config.json",
+        [(f"{key}.vocab_size", 1169) for key in BOTH] + [("calibration.bias", bias[:1169])],
+    )
     with pytest.raises(MusicInputError) as error:
         load_artifact(folder)
     assert str(error.value) == (

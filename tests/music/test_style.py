@@ -10,7 +10,7 @@ from music.encoding.events import Encoding, EncodingVersionError
 from music.encoding.features import FEATURE_DIM, STYLE_REGISTER_SPAN
 from music.errors import MusicInputError
 from music.evaluation.features import phrase_features
-from music.model.artifact import build_model, load_artifact, save_artifact
+from music.model.artifact import Artifact, build_model, load_artifact, save_artifact
 from music.model.improvise import Improviser
 from music.model.style import STYLE_DIM, STYLE_FIGURES, StyleTable, style_figures
 from music.reading.leadsheet import progression_from_spec
@@ -227,15 +227,7 @@ def test_the_style_steers_the_solo_and_the_seed_repeats_it(style_model):
 def test_a_model_without_styles_refuses_one():
     encoding = Encoding()
     improviser = Improviser(
-        type(
-            "A",
-            (),
-            {
-                "model": build_model(encoding, units=4, embedding_dim=4),
-                "encoding": encoding,
-                "style": None,
-            },
-        )()
+        Artifact(build_model(encoding, units=4, embedding_dim=4), encoding, {}, {})
     )
     with pytest.raises(MusicInputError, match="this model has no style block"):
         improviser.improvise(progression_from_spec("C |"), style="Sonny Rollins")
