@@ -97,6 +97,7 @@ from music.model.improvise import (  # noqa: E402
     CACHE_WEIGHT,
     CALIBRATION_WEIGHT,
     CENTRE_DECAY,
+    CHORD_TONE_LEAN,
     REGISTER,
     REGISTER_PENALTY,
     REGISTER_SPREAD,
@@ -436,6 +437,12 @@ def main():
     )
     parser.add_argument("--cache-decay", type=float, default=CACHE_DECAY)
     parser.add_argument(
+        "--chord-tone-lean",
+        type=float,
+        default=CHORD_TONE_LEAN,
+        help="nats a chord tone gains per sd of the style's chord-tone ratio; 0 turns it off",
+    )
+    parser.add_argument(
         "--calibration-weight",
         type=float,
         default=CALIBRATION_WEIGHT,
@@ -496,6 +503,7 @@ def main():
         "cache_weight": args.cache_weight,
         "cache_decay": args.cache_decay,
         "calibration_weight": args.calibration_weight,
+        "chord_tone_lean": args.chord_tone_lean,
     }
     improviser = Improviser(artifact, **sampling)
     data = artifact.config["data"]

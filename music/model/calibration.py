@@ -162,6 +162,7 @@ def calibrate(improviser, solos, *, bars=BARS, seed=SEED, **sampling):
             "cache_decay": improviser.cache_decay,
             "span": improviser.span,
             "span_penalty": improviser.span_penalty,
+            "chord_tone_lean": improviser.chord_tone_lean,
         },
     }
 

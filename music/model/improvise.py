@@ -30,6 +30,11 @@ Constraints applied to the distribution before sampling (nothing else is hard-co
 - pitch-class cache (`music.model.pitch_cache`): a note gains `CACHE_WEIGHT` times the log of
   how much more than uniformly its pitch class has sounded in the solo's last notes, so a line
   centres on its key for bars at a time as players' do (`cache_weight=0` turns it off);
+- chord-tone lean (a model with a style block): a note on a tone of the current chord gains
+  `CHORD_TONE_LEAN` nats per standard deviation of the style's chord-tone ratio (the style's
+  own, standardised figure; it loses as much for a style below the mean), so each solo sits on
+  the chords as much as its style's player does and the tunes differ as much as the players'
+  (`chord_tone_lean=0` turns it off);
 - calibration (`music.model.calibration`, a model calibrated with `python -m music
   calibrate`): every event gains `CALIBRATION_WEIGHT` times the log of how much more often the
   players of the training solos play it than this sampler does over their progressions, so the
@@ -67,15 +72,25 @@ from music.errors import MusicInputError
 from music.model.pitch_cache import (
     CACHE_DECAY,
     CACHE_WEIGHT,
-    cache_bonus_graph,
     cache_of,
+    class_bonus_graph,
 )
+from music.model.style import STYLE_FIGURES
 from music.reading.performers import performer_of
 from music.types import Solo
 from zoo.generation.choice import check_sampling_args
 
 TEMPERATURE = 0.95
 """The default sampling temperature, chosen on the validation solos (docs/results/jazz.md)."""
+
+CHORD_TONE_LEAN = 0.2
+"""Nats a chord tone gains per standard deviation of the style's chord-tone ratio (a model with
+a style block; 0 turns it off). The network hears the whole style but followed its chord-tone
+habit too little: over 100 training solos' progressions the generated solos' chord-tone ratios
+spread 60% as widely as the players' (sd 0.053 against 0.088); with 0.2 108% (0.15: 88%), and
+on the validation solos the judges found them hardly easier to tell (0.572 / 0.589 against
+0.562 / 0.585 without, means of six seeds; one seed moves them by about 0.03)."""
+CHORD_TONE_COLUMN = STYLE_FIGURES.index("chord_tone_ratio")
 
 CALIBRATION_WEIGHT = 0.5
 """The share of a calibrated model's bias the improviser applies (`music.model.calibration`;
@@ -182,6 +197,10 @@ class Improviser:
             0 turns it off). Defaults to `CACHE_WEIGHT`.
         cache_decay: float in [0, 1), the weight a pitch class keeps in the cache at each later
             note. Defaults to `CACHE_DECAY`.
+        chord_tone_lean: float >= 0, nats a chord tone of the current chord gains per standard
+            deviation of the solo's style's chord-tone ratio (negative for a style below the
+            players' mean); a model without a style block ignores it. Defaults to
+            `CHORD_TONE_LEAN`.
         calibration_weight: float >= 0, how much of the artifact's calibration
             (`music.model.calibration`) each event's log-probability gains (0 turns it off; a
             model without one is played as it is). Defaults to `CALIBRATION_WEIGHT`.
@@ -208,6 +227,7 @@ class Improviser:
         cache_weight=CACHE_WEIGHT,
         cache_decay=CACHE_DECAY,
         calibration_weight=CALIBRATION_WEIGHT,
+        chord_tone_lean=CHORD_TONE_LEAN,
     ):
         import tensorflow as tf
 
@@ -223,6 +243,8 @@ class Improviser:
         self.cache_weight = check_number("cache_weight", cache_weight, low=0)
         self.cache_decay = check_number("cache_decay", cache_decay, low=0, high=1, high_open=True)
         self.calibration_weight = check_number("calibration_weight", calibration_weight, low=0)
+        self.chord_tone_lean = check_number("chord_tone_lean", chord_tone_lean, low=0)
+        lean = self.chord_tone_lean if self.encoding.style_dim else 0.0
         decay = self.centre_decay
         calibration = artifact.calibration if self.calibration_weight else None
         bias = (
@@ -267,8 +289,14 @@ class Improviser:
                 * tf.cast(step.carry["started"], tf.float32)[:, None]
             )
             soft += self.span_penalty * beyond
-            if self.cache_weight:
-                soft -= cache_bonus_graph(step.carry["cache"], target, self.cache_weight)
+            if self.cache_weight or lean:  # what a note of each pitch class gains
+                bonus = tf.zeros_like(step.carry["cache"])
+                if self.cache_weight:
+                    bonus += class_bonus_graph(step.carry["cache"], self.cache_weight)
+                if lean:  # the style's chord-tone habit, in standard deviations of the players'
+                    ring = tf.gather(step.context["rings"], at_tick(step))[:, 0, :]
+                    bonus += lean * step.context["style"][CHORD_TONE_COLUMN] * ring
+                soft -= tf.gather(bonus, tf.math.floormod(target, 12), batch_dims=1)
             soft = tf.where(is_pitch[None, :], soft, 0.0)
             if bias is not None:  # every event, notes and rests alike
                 soft -= bias[None, :]
@@ -736,6 +764,7 @@ __all__ = [
     "MAX_BARS",
     "TEMPERATURE",
     "CALIBRATION_WEIGHT",
+    "CHORD_TONE_LEAN",
     "REGISTER",
     "REGISTER_PENALTY",
     "REGISTER_SPREAD",

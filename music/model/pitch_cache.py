@@ -38,8 +38,33 @@ CACHE_SMOOTHING = 1.0
 impossible."""
 
 
+def class_bonus_graph(cache, weight, smoothing=CACHE_SMOOTHING):
+    """The log-probability a note of each pitch class gains from the cache, in TensorFlow.
+
+    Args:
+        cache: float32 (batch, 12), the decayed pitch-class counts of the solo so far.
+        weight: float >= 0, the cache's exponent (`CACHE_WEIGHT`).
+        smoothing: float > 0, counts added to every class (`CACHE_SMOOTHING`).
+
+    Returns:
+        tf.Tensor float32 (batch, 12), in nats; 0 everywhere while the cache is empty.
+
+    Example:
+        >>> cache = np.zeros((1, 12), np.float32)
+        >>> class_bonus_graph(cache, 0.25).numpy().max()
+        0.0
+    """
+    import tensorflow as tf
+
+    cache = tf.convert_to_tensor(cache, tf.float32)
+    total = tf.reduce_sum(cache, axis=1, keepdims=True)
+    share = PITCH_CLASSES * (cache + smoothing) / (total + PITCH_CLASSES * smoothing)
+    return weight * tf.math.log(share)
+
+
 def cache_bonus_graph(cache, target, weight, smoothing=CACHE_SMOOTHING):
-    """The log-probability each candidate note gains from the cache, in TensorFlow.
+    """The log-probability each candidate note gains from the cache, in TensorFlow: the
+    `class_bonus_graph` of its pitch class.
 
     Args:
         cache: float32 (batch, 12), the decayed pitch-class counts of the solo so far.
@@ -58,12 +83,9 @@ def cache_bonus_graph(cache, target, weight, smoothing=CACHE_SMOOTHING):
     """
     import tensorflow as tf
 
-    cache = tf.convert_to_tensor(cache, tf.float32)
+    bonus = class_bonus_graph(cache, weight, smoothing)
     target = tf.convert_to_tensor(target, tf.int32)
-    count = tf.gather(cache, tf.math.floormod(target, PITCH_CLASSES), batch_dims=1)
-    total = tf.reduce_sum(cache, axis=1, keepdims=True)
-    share = PITCH_CLASSES * (count + smoothing) / (total + PITCH_CLASSES * smoothing)
-    return weight * tf.math.log(share)
+    return tf.gather(bonus, tf.math.floormod(target, PITCH_CLASSES), batch_dims=1)
 
 
 def cache_of(pitches, decay=CACHE_DECAY):
@@ -86,4 +108,11 @@ def cache_of(pitches, decay=CACHE_DECAY):
     return cache[0]
 
 
-__all__ = ["CACHE_DECAY", "CACHE_SMOOTHING", "CACHE_WEIGHT", "cache_bonus_graph", "cache_of"]
+__all__ = [
+    "CACHE_DECAY",
+    "CACHE_SMOOTHING",
+    "CACHE_WEIGHT",
+    "cache_bonus_graph",
+    "cache_of",
+    "class_bonus_graph",
+]

@@ -324,3 +324,33 @@ def test_the_default_draw_and_a_performer_lean_on_solos_near_the_tempo():
         StyleTable.from_config(
             Fields({**table.to_config(), "tempos": {"x.xml": 100}}, "config.json", "style.")
         )
+
+
+def test_the_chord_tone_lean_follows_the_styles_chord_tone_figure():
+    """A note on a tone of the current chord gains lean x the style's chord-tone figure (in
+    standard deviations): an untrained network, close to uniform over the 12 pitch classes,
+    then lands on chord tones far more often for a style of +3 sd than for one of -3 sd, and
+    without the lean the figure changes nothing of the kind."""
+    import keras
+
+    from music.evaluation.spread import solo_figures
+    from music.model.improvise import CHORD_TONE_COLUMN
+
+    keras.utils.set_random_seed(2)
+    encoding = Encoding(version=3, style_dim=STYLE_DIM)
+    artifact = Artifact(build_model(encoding, units=8, embedding_dim=4), encoding, {}, {})
+    chords = progression_from_spec("Dm7 G7 | Cmaj7 | Fmaj7 | E7 | Am7 |" * 2)
+
+    def chord_tone_ratio(lean, figure):
+        style = np.zeros(STYLE_DIM, np.float32)
+        style[CHORD_TONE_COLUMN] = figure
+        improviser = Improviser(artifact, chord_tone_lean=lean, register=None)
+        solos = [improviser.improvise(chords, seed=k, style=style) for k in range(4)]
+        return np.mean([solo_figures(solo)["chord_tone_ratio"] for solo in solos])
+
+    high, low = chord_tone_ratio(1.0, 3.0), chord_tone_ratio(1.0, -3.0)
+    assert high > 0.8 and low < 0.1, (high, low)
+    plain_high, plain_low = chord_tone_ratio(0.0, 3.0), chord_tone_ratio(0.0, -3.0)
+    assert abs(plain_high - plain_low) < 0.15 and 0.15 < plain_high < 0.6
+    with pytest.raises(MusicInputError, match="chord_tone_lean"):
+        Improviser(artifact, chord_tone_lean=-1)
