@@ -23,7 +23,7 @@ decides where each event goes.
 config.json (`calibration`, checked on load); the shipped model is calibrated on its own
 training solos, never on the validation or held-out ones. Chosen on the 32 validation solos
 (means of six seeds, docs/results/jazz.md): with the weight 0.5 the logistic judge's balanced
-accuracy fell from 0.601 to 0.562 (the boosted judge's from 0.596 to 0.580); with the whole
+accuracy fell from 0.601 to 0.555 (the boosted judge's from 0.596 to 0.583); with the whole
 bias (weight 1) the mean interval matched but the judges did no better than without it.
 """
 

@@ -89,7 +89,7 @@ a style block; 0 turns it off). The network hears the whole style but followed i
 habit too little: over 100 training solos' progressions the generated solos' chord-tone ratios
 spread 60% as widely as the players' (sd 0.053 against 0.088); with 0.2 108% (0.15: 88%), and
 on the validation solos the judges found them hardly easier to tell (0.572 / 0.589 against
-0.562 / 0.585 without, means of six seeds; one seed moves them by about 0.03)."""
+0.555 / 0.583 without, means of six seeds; one seed moves them by about 0.03)."""
 CHORD_TONE_COLUMN = STYLE_FIGURES.index("chord_tone_ratio")
 
 CALIBRATION_WEIGHT = 0.5

@@ -51,7 +51,7 @@ def class_bonus_graph(cache, weight, smoothing=CACHE_SMOOTHING):
 
     Example:
         >>> cache = np.zeros((1, 12), np.float32)
-        >>> class_bonus_graph(cache, 0.25).numpy().max()
+        >>> float(class_bonus_graph(cache, 0.25).numpy().max())
         0.0
     """
     import tensorflow as tf
