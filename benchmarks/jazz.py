@@ -527,13 +527,12 @@ def main():
 
     # Speed: 32 bars over a held-out progression, model already loaded.
     probe = corpus[data[compared][0]].first_bars(32)
-    improvise_over(
-        improviser, probe, 0, temperature=args.temperature, top_p=args.top_p
-    )  # warm-up (traces)
+    options = {"temperature": args.temperature, "top_p": args.top_p}
+    improvise_over(improviser, probe, 0, **options)  # warm-up (traces)
     times = []
     for k in range(5):
         t = time.perf_counter()
-        improvise_over(improviser, probe, k + 1, temperature=args.temperature, top_p=args.top_p)
+        improvise_over(improviser, probe, k + 1, **options)
         times.append(time.perf_counter() - t)
     seconds_per_32_bars = statistics.median(times) * 32 / (probe.duration / probe.bar_length)
 

@@ -159,6 +159,10 @@ def check_artifact_fields(artifact, where):
         artifact: the `zoo.artifacts.format.Artifact`, before its model loads.
         where: `"--model <folder>"`, the start of every message.
 
+    Returns:
+        dict: the sections read on the way, `style` (`read_style`) and `calibration`
+        (`read_calibration`), so that `load_artifact` need not read them again.
+
     Raises:
         zoo.artifacts.fields.FieldError: one line naming the file and the field.
         EncodingVersionError: encoding.json is of another encoding version.
@@ -235,13 +239,16 @@ def check_artifact_fields(artifact, where):
                         f"holds {json.dumps(shared[0])}, which is also in "
                         f"{first}; expected each solo in one list only",
                     )
-    read_style(fields, encoding)
-    read_calibration(fields, encoding)
+    sections = {
+        "style": read_style(fields, encoding),
+        "calibration": read_calibration(fields, encoding),
+    }
     fields.read("license", checks.text(), default=None)
     fields.read("command", checks.optional(checks.text()), default=None)
     metrics = fields.section("metrics")
     lm_fields.check_training_metrics(metrics)
     metrics.read_all(MUSIC_METRICS, optional_names=tuple(MUSIC_METRICS))
+    return sections
 
 
 def read_style(fields, encoding):
@@ -415,9 +422,14 @@ def load_artifact(directory=None) -> Artifact:
         (384, 1201)
     """
     directory = pathlib.Path(directory) if directory is not None else PRETRAINED_DIR
+    sections = {}  # the style and calibration, read once while the fields are checked
     try:
         loaded = load_zoo_artifact(
-            directory, kind=KIND, hint=HINT, option="--model", check=check_artifact_fields
+            directory,
+            kind=KIND,
+            hint=HINT,
+            option="--model",
+            check=lambda artifact, where: sections.update(check_artifact_fields(artifact, where)),
         )
         encoding = Encoding.from_config(loaded.preprocessing["encoding"])
         _check_against_model(loaded, f"--model {directory}: config.json")
@@ -447,7 +459,6 @@ def load_artifact(directory=None) -> Artifact:
     arguments = loaded.config.get("arguments") or {
         k: v for k, v in (loaded.config.get("hparams") or {}).items() if k != "parameters"
     }
-    config = checks.Fields(loaded.config, f"--model {directory}: config.json")
     return Artifact(
         loaded.model,
         encoding,
@@ -455,8 +466,8 @@ def load_artifact(directory=None) -> Artifact:
         dict(loaded.metrics),
         directory,
         dict(arguments),
-        read_style(config, encoding),
-        read_calibration(config, encoding),
+        sections["style"],
+        sections["calibration"],
     )
 
 

@@ -191,20 +191,22 @@ def calibrate_folder(model, data, *, bars=BARS, seed=SEED, cache_dir=None, worke
     import os
 
     from music.model.artifact import load_artifact, save_artifact
-    from music.reading.solos import read_corpus
+    from music.reading.solos import list_music_files, read_corpus
 
     artifact = load_artifact(model)
-    solos = read_corpus(data, cache_dir=cache_dir, skip_errors=True, workers=workers)
+    files = list_music_files(data)
     listed = (artifact.config.get("data") or {}).get("train_sources")
-    if listed:
+    if listed:  # read only the training solos, not the folder's others
         names = set(listed)
-        solos = [solo for solo in solos if os.path.basename(str(solo.source)) in names]
-        if not solos:
+        files = [path for path in files if os.path.basename(path) in names]
+        if not files:
+            given = data if isinstance(data, (list, tuple)) else [data]
             raise MusicInputError(
                 f"none of the {len(names)} training solos that --model {model} lists "
-                f"(data.train_sources) is in {', '.join(map(str, data))}; expected the "
+                f"(data.train_sources) is in {', '.join(map(str, given))}; expected the "
                 "folder it was trained on"
             )
+    solos = read_corpus(files, cache_dir=cache_dir, skip_errors=True, workers=workers)
     section = calibrate(Improviser(artifact, calibration_weight=0), solos, bars=bars, seed=seed)
     config = dict(artifact.config, calibration=section)
     save_artifact(model, artifact.model, artifact.encoding, config, artifact.metrics)

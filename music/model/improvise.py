@@ -77,6 +77,7 @@ from music.model.pitch_cache import (
 )
 from music.model.style import STYLE_FIGURES
 from music.reading.performers import performer_of
+from music.theory.chords import parse_chord
 from music.types import Solo
 from zoo.generation.choice import check_sampling_args
 
@@ -610,8 +611,6 @@ def improvise_over(improviser, solo, seed, **sampling):
         >>> improvise_over(improviser, human, seed=1).duration
         Fraction(8, 1)
     """
-    from music.theory.chords import parse_chord
-
     bars = int(solo.duration // solo.bar_length)
     chords = [c for c in solo.chords if c.offset < bars * solo.bar_length]
     if not chords or chords[0].offset > 0:
